@@ -1,0 +1,423 @@
+/**
+ * Deterministic simulation of the consensus core. The real acceptor and proposer code runs
+ * against a seeded scheduler that drops, duplicates, reorders and delays messages, crashes and
+ * restarts acceptors (keeping only what they persisted) and commanders (keeping nothing), runs
+ * competing proposers and changes membership. The safety invariants are checked after every
+ * step; a violation names the seed and step that reproduce it.
+ */
+import {
+  type AcceptorState,
+  type AcceptorStep,
+  type AcceptorWrite,
+  type Entry,
+  type Envelope,
+  type LogCommand,
+  type ProposerReady,
+  type Promised,
+  type QuorumConfig,
+  type ToAcceptor,
+  type ToProposer,
+  Proposer,
+  entryKey,
+  makeConfig,
+  replaceAcceptor,
+  restoreAcceptor,
+  stepAcceptor,
+} from "../paxos/index.ts";
+import { Random, fnv1a } from "./random.ts";
+
+/** Hooks that swap in broken behaviour, so tests can show the checker catches real bugs. */
+export interface SimVariant {
+  readonly name: string;
+  /** Replaces the acceptor's transition function. */
+  readonly acceptorStep?: (state: AcceptorState, message: ToAcceptor) => AcceptorStep;
+  /** Which persisted writes survive an acceptor crash (a disk that loses data). */
+  readonly survivesCrash?: (write: AcceptorWrite) => boolean;
+  /** Rewrites a promise before the proposer sees it. */
+  readonly seenPromise?: (promise: Promised) => Promised;
+}
+
+export const CORRECT: SimVariant = { name: "correct" };
+
+export interface SimOptions {
+  readonly seed: number;
+  /** Scheduler actions per schedule. */
+  readonly steps: number;
+  readonly acceptors: number;
+  readonly proposers: number;
+  readonly phase1Quorum?: number;
+  readonly phase2Quorum?: number;
+  readonly alpha: number;
+  readonly maxBatch: number;
+  readonly variant: SimVariant;
+}
+
+export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
+  steps: 400,
+  acceptors: 3,
+  proposers: 3,
+  alpha: 4,
+  maxBatch: 3,
+  variant: CORRECT,
+};
+
+export interface Violation {
+  readonly invariant: "one-value-per-slot" | "chosen-was-proposed" | "learned-was-chosen" | "learners-agree" | "gap-free-learning";
+  readonly seed: number;
+  readonly step: number;
+  readonly slot: number;
+  readonly detail: string;
+}
+
+export interface ScheduleResult {
+  readonly seed: number;
+  readonly steps: number;
+  readonly slotsChosen: number;
+  readonly commandsProposed: number;
+  readonly membershipChanges: number;
+  readonly faults: Readonly<Record<string, number>>;
+  /** The first violation found (the run stops there), or null. */
+  readonly violation: Violation | null;
+}
+
+interface SimAcceptor {
+  state: AcceptorState;
+  disk: AcceptorWrite[];
+  up: boolean;
+}
+
+interface SimProposer {
+  readonly name: string;
+  incarnation: number;
+  core: Proposer;
+  up: boolean;
+  /** Learned-log digest chain for this incarnation: (through, digest). */
+  through: number;
+  digest: string;
+}
+
+const GENESIS = "genesis";
+const chain = (digest: string, entry: Entry) => fnv1a(entryKey(entry), parseInt(fnv1a(digest), 16));
+
+class Schedule {
+  private readonly rng: Random;
+  private readonly acceptors = new Map<string, SimAcceptor>();
+  private readonly proposers: SimProposer[] = [];
+  private network: Envelope<ToAcceptor | ToProposer>[] = [];
+  private readonly bootstrap: QuorumConfig;
+  private nextAcceptor: number;
+  private nextCommand = 0;
+  private readonly proposed = new Map<string, string>();
+  private readonly chosen = new Map<number, string>();
+  private readonly digestAt = new Map<number, string>();
+  private readonly faults: Record<string, number> = {};
+  private membershipChanges = 0;
+  private step = 0;
+  private violation: Violation | null = null;
+
+  constructor(private readonly options: SimOptions) {
+    this.rng = new Random(options.seed);
+    const ids = Array.from({ length: options.acceptors }, (_, i) => `a${i}`);
+    this.nextAcceptor = options.acceptors;
+    this.bootstrap = makeConfig(ids, options);
+    for (let i = 0; i < options.proposers; i++) {
+      const p: SimProposer = { name: `p${i}`, incarnation: 0, core: this.newCore(`p${i}`, 0), up: true, through: 0, digest: GENESIS };
+      this.proposers.push(p);
+    }
+  }
+
+  private newCore(name: string, incarnation: number) {
+    const { alpha, maxBatch } = this.options;
+    return new Proposer({ id: `${name}#${incarnation}`, initial: this.bootstrap, alpha, maxBatch });
+  }
+
+  private acceptor(id: string): SimAcceptor {
+    let a = this.acceptors.get(id);
+    if (!a) {
+      a = { state: restoreAcceptor([]), disk: [], up: true };
+      this.acceptors.set(id, a);
+    }
+    return a;
+  }
+
+  private count(fault: string) {
+    this.faults[fault] = (this.faults[fault] ?? 0) + 1;
+  }
+
+  private fail(invariant: Violation["invariant"], slot: number, detail: string) {
+    this.violation ??= { invariant, seed: this.options.seed, step: this.step, slot, detail };
+  }
+
+  run(): ScheduleResult {
+    for (this.step = 1; this.step <= this.options.steps && !this.violation; this.step++) this.act();
+    // Quiet period: faults stop, so the run also reports how much got chosen.
+    for (const a of this.acceptors.values()) this.restartAcceptor(a);
+    const leader = this.proposers.find((p) => p.up) ?? this.proposers[0]!;
+    if (!leader.up) this.restartProposer(leader);
+    this.handle(leader, leader.core.step({ type: "campaign" }));
+    for (let round = 0; round < 20 && !this.violation; round++) {
+      while (this.network.length > 0 && !this.violation) this.deliver(0);
+      for (const p of this.proposers) if (p.up) this.handle(p, p.core.step({ type: "timeout" }));
+    }
+    return {
+      seed: this.options.seed,
+      steps: this.options.steps,
+      slotsChosen: this.chosen.size,
+      commandsProposed: this.proposed.size,
+      membershipChanges: this.membershipChanges,
+      faults: this.faults,
+      violation: this.violation,
+    };
+  }
+
+  private act() {
+    const action = this.rng.weighted({
+      deliver: 60,
+      drop: 4,
+      duplicate: 4,
+      propose: 10,
+      campaign: 3,
+      timeout: 6,
+      catchUp: 2,
+      compact: 1,
+      reconfigure: 1,
+      crashAcceptor: 1.5,
+      restartAcceptor: 3,
+      crashProposer: 1,
+      restartProposer: 2,
+    });
+    const up = this.proposers.filter((p) => p.up);
+    switch (action) {
+      case "deliver":
+        if (this.network.length) this.deliver(this.rng.int(this.network.length));
+        return;
+      case "drop":
+        if (this.network.length) {
+          this.network.splice(this.rng.int(this.network.length), 1);
+          this.count("dropped");
+        }
+        return;
+      case "duplicate":
+        if (this.network.length) {
+          this.network.push(this.rng.pick(this.network));
+          this.count("duplicated");
+        }
+        return;
+      case "propose": {
+        if (!up.length) return;
+        const id = `c${this.nextCommand++}`;
+        const command: LogCommand = { kind: "app", id, data: { n: this.nextCommand, by: this.options.seed } };
+        this.proposed.set(id, JSON.stringify(command));
+        const p = this.rng.pick(up);
+        this.handle(p, p.core.step({ type: "propose", commands: [command] }));
+        return;
+      }
+      case "campaign":
+      case "timeout":
+        if (up.length) {
+          const p = this.rng.pick(up);
+          this.handle(p, p.core.step({ type: action }));
+        }
+        return;
+      case "catchUp":
+        if (up.length) {
+          const p = this.rng.pick(up);
+          this.handle(p, p.core.step({ type: "catch-up" }));
+        }
+        return;
+      case "compact": {
+        if (!up.length) return;
+        const p = this.rng.pick(up);
+        if (p.through > 0) this.handle(p, p.core.step({ type: "compact", through: p.through, app: { digest: p.digest } }));
+        return;
+      }
+      case "reconfigure": {
+        if (!up.length) return;
+        const p = this.rng.pick(up);
+        const current = p.core.latestConfig;
+        const fresh = `a${this.nextAcceptor++}`;
+        const config = replaceAcceptor(current, this.rng.pick(current.acceptors), fresh);
+        const command: LogCommand = { kind: "reconfigure", id: `r${fresh}`, config };
+        this.proposed.set(command.id, JSON.stringify(command));
+        this.handle(p, p.core.step({ type: "propose", commands: [command] }));
+        return;
+      }
+      case "crashAcceptor": {
+        const live = [...this.acceptors.values()].filter((a) => a.up);
+        if (live.length) {
+          this.rng.pick(live).up = false;
+          this.count("acceptorCrashes");
+        }
+        return;
+      }
+      case "restartAcceptor": {
+        const down = [...this.acceptors.values()].filter((a) => !a.up);
+        if (down.length) this.restartAcceptor(this.rng.pick(down));
+        return;
+      }
+      case "crashProposer":
+        if (up.length > 1) {
+          this.rng.pick(up).up = false;
+          this.count("commanderCrashes");
+        }
+        return;
+      case "restartProposer": {
+        const down = this.proposers.filter((p) => !p.up);
+        if (down.length) this.restartProposer(this.rng.pick(down));
+        return;
+      }
+    }
+  }
+
+  private restartAcceptor(a: SimAcceptor) {
+    if (a.up) return;
+    const keep = this.options.variant.survivesCrash ?? (() => true);
+    a.disk = a.disk.filter(keep);
+    a.state = restoreAcceptor(a.disk);
+    a.up = true;
+  }
+
+  /** A restarted commander remembers nothing and gets a new incarnation (so new ballots). */
+  private restartProposer(p: SimProposer) {
+    p.incarnation++;
+    p.core = this.newCore(p.name, p.incarnation);
+    p.up = true;
+    p.through = 0;
+    p.digest = GENESIS;
+    this.handle(p, p.core.step({ type: "catch-up" }));
+  }
+
+  private deliver(index: number) {
+    const [envelope] = this.network.splice(index, 1);
+    if (!envelope) return;
+    const { from, to, message } = envelope;
+    if (to.startsWith("a")) {
+      const a = this.acceptor(to);
+      if (!a.up) return;
+      const stepAcc = this.options.variant.acceptorStep ?? stepAcceptor;
+      const { writes, reply } = stepAcc(a.state, message as ToAcceptor);
+      a.disk.push(...writes); // durable before the reply leaves
+      if (message.type === "accept") this.checkChosen(message.slot);
+      if (reply) this.network.push({ from: to, to: from, message: reply });
+      return;
+    }
+    const p = this.proposers.find((q) => q.core.id === to);
+    if (!p || !p.up) return; // addressed to a dead incarnation
+    let msg = message as ToProposer;
+    if (msg.type === "promise" && this.options.variant.seenPromise) msg = this.options.variant.seenPromise(msg);
+    this.handle(p, p.core.step({ type: "receive", from, message: msg }));
+  }
+
+  private handle(p: SimProposer, ready: ProposerReady) {
+    this.network.push(...ready.send);
+    if (ready.restored) {
+      const app = ready.restored.app as { digest: string };
+      this.agree(ready.restored.through, app.digest, p);
+      p.through = ready.restored.through;
+      p.digest = app.digest;
+    }
+    for (const { slot, entry } of ready.committed) {
+      if (slot !== p.through + 1) this.fail("gap-free-learning", slot, `${p.core.id} learned slot ${slot} after ${p.through}`);
+      const chosen = this.chosen.get(slot);
+      const key = entryKey(entry);
+      if (chosen === undefined) this.fail("learned-was-chosen", slot, `${p.core.id} learned ${key} in slot ${slot}, never chosen`);
+      else if (chosen !== key) this.fail("learned-was-chosen", slot, `${p.core.id} learned ${key} in slot ${slot}, chosen was ${chosen}`);
+      p.through = slot;
+      p.digest = chain(p.digest, entry);
+      this.agree(slot, p.digest, p);
+    }
+    for (const e of ready.events) if (e.type === "reconfigured") this.membershipChanges++;
+  }
+
+  /** Every learner's log is a prefix of every longer one: equal digests at every slot. */
+  private agree(slot: number, digest: string, p: SimProposer) {
+    const seen = this.digestAt.get(slot);
+    if (seen === undefined) this.digestAt.set(slot, digest);
+    else if (seen !== digest) this.fail("learners-agree", slot, `${p.core.id} has log digest ${digest} at slot ${slot}, others ${seen}`);
+  }
+
+  /** The oracle: a value is chosen once a phase-2 quorum accepted it at one ballot. */
+  private checkChosen(slot: number) {
+    const votes = new Map<string, { key: string; count: number }>();
+    for (const a of this.acceptors.values()) {
+      const v = a.state.accepted.get(slot);
+      if (!v) continue;
+      const key = entryKey(v.entry);
+      const id = `${v.ballot.round}.${v.ballot.proposer}|${key}`;
+      const tally = votes.get(id) ?? { key, count: 0 };
+      tally.count++;
+      votes.set(id, tally);
+    }
+    for (const { key, count } of votes.values()) {
+      if (count < this.bootstrap.phase2Quorum) continue;
+      const before = this.chosen.get(slot);
+      if (before === undefined) {
+        this.chosen.set(slot, key);
+        this.checkProposed(slot, key);
+      } else if (before !== key) {
+        this.fail("one-value-per-slot", slot, `slot ${slot} chose ${before} and then ${key}`);
+      }
+    }
+  }
+
+  private checkProposed(slot: number, key: string) {
+    for (const command of JSON.parse(key) as LogCommand[]) {
+      if (this.proposed.get(command.id) !== JSON.stringify(command)) {
+        this.fail("chosen-was-proposed", slot, `slot ${slot} chose command ${command.id}, which no client proposed`);
+      }
+    }
+  }
+}
+
+export function runSchedule(options: SimOptions): ScheduleResult {
+  return new Schedule(options).run();
+}
+
+export interface SimReport {
+  readonly variant: string;
+  readonly schedules: number;
+  readonly firstSeed: number;
+  readonly stepsPerSchedule: number;
+  readonly totalSteps: number;
+  readonly slotsChosen: number;
+  readonly commandsProposed: number;
+  readonly membershipChanges: number;
+  readonly faults: Readonly<Record<string, number>>;
+  readonly violations: readonly Violation[];
+}
+
+/** Runs `schedules` schedules with seeds firstSeed, firstSeed+1, ...; `onProgress` for long runs. */
+export function simulateConsensus(
+  schedules: number,
+  firstSeed: number,
+  options: Partial<Omit<SimOptions, "seed">> = {},
+  onProgress?: (done: number) => void,
+): SimReport {
+  const opts = { ...DEFAULT_SIM_OPTIONS, ...options };
+  const violations: Violation[] = [];
+  const faults: Record<string, number> = {};
+  let slotsChosen = 0;
+  let commandsProposed = 0;
+  let membershipChanges = 0;
+  for (let i = 0; i < schedules; i++) {
+    const result = runSchedule({ ...opts, seed: firstSeed + i });
+    slotsChosen += result.slotsChosen;
+    commandsProposed += result.commandsProposed;
+    membershipChanges += result.membershipChanges;
+    for (const [k, v] of Object.entries(result.faults)) faults[k] = (faults[k] ?? 0) + v;
+    if (result.violation) violations.push(result.violation);
+    onProgress?.(i + 1);
+  }
+  return {
+    variant: opts.variant.name,
+    schedules,
+    firstSeed,
+    stepsPerSchedule: opts.steps,
+    totalSteps: schedules * opts.steps,
+    slotsChosen,
+    commandsProposed,
+    membershipChanges,
+    faults,
+    violations,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Deliberately broken protocol variants. The simulator must find a safety violation in each;
+ * if it ever stops doing so, the checker has gone blind.
+ */
+import { compareBallots, maxBallot, stepAcceptor } from "../paxos/index.ts";
+import { CORRECT, type SimVariant } from "./consensus.ts";
+
+/** An acceptor whose disk loses its promises: after a restart it accepts ballots it refused. */
+export const FORGETFUL_ACCEPTOR: SimVariant = {
+  name: "forgetful-acceptor",
+  survivesCrash: (write) => write.kind !== "promise",
+};
+
+/** An acceptor that accepts a Phase 2 message below the ballot it promised. */
+export const LOW_BALLOT_ACCEPTOR: SimVariant = {
+  name: "accepts-lower-ballot",
+  acceptorStep: (state, message) => {
+    if (message.type !== "accept" || compareBallots(message.ballot, state.promised) >= 0) return stepAcceptor(state, message);
+    const promised = state.promised;
+    state.promised = message.ballot;
+    const result = stepAcceptor(state, message);
+    state.promised = maxBallot(promised, state.promised);
+    return result;
+  },
+};
+
+/** A new leader that ignores the values Phase 1 reported and proposes its own. */
+export const NO_REPROPOSE_LEADER: SimVariant = {
+  name: "leader-skips-reproposal",
+  seenPromise: (promise) => ({ ...promise, accepted: [] }),
+};
+
+export const VARIANTS: Readonly<Record<string, SimVariant>> = {
+  [CORRECT.name]: CORRECT,
+  [FORGETFUL_ACCEPTOR.name]: FORGETFUL_ACCEPTOR,
+  [LOW_BALLOT_ACCEPTOR.name]: LOW_BALLOT_ACCEPTOR,
+  [NO_REPROPOSE_LEADER.name]: NO_REPROPOSE_LEADER,
+};
