@@ -1,0 +1,17 @@
+import { Command } from "commander";
+import { ConfigError } from "../core/paxos/index.ts";
+import { simCommand } from "./commands/sim.ts";
+
+const program = new Command("paxflow")
+  .description("fault-tolerant, cost-aware orchestrator for pure coroutine stages on Cloudflare Workers")
+  .showHelpAfterError()
+  .addCommand(simCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Input the user can fix gets one clear line; anything else is a bug and keeps its stack.
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`error: ${error.message}`);
+  process.exitCode = 2;
+}

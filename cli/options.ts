@@ -1,0 +1,10 @@
+import { InvalidArgumentError } from "commander";
+
+/** Commander argument parser for integers in [min, max], with an error that names the range. */
+export const intOption =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got "${raw}"`);
+    return n;
+  };
