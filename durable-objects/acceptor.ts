@@ -1,0 +1,158 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  type AcceptorState,
+  type AcceptorWrite,
+  type Ballot,
+  type Entry,
+  type Snapshot,
+  type ToAcceptor,
+  type ToProposer,
+  compactedThrough,
+  emptyAcceptorState,
+  stepAcceptor,
+} from "../core/paxos/index.ts";
+import { PaxflowError } from "../runtime/errors.ts";
+import { type AcceptorFault, enactFault, parseFault } from "../runtime/fault.ts";
+import { LeaseGuard } from "../runtime/lease.ts";
+import type { Env } from "./env.ts";
+import { parseLeaseMs } from "./shard-config.ts";
+
+export interface AcceptorStatus {
+  readonly promised: Ballot;
+  readonly acceptedCount: number;
+  /** Every slot up to here is known chosen (through the snapshot or marked chosen). */
+  readonly chosenThrough: number;
+  readonly snapshotThrough: number;
+  readonly fault: AcceptorFault | null;
+}
+
+const SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS promise (id INTEGER PRIMARY KEY CHECK (id = 1), round INTEGER NOT NULL, proposer TEXT NOT NULL)",
+  `CREATE TABLE IF NOT EXISTS accepted (
+     slot INTEGER PRIMARY KEY, round INTEGER NOT NULL, proposer TEXT NOT NULL, entry TEXT NOT NULL, chosen INTEGER NOT NULL)`,
+  "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL, body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS fault (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL)",
+];
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One Paxos acceptor on SQLite. The transition logic is the pure `stepAcceptor`; this class
+ * only loads its state, persists its writes and enacts injected faults.
+ */
+export class Acceptor extends DurableObject<Env> {
+  private state: AcceptorState = emptyAcceptorState();
+  private fault: AcceptorFault | null = null;
+  private readonly lease: LeaseGuard;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.lease = new LeaseGuard(parseLeaseMs(env), Date.now);
+    void ctx.blockConcurrencyWhile(async () => this.load());
+  }
+
+  /** Steps every message in order; the replies leave only after the writes are committed. */
+  async handle(messages: ToAcceptor[]): Promise<(ToProposer | null)[]> {
+    await enactFault(this.ctx.id.name ?? this.ctx.id.toString(), this.fault, sleep);
+    this.lease.check(this.state.promised, messages);
+    const writes: AcceptorWrite[] = [];
+    const replies: (ToProposer | null)[] = [];
+    for (const message of messages) {
+      const step = stepAcceptor(this.state, message);
+      writes.push(...step.writes);
+      replies.push(step.reply);
+    }
+    // Durable BEFORE we answer: a promise or accept that was answered but then lost in a
+    // restart lets this acceptor contradict itself, and two different values get chosen.
+    // transactionSync commits all writes of the batch atomically before it returns.
+    try {
+      this.ctx.storage.transactionSync(() => {
+        for (const write of writes) this.persist(write);
+      });
+    } catch (error) {
+      // Memory already holds the unpersisted state; drop this instance so the next one
+      // reloads what is really on disk instead of answering from a state it never wrote.
+      this.ctx.abort("acceptor write failed");
+      throw error;
+    }
+    this.lease.observe(this.state.promised, messages);
+    return replies;
+  }
+
+  async status(): Promise<AcceptorStatus> {
+    const snapshotThrough = compactedThrough(this.state);
+    let chosenThrough = snapshotThrough;
+    while (this.state.accepted.get(chosenThrough + 1)?.chosen) chosenThrough++;
+    return {
+      promised: this.state.promised,
+      acceptedCount: this.state.accepted.size,
+      chosenThrough,
+      snapshotThrough,
+      fault: this.fault,
+    };
+  }
+
+  /** Fault injection for tests and chaos runs; survives restarts. Needs PAXFLOW_CHAOS="1". */
+  async setFault(fault: AcceptorFault | null): Promise<void> {
+    if (this.env.PAXFLOW_CHAOS !== "1") {
+      throw new PaxflowError("chaos-disabled", 'fault injection is disabled: set PAXFLOW_CHAOS="1" to allow setFault');
+    }
+    const parsed = parseFault(fault);
+    if (parsed) this.ctx.storage.sql.exec("INSERT OR REPLACE INTO fault (id, body) VALUES (1, ?)", JSON.stringify(parsed));
+    else this.ctx.storage.sql.exec("DELETE FROM fault");
+    this.fault = parsed;
+  }
+
+  private load(): void {
+    const sql = this.ctx.storage.sql;
+    for (const statement of SCHEMA) sql.exec(statement);
+    const state = emptyAcceptorState();
+    for (const row of sql.exec<{ round: number; proposer: string }>("SELECT round, proposer FROM promise")) {
+      state.promised = { round: row.round, proposer: row.proposer };
+    }
+    for (const row of sql.exec<{ body: string }>("SELECT body FROM snapshot")) state.snapshot = JSON.parse(row.body) as Snapshot;
+    const rows = sql.exec<{ slot: number; round: number; proposer: string; entry: string; chosen: number }>(
+      "SELECT slot, round, proposer, entry, chosen FROM accepted ORDER BY slot",
+    );
+    for (const row of rows) {
+      state.accepted.set(row.slot, {
+        ballot: { round: row.round, proposer: row.proposer },
+        entry: JSON.parse(row.entry) as Entry,
+        chosen: row.chosen === 1,
+      });
+    }
+    for (const row of sql.exec<{ body: string }>("SELECT body FROM fault")) this.fault = parseFault(JSON.parse(row.body));
+    this.state = state;
+  }
+
+  private persist(write: AcceptorWrite): void {
+    const sql = this.ctx.storage.sql;
+    switch (write.kind) {
+      case "promise":
+        sql.exec("INSERT OR REPLACE INTO promise (id, round, proposer) VALUES (1, ?, ?)", write.ballot.round, write.ballot.proposer);
+        return;
+      case "accept": {
+        const { ballot, entry } = write.value;
+        sql.exec(
+          "INSERT OR REPLACE INTO accepted (slot, round, proposer, entry, chosen) VALUES (?, ?, ?, ?, 0)",
+          write.slot,
+          ballot.round,
+          ballot.proposer,
+          JSON.stringify(entry),
+        );
+        return;
+      }
+      case "chosen":
+        for (const slot of write.slots) sql.exec("UPDATE accepted SET chosen = 1 WHERE slot = ?", slot);
+        return;
+      case "compact":
+        sql.exec("DELETE FROM accepted WHERE slot <= ?", write.snapshot.through);
+        sql.exec(
+          "INSERT OR REPLACE INTO snapshot (id, through, body) VALUES (1, ?, ?)",
+          write.snapshot.through,
+          JSON.stringify(write.snapshot),
+        );
+        return;
+    }
+  }
+}

@@ -1,0 +1,456 @@
+import {
+  type Ballot,
+  type Committed,
+  DEFAULT_ALPHA,
+  DEFAULT_MAX_BATCH,
+  type Envelope,
+  type LogCommand,
+  Proposer,
+  type ProposerEvent,
+  type ProposerInput,
+  type QuorumConfig,
+  type Role,
+  type ToAcceptor,
+  type ToProposer,
+  formatBallot,
+  replaceAcceptor,
+} from "../core/paxos/index.ts";
+import { AcceptorChannel } from "./acceptor-channel.ts";
+import { type AcceptorHealth, AcceptorHealthTracker } from "./acceptor-health.ts";
+import { type AppliedState, AppliedLog, type CommandSlot } from "./applied-log.ts";
+import { NotLeaderError, PaxflowError, errorCode } from "./errors.ts";
+import { type Timers, realTimers, withTimeout } from "./timers.ts";
+import type { AcceptorTransport } from "./transport.ts";
+
+export interface CommanderOptions {
+  /** Proposer id, unique per incarnation (a restarted commander must never reuse a ballot). */
+  readonly id: string;
+  readonly initial: QuorumConfig;
+  readonly transport: AcceptorTransport;
+  readonly alpha?: number;
+  readonly maxBatch?: number;
+  readonly timers?: Timers;
+  /** Retransmit period while anything is pending. */
+  readonly retryMs?: number;
+  /** Give up on one acceptor call after this long (the retransmit timer tries again). */
+  readonly callTimeoutMs?: number;
+  /** A campaign that has not won within this long fails with NotLeaderError. */
+  readonly campaignTimeoutMs?: number;
+  /** A submit not committed within this long rejects; the command may still commit later. */
+  readonly commitTimeoutMs?: number;
+  /** Compact every this many applied slots (0: never). */
+  readonly compactEvery?: number;
+  /** How many recent command ids are remembered for dedupe. */
+  readonly dedupeWindow?: number;
+  /** How many applied entries are kept in memory for `read`. */
+  readonly retainEntries?: number;
+}
+
+export const COMMANDER_DEFAULTS = {
+  alpha: DEFAULT_ALPHA,
+  maxBatch: DEFAULT_MAX_BATCH,
+  retryMs: 50,
+  callTimeoutMs: 2_000,
+  campaignTimeoutMs: 3_000,
+  commitTimeoutMs: 10_000,
+  compactEvery: 1_024,
+  dedupeWindow: 4_096,
+  retainEntries: 10_000,
+} as const;
+
+export interface SubmitCommand {
+  readonly id: string;
+  readonly data: unknown;
+}
+
+export interface Reconfigured {
+  readonly slot: number;
+  readonly config: QuorumConfig;
+  /** First slot the new configuration decides. */
+  readonly fromSlot: number;
+}
+
+export interface CommanderStatus {
+  readonly id: string;
+  readonly role: Role;
+  readonly ballot: Ballot;
+  readonly learnedThrough: number;
+  readonly appliedThrough: number;
+  readonly appliedCommands: number;
+  readonly digest: string;
+  /** The configuration deciding the next slot. */
+  readonly config: QuorumConfig;
+  /** The newest configuration chosen (may take effect up to alpha slots later). */
+  readonly latestConfig: QuorumConfig;
+  readonly queued: number;
+  readonly inFlight: number;
+  readonly acceptors: readonly AcceptorHealth[];
+}
+
+interface Waiter {
+  resolve(slot: number): void;
+  reject(error: Error): void;
+}
+
+interface Campaign {
+  readonly promise: Promise<void>;
+  readonly settle: (error: Error | null) => void;
+  /** Acceptors that refused us because another commander holds their lease. */
+  readonly leaseRefusals: Set<string>;
+}
+
+/**
+ * The async shell around one Proposer: it pumps the proposer's output to the acceptors,
+ * feeds their replies back, retransmits on a timer, applies what is chosen, and turns all of
+ * that into promises for callers. Shared by the Commander Durable Object and Node tests.
+ */
+export class CommanderDriver {
+  private readonly proposer: Proposer;
+  private readonly transport: AcceptorTransport;
+  private readonly timers: Timers;
+  private readonly settings: Omit<Required<CommanderOptions>, "id" | "initial" | "transport" | "timers">;
+  private readonly applied: AppliedLog;
+
+  private readonly channels = new Map<string, AcceptorChannel>();
+  private readonly health = new Map<string, AcceptorHealthTracker>();
+  /** Callers waiting for a command id to be applied. */
+  private readonly waiters = new Map<string, Waiter[]>();
+  /** Ids handed to the proposer and not yet applied or given back. */
+  private readonly proposed = new Set<string>();
+  /** Commands from this tick's submits, proposed together so they can share a slot. */
+  private batch: LogCommand[] = [];
+  private campaign: Campaign | null = null;
+  private retryTimer: unknown = null;
+  /** The last commit notice has not reached the acceptors yet (it rides on the next timeout). */
+  private commitNoticeDue = false;
+  private lastCompactedThrough = 0;
+  private closed = false;
+
+  constructor(options: CommanderOptions) {
+    this.settings = {
+      alpha: options.alpha ?? COMMANDER_DEFAULTS.alpha,
+      maxBatch: options.maxBatch ?? COMMANDER_DEFAULTS.maxBatch,
+      retryMs: options.retryMs ?? COMMANDER_DEFAULTS.retryMs,
+      callTimeoutMs: options.callTimeoutMs ?? COMMANDER_DEFAULTS.callTimeoutMs,
+      campaignTimeoutMs: options.campaignTimeoutMs ?? COMMANDER_DEFAULTS.campaignTimeoutMs,
+      commitTimeoutMs: options.commitTimeoutMs ?? COMMANDER_DEFAULTS.commitTimeoutMs,
+      compactEvery: options.compactEvery ?? COMMANDER_DEFAULTS.compactEvery,
+      dedupeWindow: options.dedupeWindow ?? COMMANDER_DEFAULTS.dedupeWindow,
+      retainEntries: options.retainEntries ?? COMMANDER_DEFAULTS.retainEntries,
+    };
+    this.proposer = new Proposer({
+      id: options.id,
+      initial: options.initial,
+      alpha: this.settings.alpha,
+      maxBatch: this.settings.maxBatch,
+    });
+    this.transport = options.transport;
+    this.timers = options.timers ?? realTimers;
+    this.applied = new AppliedLog(this.settings.dedupeWindow, this.settings.retainEntries);
+  }
+
+  get id(): string {
+    return this.proposer.id;
+  }
+
+  /**
+   * Resolves with the slot of each command once it is applied. A command id that was already
+   * applied resolves with its original slot and is not proposed again.
+   */
+  async submit(commands: readonly SubmitCommand[]): Promise<CommandSlot[]> {
+    for (const c of commands) {
+      if (typeof c.id !== "string" || c.id === "") throw new TypeError("every command needs a non-empty string id");
+    }
+    return this.commit(commands.map((c) => ({ kind: "app", id: c.id, data: c.data })));
+  }
+
+  /** Proposes replacing `dead` by `fresh` in the newest configuration this commander knows. */
+  async reconfigure(dead: string, fresh: string): Promise<Reconfigured> {
+    await this.ensureLeader();
+    const config = replaceAcceptor(this.proposer.latestConfig, dead, fresh);
+    const [done] = await this.commit([{ kind: "reconfigure", id: `reconfigure/${config.epoch}/${dead}->${fresh}`, config }]);
+    const latest = this.proposer.latestConfig;
+    if (latest.epoch !== config.epoch || latest.acceptors.join() !== config.acceptors.join()) {
+      throw new PaxflowError("not-leader", `reconfiguration to epoch ${config.epoch} was superseded by another change`);
+    }
+    return { slot: done!.slot, config, fromSlot: done!.slot + this.settings.alpha };
+  }
+
+  /** Asks the acceptors for chosen entries; resolves once every asked acceptor answered or failed. */
+  async catchUp(): Promise<{ learnedThrough: number }> {
+    this.assertOpen();
+    await this.step({ type: "catch-up" });
+    return { learnedThrough: this.proposer.learnedThrough };
+  }
+
+  /** Applied entries still held in memory, from `fromSlot`, at most `limit`. */
+  read(fromSlot: number, limit: number): Committed[] {
+    return this.applied.read(fromSlot, limit);
+  }
+
+  status(): CommanderStatus {
+    const config = this.proposer.config;
+    const latestConfig = this.proposer.latestConfig;
+    const acceptors = [...new Set([...config.acceptors, ...latestConfig.acceptors])];
+    const state = this.applied.state();
+    return {
+      id: this.proposer.id,
+      role: this.proposer.role,
+      ballot: this.proposer.ballot,
+      learnedThrough: this.proposer.learnedThrough,
+      appliedThrough: this.applied.appliedThrough,
+      appliedCommands: state.appliedCommands,
+      digest: state.digest,
+      config,
+      latestConfig,
+      queued: this.proposer.queued + this.batch.length,
+      inFlight: this.proposer.inFlight,
+      acceptors: acceptors.map((a) => this.healthOf(a).view()),
+    };
+  }
+
+  /** Stops timers and fails every waiting caller: this incarnation is gone. */
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer !== null) this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const error = new PaxflowError("commander-closed", `commander ${this.id} shut down`);
+    this.campaign?.settle(error);
+    for (const id of [...this.waiters.keys()]) this.rejectWaiters(id, error);
+  }
+
+  private async commit(commands: LogCommand[]): Promise<CommandSlot[]> {
+    this.assertOpen();
+    if (commands.every((c) => this.applied.slotOf(c.id) !== undefined)) {
+      return commands.map((c) => ({ id: c.id, slot: this.applied.slotOf(c.id)! }));
+    }
+    await this.ensureLeader();
+    return Promise.all(commands.map((c) => this.awaitApplied(c)));
+  }
+
+  private awaitApplied(command: LogCommand): Promise<CommandSlot> {
+    const known = this.applied.slotOf(command.id);
+    if (known !== undefined) return Promise.resolve({ id: command.id, slot: known });
+    return new Promise<CommandSlot>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        remove();
+        reject(
+          new PaxflowError(
+            "commit-timeout",
+            `command ${command.id} not committed within ${this.settings.commitTimeoutMs} ms ` +
+              "(no phase-2 quorum answered); it may still commit later, retry with the same id",
+          ),
+        );
+      }, this.settings.commitTimeoutMs);
+      const waiter: Waiter = {
+        resolve: (slot) => {
+          this.timers.clearTimeout(timer);
+          resolve({ id: command.id, slot });
+        },
+        reject: (error) => {
+          this.timers.clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const remove = () => {
+        const list = this.waiters.get(command.id)?.filter((w) => w !== waiter) ?? [];
+        if (list.length > 0) this.waiters.set(command.id, list);
+        else this.waiters.delete(command.id);
+      };
+      this.waiters.set(command.id, [...(this.waiters.get(command.id) ?? []), waiter]);
+      if (!this.proposed.has(command.id)) {
+        this.proposed.add(command.id);
+        this.enqueue(command);
+      }
+    });
+  }
+
+  private enqueue(command: LogCommand): void {
+    if (this.batch.length === 0) queueMicrotask(() => this.proposeBatch());
+    this.batch.push(command);
+  }
+
+  private proposeBatch(): void {
+    const commands = this.batch;
+    this.batch = [];
+    if (this.closed || commands.length === 0) return;
+    if (this.proposer.role !== "leader") {
+      this.giveBack(commands, new NotLeaderError(`commander ${this.id} lost leadership before proposing`));
+      return;
+    }
+    void this.step({ type: "propose", commands });
+  }
+
+  private ensureLeader(): Promise<void> {
+    if (this.proposer.role === "leader") return Promise.resolve();
+    if (this.campaign) return this.campaign.promise;
+    let settle!: (error: Error | null) => void;
+    const promise = new Promise<void>((resolve, reject) => {
+      const timer = this.timers.setTimeout(
+        () =>
+          settle(
+            new NotLeaderError(
+              `commander ${this.id} was not elected within ${this.settings.campaignTimeoutMs} ms (no phase-1 quorum answered)`,
+            ),
+          ),
+        this.settings.campaignTimeoutMs,
+      );
+      settle = (error) => {
+        if (this.campaign?.promise !== promise) return;
+        this.campaign = null;
+        this.timers.clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+    });
+    this.campaign = { promise, settle, leaseRefusals: new Set() };
+    void this.step({ type: "campaign" });
+    return promise;
+  }
+
+  /** One proposer step and everything it asks for. Resolves when its sends have settled. */
+  private step(input: ProposerInput): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const ready = this.proposer.step(input);
+    if (ready.restored) {
+      for (const { id, slot } of this.applied.restore(ready.restored)) this.resolveWaiters(id, slot);
+    }
+    for (const committed of ready.committed) {
+      for (const { id, slot } of this.applied.apply(committed)) this.resolveWaiters(id, slot);
+      if (this.proposer.role === "leader") this.commitNoticeDue = true;
+    }
+    const sent = this.dispatch(ready.send);
+    for (const event of ready.events) this.onEvent(event);
+    this.maybeCompact();
+    this.armRetryTimer();
+    return sent;
+  }
+
+  private onEvent(event: ProposerEvent): void {
+    switch (event.type) {
+      case "elected":
+        this.campaign?.settle(null);
+        return;
+      case "preempted": {
+        const error = new NotLeaderError(
+          `commander ${this.id} was preempted by ballot ${formatBallot(event.by)}; ` +
+            "pending commands may still be chosen, retry with the same id",
+          event.by.proposer || null,
+        );
+        this.campaign?.settle(error);
+        this.giveBack(event.pending, error);
+        return;
+      }
+      case "reconfigured":
+        return;
+    }
+  }
+
+  /** The proposer no longer holds these commands: fail their callers so they can retry elsewhere. */
+  private giveBack(commands: readonly LogCommand[], error: Error): void {
+    for (const command of commands) {
+      this.proposed.delete(command.id);
+      this.rejectWaiters(command.id, error);
+    }
+  }
+
+  private dispatch(send: readonly Envelope<ToAcceptor>[]): Promise<void> {
+    const byAcceptor = new Map<string, ToAcceptor[]>();
+    for (const { to, message } of send) byAcceptor.set(to, [...(byAcceptor.get(to) ?? []), message]);
+    return Promise.all([...byAcceptor].map(([to, messages]) => this.channelTo(to).send(messages))).then(() => undefined);
+  }
+
+  private channelTo(acceptor: string): AcceptorChannel {
+    let channel = this.channels.get(acceptor);
+    if (!channel) {
+      channel = new AcceptorChannel((batch) => this.callAcceptor(acceptor, batch));
+      this.channels.set(acceptor, channel);
+    }
+    return channel;
+  }
+
+  private async callAcceptor(acceptor: string, batch: ToAcceptor[]): Promise<void> {
+    const started = this.timers.now();
+    let replies: (ToProposer | null)[];
+    try {
+      replies = await withTimeout(
+        this.transport.call(acceptor, batch),
+        this.settings.callTimeoutMs,
+        this.timers,
+        () => new PaxflowError("call-timeout", `acceptor ${acceptor} did not answer within ${this.settings.callTimeoutMs} ms`),
+      );
+    } catch (error) {
+      // Nothing to undo: whatever is still unanswered goes out again on the retransmit timer.
+      this.healthOf(acceptor).failed(this.timers.now(), error);
+      if (errorCode(error) === "lease-held") this.onLeaseRefusal(acceptor, error as Error);
+      return;
+    }
+    this.healthOf(acceptor).succeeded(this.timers.now(), this.timers.now() - started);
+    for (const message of replies) if (message) void this.step({ type: "receive", from: acceptor, message });
+  }
+
+  /** Fail the campaign as soon as lease refusals leave no phase-1 quorum possible. */
+  private onLeaseRefusal(acceptor: string, error: Error): void {
+    const campaign = this.campaign;
+    if (!campaign || this.proposer.role !== "candidate") return;
+    campaign.leaseRefusals.add(acceptor);
+    const { acceptors, phase1Quorum } = this.proposer.config;
+    const refused = acceptors.filter((a) => campaign.leaseRefusals.has(a)).length;
+    if (acceptors.length - refused < phase1Quorum) {
+      const holder = /lease held by (\S+)/.exec(error.message)?.[1] ?? null;
+      campaign.settle(new NotLeaderError(`commander ${this.id} was refused by the acceptors' leader lease`, holder));
+    }
+  }
+
+  private maybeCompact(): void {
+    const through = this.applied.appliedThrough;
+    if (this.settings.compactEvery <= 0 || this.proposer.role !== "leader") return;
+    if (through - this.lastCompactedThrough < this.settings.compactEvery) return;
+    this.lastCompactedThrough = through;
+    const app: AppliedState = this.applied.state();
+    void this.step({ type: "compact", through, app });
+  }
+
+  /** Keep the retransmit timer running exactly while something is waiting on the acceptors. */
+  private armRetryTimer(): void {
+    if (this.closed || this.retryTimer !== null) return;
+    const pending =
+      this.proposer.inFlight > 0 ||
+      this.proposer.queued > 0 ||
+      this.campaign !== null ||
+      this.waiters.size > 0 ||
+      this.commitNoticeDue;
+    if (!pending) return;
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = null;
+      this.commitNoticeDue = false;
+      void this.step({ type: "timeout" });
+    }, this.settings.retryMs);
+  }
+
+  private resolveWaiters(id: string, slot: number): void {
+    this.proposed.delete(id);
+    const list = this.waiters.get(id);
+    this.waiters.delete(id);
+    for (const waiter of list ?? []) waiter.resolve(slot);
+  }
+
+  private rejectWaiters(id: string, error: Error): void {
+    const list = this.waiters.get(id);
+    this.waiters.delete(id);
+    for (const waiter of list ?? []) waiter.reject(error);
+  }
+
+  private healthOf(acceptor: string): AcceptorHealthTracker {
+    let tracker = this.health.get(acceptor);
+    if (!tracker) {
+      tracker = new AcceptorHealthTracker(acceptor);
+      this.health.set(acceptor, tracker);
+    }
+    return tracker;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PaxflowError("commander-closed", `commander ${this.id} shut down`);
+  }
+}

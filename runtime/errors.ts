@@ -1,0 +1,44 @@
+/**
+ * Errors that cross RPC boundaries. Durable Object RPC keeps an error's message but not its
+ * class, so each carries a stable "[paxflow:<code>]" tag in its message and callers classify
+ * by `errorCode`, never by `instanceof`.
+ */
+export type ErrorCode =
+  | "not-leader"
+  | "commit-timeout"
+  | "commander-closed"
+  | "acceptor-down"
+  | "acceptor-refusing"
+  | "lease-held"
+  | "call-timeout"
+  | "chaos-disabled";
+
+export class PaxflowError extends Error {
+  override readonly name: string = "PaxflowError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(`[paxflow:${code}] ${message}`);
+  }
+}
+
+/** This commander cannot lead now; `leaderHint` names who preempted it, when known. */
+export class NotLeaderError extends PaxflowError {
+  override readonly name = "NotLeaderError";
+  constructor(
+    message: string,
+    readonly leaderHint: string | null = null,
+  ) {
+    super("not-leader", leaderHint ? `${message} (leader hint: ${leaderHint})` : message);
+  }
+}
+
+export function errorCode(error: unknown): ErrorCode | null {
+  if (error instanceof PaxflowError) return error.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /\[paxflow:([a-z-]+)\]/.exec(message);
+  return match ? (match[1] as ErrorCode) : null;
+}
+
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

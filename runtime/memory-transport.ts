@@ -1,0 +1,96 @@
+import {
+  type AcceptorState,
+  type AcceptorWrite,
+  type ToAcceptor,
+  type ToProposer,
+  emptyAcceptorState,
+  restoreAcceptor,
+  stepAcceptor,
+} from "../core/paxos/index.ts";
+import { type AcceptorFault, enactFault } from "./fault.ts";
+import { LeaseGuard } from "./lease.ts";
+import type { AcceptorTransport } from "./transport.ts";
+
+export interface MemoryAcceptorsOptions {
+  /** Leader lease per acceptor (see LeaseGuard); 0 disables it. */
+  readonly leaseMs?: number;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface MemoryAcceptor {
+  state: AcceptorState;
+  /** Everything ever persisted, in order: what survives a crash. */
+  readonly disk: AcceptorWrite[];
+  fault: AcceptorFault | null;
+  lease: LeaseGuard;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * In-memory acceptors running the real `stepAcceptor`, for Node tests. Messages and replies are
+ * structured-cloned, as an RPC would, so commanders and acceptors never share objects.
+ */
+export class MemoryAcceptors implements AcceptorTransport {
+  private readonly acceptors = new Map<string, MemoryAcceptor>();
+  private readonly leaseMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(names: readonly string[], options: MemoryAcceptorsOptions = {}) {
+    this.leaseMs = options.leaseMs ?? 0;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    for (const name of names) this.add(name);
+  }
+
+  /** A brand-new, empty acceptor (e.g. the replacement in a reconfiguration). */
+  add(name: string): void {
+    if (this.acceptors.has(name)) throw new Error(`acceptor ${name} already exists`);
+    this.acceptors.set(name, { state: emptyAcceptorState(), disk: [], fault: null, lease: this.newLease() });
+  }
+
+  setFault(name: string, fault: AcceptorFault | null): void {
+    this.get(name).fault = fault;
+  }
+
+  /** Lose everything in memory and rebuild from what was persisted. */
+  crash(name: string): void {
+    const acceptor = this.get(name);
+    acceptor.state = restoreAcceptor(acceptor.disk);
+    acceptor.lease = this.newLease();
+  }
+
+  /** A copy of one acceptor's state, for assertions. */
+  inspect(name: string): AcceptorState {
+    return structuredClone(this.get(name).state);
+  }
+
+  async call(name: string, messages: ToAcceptor[]): Promise<(ToProposer | null)[]> {
+    const acceptor = this.get(name);
+    const batch = structuredClone(messages);
+    // A real network never answers synchronously; neither do we.
+    await Promise.resolve();
+    await enactFault(name, acceptor.fault, this.sleep);
+    acceptor.lease.check(acceptor.state.promised, batch);
+    const replies: (ToProposer | null)[] = [];
+    for (const message of batch) {
+      const { writes, reply } = stepAcceptor(acceptor.state, message);
+      acceptor.disk.push(...writes);
+      replies.push(reply);
+    }
+    acceptor.lease.observe(acceptor.state.promised, batch);
+    return structuredClone(replies);
+  }
+
+  private newLease() {
+    return new LeaseGuard(this.leaseMs, this.now);
+  }
+
+  private get(name: string): MemoryAcceptor {
+    const acceptor = this.acceptors.get(name);
+    if (!acceptor) throw new Error(`no such acceptor: ${name}`);
+    return acceptor;
+  }
+}

@@ -1,0 +1,131 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { formatBallot } from "../core/paxos/index.ts";
+import type { AcceptorStatus } from "../durable-objects/acceptor.ts";
+import type { Env } from "../durable-objects/env.ts";
+import { ShardConfigError, type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
+import type { CommanderStatus } from "../runtime/commander-driver.ts";
+import { errorMessage } from "../runtime/errors.ts";
+import { fnv1a } from "../runtime/hash.ts";
+
+type App = { Bindings: Env };
+
+const MAX_KEY_LENGTH = 1_024;
+const MAX_ID_LENGTH = 200;
+
+const fail = (c: Context<App>, status: ContentfulStatusCode, code: string, message: string) =>
+  c.json({ error: { code, message } }, status);
+
+/** Stable key -> shard routing (FNV-1a is the same everywhere, forever). */
+export const shardOf = (key: string, shards: number): number => fnv1a(key) % shards;
+
+export const app = new Hono<App>();
+
+app.get("/v1/cluster", async (c) => {
+  const config = parseShardConfig(c.env);
+  const shards = await Promise.all(Array.from({ length: config.shards }, (_, shard) => shardView(c.env, config, shard)));
+  return c.json({ shards });
+});
+
+app.post("/v1/commands", async (c) => {
+  const config = parseShardConfig(c.env);
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    return fail(c, 400, "invalid_json", "request body is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    return fail(c, 400, "invalid_body", "request body must be a JSON object like {\"key\": \"...\", \"data\": ...}");
+  }
+  const { key, data, id } = body as { key?: unknown; data?: unknown; id?: unknown };
+  if (key === undefined) return fail(c, 400, "missing_field", "key is required (a non-empty string)");
+  if (typeof key !== "string" || key === "" || key.length > MAX_KEY_LENGTH) {
+    return fail(c, 400, "invalid_field", `key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`);
+  }
+  if (id !== undefined && (typeof id !== "string" || id === "" || id.length > MAX_ID_LENGTH)) {
+    return fail(c, 400, "invalid_field", `id, when given, must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+  }
+  const commandId = (id as string | undefined) ?? crypto.randomUUID();
+  const shard = shardOf(key, config.shards);
+  // Any commander can serve; the first is the usual leader. A failure or "not leader" moves
+  // on to the next one; the command id makes a retry of a command that did commit harmless.
+  const errors: string[] = [];
+  for (let i = 0; i < config.commandersPerShard; i++) {
+    const name = commanderName(shard, i);
+    try {
+      const [result] = await c.env.COMMANDER.get(c.env.COMMANDER.idFromName(name)).submit([
+        { id: commandId, data: { key, data: data ?? null } },
+      ]);
+      return c.json({ shard, slot: result!.slot, id: commandId });
+    } catch (error) {
+      errors.push(`${name}: ${errorMessage(error)}`);
+    }
+  }
+  return fail(c, 503, "unavailable", `no commander of shard ${shard} could commit the command: ${errors.join("; ")}`);
+});
+
+app.notFound((c) => fail(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+
+app.onError((error, c) => {
+  if (error instanceof ShardConfigError) return fail(c, 500, "misconfigured", error.message);
+  console.error("paxflow api error", error);
+  return fail(c, 500, "internal", "internal error");
+});
+
+type CommanderView =
+  | ({ name: string; reachable: true } & CommanderStatus)
+  | { name: string; reachable: false; error: string };
+
+async function shardView(env: Env, config: ShardConfig, shard: number) {
+  const commanders: CommanderView[] = await Promise.all(
+    Array.from({ length: config.commandersPerShard }, async (_, i): Promise<CommanderView> => {
+      const name = commanderName(shard, i);
+      try {
+        const status = (await env.COMMANDER.get(env.COMMANDER.idFromName(name)).status()) as CommanderStatus;
+        return { name, reachable: true, ...status };
+      } catch (error) {
+        return { name, reachable: false, error: errorMessage(error) };
+      }
+    }),
+  );
+  const reachable = commanders.filter((v) => v.reachable);
+  const leader = reachable
+    .filter((v) => v.role === "leader")
+    .sort((a, b) => b.ballot.round - a.ballot.round || (a.ballot.proposer < b.ballot.proposer ? 1 : -1))[0];
+  // The leader's view of its acceptors is the freshest; without one, the most advanced commander's.
+  const viewer = leader ?? [...reachable].sort((a, b) => b.learnedThrough - a.learnedThrough)[0];
+  const acceptors = await Promise.all(
+    (viewer?.acceptors ?? []).map(async (seen) => {
+      let stored: AcceptorStatus | null = null;
+      try {
+        stored = (await env.ACCEPTOR.get(env.ACCEPTOR.idFromName(seen.acceptor)).status()) as AcceptorStatus;
+      } catch {
+        // Shown as unknown: the health column already says how calls to it are going.
+      }
+      return {
+        name: seen.acceptor,
+        health: seen.health,
+        lastContactAt: seen.lastOkAt,
+        latencyMs: seen.latencyMs,
+        lastError: seen.lastError,
+        chosenThrough: stored?.chosenThrough ?? null,
+        promised: stored ? formatBallot(stored.promised) : null,
+        fault: stored?.fault ?? null,
+      };
+    }),
+  );
+  return {
+    shard,
+    leader: leader ? { commander: leader.name, ballot: formatBallot(leader.ballot) } : null,
+    chosenIndex: Math.max(0, ...reachable.map((v) => v.learnedThrough)),
+    appliedIndex: leader?.appliedThrough ?? viewer?.appliedThrough ?? 0,
+    commanders: commanders.map((v) =>
+      v.reachable
+        ? { name: v.name, role: v.role, ballot: formatBallot(v.ballot), learnedThrough: v.learnedThrough, appliedThrough: v.appliedThrough }
+        : { name: v.name, role: "unreachable", error: v.error },
+    ),
+    acceptors,
+  };
+}
