@@ -1,0 +1,35 @@
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import type { Committed } from "../../core/paxos/index.ts";
+import type { CommandSlot } from "../../runtime/applied-log.ts";
+import type { CommanderStatus, Reconfigured } from "../../runtime/commander-driver.ts";
+import { type ConformanceCommander, consensusConformance } from "../shared/consensus-conformance.ts";
+
+/** Each test gets its own shard number, hence its own acceptors and commanders. */
+let nextShard = 100;
+
+consensusConformance("Durable Objects in workerd", async () => {
+  const shard = nextShard++;
+  const acceptor = (j: number) => `shard-${shard}/acceptor-${j}`;
+  // A fresh stub per call: the stub of an aborted object stays broken.
+  const commanderStub = (index: number) => env.COMMANDER.get(env.COMMANDER.idFromName(`shard-${shard}/commander-${index}`));
+  const commander = (index: 0 | 1): ConformanceCommander => ({
+    submit: async (commands) => (await commanderStub(index).submit(commands)) as CommandSlot[],
+    reconfigure: async (dead, fresh) => (await commanderStub(index).reconfigure(dead, fresh)) as Reconfigured,
+    read: async (fromSlot, limit) => (await commanderStub(index).read(fromSlot, limit)) as Committed[],
+    status: async () => (await commanderStub(index).status()) as CommanderStatus,
+  });
+  return {
+    acceptors: [acceptor(0), acceptor(1), acceptor(2)],
+    spareAcceptor: acceptor(3),
+    alpha: Number(env.ALPHA),
+    commander,
+    setFault: (name, fault) => env.ACCEPTOR.get(env.ACCEPTOR.idFromName(name)).setFault(fault),
+    crashCommander: async (index) => {
+      await runInDurableObject(commanderStub(index), (_instance, state) => state.abort("crash injected by test")).catch(
+        () => undefined,
+      );
+    },
+    dispose: async () => undefined,
+  };
+});
