@@ -1,0 +1,125 @@
+import { env } from "cloudflare:workers";
+import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Ballot, Entry, ToAcceptor, ToProposer } from "../../core/paxos/index.ts";
+import { Acceptor, type AcceptorStatus } from "../../durable-objects/acceptor.ts";
+import { errorCode } from "../../runtime/errors.ts";
+
+const ballot = (round: number, proposer = "p"): Ballot => ({ round, proposer });
+const entry = (id: string): Entry => ({ commands: [{ kind: "app", id, data: { id } }] });
+
+let unique = 0;
+const freshName = () => `shard-900/acceptor-t${unique++}`;
+const stubOf = (name: string) => env.ACCEPTOR.get(env.ACCEPTOR.idFromName(name));
+const handle = async (name: string, messages: ToAcceptor[]) => (await stubOf(name).handle(messages)) as (ToProposer | null)[];
+const statusOf = async (name: string) => (await stubOf(name).status()) as AcceptorStatus;
+
+/** Promise ballot 1 and accept one value in slot 1, the way a freshly elected leader would. */
+async function promiseAndAccept(name: string) {
+  return handle(name, [
+    { type: "prepare", ballot: ballot(1), fromSlot: 1 },
+    { type: "accept", ballot: ballot(1), slot: 1, entry: entry("x"), commitThrough: 0 },
+  ]);
+}
+
+/** What a new instance remembers, seen through the protocol itself: a higher prepare reports it. */
+async function expectRemembered(name: string) {
+  const status = await statusOf(name);
+  expect(status.promised).toEqual(ballot(1));
+  expect(status.acceptedCount).toBe(1);
+  const [stale] = await handle(name, [{ type: "prepare", ballot: ballot(0, "z"), fromSlot: 1 }]);
+  expect(stale).toMatchObject({ type: "nack", promised: ballot(1) });
+  const [promise] = await handle(name, [{ type: "prepare", ballot: ballot(2), fromSlot: 1 }]);
+  expect(promise).toMatchObject({ type: "promise", accepted: [[1, { ballot: ballot(1), entry: entry("x") }]] });
+}
+
+const abortOne = (name: string) =>
+  runInDurableObject(stubOf(name), (_instance, state) => state.abort("restart injected by test")).catch(() => undefined);
+
+describe("Acceptor Durable Object", () => {
+  it("answers prepare and accept", async () => {
+    const name = freshName();
+    const replies = await promiseAndAccept(name);
+    expect(replies).toEqual([
+      { type: "promise", ballot: ballot(1), fromSlot: 1, accepted: [], chosen: { snapshot: null, entries: [] } },
+      { type: "accepted", ballot: ballot(1), slot: 1 },
+    ]);
+  });
+
+  it("keeps its promise and accepted values across ctx.abort()", async () => {
+    const name = freshName();
+    await promiseAndAccept(name);
+    await abortOne(name);
+    await expectRemembered(name);
+  });
+
+  it("keeps its promise and accepted values across abortAllDurableObjects()", async () => {
+    const name = freshName();
+    await promiseAndAccept(name);
+    await abortAllDurableObjects();
+    await expectRemembered(name);
+  });
+
+  it("has the writes in SQLite by the time the reply arrives", async () => {
+    const name = freshName();
+    await promiseAndAccept(name);
+    // Read the tables directly, before anything else can run in the object...
+    const rows = await runInDurableObject(stubOf(name), (_instance, state) => ({
+      promise: state.storage.sql.exec("SELECT round, proposer FROM promise").toArray(),
+      accepted: state.storage.sql.exec("SELECT slot, round, proposer, chosen FROM accepted").toArray(),
+    }));
+    expect(rows.promise).toEqual([{ round: 1, proposer: "p" }]);
+    expect(rows.accepted).toEqual([{ slot: 1, round: 1, proposer: "p", chosen: 0 }]);
+    // ...and a restart right after the reply loses nothing.
+    await abortOne(name);
+    await expectRemembered(name);
+  });
+
+  it("marks slots chosen on commit and reports the chosen prefix", async () => {
+    const name = freshName();
+    await promiseAndAccept(name);
+    await handle(name, [{ type: "commit", ballot: ballot(1), through: 1 }]);
+    await abortOne(name);
+    expect((await statusOf(name)).chosenThrough).toBe(1);
+    const [learned] = await handle(name, [{ type: "learn", fromSlot: 1 }]);
+    expect(learned).toEqual({ type: "learned", chosen: { snapshot: null, entries: [[1, entry("x")]] } });
+  });
+
+  it("enacts injected faults, and they survive a restart", async () => {
+    const name = freshName();
+    await stubOf(name).setFault({ mode: "down" });
+    await abortOne(name);
+    expect((await statusOf(name)).fault).toEqual({ mode: "down" });
+    expect(errorCode(await promiseAndAccept(name).catch((e: unknown) => e))).toBe("acceptor-down");
+    await stubOf(name).setFault({ mode: "refuse" });
+    expect(errorCode(await promiseAndAccept(name).catch((e: unknown) => e))).toBe("acceptor-refusing");
+    await stubOf(name).setFault(null);
+    expect((await promiseAndAccept(name))[1]).toMatchObject({ type: "accepted" });
+  });
+
+  it("refuses setFault unless PAXFLOW_CHAOS is 1", async () => {
+    const name = freshName();
+    const error = await runInDurableObject(stubOf(name), async (_instance, state) => {
+      const production = new Acceptor(state, { ...env, PAXFLOW_CHAOS: "0" });
+      return production.setFault({ mode: "down" }).catch((e: unknown) => e);
+    });
+    expect(errorCode(error)).toBe("chaos-disabled");
+    expect(String(error)).toContain("PAXFLOW_CHAOS");
+    expect((await statusOf(name)).fault).toBeNull();
+  });
+
+  it("refuses a prepare from another proposer while the leader's lease is live", async () => {
+    const name = freshName();
+    const outcome = await runInDurableObject(stubOf(name), async (_instance, state) => {
+      // A lease far longer than the test, so the refusal does not depend on timing.
+      const acceptor = new Acceptor(state, { ...env, LEASE_MS: "3600000" });
+      await acceptor.handle([{ type: "prepare", ballot: ballot(1, "leader"), fromSlot: 1 }]);
+      const rival = await acceptor.handle([{ type: "prepare", ballot: ballot(2, "rival"), fromSlot: 1 }]).catch((e: unknown) => e);
+      const again = await acceptor.handle([{ type: "prepare", ballot: ballot(3, "leader"), fromSlot: 1 }]);
+      return { rival, again };
+    });
+    expect(errorCode(outcome.rival)).toBe("lease-held");
+    expect(String(outcome.rival)).toContain("lease held by leader");
+    expect(outcome.again[0]).toMatchObject({ type: "promise", ballot: ballot(3, "leader") });
+  });
+});
