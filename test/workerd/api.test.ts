@@ -1,0 +1,115 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { shardOf } from "../../workers/api.ts";
+
+const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://paxflow.test${path}`, init));
+const post = (body: string) => call("/v1/commands", { method: "POST", headers: { "content-type": "application/json" }, body });
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+async function expectError(response: Response, status: number, code: string, mentions: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get("content-type")).toContain("application/json");
+  const body = (await response.json()) as ErrorBody;
+  expect(body.error.code).toBe(code);
+  expect(body.error.message).toContain(mentions);
+  expect(body.error.message).not.toMatch(/\n\s+at /); // no stack traces
+}
+
+describe("HTTP API", () => {
+  it("POST /v1/commands commits to the key's shard and is idempotent by id", async () => {
+    const response = await post(JSON.stringify({ key: "user:42", data: { op: "set", value: 1 }, id: "cmd-1" }));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { shard: number; slot: number; id: string };
+    expect(body).toEqual({ shard: shardOf("user:42", Number(env.SHARDS)), slot: expect.any(Number), id: "cmd-1" });
+    expect(body.slot).toBeGreaterThanOrEqual(1);
+
+    const again = (await (await post(JSON.stringify({ key: "user:42", data: { op: "set", value: 1 }, id: "cmd-1" }))).json()) as {
+      slot: number;
+    };
+    expect(again.slot).toBe(body.slot);
+
+    const generated = (await (await post(JSON.stringify({ key: "user:42" }))).json()) as { id: string; slot: number };
+    expect(generated.id).toEqual(expect.any(String));
+    expect(generated.slot).toBeGreaterThan(body.slot);
+  });
+
+  it("GET /v1/cluster reports every shard's leader, commanders and acceptors", async () => {
+    await post(JSON.stringify({ key: "cluster-probe" }));
+    const response = await call("/v1/cluster");
+    expect(response.status).toBe(200);
+    const { shards } = (await response.json()) as {
+      shards: {
+        shard: number;
+        leader: { commander: string; ballot: string } | null;
+        chosenIndex: number;
+        appliedIndex: number;
+        commanders: { name: string; role: string }[];
+        acceptors: { name: string; health: string; lastContactAt: number | null; latencyMs: number | null; chosenThrough: number | null }[];
+      }[];
+    };
+    expect(shards.map((s) => s.shard)).toEqual([0, 1]);
+    const active = shards[shardOf("cluster-probe", 2)]!;
+    expect(active.leader?.commander).toBe(`shard-${active.shard}/commander-0`);
+    expect(active.leader?.ballot).toEqual(expect.any(String));
+    expect(active.chosenIndex).toBeGreaterThanOrEqual(1);
+    expect(active.appliedIndex).toBe(active.chosenIndex);
+    expect(active.commanders.map((c) => c.name)).toEqual([0, 1].map((i) => `shard-${active.shard}/commander-${i}`));
+    expect(active.commanders.map((c) => c.role)).toContain("leader");
+    expect(active.acceptors.map((a) => a.name)).toEqual([0, 1, 2].map((j) => `shard-${active.shard}/acceptor-${j}`));
+    for (const acceptor of active.acceptors) {
+      expect(acceptor.health).toBe("ok");
+      expect(acceptor.lastContactAt).toEqual(expect.any(Number));
+      expect(acceptor.latencyMs).toEqual(expect.any(Number));
+      expect(acceptor.chosenThrough).toEqual(expect.any(Number));
+    }
+  });
+
+  it("reports an unreachable acceptor", async () => {
+    const key = "health-probe";
+    const shard = shardOf(key, 2);
+    const down = `shard-${shard}/acceptor-1`;
+    await env.ACCEPTOR.get(env.ACCEPTOR.idFromName(down)).setFault({ mode: "down" });
+    try {
+      expect((await post(JSON.stringify({ key }))).status).toBe(200);
+      // The failed call to the down acceptor may land just after the commit: look a few times.
+      let health: string | undefined;
+      for (let attempt = 0; attempt < 50 && health !== "unreachable"; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        const { shards } = (await (await call("/v1/cluster")).json()) as { shards: { acceptors: { name: string; health: string }[] }[] };
+        health = shards[shard]!.acceptors.find((a) => a.name === down)?.health;
+      }
+      expect(health).toBe("unreachable");
+    } finally {
+      await env.ACCEPTOR.get(env.ACCEPTOR.idFromName(down)).setFault(null);
+    }
+  });
+
+  it("answers 400 naming the bad field", async () => {
+    await expectError(await post("{not json"), 400, "invalid_json", "JSON");
+    await expectError(await post("[1]"), 400, "invalid_body", "object");
+    await expectError(await post(JSON.stringify({ data: 1 })), 400, "missing_field", "key");
+    await expectError(await post(JSON.stringify({ key: 7 })), 400, "invalid_field", "key");
+    await expectError(await post(JSON.stringify({ key: "" })), 400, "invalid_field", "key");
+    await expectError(await post(JSON.stringify({ key: "k", id: 5 })), 400, "invalid_field", "id");
+  });
+
+  it("answers 404 as JSON for unknown routes", async () => {
+    await expectError(await call("/nope"), 404, "not_found", "/nope");
+    await expectError(await call("/v1/commands"), 404, "not_found", "GET /v1/commands");
+  });
+
+  it("answers 503 when no commander of the shard can make progress", async () => {
+    const key = "unavailable-probe";
+    const shard = shardOf(key, 2);
+    const acceptors = [0, 1, 2].map((j) => env.ACCEPTOR.get(env.ACCEPTOR.idFromName(`shard-${shard}/acceptor-${j}`)));
+    for (const acceptor of acceptors.slice(1)) await acceptor.setFault({ mode: "down" });
+    try {
+      await expectError(await post(JSON.stringify({ key, id: "stuck" })), 503, "unavailable", `shard ${shard}`);
+    } finally {
+      for (const acceptor of acceptors) await acceptor.setFault(null);
+    }
+  });
+});
