@@ -225,6 +225,7 @@ export class CommanderDriver {
       return commands.map((c) => ({ id: c.id, slot: this.applied.slotOf(c.id)! }));
     }
     await this.ensureLeader();
+    this.assertOpen(); // closed while we waited: nobody would ever answer these
     return Promise.all(commands.map((c) => this.awaitApplied(c)));
   }
 
@@ -356,7 +357,11 @@ export class CommanderDriver {
 
   private dispatch(send: readonly Envelope<ToAcceptor>[]): Promise<void> {
     const byAcceptor = new Map<string, ToAcceptor[]>();
-    for (const { to, message } of send) byAcceptor.set(to, [...(byAcceptor.get(to) ?? []), message]);
+    for (const { to, message } of send) {
+      const messages = byAcceptor.get(to);
+      if (messages) messages.push(message);
+      else byAcceptor.set(to, [message]);
+    }
     return Promise.all([...byAcceptor].map(([to, messages]) => this.channelTo(to).send(messages))).then(() => undefined);
   }
 
