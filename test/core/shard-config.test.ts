@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import type { Env } from "../../durable-objects/env.ts";
+import {
+  commanderName,
+  initialConfig,
+  locationHintFor,
+  parseCommanderName,
+  parseShardConfig,
+} from "../../durable-objects/shard-config.ts";
+
+// The parser only reads the string vars; the bindings are irrelevant here.
+const vars = (overrides: Partial<Record<keyof Env, string>> = {}) =>
+  ({
+    SHARDS: "2",
+    ACCEPTORS_PER_SHARD: "3",
+    COMMANDERS_PER_SHARD: "2",
+    PHASE1_QUORUM: "",
+    PHASE2_QUORUM: "",
+    ALPHA: "32",
+    MAX_BATCH: "512",
+    ACCEPTOR_LOCATION_HINTS: "",
+    PAXFLOW_CHAOS: "0",
+    ...overrides,
+  }) as unknown as Env;
+
+describe("shard configuration from [vars]", () => {
+  it("defaults to majorities and builds each shard's acceptor set", () => {
+    const config = parseShardConfig(vars());
+    expect(config).toMatchObject({ shards: 2, acceptorsPerShard: 3, commandersPerShard: 2, alpha: 32, maxBatch: 512, chaos: false });
+    expect(initialConfig(config, 1)).toEqual({
+      epoch: 1,
+      acceptors: ["shard-1/acceptor-0", "shard-1/acceptor-1", "shard-1/acceptor-2"],
+      phase1Quorum: 2,
+      phase2Quorum: 2,
+    });
+  });
+
+  it("accepts intersecting flexible quorums and names the variables when they do not intersect", () => {
+    const flexible = parseShardConfig(vars({ ACCEPTORS_PER_SHARD: "5", PHASE1_QUORUM: "4", PHASE2_QUORUM: "2" }));
+    expect(initialConfig(flexible, 0)).toMatchObject({ phase1Quorum: 4, phase2Quorum: 2 });
+    expect(() => parseShardConfig(vars({ ACCEPTORS_PER_SHARD: "5", PHASE1_QUORUM: "3", PHASE2_QUORUM: "2" }))).toThrow(
+      /PHASE1_QUORUM\/PHASE2_QUORUM.*quorums do not intersect/,
+    );
+  });
+
+  it("names the bad variable", () => {
+    expect(() => parseShardConfig(vars({ SHARDS: "zero" }))).toThrow(/SHARDS must be an integer >= 1, got "zero"/);
+    expect(() => parseShardConfig(vars({ SHARDS: "" }))).toThrow(/SHARDS is required/);
+    expect(() => parseShardConfig(vars({ ALPHA: "0" }))).toThrow(/ALPHA/);
+    expect(() => parseShardConfig(vars({ ACCEPTOR_LOCATION_HINTS: "weur, mars" }))).toThrow(/unknown location hint "mars"/);
+  });
+
+  it("assigns location hints round-robin", () => {
+    const config = parseShardConfig(vars({ ACCEPTOR_LOCATION_HINTS: "weur,enam" }));
+    expect(["shard-0/acceptor-0", "shard-0/acceptor-1", "shard-0/acceptor-2"].map((a) => locationHintFor(config, a))).toEqual([
+      "weur",
+      "enam",
+      "weur",
+    ]);
+    expect(locationHintFor(parseShardConfig(vars()), "shard-0/acceptor-0")).toBeUndefined();
+  });
+
+  it("parses commander names", () => {
+    const config = parseShardConfig(vars());
+    expect(parseCommanderName(config, commanderName(1, 1))).toEqual({ shard: 1, index: 1 });
+    expect(() => parseCommanderName(config, "shard-1/commander-2")).toThrow(/COMMANDERS_PER_SHARD is 2/);
+    expect(() => parseCommanderName(config, "leader")).toThrow(/shard-<k>\/commander-<i>/);
+  });
+});
