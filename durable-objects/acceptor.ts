@@ -64,7 +64,8 @@ export class Acceptor extends DurableObject<Env> {
     }
     // Durable BEFORE we answer: a promise or accept that was answered but then lost in a
     // restart lets this acceptor contradict itself, and two different values get chosen.
-    // transactionSync commits all writes of the batch atomically before it returns.
+    // transactionSync commits all writes of the batch atomically before it returns, and the
+    // output gate holds the reply below until those writes are confirmed durable.
     try {
       this.ctx.storage.transactionSync(() => {
         for (const write of writes) this.persist(write);
