@@ -171,7 +171,10 @@ export class CommanderDriver {
     const [done] = await this.commit([{ kind: "reconfigure", id: `reconfigure/${config.epoch}/${dead}->${fresh}`, config }]);
     const latest = this.proposer.latestConfig;
     if (latest.epoch !== config.epoch || latest.acceptors.join() !== config.acceptors.join()) {
-      throw new PaxflowError("not-leader", `reconfiguration to epoch ${config.epoch} was superseded by another change`);
+      throw new PaxflowError(
+        "reconfiguration-superseded",
+        `reconfiguration to epoch ${config.epoch} was superseded by another change; current acceptors: ${latest.acceptors.join(", ")}`,
+      );
     }
     return { slot: done!.slot, config, fromSlot: done!.slot + this.settings.alpha };
   }

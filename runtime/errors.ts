@@ -7,6 +7,7 @@ export type ErrorCode =
   | "not-leader"
   | "commit-timeout"
   | "commander-closed"
+  | "reconfiguration-superseded"
   | "acceptor-down"
   | "acceptor-refusing"
   | "lease-held"
