@@ -1,11 +1,13 @@
 import { Command } from "commander";
 import { ConfigError } from "../core/paxos/index.ts";
+import { benchCommand } from "./commands/bench.ts";
 import { devCommand } from "./commands/dev.ts";
 import { simCommand } from "./commands/sim.ts";
 
 const program = new Command("paxflow")
   .description("fault-tolerant, cost-aware orchestrator for pure coroutine stages on Cloudflare Workers")
   .showHelpAfterError()
+  .addCommand(benchCommand)
   .addCommand(devCommand)
   .addCommand(simCommand);
 

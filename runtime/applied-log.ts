@@ -1,5 +1,5 @@
 import type { Committed, Snapshot } from "../core/paxos/index.ts";
-import { fnv1a, fnv1aHex } from "./hash.ts";
+import { fnv1a, fnv1aHex } from "../core/hash.ts";
 
 /**
  * The application state a commander snapshots at compaction (`Snapshot.app`). `recentIds` is

@@ -7,7 +7,8 @@ import type { Env } from "../durable-objects/env.ts";
 import { ShardConfigError, type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { CommanderStatus } from "../runtime/commander-driver.ts";
 import { errorMessage } from "../runtime/errors.ts";
-import { fnv1a } from "../runtime/hash.ts";
+import { fnv1a } from "../core/hash.ts";
+import { LeaderHints, tryCommanders } from "./routing.ts";
 
 type App = { Bindings: Env };
 
@@ -19,6 +20,9 @@ const fail = (c: Context<App>, status: ContentfulStatusCode, code: string, messa
 
 /** Stable key -> shard routing (FNV-1a is the same everywhere, forever). */
 export const shardOf = (key: string, shards: number): number => fnv1a(key) % shards;
+
+/** Per isolate: which commander led each shard last time. */
+const leaderHints = new LeaderHints();
 
 export const app = new Hono<App>();
 
@@ -49,21 +53,17 @@ app.post("/v1/commands", async (c) => {
   }
   const commandId = (id as string | undefined) ?? crypto.randomUUID();
   const shard = shardOf(key, config.shards);
-  // Any commander can serve; the first is the usual leader. A failure or "not leader" moves
-  // on to the next one; the command id makes a retry of a command that did commit harmless.
-  const errors: string[] = [];
-  for (let i = 0; i < config.commandersPerShard; i++) {
-    const name = commanderName(shard, i);
-    try {
-      const [result] = await c.env.COMMANDER.get(c.env.COMMANDER.idFromName(name)).submit([
-        { id: commandId, data: { key, data: data ?? null } },
-      ]);
-      return c.json({ shard, slot: result!.slot, id: commandId });
-    } catch (error) {
-      errors.push(`${name}: ${errorMessage(error)}`);
-    }
+  const command = { id: commandId, data: { key, data: data ?? null } };
+  const result = await tryCommanders(leaderHints.firstChoice(shard), config.commandersPerShard, async (i) => {
+    const [done] = await c.env.COMMANDER.get(c.env.COMMANDER.idFromName(commanderName(shard, i))).submit([command]);
+    return done!;
+  });
+  if (result.ok) {
+    leaderHints.committed(shard, result.commander);
+    return c.json({ shard, slot: result.value.slot, id: commandId });
   }
-  return fail(c, 503, "unavailable", `no commander of shard ${shard} could commit the command: ${errors.join("; ")}`);
+  const reasons = result.errors.map(({ commander, error }) => `${commanderName(shard, commander)}: ${errorMessage(error)}`);
+  return fail(c, 503, "unavailable", `no commander of shard ${shard} could commit the command: ${reasons.join("; ")}`);
 });
 
 app.notFound((c) => fail(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -24,7 +24,8 @@ import {
   restoreAcceptor,
   stepAcceptor,
 } from "../paxos/index.ts";
-import { Random, fnv1a } from "./random.ts";
+import { fnv1a, fnv1aHex } from "../hash.ts";
+import { Random } from "./random.ts";
 
 /** Hooks that swap in broken behaviour, so tests can show the checker catches real bugs. */
 export interface SimVariant {
@@ -97,7 +98,7 @@ interface SimProposer {
 }
 
 const GENESIS = "genesis";
-const chain = (digest: string, entry: Entry) => fnv1a(entryKey(entry), parseInt(fnv1a(digest), 16));
+const chain = (digest: string, entry: Entry) => fnv1aHex(entryKey(entry), fnv1a(digest));
 
 class Schedule {
   private readonly rng: Random;

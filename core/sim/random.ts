@@ -30,13 +30,3 @@ export class Random {
     return entries[entries.length - 1]![0];
   }
 }
-
-/** FNV-1a, 32-bit, as hex: a cheap deterministic digest for the simulator's learned logs. */
-export function fnv1a(text: string, seed = 0x811c9dc5): string {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, "0");
-}
