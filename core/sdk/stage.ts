@@ -1,0 +1,84 @@
+import type { Value } from "../codec.ts";
+import { callable } from "./callable.ts";
+import type { Call, Step } from "./effects.ts";
+
+/** Capability tags a backend advertises and a stage may require. */
+export const KNOWN_CAPS = ["cpu", "simd", "gpu", "f16", "subgroups"] as const;
+export type Cap = (typeof KNOWN_CAPS)[number];
+
+/** Expected cost as functions of n, the size of the encoded input in bytes. */
+export interface CostModel {
+  readonly runtimeMs: (n: number) => number;
+  readonly outputBytes: (n: number) => number;
+}
+
+/**
+ * A WGSL compute kernel with the same semantics as the stage's `run` (its CPU reference).
+ * The gpu-runner compiles `wgsl` once and dispatches `dispatch(input)` workgroups.
+ */
+export interface SimdKernel<I> {
+  readonly wgsl: string;
+  readonly entryPoint: string;
+  readonly workgroupSize: number;
+  readonly dispatch: (input: I) => readonly [number, number, number];
+}
+
+export interface StageSpec<I extends Value, O extends Value> {
+  /** Unique; with `version`, names the code in the log. */
+  readonly name: string;
+  readonly version: number;
+  readonly caps: readonly Cap[];
+  readonly timeoutMs: number;
+  readonly cost: CostModel;
+  /** Pure: the checker verifies it. For SIMD stages, the CPU reference implementation. */
+  readonly run: (input: I) => O;
+  readonly kernel?: SimdKernel<I>;
+}
+
+/** A stage is callable: `yield* stage(input)` is one call whose result is typed O. */
+export interface Stage<I extends Value, O extends Value> extends StageSpec<I, O> {
+  (input: I): Step<O>;
+  /** "name@version": how calls and the log refer to this code. */
+  readonly ref: string;
+}
+
+export class DefinitionError extends Error {
+  override readonly name = "DefinitionError";
+}
+
+const NAME = /^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*$/;
+
+export function checkName(kind: string, name: unknown): string {
+  if (typeof name !== "string" || !NAME.test(name)) {
+    throw new DefinitionError(`${kind} name must be lowercase words joined by "-" (optionally "/"-scoped), got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+function checkSpec<I extends Value, O extends Value>(spec: StageSpec<I, O>): void {
+  const name = checkName("stage", spec.name);
+  const where = `stage "${name}"`;
+  if (!Number.isInteger(spec.version) || spec.version < 1) throw new DefinitionError(`${where}: version must be an integer >= 1`);
+  if (!Array.isArray(spec.caps) || spec.caps.length === 0) throw new DefinitionError(`${where}: caps must list at least one capability`);
+  for (const cap of spec.caps) {
+    if (!(KNOWN_CAPS as readonly string[]).includes(cap)) {
+      throw new DefinitionError(`${where}: unknown capability "${cap}" (known: ${KNOWN_CAPS.join(", ")})`);
+    }
+  }
+  if (!(Number.isFinite(spec.timeoutMs) && spec.timeoutMs > 0)) throw new DefinitionError(`${where}: timeoutMs must be a positive number`);
+  if (typeof spec.cost?.runtimeMs !== "function" || typeof spec.cost?.outputBytes !== "function") {
+    throw new DefinitionError(`${where}: cost needs runtimeMs(n) and outputBytes(n) functions`);
+  }
+  if (typeof spec.run !== "function") throw new DefinitionError(`${where}: run must be a function`);
+  if (spec.kernel && !spec.caps.includes("simd")) throw new DefinitionError(`${where}: a stage with a kernel needs the "simd" capability`);
+}
+
+export function defineStage<I extends Value, O extends Value>(spec: StageSpec<I, O>): Stage<I, O> {
+  checkSpec(spec);
+  const ref = `${spec.name}@${spec.version}`;
+  function* call(input: I): Step<O> {
+    const effect: Call = { kind: "stage", target: ref, input };
+    return (yield effect) as O;
+  }
+  return callable(call, "stage", { ...spec, ref }) as unknown as Stage<I, O>;
+}
