@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ConfigError } from "../core/paxos/index.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { checkCommand } from "./commands/check.ts";
 import { devCommand } from "./commands/dev.ts";
 import { simCommand } from "./commands/sim.ts";
 
@@ -8,6 +9,7 @@ const program = new Command("paxflow")
   .description("fault-tolerant, cost-aware orchestrator for pure coroutine stages on Cloudflare Workers")
   .showHelpAfterError()
   .addCommand(benchCommand)
+  .addCommand(checkCommand)
   .addCommand(devCommand)
   .addCommand(simCommand);
 

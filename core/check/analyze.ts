@@ -1,0 +1,925 @@
+/**
+ * Static checks for paxflow stages and jobs, over sources supplied by a host (the CLI reads
+ * files; tests pass strings). Uses the real TypeScript parser and checker (no lib files: every
+ * name the project does not declare is a host global), with our own resolution of relative
+ * imports so helpers in other project files are followed.
+ */
+import path from "node:path";
+import ts from "typescript";
+import { KNOWN_CAPS } from "./caps.ts";
+import type { Diagnostic, RuleId, Severity } from "./rules.ts";
+
+export interface CheckOptions {
+  /** Allow console.* in pure code. */
+  allowConsole?: boolean;
+  /** Bare module specifiers pure code may use besides "paxflow" (e.g. a vetted pure library). */
+  allowModules?: readonly string[];
+}
+
+export interface CheckHost {
+  /** Contents of an absolute, "/"-separated path, or undefined if there is no such file. */
+  readFile(file: string): string | undefined;
+}
+
+export interface CheckResult {
+  /** Every file analysed: the roots plus the project files they import (relatively). */
+  files: string[];
+  diagnostics: Diagnostic[];
+}
+
+const SOURCE_EXT = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
+const SDK_PATH = /(?:^|\/)core(?:\/index(?:\.[cm]?[jt]sx?)?|\/sdk(?:\/.*)?)?$/;
+
+/** Whether a resolved path is the paxflow SDK (never followed: it is trusted, and impure by design). */
+export const isSdkPath = (p: string): boolean => SDK_PATH.test(p.replace(/\/+$/, ""));
+const isRelative = (spec: string): boolean => spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/");
+
+function isSdkSpecifier(spec: string, fromFile: string): boolean {
+  if (spec === "paxflow" || spec.startsWith("paxflow/")) return true;
+  return isRelative(spec) && isSdkPath(path.posix.resolve(path.posix.dirname(fromFile), spec));
+}
+
+/** Resolves a relative import to a project file, or undefined (bare, SDK or missing). */
+export function resolveRelative(spec: string, fromFile: string, exists: (p: string) => boolean): string | undefined {
+  if (!isRelative(spec)) return undefined;
+  const base = path.posix.resolve(path.posix.dirname(fromFile), spec);
+  if (isSdkPath(base)) return undefined;
+  const candidates = [base];
+  if (/\.js$/.test(base)) candidates.push(base.replace(/\.js$/, ".ts"), base.replace(/\.js$/, ".tsx"));
+  if (/\.mjs$/.test(base)) candidates.push(base.replace(/\.mjs$/, ".mts"));
+  if (/\.cjs$/.test(base)) candidates.push(base.replace(/\.cjs$/, ".cts"));
+  for (const ext of [".ts", ".tsx", ".mts", ".js", ".mjs", "/index.ts", "/index.js"]) candidates.push(base + ext);
+  return candidates.find((c) => SOURCE_EXT.test(c) && !/\.d\.[cm]?ts$/.test(c) && !isSdkPath(c) && exists(c));
+}
+
+function extensionOf(file: string): ts.Extension {
+  const m = /\.([cm]?[jt]sx?)$/.exec(file);
+  switch (m?.[1]) {
+    case "tsx": return ts.Extension.Tsx;
+    case "mts": return ts.Extension.Mts;
+    case "cts": return ts.Extension.Cts;
+    case "js": return ts.Extension.Js;
+    case "jsx": return ts.Extension.Jsx;
+    case "mjs": return ts.Extension.Mjs;
+    case "cjs": return ts.Extension.Cjs;
+    default: return ts.Extension.Ts;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What pure code may not touch. Paths are matched by longest prefix after host-global prefixes
+// (globalThis., self., window., global.) are stripped.
+
+type PurityRule = "purity/io" | "purity/clock" | "purity/random" | "purity/dynamic-code" | "purity/import";
+
+const SENSITIVE: ReadonlyMap<string, [PurityRule, string]> = new Map<string, [PurityRule, string]>([
+  ["Date.now", ["purity/clock", "reads the clock"]],
+  ["performance.now", ["purity/clock", "reads the clock"]],
+  ["performance.timeOrigin", ["purity/clock", "reads the clock"]],
+  ["performance", ["purity/io", "accesses the host"]],
+  ["Math.random", ["purity/random", "is random"]],
+  ["crypto.getRandomValues", ["purity/random", "is random"]],
+  ["crypto.randomUUID", ["purity/random", "is random"]],
+  ["crypto", ["purity/io", "accesses the host's crypto"]],
+  ["eval", ["purity/dynamic-code", "evaluates code"]],
+  ["Function", ["purity/dynamic-code", "evaluates code"]],
+  ["WebAssembly", ["purity/dynamic-code", "compiles code"]],
+  ["require", ["purity/import", "loads a module that is not checked"]],
+  ...[
+    "fetch", "caches", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
+    "queueMicrotask", "requestAnimationFrame", "requestIdleCallback", "scheduler", "process", "navigator", "WebSocket",
+    "XMLHttpRequest", "EventSource", "indexedDB", "localStorage", "sessionStorage", "document", "location", "env",
+    "Deno", "Bun", "postMessage", "importScripts", "addEventListener", "removeEventListener", "dispatchEvent",
+    "BroadcastChannel", "Worker", "SharedWorker", "MessageChannel", "Buffer", "__dirname", "__filename", "module",
+    "exports", "globalThis", "self", "window", "global", "console",
+  ].map((name): [string, [PurityRule, string]] => [name, ["purity/io", name === "console" ? "does I/O" : "accesses the host"]]),
+]);
+const HOST_PREFIX = new Set(["globalThis", "self", "window", "global"]);
+/** Globals whose computed members (`Math[k]`) we cannot see through: a warning, not silence. */
+const OPAQUE_ON_COMPUTED = new Set(["Math", "Date", "crypto", "performance", "Reflect", "Object"]);
+
+const MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
+const DATAVIEW_SETTER = /^set(?:Int|Uint|Float|BigInt|BigUint)\d+$/;
+/** Static functions that write to their first argument. */
+const WRITES_FIRST_ARG = new Set([
+  "Object.assign", "Object.defineProperty", "Object.defineProperties", "Object.setPrototypeOf",
+  "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty", "Reflect.setPrototypeOf",
+  "Atomics.store", "Atomics.add", "Atomics.sub", "Atomics.and", "Atomics.or", "Atomics.xor", "Atomics.exchange", "Atomics.compareExchange",
+]);
+/** Array methods whose callback receives the receiver's elements (so writes through them write the receiver). */
+const ITERATION_METHODS = new Set([
+  "map", "forEach", "filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every", "flatMap", "reduce", "reduceRight", "sort", "toSorted",
+]);
+
+// ---------------------------------------------------------------------------------------------
+
+type FnNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+
+interface Entity {
+  kind: "stage" | "job";
+  name: string;
+  call: ts.CallExpression;
+  spec: ts.ObjectLiteralExpression | undefined;
+  file: string;
+  order: number;
+}
+
+interface Ctx {
+  /** Whose code this is, for messages: "stage `square`", "job `j`", "cost model of stage `x`". */
+  root: string;
+  /** The function whose locals are "own locals" (the root, or the helper being walked). */
+  fn: FnNode;
+  /** Helper names from the root to fn. */
+  chain: string[];
+  job: Entity | undefined;
+  visited: Set<ts.Node>;
+}
+
+type Resolved =
+  | { kind: "global"; name: string }
+  | { kind: "sdk"; name: string }
+  | { kind: "allowed-import" }
+  | { kind: "unchecked-import"; module: string; name: string }
+  | { kind: "decl"; decl: ts.Declaration }
+  | { kind: "unknown" };
+
+type Target = { kind: "fn"; fn: FnNode } | { kind: "entity"; entity: Entity } | undefined;
+
+interface Origin {
+  desc: string;
+}
+
+const isFn = (n: ts.Node): n is FnNode =>
+  ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n);
+
+function unwrap(e: ts.Expression): ts.Expression {
+  for (;;) {
+    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+    else return e;
+  }
+}
+
+const isAssignmentOperator = (k: ts.SyntaxKind): boolean => k >= ts.SyntaxKind.FirstAssignment && k <= ts.SyntaxKind.LastAssignment;
+
+function within(inner: ts.Node, outer: ts.Node): boolean {
+  return inner.getSourceFile() === outer.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;
+}
+
+function shortText(n: ts.Node): string {
+  const t = n.getText().replace(/\s+/g, " ");
+  return t.length > 48 ? `${t.slice(0, 45)}...` : t;
+}
+
+export function checkFiles(roots: readonly string[], host: CheckHost, options: CheckOptions = {}): CheckResult {
+  const allowModules = new Set(["paxflow", ...(options.allowModules ?? [])]);
+  const cache = new Map<string, string | undefined>();
+  const read = (f: string): string | undefined => {
+    if (!cache.has(f)) cache.set(f, host.readFile(f));
+    return cache.get(f);
+  };
+  const compilerOptions: ts.CompilerOptions = {
+    noLib: true,
+    types: [],
+    allowJs: true,
+    checkJs: false,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    jsx: ts.JsxEmit.Preserve,
+  };
+  const compilerHost: ts.CompilerHost = {
+    getSourceFile: (f, lang) => {
+      const text = read(f);
+      return text === undefined ? undefined : ts.createSourceFile(f, text, lang, true);
+    },
+    getDefaultLibFileName: () => "/__paxflow_no_lib__.d.ts",
+    writeFile: () => {},
+    getCurrentDirectory: () => "/",
+    getCanonicalFileName: (f) => f,
+    useCaseSensitiveFileNames: () => true,
+    getNewLine: () => "\n",
+    fileExists: (f) => read(f) !== undefined,
+    readFile: read,
+    resolveModuleNameLiterals: (literals, containingFile) =>
+      literals.map((lit) => {
+        const file = resolveRelative(lit.text, containingFile, (p) => read(p) !== undefined);
+        return { resolvedModule: file ? { resolvedFileName: file, extension: extensionOf(file), isExternalLibraryImport: false } : undefined };
+      }),
+  };
+  const program = ts.createProgram({ rootNames: [...roots], options: compilerOptions, host: compilerHost });
+  const checker = program.getTypeChecker();
+  const sourceFiles = program.getSourceFiles().filter((sf) => !sf.fileName.startsWith("/__paxflow"));
+
+  const diagnostics: Diagnostic[] = [];
+  const reported = new Set<string>();
+  const report = (node: ts.Node, rule: RuleId, message: string, severity: Severity = "error"): void => {
+    const sf = node.getSourceFile();
+    const start = node.getStart(sf);
+    const key = `${sf.fileName}:${start}:${rule}${rule === "job/cycle" ? message : ""}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    const { line, character } = sf.getLineAndCharacterOfPosition(start);
+    diagnostics.push({ file: sf.fileName, line: line + 1, column: character + 1, rule, severity, message });
+  };
+
+  // ---- symbol resolution ----------------------------------------------------------------------
+
+  function importInfo(decl: ts.Declaration | undefined): { module: string; name: string; file: string } | undefined {
+    if (!decl) return undefined;
+    let clause: ts.Node | undefined;
+    let name = "*";
+    if (ts.isImportSpecifier(decl)) {
+      clause = decl.parent.parent.parent;
+      name = (decl.propertyName ?? decl.name).text;
+    } else if (ts.isImportClause(decl)) {
+      clause = decl.parent;
+      name = "default";
+    } else if (ts.isNamespaceImport(decl)) {
+      clause = decl.parent.parent;
+    } else if (ts.isImportEqualsDeclaration(decl) && ts.isExternalModuleReference(decl.moduleReference)) {
+      const e = decl.moduleReference.expression;
+      return ts.isStringLiteral(e) ? { module: e.text, name: "*", file: decl.getSourceFile().fileName } : undefined;
+    }
+    if (clause && ts.isImportDeclaration(clause) && ts.isStringLiteral(clause.moduleSpecifier)) {
+      return { module: clause.moduleSpecifier.text, name, file: clause.getSourceFile().fileName };
+    }
+    return undefined;
+  }
+
+  function resolveSymbol(sym: ts.Symbol | undefined, name: string): Resolved {
+    if (!sym) return { kind: "global", name };
+    if (sym.flags & ts.SymbolFlags.Alias) {
+      const imp = importInfo(sym.declarations?.[0]);
+      if (imp && isSdkSpecifier(imp.module, imp.file)) return { kind: "sdk", name: imp.name };
+      const target = checker.getAliasedSymbol(sym);
+      const decls = target.declarations ?? [];
+      if (decls.length === 0 || target.flags & ts.SymbolFlags.Alias) {
+        if (!imp) return { kind: "unknown" };
+        if (allowModules.has(imp.module) || [...allowModules].some((m) => imp.module.startsWith(`${m}/`))) return { kind: "allowed-import" };
+        return { kind: "unchecked-import", module: imp.module, name: imp.name === "*" || imp.name === "default" ? name : imp.name };
+      }
+      sym = target;
+    }
+    const decls = sym.declarations ?? [];
+    if (decls.length === 0) return { kind: "global", name };
+    const ambient = decls.every((d) => d.getSourceFile().isDeclarationFile || (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Ambient) !== 0 || (d.flags & ts.NodeFlags.Ambient) !== 0);
+    if (ambient) return { kind: "global", name };
+    return { kind: "decl", decl: sym.valueDeclaration ?? decls[0]! };
+  }
+
+  function resolveIdentifier(id: ts.Identifier): Resolved {
+    const sym = ts.isShorthandPropertyAssignment(id.parent) && id.parent.name === id
+      ? checker.getShorthandAssignmentValueSymbol(id.parent)
+      : checker.getSymbolAtLocation(id);
+    return resolveSymbol(sym, id.text);
+  }
+
+  /** The SDK export an expression names (`defineStage`, `px.all`), if any. */
+  function sdkName(expr: ts.Expression): string | undefined {
+    const e = unwrap(expr);
+    if (ts.isIdentifier(e)) {
+      const r = resolveIdentifier(e);
+      return r.kind === "sdk" ? r.name : undefined;
+    }
+    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
+      const r = resolveIdentifier(e.expression);
+      return r.kind === "sdk" && r.name === "*" ? e.name.text : undefined;
+    }
+    return undefined;
+  }
+
+  // ---- stages and jobs ------------------------------------------------------------------------
+
+  const entities = new Map<ts.CallExpression, Entity>();
+  let order = 0;
+  for (const sf of sourceFiles) {
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node)) {
+        const which = sdkName(node.expression);
+        if (which === "defineStage" || which === "defineJob") {
+          const arg = node.arguments[0] ? unwrap(node.arguments[0]) : undefined;
+          const spec = arg ? objectLiteralOf(arg) : undefined;
+          const nameProp = spec ? prop(spec, "name") : undefined;
+          let name = nameProp && ts.isPropertyAssignment(nameProp) ? constString(nameProp.initializer) : undefined;
+          if (name === undefined) {
+            let p: ts.Node = node.parent;
+            while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p)) p = p.parent;
+            name = ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : "<anonymous>";
+          }
+          entities.set(node, { kind: which === "defineStage" ? "stage" : "job", name, call: node, spec, file: sf.fileName, order: order++ });
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+
+  function prop(obj: ts.ObjectLiteralExpression, name: string): ts.ObjectLiteralElementLike | undefined {
+    return obj.properties.find((p) => p.name !== undefined && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name);
+  }
+
+  /** The declaration a name-like expression refers to, following imports (undefined otherwise). */
+  function declOf(e: ts.Expression): ts.Declaration | undefined {
+    e = unwrap(e);
+    let r: Resolved | undefined;
+    if (ts.isIdentifier(e)) r = resolveIdentifier(e);
+    else if (ts.isPropertyAccessExpression(e)) r = resolveSymbol(checker.getSymbolAtLocation(e.name), e.name.text);
+    return r?.kind === "decl" ? r.decl : undefined;
+  }
+
+  /** Follows `const x = <init>` chains to the defining expression. */
+  function definingExpr(e: ts.Expression, depth = 0): ts.Expression {
+    e = unwrap(e);
+    if (depth > 8 || !(ts.isIdentifier(e) || ts.isPropertyAccessExpression(e))) return e;
+    const d = declOf(e);
+    if (d && ts.isVariableDeclaration(d) && d.initializer && ts.isIdentifier(d.name)) return definingExpr(d.initializer, depth + 1);
+    if (d && ts.isPropertyAssignment(d)) return definingExpr(d.initializer, depth + 1);
+    if (d && ts.isExportAssignment(d)) return definingExpr(d.expression, depth + 1);
+    return e;
+  }
+
+  function objectLiteralOf(e: ts.Expression): ts.ObjectLiteralExpression | undefined {
+    const d = definingExpr(e);
+    return ts.isObjectLiteralExpression(d) ? d : undefined;
+  }
+
+  function constString(e: ts.Expression): string | undefined {
+    const d = definingExpr(e);
+    return ts.isStringLiteral(d) || ts.isNoSubstitutionTemplateLiteral(d) ? d.text : undefined;
+  }
+
+  /** A numeric constant, NaN for a non-numeric literal, undefined when it cannot be told statically. */
+  function constNumber(e: ts.Expression, depth = 0): number | undefined {
+    const d = depth > 8 ? e : definingExpr(e);
+    if (ts.isNumericLiteral(d)) return Number(d.text);
+    if (ts.isStringLiteral(d) || ts.isNoSubstitutionTemplateLiteral(d) || ts.isArrayLiteralExpression(d) || ts.isObjectLiteralExpression(d) || isFn(d)) return Number.NaN;
+    if (d.kind === ts.SyntaxKind.TrueKeyword || d.kind === ts.SyntaxKind.FalseKeyword || d.kind === ts.SyntaxKind.NullKeyword) return Number.NaN;
+    if (ts.isIdentifier(d) && (d.text === "Infinity" || d.text === "NaN" || d.text === "undefined") && resolveIdentifier(d).kind === "global") return d.text === "Infinity" ? Infinity : Number.NaN;
+    if (ts.isPrefixUnaryExpression(d)) {
+      const v = constNumber(d.operand, depth + 1);
+      if (v === undefined) return undefined;
+      return d.operator === ts.SyntaxKind.MinusToken ? -v : d.operator === ts.SyntaxKind.PlusToken ? v : undefined;
+    }
+    if (ts.isBinaryExpression(d)) {
+      const a = constNumber(d.left, depth + 1);
+      const b = constNumber(d.right, depth + 1);
+      if (a === undefined || b === undefined) return undefined;
+      switch (d.operatorToken.kind) {
+        case ts.SyntaxKind.PlusToken: return a + b;
+        case ts.SyntaxKind.MinusToken: return a - b;
+        case ts.SyntaxKind.AsteriskToken: return a * b;
+        case ts.SyntaxKind.SlashToken: return a / b;
+        case ts.SyntaxKind.AsteriskAsteriskToken: return a ** b;
+        default: return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** What a reference denotes: a project function to follow, or a stage/job. */
+  function targetOfExpr(e: ts.Expression, depth = 0): Target {
+    e = unwrap(e);
+    if (isFn(e)) return { kind: "fn", fn: e };
+    if (ts.isCallExpression(e)) {
+      const ent = entities.get(e);
+      return ent ? { kind: "entity", entity: ent } : undefined;
+    }
+    if (depth > 8 || !(ts.isIdentifier(e) || ts.isPropertyAccessExpression(e))) return undefined;
+    const d = declOf(e);
+    return d ? targetOfDecl(d, depth + 1) : undefined;
+  }
+
+  function targetOfDecl(d: ts.Declaration, depth = 0): Target {
+    if (isFn(d)) return d.body ? { kind: "fn", fn: d } : undefined;
+    if (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name) && d.initializer) return targetOfExpr(d.initializer, depth);
+    if (ts.isPropertyAssignment(d)) return targetOfExpr(d.initializer, depth);
+    if (ts.isShorthandPropertyAssignment(d)) {
+      const vs = checker.getShorthandAssignmentValueSymbol(d);
+      const r = resolveSymbol(vs, d.name.text);
+      return r.kind === "decl" && r.decl !== d && depth < 8 ? targetOfDecl(r.decl, depth + 1) : undefined;
+    }
+    if (ts.isExportAssignment(d)) return targetOfExpr(d.expression, depth);
+    return undefined;
+  }
+
+  function fnName(fn: FnNode): string {
+    if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) return fn.name.text;
+    if (ts.isMethodDeclaration(fn) && (ts.isIdentifier(fn.name) || ts.isStringLiteral(fn.name))) {
+      const owner = fn.parent.parent;
+      return ts.isVariableDeclaration(owner) && ts.isIdentifier(owner.name) ? `${owner.name.text}.${fn.name.text}` : fn.name.text;
+    }
+    let p: ts.Node = fn.parent;
+    while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p)) p = p.parent;
+    if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name))) {
+      const owner = p.parent.parent;
+      return ts.isVariableDeclaration(owner) && ts.isIdentifier(owner.name) ? `${owner.name.text}.${p.name.text}` : p.name.text;
+    }
+    return "<anonymous>";
+  }
+
+  // ---- static member paths (for globals and their aliases) ------------------------------------
+
+  interface StaticPath {
+    segments: string[];
+    /** A computed key we could not evaluate ended the path. */
+    dynamic: boolean;
+  }
+
+  function keyOf(e: ts.ElementAccessExpression): string | undefined {
+    return constString(e.argumentExpression);
+  }
+
+  /** The global path an expression denotes (`Math.random`, through `const m = Math` aliases), if any. */
+  function staticPath(e: ts.Expression, depth = 0): StaticPath | undefined {
+    e = unwrap(e);
+    if (depth > 8) return undefined;
+    if (ts.isIdentifier(e)) {
+      const r = resolveIdentifier(e);
+      if (r.kind === "global") return { segments: [r.name], dynamic: false };
+      if (r.kind !== "decl") return undefined;
+      const d = r.decl;
+      if (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name) && d.initializer && isConst(d)) return staticPath(d.initializer, depth + 1);
+      if (ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(d.parent.parent) && d.parent.parent.initializer && isConst(d.parent.parent)) {
+        const base = staticPath(d.parent.parent.initializer, depth + 1);
+        const key = d.propertyName ? (ts.isIdentifier(d.propertyName) || ts.isStringLiteral(d.propertyName) ? d.propertyName.text : undefined) : ts.isIdentifier(d.name) ? d.name.text : undefined;
+        if (!base || base.dynamic) return base;
+        return key === undefined ? { segments: base.segments, dynamic: true } : { segments: [...base.segments, key], dynamic: false };
+      }
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      const base = staticPath(e.expression, depth);
+      if (!base || base.dynamic) return base;
+      const key = ts.isPropertyAccessExpression(e) ? e.name.text : keyOf(e);
+      return key === undefined ? { segments: base.segments, dynamic: true } : { segments: [...base.segments, key], dynamic: false };
+    }
+    return undefined;
+  }
+
+  function isConst(d: ts.VariableDeclaration): boolean {
+    return ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
+  }
+
+  // ---- locality and aliasing ------------------------------------------------------------------
+
+  type Binding =
+    | { kind: "local"; decl: ts.Declaration }
+    | { kind: "param"; name: string }
+    | { kind: "outer"; desc: string }
+    | { kind: "none" };
+
+  function classify(id: ts.Identifier, fn: FnNode): Binding {
+    const r = resolveIdentifier(id);
+    if (r.kind === "global") return { kind: "outer", desc: `global \`${id.text}\`` };
+    if (r.kind === "unchecked-import" || r.kind === "allowed-import" || r.kind === "sdk") return { kind: "outer", desc: `imported \`${id.text}\`` };
+    if (r.kind !== "decl") return { kind: "none" };
+    const d = r.decl;
+    if (!within(d, fn)) {
+      let p: ts.Node | undefined = d.parent;
+      while (p && !isFn(p) && !ts.isSourceFile(p)) p = p.parent;
+      return { kind: "outer", desc: p && !ts.isSourceFile(p) ? `captured variable \`${id.text}\`` : `module-level \`${id.text}\`` };
+    }
+    let p: ts.Node = d;
+    while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
+    if (ts.isParameter(p) && p.parent === fn) return { kind: "param", name: id.text };
+    return { kind: "local", decl: d };
+  }
+
+  const taintCache = new Map<ts.Node, Origin | undefined | "pending">();
+
+  /** Where a value may come from: undefined when it is fresh (made inside the function). */
+  function origin(expr: ts.Expression, fn: FnNode): Origin | undefined {
+    const e = unwrap(expr);
+    if (ts.isIdentifier(e)) {
+      const b = classify(e, fn);
+      if (b.kind === "param") return { desc: `parameter \`${b.name}\`` };
+      if (b.kind === "outer") return { desc: b.desc };
+      if (b.kind === "local") return taintOf(b.decl, fn);
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return origin(e.expression, fn);
+    if (ts.isConditionalExpression(e)) return origin(e.whenTrue, fn) ?? origin(e.whenFalse, fn);
+    if (ts.isBinaryExpression(e)) {
+      const k = e.operatorToken.kind;
+      if (k === ts.SyntaxKind.QuestionQuestionToken || k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.AmpersandAmpersandToken) return origin(e.left, fn) ?? origin(e.right, fn);
+      if (k === ts.SyntaxKind.CommaToken || k === ts.SyntaxKind.EqualsToken) return origin(e.right, fn);
+    }
+    return undefined;
+  }
+
+  function taintOf(decl: ts.Declaration, fn: FnNode): Origin | undefined {
+    const cached = taintCache.get(decl);
+    if (cached === "pending") return undefined;
+    if (taintCache.has(decl)) return cached;
+    taintCache.set(decl, "pending");
+    const result = computeTaint(decl, fn);
+    taintCache.set(decl, result);
+    return result;
+  }
+
+  function computeTaint(decl: ts.Declaration, fn: FnNode): Origin | undefined {
+    let p: ts.Node = decl;
+    while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
+    if (ts.isParameter(p) && isFn(p.parent)) {
+      // A callback's parameter: tainted when it receives elements of a non-fresh receiver.
+      const cb = p.parent;
+      const index = cb.parameters.indexOf(p);
+      const call = cb.parent;
+      if (!ts.isCallExpression(call) || !call.arguments.includes(cb as ts.Expression)) return undefined;
+      const callee = unwrap(call.expression);
+      if (ts.isPropertyAccessExpression(callee) && ITERATION_METHODS.has(callee.name.text)) {
+        if ((callee.name.text === "reduce" || callee.name.text === "reduceRight") && index === 0 && call.arguments.length > 1) {
+          return origin(call.arguments[1]!, fn);
+        }
+        return origin(callee.expression, fn);
+      }
+      const sp = staticPath(callee);
+      if (sp && !sp.dynamic && sp.segments.join(".") === "Array.from" && call.arguments[0]) return origin(call.arguments[0], fn);
+      return undefined;
+    }
+    if (ts.isVariableDeclaration(p)) {
+      const list = p.parent;
+      if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return origin(list.parent.expression, fn);
+      if (ts.isVariableDeclarationList(list) && ts.isForInStatement(list.parent)) return undefined;
+      return p.initializer ? origin(p.initializer, fn) : undefined;
+    }
+    return undefined;
+  }
+
+  // ---- the walk -------------------------------------------------------------------------------
+
+  function where(ctx: Ctx): string {
+    if (ctx.chain.length === 0) return `in ${ctx.root}`;
+    const via = ctx.chain.length > 1 ? ` via ${ctx.chain.slice(0, -1).map((c) => `\`${c}\``).join(" -> ")}` : "";
+    return `in helper \`${ctx.chain.at(-1)}\` called from ${ctx.root}${via}`;
+  }
+
+  interface Edge {
+    from: Entity;
+    to: Entity;
+    site: ts.Node;
+  }
+  const edges: Edge[] = [];
+
+  function onTarget(t: Target, site: ts.Node, ctx: Ctx): void {
+    if (!t) return;
+    if (t.kind === "fn") {
+      if (within(t.fn, ctx.fn)) return; // nested: walked as part of this function
+      follow(t.fn, ctx);
+    } else if (t.entity.kind === "job" && ctx.job) {
+      edges.push({ from: ctx.job, to: t.entity, site });
+    }
+  }
+
+  function follow(fn: FnNode, ctx: Ctx): void {
+    if (ctx.visited.has(fn)) return;
+    ctx.visited.add(fn);
+    walkFunction(fn, { ...ctx, fn, chain: [...ctx.chain, fnName(fn)] });
+  }
+
+  function walkFunction(fn: FnNode, ctx: Ctx): void {
+    for (const p of fn.parameters) visit(p, ctx);
+    if (fn.body) visit(fn.body, ctx);
+  }
+
+  function isReference(id: ts.Identifier): boolean {
+    const p = id.parent;
+    if (ts.isPropertyAccessExpression(p) && p.name === id) return false;
+    if (ts.isQualifiedName(p)) return false;
+    if (ts.isShorthandPropertyAssignment(p)) return p.name === id;
+    if (ts.isBindingElement(p) && p.propertyName === id) return false;
+    if ((ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p)) && p.label === id) return false;
+    if (ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isGetAccessor(p) || ts.isSetAccessor(p)) return p.name !== id;
+    if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isClassExpression(p) || ts.isBindingElement(p) || ts.isEnumMember(p)) && p.name === id) return false;
+    if (ts.isImportSpecifier(p) || ts.isExportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p)) return false;
+    if (ts.isMetaProperty(p)) return false;
+    return true;
+  }
+
+  /** Top of a member chain (`Math.random` in `Math.random()`), where global paths are judged. */
+  function isChainTop(n: ts.Node): n is ts.Expression {
+    if (!(ts.isIdentifier(n) || ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n))) return false;
+    if (ts.isIdentifier(n) && !isReference(n)) return false;
+    let p = n.parent;
+    let c: ts.Node = n;
+    while (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p)) {
+      c = p;
+      p = p.parent;
+    }
+    return !((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === c);
+  }
+
+  function checkGlobalPath(node: ts.Expression, ctx: Ctx): void {
+    const sp = staticPath(node);
+    if (!sp) return;
+    let segs = sp.segments;
+    while (segs.length > 1 && HOST_PREFIX.has(segs[0]!)) segs = segs.slice(1);
+    const called = (() => {
+      let p = node.parent;
+      let c: ts.Node = node;
+      while (ts.isParenthesizedExpression(p)) {
+        c = p;
+        p = p.parent;
+      }
+      return (ts.isCallExpression(p) || ts.isNewExpression(p)) && p.expression === c ? p : undefined;
+    })();
+    const shown = `${shortText(node)}${called && ts.isCallExpression(called) ? "()" : ""}`;
+    if (segs.length === 1 && segs[0] === "Date" && !sp.dynamic && called) {
+      if (ts.isCallExpression(called)) report(called, "purity/clock", `${shortText(called)} reads the clock ${where(ctx)}`);
+      else if (!called.arguments || called.arguments.length === 0) report(called, "purity/clock", `${shortText(called)} reads the clock ${where(ctx)}`);
+      return;
+    }
+    for (let n = segs.length; n > 0; n--) {
+      const key = segs.slice(0, n).join(".");
+      const hit = SENSITIVE.get(key);
+      if (!hit) continue;
+      if (key === "console" && options.allowConsole) return;
+      report(node, hit[0], `${shown} ${hit[1]} ${where(ctx)}`);
+      return;
+    }
+    if (sp.dynamic && segs.length === 1 && OPAQUE_ON_COMPUTED.has(segs[0]!)) {
+      report(node, "purity/dynamic-code", `computed member of \`${segs[0]}\` (${shortText(node)}) cannot be checked ${where(ctx)}`, "warning");
+    }
+  }
+
+  function checkWrite(target: ts.Expression, ctx: Ctx, verb: string): void {
+    const e = unwrap(target);
+    if (ts.isArrayLiteralExpression(e)) {
+      for (const el of e.elements) if (!ts.isOmittedExpression(el)) checkWrite(ts.isSpreadElement(el) ? el.expression : el, ctx, verb);
+      return;
+    }
+    if (ts.isObjectLiteralExpression(e)) {
+      for (const p of e.properties) {
+        if (ts.isPropertyAssignment(p)) checkWrite(p.initializer, ctx, verb);
+        else if (ts.isShorthandPropertyAssignment(p)) checkWrite(p.name, ctx, verb);
+        else if (ts.isSpreadAssignment(p)) checkWrite(p.expression, ctx, verb);
+      }
+      return;
+    }
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      checkWrite(e.left, ctx, verb);
+      return;
+    }
+    if (ts.isIdentifier(e)) {
+      const b = classify(e, ctx.fn);
+      if (b.kind === "outer") report(e, "purity/outer-write", `${verb} ${b.desc} ${where(ctx)}`);
+      return;
+    }
+    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      let base: ts.Expression = e;
+      while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = unwrap(base.expression);
+      if (base.kind === ts.SyntaxKind.ThisKeyword) return; // reported as purity/this
+      const o = origin(e, ctx.fn);
+      if (o) report(e, "purity/outer-write", `${verb} \`${shortText(e)}\`, part of ${o.desc}, ${where(ctx)}`);
+    }
+  }
+
+  function isDelegable(expr: ts.Expression, depth = 0): boolean {
+    const e = unwrap(expr);
+    if (depth > 8) return false;
+    if (ts.isConditionalExpression(e)) return isDelegable(e.whenTrue, depth + 1) && isDelegable(e.whenFalse, depth + 1);
+    if (ts.isCallExpression(e)) {
+      if (sdkName(e.expression) === "all") return true;
+      const t = targetOfExpr(e.expression);
+      if (t?.kind === "entity") return true;
+      if (t?.kind === "fn") return t.fn.asteriskToken !== undefined;
+      return false;
+    }
+    if (ts.isIdentifier(e)) {
+      const d = declOf(e);
+      if (d && ts.isVariableDeclaration(d) && d.initializer && isConst(d)) return isDelegable(d.initializer, depth + 1);
+    }
+    return false;
+  }
+
+  function visit(node: ts.Node, ctx: Ctx): void {
+    if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
+    if (node.kind === ts.SyntaxKind.ThisKeyword) {
+      report(node, "purity/this", `\`this\` ${where(ctx)}: pure code must depend only on its input`);
+    } else if (ts.isIdentifier(node)) {
+      if (isReference(node)) {
+        const r = resolveIdentifier(node);
+        if (r.kind === "unchecked-import") {
+          report(node, "purity/import", `\`${node.text}\` is imported from "${r.module}", which is not checked (allow it with --allow-module) ${where(ctx)}`);
+        } else if (r.kind === "decl" && !within(r.decl, ctx.fn)) {
+          onTarget(targetOfDecl(r.decl), node, ctx);
+        }
+      }
+    } else if (ts.isPropertyAccessExpression(node)) {
+      const r = resolveSymbol(checker.getSymbolAtLocation(node.name), node.name.text);
+      if (r.kind === "decl" && !within(r.decl, ctx.fn) && r.decl.kind !== ts.SyntaxKind.SourceFile) onTarget(targetOfDecl(r.decl), node, ctx);
+    }
+    if (isChainTop(node)) checkGlobalPath(node, ctx);
+
+    if (ts.isCallExpression(node)) {
+      const callee = unwrap(node.expression);
+      if (node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+        report(node, "purity/import", `dynamic import() loads a module that is not checked ${where(ctx)}`);
+      } else if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+        const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
+        if (method === "constructor") {
+          report(node, "purity/dynamic-code", `${shortText(callee)}() may construct a function from a string ${where(ctx)}`);
+        } else if (method !== undefined && (MUTATORS.has(method) || DATAVIEW_SETTER.test(method))) {
+          const sp = staticPath(callee);
+          const isGlobalStatic = sp !== undefined && !sp.dynamic;
+          if (!isGlobalStatic && unwrap(callee.expression).kind !== ts.SyntaxKind.ThisKeyword) {
+            const o = origin(callee.expression, ctx.fn);
+            if (o) report(node, "purity/outer-write", `${method}() mutates ${o.desc} ${where(ctx)}`);
+          }
+        }
+        const sp = staticPath(callee);
+        if (sp && !sp.dynamic && WRITES_FIRST_ARG.has(sp.segments.join(".")) && node.arguments[0]) {
+          const o = origin(node.arguments[0], ctx.fn);
+          if (o) report(node, "purity/outer-write", `${sp.segments.join(".")}() writes to ${o.desc} ${where(ctx)}`);
+        }
+      }
+    } else if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {
+      checkWrite(node.left, ctx, "assigns to");
+    } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+      checkWrite(node.operand, ctx, "updates");
+    } else if (ts.isDeleteExpression(node)) {
+      checkWrite(node.expression, ctx, "deletes from");
+    } else if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && !ts.isVariableDeclarationList(node.initializer)) {
+      checkWrite(node.initializer as ts.Expression, ctx, "assigns to");
+    } else if (ts.isYieldExpression(node) && ctx.job) {
+      if (!node.asteriskToken) {
+        report(node, "job/yield", `bare \`yield\` ${where(ctx)}: jobs may only \`yield*\` stage calls, all(...) and sub-job calls`);
+      } else if (!node.expression || !isDelegable(node.expression)) {
+        report(node, "job/yield", `\`yield* ${node.expression ? shortText(node.expression) : ""}\` ${where(ctx)} is not a stage call, all(...) or a sub-job call`);
+      }
+    }
+    ts.forEachChild(node, (child) => visit(child, ctx));
+  }
+
+  // ---- per-entity checks ----------------------------------------------------------------------
+
+  const sortedEntities = [...entities.values()].sort((a, b) => a.order - b.order);
+
+  function fnOf(el: ts.ObjectLiteralElementLike | undefined): FnNode | undefined {
+    if (!el) return undefined;
+    if (ts.isMethodDeclaration(el)) return el;
+    if (ts.isPropertyAssignment(el)) {
+      const t = targetOfExpr(el.initializer);
+      return t?.kind === "fn" ? t.fn : undefined;
+    }
+    if (ts.isShorthandPropertyAssignment(el)) {
+      const t = targetOfDecl(el);
+      return t?.kind === "fn" ? t.fn : undefined;
+    }
+    return undefined;
+  }
+
+  const rootCtx = (root: string, fn: FnNode, job: Entity | undefined): Ctx => ({ root, fn, chain: [], job, visited: new Set([fn]) });
+
+  function checkStage(st: Entity): void {
+    const label = `stage \`${st.name}\``;
+    const spec = st.spec;
+    if (!spec) {
+      report(st.call, "stage/cost", `cannot read the spec of ${label} statically`, "warning");
+      return;
+    }
+    const hasSpread = spec.properties.some(ts.isSpreadAssignment);
+    // timeoutMs
+    const timeout = prop(spec, "timeoutMs");
+    if (!timeout) {
+      if (!hasSpread) report(st.call, "stage/timeout", `${label} has no timeoutMs`);
+    } else if (ts.isPropertyAssignment(timeout)) {
+      const v = constNumber(timeout.initializer);
+      if (v === undefined) report(timeout, "stage/timeout", `timeoutMs of ${label} is not a constant; cannot verify it is positive`, "warning");
+      else if (!(Number.isFinite(v) && v > 0)) report(timeout, "stage/timeout", `timeoutMs of ${label} must be a positive finite number, got ${shortText(timeout.initializer)}`);
+    }
+    // caps
+    const caps = prop(spec, "caps");
+    if (!caps) {
+      if (!hasSpread) report(st.call, "stage/caps", `${label} has no caps (known: ${KNOWN_CAPS.join(", ")})`);
+    } else if (ts.isPropertyAssignment(caps)) {
+      const arr = definingExpr(caps.initializer);
+      if (!ts.isArrayLiteralExpression(arr)) {
+        if (ts.isStringLiteral(arr) || ts.isNumericLiteral(arr) || ts.isObjectLiteralExpression(arr)) report(caps, "stage/caps", `caps of ${label} must be an array of capability tags`);
+        else report(caps, "stage/caps", `caps of ${label} are not a literal array; cannot verify them`, "warning");
+      } else if (arr.elements.length === 0) {
+        report(caps, "stage/caps", `${label} has empty caps; it needs at least one of ${KNOWN_CAPS.join(", ")}`);
+      } else {
+        const tags: string[] = [];
+        for (const el of arr.elements) {
+          if (ts.isSpreadElement(el)) continue;
+          const tag = constString(el);
+          if (tag === undefined) report(el, "stage/caps", `capability ${shortText(el)} of ${label} is not a constant string`, ts.isIdentifier(el) ? "warning" : "error");
+          else if (!(KNOWN_CAPS as readonly string[]).includes(tag)) report(el, "stage/caps", `unknown capability "${tag}" in ${label} (known: ${KNOWN_CAPS.join(", ")})`);
+          else tags.push(tag);
+        }
+        if (prop(spec, "kernel") && !tags.includes("simd") && !arr.elements.some(ts.isSpreadElement)) {
+          report(caps, "stage/caps", `${label} has a kernel but its caps lack "simd"`);
+        }
+      }
+    }
+    // cost
+    const cost = prop(spec, "cost");
+    const costFns: [string, FnNode][] = [];
+    if (!cost) {
+      if (!hasSpread) report(st.call, "stage/cost", `${label} has no cost model (cost: { runtimeMs, outputBytes })`);
+    } else if (ts.isPropertyAssignment(cost) || ts.isShorthandPropertyAssignment(cost)) {
+      const obj = ts.isPropertyAssignment(cost) ? objectLiteralOf(cost.initializer) : objectLiteralOf(cost.name);
+      if (!obj) report(cost, "stage/cost", `cost model of ${label} is not an object literal; cannot verify it`, "warning");
+      else {
+        const spread = obj.properties.some(ts.isSpreadAssignment);
+        for (const key of ["runtimeMs", "outputBytes"]) {
+          const el = prop(obj, key);
+          if (!el) {
+            if (!spread) report(cost, "stage/cost", `cost model of ${label} has no ${key} function`);
+            continue;
+          }
+          const fn = fnOf(el);
+          if (fn) costFns.push([key, fn]);
+          else if (ts.isPropertyAssignment(el)) {
+            const d = definingExpr(el.initializer);
+            const literal = ts.isNumericLiteral(d) || ts.isStringLiteral(d) || ts.isObjectLiteralExpression(d) || ts.isArrayLiteralExpression(d) || d.kind === ts.SyntaxKind.NullKeyword;
+            report(el, "stage/cost", literal ? `${key} of ${label} must be a function of the input size, got ${shortText(el.initializer)}` : `${key} of ${label} is not a function we can see; cannot verify it`, literal ? "error" : "warning");
+          }
+        }
+      }
+    }
+    // purity: run, cost functions, kernel dispatch
+    const run = fnOf(prop(spec, "run"));
+    if (run) walkFunction(run, rootCtx(label, run, undefined));
+    for (const [key, fn] of costFns) walkFunction(fn, rootCtx(`cost.${key} of ${label}`, fn, undefined));
+    const kernel = prop(spec, "kernel");
+    const kernelObj = kernel && ts.isPropertyAssignment(kernel) ? objectLiteralOf(kernel.initializer) : undefined;
+    const dispatch = kernelObj ? fnOf(prop(kernelObj, "dispatch")) : undefined;
+    if (dispatch) walkFunction(dispatch, rootCtx(`kernel.dispatch of ${label}`, dispatch, undefined));
+  }
+
+  function checkJob(job: Entity): void {
+    const label = `job \`${job.name}\``;
+    if (!job.spec) {
+      report(job.call, "job/not-generator", `cannot read the spec of ${label} statically`, "warning");
+      return;
+    }
+    const runEl = prop(job.spec, "run");
+    const run = fnOf(runEl);
+    if (!runEl) {
+      if (!job.spec.properties.some(ts.isSpreadAssignment)) report(job.call, "job/not-generator", `${label} has no run generator`);
+      return;
+    }
+    if (!run) {
+      report(runEl, "job/not-generator", `run of ${label} is not a function we can see; cannot verify it is a generator`, "warning");
+      return;
+    }
+    if (!run.asteriskToken) {
+      report(runEl, "job/not-generator", `run of ${label} must be a generator function (*run(input) { ... }): jobs are replayed from their yields`);
+    }
+    walkFunction(run, rootCtx(label, run, job));
+  }
+
+  for (const e of sortedEntities) {
+    if (e.kind === "stage") checkStage(e);
+    else checkJob(e);
+  }
+
+  // ---- job cycles -----------------------------------------------------------------------------
+
+  const jobs = sortedEntities.filter((e) => e.kind === "job");
+  const index = new Map(jobs.map((j, i) => [j, i]));
+  const adj = jobs.map(() => new Map<number, ts.Node>());
+  for (const ed of edges) {
+    const a = index.get(ed.from)!;
+    const b = index.get(ed.to)!;
+    if (!adj[a]!.has(b)) adj[a]!.set(b, ed.site);
+  }
+  const MAX_CYCLES = 100;
+  let cycles = 0;
+  for (let s = 0; s < jobs.length && cycles < MAX_CYCLES; s++) {
+    // Elementary cycles whose smallest member is s: DFS over members > s.
+    const pathNodes: number[] = [s];
+    const onPath = new Set([s]);
+    const dfs = (v: number): void => {
+      for (const [w] of adj[v]!) {
+        if (cycles >= MAX_CYCLES) return;
+        if (w === s) {
+          const names = [...pathNodes, s].map((i) => jobs[i]!.name);
+          report(siteOf(pathNodes), "job/cycle", `possible deadlock: ${names.join(" -> ")}`);
+          cycles++;
+        } else if (w > s && !onPath.has(w)) {
+          pathNodes.push(w);
+          onPath.add(w);
+          dfs(w);
+          pathNodes.pop();
+          onPath.delete(w);
+        }
+      }
+    };
+    const siteOf = (p: number[]): ts.Node => adj[p[0]!]!.get(p[1] ?? p[0]!)!;
+    dfs(s);
+  }
+
+  diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : 1)));
+  return { files: sourceFiles.map((sf) => sf.fileName), diagnostics };
+}
+
+/** Checks in-memory sources (absolute "/"-separated paths to text); every one is a root. */
+export function checkSources(sources: Readonly<Record<string, string>>, options: CheckOptions = {}): CheckResult {
+  return checkFiles(Object.keys(sources), { readFile: (f) => sources[f] }, options);
+}

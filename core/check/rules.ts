@@ -1,0 +1,31 @@
+/** Stable rule ids of `paxflow check`, with a one-line description each. */
+export const RULES = {
+  "purity/io": "I/O or host access (fetch, timers, process, globalThis, console, ...) in pure code",
+  "purity/clock": "reads a clock (Date.now, new Date(), Date(), performance.now) in pure code",
+  "purity/random": "randomness (Math.random, crypto.getRandomValues, crypto.randomUUID) in pure code",
+  "purity/outer-write": "writes to something that is not a local of the pure function (module state, captured variables, parameters and their fields)",
+  "purity/this": "uses `this` in pure code",
+  "purity/dynamic-code": "eval, Function, WebAssembly or computed access to a sensitive global in pure code",
+  "purity/import": "pure code uses a module that is not checked (bare import off the allow-list, unresolved relative import, import(), require)",
+  "job/yield": "a job yields something other than a stage call, all(...) or a sub-job call",
+  "job/not-generator": "a job's run is not a generator function",
+  "stage/cost": "a stage lacks a cost model with runtimeMs and outputBytes functions",
+  "stage/timeout": "a stage lacks a positive numeric timeoutMs",
+  "stage/caps": "a stage's caps are not a non-empty list of known capability tags",
+  "job/cycle": "jobs call each other in a cycle (possible deadlock)",
+} as const;
+
+export type RuleId = keyof typeof RULES;
+export type Severity = "error" | "warning";
+
+export interface Diagnostic {
+  /** Path as given to the checker (the CLI makes it relative to the working directory). */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+}
