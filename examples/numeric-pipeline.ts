@@ -20,12 +20,19 @@
  *                                 count of each typed-array input in binding order. The buffer
  *                                 is zero-padded to a multiple of 16 bytes.
  *
- *   Dispatch `kernel.dispatch(input)` workgroups of `kernel.workgroupSize` invocations (1-D;
- *   a kernel that thinks in 2-D tiles derives its tile coordinates from the 1-D index).
+ *   Buffer sizes are rounded up to a multiple of 4 bytes and to at least 16 bytes (WebGPU
+ *   cannot bind an empty buffer): an empty input still gets a buffer, and its true length
+ *   is in params. Dispatch `kernel.dispatch(input)` workgroups of `kernel.workgroupSize`
+ *   invocations (1-D; a kernel that thinks in 2-D tiles derives its tile coordinates from the
+ *   1-D index).
  *
  *   stage                         bindings                    params               OUTPUT LENGTH
  *   numeric-pipeline/matmul       0:a 1:b 2:out 3:params     [n, len(a), len(b)]  n*n
  *   numeric-pipeline/sum          0:xs 1:out 2:params        [len(xs)]            1
+ *
+ * examples/gpu-check.mjs dispatches both kernels this way on a real WebGPU implementation and
+ * compares them with `run`: on Dawn over Mesa's llvmpipe Vulkan driver both agree with the CPU
+ * reference bit for bit (matmul for n = 1..100, sum for 0..100,000 elements).
  */
 import { type Step, defineJob, defineStage } from "paxflow";
 

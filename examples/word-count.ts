@@ -59,14 +59,14 @@ export function splitIntoChunks(text: string, chunkChars: number): string[] {
 }
 
 // Cost models: n is the size of the encoded input in bytes.
-// Tokenizing is one regex pass plus a Map update per word: about 25 ns per input byte in V8,
-// plus a fixed cost for the call. The table it returns grows with the vocabulary, which for
-// natural-language text follows Heaps' law: V ≈ K·T^β distinct words in T tokens, with
-// K ≈ 30, β ≈ 0.55 for English, T ≈ n / 6 (five letters and a space per word), and about 10
-// encoded bytes per entry (a 7-byte word, its header and a count). It can never be much larger
-// than the text itself (the worst case is all distinct one-letter words: "a b c ..." ->
-// 2 bytes of text, 3 bytes of table per word).
-const TOKENIZE_NS_PER_BYTE = 25;
+// Tokenizing is one regex pass plus a Map update per word: about 35 ns per input byte
+// (measured in Node 20), plus a fixed cost for the call. The table it returns grows with the
+// vocabulary, which for natural-language text follows Heaps' law: V ≈ K·T^β distinct words in
+// T tokens, with K ≈ 30, β ≈ 0.55 for English, T ≈ n / 6 (five letters and a space per word),
+// and about 10 encoded bytes per entry (a 7-byte word, its header and a count). It is never
+// much larger than the text itself (the worst case is all distinct one-letter words:
+// "a b c ..." -> 2 bytes of text, 3 bytes of table per word).
+const TOKENIZE_NS_PER_BYTE = 35;
 const heapsTableBytes = (n: number): number => 10 * 30 * Math.pow(n / 6, 0.55);
 
 export const countChunk = defineStage({
