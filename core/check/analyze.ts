@@ -264,7 +264,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     const decls = sym.declarations ?? [];
     if (decls.length === 0) return { kind: "global", name };
-    const ambient = decls.every((d) => d.getSourceFile().isDeclarationFile || (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Ambient) !== 0 || (d.flags & ts.NodeFlags.Ambient) !== 0);
+    const ambient = decls.every((d) => d.getSourceFile().isDeclarationFile || (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Ambient) !== 0);
     if (ambient) return { kind: "global", name };
     return { kind: "decl", decl: sym.valueDeclaration ?? decls[0]! };
   }
@@ -294,7 +294,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   const entities = new Map<ts.CallExpression, Entity>();
   let order = 0;
-  for (const sf of sourceFiles) {
+  for (const sf of [...sourceFiles].sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0))) {
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node)) {
         const which = sdkName(node.expression);
@@ -612,11 +612,39 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return !((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === c);
   }
 
+  const stripHost = (segs: string[]): string[] => {
+    while (segs.length > 1 && HOST_PREFIX.has(segs[0]!)) segs = segs.slice(1);
+    return segs;
+  };
+
+  function sensitiveHit(segs: string[]): [string, [PurityRule, string]] | undefined {
+    for (let n = segs.length; n > 0; n--) {
+      const key = segs.slice(0, n).join(".");
+      const hit = SENSITIVE.get(key);
+      if (hit) return [key, hit];
+    }
+    return undefined;
+  }
+
+  /** `const mode = process.env.MODE` inside the function was reported where it was defined, not at each use. */
+  function aliasReportedAtDefinition(node: ts.Expression, ctx: Ctx): boolean {
+    let base = unwrap(node);
+    while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = unwrap(base.expression);
+    if (!ts.isIdentifier(base)) return false;
+    const r = resolveIdentifier(base);
+    if (r.kind !== "decl" || !within(r.decl, ctx.fn)) return false;
+    let d: ts.Node = r.decl;
+    while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
+    if (!ts.isVariableDeclaration(d) || !d.initializer) return false;
+    const sp = staticPath(d.initializer);
+    return sp !== undefined && sensitiveHit(stripHost(sp.segments)) !== undefined;
+  }
+
   function checkGlobalPath(node: ts.Expression, ctx: Ctx): void {
     const sp = staticPath(node);
     if (!sp) return;
-    let segs = sp.segments;
-    while (segs.length > 1 && HOST_PREFIX.has(segs[0]!)) segs = segs.slice(1);
+    if (aliasReportedAtDefinition(node, ctx)) return;
+    const segs = stripHost(sp.segments);
     const called = (() => {
       let p = node.parent;
       let c: ts.Node = node;
@@ -632,10 +660,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       else if (!called.arguments || called.arguments.length === 0) report(called, "purity/clock", `${shortText(called)} reads the clock ${where(ctx)}`);
       return;
     }
-    for (let n = segs.length; n > 0; n--) {
-      const key = segs.slice(0, n).join(".");
-      const hit = SENSITIVE.get(key);
-      if (!hit) continue;
+    const found = sensitiveHit(segs);
+    if (found) {
+      const [key, hit] = found;
       if (key === "console" && options.allowConsole) return;
       report(node, hit[0], `${shown} ${hit[1]} ${where(ctx)}`);
       return;
@@ -685,7 +712,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (sdkName(e.expression) === "all") return true;
       const t = targetOfExpr(e.expression);
       if (t?.kind === "entity") return true;
-      if (t?.kind === "fn") return t.fn.asteriskToken !== undefined;
+      if (t?.kind === "fn") return t.fn.asteriskToken !== undefined || returnsDelegable(t.fn, depth + 1);
       return false;
     }
     if (ts.isIdentifier(e)) {
@@ -693,6 +720,19 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (d && ts.isVariableDeclaration(d) && d.initializer && isConst(d)) return isDelegable(d.initializer, depth + 1);
     }
     return false;
+  }
+
+  /** A plain helper that only ever returns stage/job/all() calls (`pick = (n) => n > 0 ? a(n) : b(n)`). */
+  function returnsDelegable(fn: FnNode, depth: number): boolean {
+    if (!fn.body || depth > 8) return false;
+    if (!ts.isBlock(fn.body)) return isDelegable(fn.body, depth);
+    const returns: ts.ReturnStatement[] = [];
+    const collect = (n: ts.Node): void => {
+      if (ts.isReturnStatement(n)) returns.push(n);
+      else if (!isFn(n) && !ts.isClassLike(n)) ts.forEachChild(n, collect);
+    };
+    ts.forEachChild(fn.body, collect);
+    return returns.length > 0 && returns.every((r) => r.expression !== undefined && isDelegable(r.expression, depth));
   }
 
   function visit(node: ts.Node, ctx: Ctx): void {
@@ -826,12 +866,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (!obj) report(cost, "stage/cost", `cost model of ${label} is not an object literal; cannot verify it`, "warning");
       else {
         const spread = obj.properties.some(ts.isSpreadAssignment);
+        const missing = ["runtimeMs", "outputBytes"].filter((key) => !prop(obj, key));
+        if (missing.length > 0 && !spread) report(cost, "stage/cost", `cost model of ${label} has no ${missing.join(" and no ")} function`);
         for (const key of ["runtimeMs", "outputBytes"]) {
           const el = prop(obj, key);
-          if (!el) {
-            if (!spread) report(cost, "stage/cost", `cost model of ${label} has no ${key} function`);
-            continue;
-          }
+          if (!el) continue;
           const fn = fnOf(el);
           if (fn) costFns.push([key, fn]);
           else if (ts.isPropertyAssignment(el)) {

@@ -1,0 +1,54 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { type Diagnostic, RULES, checkFiles } from "../../core/check/index.ts";
+
+/**
+ * Every file under test/check-corpus declares, in its first line, exactly what the checker must
+ * report for it: `// expect: purity/clock@7 purity/outer-write@12` (rule@line, warnings included)
+ * or `// expect: none`. A missed impurity and a false alarm both fail.
+ */
+const CORPUS = path.resolve(import.meta.dirname, "../check-corpus");
+
+function corpusFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? corpusFiles(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []))
+    .sort();
+}
+
+function expected(file: string): string[] {
+  const header = fs.readFileSync(file, "utf8").split("\n")[0] ?? "";
+  const m = /^\/\/ expect: (.*)$/.exec(header);
+  if (!m) throw new Error(`${file}: first line must be "// expect: ..."`);
+  const items = m[1]!.trim().split(/\s+/);
+  return items.length === 1 && items[0] === "none" ? [] : items.sort();
+}
+
+const files = corpusFiles(CORPUS);
+const toPosix = (p: string) => p.split(path.sep).join("/");
+const result = checkFiles(
+  files.map(toPosix),
+  { readFile: (f) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined) },
+);
+const byFile = new Map<string, Diagnostic[]>();
+for (const d of result.diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+
+describe("check corpus", () => {
+  it("has at least 40 files and expects every rule at least twice", () => {
+    expect(files.length).toBeGreaterThanOrEqual(40);
+    const counts = new Map<string, number>();
+    for (const f of files) for (const e of expected(f)) counts.set(e.split("@")[0]!, (counts.get(e.split("@")[0]!) ?? 0) + 1);
+    for (const rule of Object.keys(RULES)) expect.soft(counts.get(rule) ?? 0, rule).toBeGreaterThanOrEqual(2);
+  });
+
+  it("reports nothing outside the corpus", () => {
+    expect(result.diagnostics.filter((d) => !d.file.startsWith(toPosix(CORPUS)))).toEqual([]);
+  });
+
+  it.each(files.map((f) => [path.relative(CORPUS, f), f]))("%s", (_name, file) => {
+    const got = (byFile.get(toPosix(file)) ?? []).map((d) => `${d.rule}@${d.line}`).sort();
+    const detail = (byFile.get(toPosix(file)) ?? []).map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`).join("\n");
+    expect(got, detail).toEqual(expected(file));
+  });
+});
