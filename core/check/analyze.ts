@@ -955,7 +955,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : 1)));
-  return { files: sourceFiles.map((sf) => sf.fileName), diagnostics };
+  return { files: sourceFiles.map((sf) => sf.fileName).sort(), diagnostics };
 }
 
 /** Checks in-memory sources (absolute "/"-separated paths to text); every one is a root. */
