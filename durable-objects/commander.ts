@@ -32,7 +32,6 @@ export class Commander extends DurableObject<Env> {
       id: `${name}#${crypto.randomUUID()}`,
       initial: initialConfig(config, shard),
       transport: new DurableAcceptorTransport(env.ACCEPTOR, config),
-      alpha: config.alpha,
       maxBatch: config.maxBatch,
       retryMs: config.retryMs,
       callTimeoutMs: config.callTimeoutMs,

@@ -1,4 +1,4 @@
-import { ConfigError, type QuorumConfig, makeConfig } from "../core/paxos/index.ts";
+import { ConfigError, DEFAULT_ALPHA, type QuorumConfig, makeConfig } from "../core/paxos/index.ts";
 import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
 import type { Env } from "./env.ts";
 
@@ -63,7 +63,7 @@ export function parseShardConfig(env: Env): ShardConfig {
     commandersPerShard: integer("COMMANDERS_PER_SHARD", env.COMMANDERS_PER_SHARD, 1),
     phase1Quorum: optionalInteger("PHASE1_QUORUM", env.PHASE1_QUORUM),
     phase2Quorum: optionalInteger("PHASE2_QUORUM", env.PHASE2_QUORUM),
-    alpha: integer("ALPHA", env.ALPHA, 1, COMMANDER_DEFAULTS.alpha),
+    alpha: integer("ALPHA", env.ALPHA, 1, DEFAULT_ALPHA),
     maxBatch: integer("MAX_BATCH", env.MAX_BATCH, 1, COMMANDER_DEFAULTS.maxBatch),
     locationHints: locationHints(env.ACCEPTOR_LOCATION_HINTS),
     chaos: env.PAXFLOW_CHAOS === "1",
@@ -100,7 +100,7 @@ export function parseCommanderName(config: ShardConfig, name: string): { shard: 
 export function initialConfig(config: ShardConfig, shard: number): QuorumConfig {
   const acceptors = Array.from({ length: config.acceptorsPerShard }, (_, j) => acceptorName(shard, j));
   try {
-    return makeConfig(acceptors, { phase1Quorum: config.phase1Quorum, phase2Quorum: config.phase2Quorum });
+    return makeConfig(acceptors, { phase1Quorum: config.phase1Quorum, phase2Quorum: config.phase2Quorum, alpha: config.alpha });
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new ShardConfigError(`PHASE1_QUORUM/PHASE2_QUORUM with ACCEPTORS_PER_SHARD=${config.acceptorsPerShard}: ${error.message}`);

@@ -1,7 +1,6 @@
 import {
   type Ballot,
   type Committed,
-  DEFAULT_ALPHA,
   DEFAULT_MAX_BATCH,
   type Envelope,
   type LogCommand,
@@ -25,9 +24,9 @@ import type { AcceptorTransport } from "./transport.ts";
 export interface CommanderOptions {
   /** Proposer id, unique per incarnation (a restarted commander must never reuse a ballot). */
   readonly id: string;
+  /** The bootstrap configuration; its alpha is the pipeline depth. */
   readonly initial: QuorumConfig;
   readonly transport: AcceptorTransport;
-  readonly alpha?: number;
   readonly maxBatch?: number;
   readonly timers?: Timers;
   /** Retransmit period while anything is pending. */
@@ -47,7 +46,6 @@ export interface CommanderOptions {
 }
 
 export const COMMANDER_DEFAULTS = {
-  alpha: DEFAULT_ALPHA,
   maxBatch: DEFAULT_MAX_BATCH,
   retryMs: 50,
   callTimeoutMs: 2_000,
@@ -128,7 +126,6 @@ export class CommanderDriver {
 
   constructor(options: CommanderOptions) {
     this.settings = {
-      alpha: options.alpha ?? COMMANDER_DEFAULTS.alpha,
       maxBatch: options.maxBatch ?? COMMANDER_DEFAULTS.maxBatch,
       retryMs: options.retryMs ?? COMMANDER_DEFAULTS.retryMs,
       callTimeoutMs: options.callTimeoutMs ?? COMMANDER_DEFAULTS.callTimeoutMs,
@@ -141,7 +138,6 @@ export class CommanderDriver {
     this.proposer = new Proposer({
       id: options.id,
       initial: options.initial,
-      alpha: this.settings.alpha,
       maxBatch: this.settings.maxBatch,
     });
     this.transport = options.transport;
@@ -176,7 +172,7 @@ export class CommanderDriver {
         `reconfiguration to epoch ${config.epoch} was superseded by another change; current acceptors: ${latest.acceptors.join(", ")}`,
       );
     }
-    return { slot: done!.slot, config, fromSlot: done!.slot + this.settings.alpha };
+    return { slot: done!.slot, config, fromSlot: done!.slot + config.alpha };
   }
 
   /** Asks the acceptors for chosen entries; resolves once every asked acceptor answered or failed. */
@@ -337,9 +333,9 @@ export class CommanderDriver {
         return;
       case "preempted": {
         const error = new NotLeaderError(
-          `commander ${this.id} was preempted by ballot ${formatBallot(event.by)}; ` +
+          `commander ${this.id} ${event.by ? `was preempted by ballot ${formatBallot(event.by)}` : "found its ballot stale"}; ` +
             "pending commands may still be chosen, retry with the same id",
-          event.by.proposer || null,
+          event.by?.proposer || null,
         );
         this.campaign?.settle(error);
         this.giveBack(event.pending, error);

@@ -140,7 +140,10 @@ export function stepAcceptor(state: AcceptorState, message: ToAcceptor): Accepto
       }
       if (order > 0) write({ kind: "promise", ballot: message.ballot });
       write({ kind: "accept", slot: message.slot, value: { ballot: message.ballot, entry: message.entry } });
-      if (message.slot <= message.commitThrough) write({ kind: "chosen", slots: [message.slot] });
+      // Chosen if this very message, or an earlier commit notice of the same ballot, covers it.
+      const cursor = state.commitCursor;
+      const committed = message.commitThrough >= message.slot || (cursor !== null && ballotEquals(cursor.ballot, message.ballot) && cursor.through >= message.slot);
+      if (committed) write({ kind: "chosen", slots: [message.slot] });
       markCommitted(state, message.ballot, message.commitThrough, write);
       return done({ type: "accepted", ballot: message.ballot, slot: message.slot });
     }

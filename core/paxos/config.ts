@@ -8,6 +8,12 @@ export interface QuorumConfig {
   readonly phase1Quorum: number;
   /** Accepts needed to choose a value in Phase 2. */
   readonly phase2Quorum: number;
+  /**
+   * Pipeline depth and membership-change delay: a configuration chosen in slot i governs from
+   * slot i + alpha. Part of the configuration, so the log (not a commander's local setting)
+   * decides it, and the same for the life of the shard: a change must keep it.
+   */
+  readonly alpha: number;
 }
 
 export class ConfigError extends Error {
@@ -19,6 +25,7 @@ export function validateConfig(config: QuorumConfig): QuorumConfig {
   const { acceptors, phase1Quorum: q1, phase2Quorum: q2, epoch } = config;
   const n = acceptors.length;
   if (!Number.isInteger(epoch) || epoch < 1) throw new ConfigError(`epoch must be an integer >= 1, got ${epoch}`);
+  if (!Number.isInteger(config.alpha) || config.alpha < 1) throw new ConfigError(`alpha must be an integer >= 1, got ${config.alpha}`);
   if (n === 0) throw new ConfigError("a configuration needs at least one acceptor");
   if (new Set(acceptors).size !== n) throw new ConfigError(`acceptor ids must be unique, got [${acceptors.join(", ")}]`);
   for (const [name, q] of [["phase1Quorum", q1], ["phase2Quorum", q2]] as const) {
@@ -36,19 +43,26 @@ export function validateConfig(config: QuorumConfig): QuorumConfig {
 }
 
 /** Classic majorities, or the given flexible quorums, validated. */
+export const DEFAULT_ALPHA = 32;
+
+/** The bootstrap configuration (epoch 1): classic majorities unless flexible quorums are given. */
 export function makeConfig(
   acceptors: readonly string[],
-  quorums: { phase1Quorum?: number; phase2Quorum?: number } = {},
-  epoch = 1,
+  options: { phase1Quorum?: number | undefined; phase2Quorum?: number | undefined; alpha?: number | undefined } = {},
 ): QuorumConfig {
   const majority = Math.floor(acceptors.length / 2) + 1;
   return validateConfig({
-    epoch,
+    epoch: 1,
     acceptors: [...acceptors],
-    phase1Quorum: quorums.phase1Quorum ?? majority,
-    phase2Quorum: quorums.phase2Quorum ?? majority,
+    phase1Quorum: options.phase1Quorum ?? majority,
+    phase2Quorum: options.phase2Quorum ?? majority,
+    alpha: options.alpha ?? DEFAULT_ALPHA,
   });
 }
+
+/** A stable text form of a configuration, for comparing what two parties believe. */
+export const configFingerprint = (c: QuorumConfig): string =>
+  `epoch=${c.epoch};alpha=${c.alpha};q1=${c.phase1Quorum};q2=${c.phase2Quorum};acceptors=${c.acceptors.join(",")}`;
 
 /** The configuration that replaces `dead` by `fresh`, keeping quorum sizes. */
 export function replaceAcceptor(config: QuorumConfig, dead: string, fresh: string): QuorumConfig {
@@ -83,6 +97,23 @@ export function configFor(history: ConfigHistory, slot: number): QuorumConfig {
 }
 
 export const latestConfig = (history: ConfigHistory): QuorumConfig => history[history.length - 1]!.config;
+
+/**
+ * The history after a configuration chosen in `slot`: it governs from slot + alpha. Every
+ * learner applies the same rule, so stale or invalid changes are skipped, never applied:
+ * the epoch must be the next one, and alpha (which bounds every proposer's pipeline) must
+ * stay what it was.
+ */
+export function withChange(history: ConfigHistory, slot: number, config: QuorumConfig): ConfigHistory | null {
+  const latest = latestConfig(history);
+  if (config.epoch !== latest.epoch + 1 || config.alpha !== latest.alpha) return null;
+  try {
+    validateConfig(config);
+  } catch {
+    return null;
+  }
+  return [...history, { chosenAt: slot, fromSlot: slot + latest.alpha, config }];
+}
 
 /** The configurations that decide some slot >= `slot` under the known history. */
 export function configsFrom(history: ConfigHistory, slot: number): QuorumConfig[] {

@@ -8,6 +8,7 @@ import {
   initialHistory,
   latestConfig,
   validateConfig,
+  withChange,
 } from "./config.ts";
 import {
   type AcceptedValue,
@@ -24,19 +25,18 @@ import {
 export interface ProposerOptions {
   /** Unique per incarnation: a restarted commander must get a new id (see Ballot). */
   readonly id: string;
-  /** The bootstrap acceptor configuration (epoch 1). */
+  /** The bootstrap acceptor configuration (epoch 1); its alpha is the shard's pipeline depth. */
   readonly initial: QuorumConfig;
-  /**
-   * Pipeline depth and membership-change delay: a configuration chosen in slot i governs
-   * from slot i + alpha. Every commander of a shard must use the same value.
-   */
-  readonly alpha: number;
   /** Most commands packed into one slot. */
   readonly maxBatch: number;
+  /** Most bytes packed into one slot (by `sizeOf`); a single larger command still gets a slot of its own. */
+  readonly maxBatchBytes?: number;
+  /** The size a command counts for in `maxBatchBytes`; the JSON length by default. */
+  readonly sizeOf?: (command: LogCommand) => number;
 }
 
-export const DEFAULT_ALPHA = 32;
 export const DEFAULT_MAX_BATCH = 512;
+export const DEFAULT_MAX_BATCH_BYTES = 1 << 20;
 
 export type ProposerInput =
   | { readonly type: "propose"; readonly commands: readonly LogCommand[] }
@@ -46,14 +46,20 @@ export type ProposerInput =
   | { readonly type: "timeout" }
   /** Ask the acceptors for chosen entries (a follower catching up). */
   | { readonly type: "catch-up" }
+  /** Drop these commands if they are still queued (not yet in any slot): their callers gave up. */
+  | { readonly type: "withdraw"; readonly ids: readonly string[] }
   /** The shell applied everything through `through`; let acceptors drop that prefix. */
   | { readonly type: "compact"; readonly through: number; readonly app: unknown }
   | { readonly type: "receive"; readonly from: string; readonly message: ToProposer };
 
 export type ProposerEvent =
   | { readonly type: "elected"; readonly ballot: Ballot }
-  /** Leadership lost (or a campaign failed); `pending` were queued or in flight, maybe chosen. */
-  | { readonly type: "preempted"; readonly by: Ballot; readonly pending: readonly LogCommand[] }
+  /**
+   * Leadership lost (or a campaign failed); `pending` were queued or in flight, maybe chosen.
+   * `by` is the higher ballot that refused us; null when we stepped down because the log
+   * showed our ballot stale (a different value chosen where we proposed, or a newer snapshot).
+   */
+  | { readonly type: "preempted"; readonly by: Ballot | null; readonly pending: readonly LogCommand[] }
   | { readonly type: "reconfigured"; readonly config: QuorumConfig; readonly fromSlot: number };
 
 export interface Committed {
@@ -94,6 +100,8 @@ export class Proposer {
   readonly id: string;
   private readonly alpha: number;
   private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
+  private readonly sizeOf: (command: LogCommand) => number;
 
   private role_: Role = "follower";
   private ballot_: Ballot = ZERO_BALLOT;
@@ -116,14 +124,15 @@ export class Proposer {
     Proposer.emptyOut();
 
   constructor(options: ProposerOptions) {
-    if (!Number.isInteger(options.alpha) || options.alpha < 1) throw new RangeError(`alpha must be an integer >= 1, got ${options.alpha}`);
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) {
       throw new RangeError(`maxBatch must be an integer >= 1, got ${options.maxBatch}`);
     }
     this.id = options.id;
-    this.alpha = options.alpha;
-    this.maxBatch = options.maxBatch;
     this.configs = initialHistory(validateConfig(options.initial));
+    this.alpha = options.initial.alpha;
+    this.maxBatch = options.maxBatch;
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.sizeOf = options.sizeOf ?? ((command) => JSON.stringify(command).length);
   }
 
   get role(): Role {
@@ -167,6 +176,11 @@ export class Proposer {
           fromSlot: this.learnedThrough_ + 1,
         });
         break;
+      case "withdraw": {
+        const ids = new Set(input.ids);
+        this.queue = this.queue.filter((c) => !ids.has(c.id));
+        break;
+      }
       case "compact":
         this.compact(input.through, input.app);
         break;
@@ -209,9 +223,9 @@ export class Proposer {
     this.broadcast(acceptorsFrom(this.configs, fromSlot), { type: "prepare", ballot: this.ballot_, fromSlot });
   }
 
-  private stepDown(by: Ballot) {
+  private stepDown(by: Ballot | null) {
     const wasActive = this.role_ !== "follower";
-    this.highestSeen = maxBallot(this.highestSeen, by);
+    if (by) this.highestSeen = maxBallot(this.highestSeen, by);
     if (!wasActive) return;
     const pending: LogCommand[] = [];
     for (const slot of [...this.inflight.keys()].sort((a, b) => a - b)) pending.push(...this.inflight.get(slot)!.entry.commands);
@@ -276,7 +290,7 @@ export class Proposer {
     if (snap && snap.through > this.learnedThrough_) {
       // Someone compacted past us. If we still had our own values in flight there, our
       // ballot is stale: stop before we tell acceptors that those values were chosen.
-      if ([...this.inflight.keys()].some((s) => s <= snap.through)) this.stepDown(this.highestSeen);
+      if ([...this.inflight.keys()].some((s) => s <= snap.through)) this.stepDown(null);
       this.snapshot = snap;
       this.configs = snap.configs;
       this.learnedThrough_ = snap.through;
@@ -293,7 +307,7 @@ export class Proposer {
     if (flight) {
       this.inflight.delete(slot);
       // A different value chosen where we proposed means a higher ballot decided it.
-      if (entryKey(flight.entry) !== entryKey(entry)) this.stepDown(this.highestSeen);
+      if (entryKey(flight.entry) !== entryKey(entry)) this.stepDown(null);
     }
     this.learn(slot, entry);
   }
@@ -318,16 +332,10 @@ export class Proposer {
   private applyMembership(slot: number, entry: Entry) {
     for (const command of entry.commands) {
       if (command.kind !== "reconfigure") continue;
-      // Deterministic for every learner: stale or invalid changes are skipped, not applied.
-      if (command.config.epoch !== latestConfig(this.configs).epoch + 1) continue;
-      try {
-        validateConfig(command.config);
-      } catch {
-        continue;
-      }
-      const fromSlot = slot + this.alpha;
-      this.configs = [...this.configs, { chosenAt: slot, fromSlot, config: command.config }];
-      this.out.events.push({ type: "reconfigured", config: command.config, fromSlot });
+      const next = withChange(this.configs, slot, command.config);
+      if (!next) continue;
+      this.configs = next;
+      this.out.events.push({ type: "reconfigured", config: command.config, fromSlot: next[next.length - 1]!.fromSlot });
     }
   }
 
@@ -359,7 +367,14 @@ export class Proposer {
 
   private takeBatch(): Entry | null {
     if (this.queue.length === 0) return null;
-    return { commands: this.queue.splice(0, this.maxBatch) };
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < this.maxBatch) {
+      bytes += this.sizeOf(this.queue[count]!);
+      if (count > 0 && bytes > this.maxBatchBytes) break;
+      count++;
+    }
+    return { commands: this.queue.splice(0, count) };
   }
 
   /** Open new slots while the pipeline has room. */

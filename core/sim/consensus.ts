@@ -7,6 +7,7 @@
  */
 import {
   type AcceptorState,
+  type ConfigHistory,
   type AcceptorStep,
   type AcceptorWrite,
   type Entry,
@@ -18,11 +19,14 @@ import {
   type ToAcceptor,
   type ToProposer,
   Proposer,
+  configFor,
   entryKey,
+  initialHistory,
   makeConfig,
   replaceAcceptor,
   restoreAcceptor,
   stepAcceptor,
+  withChange,
 } from "../paxos/index.ts";
 import { fnv1a, fnv1aHex } from "../hash.ts";
 import { Random } from "./random.ts";
@@ -36,6 +40,8 @@ export interface SimVariant {
   readonly survivesCrash?: (write: AcceptorWrite) => boolean;
   /** Rewrites a promise before the proposer sees it. */
   readonly seenPromise?: (promise: Promised) => Promised;
+  /** The bootstrap configuration proposer i starts from (a misconfigured commander). */
+  readonly bootstrapFor?: (proposer: number, shared: QuorumConfig) => QuorumConfig;
 }
 
 export const CORRECT: SimVariant = { name: "correct" };
@@ -63,7 +69,14 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
 };
 
 export interface Violation {
-  readonly invariant: "one-value-per-slot" | "chosen-was-proposed" | "learned-was-chosen" | "learners-agree" | "gap-free-learning";
+  readonly invariant:
+    | "one-value-per-slot"
+    | "chosen-was-proposed"
+    | "learned-was-chosen"
+    | "marked-chosen-was-chosen"
+    | "learners-agree"
+    | "gap-free-learning"
+    | "progress-after-faults";
   readonly seed: number;
   readonly step: number;
   readonly slot: number;
@@ -110,9 +123,14 @@ class Schedule {
   private nextCommand = 0;
   private readonly proposed = new Map<string, string>();
   private readonly chosen = new Map<number, string>();
+  /** Every vote ever cast, never forgotten: slot -> "ballot|value" -> voters. */
+  private readonly votes = new Map<number, Map<string, { key: string; voters: Set<string> }>>();
+  /** Ground truth: configurations chosen in the contiguous chosen prefix. */
+  private truth: { through: number; configs: ConfigHistory };
+  /** Every configuration ever proposed, for slots the ground truth cannot place yet. */
+  private readonly proposedConfigs: QuorumConfig[] = [];
   private readonly digestAt = new Map<number, string>();
   private readonly faults: Record<string, number> = {};
-  private membershipChanges = 0;
   private step = 0;
   private violation: Violation | null = null;
 
@@ -121,6 +139,8 @@ class Schedule {
     const ids = Array.from({ length: options.acceptors }, (_, i) => `a${i}`);
     this.nextAcceptor = options.acceptors;
     this.bootstrap = makeConfig(ids, options);
+    this.truth = { through: 0, configs: initialHistory(this.bootstrap) };
+    this.proposedConfigs.push(this.bootstrap);
     for (let i = 0; i < options.proposers; i++) {
       const p: SimProposer = { name: `p${i}`, incarnation: 0, core: this.newCore(`p${i}`, 0), up: true, through: 0, digest: GENESIS };
       this.proposers.push(p);
@@ -128,8 +148,9 @@ class Schedule {
   }
 
   private newCore(name: string, incarnation: number) {
-    const { alpha, maxBatch } = this.options;
-    return new Proposer({ id: `${name}#${incarnation}`, initial: this.bootstrap, alpha, maxBatch });
+    const index = Number(name.slice(1));
+    const initial = this.options.variant.bootstrapFor?.(index, this.bootstrap) ?? this.bootstrap;
+    return new Proposer({ id: `${name}#${incarnation}`, initial, maxBatch: this.options.maxBatch });
   }
 
   private acceptor(id: string): SimAcceptor {
@@ -151,21 +172,26 @@ class Schedule {
 
   run(): ScheduleResult {
     for (this.step = 1; this.step <= this.options.steps && !this.violation; this.step++) this.act();
-    // Quiet period: faults stop, so the run also reports how much got chosen.
+    // Quiet period: faults stop. One commander must then get a fresh command chosen.
     for (const a of this.acceptors.values()) this.restartAcceptor(a);
     const leader = this.proposers.find((p) => p.up) ?? this.proposers[0]!;
     if (!leader.up) this.restartProposer(leader);
-    this.handle(leader, leader.core.step({ type: "campaign" }));
-    for (let round = 0; round < 20 && !this.violation; round++) {
+    const probe: LogCommand = { kind: "app", id: "quiet-probe", data: null };
+    this.proposed.set(probe.id, JSON.stringify(probe));
+    const probeChosen = () => [...this.chosen.values()].some((key) => key.includes('"quiet-probe"'));
+    for (let round = 0; round < 30 && !this.violation && !probeChosen(); round++) {
+      if (leader.core.role !== "leader") this.handle(leader, leader.core.step({ type: "campaign" }));
+      if (leader.core.queued === 0 && leader.core.inFlight === 0) this.handle(leader, leader.core.step({ type: "propose", commands: [probe] }));
       while (this.network.length > 0 && !this.violation) this.deliver(0);
       for (const p of this.proposers) if (p.up) this.handle(p, p.core.step({ type: "timeout" }));
     }
+    if (!this.violation && !probeChosen()) this.fail("progress-after-faults", 0, "with every fault healed, a fresh command was not chosen in 30 rounds");
     return {
       seed: this.options.seed,
       steps: this.options.steps,
       slotsChosen: this.chosen.size,
       commandsProposed: this.proposed.size,
-      membershipChanges: this.membershipChanges,
+      membershipChanges: this.truth.configs.length - 1,
       faults: this.faults,
       violation: this.violation,
     };
@@ -239,6 +265,7 @@ class Schedule {
         const fresh = `a${this.nextAcceptor++}`;
         const config = replaceAcceptor(current, this.rng.pick(current.acceptors), fresh);
         const command: LogCommand = { kind: "reconfigure", id: `r${fresh}`, config };
+        this.proposedConfigs.push(config);
         this.proposed.set(command.id, JSON.stringify(command));
         this.handle(p, p.core.step({ type: "propose", commands: [command] }));
         return;
@@ -298,7 +325,7 @@ class Schedule {
       const stepAcc = this.options.variant.acceptorStep ?? stepAcceptor;
       const { writes, reply } = stepAcc(a.state, message as ToAcceptor);
       a.disk.push(...writes); // durable before the reply leaves
-      if (message.type === "accept") this.checkChosen(message.slot);
+      for (const write of writes) this.observe(to, a, write);
       if (reply) this.network.push({ from: to, to: from, message: reply });
       return;
     }
@@ -327,7 +354,6 @@ class Schedule {
       p.digest = chain(p.digest, entry);
       this.agree(slot, p.digest, p);
     }
-    for (const e of ready.events) if (e.type === "reconfigured") this.membershipChanges++;
   }
 
   /** Every learner's log is a prefix of every longer one: equal digests at every slot. */
@@ -337,28 +363,58 @@ class Schedule {
     else if (seen !== digest) this.fail("learners-agree", slot, `${p.core.id} has log digest ${digest} at slot ${slot}, others ${seen}`);
   }
 
-  /** The oracle: a value is chosen once a phase-2 quorum accepted it at one ballot. */
-  private checkChosen(slot: number) {
-    const votes = new Map<string, { key: string; count: number }>();
-    for (const a of this.acceptors.values()) {
-      const v = a.state.accepted.get(slot);
-      if (!v) continue;
-      const key = entryKey(v.entry);
-      const id = `${v.ballot.round}.${v.ballot.proposer}|${key}`;
-      const tally = votes.get(id) ?? { key, count: 0 };
-      tally.count++;
-      votes.set(id, tally);
+  /** The oracle sees every durable write: votes accumulate, chosen marks are checked. */
+  private observe(acceptor: string, a: SimAcceptor, write: AcceptorWrite) {
+    if (write.kind === "accept") {
+      const key = entryKey(write.value.entry);
+      const id = `${write.value.ballot.round}.${write.value.ballot.proposer}|${key}`;
+      const bySlot = this.votes.get(write.slot) ?? new Map<string, { key: string; voters: Set<string> }>();
+      this.votes.set(write.slot, bySlot);
+      const tally = bySlot.get(id) ?? { key, voters: new Set<string>() };
+      bySlot.set(id, tally);
+      tally.voters.add(acceptor);
+      this.checkChosen(write.slot);
+    } else if (write.kind === "chosen") {
+      for (const slot of write.slots) {
+        const key = entryKey(a.state.accepted.get(slot)!.entry);
+        const chosen = this.chosen.get(slot);
+        if (chosen !== key) {
+          this.fail("marked-chosen-was-chosen", slot, `${acceptor} marked ${key} chosen in slot ${slot}; chosen is ${chosen ?? "nothing yet"}`);
+        }
+      }
     }
-    for (const { key, count } of votes.values()) {
-      if (count < this.bootstrap.phase2Quorum) continue;
+  }
+
+  /**
+   * A value is chosen once a phase-2 quorum of the configuration that decides its slot voted
+   * for it at one ballot. Where the ground truth cannot place a slot yet (a gap more than
+   * alpha below it), any configuration ever proposed counts: that can only over-report.
+   */
+  private checkChosen(slot: number) {
+    const decides = slot - this.bootstrap.alpha <= this.truth.through ? [configFor(this.truth.configs, slot)] : this.proposedConfigs;
+    for (const { key, voters } of this.votes.get(slot)?.values() ?? []) {
+      const isChosen = decides.some((c) => c.acceptors.filter((x) => voters.has(x)).length >= c.phase2Quorum);
+      if (!isChosen) continue;
       const before = this.chosen.get(slot);
       if (before === undefined) {
         this.chosen.set(slot, key);
         this.checkProposed(slot, key);
+        this.advanceTruth();
       } else if (before !== key) {
         this.fail("one-value-per-slot", slot, `slot ${slot} chose ${before} and then ${key}`);
       }
     }
+  }
+
+  private advanceTruth() {
+    let { through, configs } = this.truth;
+    for (let key = this.chosen.get(through + 1); key !== undefined; key = this.chosen.get(through + 1)) {
+      through++;
+      for (const command of JSON.parse(key) as LogCommand[]) {
+        if (command.kind === "reconfigure") configs = withChange(configs, through, command.config) ?? configs;
+      }
+    }
+    this.truth = { through, configs };
   }
 
   private checkProposed(slot: number, key: string) {

@@ -2,7 +2,7 @@
  * Deliberately broken protocol variants. The simulator must find a safety violation in each;
  * if it ever stops doing so, the checker has gone blind.
  */
-import { compareBallots, maxBallot, stepAcceptor } from "../paxos/index.ts";
+import { type AcceptorWrite, applyWrite, compareBallots, maxBallot, stepAcceptor } from "../paxos/index.ts";
 import { CORRECT, type SimVariant } from "./consensus.ts";
 
 /** An acceptor whose disk loses its promises: after a restart it accepts ballots it refused. */
@@ -30,9 +30,33 @@ export const NO_REPROPOSE_LEADER: SimVariant = {
   seenPromise: (promise) => ({ ...promise, accepted: [] }),
 };
 
+/** An acceptor that takes any commit notice as proof, whatever ballot its own value has. */
+export const COMMIT_IGNORES_BALLOT: SimVariant = {
+  name: "commit-ignores-ballot",
+  acceptorStep: (state, message) => {
+    if (message.type !== "commit") return stepAcceptor(state, message);
+    const slots = [...state.accepted].filter(([slot, v]) => slot <= message.through && !v.chosen).map(([slot]) => slot);
+    const writes: AcceptorWrite[] = slots.length > 0 ? [{ kind: "chosen", slots }] : [];
+    for (const w of writes) applyWrite(state, w);
+    return { writes, reply: null };
+  },
+};
+
+/**
+ * One commander started with another alpha than the rest (a redeploy with a changed ALPHA):
+ * they disagree on which acceptors decide the slots after a membership change. The Acceptor
+ * Durable Object refuses such a commander by the bootstrap configuration's fingerprint.
+ */
+export const MIXED_ALPHA: SimVariant = {
+  name: "mixed-alpha",
+  bootstrapFor: (proposer, shared) => (proposer === 0 ? { ...shared, alpha: 1 } : shared),
+};
+
 export const VARIANTS: Readonly<Record<string, SimVariant>> = {
   [CORRECT.name]: CORRECT,
   [FORGETFUL_ACCEPTOR.name]: FORGETFUL_ACCEPTOR,
   [LOW_BALLOT_ACCEPTOR.name]: LOW_BALLOT_ACCEPTOR,
   [NO_REPROPOSE_LEADER.name]: NO_REPROPOSE_LEADER,
+  [COMMIT_IGNORES_BALLOT.name]: COMMIT_IGNORES_BALLOT,
+  [MIXED_ALPHA.name]: MIXED_ALPHA,
 };

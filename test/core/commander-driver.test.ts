@@ -13,9 +13,8 @@ function cluster(options: { leaseMs?: number; driver?: Partial<CommanderOptions>
   const start = (name: string) => {
     const driver = new CommanderDriver({
       id: `${name}#${++incarnations}`,
-      initial: makeConfig(ACCEPTORS),
+      initial: makeConfig(ACCEPTORS, { alpha: 4 }),
       transport: network,
-      alpha: 4,
       maxBatch: 8,
       retryMs: 5,
       callTimeoutMs: 200,

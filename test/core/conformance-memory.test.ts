@@ -9,14 +9,13 @@ consensusConformance("in-memory transport", async () => {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"] as const;
   const spareAcceptor = "acceptor-3";
   const network = new MemoryAcceptors([...acceptors, spareAcceptor], { leaseMs: 100 });
-  const initial = makeConfig(acceptors);
+  const initial = makeConfig(acceptors, { alpha: ALPHA });
   let incarnations = 0;
   const start = (index: number) =>
     new CommanderDriver({
       id: `commander-${index}#${++incarnations}`,
       initial,
       transport: network,
-      alpha: ALPHA,
       maxBatch: 8,
       retryMs: 5,
       callTimeoutMs: 200,

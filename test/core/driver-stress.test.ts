@@ -34,9 +34,8 @@ async function stress(seed: number) {
   const start = (index: number) =>
     new CommanderDriver({
       id: `c${index}#${++incarnations}`,
-      initial: makeConfig(ACCEPTORS),
+      initial: makeConfig(ACCEPTORS, { alpha: 3 }),
       transport: network,
-      alpha: 3,
       maxBatch: 4,
       retryMs: 2,
       callTimeoutMs: 50,

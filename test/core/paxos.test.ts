@@ -50,8 +50,8 @@ class Bench {
   }
 }
 
-const proposer = (id: string, n = 3, more: Partial<{ alpha: number; maxBatch: number }> = {}) =>
-  new Proposer({ id, initial: makeConfig(Array.from({ length: n }, (_, i) => `a${i}`)), alpha: 4, maxBatch: 8, ...more });
+const proposer = (id: string, n = 3, { alpha = 4, maxBatch = 8 }: { alpha?: number; maxBatch?: number } = {}) =>
+  new Proposer({ id, initial: makeConfig(Array.from({ length: n }, (_, i) => `a${i}`), { alpha }), maxBatch });
 
 describe("flexible quorums", () => {
   it("accepts |Q1| + |Q2| > N and names the problem otherwise", () => {
@@ -59,7 +59,8 @@ describe("flexible quorums", () => {
     expect(() => makeConfig(["a", "b", "c", "d"], { phase1Quorum: 2, phase2Quorum: 2 })).toThrow(
       /phase1Quorum \(2\) \+ phase2Quorum \(2\) must exceed the number of acceptors \(4\)/,
     );
-    expect(() => validateConfig({ epoch: 1, acceptors: ["a", "a"], phase1Quorum: 2, phase2Quorum: 1 })).toThrow(ConfigError);
+    expect(() => validateConfig({ epoch: 1, acceptors: ["a", "a"], phase1Quorum: 2, phase2Quorum: 1, alpha: 4 })).toThrow(ConfigError);
+    expect(() => makeConfig(["a"], { alpha: 0 })).toThrow(/alpha must be an integer >= 1/);
     expect(() => makeConfig(["a"], { phase1Quorum: 2 })).toThrow(/phase1Quorum must be an integer between 1 and/);
     expect(() => makeConfig([])).toThrow(/at least one acceptor/);
   });
@@ -75,6 +76,17 @@ describe("acceptor", () => {
     const low = stepAcceptor(s, { type: "accept", ballot: { round: 1, proposer: "q" }, slot: 1, entry: { commands: [] }, commitThrough: 0 });
     expect(low.writes).toEqual([]);
     expect(low.reply).toEqual({ type: "nack", ballot: { round: 1, proposer: "q" }, promised: high });
+  });
+
+  it("marks a late accept chosen when a commit notice of the same ballot already covered its slot", () => {
+    const s = emptyAcceptorState();
+    const b = { round: 1, proposer: "p" };
+    stepAcceptor(s, { type: "prepare", ballot: b, fromSlot: 1 });
+    stepAcceptor(s, { type: "commit", ballot: b, through: 5 }); // slot 3 was chosen without this acceptor
+    const late = stepAcceptor(s, { type: "accept", ballot: b, slot: 3, entry: { commands: [app("x")] }, commitThrough: 2 });
+    expect(late.writes.map((w) => w.kind)).toEqual(["accept", "chosen"]);
+    const other = stepAcceptor(s, { type: "accept", ballot: { round: 2, proposer: "q" }, slot: 4, entry: { commands: [] }, commitThrough: 0 });
+    expect(other.writes.map((w) => w.kind)).toEqual(["promise", "accept"]); // another ballot's notice proves nothing
   });
 
   it("is rebuilt exactly from what it persisted", () => {
@@ -114,6 +126,16 @@ describe("Multi-Paxos proposer", () => {
     const accepts = ready.send.filter((e) => e.message.type === "accept").map((e) => (e.message as { slot: number }).slot);
     expect(new Set(accepts)).toEqual(new Set([1, 2, 3])); // three slots in flight at once
     expect(net.run(p, ready)).toEqual([["a", "b", "c"], ["d", "e", "f"], ["g"]]);
+  });
+
+  it("packs slots by bytes as well as by count, and drops withdrawn commands that are still queued", () => {
+    const net = new Bench(["a0", "a1", "a2"]);
+    const p = new Proposer({ id: "p", initial: makeConfig(["a0", "a1", "a2"], { alpha: 1 }), maxBatch: 100, maxBatchBytes: 99, sizeOf: (c) => (c.id.startsWith("big") ? 90 : 10) });
+    net.run(p, p.step({ type: "campaign" }));
+    const ready = p.step({ type: "propose", commands: ["s1", "big1", "s2", "s3", "big2", "s4"].map(app) });
+    p.step({ type: "withdraw", ids: ["s4"] }); // alpha 1: only the first slot is in flight yet
+    expect(net.run(p, ready)).toEqual([["s1"], ["big1"], ["s2", "s3"], ["big2"]]);
+    expect(p.queued).toBe(0);
   });
 
   it("makes progress with one of three acceptors down and none with two", () => {
@@ -186,5 +208,14 @@ describe("Multi-Paxos proposer", () => {
     expect(net.run(p, p.step({ type: "propose", commands: [app("y")] }))).toEqual([["y"]]);
     expect(net.acceptors.get("a3")!.state.accepted.get(3)?.entry.commands[0]?.id).toBe("y");
     expect(p.config.epoch).toBe(2);
+  });
+
+  it("skips a membership change that would change alpha: the log keeps it fixed", () => {
+    const net = new Bench(["a0", "a1", "a2"]);
+    const p = proposer("p1", 3, { alpha: 2 });
+    net.run(p, p.step({ type: "campaign" }));
+    const other = { ...replaceAcceptor(p.latestConfig, "a2", "a3"), alpha: 8 };
+    net.run(p, p.step({ type: "propose", commands: [{ kind: "reconfigure", id: "r1", config: other }] }));
+    expect(p.latestConfig.epoch).toBe(1);
   });
 });

@@ -32,6 +32,7 @@ describe("shard configuration from [vars]", () => {
       acceptors: ["shard-1/acceptor-0", "shard-1/acceptor-1", "shard-1/acceptor-2"],
       phase1Quorum: 2,
       phase2Quorum: 2,
+      alpha: 32,
     });
   });
 

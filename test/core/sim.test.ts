@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { runSchedule, simulateConsensus, DEFAULT_SIM_OPTIONS } from "../../core/sim/consensus.ts";
-import { FORGETFUL_ACCEPTOR, LOW_BALLOT_ACCEPTOR, NO_REPROPOSE_LEADER } from "../../core/sim/variants.ts";
+import { COMMIT_IGNORES_BALLOT, FORGETFUL_ACCEPTOR, LOW_BALLOT_ACCEPTOR, MIXED_ALPHA, NO_REPROPOSE_LEADER } from "../../core/sim/variants.ts";
 
 // CI runs at least 2,000 seeded schedules of the real core with every fault kind enabled.
 const SCHEDULES = Number(process.env.PAXFLOW_SIM_SCHEDULES ?? 2000);
 
 describe("deterministic simulation of the consensus core", () => {
-  it(`finds no safety violation in ${SCHEDULES} schedules (3 acceptors, majorities)`, () => {
+  it(`finds no safety violation, and progress once faults stop, in ${SCHEDULES} schedules (3 acceptors, majorities)`, () => {
     const report = simulateConsensus(SCHEDULES, 1);
     expect(report.violations).toEqual([]);
     // The schedules really exercised the protocol and its faults.
@@ -31,6 +31,8 @@ describe("deterministic simulation of the consensus core", () => {
     ["an acceptor that forgets its promise on restart", FORGETFUL_ACCEPTOR],
     ["an acceptor that accepts a lower ballot", LOW_BALLOT_ACCEPTOR],
     ["a leader that skips re-proposing accepted values", NO_REPROPOSE_LEADER],
+    ["an acceptor that takes any commit notice as proof of its value", COMMIT_IGNORES_BALLOT],
+    ["a commander started with another alpha than the rest", MIXED_ALPHA],
   ])("catches %s", (_, variant) => {
     it("reports a violation whose seed reproduces it", () => {
       const report = simulateConsensus(1000, 1, { variant });
