@@ -6,7 +6,8 @@ import { KNOWN_CAPS, checkSources } from "../../core/check/index.ts";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const cli = (...args: string[]) => spawnSync(process.execPath, ["cli/paxflow.mjs", "check", ...args], { cwd: ROOT, encoding: "utf8" });
 
-describe("paxflow check (CLI)", () => {
+// Each case spawns the CLI (tsx compiles it on start), so allow more than the default 5 s.
+describe("paxflow check (CLI)", { timeout: 30_000 }, () => {
   it("prints file:line:col rule message and exits 1 on errors", () => {
     const r = cli("test/check-corpus/clock-two-deep.ts");
     expect(r.status).toBe(1);
