@@ -738,7 +738,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   function visit(node: ts.Node, ctx: Ctx): void {
     if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
     if (node.kind === ts.SyntaxKind.ThisKeyword) {
-      report(node, "purity/this", `\`this\` ${where(ctx)}: pure code must depend only on its input`);
+      // A class method's `this` is its instance (often a local one): judged by how the instance is used, not here.
+      if (!(ts.isMethodDeclaration(ctx.fn) && ts.isClassLike(ctx.fn.parent))) report(node, "purity/this", `\`this\` ${where(ctx)}: pure code must depend only on its input`);
     } else if (ts.isIdentifier(node)) {
       if (isReference(node)) {
         const r = resolveIdentifier(node);
