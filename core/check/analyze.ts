@@ -6,7 +6,7 @@
  */
 import path from "node:path";
 import ts from "typescript";
-import { KNOWN_CAPS } from "./caps.ts";
+import { KNOWN_CAPS } from "../sdk/caps.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
 
 export interface CheckOptions {

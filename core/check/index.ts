@@ -1,10 +1,9 @@
 /**
  * `paxflow check`: static analysis of stages and jobs. Node-only (it loads the TypeScript
- * compiler); code that runs in Workers should import ./caps.ts, not this module.
+ * compiler); code that runs in Workers should import ../sdk/caps.ts, not this module.
  */
 export { checkFiles, checkSources, isSdkPath, resolveRelative } from "./analyze.ts";
 export type { CheckHost, CheckOptions, CheckResult } from "./analyze.ts";
-export { KNOWN_CAPS } from "./caps.ts";
-export type { KnownCap } from "./caps.ts";
+export { type Cap, KNOWN_CAPS } from "../sdk/caps.ts";
 export { RULES } from "./rules.ts";
 export type { Diagnostic, RuleId, Severity } from "./rules.ts";

@@ -1,10 +1,9 @@
 import type { Value } from "../codec.ts";
 import { callable } from "./callable.ts";
+import { type Cap, KNOWN_CAPS } from "./caps.ts";
 import type { Call, Step } from "./effects.ts";
 
-/** Capability tags a backend advertises and a stage may require. */
-export const KNOWN_CAPS = ["cpu", "simd", "gpu", "f16", "subgroups"] as const;
-export type Cap = (typeof KNOWN_CAPS)[number];
+export { type Cap, KNOWN_CAPS };
 
 /** Expected cost as functions of n, the size of the encoded input in bytes. */
 export interface CostModel {
