@@ -25,10 +25,89 @@ function isAppliedState(value: unknown): value is AppliedState {
   return typeof v?.appliedCommands === "number" && typeof v.digest === "string" && Array.isArray(v.recentIds);
 }
 
+/** UTF-8 length of a string without allocating its encoding. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * The newest applied entries, bounded by count and by approximate bytes (the UTF-8 length of
+ * their commands' JSON). A deque: new entries go on the back, old ones leave from the front in
+ * O(1) amortized (the backing arrays are compacted only once half of them is dead).
+ */
+class RecentEntries {
+  private items: (Committed | undefined)[] = [];
+  private sizes: number[] = [];
+  private head = 0;
+  private bytes_ = 0;
+
+  constructor(
+    private readonly maxCount: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  get bytes(): number {
+    return this.bytes_;
+  }
+
+  push(entry: Committed, size: number): void {
+    this.items.push(entry);
+    this.sizes.push(size);
+    this.bytes_ += size;
+    // The newest entry always stays, whatever its size, so reads see the head of the log.
+    while (this.length > 0 && (this.length > this.maxCount || (this.bytes_ > this.maxBytes && this.length > 1))) this.shift();
+  }
+
+  clear(): void {
+    this.items = [];
+    this.sizes = [];
+    this.head = 0;
+    this.bytes_ = 0;
+  }
+
+  /** Retained entries with slot >= fromSlot, at most `limit`; slots increase, so binary search. */
+  from(fromSlot: number, limit: number): Committed[] {
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.items[mid]!.slot < fromSlot) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.items.slice(lo, lo + Math.max(0, limit)) as Committed[];
+  }
+
+  private shift(): void {
+    this.bytes_ -= this.sizes[this.head]!;
+    this.items[this.head] = undefined;
+    this.head++;
+    if (this.head >= 64 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+export const DEFAULT_RETAIN_BYTES = 8 * 1024 * 1024;
+
 /**
  * Applies chosen entries in slot order, dropping commands whose id was already applied (a
  * client retry or a takeover can get one command chosen twice), and keeps the most recent
- * entries for reads.
+ * entries for reads (at most `retainEntries` of them and about `retainBytes`).
  */
 export class AppliedLog {
   private appliedThrough_ = 0;
@@ -36,15 +115,23 @@ export class AppliedLog {
   private digest = INITIAL_DIGEST;
   /** Insertion-ordered, so the oldest ids are evicted first; deterministic on every replica. */
   private readonly recentIds = new Map<string, number>();
-  private entries: Committed[] = [];
+  private readonly entries: RecentEntries;
 
   constructor(
     private readonly dedupeWindow: number,
-    private readonly retainEntries: number,
-  ) {}
+    retainEntries: number,
+    retainBytes: number = DEFAULT_RETAIN_BYTES,
+  ) {
+    this.entries = new RecentEntries(retainEntries, retainBytes);
+  }
 
   get appliedThrough(): number {
     return this.appliedThrough_;
+  }
+
+  /** How many entries, and about how many bytes of them, are held for reads. */
+  get retained(): { entries: number; bytes: number } {
+    return { entries: this.entries.length, bytes: this.entries.bytes };
   }
 
   /** The slot where this command id was first applied, if it is still in the window. */
@@ -55,19 +142,21 @@ export class AppliedLog {
   /** Applies one entry; returns, for each of its commands, the slot that holds its first copy. */
   apply(committed: Committed): CommandSlot[] {
     const outcome: CommandSlot[] = [];
+    let size = 0;
     for (const command of committed.entry.commands) {
+      const json = JSON.stringify(command);
+      size += utf8Length(json);
       const first = this.recentIds.get(command.id);
       if (first === undefined) {
         this.recentIds.set(command.id, committed.slot);
         this.appliedCommands++;
-        this.digest = fnv1aHex(JSON.stringify(command), fnv1a(this.digest));
+        this.digest = fnv1aHex(json, fnv1a(this.digest));
         if (this.recentIds.size > this.dedupeWindow) this.recentIds.delete(this.recentIds.keys().next().value!);
       }
       outcome.push({ id: command.id, slot: first ?? committed.slot });
     }
     this.appliedThrough_ = committed.slot;
-    this.entries.push(committed);
-    if (this.entries.length > this.retainEntries) this.entries = this.entries.slice(-this.retainEntries);
+    this.entries.push(committed, size);
     return outcome;
   }
 
@@ -80,7 +169,7 @@ export class AppliedLog {
     this.recentIds.clear();
     for (const [id, slot] of snapshot.app.recentIds) this.recentIds.set(id, slot);
     // Entries before the snapshot that we never saw cannot be read from here any more.
-    this.entries = [];
+    this.entries.clear();
     return snapshot.app.recentIds.map(([id, slot]) => ({ id, slot }));
   }
 
@@ -90,6 +179,6 @@ export class AppliedLog {
 
   /** Retained entries with slot >= fromSlot, at most `limit` of them. */
   read(fromSlot: number, limit: number): Committed[] {
-    return this.entries.filter((e) => e.slot >= fromSlot).slice(0, limit);
+    return this.entries.from(fromSlot, limit);
   }
 }
