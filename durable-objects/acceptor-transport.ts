@@ -10,10 +10,10 @@ export class DurableAcceptorTransport implements AcceptorTransport {
     private readonly config: ShardConfig,
   ) {}
 
-  async call(acceptor: string, messages: ToAcceptor[]): Promise<(ToProposer | null)[]> {
+  async call(acceptor: string, messages: ToAcceptor[], cluster: string): Promise<(ToProposer | null)[]> {
     // A fresh stub per call: a stub whose object was reset or aborted stays broken for good.
     const hint = locationHintFor(this.config, acceptor);
     const stub = this.namespace.get(this.namespace.idFromName(acceptor), hint ? { locationHint: hint } : undefined);
-    return (await stub.handle(messages)) as (ToProposer | null)[];
+    return (await stub.handle(messages, cluster)) as (ToProposer | null)[];
   }
 }

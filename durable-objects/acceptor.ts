@@ -11,6 +11,7 @@ import {
   emptyAcceptorState,
   stepAcceptor,
 } from "../core/paxos/index.ts";
+import { checkCluster, parseBatch } from "../runtime/acceptor-batch.ts";
 import { PaxflowError } from "../runtime/errors.ts";
 import { type AcceptorFault, enactFault, parseFault } from "../runtime/fault.ts";
 import { LeaseGuard } from "../runtime/lease.ts";
@@ -24,6 +25,8 @@ export interface AcceptorStatus {
   readonly chosenThrough: number;
   readonly snapshotThrough: number;
   readonly fault: AcceptorFault | null;
+  /** The bootstrap-configuration fingerprint stored on first use (null before any batch). */
+  readonly cluster: string | null;
 }
 
 const SCHEMA = [
@@ -32,6 +35,7 @@ const SCHEMA = [
      slot INTEGER PRIMARY KEY, round INTEGER NOT NULL, proposer TEXT NOT NULL, entry TEXT NOT NULL, chosen INTEGER NOT NULL)`,
   "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS fault (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL)",
+  "CREATE TABLE IF NOT EXISTS cluster (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL)",
 ];
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -43,6 +47,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class Acceptor extends DurableObject<Env> {
   private state: AcceptorState = emptyAcceptorState();
   private fault: AcceptorFault | null = null;
+  private cluster: string | null = null;
   private readonly lease: LeaseGuard;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -51,32 +56,50 @@ export class Acceptor extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => this.load());
   }
 
-  /** Steps every message in order; the replies leave only after the writes are committed. */
-  async handle(messages: ToAcceptor[]): Promise<(ToProposer | null)[]> {
-    await enactFault(this.ctx.id.name ?? this.ctx.id.toString(), this.fault, sleep);
-    this.lease.check(this.state.promised, messages);
-    const writes: AcceptorWrite[] = [];
+  /**
+   * Steps every message in order; the replies leave only after the writes are committed.
+   * `cluster` is the fingerprint of the sender's bootstrap configuration (see AcceptorTransport).
+   */
+  async handle(messages: ToAcceptor[], cluster: string): Promise<(ToProposer | null)[]> {
+    const name = this.ctx.id.name ?? this.ctx.id.toString();
+    await enactFault(name, this.fault, sleep);
+    // Refused whole before anything is stepped: nothing in memory changes for a bad batch.
+    const batch = parseBatch(name, messages);
+    const firstCluster = checkCluster(name, this.cluster, cluster);
+    this.lease.check(this.state.promised, batch);
     const replies: (ToProposer | null)[] = [];
-    for (const message of messages) {
-      const step = stepAcceptor(this.state, message);
-      writes.push(...step.writes);
-      replies.push(step.reply);
-    }
-    // Durable BEFORE we answer: a promise or accept that was answered but then lost in a
-    // restart lets this acceptor contradict itself, and two different values get chosen.
-    // transactionSync commits all writes of the batch atomically before it returns, and the
-    // output gate holds the reply below until those writes are confirmed durable.
     try {
+      // stepAcceptor mutates the in-memory state, so stepping and persisting form one unit:
+      // if anything in here throws, memory may hold state that the disk lacks, and this
+      // instance must not answer another message from it.
+      const writes: AcceptorWrite[] = [];
+      for (const message of batch) {
+        const step = stepAcceptor(this.state, message);
+        writes.push(...step.writes);
+        replies.push(step.reply);
+      }
+      // Durable BEFORE we answer: a promise or accept that was answered but then lost in a
+      // restart lets this acceptor contradict itself, and two different values get chosen.
+      // transactionSync commits all writes of the batch atomically before it returns, and the
+      // output gate holds the reply below until those writes are confirmed durable.
       this.ctx.storage.transactionSync(() => {
+        if (firstCluster !== null) {
+          this.ctx.storage.sql.exec("INSERT OR REPLACE INTO cluster (id, fingerprint) VALUES (1, ?)", firstCluster);
+        }
         for (const write of writes) this.persist(write);
       });
     } catch (error) {
-      // Memory already holds the unpersisted state; drop this instance so the next one
-      // reloads what is really on disk instead of answering from a state it never wrote.
-      this.ctx.abort("acceptor write failed");
+      // Drop this instance so the next one reloads what is really on disk instead of
+      // answering from a state it never wrote.
+      try {
+        this.ctx.abort(`acceptor batch failed: ${error instanceof Error ? error.message : String(error)}`);
+      } catch {
+        // abort() may throw to unwind the caller; the original error is the one to report.
+      }
       throw error;
     }
-    this.lease.observe(this.state.promised, messages);
+    if (firstCluster !== null) this.cluster = firstCluster;
+    this.lease.observe(this.state.promised, batch);
     return replies;
   }
 
@@ -90,6 +113,7 @@ export class Acceptor extends DurableObject<Env> {
       chosenThrough,
       snapshotThrough,
       fault: this.fault,
+      cluster: this.cluster,
     };
   }
 
@@ -123,6 +147,7 @@ export class Acceptor extends DurableObject<Env> {
       });
     }
     for (const row of sql.exec<{ body: string }>("SELECT body FROM fault")) this.fault = parseFault(JSON.parse(row.body));
+    for (const row of sql.exec<{ fingerprint: string }>("SELECT fingerprint FROM cluster")) this.cluster = row.fingerprint;
     this.state = state;
   }
 

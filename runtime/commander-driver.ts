@@ -2,6 +2,7 @@ import {
   type Ballot,
   type Committed,
   DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_BATCH_BYTES,
   type Envelope,
   type LogCommand,
   Proposer,
@@ -11,12 +12,13 @@ import {
   type Role,
   type ToAcceptor,
   type ToProposer,
+  configFingerprint,
   formatBallot,
   replaceAcceptor,
 } from "../core/paxos/index.ts";
 import { AcceptorChannel } from "./acceptor-channel.ts";
 import { type AcceptorHealth, AcceptorHealthTracker } from "./acceptor-health.ts";
-import { type AppliedState, AppliedLog, type CommandSlot } from "./applied-log.ts";
+import { type AppliedState, AppliedLog, type CommandSlot, DEFAULT_RETAIN_BYTES, utf8Length } from "./applied-log.ts";
 import { NotLeaderError, PaxflowError, errorCode } from "./errors.ts";
 import { type Timers, realTimers, withTimeout } from "./timers.ts";
 import type { AcceptorTransport } from "./transport.ts";
@@ -43,6 +45,18 @@ export interface CommanderOptions {
   readonly dedupeWindow?: number;
   /** How many applied entries are kept in memory for `read`. */
   readonly retainEntries?: number;
+  /** About how many bytes of applied entries are kept in memory for `read`. */
+  readonly retainBytes?: number;
+  /**
+   * Largest command accepted by `submit`, as the UTF-8 length of its JSON. Larger ones fail at
+   * once with "command-too-large": storage rejects oversized values, and an acceptor that can
+   * never persist a slot would stall the shard.
+   */
+  readonly maxCommandBytes?: number;
+  /** Most bytes of commands packed into one slot (passed to the Proposer); >= maxCommandBytes. */
+  readonly maxBatchBytes?: number;
+  /** Most commands queued or in flight at once; further submits fail fast with "overloaded". */
+  readonly maxPending?: number;
 }
 
 export const COMMANDER_DEFAULTS = {
@@ -54,7 +68,14 @@ export const COMMANDER_DEFAULTS = {
   compactEvery: 1_024,
   dedupeWindow: 4_096,
   retainEntries: 10_000,
+  retainBytes: DEFAULT_RETAIN_BYTES,
+  maxCommandBytes: 64 * 1024,
+  maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
+  maxPending: 10_000,
 } as const;
+
+/** The size a command counts for in maxCommandBytes and maxBatchBytes: the UTF-8 length of its JSON. */
+export const commandBytes = (command: LogCommand): number => utf8Length(JSON.stringify(command));
 
 export interface SubmitCommand {
   readonly id: string;
@@ -82,6 +103,10 @@ export interface CommanderStatus {
   readonly latestConfig: QuorumConfig;
   readonly queued: number;
   readonly inFlight: number;
+  /** Commands handed to the proposer and not yet applied (queued or in a slot): counts toward maxPending. */
+  readonly pending: number;
+  /** Why this commander can never work (an acceptor refused its bootstrap configuration), or null. */
+  readonly misconfigured: string | null;
   readonly acceptors: readonly AcceptorHealth[];
 }
 
@@ -123,6 +148,12 @@ export class CommanderDriver {
   private commitNoticeDue = false;
   private lastCompactedThrough = 0;
   private closed = false;
+  /** The fingerprint of our bootstrap configuration, sent with every acceptor batch. */
+  private readonly cluster: string;
+  /** Set once an acceptor refused our bootstrap configuration: every call fails with it. */
+  private fatal: Error | null = null;
+  /** Sizes of the commands we proposed, measured once at submit. */
+  private readonly sizes = new WeakMap<LogCommand, number>();
 
   constructor(options: CommanderOptions) {
     this.settings = {
@@ -134,15 +165,28 @@ export class CommanderDriver {
       compactEvery: options.compactEvery ?? COMMANDER_DEFAULTS.compactEvery,
       dedupeWindow: options.dedupeWindow ?? COMMANDER_DEFAULTS.dedupeWindow,
       retainEntries: options.retainEntries ?? COMMANDER_DEFAULTS.retainEntries,
+      retainBytes: options.retainBytes ?? COMMANDER_DEFAULTS.retainBytes,
+      maxCommandBytes: options.maxCommandBytes ?? COMMANDER_DEFAULTS.maxCommandBytes,
+      maxBatchBytes: options.maxBatchBytes ?? COMMANDER_DEFAULTS.maxBatchBytes,
+      maxPending: options.maxPending ?? COMMANDER_DEFAULTS.maxPending,
     };
+    const { maxCommandBytes, maxBatchBytes, maxPending } = this.settings;
+    if (!Number.isInteger(maxCommandBytes) || maxCommandBytes < 1) throw new RangeError(`maxCommandBytes must be an integer >= 1, got ${maxCommandBytes}`);
+    if (!Number.isInteger(maxBatchBytes) || maxBatchBytes < maxCommandBytes) {
+      throw new RangeError(`maxBatchBytes (${maxBatchBytes}) must be an integer >= maxCommandBytes (${maxCommandBytes})`);
+    }
+    if (!Number.isInteger(maxPending) || maxPending < 1) throw new RangeError(`maxPending must be an integer >= 1, got ${maxPending}`);
     this.proposer = new Proposer({
       id: options.id,
       initial: options.initial,
       maxBatch: this.settings.maxBatch,
+      maxBatchBytes,
+      sizeOf: (command) => this.sizeOf(command),
     });
+    this.cluster = configFingerprint(options.initial);
     this.transport = options.transport;
     this.timers = options.timers ?? realTimers;
-    this.applied = new AppliedLog(this.settings.dedupeWindow, this.settings.retainEntries);
+    this.applied = new AppliedLog(this.settings.dedupeWindow, this.settings.retainEntries, this.settings.retainBytes);
   }
 
   get id(): string {
@@ -157,7 +201,18 @@ export class CommanderDriver {
     for (const c of commands) {
       if (typeof c.id !== "string" || c.id === "") throw new TypeError("every command needs a non-empty string id");
     }
-    return this.commit(commands.map((c) => ({ kind: "app", id: c.id, data: c.data })));
+    const log: LogCommand[] = commands.map((c) => ({ kind: "app", id: c.id, data: c.data }));
+    for (const command of log) {
+      const bytes = this.sizeOf(command);
+      if (bytes > this.settings.maxCommandBytes) {
+        throw new PaxflowError(
+          "command-too-large",
+          `command ${command.id} is ${bytes} bytes encoded, over the limit of ${this.settings.maxCommandBytes} bytes (MAX_COMMAND_BYTES); ` +
+            "it was not proposed, and retrying it unchanged cannot succeed",
+        );
+      }
+    }
+    return this.commit(log);
   }
 
   /** Proposes replacing `dead` by `fresh` in the newest configuration this commander knows. */
@@ -179,6 +234,7 @@ export class CommanderDriver {
   async catchUp(): Promise<{ learnedThrough: number }> {
     this.assertOpen();
     await this.step({ type: "catch-up" });
+    this.assertOpen(); // an acceptor may have refused our configuration meanwhile
     return { learnedThrough: this.proposer.learnedThrough };
   }
 
@@ -204,6 +260,8 @@ export class CommanderDriver {
       latestConfig,
       queued: this.proposer.queued + this.batch.length,
       inFlight: this.proposer.inFlight,
+      pending: this.proposed.size,
+      misconfigured: this.fatal?.message ?? null,
       acceptors: acceptors.map((a) => this.healthOf(a).view()),
     };
   }
@@ -225,6 +283,15 @@ export class CommanderDriver {
     }
     await this.ensureLeader();
     this.assertOpen(); // closed while we waited: nobody would ever answer these
+    // Checked after the await, right before the ids join `proposed`, so concurrent submits cannot overshoot.
+    const fresh = new Set(commands.filter((c) => this.applied.slotOf(c.id) === undefined && !this.proposed.has(c.id)).map((c) => c.id));
+    if (this.proposed.size + fresh.size > this.settings.maxPending) {
+      throw new PaxflowError(
+        "overloaded",
+        `commander ${this.id} has ${this.proposed.size} commands queued or in flight (MAX_PENDING is ${this.settings.maxPending}); ` +
+          "nothing was proposed, retry later",
+      );
+    }
     return Promise.all(commands.map((c) => this.awaitApplied(c)));
   }
 
@@ -234,6 +301,7 @@ export class CommanderDriver {
     return new Promise<CommandSlot>((resolve, reject) => {
       const timer = this.timers.setTimeout(() => {
         remove();
+        if (!this.waiters.has(command.id)) this.withdraw(command);
         reject(
           new PaxflowError(
             "commit-timeout",
@@ -263,6 +331,33 @@ export class CommanderDriver {
         this.enqueue(command);
       }
     });
+  }
+
+  /**
+   * Nobody waits for this command any more: if it has not left for the acceptors yet, drop it,
+   * so commands whose callers gave up do not pile up behind an unavailable quorum. A command
+   * already in a slot stays (it may be chosen; its id keeps a retry from applying it twice).
+   */
+  private withdraw(command: LogCommand): void {
+    const inBatch = this.batch.indexOf(command);
+    if (inBatch >= 0) {
+      this.batch.splice(inBatch, 1);
+      this.proposed.delete(command.id);
+      return;
+    }
+    const before = this.proposer.queued;
+    void this.step({ type: "withdraw", ids: [command.id] });
+    // The driver proposes each id once at a time, so the queue shrank iff this id was queued.
+    if (this.proposer.queued < before) this.proposed.delete(command.id);
+  }
+
+  private sizeOf(command: LogCommand): number {
+    let size = this.sizes.get(command);
+    if (size === undefined) {
+      size = commandBytes(command);
+      this.sizes.set(command, size);
+    }
+    return size;
   }
 
   private enqueue(command: LogCommand): void {
@@ -310,7 +405,7 @@ export class CommanderDriver {
 
   /** One proposer step and everything it asks for. Resolves when its sends have settled. */
   private step(input: ProposerInput): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.closed || this.fatal) return Promise.resolve();
     const ready = this.proposer.step(input);
     if (ready.restored) {
       for (const { id, slot } of this.applied.restore(ready.restored)) this.resolveWaiters(id, slot);
@@ -378,7 +473,7 @@ export class CommanderDriver {
     let replies: (ToProposer | null)[];
     try {
       replies = await withTimeout(
-        this.transport.call(acceptor, batch),
+        this.transport.call(acceptor, batch, this.cluster),
         this.settings.callTimeoutMs,
         this.timers,
         () => new PaxflowError("call-timeout", `acceptor ${acceptor} did not answer within ${this.settings.callTimeoutMs} ms`),
@@ -386,7 +481,9 @@ export class CommanderDriver {
     } catch (error) {
       // Nothing to undo: whatever is still unanswered goes out again on the retransmit timer.
       this.healthOf(acceptor).failed(this.timers.now(), error);
-      if (errorCode(error) === "lease-held") this.onLeaseRefusal(acceptor, error as Error);
+      const code = errorCode(error);
+      if (code === "lease-held") this.onLeaseRefusal(acceptor, error as Error);
+      if (code === "cluster-mismatch") this.failForGood(error instanceof Error ? error : new Error(String(error)));
       return;
     }
     this.healthOf(acceptor).succeeded(this.timers.now(), this.timers.now() - started);
@@ -417,7 +514,7 @@ export class CommanderDriver {
 
   /** Keep the retransmit timer running exactly while something is waiting on the acceptors. */
   private armRetryTimer(): void {
-    if (this.closed || this.retryTimer !== null) return;
+    if (this.closed || this.fatal || this.retryTimer !== null) return;
     const pending =
       this.proposer.inFlight > 0 ||
       this.proposer.queued > 0 ||
@@ -454,7 +551,21 @@ export class CommanderDriver {
     return tracker;
   }
 
+  /**
+   * An acceptor refused our bootstrap configuration: no retry can help, so stop, fail every
+   * waiting caller and every later call with that error instead of letting them time out.
+   */
+  private failForGood(error: Error): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    if (this.retryTimer !== null) this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.campaign?.settle(error);
+    for (const id of [...this.waiters.keys()]) this.rejectWaiters(id, error);
+  }
+
   private assertOpen(): void {
+    if (this.fatal) throw this.fatal;
     if (this.closed) throw new PaxflowError("commander-closed", `commander ${this.id} shut down`);
   }
 }

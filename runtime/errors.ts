@@ -12,7 +12,20 @@ export type ErrorCode =
   | "acceptor-refusing"
   | "lease-held"
   | "call-timeout"
-  | "chaos-disabled";
+  | "chaos-disabled"
+  /** The acceptor belongs to a cluster with another bootstrap configuration. Not retryable. */
+  | "cluster-mismatch"
+  /** One command is larger than maxCommandBytes. Not retryable. */
+  | "command-too-large"
+  /** Too many commands queued or in flight at this commander; retry later. */
+  | "overloaded"
+  /** An acceptor was sent something that is not a batch of protocol messages. */
+  | "invalid-batch"
+  /** A caller passed an argument that can never work (e.g. another shard's acceptor). */
+  | "invalid-argument";
+
+/** Errors that no retry can fix: the caller must change something first. */
+export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(["cluster-mismatch", "command-too-large", "invalid-batch", "invalid-argument"]);
 
 export class PaxflowError extends Error {
   override readonly name: string = "PaxflowError";

@@ -7,6 +7,7 @@ import {
   restoreAcceptor,
   stepAcceptor,
 } from "../core/paxos/index.ts";
+import { checkCluster, parseBatch } from "./acceptor-batch.ts";
 import { type AcceptorFault, enactFault } from "./fault.ts";
 import { LeaseGuard } from "./lease.ts";
 import type { AcceptorTransport } from "./transport.ts";
@@ -24,6 +25,8 @@ interface MemoryAcceptor {
   readonly disk: AcceptorWrite[];
   fault: AcceptorFault | null;
   lease: LeaseGuard;
+  /** The cluster fingerprint stored on first use; durable like `disk`. */
+  cluster: string | null;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -48,7 +51,7 @@ export class MemoryAcceptors implements AcceptorTransport {
   /** A brand-new, empty acceptor (e.g. the replacement in a reconfiguration). */
   add(name: string): void {
     if (this.acceptors.has(name)) throw new Error(`acceptor ${name} already exists`);
-    this.acceptors.set(name, { state: emptyAcceptorState(), disk: [], fault: null, lease: this.newLease() });
+    this.acceptors.set(name, { state: emptyAcceptorState(), disk: [], fault: null, lease: this.newLease(), cluster: null });
   }
 
   setFault(name: string, fault: AcceptorFault | null): void {
@@ -67,13 +70,20 @@ export class MemoryAcceptors implements AcceptorTransport {
     return structuredClone(this.get(name).state);
   }
 
-  async call(name: string, messages: ToAcceptor[]): Promise<(ToProposer | null)[]> {
+  /** The cluster fingerprint this acceptor stored, if any. */
+  clusterOf(name: string): string | null {
+    return this.get(name).cluster;
+  }
+
+  async call(name: string, messages: ToAcceptor[], cluster: string): Promise<(ToProposer | null)[]> {
     const acceptor = this.get(name);
-    const batch = structuredClone(messages);
+    const batch = parseBatch(name, structuredClone(messages));
     // A real network never answers synchronously; neither do we.
     await Promise.resolve();
     await enactFault(name, acceptor.fault, this.sleep);
+    const first = checkCluster(name, acceptor.cluster, cluster);
     acceptor.lease.check(acceptor.state.promised, batch);
+    if (first !== null) acceptor.cluster = first;
     const replies: (ToProposer | null)[] = [];
     for (const message of batch) {
       const { writes, reply } = stepAcceptor(acceptor.state, message);

@@ -137,4 +137,114 @@ describe("CommanderDriver", () => {
       stop();
     }
   });
+
+  it("refuses a command over maxCommandBytes at submit, proposes nothing, and keeps serving", async () => {
+    const { start, stop } = cluster({ driver: { maxCommandBytes: 1_000, maxBatchBytes: 1_000 } });
+    try {
+      const c0 = start("c0");
+      await one(c0, "small");
+      const error = await c0.submit([{ id: "huge", data: "x".repeat(2_000) }]).catch((e: unknown) => e);
+      expect(errorCode(error)).toBe("command-too-large");
+      expect(String(error)).toMatch(/command huge is \d+ bytes encoded, over the limit of 1000 bytes/);
+      // Measured in UTF-8: 400 euro signs are 1,200 bytes though only 400 UTF-16 units.
+      expect(errorCode(await c0.submit([{ id: "euros", data: "€".repeat(400) }]).catch((e: unknown) => e))).toBe("command-too-large");
+      expect(c0.status().pending).toBe(0);
+      await one(c0, "after");
+      expect(c0.read(1, 100).flatMap((e) => e.entry.commands.map((c) => c.id))).toEqual(["small", "after"]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("packs at most maxBatchBytes of commands into one slot", async () => {
+    const { start, stop } = cluster({ driver: { maxCommandBytes: 400, maxBatchBytes: 1_000 } });
+    try {
+      const c0 = start("c0");
+      await one(c0, "lead");
+      const ids = Array.from({ length: 8 }, (_, i) => `b-${i}`);
+      await c0.submit(ids.map((id) => ({ id, data: "y".repeat(300) })));
+      const slots = c0.read(1, 100).filter((e) => e.entry.commands.some((c) => c.id.startsWith("b-")));
+      expect(slots.length).toBeGreaterThan(2);
+      for (const { entry } of slots) expect(entry.commands.reduce((n, c) => n + JSON.stringify(c).length, 0)).toBeLessThanOrEqual(1_000);
+    } finally {
+      stop();
+    }
+  });
+
+  it("withdraws a queued command whose caller timed out: it never reaches the log", async () => {
+    // alpha 4 and one command per slot: p-0..p-3 fill the pipeline, q waits in the queue.
+    const { network, start, stop } = cluster({ driver: { maxBatch: 1, commitTimeoutMs: 100 } });
+    try {
+      const c0 = start("c0");
+      await one(c0, "lead");
+      network.setFault("a1", { mode: "down" });
+      network.setFault("a2", { mode: "down" });
+      const stuck = ["p-0", "p-1", "p-2", "p-3", "q"].map((id) => c0.submit([{ id, data: id }]).catch((e: unknown) => e));
+      for (const outcome of await Promise.all(stuck)) expect(errorCode(outcome)).toBe("commit-timeout");
+      expect(c0.status()).toMatchObject({ queued: 0, inFlight: 4, pending: 4 });
+
+      network.setFault("a1", null);
+      network.setFault("a2", null);
+      await one(c0, "r");
+      const ids = c0.read(1, 100).flatMap((e) => e.entry.commands.map((c) => c.id));
+      // The in-flight ones may be chosen (they were sent); the withdrawn one never is.
+      expect(ids).toEqual(["lead", "p-0", "p-1", "p-2", "p-3", "r"]);
+      expect(c0.status().pending).toBe(0);
+    } finally {
+      stop();
+    }
+  });
+
+  it("fails submits fast with overloaded beyond maxPending; withdrawn commands free the room", async () => {
+    const { network, start, stop } = cluster({ driver: { maxBatch: 1, maxPending: 6, commitTimeoutMs: 100 } });
+    try {
+      const c0 = start("c0");
+      await one(c0, "lead");
+      network.setFault("a1", { mode: "down" });
+      network.setFault("a2", { mode: "down" });
+      const stuck = Array.from({ length: 6 }, (_, i) => c0.submit([{ id: `s-${i}`, data: i }]).catch((e: unknown) => e));
+      const over = await c0.submit([{ id: "s-6", data: 6 }]).catch((e: unknown) => e);
+      expect(errorCode(over)).toBe("overloaded");
+      expect(String(over)).toContain("MAX_PENDING is 6");
+      // Waiting again for an id that is already pending adds nothing, so it is not refused.
+      const rejoin = c0.submit([{ id: "s-0", data: 0 }]).catch((e: unknown) => e);
+      for (const outcome of await Promise.all([...stuck, rejoin])) expect(errorCode(outcome)).toBe("commit-timeout");
+      // The two queued ones were withdrawn; the four in flight still count.
+      expect(c0.status().pending).toBe(4);
+      expect(errorCode(await c0.submit([{ id: "s-6", data: 6 }]).catch((e: unknown) => e))).toBe("commit-timeout");
+    } finally {
+      stop();
+    }
+  });
+
+  it("stops for good on a cluster mismatch: every call fails with it at once, and acceptors keep the fingerprint across a crash", async () => {
+    const { network, start, stop } = cluster();
+    try {
+      const c0 = start("c0");
+      await one(c0, "x");
+      network.crash("a0");
+      const stranger = new CommanderDriver({
+        id: "stranger#1",
+        initial: makeConfig(ACCEPTORS, { alpha: 5 }),
+        transport: network,
+        campaignTimeoutMs: 3_600_000,
+        commitTimeoutMs: 3_600_000,
+      });
+      try {
+        const first = await stranger.submit([{ id: "s", data: null }]).catch((e: unknown) => e);
+        expect(errorCode(first)).toBe("cluster-mismatch");
+        expect(String(first)).toContain("alpha=4");
+        expect(String(first)).toContain("alpha=5");
+        expect(errorCode(await stranger.submit([{ id: "s2", data: null }]).catch((e: unknown) => e))).toBe("cluster-mismatch");
+        expect(errorCode(await stranger.catchUp().catch((e: unknown) => e))).toBe("cluster-mismatch");
+        expect(stranger.status().misconfigured).toContain("must not change on a live cluster");
+      } finally {
+        stranger.close();
+      }
+      expect(await one(c0, "y")).toBeGreaterThan(0);
+      expect(c0.status().misconfigured).toBeNull();
+    } finally {
+      stop();
+    }
+  });
 });

@@ -9,18 +9,19 @@ consensusConformance("in-memory transport", async () => {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"] as const;
   const spareAcceptor = "acceptor-3";
   const network = new MemoryAcceptors([...acceptors, spareAcceptor], { leaseMs: 100 });
-  const initial = makeConfig(acceptors, { alpha: ALPHA });
   let incarnations = 0;
-  const start = (index: number) =>
+  // Timeouts are 5x what a quiet machine needs, so a loaded CI runner does not hit them by accident
+  // (every scenario retries through them anyway; only scenario (d) waits for one on purpose).
+  const start = (index: number, alpha = ALPHA) =>
     new CommanderDriver({
       id: `commander-${index}#${++incarnations}`,
-      initial,
+      initial: makeConfig(acceptors, { alpha }),
       transport: network,
       maxBatch: 8,
       retryMs: 5,
-      callTimeoutMs: 200,
-      campaignTimeoutMs: 300,
-      commitTimeoutMs: 300,
+      callTimeoutMs: 1_000,
+      campaignTimeoutMs: 1_500,
+      commitTimeoutMs: 1_500,
     });
   const drivers = [start(0), start(1)];
   // Looks the driver up on every call, so a crashed commander's successor is used.
@@ -36,6 +37,14 @@ consensusConformance("in-memory transport", async () => {
     alpha: ALPHA,
     commander,
     setFault: async (acceptor, fault) => network.setFault(acceptor, fault),
+    submitMisconfigured: async (commands) => {
+      const stranger = start(2, ALPHA + 1);
+      try {
+        return await stranger.submit(commands);
+      } finally {
+        stranger.close();
+      }
+    },
     crashCommander: async (index) => {
       drivers[index]!.close();
       drivers[index] = start(index);

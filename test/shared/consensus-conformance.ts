@@ -29,6 +29,11 @@ export interface ConformanceCluster {
   setFault(acceptor: string, fault: AcceptorFault | null): Promise<void>;
   /** Kills commander i with everything in its memory; the next commander(i) is a new incarnation. */
   crashCommander(index: 0 | 1): Promise<void>;
+  /**
+   * Starts a commander of this shard whose bootstrap configuration has alpha + 1 (what a changed
+   * ALPHA var does to a commander on a live cluster), submits `commands` through it, stops it.
+   */
+  submitMisconfigured(commands: SubmitCommand[]): Promise<CommandSlot[]>;
   dispose(): Promise<void>;
 }
 
@@ -200,6 +205,27 @@ export function consensusConformance(implementation: string, makeCluster: () => 
         expect(slot).toBeGreaterThan(change.fromSlot);
         await cluster.setFault(a0, null);
         expect(appIds(await c0.read(1, 200))).toContain("f-new-set");
+      }),
+    );
+
+    it(
+      "(g) a commander with another bootstrap configuration is refused at once with cluster-mismatch; the shard is unharmed",
+      withCluster(async (cluster) => {
+        const c0 = cluster.commander(0);
+        await submitOne(c0, "g-0");
+        const error = await cluster.submitMisconfigured([{ id: "g-stranger", data: null }]).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        // Not a timeout or a lease refusal: the acceptors name the mismatch itself.
+        expect(errorCode(error)).toBe("cluster-mismatch");
+        const message = String(error);
+        expect(message).toContain(`alpha=${cluster.alpha};`);
+        expect(message).toContain(`alpha=${cluster.alpha + 1};`);
+        expect(message).toContain("ACCEPTORS_PER_SHARD, PHASE1_QUORUM, PHASE2_QUORUM and ALPHA must not change on a live cluster");
+
+        await submitOne(c0, "g-1");
+        expect(appIds(await c0.read(1, 100))).toEqual(["g-0", "g-1"]);
       }),
     );
   });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Ballot, Entry, ToAcceptor, ToProposer } from "../../core/paxos/index.ts";
+import { type AcceptorState, type Ballot, type Entry, type ToAcceptor, type ToProposer, ZERO_BALLOT } from "../../core/paxos/index.ts";
 import { Acceptor, type AcceptorStatus } from "../../durable-objects/acceptor.ts";
 import { errorCode } from "../../runtime/errors.ts";
 
@@ -11,7 +11,10 @@ const entry = (id: string): Entry => ({ commands: [{ kind: "app", id, data: { id
 let unique = 0;
 const freshName = () => `shard-900/acceptor-t${unique++}`;
 const stubOf = (name: string) => env.ACCEPTOR.get(env.ACCEPTOR.idFromName(name));
-const handle = async (name: string, messages: ToAcceptor[]) => (await stubOf(name).handle(messages)) as (ToProposer | null)[];
+/** The fingerprint a commander of this test cluster sends with every batch. */
+const CLUSTER = "epoch=1;alpha=4;q1=2;q2=2;acceptors=test";
+const handle = async (name: string, messages: ToAcceptor[], cluster = CLUSTER) =>
+  (await stubOf(name).handle(messages, cluster)) as (ToProposer | null)[];
 const statusOf = async (name: string) => (await stubOf(name).status()) as AcceptorStatus;
 
 /** Promise ballot 1 and accept one value in slot 1, the way a freshly elected leader would. */
@@ -60,21 +63,6 @@ describe("Acceptor Durable Object", () => {
     await expectRemembered(name);
   });
 
-  it("has the writes in SQLite by the time the reply arrives", async () => {
-    const name = freshName();
-    await promiseAndAccept(name);
-    // Read the tables directly, before anything else can run in the object...
-    const rows = await runInDurableObject(stubOf(name), (_instance, state) => ({
-      promise: state.storage.sql.exec("SELECT round, proposer FROM promise").toArray(),
-      accepted: state.storage.sql.exec("SELECT slot, round, proposer, chosen FROM accepted").toArray(),
-    }));
-    expect(rows.promise).toEqual([{ round: 1, proposer: "p" }]);
-    expect(rows.accepted).toEqual([{ slot: 1, round: 1, proposer: "p", chosen: 0 }]);
-    // ...and a restart right after the reply loses nothing.
-    await abortOne(name);
-    await expectRemembered(name);
-  });
-
   it("marks slots chosen on commit and reports the chosen prefix", async () => {
     const name = freshName();
     await promiseAndAccept(name);
@@ -113,13 +101,73 @@ describe("Acceptor Durable Object", () => {
     const outcome = await runInDurableObject(stubOf(name), async (_instance, state) => {
       // A lease far longer than the test, so the refusal does not depend on timing.
       const acceptor = new Acceptor(state, { ...env, LEASE_MS: "3600000" });
-      await acceptor.handle([{ type: "prepare", ballot: ballot(1, "leader"), fromSlot: 1 }]);
-      const rival = await acceptor.handle([{ type: "prepare", ballot: ballot(2, "rival"), fromSlot: 1 }]).catch((e: unknown) => e);
-      const again = await acceptor.handle([{ type: "prepare", ballot: ballot(3, "leader"), fromSlot: 1 }]);
+      await acceptor.handle([{ type: "prepare", ballot: ballot(1, "leader"), fromSlot: 1 }], CLUSTER);
+      const rival = await acceptor
+        .handle([{ type: "prepare", ballot: ballot(2, "rival"), fromSlot: 1 }], CLUSTER)
+        .catch((e: unknown) => e);
+      const again = await acceptor.handle([{ type: "prepare", ballot: ballot(3, "leader"), fromSlot: 1 }], CLUSTER);
       return { rival, again };
     });
     expect(errorCode(outcome.rival)).toBe("lease-held");
     expect(String(outcome.rival)).toContain("lease held by leader");
     expect(outcome.again[0]).toMatchObject({ type: "promise", ballot: ballot(3, "leader") });
+  });
+
+  it("stores the first cluster fingerprint durably and refuses batches with another, naming both", async () => {
+    const name = freshName();
+    await promiseAndAccept(name);
+    await abortOne(name);
+    expect((await statusOf(name)).cluster).toBe(CLUSTER);
+    const other = "epoch=1;alpha=5;q1=2;q2=2;acceptors=test";
+    const error = await handle(name, [{ type: "prepare", ballot: ballot(9, "stranger"), fromSlot: 1 }], other).catch((e: unknown) => e);
+    expect(errorCode(error)).toBe("cluster-mismatch");
+    expect(String(error)).toContain(CLUSTER);
+    expect(String(error)).toContain(other);
+    expect(String(error)).toContain("ACCEPTORS_PER_SHARD, PHASE1_QUORUM, PHASE2_QUORUM and ALPHA must not change on a live cluster");
+    // The refused prepare left no trace, and the rightful cluster carries on.
+    expect((await statusOf(name)).promised).toEqual(ballot(1));
+    await expectRemembered(name);
+  });
+
+  it("refuses a malformed batch whole: earlier messages in it change nothing, in memory or on disk", async () => {
+    const name = freshName();
+    const garbage = [{ type: "prepare", ballot: ballot(5), fromSlot: 1 }, { type: "bogus" }] as unknown as ToAcceptor[];
+    const error = await handle(name, garbage).catch((e: unknown) => e);
+    expect(errorCode(error)).toBe("invalid-batch");
+    expect(String(error)).toMatch(/message 1 .*unknown type "bogus"/);
+    expect((await statusOf(name)).promised).toEqual(ZERO_BALLOT);
+    const notABatch = await handle(name, "not a batch" as unknown as ToAcceptor[]).catch((e: unknown) => e);
+    expect(errorCode(notABatch)).toBe("invalid-batch");
+    const [promise] = await handle(name, [{ type: "prepare", ballot: ballot(3), fromSlot: 1 }]);
+    expect(promise).toMatchObject({ type: "promise", ballot: ballot(3) });
+  });
+
+  it("aborts when stepping fails mid-batch, so memory never holds state the disk lacks", async () => {
+    const name = freshName();
+    await handle(name, [{ type: "learn", fromSlot: 1 }]);
+    const outcome = await runInDurableObject(stubOf(name), async (instance) => {
+      // Make the second message's step throw after the first one changed the in-memory promise.
+      const state = (instance as unknown as { state: AcceptorState }).state;
+      state.accepted.set = () => {
+        throw new Error("injected step failure");
+      };
+      return instance
+        .handle(
+          [
+            { type: "prepare", ballot: ballot(5), fromSlot: 1 },
+            { type: "accept", ballot: ballot(5), slot: 1, entry: entry("x"), commitThrough: 0 },
+          ],
+          CLUSTER,
+        )
+        .then(
+          () => "answered",
+          (e: unknown) => String(e),
+        );
+    }).catch((e: unknown) => String(e));
+    expect(outcome).not.toBe("answered");
+    // Whatever instance answers now must not remember ballot 5: it was never written.
+    expect((await statusOf(name)).promised).toEqual(ZERO_BALLOT);
+    const [promise] = await handle(name, [{ type: "prepare", ballot: ballot(3), fromSlot: 1 }]);
+    expect(promise).toMatchObject({ type: "promise", ballot: ballot(3), accepted: [] });
   });
 });

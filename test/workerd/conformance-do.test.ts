@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import type { Committed } from "../../core/paxos/index.ts";
 import type { CommandSlot } from "../../runtime/applied-log.ts";
 import type { CommanderStatus, Reconfigured } from "../../runtime/commander-driver.ts";
+import { Commander } from "../../durable-objects/commander.ts";
 import { type ConformanceCommander, consensusConformance } from "../shared/consensus-conformance.ts";
 
 /** Each test gets its own shard number, hence its own acceptors and commanders. */
@@ -25,6 +26,13 @@ consensusConformance("Durable Objects in workerd", async () => {
     alpha: Number(env.ALPHA),
     commander,
     setFault: (name, fault) => env.ACCEPTOR.get(env.ACCEPTOR.idFromName(name)).setFault(fault),
+    // A second Commander inside commander-1's object, built from [vars] with ALPHA changed, as
+    // a redeploy with a new ALPHA would build it.
+    submitMisconfigured: (commands) =>
+      runInDurableObject(commanderStub(1), async (_instance, state) => {
+        const stranger = new Commander(state, { ...env, ALPHA: String(Number(env.ALPHA) + 1) });
+        return stranger.submit(commands);
+      }),
     crashCommander: async (index) => {
       await runInDurableObject(commanderStub(index), (_instance, state) => state.abort("crash injected by test")).catch(
         () => undefined,
