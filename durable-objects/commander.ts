@@ -9,7 +9,13 @@ import {
 import type { CommandSlot } from "../runtime/applied-log.ts";
 import { DurableAcceptorTransport } from "./acceptor-transport.ts";
 import type { Env } from "./env.ts";
-import { ShardConfigError, initialConfig, parseCommanderName, parseShardConfig } from "./shard-config.ts";
+import {
+  ShardConfigError,
+  checkReplacementAcceptor,
+  initialConfig,
+  parseCommanderName,
+  parseShardConfig,
+} from "./shard-config.ts";
 
 /** Most entries one read() returns: keeps RPC replies small. */
 const MAX_READ = 1_000;
@@ -20,6 +26,7 @@ const MAX_READ = 1_000;
  */
 export class Commander extends DurableObject<Env> {
   private readonly driver: CommanderDriver;
+  private readonly shard: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -27,6 +34,7 @@ export class Commander extends DurableObject<Env> {
     if (!name) throw new ShardConfigError("a Commander must be addressed by name (COMMANDER.idFromName)");
     const config = parseShardConfig(env);
     const { shard } = parseCommanderName(config, name);
+    this.shard = shard;
     this.driver = new CommanderDriver({
       // A fresh id per incarnation, so a restarted commander can never reuse an old ballot.
       id: `${name}#${crypto.randomUUID()}`,
@@ -38,6 +46,9 @@ export class Commander extends DurableObject<Env> {
       campaignTimeoutMs: config.campaignTimeoutMs,
       commitTimeoutMs: config.commitTimeoutMs,
       compactEvery: config.compactEvery,
+      maxCommandBytes: config.maxCommandBytes,
+      maxBatchBytes: config.maxBatchBytes,
+      maxPending: config.maxPending,
     });
     // Learn what was chosen before this incarnation existed; failures are retried on demand.
     void this.driver.catchUp().catch(() => undefined);
@@ -48,7 +59,7 @@ export class Commander extends DurableObject<Env> {
   }
 
   async reconfigure(deadAcceptor: string, freshAcceptor: string): Promise<Reconfigured> {
-    return this.driver.reconfigure(deadAcceptor, freshAcceptor);
+    return this.driver.reconfigure(deadAcceptor, checkReplacementAcceptor(this.shard, freshAcceptor));
   }
 
   async catchUp(): Promise<{ learnedThrough: number }> {

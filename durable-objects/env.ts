@@ -22,5 +22,12 @@ export interface Env {
   readonly CALL_TIMEOUT_MS?: string;
   readonly CAMPAIGN_TIMEOUT_MS?: string;
   readonly COMMIT_TIMEOUT_MS?: string;
+  /** Snapshot interval in slots; must be >= 1 (0 would let acceptor replies grow without bound). */
   readonly COMPACT_EVERY?: string;
+  /** Largest command (request body at the API, encoded command at the commander); default 65536. */
+  readonly MAX_COMMAND_BYTES?: string;
+  /** Most bytes of commands per slot; default 1 MiB, at most 1,500,000, at least MAX_COMMAND_BYTES. */
+  readonly MAX_BATCH_BYTES?: string;
+  /** Most commands queued or in flight per commander before submits get "overloaded"; default 10000. */
+  readonly MAX_PENDING?: string;
 }

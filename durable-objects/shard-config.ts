@@ -1,5 +1,6 @@
 import { ConfigError, DEFAULT_ALPHA, type QuorumConfig, makeConfig } from "../core/paxos/index.ts";
 import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
+import { PaxflowError } from "../runtime/errors.ts";
 import type { Env } from "./env.ts";
 
 /** Everything the [vars] say, parsed and checked once, with the variable named in every error. */
@@ -19,6 +20,9 @@ export interface ShardConfig {
   readonly campaignTimeoutMs: number;
   readonly commitTimeoutMs: number;
   readonly compactEvery: number;
+  readonly maxCommandBytes: number;
+  readonly maxBatchBytes: number;
+  readonly maxPending: number;
 }
 
 export class ShardConfigError extends Error {
@@ -28,6 +32,12 @@ export class ShardConfigError extends Error {
 const LOCATION_HINTS: readonly DurableObjectLocationHint[] = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
 
 export const DEFAULT_LEASE_MS = 2_000;
+
+/**
+ * Durable Object SQLite refuses a value over 2 MB, and an acceptor stores one slot's entry as
+ * one value: a batch must stay well below that, JSON framing included.
+ */
+export const MAX_BATCH_BYTES_LIMIT = 1_500_000;
 
 /** Separate from parseShardConfig because acceptors need nothing else. */
 export const parseLeaseMs = (env: Env): number => integer("LEASE_MS", env.LEASE_MS, 0, DEFAULT_LEASE_MS);
@@ -41,6 +51,16 @@ function integer(name: string, raw: string | undefined, min: number, fallback?: 
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) throw new ShardConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
   return value;
+}
+
+function compactEvery(raw: string | undefined): number {
+  if (raw?.trim() === "0") {
+    throw new ShardConfigError(
+      'COMPACT_EVERY must be an integer >= 1, got "0": without compaction acceptors keep every chosen slot, and their ' +
+        "promise and learn replies (which carry every slot from the asker's position) grow without bound",
+    );
+  }
+  return integer("COMPACT_EVERY", raw, 1, COMMANDER_DEFAULTS.compactEvery);
 }
 
 const optionalInteger = (name: string, raw: string | undefined): number | undefined =>
@@ -72,8 +92,21 @@ export function parseShardConfig(env: Env): ShardConfig {
     callTimeoutMs: integer("CALL_TIMEOUT_MS", env.CALL_TIMEOUT_MS, 1, COMMANDER_DEFAULTS.callTimeoutMs),
     campaignTimeoutMs: integer("CAMPAIGN_TIMEOUT_MS", env.CAMPAIGN_TIMEOUT_MS, 1, COMMANDER_DEFAULTS.campaignTimeoutMs),
     commitTimeoutMs: integer("COMMIT_TIMEOUT_MS", env.COMMIT_TIMEOUT_MS, 1, COMMANDER_DEFAULTS.commitTimeoutMs),
-    compactEvery: integer("COMPACT_EVERY", env.COMPACT_EVERY, 0, COMMANDER_DEFAULTS.compactEvery),
+    compactEvery: compactEvery(env.COMPACT_EVERY),
+    maxCommandBytes: integer("MAX_COMMAND_BYTES", env.MAX_COMMAND_BYTES, 1, COMMANDER_DEFAULTS.maxCommandBytes),
+    maxBatchBytes: integer("MAX_BATCH_BYTES", env.MAX_BATCH_BYTES, 1, COMMANDER_DEFAULTS.maxBatchBytes),
+    maxPending: integer("MAX_PENDING", env.MAX_PENDING, 1, COMMANDER_DEFAULTS.maxPending),
   };
+  if (config.maxBatchBytes > MAX_BATCH_BYTES_LIMIT) {
+    throw new ShardConfigError(
+      `MAX_BATCH_BYTES must be at most ${MAX_BATCH_BYTES_LIMIT} (Durable Object storage refuses values over 2 MB, and a slot is stored as one value), got ${config.maxBatchBytes}`,
+    );
+  }
+  if (config.maxBatchBytes < config.maxCommandBytes) {
+    throw new ShardConfigError(
+      `MAX_BATCH_BYTES (${config.maxBatchBytes}) must be at least MAX_COMMAND_BYTES (${config.maxCommandBytes}): a slot must fit the largest command`,
+    );
+  }
   initialConfig(config, 0); // quorum sizes are checked here, once, rather than on first use
   return config;
 }
@@ -107,6 +140,22 @@ export function initialConfig(config: ShardConfig, shard: number): QuorumConfig 
     }
     throw error;
   }
+}
+
+/**
+ * The acceptor that may replace one in shard `shard`: "shard-<shard>/acceptor-<n>". An acceptor
+ * of another shard (or any other object) would interleave two shards' logs in one place.
+ */
+export function checkReplacementAcceptor(shard: number, fresh: unknown): string {
+  const match = typeof fresh === "string" ? /^shard-(\d+)\/acceptor-(\d+)$/.exec(fresh) : null;
+  if (!match || Number(match[1]) !== shard) {
+    throw new PaxflowError(
+      "invalid-argument",
+      `the replacement acceptor must be named "shard-${shard}/acceptor-<n>" (an acceptor of this commander's own shard ${shard}), ` +
+        `got ${JSON.stringify(fresh)}; sharing an acceptor between shards would mix their logs`,
+    );
+  }
+  return fresh as string;
 }
 
 /** Acceptor j gets hint j mod #hints; replacements named otherwise get the first hint. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../durable-objects/env.ts";
+import { errorCode } from "../../runtime/errors.ts";
 import {
+  checkReplacementAcceptor,
   commanderName,
   initialConfig,
   locationHintFor,
@@ -66,5 +68,39 @@ describe("shard configuration from [vars]", () => {
     expect(parseCommanderName(config, commanderName(1, 1))).toEqual({ shard: 1, index: 1 });
     expect(() => parseCommanderName(config, "shard-1/commander-2")).toThrow(/COMMANDERS_PER_SHARD is 2/);
     expect(() => parseCommanderName(config, "leader")).toThrow(/shard-<k>\/commander-<i>/);
+  });
+
+  it("refuses COMPACT_EVERY=0, saying why", () => {
+    expect(parseShardConfig(vars()).compactEvery).toBe(1024);
+    expect(parseShardConfig(vars({ COMPACT_EVERY: "7" })).compactEvery).toBe(7);
+    expect(() => parseShardConfig(vars({ COMPACT_EVERY: "0" }))).toThrow(/COMPACT_EVERY must be an integer >= 1.*grow without bound/);
+  });
+
+  it("bounds MAX_BATCH_BYTES below the storage limit and above MAX_COMMAND_BYTES", () => {
+    expect(parseShardConfig(vars())).toMatchObject({ maxCommandBytes: 65_536, maxBatchBytes: 1_048_576, maxPending: 10_000 });
+    expect(parseShardConfig(vars({ MAX_BATCH_BYTES: "1500000", MAX_COMMAND_BYTES: "1500000", MAX_PENDING: "5" }))).toMatchObject({
+      maxCommandBytes: 1_500_000,
+      maxBatchBytes: 1_500_000,
+      maxPending: 5,
+    });
+    expect(() => parseShardConfig(vars({ MAX_BATCH_BYTES: "2000000" }))).toThrow(/MAX_BATCH_BYTES must be at most 1500000.*2 MB/);
+    expect(() => parseShardConfig(vars({ MAX_BATCH_BYTES: "1000", MAX_COMMAND_BYTES: "2000" }))).toThrow(
+      /MAX_BATCH_BYTES \(1000\) must be at least MAX_COMMAND_BYTES \(2000\)/,
+    );
+    expect(() => parseShardConfig(vars({ MAX_PENDING: "0" }))).toThrow(/MAX_PENDING/);
+  });
+
+  it("accepts only an acceptor of the commander's own shard as a replacement", () => {
+    expect(checkReplacementAcceptor(3, "shard-3/acceptor-7")).toBe("shard-3/acceptor-7");
+    for (const bad of ["shard-4/acceptor-7", "shard-3/commander-1", "acceptor-7", "shard-3/acceptor-x", "", 5]) {
+      let error: unknown;
+      try {
+        checkReplacementAcceptor(3, bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(errorCode(error)).toBe("invalid-argument");
+      expect(String(error)).toContain('"shard-3/acceptor-<n>"');
+    }
   });
 });
