@@ -8,6 +8,8 @@ export default defineConfig({
         test: {
           name: "core",
           environment: "node",
+          // A deadline, not a measurement: generous so a loaded CI runner does not fail slow-but-correct tests.
+          testTimeout: 30_000,
           include: ["test/core/**/*.test.ts"],
         },
       },
@@ -18,21 +20,23 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Tests inject faults and want failures noticed quickly; production keeps wrangler.toml's values.
+              // The timeouts leave several times what a quiet machine needs, so load does not trip them.
               bindings: {
                 PAXFLOW_CHAOS: "1",
                 ALPHA: "4",
                 MAX_BATCH: "8",
                 LEASE_MS: "300",
                 RETRY_MS: "20",
-                CALL_TIMEOUT_MS: "500",
-                CAMPAIGN_TIMEOUT_MS: "1000",
-                COMMIT_TIMEOUT_MS: "1500",
+                CALL_TIMEOUT_MS: "1500",
+                CAMPAIGN_TIMEOUT_MS: "2000",
+                COMMIT_TIMEOUT_MS: "3000",
               },
             },
           }),
         ],
         test: {
           name: "workerd",
+          testTimeout: 30_000,
           include: ["test/workerd/**/*.test.ts"],
         },
       },

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { formatBallot } from "../core/paxos/index.ts";
@@ -6,9 +7,9 @@ import type { AcceptorStatus } from "../durable-objects/acceptor.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { ShardConfigError, type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { CommanderStatus } from "../runtime/commander-driver.ts";
-import { errorMessage } from "../runtime/errors.ts";
+import { errorCode, errorMessage } from "../runtime/errors.ts";
 import { fnv1a } from "../core/hash.ts";
-import { LeaderHints, tryCommanders } from "./routing.ts";
+import { LeaderHints, electedView, tryCommanders } from "./routing.ts";
 
 type App = { Bindings: Env };
 
@@ -30,6 +31,22 @@ app.get("/v1/cluster", async (c) => {
   const config = parseShardConfig(c.env);
   const shards = await Promise.all(Array.from({ length: config.shards }, (_, shard) => shardView(c.env, config, shard)));
   return c.json({ shards });
+});
+
+/** Seconds a client should wait after "overloaded". */
+const OVERLOADED_RETRY_AFTER_S = 1;
+
+/** Errors that no other commander of the shard would answer differently. */
+const FINAL_FOR_SHARD = new Set(["overloaded", "cluster-mismatch", "command-too-large", "invalid-argument"]);
+
+// Refuse oversized bodies before reading them: storage cannot hold an arbitrarily large command.
+app.post("/v1/commands", (c, next) => {
+  const limit = parseShardConfig(c.env).maxCommandBytes;
+  return bodyLimit({
+    maxSize: limit,
+    onError: (c) =>
+      fail(c as Context<App>, 413, "payload_too_large", `request body exceeds the limit of ${limit} bytes (MAX_COMMAND_BYTES)`),
+  })(c, next);
 });
 
 app.post("/v1/commands", async (c) => {
@@ -54,13 +71,28 @@ app.post("/v1/commands", async (c) => {
   const commandId = (id as string | undefined) ?? crypto.randomUUID();
   const shard = shardOf(key, config.shards);
   const command = { id: commandId, data: { key, data: data ?? null } };
-  const result = await tryCommanders(leaderHints.firstChoice(shard), config.commandersPerShard, async (i) => {
-    const [done] = await c.env.COMMANDER.get(c.env.COMMANDER.idFromName(commanderName(shard, i))).submit([command]);
-    return done!;
-  });
+  const result = await tryCommanders(
+    leaderHints.firstChoice(shard),
+    config.commandersPerShard,
+    async (i) => {
+      const [done] = await c.env.COMMANDER.get(c.env.COMMANDER.idFromName(commanderName(shard, i))).submit([command]);
+      return done!;
+    },
+    (error) => FINAL_FOR_SHARD.has(errorCode(error) ?? ""),
+  );
   if (result.ok) {
     leaderHints.committed(shard, result.commander);
     return c.json({ shard, slot: result.value.slot, id: commandId });
+  }
+  const byCode = (code: string) => result.errors.find((e) => errorCode(e.error) === code)?.error;
+  const mismatch = byCode("cluster-mismatch");
+  if (mismatch) return fail(c, 500, "misconfigured", errorMessage(mismatch));
+  const tooLarge = byCode("command-too-large");
+  if (tooLarge) return fail(c, 413, "payload_too_large", errorMessage(tooLarge));
+  const overloaded = byCode("overloaded");
+  if (overloaded) {
+    c.header("Retry-After", String(OVERLOADED_RETRY_AFTER_S));
+    return fail(c, 503, "overloaded", `shard ${shard} is overloaded: ${errorMessage(overloaded)}`);
   }
   const reasons = result.errors.map(({ commander, error }) => `${commanderName(shard, commander)}: ${errorMessage(error)}`);
   return fail(c, 503, "unavailable", `no commander of shard ${shard} could commit the command: ${reasons.join("; ")}`);
@@ -78,7 +110,7 @@ type CommanderView =
   | ({ name: string; reachable: true } & CommanderStatus)
   | { name: string; reachable: false; error: string };
 
-async function shardView(env: Env, config: ShardConfig, shard: number) {
+export async function shardView(env: Env, config: ShardConfig, shard: number) {
   const commanders: CommanderView[] = await Promise.all(
     Array.from({ length: config.commandersPerShard }, async (_, i): Promise<CommanderView> => {
       const name = commanderName(shard, i);
@@ -91,9 +123,9 @@ async function shardView(env: Env, config: ShardConfig, shard: number) {
     }),
   );
   const reachable = commanders.filter((v) => v.reachable);
-  const leader = reachable
-    .filter((v) => v.role === "leader")
-    .sort((a, b) => b.ballot.round - a.ballot.round || (a.ballot.proposer < b.ballot.proposer ? 1 : -1))[0];
+  const elected = electedView(commanders.map((v) => (v.reachable ? v : null)));
+  const leaderView = elected.leader === null ? undefined : commanders[elected.leader];
+  const leader = leaderView?.reachable ? leaderView : undefined;
   // The leader's view of its acceptors is the freshest; without one, the most advanced commander's.
   const viewer = leader ?? [...reachable].sort((a, b) => b.learnedThrough - a.learnedThrough)[0];
   const acceptors = await Promise.all(
@@ -121,9 +153,17 @@ async function shardView(env: Env, config: ShardConfig, shard: number) {
     leader: leader ? { commander: leader.name, ballot: formatBallot(leader.ballot) } : null,
     chosenIndex: Math.max(0, ...reachable.map((v) => v.learnedThrough)),
     appliedIndex: leader?.appliedThrough ?? viewer?.appliedThrough ?? 0,
-    commanders: commanders.map((v) =>
+    commanders: commanders.map((v, i) =>
       v.reachable
-        ? { name: v.name, role: v.role, ballot: formatBallot(v.ballot), learnedThrough: v.learnedThrough, appliedThrough: v.appliedThrough }
+        ? {
+            name: v.name,
+            role: elected.roles[i]!,
+            ballot: formatBallot(v.ballot),
+            learnedThrough: v.learnedThrough,
+            appliedThrough: v.appliedThrough,
+            pending: v.pending,
+            ...(v.misconfigured ? { misconfigured: v.misconfigured } : {}),
+          }
         : { name: v.name, role: "unreachable", error: v.error },
     ),
     acceptors,

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { shardOf } from "../../workers/api.ts";
+import { app, shardOf } from "../../workers/api.ts";
 
 const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://paxflow.test${path}`, init));
 const post = (body: string) => call("/v1/commands", { method: "POST", headers: { "content-type": "application/json" }, body });
@@ -111,5 +111,37 @@ describe("HTTP API", () => {
     } finally {
       for (const acceptor of acceptors) await acceptor.setFault(null);
     }
+  });
+
+  it("answers 413 naming the limit for a body over MAX_COMMAND_BYTES", async () => {
+    const limit = 65_536; // the default: the test bindings do not set MAX_COMMAND_BYTES
+    await expectError(await post(JSON.stringify({ key: "big", data: "x".repeat(limit + 1) })), 413, "payload_too_large", `${limit} bytes`);
+    // Whitespace makes the body too large though the command inside is tiny: only the API's own limit sees it.
+    await expectError(await post(`${JSON.stringify({ key: "big" })}${" ".repeat(limit)}`), 413, "payload_too_large", "request body exceeds");
+    expect((await post(JSON.stringify({ key: "big", data: "x".repeat(1_000) }))).status).toBe(200);
+  });
+
+  it("answers 500 misconfigured, at once, when the shard's acceptors were bootstrapped with another configuration", async () => {
+    // The API with more shards, so that the key lands on a shard no other test touches.
+    const shards = 64;
+    let key = "";
+    for (let i = 0; shardOf(key, shards) < 40; i++) key = `mismatch-${i}`;
+    const shard = shardOf(key, shards);
+    const theirs = "epoch=1;alpha=999;q1=2;q2=2;acceptors=elsewhere";
+    for (let j = 0; j < 3; j++) {
+      await env.ACCEPTOR.get(env.ACCEPTOR.idFromName(`shard-${shard}/acceptor-${j}`)).handle([{ type: "learn", fromSlot: 1 }], theirs);
+    }
+    const response = await app.fetch(
+      new Request("http://paxflow.test/v1/commands", { method: "POST", body: JSON.stringify({ key, id: "m-1" }) }),
+      { ...env, SHARDS: String(shards) },
+    );
+    await expectError(response, 500, "misconfigured", "must not change on a live cluster");
+    const clone = await app.fetch(
+      new Request("http://paxflow.test/v1/commands", { method: "POST", body: JSON.stringify({ key, id: "m-2" }) }),
+      { ...env, SHARDS: String(shards) },
+    );
+    const { error } = (await clone.json()) as ErrorBody;
+    expect(error.message).toContain(theirs);
+    expect(error.message).toContain(`alpha=${env.ALPHA};`);
   });
 });
