@@ -345,10 +345,7 @@ export class CommanderDriver {
       this.proposed.delete(command.id);
       return;
     }
-    const before = this.proposer.queued;
     void this.step({ type: "withdraw", ids: [command.id] });
-    // The driver proposes each id once at a time, so the queue shrank iff this id was queued.
-    if (this.proposer.queued < before) this.proposed.delete(command.id);
   }
 
   private sizeOf(command: LogCommand): number {
@@ -436,6 +433,9 @@ export class CommanderDriver {
         this.giveBack(event.pending, error);
         return;
       }
+      case "withdrawn":
+        for (const id of event.ids) this.proposed.delete(id);
+        return;
       case "reconfigured":
         return;
     }

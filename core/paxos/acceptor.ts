@@ -1,5 +1,5 @@
 import { type Ballot, ZERO_BALLOT, ballotEquals, compareBallots } from "./ballot.ts";
-import type { AcceptedValue, ChosenKnowledge, Entry, Snapshot, ToAcceptor, ToProposer } from "./messages.ts";
+import { type AcceptedValue, type ChosenKnowledge, DEFAULT_REPLY_BYTES, type Entry, type Snapshot, type ToAcceptor, type ToProposer } from "./messages.ts";
 
 /**
  * What an acceptor must have on stable storage before it answers. The shell (a Durable
@@ -74,12 +74,21 @@ export function restoreAcceptor(writes: Iterable<AcceptorWrite>): AcceptorState 
 
 export const compactedThrough = (state: AcceptorState): number => state.snapshot?.through ?? 0;
 
-function chosenKnowledge(state: AcceptorState, fromSlot: number): ChosenKnowledge {
+/** Chosen entries from `fromSlot`, in slot order, cut once they pass `maxBytes` (at least one). */
+function chosenKnowledge(state: AcceptorState, fromSlot: number, maxBytes = DEFAULT_REPLY_BYTES): ChosenKnowledge {
   const snapshot = state.snapshot && state.snapshot.through >= fromSlot ? state.snapshot : null;
+  const slots: number[] = [];
+  for (const [slot, v] of state.accepted) if (v.chosen && slot >= fromSlot) slots.push(slot);
+  slots.sort((a, b) => a - b);
   const entries: [number, Entry][] = [];
-  for (const [slot, v] of state.accepted) if (v.chosen && slot >= fromSlot) entries.push([slot, v.entry]);
-  entries.sort((a, b) => a[0] - b[0]);
-  return { snapshot, entries };
+  let bytes = 0;
+  for (const slot of slots) {
+    const entry = state.accepted.get(slot)!.entry;
+    bytes += JSON.stringify(entry).length;
+    if (entries.length > 0 && bytes > maxBytes) return { snapshot, entries, next: slot };
+    entries.push([slot, entry]);
+  }
+  return { snapshot, entries, next: null };
 }
 
 /**
@@ -128,7 +137,7 @@ export function stepAcceptor(state: AcceptorState, message: ToAcceptor): Accepto
         ballot: message.ballot,
         fromSlot: message.fromSlot,
         accepted,
-        chosen: chosenKnowledge(state, message.fromSlot),
+        chosen: chosenKnowledge(state, message.fromSlot, message.maxBytes),
       });
     }
     case "accept": {
@@ -151,7 +160,7 @@ export function stepAcceptor(state: AcceptorState, message: ToAcceptor): Accepto
       markCommitted(state, message.ballot, message.through, write);
       return done(null);
     case "learn":
-      return done({ type: "learned", chosen: chosenKnowledge(state, message.fromSlot) });
+      return done({ type: "learned", chosen: chosenKnowledge(state, message.fromSlot, message.maxBytes) });
     case "compact":
       if (message.snapshot.through > compactedThrough(state)) write({ kind: "compact", snapshot: message.snapshot });
       return done(null);

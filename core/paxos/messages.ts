@@ -29,7 +29,13 @@ export interface Snapshot {
 }
 
 // Proposer -> acceptor
-export interface Prepare { readonly type: "prepare"; readonly ballot: Ballot; readonly fromSlot: number }
+export interface Prepare {
+  readonly type: "prepare";
+  readonly ballot: Ballot;
+  readonly fromSlot: number;
+  /** Budget for the chosen entries in the reply (the accepted values are never cut). */
+  readonly maxBytes?: number;
+}
 export interface Accept {
   readonly type: "accept";
   readonly ballot: Ballot;
@@ -39,7 +45,7 @@ export interface Accept {
   readonly commitThrough: number;
 }
 export interface Commit { readonly type: "commit"; readonly ballot: Ballot; readonly through: number }
-export interface Learn { readonly type: "learn"; readonly fromSlot: number }
+export interface Learn { readonly type: "learn"; readonly fromSlot: number; readonly maxBytes?: number }
 export interface Compact { readonly type: "compact"; readonly snapshot: Snapshot }
 
 export type ToAcceptor = Prepare | Accept | Commit | Learn | Compact;
@@ -67,7 +73,12 @@ export interface Learned { readonly type: "learned"; readonly chosen: ChosenKnow
 export interface ChosenKnowledge {
   readonly snapshot: Snapshot | null;
   readonly entries: readonly (readonly [slot: number, entry: Entry])[];
+  /** Where to ask again when the entries were cut at the byte budget; null when complete. */
+  readonly next: number | null;
 }
+
+/** Reply budget when a message names none: well under a Durable Object RPC's limit. */
+export const DEFAULT_REPLY_BYTES = 4 << 20;
 
 export type ToProposer = Promised | Accepted | Nack | Learned;
 

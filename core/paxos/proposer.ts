@@ -19,6 +19,7 @@ import {
   type Snapshot,
   type ToAcceptor,
   type ToProposer,
+  DEFAULT_REPLY_BYTES,
   NOOP,
 } from "./messages.ts";
 
@@ -33,6 +34,8 @@ export interface ProposerOptions {
   readonly maxBatchBytes?: number;
   /** The size a command counts for in `maxBatchBytes`; the JSON length by default. */
   readonly sizeOf?: (command: LogCommand) => number;
+  /** Budget for the chosen entries in one acceptor reply; catch-up continues page by page. */
+  readonly maxReplyBytes?: number;
 }
 
 export const DEFAULT_MAX_BATCH = 512;
@@ -60,7 +63,9 @@ export type ProposerEvent =
    * showed our ballot stale (a different value chosen where we proposed, or a newer snapshot).
    */
   | { readonly type: "preempted"; readonly by: Ballot | null; readonly pending: readonly LogCommand[] }
-  | { readonly type: "reconfigured"; readonly config: QuorumConfig; readonly fromSlot: number };
+  | { readonly type: "reconfigured"; readonly config: QuorumConfig; readonly fromSlot: number }
+  /** These commands were still queued and are gone: nobody proposes them any more. */
+  | { readonly type: "withdrawn"; readonly ids: readonly string[] };
 
 export interface Committed {
   readonly slot: number;
@@ -102,6 +107,7 @@ export class Proposer {
   private readonly maxBatch: number;
   private readonly maxBatchBytes: number;
   private readonly sizeOf: (command: LogCommand) => number;
+  private readonly maxReplyBytes: number;
 
   private role_: Role = "follower";
   private ballot_: Ballot = ZERO_BALLOT;
@@ -133,6 +139,7 @@ export class Proposer {
     this.maxBatch = options.maxBatch;
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.sizeOf = options.sizeOf ?? ((command) => JSON.stringify(command).length);
+    this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_REPLY_BYTES;
   }
 
   get role(): Role {
@@ -174,11 +181,14 @@ export class Proposer {
         this.broadcast(acceptorsFrom(this.configs, this.learnedThrough_ + 1), {
           type: "learn",
           fromSlot: this.learnedThrough_ + 1,
+          maxBytes: this.maxReplyBytes,
         });
         break;
       case "withdraw": {
         const ids = new Set(input.ids);
+        const dropped = this.queue.filter((c) => ids.has(c.id)).map((c) => c.id);
         this.queue = this.queue.filter((c) => !ids.has(c.id));
+        if (dropped.length > 0) this.out.events.push({ type: "withdrawn", ids: dropped });
         break;
       }
       case "compact":
@@ -220,7 +230,7 @@ export class Proposer {
     this.maxAcceptedSeen = 0;
     const fromSlot = this.learnedThrough_ + 1;
     for (const config of configsFrom(this.configs, fromSlot)) this.askedEpochs.add(config.epoch);
-    this.broadcast(acceptorsFrom(this.configs, fromSlot), { type: "prepare", ballot: this.ballot_, fromSlot });
+    this.broadcast(acceptorsFrom(this.configs, fromSlot), { type: "prepare", ballot: this.ballot_, fromSlot, maxBytes: this.maxReplyBytes });
   }
 
   private stepDown(by: Ballot | null) {
@@ -240,7 +250,7 @@ export class Proposer {
   private receive(from: string, message: ToProposer) {
     switch (message.type) {
       case "promise": {
-        this.absorb(message.chosen);
+        this.absorb(from, message.chosen);
         if (!ballotEquals(message.ballot, this.ballot_) || this.role_ === "follower") return;
         const set = this.promises.get(from);
         if (set) {
@@ -278,14 +288,15 @@ export class Proposer {
         }
         return;
       case "learned":
-        this.absorb(message.chosen);
+        this.absorb(from, message.chosen);
         this.pump();
         return;
     }
   }
 
-  /** Take in proven-chosen knowledge from any single acceptor. */
-  private absorb(chosen: ChosenKnowledge) {
+  /** Take in proven-chosen knowledge from any single acceptor, asking it for the next page. */
+  private absorb(from: string, chosen: ChosenKnowledge) {
+    if (chosen.next !== null) this.send(from, { type: "learn", fromSlot: chosen.next, maxBytes: this.maxReplyBytes });
     const snap = chosen.snapshot;
     if (snap && snap.through > this.learnedThrough_) {
       // Someone compacted past us. If we still had our own values in flight there, our
@@ -350,7 +361,7 @@ export class Proposer {
     if (promised >= config.phase1Quorum) return true;
     if (!this.askedEpochs.has(config.epoch)) {
       this.askedEpochs.add(config.epoch);
-      this.broadcast(config.acceptors, { type: "prepare", ballot: this.ballot_, fromSlot: slot });
+      this.broadcast(config.acceptors, { type: "prepare", ballot: this.ballot_, fromSlot: slot, maxBytes: this.maxReplyBytes });
     }
     return false;
   }
@@ -408,7 +419,7 @@ export class Proposer {
     if (this.role_ === "candidate") {
       const fromSlot = this.learnedThrough_ + 1;
       const missing = acceptorsFrom(this.configs, fromSlot).filter((a) => !this.promises.has(a));
-      this.broadcast(missing, { type: "prepare", ballot: this.ballot_, fromSlot });
+      this.broadcast(missing, { type: "prepare", ballot: this.ballot_, fromSlot, maxBytes: this.maxReplyBytes });
       return;
     }
     if (this.role_ !== "leader") return;

@@ -56,6 +56,8 @@ export interface SimOptions {
   readonly phase2Quorum?: number;
   readonly alpha: number;
   readonly maxBatch: number;
+  /** Reply budget for chosen entries: small, so catch-up pages in every schedule. */
+  readonly replyBytes: number;
   readonly variant: SimVariant;
 }
 
@@ -65,6 +67,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   proposers: 3,
   alpha: 4,
   maxBatch: 3,
+  replyBytes: 120,
   variant: CORRECT,
 };
 
@@ -150,7 +153,7 @@ class Schedule {
   private newCore(name: string, incarnation: number) {
     const index = Number(name.slice(1));
     const initial = this.options.variant.bootstrapFor?.(index, this.bootstrap) ?? this.bootstrap;
-    return new Proposer({ id: `${name}#${incarnation}`, initial, maxBatch: this.options.maxBatch });
+    return new Proposer({ id: `${name}#${incarnation}`, initial, maxBatch: this.options.maxBatch, maxReplyBytes: this.options.replyBytes });
   }
 
   private acceptor(id: string): SimAcceptor {

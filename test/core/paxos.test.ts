@@ -194,6 +194,22 @@ describe("Multi-Paxos proposer", () => {
     expect(seen).toEqual([["d"]]);
   });
 
+  it("catches up page by page when the chosen entries exceed one reply's budget", () => {
+    const net = new Bench(["a0", "a1", "a2"]);
+    const p = proposer("p1");
+    net.run(p, p.step({ type: "campaign" }));
+    const ids = Array.from({ length: 12 }, (_, i) => `cmd-${i}`);
+    for (const id of ids) net.run(p, p.step({ type: "propose", commands: [app(id)] }));
+    net.run(p, p.step({ type: "timeout" })); // commit notices for every slot
+
+    const learner = new Proposer({ id: "late", initial: makeConfig(["a0", "a1", "a2"], { alpha: 4 }), maxBatch: 8, maxReplyBytes: 100 });
+    const seen = net.run(learner, learner.step({ type: "catch-up" }));
+    expect(learner.learnedThrough).toBe(12);
+    expect(seen.flat()).toEqual(ids);
+    const pages = net.log.filter((e) => e.from === "late" && e.message.type === "learn");
+    expect(pages.length).toBeGreaterThan(3 * 3); // several pages from each of the three acceptors
+  });
+
   it("replaces a dead acceptor through the log, alpha slots later", () => {
     const net = new Bench(["a0", "a1", "a2"]);
     const p = proposer("p1", 3, { alpha: 2 });

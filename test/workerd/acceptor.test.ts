@@ -44,7 +44,7 @@ describe("Acceptor Durable Object", () => {
     const name = freshName();
     const replies = await promiseAndAccept(name);
     expect(replies).toEqual([
-      { type: "promise", ballot: ballot(1), fromSlot: 1, accepted: [], chosen: { snapshot: null, entries: [] } },
+      { type: "promise", ballot: ballot(1), fromSlot: 1, accepted: [], chosen: { snapshot: null, entries: [], next: null } },
       { type: "accepted", ballot: ballot(1), slot: 1 },
     ]);
   });
@@ -70,7 +70,7 @@ describe("Acceptor Durable Object", () => {
     await abortOne(name);
     expect((await statusOf(name)).chosenThrough).toBe(1);
     const [learned] = await handle(name, [{ type: "learn", fromSlot: 1 }]);
-    expect(learned).toEqual({ type: "learned", chosen: { snapshot: null, entries: [[1, entry("x")]] } });
+    expect(learned).toEqual({ type: "learned", chosen: { snapshot: null, entries: [[1, entry("x")]], next: null } });
   });
 
   it("enacts injected faults, and they survive a restart", async () => {
