@@ -156,20 +156,9 @@ export class CommanderDriver {
   private readonly sizes = new WeakMap<LogCommand, number>();
 
   constructor(options: CommanderOptions) {
-    this.settings = {
-      maxBatch: options.maxBatch ?? COMMANDER_DEFAULTS.maxBatch,
-      retryMs: options.retryMs ?? COMMANDER_DEFAULTS.retryMs,
-      callTimeoutMs: options.callTimeoutMs ?? COMMANDER_DEFAULTS.callTimeoutMs,
-      campaignTimeoutMs: options.campaignTimeoutMs ?? COMMANDER_DEFAULTS.campaignTimeoutMs,
-      commitTimeoutMs: options.commitTimeoutMs ?? COMMANDER_DEFAULTS.commitTimeoutMs,
-      compactEvery: options.compactEvery ?? COMMANDER_DEFAULTS.compactEvery,
-      dedupeWindow: options.dedupeWindow ?? COMMANDER_DEFAULTS.dedupeWindow,
-      retainEntries: options.retainEntries ?? COMMANDER_DEFAULTS.retainEntries,
-      retainBytes: options.retainBytes ?? COMMANDER_DEFAULTS.retainBytes,
-      maxCommandBytes: options.maxCommandBytes ?? COMMANDER_DEFAULTS.maxCommandBytes,
-      maxBatchBytes: options.maxBatchBytes ?? COMMANDER_DEFAULTS.maxBatchBytes,
-      maxPending: options.maxPending ?? COMMANDER_DEFAULTS.maxPending,
-    };
+    const { id: _id, initial: _initial, transport: _transport, timers: _timers, ...tunables } = options;
+    const given = Object.fromEntries(Object.entries(tunables).filter(([, value]) => value !== undefined));
+    this.settings = { ...COMMANDER_DEFAULTS, ...given };
     const { maxCommandBytes, maxBatchBytes, maxPending } = this.settings;
     if (!Number.isInteger(maxCommandBytes) || maxCommandBytes < 1) throw new RangeError(`maxCommandBytes must be an integer >= 1, got ${maxCommandBytes}`);
     if (!Number.isInteger(maxBatchBytes) || maxBatchBytes < maxCommandBytes) {
