@@ -36,7 +36,41 @@ export class CodecError extends Error {
   override readonly name = "CodecError";
 }
 
+const MAX_DEPTH = 512;
+
+const isTypedArray = (v: object): boolean => ArrayBuffer.isView(v) && !(v instanceof DataView);
+
+/**
+ * Refuses what is not a paxflow value, naming where it is: CBOR could encode a Map, a Date or
+ * a class instance, but the other side would get something else back (or an empty object).
+ */
+function checkValue(value: unknown, path: string, depth: number): void {
+  if (depth > MAX_DEPTH) throw new CodecError(`${path} is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  if (value === null || typeof value === "boolean" || typeof value === "number" || typeof value === "string") return;
+  if (value === undefined) throw new CodecError(`${path} is undefined; use null, or leave the field out`);
+  if (typeof value !== "object") throw new CodecError(`${path} is a ${typeof value}, not a paxflow value`);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) throw new CodecError(`${path}[${i}] is a hole in a sparse array`);
+      checkValue(value[i], `${path}[${i}]`, depth + 1);
+    }
+    return;
+  }
+  if (isTypedArray(value)) return;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new CodecError(`${path} is a ${proto?.constructor?.name ?? "non-plain object"}; use plain objects, arrays and typed arrays`);
+  }
+  for (const key of Object.keys(value)) {
+    if (key === "__proto__") throw new CodecError(`${path} has the key "__proto__", which no side could read back`);
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined) continue; // like JSON: an undefined field is an absent field
+    checkValue(field, `${path}.${key}`, depth + 1);
+  }
+}
+
 export function encode(value: unknown): Uint8Array {
+  checkValue(value, "value", 0);
   try {
     return encoder.encode(value);
   } catch (error) {

@@ -13,7 +13,7 @@
  * time it is replayed. Then each wave fans out, with all(...), every task whose inputs are all
  * done, until every task is done. Each op is a stage.
  */
-import { type Step, all, defineJob, defineStage } from "paxflow";
+import { type CallStep, type Step, all, defineJob, defineStage } from "paxflow";
 
 export type Op = "add" | "mul" | "neg" | "const";
 
@@ -146,7 +146,7 @@ export function validateDag(input: DagInput): void {
 }
 
 /** The stage call that computes `task` from the values of its inputs. */
-function callFor(task: Task, values: ReadonlyMap<string, number>): Step<number> {
+function callFor(task: Task, values: ReadonlyMap<string, number>): CallStep<number> {
   const args = task.inputs.map((id) => values.get(id)!);
   switch (task.op) {
     case "const":

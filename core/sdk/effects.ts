@@ -19,8 +19,23 @@ export interface Parallel {
 
 export type Effect = Call | Parallel;
 
-/** The generator a stage or job call returns: it yields one effect and returns the typed result. */
+/** A job body, or any generator that yields effects and returns T. */
 export type Step<T> = Generator<Effect, T, unknown>;
+
+const CALL = Symbol("paxflow.call");
+
+/**
+ * What calling a stage or a job returns: a Step that yields exactly one call. Branded, so
+ * all() can refuse a helper generator (which may make several calls one after another).
+ */
+export type CallStep<T> = Step<T> & { readonly [CALL]: true };
+
+export function brandCall<T>(step: Step<T>): CallStep<T> {
+  Object.defineProperty(step, CALL, { value: true });
+  return step as CallStep<T>;
+}
+
+export const isCallStep = (x: unknown): x is CallStep<unknown> => typeof x === "object" && x !== null && CALL in x;
 
 export const isEffect = (x: unknown): x is Effect =>
   typeof x === "object" &&

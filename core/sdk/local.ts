@@ -3,15 +3,24 @@
  * every payload through the codec as it would cross a boundary. The reference semantics the
  * distributed commander must match, and what examples and tests use.
  */
-import { type Value, decode, encode } from "../codec.ts";
+import { type Value, CodecError, decode, encode } from "../codec.ts";
 import type { Call } from "./effects.ts";
 import type { Registry } from "./registry.ts";
 import { type JobFailure, type Outcome, type RecordedCall, ancestorCycle, formatCycle, replay } from "./replay.ts";
 
+/**
+ * Failures that are not results: a deployment that lacks a stage or job, a job that waits on
+ * itself, or a nondeterministic job anywhere in the tree. They stop the whole tree instead of
+ * being recorded, and no job can catch them.
+ */
+export type FatalFailure = { readonly kind: "unknown" | "wait-cycle"; readonly name: string; readonly message: string };
+
 /** `calls` counts the calls this job made (a sub-job counts as one). */
 export type LocalResult =
   | { readonly status: "done"; readonly output: Value; readonly calls: number }
-  | { readonly status: "failed"; readonly error: JobFailure | { kind: "unknown"; name: string; message: string }; readonly calls: number };
+  | { readonly status: "failed"; readonly error: JobFailure | FatalFailure; readonly calls: number };
+
+type Executed = { readonly outcome: Outcome } | { readonly fatal: JobFailure | FatalFailure };
 
 const roundTrip = (value: Value): Value => decode(encode(value));
 
@@ -22,27 +31,44 @@ export function runLocally(registry: Registry, job: string, input: Value, ancest
   let calls = 0;
   const self: Call = { kind: "job", target: job, input };
   for (;;) {
-    const result = replay(definition, roundTrip(input), log);
-    if (result.status !== "waiting") return { ...result, calls };
+    const result = replay(definition, input, log);
+    if (result.status === "failed") return { ...result, calls };
+    if (result.status === "done") {
+      try {
+        return { status: "done", output: roundTrip(result.output), calls };
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        return { status: "failed", error: { kind: "error", name: error.name, message: `job "${job}" returned ${error.message}` }, calls };
+      }
+    }
     for (const { seq, call } of result.pending) {
       calls++;
-      log[seq] = { call, outcome: execute(registry, call, [...ancestors, self]) };
+      const executed = execute(registry, call, [...ancestors, self]);
+      if ("fatal" in executed) return { status: "failed", error: executed.fatal, calls };
+      log[seq] = { call, outcome: executed.outcome };
     }
   }
 }
 
-function execute(registry: Registry, call: Call, ancestors: readonly Call[]): Outcome {
+const failure = (error: unknown): Outcome => ({
+  ok: false,
+  error: { name: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error) },
+});
+
+function execute(registry: Registry, call: Call, ancestors: readonly Call[]): Executed {
   if (call.kind === "job") {
     const cycle = ancestorCycle(ancestors, call);
-    if (cycle) return { ok: false, error: { name: "WaitCycleError", message: `sub-job waits on itself: ${formatCycle(cycle)}` } };
+    if (cycle) return { fatal: { kind: "wait-cycle", name: "WaitCycleError", message: `sub-job waits on itself: ${formatCycle(cycle)}` } };
     const result = runLocally(registry, call.target, call.input, ancestors);
-    return result.status === "done" ? { ok: true, value: result.output } : { ok: false, error: { name: result.error.name, message: result.error.message } };
+    if (result.status === "done") return { outcome: { ok: true, value: result.output } };
+    // A sub-job's own error is its result, which the parent may catch; anything else stops all.
+    return result.error.kind === "error" ? { outcome: failure(Object.assign(new Error(result.error.message), { name: result.error.name })) } : { fatal: result.error };
   }
   const stage = registry.stages.get(call.target);
-  if (!stage) return { ok: false, error: { name: "UnknownStage", message: `no stage named "${call.target}"` } };
+  if (!stage) return { fatal: { kind: "unknown", name: "UnknownStage", message: `no stage named "${call.target}" is deployed` } };
   try {
-    return { ok: true, value: roundTrip(stage.run(roundTrip(call.input))) };
+    return { outcome: { ok: true, value: roundTrip(stage.run(roundTrip(call.input))) } };
   } catch (error) {
-    return { ok: false, error: { name: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error) } };
+    return { outcome: failure(error) };
   }
 }

@@ -3,7 +3,7 @@
  * Running the generator again and feeding it those results brings it back to where it was,
  * so a commander that crashed, or a new one, continues from the log alone.
  */
-import { type Value, bytesEqual, encode } from "../codec.ts";
+import { type Value, bytesEqual, decode, encode } from "../codec.ts";
 import { type Call, type Effect, isEffect } from "./effects.ts";
 import type { JobSpec } from "./job.ts";
 
@@ -55,6 +55,12 @@ function sameCall(a: Call, b: Call): boolean {
   return a.kind === b.kind && a.target === b.target && bytesEqual(encode(a.input), encode(b.input));
 }
 
+/**
+ * A private copy for the job: it may mutate what it gets (local mutation is pure), and the
+ * log's copy must stay as recorded for the next replay.
+ */
+const fresh = <T>(value: T): T => decode(encode(value));
+
 const nondeterministic = (message: string): ReplayResult => ({
   status: "failed",
   error: { kind: "nondeterministic", name: "NondeterministicJobError", message: `nondeterministic job: ${message}` },
@@ -79,27 +85,28 @@ type Resume = { readonly throw: false; readonly value: unknown } | { readonly th
  */
 export function replay<I extends Value, O extends Value>(job: JobSpec<I, O>, input: I, log: readonly RecordedCall[]): ReplayResult {
   let generator: Generator<Effect, O, unknown>;
-  try {
-    generator = job.run(input);
-  } catch (error) {
-    return thrown(error);
-  }
   let seq = 0;
+  // A job that stops early (returns, throws, yields garbage) while the log holds later calls
+  // is not the job that made them: that is nondeterminism, not an ordinary failure.
+  const ended = (result: ReplayResult): ReplayResult =>
+    seq < log.length ? nondeterministic(`job "${job.name}" stopped after ${seq} calls, but the log records ${log.length}`) : result;
+  try {
+    generator = job.run(fresh(input));
+  } catch (error) {
+    return ended(thrown(error));
+  }
   let resume: Resume = { throw: false, value: undefined };
   for (;;) {
     let step: IteratorResult<Effect, O>;
     try {
       step = resume.throw ? generator.throw(resume.error) : generator.next(resume.value);
     } catch (error) {
-      return thrown(error);
+      return ended(thrown(error));
     }
-    if (step.done) {
-      if (seq < log.length) return nondeterministic(`job "${job.name}" finished after ${seq} calls, but the log records ${log.length}`);
-      return { status: "done", output: step.value };
-    }
+    if (step.done) return ended({ status: "done", output: step.value });
     const effect: unknown = step.value;
     if (!isEffect(effect)) {
-      return thrown(new TypeError(`job "${job.name}" yielded ${JSON.stringify(effect) ?? String(effect)}; jobs may only yield* stage calls, all(...) and sub-jobs`));
+      return ended(thrown(new TypeError(`job "${job.name}" yielded ${JSON.stringify(effect) ?? String(effect)}; jobs may only yield* stage calls, all(...) and sub-jobs`)));
     }
     const calls = effect.kind === "all" ? effect.calls : [effect];
     const outcomes: Outcome[] = [];
@@ -107,7 +114,11 @@ export function replay<I extends Value, O extends Value>(job: JobSpec<I, O>, inp
     for (const [i, call] of calls.entries()) {
       const record = log[seq + i];
       if (record && !sameCall(record.call, call)) {
-        return nondeterministic(`call ${seq + i} of job "${job.name}" is ${describe(call)} now, but the log recorded ${describe(record.call)} (or the same target with another input)`);
+        const what =
+          describe(record.call) === describe(call)
+            ? `${describe(call)} with another input than the log recorded`
+            : `${describe(call)} now, but the log recorded ${describe(record.call)}`;
+        return nondeterministic(`call ${seq + i} of job "${job.name}" is ${what}`);
       }
       if (record?.outcome) outcomes.push(record.outcome);
       else pending.push({ seq: seq + i, call, recorded: record !== undefined });
@@ -123,7 +134,7 @@ export function replay<I extends Value, O extends Value>(job: JobSpec<I, O>, inp
       const outcome = outcomes[failed] as Extract<Outcome, { ok: false }>;
       resume = { throw: true, error: new CallError(calls[failed]!.target, outcome.error) };
     } else {
-      const values = outcomes.map((o) => (o as Extract<Outcome, { ok: true }>).value);
+      const values = outcomes.map((o) => fresh((o as Extract<Outcome, { ok: true }>).value));
       resume = { throw: false, value: effect.kind === "all" ? values : values[0] };
     }
   }

@@ -1,7 +1,7 @@
 import type { Value } from "../codec.ts";
 import { callable } from "./callable.ts";
 import { type Cap, KNOWN_CAPS } from "./caps.ts";
-import type { Call, Step } from "./effects.ts";
+import { type Call, type CallStep, type Step, brandCall } from "./effects.ts";
 
 export { type Cap, KNOWN_CAPS };
 
@@ -36,7 +36,7 @@ export interface StageSpec<I extends Value, O extends Value> {
 
 /** A stage is callable: `yield* stage(input)` is one call whose result is typed O. */
 export interface Stage<I extends Value, O extends Value> extends StageSpec<I, O> {
-  (input: I): Step<O>;
+  (input: I): CallStep<O>;
   /** "name@version": how calls and the log refer to this code. */
   readonly ref: string;
 }
@@ -75,9 +75,10 @@ function checkSpec<I extends Value, O extends Value>(spec: StageSpec<I, O>): voi
 export function defineStage<I extends Value, O extends Value>(spec: StageSpec<I, O>): Stage<I, O> {
   checkSpec(spec);
   const ref = `${spec.name}@${spec.version}`;
-  function* call(input: I): Step<O> {
+  function* steps(input: I): Step<O> {
     const effect: Call = { kind: "stage", target: ref, input };
     return (yield effect) as O;
   }
+  const call = (input: I): CallStep<O> => brandCall(steps(input));
   return callable(call, "stage", { ...spec, ref }) as unknown as Stage<I, O>;
 }

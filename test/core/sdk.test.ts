@@ -70,7 +70,7 @@ const registry = createRegistry({ square, sum, fail, double, sumOfSquares, recov
 describe("stage and job SDK", () => {
   it("a stage call yields one typed call and returns what it is resumed with", () => {
     const step = square([1, 2]);
-    expectTypeOf(step).toEqualTypeOf<Generator<import("paxflow").Effect, number[], unknown>>();
+    expectTypeOf(step).toEqualTypeOf<import("paxflow").CallStep<number[]>>();
     expect(step.next().value).toEqual({ kind: "stage", target: "square@1", input: [1, 2] });
     expect(step.next([1, 4])).toEqual({ done: true, value: [1, 4] });
     expect(square.ref).toBe("square@1");
@@ -133,7 +133,7 @@ describe("deterministic replay", () => {
       { call: { kind: "stage", target: "sum@1", input: [4] }, outcome: { ok: true, value: 4 } },
     ];
     const result = replay(double, 2, log);
-    expect(result.status === "failed" && result.error.message).toMatch(/finished after 1 calls, but the log records 2/);
+    expect(result.status === "failed" && result.error.message).toMatch(/stopped after 1 calls, but the log records 2/);
   });
 
   it("hands a stage failure to the job as a result it can catch, or fails the job with it", () => {
@@ -146,6 +146,103 @@ describe("deterministic replay", () => {
   it("fails a job that yields something other than a call", () => {
     const bad = defineJob({ name: "bad", *run(x: number) { yield x as never; return x; } });
     expect(replay(bad, 1, [])).toMatchObject({ status: "failed", error: { kind: "error", name: "TypeError", message: expect.stringMatching(/yielded 1; jobs may only yield\* stage calls/) } });
+  });
+});
+
+describe("replay hands each job its own copies", () => {
+  const range = defineStage({ name: "range", version: 1, caps: ["cpu"], timeoutMs: 10, cost, run: (n: number) => Array.from({ length: n }, (_, i) => i) });
+  const id = defineStage({ name: "id", version: 1, caps: ["cpu"], timeoutMs: 10, cost, run: (x: number) => x });
+  const mutating = defineJob({
+    name: "mutating",
+    *run(n: number) {
+      const xs = yield* range(n);
+      xs.push(99); // local mutation of a result: pure, and must not leak into the log
+      const a = yield* id(1);
+      const b = yield* id(2);
+      return xs.length + a + b;
+    },
+  });
+  const reg = createRegistry({ range, id, mutating });
+
+  it("so a job that mutates a result sees the recorded value on every replay", () => {
+    expect(runLocally(reg, "mutating", 3)).toMatchObject({ status: "done", output: 7 });
+  });
+
+  it("and the log keeps what was recorded", () => {
+    const log: RecordedCall[] = [{ call: { kind: "stage", target: "range@1", input: 2 }, outcome: { ok: true, value: [0, 1] } }];
+    replay(mutating, 2, log);
+    replay(mutating, 2, log);
+    expect(log[0]!.outcome).toEqual({ ok: true, value: [0, 1] });
+  });
+});
+
+describe("all()", () => {
+  function* twoCalls(x: number) {
+    const a = yield* square([x]);
+    return yield* sum(a);
+  }
+
+  it("refuses a helper generator, which would lose all but its first call", () => {
+    // @ts-expect-error the type system refuses it too: a helper is not a call
+    const refusedByTypes = () => all(twoCalls(1), sum([1]));
+    expect(typeof refusedByTypes).toBe("function");
+    const job = defineJob({ name: "helper-in-all", *run(x: number) { const [a] = yield* all(twoCalls(x) as never, sum([x])); return a as number; } });
+    const result = replay(job, 2, []);
+    expect(result).toMatchObject({ status: "failed", error: { name: "TypeError", message: expect.stringMatching(/argument 0 is not a stage or job call; all\(\) runs calls, not helper generators/) } });
+  });
+
+  it("refuses the same call object twice, accepts a tuple array, and returns [] for no calls", () => {
+    const twice = defineJob({ name: "twice", *run(x: number) { const s = sum([x]); return yield* all(s, s); } });
+    expect(replay(twice, 1, [])).toMatchObject({ status: "failed", error: { message: expect.stringMatching(/argument 1 is a call object already passed/) } });
+    const tuple = defineJob({
+      name: "tuple",
+      *run(x: number) {
+        const [a, b] = yield* all([square([x]), sum([x, x])]);
+        expectTypeOf(a).toEqualTypeOf<number[]>();
+        expectTypeOf(b).toEqualTypeOf<number>();
+        const none = yield* all([]);
+        return a[0]! + b + none.length;
+      },
+    });
+    expect(runLocally(createRegistry({ square, sum, tuple }), "tuple", 3)).toMatchObject({ status: "done", output: 15 });
+  });
+
+  it("resumes with the first failure in argument order when several calls fail", () => {
+    const log: RecordedCall[] = [
+      { call: { kind: "stage", target: "sum@1", input: [1] }, outcome: { ok: true, value: 1 } },
+      { call: { kind: "stage", target: "fail@2", input: "first" }, outcome: { ok: false, error: { name: "RangeError", message: "first" } } },
+      { call: { kind: "stage", target: "fail@2", input: "second" }, outcome: { ok: false, error: { name: "TypeError", message: "second" } } },
+    ];
+    const job = defineJob({ name: "several", *run(_: null) { return yield* all(sum([1]), fail("first"), fail("second")); } });
+    expect(replay(job, null, log)).toMatchObject({ status: "failed", error: { message: "fail@2 failed: RangeError: first" } });
+  });
+});
+
+describe("nondeterminism is not a result", () => {
+  it("is reported when changed code throws before reaching calls the log recorded", () => {
+    const v2 = defineJob({ name: "double", *run(_: number): Generator<never, number, unknown> { throw new Error("new validation"); } });
+    const log: RecordedCall[] = [{ call: { kind: "stage", target: "square@1", input: [2] }, outcome: { ok: true, value: [4] } }];
+    expect(replay(v2, 2, log)).toMatchObject({ status: "failed", error: { kind: "nondeterministic" } });
+  });
+
+  it("fails the whole tree, even if a parent would catch it", () => {
+    const unknown = defineStage({ name: "not-deployed", version: 1, caps: ["cpu"], timeoutMs: 10, cost, run: (x: number) => x });
+    const catching = defineJob({
+      name: "catching",
+      *run(x: number) {
+        try {
+          return yield* unknown(x);
+        } catch {
+          return -1;
+        }
+      },
+    });
+    expect(runLocally(createRegistry({ catching }), "catching", 1)).toMatchObject({ status: "failed", error: { kind: "unknown", name: "UnknownStage" } });
+  });
+
+  it("sends job outputs through the codec, as a distributed run would", () => {
+    const dated = defineJob({ name: "dated", *run(_: null) { return { when: new Date(0) } as never; } });
+    expect(runLocally(createRegistry({ dated }), "dated", null)).toMatchObject({ status: "failed", error: { name: "CodecError", message: expect.stringMatching(/returned value.when is a Date/) } });
   });
 });
 
@@ -174,6 +271,16 @@ describe("binary codec", () => {
     expect(back.list).toEqual(value.list);
     // 1,000 floats cost 4,000 bytes plus a small header: no detour through decimal text.
     expect(encodedSize(new Float32Array(1000))).toBeLessThan(4_010);
-    expect(() => encode({ f: () => 1 })).toThrow(/value cannot be encoded/);
+    expect(() => encode({ f: () => 1 })).toThrow(/value.f is a function, not a paxflow value/);
+  });
+
+  it("refuses what is not a paxflow value, naming where it is", () => {
+    expect(() => encode({ when: new Date(0) })).toThrow(/value.when is a Date; use plain objects/);
+    expect(() => encode([1, new Map()])).toThrow(/value\[1\] is a Map/);
+    expect(() => encode(JSON.parse('{"__proto__": 1}'))).toThrow(/has the key "__proto__"/);
+    expect(() => encode([undefined])).toThrow(/value\[0\] is undefined/);
+    expect(() => encode(new Array(2))).toThrow(/value\[0\] is a hole in a sparse array/);
+    expect(() => encode(Promise.resolve(1))).toThrow(/value is a Promise/);
+    expect(decode(encode({ a: 1, b: undefined }))).toMatchObject({ a: 1 });
   });
 });
