@@ -5,6 +5,7 @@
  * imports so helpers in other project files are followed.
  */
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { KNOWN_CAPS } from "../sdk/caps.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
@@ -28,10 +29,19 @@ export interface CheckResult {
 }
 
 const SOURCE_EXT = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
-const SDK_PATH = /(?:^|\/)core(?:\/index(?:\.[cm]?[jt]sx?)?|\/sdk(?:\/.*)?)?$/;
+/** This package's own core directory (the one holding sdk/stage.ts), "/"-separated. */
+const CORE_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url))).split(path.sep).join("/");
+const SDK_PATH = /^(?:|\/index(?:\.[cm]?[jt]sx?)?|\/sdk(?:\/.*)?)$/;
 
-/** Whether a resolved path is the paxflow SDK (never followed: it is trusted, and impure by design). */
-export const isSdkPath = (p: string): boolean => SDK_PATH.test(p.replace(/\/+$/, ""));
+/**
+ * Whether a resolved path is the paxflow SDK (never followed: it is trusted, and impure by design).
+ * Only this package's own core directory counts: a project folder that happens to be named `core`
+ * is project code and is checked like any other.
+ */
+export const isSdkPath = (p: string): boolean => {
+  const q = p.replace(/\/+$/, "");
+  return q.startsWith(CORE_DIR) && SDK_PATH.test(q.slice(CORE_DIR.length));
+};
 const isRelative = (spec: string): boolean => spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("/");
 
 function isSdkSpecifier(spec: string, fromFile: string): boolean {
