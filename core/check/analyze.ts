@@ -316,7 +316,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           if (name === undefined) {
             let p: ts.Node = node.parent;
             while (ts.isParenthesizedExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p)) p = p.parent;
-            name = ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : "<anonymous>";
+            const inFn = enclosingFn(node);
+            name = ts.isVariableDeclaration(p) && ts.isIdentifier(p.name) ? p.name.text : inFn ? `built by ${fnName(inFn)}` : "<anonymous>";
           }
           entities.set(node, { kind: which === "defineStage" ? "stage" : "job", name, call: node, spec, file: sf.fileName, order: order++ });
         }
@@ -805,6 +806,143 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     ts.forEachChild(node, (child) => visit(child, ctx));
   }
 
+  // ---- call sites -----------------------------------------------------------------------------
+
+  interface Sites {
+    calls: ts.CallExpression[];
+    /** The function is also referenced other than as a callee (passed, stored, exported by value). */
+    escaped: boolean;
+  }
+  let siteIndex: Map<FnNode, Sites> | undefined;
+
+  /** Every call of a project function, anywhere in the program (built once, on first use). */
+  function sitesOf(fn: FnNode): Sites {
+    if (!siteIndex) {
+      const index = new Map<FnNode, Sites>();
+      const entry = (f: FnNode): Sites => {
+        let s = index.get(f);
+        if (!s) index.set(f, (s = { calls: [], escaped: false }));
+        return s;
+      };
+      for (const sf of sourceFiles) {
+        const walk = (n: ts.Node): void => {
+          if ((ts.isIdentifier(n) && isReference(n)) || (ts.isPropertyAccessExpression(n) && !ts.isPropertyAccessExpression(n.parent))) {
+            const e = n as ts.Expression;
+            const d = declOf(e);
+            const t = d && !(isFn(d) && (d as FnNode).name === n) ? targetOfDecl(d) : undefined;
+            if (t?.kind === "fn") {
+              let p: ts.Node = n.parent;
+              let c: ts.Node = n;
+              while (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isAsExpression(p)) {
+                c = p;
+                p = p.parent;
+              }
+              if (ts.isCallExpression(p) && p.expression === c) entry(t.fn).calls.push(p);
+              else if (!(ts.isPropertyAccessExpression(p) && p.expression === c)) entry(t.fn).escaped = true;
+            }
+          }
+          ts.forEachChild(n, walk);
+        };
+        walk(sf);
+      }
+      siteIndex = index;
+    }
+    return siteIndex.get(fn) ?? { calls: [], escaped: false };
+  }
+
+  function enclosingFn(n: ts.Node): FnNode | undefined {
+    let p: ts.Node | undefined = n.parent;
+    while (p && !isFn(p) && !ts.isSourceFile(p)) p = p.parent;
+    return p && isFn(p) ? p : undefined;
+  }
+
+  /**
+   * A spec field, looking through `...spread` of objects we can read (the last occurrence wins).
+   * "opaque" when a spread we cannot read may supply it.
+   */
+  function field(spec: ts.ObjectLiteralExpression, name: string, depth = 0): ts.ObjectLiteralElementLike | "opaque" | undefined {
+    for (let i = spec.properties.length - 1; i >= 0; i--) {
+      const p = spec.properties[i]!;
+      if (ts.isSpreadAssignment(p)) {
+        const obj = depth < 8 ? objectLiteralOf(p.expression) : undefined;
+        if (!obj) return "opaque";
+        const inner = field(obj, name, depth + 1);
+        if (inner !== undefined) return inner;
+      } else if (p.name !== undefined && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === name) {
+        return p;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The functions a spec member (`run`, a cost function, `dispatch`) can be, so they can be walked
+   * as pure code. A reference to a sensitive global is reported under its rule; anything else we
+   * cannot see through (a call result, an unreadable spread, a parameter with unreadable
+   * arguments) is purity/unreadable. A wrapper's parameter (`function cpuStage(name, run) {
+   * return defineStage({ ..., run }) }`) is resolved at the wrapper's call sites.
+   */
+  function specFns(el: ts.ObjectLiteralElementLike, what: string, label: string): FnNode[] {
+    if (ts.isMethodDeclaration(el)) return [el];
+    if (ts.isGetAccessor(el) || ts.isSetAccessor(el)) {
+      report(el, "purity/unreadable", `${what} of ${label} is an accessor; define it inline or as a named function`);
+      return [];
+    }
+    const expr = ts.isPropertyAssignment(el) ? el.initializer : ts.isShorthandPropertyAssignment(el) ? el.name : undefined;
+    if (!expr) return [];
+    const out: FnNode[] = [];
+    fnsOfExpr(expr, el, what, label, out, 0);
+    return out;
+  }
+
+  function fnsOfExpr(expr: ts.Expression, at: ts.Node, what: string, label: string, out: FnNode[], depth: number): void {
+    const unreadable = (why: string): void =>
+      report(at, "purity/unreadable", `${what} of ${label} (${shortText(expr)}) ${why}; define it inline or as a named function`);
+    if (depth > 8) return unreadable("cannot be followed");
+    const e = unwrap(expr);
+    const t = targetOfExpr(e);
+    if (t?.kind === "fn") {
+      out.push(t.fn);
+      return;
+    }
+    const sp = staticPath(e);
+    if (sp) {
+      const segs = stripHost(sp.segments);
+      if (sp.dynamic) return unreadable("is a computed member of a global");
+      if (segs.length === 1 && segs[0] === "Date") return void report(at, "purity/clock", `${what} of ${label} is \`${shortText(e)}\`, which reads the clock`);
+      const hit = sensitiveHit(segs);
+      if (hit) return void report(at, hit[1][0], `${what} of ${label} is \`${shortText(e)}\`, which ${hit[1][1]}`);
+      return; // a built-in such as Math.sqrt or JSON.stringify
+    }
+    const d = definingExpr(e);
+    if (ts.isConditionalExpression(d)) {
+      fnsOfExpr(d.whenTrue, at, what, label, out, depth + 1);
+      fnsOfExpr(d.whenFalse, at, what, label, out, depth + 1);
+      return;
+    }
+    if (ts.isIdentifier(d)) {
+      const r = resolveIdentifier(d);
+      if (r.kind === "decl" && ts.isParameter(r.decl) && isFn(r.decl.parent) && ts.isIdentifier(r.decl.name)) {
+        const wrapper = r.decl.parent;
+        const index = wrapper.parameters.indexOf(r.decl);
+        const sites = sitesOf(wrapper);
+        if (sites.escaped || sites.calls.length === 0) return unreadable(`is a parameter of \`${fnName(wrapper)}\`, which is not only called directly`);
+        for (const call of sites.calls) {
+          const arg = call.arguments[index];
+          if (!arg) {
+            if (!r.decl.initializer) report(call, "purity/unreadable", `${what} of ${label} is missing at this call of \`${fnName(wrapper)}\``);
+            else fnsOfExpr(r.decl.initializer, call, what, label, out, depth + 1);
+          } else if (ts.isSpreadElement(arg)) report(arg, "purity/unreadable", `${what} of ${label} comes from a spread argument; cannot read it`);
+          else fnsOfExpr(arg, arg, what, label, out, depth + 1);
+        }
+        return;
+      }
+      if (r.kind === "sdk" || r.kind === "allowed-import") return;
+    }
+    if (ts.isCallExpression(d)) return unreadable("is the result of a call");
+    return unreadable("is not a function the checker can see");
+  }
+
   // ---- per-entity checks ----------------------------------------------------------------------
 
   const sortedEntities = [...entities.values()].sort((a, b) => a.order - b.order);
@@ -829,23 +967,31 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const label = `stage \`${st.name}\``;
     const spec = st.spec;
     if (!spec) {
-      report(st.call, "stage/cost", `cannot read the spec of ${label} statically`, "warning");
+      report(st.call, "purity/unreadable", `cannot read the spec of ${label} statically; pass an object literal (or a const bound to one)`);
       return;
     }
-    const hasSpread = spec.properties.some(ts.isSpreadAssignment);
+    // run (walked first, so an opaque spread is reported as hiding run)
+    const runEl = field(spec, "run");
+    if (runEl === "opaque") report(st.call, "purity/unreadable", `run of ${label} may come from a spread the checker cannot read; define it inline or as a named function`);
+    else if (!runEl) report(st.call, "purity/unreadable", `${label} has no run`);
+    else for (const run of specFns(runEl, "run", label)) walkFunction(run, rootCtx(label, run, undefined));
     // timeoutMs
-    const timeout = prop(spec, "timeoutMs");
-    if (!timeout) {
-      if (!hasSpread) report(st.call, "stage/timeout", `${label} has no timeoutMs`);
+    const timeout = field(spec, "timeoutMs");
+    if (timeout === "opaque") {
+      // supplied, perhaps, by a spread we cannot read
+    } else if (!timeout) {
+      report(st.call, "stage/timeout", `${label} has no timeoutMs`);
     } else if (ts.isPropertyAssignment(timeout)) {
       const v = constNumber(timeout.initializer);
       if (v === undefined) report(timeout, "stage/timeout", `timeoutMs of ${label} is not a constant; cannot verify it is positive`, "warning");
       else if (!(Number.isFinite(v) && v > 0)) report(timeout, "stage/timeout", `timeoutMs of ${label} must be a positive finite number, got ${shortText(timeout.initializer)}`);
     }
     // caps
-    const caps = prop(spec, "caps");
-    if (!caps) {
-      if (!hasSpread) report(st.call, "stage/caps", `${label} has no caps (known: ${KNOWN_CAPS.join(", ")})`);
+    const caps = field(spec, "caps");
+    if (caps === "opaque") {
+      // as above
+    } else if (!caps) {
+      report(st.call, "stage/caps", `${label} has no caps (known: ${KNOWN_CAPS.join(", ")})`);
     } else if (ts.isPropertyAssignment(caps)) {
       const arr = definingExpr(caps.initializer);
       if (!ts.isArrayLiteralExpression(arr)) {
@@ -862,19 +1008,21 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           else if (!(KNOWN_CAPS as readonly string[]).includes(tag)) report(el, "stage/caps", `unknown capability "${tag}" in ${label} (known: ${KNOWN_CAPS.join(", ")})`);
           else tags.push(tag);
         }
-        if (prop(spec, "kernel") && !tags.includes("simd") && !arr.elements.some(ts.isSpreadElement)) {
+        if (field(spec, "kernel") && field(spec, "kernel") !== "opaque" && !tags.includes("simd") && !arr.elements.some(ts.isSpreadElement)) {
           report(caps, "stage/caps", `${label} has a kernel but its caps lack "simd"`);
         }
       }
     }
     // cost
-    const cost = prop(spec, "cost");
+    const cost = field(spec, "cost");
     const costFns: [string, FnNode][] = [];
-    if (!cost) {
-      if (!hasSpread) report(st.call, "stage/cost", `${label} has no cost model (cost: { runtimeMs, outputBytes })`);
+    if (cost === "opaque") {
+      report(st.call, "purity/unreadable", `the cost model of ${label} may come from a spread the checker cannot read`);
+    } else if (!cost) {
+      report(st.call, "stage/cost", `${label} has no cost model (cost: { runtimeMs, outputBytes })`);
     } else if (ts.isPropertyAssignment(cost) || ts.isShorthandPropertyAssignment(cost)) {
       const obj = ts.isPropertyAssignment(cost) ? objectLiteralOf(cost.initializer) : objectLiteralOf(cost.name);
-      if (!obj) report(cost, "stage/cost", `cost model of ${label} is not an object literal; cannot verify it`, "warning");
+      if (!obj) report(cost, "purity/unreadable", `cost model of ${label} is not an object literal the checker can read`);
       else {
         const spread = obj.properties.some(ts.isSpreadAssignment);
         const missing = ["runtimeMs", "outputBytes"].filter((key) => !prop(obj, key));
@@ -882,46 +1030,46 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         for (const key of ["runtimeMs", "outputBytes"]) {
           const el = prop(obj, key);
           if (!el) continue;
-          const fn = fnOf(el);
-          if (fn) costFns.push([key, fn]);
-          else if (ts.isPropertyAssignment(el)) {
-            const d = definingExpr(el.initializer);
-            const literal = ts.isNumericLiteral(d) || ts.isStringLiteral(d) || ts.isObjectLiteralExpression(d) || ts.isArrayLiteralExpression(d) || d.kind === ts.SyntaxKind.NullKeyword;
-            report(el, "stage/cost", literal ? `${key} of ${label} must be a function of the input size, got ${shortText(el.initializer)}` : `${key} of ${label} is not a function we can see; cannot verify it`, literal ? "error" : "warning");
-          }
+          const d = ts.isPropertyAssignment(el) ? definingExpr(el.initializer) : undefined;
+          const literal = d !== undefined && (ts.isNumericLiteral(d) || ts.isStringLiteral(d) || ts.isObjectLiteralExpression(d) || ts.isArrayLiteralExpression(d) || d.kind === ts.SyntaxKind.NullKeyword);
+          if (literal) report(el, "stage/cost", `${key} of ${label} must be a function of the input size, got ${shortText((el as ts.PropertyAssignment).initializer)}`);
+          else for (const fn of specFns(el, `cost.${key}`, label)) costFns.push([key, fn]);
         }
       }
     }
     // purity: run, cost functions, kernel dispatch
-    const run = fnOf(prop(spec, "run"));
-    if (run) walkFunction(run, rootCtx(label, run, undefined));
     for (const [key, fn] of costFns) walkFunction(fn, rootCtx(`cost.${key} of ${label}`, fn, undefined));
-    const kernel = prop(spec, "kernel");
-    const kernelObj = kernel && ts.isPropertyAssignment(kernel) ? objectLiteralOf(kernel.initializer) : undefined;
-    const dispatch = kernelObj ? fnOf(prop(kernelObj, "dispatch")) : undefined;
-    if (dispatch) walkFunction(dispatch, rootCtx(`kernel.dispatch of ${label}`, dispatch, undefined));
+    const kernel = field(spec, "kernel");
+    if (kernel === "opaque") report(st.call, "purity/unreadable", `kernel of ${label} may come from a spread the checker cannot read`);
+    else if (kernel) {
+      const kernelObj = ts.isPropertyAssignment(kernel) ? objectLiteralOf(kernel.initializer) : ts.isShorthandPropertyAssignment(kernel) ? objectLiteralOf(kernel.name) : undefined;
+      const dispatch = kernelObj ? field(kernelObj, "dispatch") : undefined;
+      if (!kernelObj || dispatch === "opaque") report(kernel, "purity/unreadable", `kernel.dispatch of ${label} is not a function the checker can read`);
+      else if (dispatch) for (const fn of specFns(dispatch, "kernel.dispatch", label)) walkFunction(fn, rootCtx(`kernel.dispatch of ${label}`, fn, undefined));
+    }
   }
 
   function checkJob(job: Entity): void {
     const label = `job \`${job.name}\``;
     if (!job.spec) {
-      report(job.call, "job/not-generator", `cannot read the spec of ${label} statically`, "warning");
+      report(job.call, "purity/unreadable", `cannot read the spec of ${label} statically; pass an object literal (or a const bound to one)`);
       return;
     }
-    const runEl = prop(job.spec, "run");
-    const run = fnOf(runEl);
+    const runEl = field(job.spec, "run");
+    if (runEl === "opaque") {
+      report(job.call, "purity/unreadable", `run of ${label} may come from a spread the checker cannot read; define it inline or as a named generator function`);
+      return;
+    }
     if (!runEl) {
-      if (!job.spec.properties.some(ts.isSpreadAssignment)) report(job.call, "job/not-generator", `${label} has no run generator`);
+      report(job.call, "job/not-generator", `${label} has no run generator`);
       return;
     }
-    if (!run) {
-      report(runEl, "job/not-generator", `run of ${label} is not a function we can see; cannot verify it is a generator`, "warning");
-      return;
+    for (const run of specFns(runEl, "run", label)) {
+      if (!run.asteriskToken) {
+        report(runEl, "job/not-generator", `run of ${label} must be a generator function (*run(input) { ... }): jobs are replayed from their yields`);
+      }
+      walkFunction(run, rootCtx(label, run, job));
     }
-    if (!run.asteriskToken) {
-      report(runEl, "job/not-generator", `run of ${label} must be a generator function (*run(input) { ... }): jobs are replayed from their yields`);
-    }
-    walkFunction(run, rootCtx(label, run, job));
   }
 
   for (const e of sortedEntities) {

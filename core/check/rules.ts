@@ -12,7 +12,8 @@ export const RULES = {
   "stage/cost": "a stage lacks a cost model with runtimeMs and outputBytes functions",
   "stage/timeout": "a stage lacks a positive numeric timeoutMs",
   "stage/caps": "a stage's caps are not a non-empty list of known capability tags",
-  "job/cycle": "jobs call each other in a cycle (possible deadlock)",
+  "job/cycle": "jobs call each other in a cycle (possible deadlock; an error when a call passes the caller's own input unchanged)",
+  "purity/unreadable": "a stage's run, cost function or kernel.dispatch, or a job's run, is not a function the checker can read (define it inline or as a named function)",
 } as const;
 
 export type RuleId = keyof typeof RULES;
