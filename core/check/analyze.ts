@@ -157,6 +157,8 @@ type Target = { kind: "fn"; fn: FnNode } | { kind: "entity"; entity: Entity } | 
 
 interface Origin {
   desc: string;
+  /** The value is (part of) this parameter of this function. */
+  param?: { fn: FnNode; index: number };
 }
 
 const isFn = (n: ts.Node): n is FnNode =>
@@ -478,7 +480,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   type Binding =
     | { kind: "local"; decl: ts.Declaration }
-    | { kind: "param"; name: string }
+    | { kind: "param"; name: string; index: number }
     | { kind: "outer"; desc: string }
     | { kind: "none" };
 
@@ -495,7 +497,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     let p: ts.Node = d;
     while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
-    if (ts.isParameter(p) && p.parent === fn) return { kind: "param", name: id.text };
+    if (ts.isParameter(p) && p.parent === fn) return { kind: "param", name: id.text, index: fn.parameters.indexOf(p) };
     return { kind: "local", decl: d };
   }
 
@@ -506,7 +508,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const e = unwrap(expr);
     if (ts.isIdentifier(e)) {
       const b = classify(e, fn);
-      if (b.kind === "param") return { desc: `parameter \`${b.name}\`` };
+      if (b.kind === "param") return { desc: `parameter \`${b.name}\``, param: { fn, index: b.index } };
       if (b.kind === "outer") return { desc: b.desc };
       if (b.kind === "local") return taintOf(b.decl, fn);
       return undefined;
@@ -710,9 +712,48 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       let base: ts.Expression = e;
       while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = unwrap(base.expression);
       if (base.kind === ts.SyntaxKind.ThisKeyword) return; // reported as purity/this
-      const o = origin(e, ctx.fn);
+      const o = judged(origin(e, ctx.fn), ctx);
       if (o) report(e, "purity/outer-write", `${verb} \`${shortText(e)}\`, part of ${o.desc}, ${where(ctx)}`);
     }
+  }
+
+  /**
+   * A helper's parameter is written only as much as its callers' arguments are: the write is
+   * reported when some call site passes something that is not a fresh local of its caller.
+   */
+  function judged(o: Origin | undefined, ctx: Ctx): Origin | undefined {
+    if (!o?.param || o.param.fn !== ctx.fn || ctx.chain.length === 0) return o;
+    const why = nonFreshArgument(o.param.fn, o.param.index, new Set(), 0);
+    return why === undefined ? undefined : { desc: `${o.desc} (${why})` };
+  }
+
+  function nonFreshArgument(fn: FnNode, index: number, seen: Set<FnNode>, depth: number): string | undefined {
+    if (seen.has(fn)) return undefined; // recursion: judged by the other call sites
+    if (depth > 8) return "through too many helpers to follow";
+    seen.add(fn);
+    const sites = sitesOf(fn);
+    const name = fnName(fn);
+    if (sites.escaped) return `\`${name}\` is passed around, so its callers cannot all be seen`;
+    if (sites.calls.length === 0) return `\`${name}\` has no call the checker can see`;
+    const param = fn.parameters[index];
+    for (const call of sites.calls) {
+      const line = call.getSourceFile().getLineAndCharacterOfPosition(call.getStart()).line + 1;
+      const args = param?.dotDotDotToken ? call.arguments.slice(index) : call.arguments.slice(index, index + 1);
+      for (const arg of args) {
+        if (ts.isSpreadElement(arg)) return `the call at line ${line} passes a spread`;
+        const caller = enclosingFn(call);
+        if (!caller) return `the call at line ${line} is module-level code`;
+        const o = origin(arg, caller);
+        if (!o) continue;
+        if (o.param && o.param.fn === caller) {
+          const deeper = nonFreshArgument(caller, o.param.index, seen, depth + 1);
+          if (deeper !== undefined) return `the call at line ${line} passes ${o.desc} of \`${fnName(caller)}\`, and ${deeper}`;
+          continue;
+        }
+        return `the call at line ${line} passes ${o.desc}`;
+      }
+    }
+    return undefined;
   }
 
   function isDelegable(expr: ts.Expression, depth = 0): boolean {
@@ -778,13 +819,13 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           const sp = staticPath(callee);
           const isGlobalStatic = sp !== undefined && !sp.dynamic;
           if (!isGlobalStatic && unwrap(callee.expression).kind !== ts.SyntaxKind.ThisKeyword) {
-            const o = origin(callee.expression, ctx.fn);
+            const o = judged(origin(callee.expression, ctx.fn), ctx);
             if (o) report(node, "purity/outer-write", `${method}() mutates ${o.desc} ${where(ctx)}`);
           }
         }
         const sp = staticPath(callee);
         if (sp && !sp.dynamic && WRITES_FIRST_ARG.has(sp.segments.join(".")) && node.arguments[0]) {
-          const o = origin(node.arguments[0], ctx.fn);
+          const o = judged(origin(node.arguments[0], ctx.fn), ctx);
           if (o) report(node, "purity/outer-write", `${sp.segments.join(".")}() writes to ${o.desc} ${where(ctx)}`);
         }
       }
