@@ -787,11 +787,25 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return returns.length > 0 && returns.every((r) => r.expression !== undefined && isDelegable(r.expression, depth));
   }
 
+  /** `this` in a method, accessor, constructor or field of a class (or object literal) declared inside the pure function. */
+  function isLocalInstanceThis(node: ts.Node, ctx: Ctx): boolean {
+    let p: ts.Node | undefined = node.parent;
+    while (p && ts.isArrowFunction(p)) p = p.parent;
+    while (p && !ts.isFunctionLike(p) && !ts.isPropertyDeclaration(p) && !ts.isClassStaticBlockDeclaration(p) && !ts.isSourceFile(p)) {
+      p = p.parent;
+      while (p && ts.isArrowFunction(p)) p = p.parent;
+    }
+    if (!p || ts.isSourceFile(p)) return false;
+    const owner = p.parent;
+    const member = ts.isMethodDeclaration(p) || ts.isGetAccessor(p) || ts.isSetAccessor(p) || ts.isConstructorDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isClassStaticBlockDeclaration(p);
+    return member && owner !== undefined && (ts.isClassLike(owner) || ts.isObjectLiteralExpression(owner)) && within(owner, ctx.fn);
+  }
+
   function visit(node: ts.Node, ctx: Ctx): void {
     if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
     if (node.kind === ts.SyntaxKind.ThisKeyword) {
       // A class method's `this` is its instance (often a local one): judged by how the instance is used, not here.
-      if (!(ts.isMethodDeclaration(ctx.fn) && ts.isClassLike(ctx.fn.parent))) report(node, "purity/this", `\`this\` ${where(ctx)}: pure code must depend only on its input`);
+      if (!(ts.isMethodDeclaration(ctx.fn) && ts.isClassLike(ctx.fn.parent)) && !isLocalInstanceThis(node, ctx)) report(node, "purity/this", `\`this\` ${where(ctx)}: pure code must depend only on its input`);
     } else if (ts.isIdentifier(node)) {
       if (isReference(node)) {
         const r = resolveIdentifier(node);
