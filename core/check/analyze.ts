@@ -574,6 +574,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     from: Entity;
     to: Entity;
     site: ts.Node;
+    /** The call passes the calling job's own input unchanged (`yield* self(input)`). */
+    same: boolean;
   }
   const edges: Edge[] = [];
 
@@ -583,8 +585,22 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (within(t.fn, ctx.fn)) return; // nested: walked as part of this function
       follow(t.fn, ctx);
     } else if (t.entity.kind === "job" && ctx.job) {
-      edges.push({ from: ctx.job, to: t.entity, site });
+      edges.push({ from: ctx.job, to: t.entity, site, same: passesOwnInput(site, ctx) });
     }
+  }
+
+  function passesOwnInput(site: ts.Node, ctx: Ctx): boolean {
+    if (ctx.chain.length > 0) return false;
+    let c: ts.Node = site;
+    while (ts.isParenthesizedExpression(c.parent) || ts.isNonNullExpression(c.parent)) c = c.parent;
+    const call = c.parent;
+    if (!ts.isCallExpression(call) || call.expression !== c) return false;
+    return call.arguments.some((a) => {
+      const e = unwrap(a);
+      if (!ts.isIdentifier(e)) return false;
+      const b = classify(e, ctx.fn);
+      return b.kind === "param" && ts.isIdentifier(ctx.fn.parameters[b.index]!.name);
+    });
   }
 
   function follow(fn: FnNode, ctx: Ctx): void {
@@ -1136,11 +1152,12 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   const jobs = sortedEntities.filter((e) => e.kind === "job");
   const index = new Map(jobs.map((j, i) => [j, i]));
-  const adj = jobs.map(() => new Map<number, ts.Node>());
+  const adj = jobs.map(() => new Map<number, { site: ts.Node; same: boolean }>());
   for (const ed of edges) {
     const a = index.get(ed.from)!;
     const b = index.get(ed.to)!;
-    if (!adj[a]!.has(b)) adj[a]!.set(b, ed.site);
+    const prev = adj[a]!.get(b);
+    if (!prev || (ed.same && !prev.same)) adj[a]!.set(b, { site: ed.site, same: ed.same });
   }
   const MAX_CYCLES = 100;
   let cycles = 0;
@@ -1153,7 +1170,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         if (cycles >= MAX_CYCLES) return;
         if (w === s) {
           const names = [...pathNodes, s].map((i) => jobs[i]!.name);
-          report(siteOf(pathNodes), "job/cycle", `possible deadlock: ${names.join(" -> ")}`);
+          const hops = pathNodes.map((v, i) => adj[v]!.get(pathNodes[i + 1] ?? s)!);
+          // Every call passes its caller's own input unchanged: the same call waits on itself.
+          const certain = hops.every((h) => h.same);
+          if (certain) report(hops[0]!.site, "job/cycle", `deadlock: ${names.join(" -> ")} with the same input each time waits on itself`);
+          else report(hops[0]!.site, "job/cycle", `possible deadlock: ${names.join(" -> ")} (fine if the input shrinks on every round)`, "warning");
           cycles++;
         } else if (w > s && !onPath.has(w)) {
           pathNodes.push(w);
@@ -1164,7 +1185,6 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         }
       }
     };
-    const siteOf = (p: number[]): ts.Node => adj[p[0]!]!.get(p[1] ?? p[0]!)!;
     dfs(s);
   }
 
