@@ -778,16 +778,84 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isConditionalExpression(e)) return isDelegable(e.whenTrue, depth + 1) && isDelegable(e.whenFalse, depth + 1);
     if (ts.isCallExpression(e)) {
       if (sdkName(e.expression) === "all") return true;
-      const t = targetOfExpr(e.expression);
-      if (t?.kind === "entity") return true;
-      if (t?.kind === "fn") return t.fn.asteriskToken !== undefined || returnsDelegable(t.fn, depth + 1);
-      return false;
+      return isCallable(e.expression, depth + 1);
     }
     if (ts.isIdentifier(e)) {
-      const d = declOf(e);
-      if (d && ts.isVariableDeclaration(d) && d.initializer && isConst(d)) return isDelegable(d.initializer, depth + 1);
+      const values = valuesOf(e);
+      return values !== undefined && values.length > 0 && values.every((v) => isDelegable(v, depth + 1));
     }
     return false;
+  }
+
+  /** Whether calling this expression always gives a stage/job call: every possible callee is a stage, job, generator or delegating helper. */
+  function isCallable(expr: ts.Expression, depth: number): boolean {
+    const e = unwrap(expr);
+    if (depth > 8) return false;
+    const t = targetOfExpr(e);
+    if (t?.kind === "entity") return true;
+    if (t?.kind === "fn") return t.fn.asteriskToken !== undefined || returnsDelegable(t.fn, depth + 1);
+    if (ts.isCallExpression(e) && entities.has(e)) return true;
+    if (ts.isConditionalExpression(e)) return isCallable(e.whenTrue, depth + 1) && isCallable(e.whenFalse, depth + 1);
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+      return isCallable(e.left, depth + 1) && isCallable(e.right, depth + 1);
+    }
+    if (ts.isElementAccessExpression(e) || ts.isPropertyAccessExpression(e)) {
+      // A lookup table of stages (`steps[i]`, `table[kind]`): every entry must be callable.
+      if (ts.isPropertyAccessExpression(e) && declOf(e)) return false;
+      const base = tableOf(e.expression, depth + 1);
+      if (!base) return false;
+      const entries = ts.isArrayLiteralExpression(base)
+        ? base.elements
+        : base.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined));
+      return entries.length > 0 && entries.every((x) => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x) && isCallable(x, depth + 1));
+    }
+    if (ts.isIdentifier(e)) {
+      const values = valuesOf(e);
+      return values !== undefined && values.length > 0 && values.every((v) => isCallable(v, depth + 1));
+    }
+    return false;
+  }
+
+  function tableOf(expr: ts.Expression, depth: number): ts.ArrayLiteralExpression | ts.ObjectLiteralExpression | undefined {
+    const e = unwrap(expr);
+    if (ts.isArrayLiteralExpression(e) || ts.isObjectLiteralExpression(e)) return e;
+    if (!ts.isIdentifier(e) || depth > 8) return undefined;
+    const values = valuesOf(e);
+    if (!values || values.length !== 1) return undefined;
+    return tableOf(values[0]!, depth + 1);
+  }
+
+  /**
+   * Every value a variable can hold: a const's initializer, or a let/var's initializer and each
+   * plain assignment to it. Undefined when it is updated in ways we do not follow.
+   */
+  function valuesOf(id: ts.Identifier): ts.Expression[] | undefined {
+    const r = resolveIdentifier(id);
+    if (r.kind !== "decl" || !ts.isVariableDeclaration(r.decl) || !ts.isIdentifier(r.decl.name)) return undefined;
+    const d = r.decl;
+    if (isConst(d)) return d.initializer ? [d.initializer] : undefined;
+    const values: ts.Expression[] = d.initializer ? [d.initializer] : [];
+    const sym = checker.getSymbolAtLocation(d.name);
+    let ok = true;
+    const scan = (n: ts.Node): void => {
+      if (!ok) return;
+      if (ts.isIdentifier(n) && n !== d.name && checker.getSymbolAtLocation(n) === sym) {
+        const p = n.parent;
+        if (ts.isBinaryExpression(p) && p.left === n && isAssignmentOperator(p.operatorToken.kind)) {
+          if (p.operatorToken.kind === ts.SyntaxKind.EqualsToken) values.push(p.right);
+          else ok = false;
+        } else if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken)) ok = false;
+        else if (ts.isArrayLiteralExpression(p) || ts.isShorthandPropertyAssignment(p) || ts.isPropertyAssignment(p) || ts.isForOfStatement(p) || ts.isForInStatement(p)) {
+          // possibly a destructuring target or loop variable: not followed
+          let q: ts.Node = p;
+          while (ts.isArrayLiteralExpression(q) || ts.isObjectLiteralExpression(q) || ts.isPropertyAssignment(q) || ts.isShorthandPropertyAssignment(q)) q = q.parent;
+          if ((ts.isBinaryExpression(q) && q.operatorToken.kind === ts.SyntaxKind.EqualsToken && within(n, q.left)) || ts.isForOfStatement(q) || ts.isForInStatement(q)) ok = false;
+        }
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(d.getSourceFile());
+    return ok ? values : undefined;
   }
 
   /** A plain helper that only ever returns stage/job/all() calls (`pick = (n) => n > 0 ? a(n) : b(n)`). */
