@@ -95,6 +95,9 @@ const SENSITIVE: ReadonlyMap<string, [PurityRule, string]> = new Map<string, [Pu
   ["Function", ["purity/dynamic-code", "evaluates code"]],
   ["WebAssembly", ["purity/dynamic-code", "compiles code"]],
   ["require", ["purity/import", "loads a module that is not checked"]],
+  ["Intl.DateTimeFormat", ["purity/clock", "formats the current time by default and depends on the host's time zone"]],
+  ["WeakRef", ["purity/io", "observes garbage collection"]],
+  ["FinalizationRegistry", ["purity/io", "observes garbage collection"]],
   ...[
     "fetch", "caches", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
     "queueMicrotask", "requestAnimationFrame", "requestIdleCallback", "scheduler", "process", "navigator", "WebSocket",
@@ -123,7 +126,9 @@ const ITERATION_METHODS = new Set([
 
 // ---------------------------------------------------------------------------------------------
 
-type FnNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
+type FnNode =
+  | ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration
+  | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration | ts.ConstructorDeclaration;
 
 interface Entity {
   kind: "stage" | "job";
@@ -162,7 +167,11 @@ interface Origin {
 }
 
 const isFn = (n: ts.Node): n is FnNode =>
-  ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n);
+  ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n) ||
+  ts.isGetAccessor(n) || ts.isSetAccessor(n) || ts.isConstructorDeclaration(n);
+/** A member of a class or object literal (method, accessor, constructor): its `this` is the receiver. */
+const isMemberFn = (n: ts.Node): boolean =>
+  (ts.isMethodDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n) || ts.isConstructorDeclaration(n)) && (ts.isClassLike(n.parent) || ts.isObjectLiteralExpression(n.parent));
 
 function unwrap(e: ts.Expression): ts.Expression {
   for (;;) {
@@ -397,11 +406,27 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (isFn(e)) return { kind: "fn", fn: e };
     if (ts.isCallExpression(e)) {
       const ent = entities.get(e);
-      return ent ? { kind: "entity", entity: ent } : undefined;
+      if (ent) return { kind: "entity", entity: ent };
+      // A factory's result (`const next = makeCounter()`): the function (or stage) it returns.
+      const f = depth > 8 ? undefined : targetOfExpr(e.expression, depth + 1);
+      return f?.kind === "fn" ? returnedTarget(f.fn, depth + 1) : undefined;
     }
     if (depth > 8 || !(ts.isIdentifier(e) || ts.isPropertyAccessExpression(e))) return undefined;
     const d = declOf(e);
     return d ? targetOfDecl(d, depth + 1) : undefined;
+  }
+
+  function returnedTarget(fn: FnNode, depth: number): Target {
+    if (!fn.body || depth > 8) return undefined;
+    if (!ts.isBlock(fn.body)) return targetOfExpr(fn.body, depth);
+    let found: Target;
+    const collect = (n: ts.Node): void => {
+      if (found) return;
+      if (ts.isReturnStatement(n) && n.expression) found = targetOfExpr(n.expression, depth);
+      else if (!isFn(n) && !ts.isClassLike(n)) ts.forEachChild(n, collect);
+    };
+    ts.forEachChild(fn.body, collect);
+    return found;
   }
 
   function targetOfDecl(d: ts.Declaration, depth = 0): Target {
@@ -419,7 +444,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   function fnName(fn: FnNode): string {
     if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name) return fn.name.text;
-    if (ts.isMethodDeclaration(fn) && (ts.isIdentifier(fn.name) || ts.isStringLiteral(fn.name))) {
+    if (ts.isConstructorDeclaration(fn)) return `${ts.isClassLike(fn.parent) && fn.parent.name ? fn.parent.name.text : "class"} constructor`;
+    if ((ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) || ts.isSetAccessor(fn)) && ts.isClassLike(fn.parent) && fn.parent.name && ts.isIdentifier(fn.name)) {
+      return `${fn.parent.name.text}.${fn.name.text}`;
+    }
+    if ((ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) || ts.isSetAccessor(fn)) && (ts.isIdentifier(fn.name) || ts.isStringLiteral(fn.name))) {
       const owner = fn.parent.parent;
       return ts.isVariableDeclaration(owner) && ts.isIdentifier(owner.name) ? `${owner.name.text}.${fn.name.text}` : fn.name.text;
     }
@@ -462,6 +491,15 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         return key === undefined ? { segments: base.segments, dynamic: true } : { segments: [...base.segments, key], dynamic: false };
       }
       return undefined;
+    }
+    if (ts.isCallExpression(e) && e.arguments.length >= 2) {
+      // Reflect.get(Date, "now") is Date.now
+      const callee = staticPath(e.expression, depth + 1);
+      if (!callee || callee.dynamic || stripHost(callee.segments).join(".") !== "Reflect.get") return undefined;
+      const base = staticPath(e.arguments[0]!, depth + 1);
+      if (!base || base.dynamic) return base;
+      const key = constString(e.arguments[1]!);
+      return key === undefined ? { segments: base.segments, dynamic: true } : { segments: [...base.segments, key], dynamic: false };
     }
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
       const base = staticPath(e.expression, depth);
@@ -641,10 +679,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return !((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === c);
   }
 
-  const stripHost = (segs: string[]): string[] => {
+  function stripHost(segs: string[]): string[] {
     while (segs.length > 1 && HOST_PREFIX.has(segs[0]!)) segs = segs.slice(1);
     return segs;
-  };
+  }
 
   function sensitiveHit(segs: string[]): [string, [PurityRule, string]] | undefined {
     for (let n = segs.length; n > 0; n--) {
@@ -871,6 +909,94 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return returns.length > 0 && returns.every((r) => r.expression !== undefined && isDelegable(r.expression, depth));
   }
 
+  /** Whether a member function writes to its own `this` (fields, or mutating calls on them). */
+  const writesThisCache = new Map<FnNode, boolean>();
+  function writesThis(fn: FnNode): boolean {
+    const cached = writesThisCache.get(fn);
+    if (cached !== undefined) return cached;
+    writesThisCache.set(fn, false);
+    const thisBased = (t: ts.Expression): boolean => {
+      let b = unwrap(t);
+      while (ts.isPropertyAccessExpression(b) || ts.isElementAccessExpression(b)) b = unwrap(b.expression);
+      return b.kind === ts.SyntaxKind.ThisKeyword && b !== unwrap(t);
+    };
+    let found = false;
+    const scan = (n: ts.Node): void => {
+      if (found || (isFn(n) && !ts.isArrowFunction(n)) || ts.isClassLike(n)) return;
+      if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && thisBased(n.left)) found = true;
+      else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && thisBased(n.operand)) found = true;
+      else if (ts.isDeleteExpression(n) && thisBased(n.expression)) found = true;
+      else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(unwrap(n.expression))) {
+        const c = unwrap(n.expression) as ts.PropertyAccessExpression;
+        if (MUTATORS.has(c.name.text) && thisBased(c.expression)) found = true;
+        else if (unwrap(c.expression).kind === ts.SyntaxKind.ThisKeyword) {
+          const d = declOf(c);
+          if (d && isFn(d) && isMemberFn(d) && writesThis(d)) found = true;
+        }
+      }
+      ts.forEachChild(n, scan);
+    };
+    if (fn.body) scan(fn.body);
+    writesThisCache.set(fn, found);
+    return found;
+  }
+
+  const isStatefulRegExp = (e: ts.Expression): boolean => {
+    const d = definingExpr(e);
+    if (ts.isRegularExpressionLiteral(d)) return /\/[a-z]*[gy][a-z]*$/.test(d.text);
+    if (ts.isNewExpression(d) || ts.isCallExpression(d)) {
+      const sp = staticPath(d.expression);
+      const flags = d.arguments?.[1] ? constString(d.arguments[1]) : undefined;
+      return sp !== undefined && stripHost(sp.segments).join(".") === "RegExp" && (flags === undefined ? d.arguments?.[1] !== undefined : /[gy]/.test(flags));
+    }
+    return false;
+  };
+
+  /**
+   * State reached through a receiver that is not a fresh local: a method or getter that writes its
+   * `this` (`counter.inc()`, `ids.next`), a global/sticky RegExp's lastIndex (`RE.test(s)`), and
+   * `Array.prototype.push.call(outer, x)`.
+   */
+  function checkReceiverState(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, ctx: Ctx): void {
+    const receiver = unwrap(node.expression);
+    if (receiver.kind === ts.SyntaxKind.ThisKeyword || receiver.kind === ts.SyntaxKind.SuperKeyword) return;
+    let c: ts.Node = node;
+    while (ts.isParenthesizedExpression(c.parent) || ts.isNonNullExpression(c.parent)) c = c.parent;
+    const call = ts.isCallExpression(c.parent) && c.parent.expression === c ? c.parent : undefined;
+    const name = ts.isPropertyAccessExpression(node) ? node.name.text : keyOf(node);
+    const d = ts.isPropertyAccessExpression(node) ? declOf(node) : undefined;
+    if (d && isFn(d) && isMemberFn(d) && (call || ts.isGetAccessor(d)) && writesThis(d)) {
+      const o = judged(origin(receiver, ctx.fn), ctx);
+      if (o) report(node, "purity/outer-write", `\`${shortText(node)}${call ? "()" : ""}\` writes to its \`this\`, ${o.desc}, ${where(ctx)}`);
+      return;
+    }
+    if (call && (name === "test" || name === "exec") && isStatefulRegExp(receiver)) {
+      const o = judged(origin(receiver, ctx.fn), ctx);
+      if (o) report(node, "purity/outer-write", `${name}() on a global/sticky RegExp advances the lastIndex of ${o.desc} ${where(ctx)}`);
+      return;
+    }
+    if (call && (name === "call" || name === "apply") && call.arguments[0]) {
+      const sp = staticPath(receiver);
+      const segs = sp && !sp.dynamic ? stripHost(sp.segments) : undefined;
+      if (segs && segs.length === 3 && segs[1] === "prototype" && (MUTATORS.has(segs[2]!) || DATAVIEW_SETTER.test(segs[2]!))) {
+        const o = judged(origin(call.arguments[0], ctx.fn), ctx);
+        if (o) report(call, "purity/outer-write", `${segs.join(".")}.${name}() mutates ${o.desc} ${where(ctx)}`);
+      }
+    }
+  }
+
+  /** A module-level `let`/`var` that the module reassigns: its value depends on when the code runs. */
+  function checkOuterRead(id: ts.Identifier, decl: ts.Declaration, ctx: Ctx): void {
+    if (!ts.isVariableDeclaration(decl) || !ts.isIdentifier(decl.name) || isConst(decl) || enclosingFn(decl)) return;
+    const p = id.parent;
+    if (ts.isBinaryExpression(p) && p.left === id && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) return; // a write, reported as such
+    if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken)) return;
+    if (ts.isBinaryExpression(p) && p.left === id && isAssignmentOperator(p.operatorToken.kind)) return;
+    const values = valuesOf(decl.name);
+    if (values !== undefined && values.length <= (decl.initializer ? 1 : 0)) return;
+    report(id, "purity/outer-read", `reads module-level \`${id.text}\`, which the module reassigns, ${where(ctx)}`);
+  }
+
   /** `this` in a method, accessor, constructor or field of a class (or object literal) declared inside the pure function. */
   function isLocalInstanceThis(node: ts.Node, ctx: Ctx): boolean {
     let p: ts.Node | undefined = node.parent;
@@ -889,7 +1015,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
     if (node.kind === ts.SyntaxKind.ThisKeyword) {
       // A class method's `this` is its instance (often a local one): judged by how the instance is used, not here.
-      if (!(ts.isMethodDeclaration(ctx.fn) && ts.isClassLike(ctx.fn.parent)) && !isLocalInstanceThis(node, ctx)) report(node, "purity/this", `\`this\` ${where(ctx)}: pure code must depend only on its input`);
+      // A followed member (`counter.inc()`) is judged at its call site by its receiver (checkReceiverState).
+      if (!(isMemberFn(ctx.fn) && (ts.isClassLike(ctx.fn.parent) || ctx.chain.length > 0)) && !isLocalInstanceThis(node, ctx)) report(node, "purity/this", `\`this\` ${where(ctx)}: pure code must depend only on its input`);
     } else if (ts.isIdentifier(node)) {
       if (isReference(node)) {
         const r = resolveIdentifier(node);
@@ -897,13 +1024,23 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           report(node, "purity/import", `\`${node.text}\` is imported from "${r.module}", which is not checked (allow it with --allow-module) ${where(ctx)}`);
         } else if (r.kind === "decl" && !within(r.decl, ctx.fn)) {
           onTarget(targetOfDecl(r.decl), node, ctx);
+          checkOuterRead(node, r.decl, ctx);
         }
       }
     } else if (ts.isPropertyAccessExpression(node)) {
       const r = resolveSymbol(checker.getSymbolAtLocation(node.name), node.name.text);
       if (r.kind === "decl" && !within(r.decl, ctx.fn) && r.decl.kind !== ts.SyntaxKind.SourceFile) onTarget(targetOfDecl(r.decl), node, ctx);
     }
-    if (isChainTop(node)) checkGlobalPath(node, ctx);
+    if (isChainTop(node) || (ts.isCallExpression(node) && node.arguments.length >= 2 && staticPath(node) !== undefined)) checkGlobalPath(node as ts.Expression, ctx);
+    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) checkReceiverState(node, ctx);
+    if (ts.isNewExpression(node)) {
+      // `new Thing()`: the class's constructor runs (and its field initializers, walked with the class).
+      const d = declOf(node.expression);
+      if (d && ts.isClassLike(d) && !within(d, ctx.fn)) {
+        const ctor = d.members.find(ts.isConstructorDeclaration);
+        if (ctor?.body) follow(ctor, ctx);
+      }
+    }
 
     if (ts.isCallExpression(node)) {
       const callee = unwrap(node.expression);
@@ -1039,6 +1176,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       report(at, "purity/unreadable", `${what} of ${label} (${shortText(expr)}) ${why}; define it inline or as a named function`);
     if (depth > 8) return unreadable("cannot be followed");
     const e = unwrap(expr);
+    const made = definingExpr(e);
+    // A factory's result (`counted(f)`): what it returns may call arguments we cannot follow.
+    if (ts.isCallExpression(made) && !entities.has(made) && staticPath(made) === undefined) return unreadable("is the result of a call");
     const t = targetOfExpr(e);
     if (t?.kind === "fn") {
       out.push(t.fn);

@@ -4,6 +4,7 @@ export const RULES = {
   "purity/clock": "reads a clock (Date.now, new Date(), Date(), performance.now) in pure code",
   "purity/random": "randomness (Math.random, crypto.getRandomValues, crypto.randomUUID) in pure code",
   "purity/outer-write": "writes to something that is not a local of the pure function (module state, captured variables, parameters and their fields)",
+  "purity/outer-read": "reads a module-level let/var that the module reassigns (the result depends on when the code runs)",
   "purity/this": "uses `this` in pure code",
   "purity/dynamic-code": "eval, Function, WebAssembly or computed access to a sensitive global in pure code",
   "purity/import": "pure code uses a module that is not checked (bare import off the allow-list, unresolved relative import, import(), require)",

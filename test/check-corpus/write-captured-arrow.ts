@@ -1,4 +1,4 @@
-// expect: purity/outer-write@12 purity/outer-write@25
+// expect: purity/outer-write@12 purity/outer-read@14 purity/outer-write@25
 // Writes to captured variables from inside arrows: module-level, and a factory's local captured by the stage.
 import { defineStage } from "../../core/index.ts";
 

@@ -1,4 +1,4 @@
-// expect: purity/outer-write@14 purity/outer-write@17 purity/outer-write@18 purity/outer-write@19 purity/outer-write@20
+// expect: purity/outer-write@14 purity/outer-write@17 purity/outer-write@18 purity/outer-write@19 purity/outer-write@20 purity/outer-read@21
 // Writes to module-level state: a counter, a memo cache, a log, a field of a module object.
 import { defineStage } from "../../core/index.ts";
 

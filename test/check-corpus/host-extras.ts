@@ -1,0 +1,19 @@
+// expect: purity/clock@13 purity/random@14 purity/clock@15 purity/io@16 purity/outer-read@17
+// Reflect.get on sensitive globals, Intl.DateTimeFormat (current time and zone), WeakRef (GC), and
+// reads of a module-level let that the module reassigns.
+import { defineStage } from "../../core/index.ts";
+
+export let scale = 1;
+export function configure(s: number): void { scale = s; }
+const getNow = Reflect.get(Date, "now") as () => number;
+const fixed = 2;
+export const extras = defineStage({
+  name: "extras", version: 1, caps: ["cpu"], timeoutMs: 10, cost: { runtimeMs: () => 1, outputBytes: () => 8 },
+  run: (x: number[]) => [
+    getNow(),
+    (Reflect.get(Math, "random") as () => number)(),
+    new Intl.DateTimeFormat("en").format(),
+    new WeakRef(x).deref() === undefined,
+    scale * fixed,
+  ],
+});
