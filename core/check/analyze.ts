@@ -810,32 +810,86 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return undefined;
   }
 
-  function isDelegable(expr: ts.Expression, depth = 0): boolean {
+  /**
+   * Whether `yield*` may delegate to this: a stage/job call, all(...), a sub-generator call. With
+   * `steps`, only what all() accepts: stage/job calls (a generator helper's call is not one).
+   */
+  function isDelegable(expr: ts.Expression, depth = 0, steps = false): boolean {
     const e = unwrap(expr);
     if (depth > 8) return false;
-    if (ts.isConditionalExpression(e)) return isDelegable(e.whenTrue, depth + 1) && isDelegable(e.whenFalse, depth + 1);
+    if (ts.isConditionalExpression(e)) return isDelegable(e.whenTrue, depth + 1, steps) && isDelegable(e.whenFalse, depth + 1, steps);
     if (ts.isCallExpression(e)) {
-      if (sdkName(e.expression) === "all") return true;
-      return isCallable(e.expression, depth + 1);
+      if (sdkName(e.expression) === "all") return !steps;
+      return isCallable(e.expression, depth + 1, steps);
     }
     if (ts.isIdentifier(e)) {
       const values = valuesOf(e);
-      return values !== undefined && values.length > 0 && values.every((v) => isDelegable(v, depth + 1));
+      return values !== undefined && values.length > 0 && values.every((v) => isDelegable(v, depth + 1, steps));
     }
     return false;
   }
 
+  /** The argument list of all(...): every item must be a stage/job call. Returns the offending expression, if any. */
+  function badAllArgument(call: ts.CallExpression): ts.Expression | undefined {
+    const args = call.arguments;
+    if (args.length === 1 && !ts.isSpreadElement(args[0]!)) {
+      const only = unwrap(args[0]!);
+      if (ts.isCallExpression(only) && !entities.has(only) && !isDelegable(only, 0, true)) return badList(only, 0);
+      if (ts.isArrayLiteralExpression(only) || ts.isIdentifier(only)) return badList(only, 0);
+    }
+    for (const a of args) {
+      const bad = ts.isSpreadElement(a) ? badList(a.expression, 0) : isDelegable(a, 0, true) ? undefined : a;
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+
+  /** A list of calls: an array literal, a const/let bound to one, or `xs.map(cb)` whose callback returns calls. */
+  function badList(expr: ts.Expression, depth: number): ts.Expression | undefined {
+    const e = unwrap(expr);
+    if (depth > 8) return e;
+    if (ts.isArrayLiteralExpression(e)) {
+      for (const el of e.elements) {
+        if (ts.isOmittedExpression(el)) continue;
+        const bad = ts.isSpreadElement(el) ? badList(el.expression, depth + 1) : isDelegable(el, 0, true) ? undefined : el;
+        if (bad) return bad;
+      }
+      return undefined;
+    }
+    if (ts.isIdentifier(e)) {
+      const values = valuesOf(e);
+      if (!values) return e;
+      for (const v of values) {
+        const bad = badList(v, depth + 1);
+        if (bad) return bad;
+      }
+      return undefined;
+    }
+    if (ts.isCallExpression(e)) {
+      const callee = unwrap(e.expression);
+      if (ts.isPropertyAccessExpression(callee) && (callee.name.text === "map" || callee.name.text === "flatMap") && e.arguments[0]) {
+        const t = targetOfExpr(e.arguments[0]);
+        if (t?.kind === "entity") return undefined;
+        if (t?.kind === "fn" && !t.fn.asteriskToken && returnsDelegable(t.fn, 1, true)) return undefined;
+        return e.arguments[0];
+      }
+      if (ts.isPropertyAccessExpression(callee) && ["slice", "filter", "concat", "reverse", "toReversed"].includes(callee.name.text)) return badList(callee.expression, depth + 1);
+    }
+    if (ts.isConditionalExpression(e)) return badList(e.whenTrue, depth + 1) ?? badList(e.whenFalse, depth + 1);
+    return e;
+  }
+
   /** Whether calling this expression always gives a stage/job call: every possible callee is a stage, job, generator or delegating helper. */
-  function isCallable(expr: ts.Expression, depth: number): boolean {
+  function isCallable(expr: ts.Expression, depth: number, steps = false): boolean {
     const e = unwrap(expr);
     if (depth > 8) return false;
     const t = targetOfExpr(e);
     if (t?.kind === "entity") return true;
-    if (t?.kind === "fn") return t.fn.asteriskToken !== undefined || returnsDelegable(t.fn, depth + 1);
+    if (t?.kind === "fn") return steps ? !t.fn.asteriskToken && returnsDelegable(t.fn, depth + 1, true) : t.fn.asteriskToken !== undefined || returnsDelegable(t.fn, depth + 1);
     if (ts.isCallExpression(e) && entities.has(e)) return true;
-    if (ts.isConditionalExpression(e)) return isCallable(e.whenTrue, depth + 1) && isCallable(e.whenFalse, depth + 1);
+    if (ts.isConditionalExpression(e)) return isCallable(e.whenTrue, depth + 1, steps) && isCallable(e.whenFalse, depth + 1, steps);
     if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
-      return isCallable(e.left, depth + 1) && isCallable(e.right, depth + 1);
+      return isCallable(e.left, depth + 1, steps) && isCallable(e.right, depth + 1, steps);
     }
     if (ts.isElementAccessExpression(e) || ts.isPropertyAccessExpression(e)) {
       // A lookup table of stages (`steps[i]`, `table[kind]`): every entry must be callable.
@@ -845,11 +899,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const entries = ts.isArrayLiteralExpression(base)
         ? base.elements
         : base.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined));
-      return entries.length > 0 && entries.every((x) => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x) && isCallable(x, depth + 1));
+      return entries.length > 0 && entries.every((x) => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x) && isCallable(x, depth + 1, steps));
     }
     if (ts.isIdentifier(e)) {
       const values = valuesOf(e);
-      return values !== undefined && values.length > 0 && values.every((v) => isCallable(v, depth + 1));
+      return values !== undefined && values.length > 0 && values.every((v) => isCallable(v, depth + 1, steps));
     }
     return false;
   }
@@ -897,16 +951,16 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /** A plain helper that only ever returns stage/job/all() calls (`pick = (n) => n > 0 ? a(n) : b(n)`). */
-  function returnsDelegable(fn: FnNode, depth: number): boolean {
+  function returnsDelegable(fn: FnNode, depth: number, steps = false): boolean {
     if (!fn.body || depth > 8) return false;
-    if (!ts.isBlock(fn.body)) return isDelegable(fn.body, depth);
+    if (!ts.isBlock(fn.body)) return isDelegable(fn.body, depth, steps);
     const returns: ts.ReturnStatement[] = [];
     const collect = (n: ts.Node): void => {
       if (ts.isReturnStatement(n)) returns.push(n);
       else if (!isFn(n) && !ts.isClassLike(n)) ts.forEachChild(n, collect);
     };
     ts.forEachChild(fn.body, collect);
-    return returns.length > 0 && returns.every((r) => r.expression !== undefined && isDelegable(r.expression, depth));
+    return returns.length > 0 && returns.every((r) => r.expression !== undefined && isDelegable(r.expression, depth, steps));
   }
 
   /** Whether a member function writes to its own `this` (fields, or mutating calls on them). */
@@ -1042,6 +1096,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       }
     }
 
+    if (ts.isCallExpression(node) && ctx.job && sdkName(node.expression) === "all") {
+      const bad = badAllArgument(node);
+      if (bad) report(bad, "job/yield", `\`${shortText(bad)}\` passed to all(...) ${where(ctx)} is not a stage or job call: all() runs calls, not helper generators`);
+    }
     if (ts.isCallExpression(node)) {
       const callee = unwrap(node.expression);
       if (node.expression.kind === ts.SyntaxKind.ImportKeyword) {
