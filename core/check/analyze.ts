@@ -119,6 +119,8 @@ const WRITES_FIRST_ARG = new Set([
   "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty", "Reflect.setPrototypeOf",
   "Atomics.store", "Atomics.add", "Atomics.sub", "Atomics.and", "Atomics.or", "Atomics.xor", "Atomics.exchange", "Atomics.compareExchange",
 ]);
+/** Methods that return an element of their receiver (not a copy). */
+const ELEMENT_GETTERS = new Set(["get", "at", "find", "findLast"]);
 /** Array methods whose callback receives the receiver's elements (so writes through them write the receiver). */
 const ITERATION_METHODS = new Set([
   "map", "forEach", "filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every", "flatMap", "reduce", "reduceRight", "sort", "toSorted",
@@ -553,6 +555,12 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return origin(e.expression, fn);
     if (ts.isConditionalExpression(e)) return origin(e.whenTrue, fn) ?? origin(e.whenFalse, fn);
+    if (ts.isCallExpression(e)) {
+      // An element handed out by a container (`registry.get(k)`, `xs.at(0)`, `xs.find(...)`) is part of it.
+      const callee = unwrap(e.expression);
+      if (ts.isPropertyAccessExpression(callee) && ELEMENT_GETTERS.has(callee.name.text) && staticPath(callee) === undefined) return origin(callee.expression, fn);
+      return undefined;
+    }
     if (ts.isBinaryExpression(e)) {
       const k = e.operatorToken.kind;
       if (k === ts.SyntaxKind.QuestionQuestionToken || k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.AmpersandAmpersandToken) return origin(e.left, fn) ?? origin(e.right, fn);
@@ -595,6 +603,16 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const list = p.parent;
       if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return origin(list.parent.expression, fn);
       if (ts.isVariableDeclarationList(list) && ts.isForInStatement(list.parent)) return undefined;
+      if (!isConst(p) && ts.isIdentifier(p.name)) {
+        // A let/var holds whatever is assigned to it later too (`let a = []; a = outer; a.push(x)`).
+        const values = valuesOf(p.name);
+        if (values === undefined) return p.initializer ? origin(p.initializer, fn) : undefined;
+        for (const v of values) {
+          const o = origin(v, fn);
+          if (o) return o;
+        }
+        return undefined;
+      }
       return p.initializer ? origin(p.initializer, fn) : undefined;
     }
     return undefined;
