@@ -542,6 +542,20 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   const taintCache = new Map<ts.Node, Origin | undefined | "pending">();
+  const returnsInProgress = new Set<FnNode>();
+
+  function returnExprs(fn: FnNode): ts.Expression[] {
+    if (!fn.body) return [];
+    if (!ts.isBlock(fn.body)) return [fn.body];
+    const out: ts.Expression[] = [];
+    const collect = (n: ts.Node): void => {
+      if (ts.isReturnStatement(n)) {
+        if (n.expression) out.push(n.expression);
+      } else if (!isFn(n) && !ts.isClassLike(n)) ts.forEachChild(n, collect);
+    };
+    ts.forEachChild(fn.body, collect);
+    return out;
+  }
 
   /** Where a value may come from: undefined when it is fresh (made inside the function). */
   function origin(expr: ts.Expression, fn: FnNode): Origin | undefined {
@@ -559,6 +573,19 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       // An element handed out by a container (`registry.get(k)`, `xs.at(0)`, `xs.find(...)`) is part of it.
       const callee = unwrap(e.expression);
       if (ts.isPropertyAccessExpression(callee) && ELEMENT_GETTERS.has(callee.name.text) && staticPath(callee) === undefined) return origin(callee.expression, fn);
+      // A helper that hands out outer state (`const getState = () => state`).
+      const t = targetOfExpr(callee);
+      if (t?.kind === "fn" && !within(t.fn, fn) && !returnsInProgress.has(t.fn)) {
+        returnsInProgress.add(t.fn);
+        try {
+          for (const r of returnExprs(t.fn)) {
+            const o = origin(r, t.fn);
+            if (o && !o.param) return { desc: `${o.desc} (returned by \`${fnName(t.fn)}\`)` };
+          }
+        } finally {
+          returnsInProgress.delete(t.fn);
+        }
+      }
       return undefined;
     }
     if (ts.isBinaryExpression(e)) {
@@ -1102,6 +1129,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     } else if (ts.isPropertyAccessExpression(node)) {
       const r = resolveSymbol(checker.getSymbolAtLocation(node.name), node.name.text);
       if (r.kind === "decl" && !within(r.decl, ctx.fn) && r.decl.kind !== ts.SyntaxKind.SourceFile) onTarget(targetOfDecl(r.decl), node, ctx);
+    }
+    if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) {
+      report(node, "purity/io", `import.meta describes the host's module ${where(ctx)}`);
     }
     if (isChainTop(node) || (ts.isCallExpression(node) && node.arguments.length >= 2 && staticPath(node) !== undefined)) checkGlobalPath(node as ts.Expression, ctx);
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) checkReceiverState(node, ctx);

@@ -1,4 +1,4 @@
-// expect: purity/outer-write@14 purity/outer-write@15
+// expect: purity/outer-write@14 purity/outer-write@15 purity/outer-write@34
 // Writes through a let later assigned module state, and through an element a module-level
 // container hands out (Map.get). The same on fresh locals is fine.
 import { defineStage } from "../../core/index.ts";
@@ -19,5 +19,19 @@ export const aliased = defineStage({
     b = [x];
     b.push(x);
     return a.length;
+  },
+});
+
+const state = { n: 0 };
+const getState = () => state;
+const makeState = () => ({ n: 0 });
+export const handedOut = defineStage({
+  name: "handed-out", version: 1, caps: ["cpu"], timeoutMs: 10, cost: { runtimeMs: () => 1, outputBytes: () => 8 },
+  run: (x: number) => {
+    const mine = makeState();
+    mine.n += x;
+    const st = getState();
+    st.n += x;
+    return st.n + mine.n;
   },
 });
