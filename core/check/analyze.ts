@@ -1359,7 +1359,15 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const runEl = field(spec, "run");
     if (runEl === "opaque") report(st.call, "purity/unreadable", `run of ${label} may come from a spread the checker cannot read; define it inline or as a named function`);
     else if (!runEl) report(st.call, "purity/unreadable", `${label} has no run`);
-    else for (const run of specFns(runEl, "run", label)) walkFunction(run, rootCtx(label, run, undefined));
+    else {
+      for (const run of specFns(runEl, "run", label)) {
+        const isAsync = (ts.getCombinedModifierFlags(run as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
+        if (run.asteriskToken || isAsync) {
+          report(runEl, "stage/sync", `run of ${label} is ${isAsync ? "async" : "a generator"}; a stage's run must be a plain synchronous function (use a job to wait on other calls)`);
+        }
+        walkFunction(run, rootCtx(label, run, undefined));
+      }
+    }
     // timeoutMs
     const timeout = field(spec, "timeoutMs");
     if (timeout === "opaque") {

@@ -12,6 +12,7 @@ export const RULES = {
   "job/not-generator": "a job's run is not a generator function",
   "stage/cost": "a stage lacks a cost model with runtimeMs and outputBytes functions",
   "stage/timeout": "a stage lacks a positive numeric timeoutMs",
+  "stage/sync": "a stage's run is async or a generator; it must be a plain synchronous function of its input",
   "stage/caps": "a stage's caps are not a non-empty list of known capability tags",
   "job/cycle": "jobs call each other in a cycle (possible deadlock; an error when a call passes the caller's own input unchanged)",
   "purity/unreadable": "a stage's run, cost function or kernel.dispatch, or a job's run, is not a function the checker can read (define it inline or as a named function)",
