@@ -97,6 +97,8 @@ const SENSITIVE: ReadonlyMap<string, [PurityRule, string]> = new Map<string, [Pu
   ["require", ["purity/import", "loads a module that is not checked"]],
   ["Intl.DateTimeFormat", ["purity/clock", "formats the current time by default and depends on the host's time zone"]],
   ["WeakRef", ["purity/io", "observes garbage collection"]],
+  ["Atomics.wait", ["purity/io", "blocks on shared memory"]],
+  ["Atomics.waitAsync", ["purity/io", "waits on shared memory"]],
   ["FinalizationRegistry", ["purity/io", "observes garbage collection"]],
   ...[
     "fetch", "caches", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",

@@ -1,4 +1,4 @@
-// expect: purity/clock@13 purity/random@14 purity/clock@15 purity/io@16 purity/outer-read@17 purity/io@23
+// expect: purity/clock@13 purity/random@14 purity/clock@15 purity/io@16 purity/outer-read@17 purity/io@23 purity/io@28
 // Reflect.get on sensitive globals, Intl.DateTimeFormat (current time and zone), WeakRef (GC), and
 // reads of a module-level let that the module reassigns.
 import { defineStage } from "../../core/index.ts";
@@ -21,4 +21,9 @@ export const extras = defineStage({
 export const whereAmI = defineStage({
   name: "where-am-i", version: 1, caps: ["cpu"], timeoutMs: 10, cost: { runtimeMs: () => 1, outputBytes: () => 8 },
   run: (x: number) => `${import.meta.url}#${x}`,
+});
+
+export const waiter = defineStage({
+  name: "waiter", version: 1, caps: ["cpu"], timeoutMs: 10, cost: { runtimeMs: () => 1, outputBytes: () => 8 },
+  run: (n: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, n),
 });
