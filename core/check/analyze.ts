@@ -1334,20 +1334,6 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   const sortedEntities = [...entities.values()].sort((a, b) => a.order - b.order);
 
-  function fnOf(el: ts.ObjectLiteralElementLike | undefined): FnNode | undefined {
-    if (!el) return undefined;
-    if (ts.isMethodDeclaration(el)) return el;
-    if (ts.isPropertyAssignment(el)) {
-      const t = targetOfExpr(el.initializer);
-      return t?.kind === "fn" ? t.fn : undefined;
-    }
-    if (ts.isShorthandPropertyAssignment(el)) {
-      const t = targetOfDecl(el);
-      return t?.kind === "fn" ? t.fn : undefined;
-    }
-    return undefined;
-  }
-
   const rootCtx = (root: string, fn: FnNode, job: Entity | undefined): Ctx => ({ root, fn, chain: [], job, visited: new Set([fn]) });
 
   function checkStage(st: Entity): void {
