@@ -1,14 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
+import type { JobId, NodeId, NodeLoad, NodeSpec } from "../core/jobs/decisions.ts";
+import { payloadKey } from "../core/jobs/payload.ts";
 import type { Committed } from "../core/paxos/index.ts";
-import {
-  type CommanderStatus,
-  CommanderDriver,
-  type Reconfigured,
-  type SubmitCommand,
-} from "../runtime/commander-driver.ts";
 import type { CommandSlot } from "../runtime/applied-log.ts";
+import { type CommanderStatus, CommanderDriver, type Reconfigured, type SubmitCommand } from "../runtime/commander-driver.ts";
+import type { JobPlane, ListJobsQuery, ResultOffer, SubmitJobRequest } from "../runtime/jobs/contract.ts";
+import { JobDriver } from "../runtime/jobs/job-driver.ts";
+import { Payloads } from "../runtime/jobs/payload-store.ts";
+import { realTimers } from "../runtime/timers.ts";
+import { registry } from "../workers/registry.ts";
 import { DurableAcceptorTransport } from "./acceptor-transport.ts";
 import type { Env } from "./env.ts";
+import { builtinNodes, parseJobsConfig } from "./jobs-config.ts";
+import { r2Blobs } from "./r2-blobs.ts";
+import { runnerBackends } from "./runner-backends.ts";
 import {
   ShardConfigError,
   checkReplacementAcceptor,
@@ -20,36 +25,62 @@ import {
 /** Most entries one read() returns: keeps RPC replies small. */
 const MAX_READ = 1_000;
 
+/** While jobs run, the alarm wakes the commander at least this often (a fresh incarnation resumes them). */
+const WATCHDOG_MS = 2_000;
+
+/** Longest a long-poll holds an RPC open. */
+const MAX_WAIT_MS = 60_000;
+
 /**
- * One commander ("shard-<k>/commander-<i>"): a CommanderDriver whose acceptors are
- * Acceptor Durable Objects. It stores nothing; a new incarnation rebuilds from the acceptors.
+ * One commander ("shard-<k>/commander-<i>"): a CommanderDriver whose acceptors are Acceptor
+ * Durable Objects, and the JobDriver that the log drives. It stores nothing but its alarm; a
+ * new incarnation rebuilds everything from the acceptors.
  */
-export class Commander extends DurableObject<Env> {
+export class Commander extends DurableObject<Env> implements JobPlane {
   private readonly driver: CommanderDriver;
+  private readonly jobs: JobDriver;
   private readonly shard: number;
+  /** The alarm time we last set (memory only): avoids a storage write per request. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const name = ctx.id.name;
     if (!name) throw new ShardConfigError("a Commander must be addressed by name (COMMANDER.idFromName)");
     const config = parseShardConfig(env);
+    const jobsConfig = parseJobsConfig(env);
     const { shard } = parseCommanderName(config, name);
     this.shard = shard;
-    this.driver = new CommanderDriver({
-      // A fresh id per incarnation, so a restarted commander can never reuse an old ballot.
-      id: `${name}#${crypto.randomUUID()}`,
-      initial: initialConfig(config, shard),
-      transport: new DurableAcceptorTransport(env.ACCEPTOR, config),
-      maxBatch: config.maxBatch,
-      retryMs: config.retryMs,
-      callTimeoutMs: config.callTimeoutMs,
-      campaignTimeoutMs: config.campaignTimeoutMs,
-      commitTimeoutMs: config.commitTimeoutMs,
-      compactEvery: config.compactEvery,
-      maxCommandBytes: config.maxCommandBytes,
-      maxBatchBytes: config.maxBatchBytes,
-      maxPending: config.maxPending,
+    this.jobs = new JobDriver({
+      shard,
+      registry,
+      payloads: new Payloads(r2Blobs(env.PAYLOADS), jobsConfig.inlinePayloadBytes, payloadKey),
+      backends: runnerBackends(env),
+      timers: realTimers,
+      builtins: builtinNodes(jobsConfig),
+      inlineMaxMs: jobsConfig.inlineMaxMs,
+      maxWaitMs: MAX_WAIT_MS,
+      retainFinished: jobsConfig.retainJobs,
+      commander: (machine, onElected) =>
+        new CommanderDriver({
+          // A fresh id per incarnation, so a restarted commander can never reuse an old ballot.
+          id: `${name}#${crypto.randomUUID()}`,
+          initial: initialConfig(config, shard),
+          transport: new DurableAcceptorTransport(env.ACCEPTOR, config),
+          maxBatch: config.maxBatch,
+          retryMs: config.retryMs,
+          callTimeoutMs: config.callTimeoutMs,
+          campaignTimeoutMs: config.campaignTimeoutMs,
+          commitTimeoutMs: config.commitTimeoutMs,
+          compactEvery: config.compactEvery,
+          maxCommandBytes: config.maxCommandBytes,
+          maxBatchBytes: config.maxBatchBytes,
+          maxPending: config.maxPending,
+          machine,
+          onElected,
+        }),
     });
+    this.driver = this.jobs.commander;
     // Learn what was chosen before this incarnation existed; failures are retried on demand.
     void this.driver.catchUp().catch(() => undefined);
   }
@@ -72,5 +103,65 @@ export class Commander extends DurableObject<Env> {
 
   async status(): Promise<CommanderStatus> {
     return this.driver.status();
+  }
+
+  // ---- jobs (JobPlane) ---------------------------------------------------------------------
+
+  submitJob(request: SubmitJobRequest) {
+    return this.watch(this.jobs.submitJob(request));
+  }
+  getJob(id: JobId, waitMs?: number) {
+    return this.watch(this.jobs.getJob(id, waitMs));
+  }
+  jobEvents(id: JobId, after: number, waitMs: number) {
+    return this.watch(this.jobs.jobEvents(id, after, waitMs));
+  }
+  cancelJob(id: JobId, reason: string) {
+    return this.watch(this.jobs.cancelJob(id, reason));
+  }
+  listJobs(query: ListJobsQuery) {
+    return this.jobs.listJobs(query);
+  }
+  registerNode(spec: NodeSpec) {
+    return this.jobs.registerNode(spec);
+  }
+  heartbeat(id: NodeId, load: NodeLoad) {
+    return this.watch(this.jobs.heartbeat(id, load));
+  }
+  offerResult(offer: ResultOffer) {
+    return this.watch(this.jobs.offerResult(offer));
+  }
+  listNodes() {
+    return this.jobs.listNodes();
+  }
+  jobStats() {
+    return this.jobs.jobStats();
+  }
+
+  /** The alarm: expired deadlines, and the takeover of jobs a previous incarnation left running. */
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    await this.jobs.tick();
+    await this.rearm();
+  }
+
+  /** After work that may leave jobs running, make sure an alarm will come back for them. */
+  private async watch<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } finally {
+      this.ctx.waitUntil(this.rearm().catch(() => undefined));
+    }
+  }
+
+  private async rearm(): Promise<void> {
+    if (this.jobs.state.runningJobs().length === 0) return;
+    const now = Date.now();
+    const deadline = this.jobs.nextDeadline();
+    const at = Math.min(deadline ?? Infinity, now + WATCHDOG_MS);
+    // An alarm due before the one we need already wakes us in time.
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > now) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 }

@@ -1,5 +1,6 @@
 import type { Acceptor } from "./acceptor.ts";
 import type { Commander } from "./commander.ts";
+import type { StageWorker } from "../workers/stage-worker.ts";
 
 /** Bindings and [vars] of the paxflow Worker (see wrangler.toml). Vars arrive as strings. */
 export interface Env {
@@ -30,4 +31,16 @@ export interface Env {
   readonly MAX_BATCH_BYTES?: string;
   /** Most commands queued or in flight per commander before submits get "overloaded"; default 10000. */
   readonly MAX_PENDING?: string;
+  /** The stage Worker (this script's StageWorker entrypoint), a backend every shard has. */
+  readonly STAGES: Service<StageWorker>;
+  /** Large payloads, content-addressed (see core/jobs/payload.ts). */
+  readonly PAYLOADS: R2Bucket;
+  /** Payloads up to this many encoded bytes stay in the log entry; larger ones go to R2. Default 16384. */
+  readonly INLINE_PAYLOAD_BYTES?: string;
+  /** The commander runs a call itself when its predicted runtime is at most this many ms. Default 2. */
+  readonly INLINE_MAX_MS?: string;
+  /** Round-trip share the placement model charges for a stage Worker call, in ms. Default 1. */
+  readonly WORKER_LATENCY_MS?: string;
+  /** Finished top-level jobs each shard keeps (older ones are forgotten). Default 1000. */
+  readonly RETAIN_JOBS?: string;
 }

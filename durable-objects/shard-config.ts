@@ -42,7 +42,7 @@ export const MAX_BATCH_BYTES_LIMIT = 1_500_000;
 /** Separate from parseShardConfig because acceptors need nothing else. */
 export const parseLeaseMs = (env: Env): number => integer("LEASE_MS", env.LEASE_MS, 0, DEFAULT_LEASE_MS);
 
-function integer(name: string, raw: string | undefined, min: number, fallback?: number): number {
+export function integer(name: string, raw: string | undefined, min: number, fallback?: number): number {
   const text = raw?.trim() ?? "";
   if (text === "") {
     if (fallback !== undefined) return fallback;

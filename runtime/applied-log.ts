@@ -11,6 +11,18 @@ export interface AppliedState {
   /** Running FNV-1a over every applied command: equal digests mean equal applied histories. */
   readonly digest: string;
   readonly recentIds: readonly (readonly [id: string, slot: number])[];
+  /** The application's own state (StateMachine.snapshot), when there is one. */
+  readonly machine?: unknown;
+}
+
+/**
+ * What the log drives: every app command's data is applied once, in slot order, on every
+ * commander. Snapshots carry its state so a commander that starts after compaction has it.
+ */
+export interface StateMachine {
+  apply(data: unknown, id: string, slot: number): void;
+  snapshot(): unknown;
+  restore(state: unknown): void;
 }
 
 export interface CommandSlot {
@@ -121,6 +133,7 @@ export class AppliedLog {
     private readonly dedupeWindow: number,
     retainEntries: number,
     retainBytes: number = DEFAULT_RETAIN_BYTES,
+    private readonly machine: StateMachine | null = null,
   ) {
     this.entries = new RecentEntries(retainEntries, retainBytes);
   }
@@ -152,6 +165,7 @@ export class AppliedLog {
         this.appliedCommands++;
         this.digest = fnv1aHex(json, fnv1a(this.digest));
         if (this.recentIds.size > this.dedupeWindow) this.recentIds.delete(this.recentIds.keys().next().value!);
+        if (command.kind === "app") this.machine?.apply(command.data, command.id, committed.slot);
       }
       outcome.push({ id: command.id, slot: first ?? committed.slot });
     }
@@ -168,13 +182,15 @@ export class AppliedLog {
     this.digest = snapshot.app.digest;
     this.recentIds.clear();
     for (const [id, slot] of snapshot.app.recentIds) this.recentIds.set(id, slot);
+    this.machine?.restore(snapshot.app.machine);
     // Entries before the snapshot that we never saw cannot be read from here any more.
     this.entries.clear();
     return snapshot.app.recentIds.map(([id, slot]) => ({ id, slot }));
   }
 
   state(): AppliedState {
-    return { appliedCommands: this.appliedCommands, digest: this.digest, recentIds: [...this.recentIds] };
+    const base = { appliedCommands: this.appliedCommands, digest: this.digest, recentIds: [...this.recentIds] };
+    return this.machine ? { ...base, machine: this.machine.snapshot() } : base;
   }
 
   /** Retained entries with slot >= fromSlot, at most `limit` of them. */

@@ -18,7 +18,7 @@ import {
 } from "../core/paxos/index.ts";
 import { AcceptorChannel } from "./acceptor-channel.ts";
 import { type AcceptorHealth, AcceptorHealthTracker } from "./acceptor-health.ts";
-import { type AppliedState, AppliedLog, type CommandSlot, DEFAULT_RETAIN_BYTES, utf8Length } from "./applied-log.ts";
+import { type AppliedState, AppliedLog, type CommandSlot, DEFAULT_RETAIN_BYTES, type StateMachine, utf8Length } from "./applied-log.ts";
 import { NotLeaderError, PaxflowError, errorCode } from "./errors.ts";
 import { type Timers, realTimers, withTimeout } from "./timers.ts";
 import type { AcceptorTransport } from "./transport.ts";
@@ -57,6 +57,10 @@ export interface CommanderOptions {
   readonly maxBatchBytes?: number;
   /** Most commands queued or in flight at once; further submits fail fast with "overloaded". */
   readonly maxPending?: number;
+  /** The application state the log drives (jobs); applied on every commander. */
+  readonly machine?: StateMachine;
+  /** Called each time this commander wins an election. */
+  readonly onElected?: () => void;
 }
 
 export const COMMANDER_DEFAULTS = {
@@ -131,7 +135,8 @@ export class CommanderDriver {
   private readonly proposer: Proposer;
   private readonly transport: AcceptorTransport;
   private readonly timers: Timers;
-  private readonly settings: Omit<Required<CommanderOptions>, "id" | "initial" | "transport" | "timers">;
+  private readonly settings: Omit<Required<CommanderOptions>, "id" | "initial" | "transport" | "timers" | "machine" | "onElected">;
+  private readonly onElected: () => void;
   private readonly applied: AppliedLog;
 
   private readonly channels = new Map<string, AcceptorChannel>();
@@ -156,7 +161,8 @@ export class CommanderDriver {
   private readonly sizes = new WeakMap<LogCommand, number>();
 
   constructor(options: CommanderOptions) {
-    const { id: _id, initial: _initial, transport: _transport, timers: _timers, ...tunables } = options;
+    const { id: _id, initial: _initial, transport: _transport, timers: _timers, machine, onElected, ...tunables } = options;
+    this.onElected = onElected ?? (() => undefined);
     const given = Object.fromEntries(Object.entries(tunables).filter(([, value]) => value !== undefined));
     this.settings = { ...COMMANDER_DEFAULTS, ...given };
     const { maxCommandBytes, maxBatchBytes, maxPending } = this.settings;
@@ -175,7 +181,7 @@ export class CommanderDriver {
     this.cluster = configFingerprint(options.initial);
     this.transport = options.transport;
     this.timers = options.timers ?? realTimers;
-    this.applied = new AppliedLog(this.settings.dedupeWindow, this.settings.retainEntries, this.settings.retainBytes);
+    this.applied = new AppliedLog(this.settings.dedupeWindow, this.settings.retainEntries, this.settings.retainBytes, machine ?? null);
   }
 
   get id(): string {
@@ -202,6 +208,16 @@ export class CommanderDriver {
       }
     }
     return this.commit(log);
+  }
+
+  get role(): Role {
+    return this.proposer.role;
+  }
+
+  /** Resolves once this commander leads its shard (campaigning if it does not). */
+  lead(): Promise<void> {
+    this.assertOpen();
+    return this.ensureLeader();
   }
 
   /** Proposes replacing `dead` by `fresh` in the newest configuration this commander knows. */
@@ -411,6 +427,7 @@ export class CommanderDriver {
     switch (event.type) {
       case "elected":
         this.campaign?.settle(null);
+        this.onElected();
         return;
       case "preempted": {
         const error = new NotLeaderError(

@@ -22,7 +22,15 @@ export type ErrorCode =
   /** An acceptor was sent something that is not a batch of protocol messages. */
   | "invalid-batch"
   /** A caller passed an argument that can never work (e.g. another shard's acceptor). */
-  | "invalid-argument";
+  | "invalid-argument"
+  /** The idempotency key already names a job with another name or input. Not retryable. */
+  | "idempotency-conflict"
+  /** The job or node is not (or no longer) known. */
+  | "not-found"
+  /** The log names a large payload that the payload store (R2) does not hold. */
+  | "payload-missing"
+  /** A runner refused a call or could not be reached. */
+  | "runner-unreachable";
 
 /** Errors that no retry can fix: the caller must change something first. */
 export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(["cluster-mismatch", "command-too-large", "invalid-batch", "invalid-argument"]);

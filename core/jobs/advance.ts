@@ -1,0 +1,173 @@
+/**
+ * What a job does next, decided from its log: replay the generator over the calls recorded so
+ * far and turn what it now asks for into decisions (dispatch a call, start a sub-job, finish).
+ * Calls the placement sends inline run right here, and the job keeps going on their results in
+ * the same pass, so a job made of small stages can go from accepted to finished in one slot.
+ */
+import { type Value, CodecError, encode } from "../codec.ts";
+import type { Call } from "../sdk/effects.ts";
+import type { Registry } from "../sdk/registry.ts";
+import { type Outcome, type RecordedCall, ancestorCycle, formatCycle, replay } from "../sdk/replay.ts";
+import { type Decision, INLINE_NODE, type JobError, type JobId, type NodeId } from "./decisions.ts";
+import type { Placement, PlacementRequest } from "./placement.ts";
+
+/** A value on its way into the log: the commander seals it into a Payload (inline or R2). */
+export interface Sealable {
+  readonly value: Value;
+  readonly bytes: Uint8Array;
+}
+
+export type Draft = Decision<Sealable>;
+
+export const sealable = (value: Value): Sealable => ({ value, bytes: encode(value) });
+
+/** A job as replay needs it: input and recorded calls as values. */
+export interface JobSeed {
+  readonly id: JobId;
+  readonly name: string;
+  readonly input: Value;
+  readonly calls: readonly RecordedCall[];
+  /** Encoded outputs of finished calls and the node that produced each (for data locality). */
+  readonly outputs: readonly { readonly bytes: Uint8Array; readonly node: NodeId }[];
+  /** (job, input) of every ancestor job, root first, this job last: the runtime cycle check. */
+  readonly ancestry: readonly Call[];
+}
+
+export interface InlineRun {
+  readonly outcome: Outcome;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface AdvanceContext {
+  readonly registry: Registry;
+  readonly now: number;
+  /** The commander incarnation deciding. */
+  readonly by: string;
+  place(request: Omit<PlacementRequest, "inlineMaxMs">): Placement;
+  /** Runs a stage's CPU implementation here and times it. */
+  runInline(stage: string, input: Value): InlineRun;
+}
+
+const failure = (kind: JobError["kind"], name: string, message: string): JobError => ({ kind, name, message });
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Which node produced exactly these bytes as a call's output, if any did. */
+function producer(outputs: JobSeed["outputs"], bytes: Uint8Array): NodeId | null {
+  for (let i = outputs.length - 1; i >= 0; i--) {
+    const out = outputs[i]!;
+    if (sameBytes(out.bytes, bytes)) return out.node;
+  }
+  return null;
+}
+
+/** Sub-job ids: the parent's id and the call's position, so a retried decision names the same job. */
+export const childId = (parent: JobId, seq: number): JobId => `${parent}.${seq}`;
+
+/**
+ * The decisions that move `seed` forward now, in log order. Empty when the job waits for
+ * results it already asked for.
+ */
+export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
+  const job = ctx.registry.jobs.get(seed.name);
+  const drafts: Draft[] = [];
+  // Decision time moves on as inline calls run, so the log's times stay in order.
+  let now = ctx.now;
+  const finish = (outcome: Extract<Draft, { type: "job.finished" }>["outcome"]) => {
+    drafts.push({ type: "job.finished", job: seed.id, at: now, outcome });
+    return drafts;
+  };
+  if (!job) return finish({ ok: false, error: failure("unknown", "UnknownJob", `no job named "${seed.name}" is deployed`) });
+  const log: RecordedCall[] = [...seed.calls];
+  const outputs = [...seed.outputs];
+  for (;;) {
+    const result = replay(job, seed.input, log);
+    if (result.status === "done") {
+      try {
+        return finish({ ok: true, output: sealable(result.output) });
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        return finish({ ok: false, error: failure("error", error.name, `job "${seed.name}" returned ${error.message}`) });
+      }
+    }
+    if (result.status === "failed") return finish({ ok: false, error: result.error });
+    const fresh = result.pending.filter((p) => !p.recorded);
+    if (fresh.length === 0) return drafts;
+    let waitsElsewhere = false;
+    for (const { seq, call } of fresh) {
+      let input: Sealable;
+      try {
+        input = sealable(call.input);
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        return finish({ ok: false, error: failure("error", error.name, `call ${seq} (${call.target}) input: ${error.message}`) });
+      }
+      if (call.kind === "job") {
+        const cycle = ancestorCycle(seed.ancestry, call);
+        if (cycle) return finish({ ok: false, error: failure("wait-cycle", "WaitCycleError", `sub-job waits on itself: ${formatCycle(cycle)}`) });
+        if (!ctx.registry.jobs.has(call.target)) {
+          return finish({ ok: false, error: failure("unknown", "UnknownJob", `call ${seq}: no job named "${call.target}" is deployed`) });
+        }
+        drafts.push({ type: "job.accepted", job: childId(seed.id, seq), name: call.target, input, at: now, parent: { job: seed.id, seq } });
+        log[seq] = { call };
+        waitsElsewhere = true;
+        continue;
+      }
+      const stage = ctx.registry.stages.get(call.target);
+      if (!stage) return finish({ ok: false, error: failure("unknown", "UnknownStage", `call ${seq}: no stage named "${call.target}" is deployed`) });
+      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputAt: producer(outputs, input.bytes), exclude: new Set(), now });
+      if (!placement.ok) return finish({ ok: false, error: failure("error", "NoBackend", `call ${seq} (${call.target}): ${placement.reason}`) });
+      const { winner, alternatives, reason } = placement;
+      drafts.push({
+        type: "call.dispatched",
+        job: seed.id,
+        seq,
+        attempt: 1,
+        stage: call.target,
+        input,
+        node: winner.node,
+        at: now,
+        predicted: winner,
+        alternatives,
+        reason,
+        by: ctx.by,
+      });
+      if (winner.node !== INLINE_NODE) {
+        log[seq] = { call };
+        waitsElsewhere = true;
+        continue;
+      }
+      const run = ctx.runInline(call.target, call.input);
+      let outcome = run.outcome;
+      let value: Sealable | null = null;
+      if (outcome.ok) {
+        try {
+          value = sealable(outcome.value);
+        } catch (error) {
+          if (!(error instanceof CodecError)) throw error;
+          outcome = { ok: false, error: { name: error.name, message: `stage ${call.target} returned ${error.message}` } };
+        }
+      }
+      drafts.push({
+        type: "call.result",
+        job: seed.id,
+        seq,
+        attempt: 1,
+        node: INLINE_NODE,
+        outcome: value ? { ok: true, value } : { ok: false, error: (outcome as Extract<Outcome, { ok: false }>).error },
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        at: Math.max(now, run.finishedAt),
+      });
+      now = Math.max(now, run.finishedAt);
+      log[seq] = { call, outcome };
+      if (value) outputs.push({ bytes: value.bytes, node: INLINE_NODE });
+    }
+    if (waitsElsewhere) return drafts;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The decisions a commander writes to its shard's log. A shard's job state is exactly these,
+ * applied in slot order (see state.ts); nothing else feeds it. Every timestamp is the
+ * proposer's clock at decision time, carried in the entry, so applying is deterministic.
+ *
+ * `P` is how values are carried: `Payload` in the log, `Value` in a draft the commander has
+ * not sealed yet (sealing encodes, and puts large values in R2 first).
+ */
+import type { Cap } from "../sdk/caps.ts";
+import type { CallFailure } from "../sdk/replay.ts";
+import type { Payload } from "./payload.ts";
+
+export type JobId = string;
+export type NodeId = string;
+
+/** Built-in backends every shard has without registration. */
+export const INLINE_NODE = "inline";
+export const WORKER_NODE = "worker";
+
+export type NodeKind = "inline" | "worker" | "runner";
+
+/**
+ * How fast a node runs stages, relative to the machine the cost models were written for
+ * (1 = as declared): runtime = cost.runtimeMs(n) / speed. `stages` holds measured factors for
+ * single stages ("name@version"), `simd` the factor for stages that carry a kernel.
+ */
+export interface SpeedProfile {
+  readonly cpu: number;
+  readonly simd?: number;
+  readonly stages?: Readonly<Record<string, number>>;
+}
+
+export interface NodeSpec {
+  readonly id: NodeId;
+  readonly kind: NodeKind;
+  /** Runners only: base URL the plane posts calls to. */
+  readonly url?: string;
+  readonly caps: readonly Cap[];
+  readonly speed: SpeedProfile;
+  /** Calls it runs at once. */
+  readonly slots: number;
+  /** One-way latency and bandwidth between the command plane and the node. */
+  readonly latencyMs: number;
+  readonly bandwidthMBps: number;
+  /** Free-form facts for people (adapter, host, version); never used for placement. */
+  readonly info?: Readonly<Record<string, string>>;
+}
+
+/** What a node reports about itself (heartbeat, or the answer to a status probe). */
+export interface NodeLoad {
+  readonly queue: number;
+  readonly inFlight: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/** One backend's predicted finish for a call, and what it is made of (all in ms). */
+export interface Candidate {
+  readonly node: NodeId;
+  readonly finishAt: number;
+  readonly waitMs: number;
+  readonly transferMs: number;
+  readonly runMs: number;
+}
+
+/** Why a job ended other than with a result. */
+export interface JobError {
+  readonly kind: "error" | "nondeterministic" | "unknown" | "wait-cycle" | "cancelled";
+  readonly name: string;
+  readonly message: string;
+}
+
+export type CallOutcome<P> = { readonly ok: true; readonly value: P } | { readonly ok: false; readonly error: CallFailure };
+
+export type Decision<P = Payload> =
+  | {
+      readonly type: "job.accepted";
+      readonly job: JobId;
+      readonly name: string;
+      readonly input: P;
+      readonly at: number;
+      readonly idempotencyKey?: string;
+      /** Sub-jobs: the call of the parent job this job answers. */
+      readonly parent?: { readonly job: JobId; readonly seq: number };
+    }
+  | {
+      readonly type: "call.dispatched";
+      readonly job: JobId;
+      readonly seq: number;
+      readonly attempt: number;
+      readonly stage: string;
+      readonly input: P;
+      readonly node: NodeId;
+      readonly at: number;
+      readonly predicted: Candidate;
+      /** Every backend that could run it, best first (the winner included). */
+      readonly alternatives: readonly Candidate[];
+      readonly reason: string;
+      /** The commander incarnation that dispatched it. */
+      readonly by: string;
+    }
+  | {
+      readonly type: "call.result";
+      readonly job: JobId;
+      readonly seq: number;
+      readonly attempt: number;
+      readonly node: NodeId;
+      readonly outcome: CallOutcome<P>;
+      readonly startedAt: number;
+      readonly finishedAt: number;
+      readonly at: number;
+    }
+  | {
+      readonly type: "call.timeout";
+      readonly job: JobId;
+      readonly seq: number;
+      readonly attempt: number;
+      readonly node: NodeId;
+      readonly at: number;
+      readonly reason: string;
+    }
+  | {
+      readonly type: "job.finished";
+      readonly job: JobId;
+      readonly at: number;
+      readonly outcome: { readonly ok: true; readonly output: P } | { readonly ok: false; readonly error: JobError };
+    }
+  | { readonly type: "job.cancelled"; readonly job: JobId; readonly at: number; readonly reason: string }
+  | { readonly type: "node.registered"; readonly node: NodeSpec; readonly at: number }
+  | { readonly type: "node.unresponsive"; readonly node: NodeId; readonly at: number; readonly reason: string }
+  | { readonly type: "node.back"; readonly node: NodeId; readonly at: number; readonly load: NodeLoad };
+
+export type DecisionType = Decision["type"];
+
+/**
+ * The log command id of a decision: equal decisions from two commanders get one id, so the
+ * log's dedupe keeps one copy. Results are keyed per attempt and node: two nodes finishing
+ * the same call are two commands, and the state keeps the first.
+ */
+export function decisionId(d: Decision<unknown>): string {
+  switch (d.type) {
+    case "job.accepted":
+      return `${d.job}/accepted`;
+    case "call.dispatched":
+      return `${d.job}/${d.seq}/d${d.attempt}`;
+    case "call.result":
+      return `${d.job}/${d.seq}/r${d.attempt}@${d.node}`;
+    case "call.timeout":
+      return `${d.job}/${d.seq}/t${d.attempt}`;
+    case "job.finished":
+      return `${d.job}/finished`;
+    case "job.cancelled":
+      return `${d.job}/cancelled`;
+    case "node.registered":
+      return `node/${d.node.id}/registered@${d.at}`;
+    case "node.unresponsive":
+      return `node/${d.node}/unresponsive@${d.at}`;
+    case "node.back":
+      return `node/${d.node}/back@${d.at}`;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Where a call runs: the backend with the earliest predicted finish. For each node that has
+ * the stage's capabilities,
+ *
+ *   finish = now + wait (until the node has a free slot)
+ *                + transfer (latency both ways + input and output bytes over its bandwidth;
+ *                  no input bytes where the input already is)
+ *                + run (the cost model at that node's speed)
+ *
+ * which covers the three cases the design asks for: run where the data is (no transfer), run
+ * on a faster node and ship the result back, or go to a weaker node that is free sooner.
+ */
+import type { StageSpec } from "../sdk/stage.ts";
+import type { Value } from "../codec.ts";
+import { type Candidate, INLINE_NODE, type NodeId, type NodeSpec, type SpeedProfile } from "./decisions.ts";
+
+export interface PlacementNode {
+  readonly spec: NodeSpec;
+  /** When a slot frees up at the earliest (<= now: free now). */
+  readonly freeAt: number;
+}
+
+export interface PlacementRequest {
+  readonly stage: Pick<StageSpec<Value, Value>, "caps" | "cost" | "kernel"> & { readonly ref: string };
+  /** Encoded input size in bytes: the cost model's n. */
+  readonly inputBytes: number;
+  /** The node that produced the input, if one did (its transfer has no input bytes). */
+  readonly inputAt: NodeId | null;
+  readonly now: number;
+  /** Nodes this call must not go to (they timed out on it). */
+  readonly exclude: ReadonlySet<NodeId>;
+  /** The commander runs a call itself only when its predicted runtime is at most this. */
+  readonly inlineMaxMs: number;
+}
+
+export type Placement =
+  | { readonly ok: true; readonly winner: Candidate; readonly alternatives: readonly Candidate[]; readonly reason: string }
+  | { readonly ok: false; readonly reason: string };
+
+export function speedFor(speed: SpeedProfile, stage: PlacementRequest["stage"]): number {
+  return speed.stages?.[stage.ref] ?? (stage.kernel && speed.simd !== undefined ? speed.simd : speed.cpu);
+}
+
+const bytesPerMs = (spec: NodeSpec) => spec.bandwidthMBps * 1_000;
+
+export function predict(node: PlacementNode, request: PlacementRequest): Candidate {
+  const { spec } = node;
+  const n = request.inputBytes;
+  const runMs = Math.max(0, request.stage.cost.runtimeMs(n)) / speedFor(spec.speed, request.stage);
+  const outBytes = Math.max(0, request.stage.cost.outputBytes(n));
+  const movedIn = request.inputAt === spec.id ? 0 : n;
+  const transferMs = spec.kind === "inline" ? 0 : 2 * spec.latencyMs + (movedIn + outBytes) / bytesPerMs(spec);
+  const waitMs = Math.max(0, node.freeAt - request.now);
+  return { node: spec.id, finishAt: request.now + waitMs + transferMs + runMs, waitMs, transferMs, runMs };
+}
+
+const fmt = (ms: number) => (ms >= 10 ? ms.toFixed(0) : ms.toPrecision(2));
+
+const explain = (c: Candidate) => `wait ${fmt(c.waitMs)} + transfer ${fmt(c.transferMs)} + run ${fmt(c.runMs)} ms`;
+
+export function place(request: PlacementRequest, nodes: readonly PlacementNode[]): Placement {
+  const needs = request.stage.caps;
+  const able = nodes.filter((node) => needs.every((cap) => node.spec.caps.includes(cap)));
+  const usable = able.filter((node) => !request.exclude.has(node.spec.id));
+  const candidates = usable
+    .map((node) => predict(node, request))
+    .filter((c) => c.node !== INLINE_NODE || c.runMs <= request.inlineMaxMs)
+    // Stable order on ties: the order nodes were given in (inline, worker, then runners).
+    .sort((a, b) => a.finishAt - b.finishAt);
+  const winner = candidates[0];
+  if (!winner) {
+    const why = able.length === 0 ? `no node has the capabilities ${needs.join(", ")}` : `every node with ${needs.join(", ")} already timed out on this call`;
+    return { ok: false, reason: why };
+  }
+  const next = candidates[1];
+  let reason: string;
+  if (winner.node === INLINE_NODE) {
+    reason = next
+      ? `inline: run ${fmt(winner.runMs)} ms here beats dispatch to ${next.node} (${explain(next)})`
+      : `inline: the only node able to run it`;
+  } else {
+    reason = next
+      ? `${winner.node} finishes first (${explain(winner)}); next best ${next.node} ${fmt(next.finishAt - winner.finishAt)} ms later`
+      : `${winner.node} is the only node able to run it (${explain(winner)})`;
+  }
+  return { ok: true, winner, alternatives: candidates, reason };
+}

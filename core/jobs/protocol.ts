@@ -1,0 +1,52 @@
+/**
+ * The runner protocol: how an external runner (Node CPU runner, gpu-runner, anything that
+ * speaks HTTP) and the command plane talk. JSON over HTTP; values are base64 of their CBOR
+ * bytes (the project codec), or an R2 hash for large ones. Documented in docs/runner-protocol.md.
+ *
+ *   runner -> plane   POST /v1/nodes                  RegisterRequest   -> 201 NodeView
+ *   runner -> plane   POST /v1/nodes/:id/heartbeat    NodeLoad          -> 200 HeartbeatReply
+ *   runner -> plane   POST /v1/nodes/:id/results      ResultReport      -> 202 { accepted, reason? }
+ *   runner -> plane   GET  /v1/payloads/:sha256       -> 200 application/cbor (large inputs)
+ *   plane  -> runner  POST {url}/v1/calls             CallRequest       -> 202 (or 503 when full)
+ *   plane  -> runner  GET  {url}/v1/status            -> 200 RunnerStatus
+ */
+import type { CallFailure } from "../sdk/replay.ts";
+import type { JobId, NodeLoad, NodeSpec } from "./decisions.ts";
+import type { Payload } from "./payload.ts";
+
+/** Everything of a NodeSpec but its kind (runners are runners). */
+export type RegisterRequest = Omit<NodeSpec, "kind">;
+
+export interface HeartbeatReply {
+  /** How the plane sees the node; a node marked unresponsive is re-ranked once it answers. */
+  readonly status: "up" | "unresponsive";
+  /** Send the next heartbeat within this long. */
+  readonly heartbeatMs: number;
+}
+
+/** One call for a runner to run. */
+export interface CallRequest {
+  readonly job: JobId;
+  readonly seq: number;
+  readonly attempt: number;
+  /** "name@version"; a runner runs only stages bundled with it, and refuses others. */
+  readonly stage: string;
+  readonly input: Payload;
+  /** Epoch ms after which the plane re-dispatches the call elsewhere. */
+  readonly deadlineAt: number;
+}
+
+/** What a runner sends back: the value as base64 CBOR, or the stage's error. */
+export interface ResultReport {
+  readonly job: JobId;
+  readonly seq: number;
+  readonly attempt: number;
+  readonly outcome: { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: CallFailure };
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface RunnerStatus extends NodeLoad {
+  readonly id: string;
+  readonly uptimeMs: number;
+}

@@ -1,0 +1,356 @@
+/**
+ * A shard's jobs and nodes: the decisions of its log applied in order (decisions.ts), and
+ * nothing else. Every replica that applies the same log holds the same state, so a commander
+ * that takes over continues exactly where the last one stopped.
+ *
+ * Rules that make duplicates harmless: the first result for a call wins and later ones are
+ * counted and dropped; a decision that no longer fits (a dispatch for a call that already has
+ * its result, a result for an attempt that was never dispatched to that node, anything for a
+ * finished job) is counted as stale and changes nothing.
+ */
+import type { Call } from "../sdk/effects.ts";
+import type { CallFailure } from "../sdk/replay.ts";
+import type { Candidate, CallOutcome, Decision, DecisionType, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
+import type { Payload } from "./payload.ts";
+
+export type JobStatus = "running" | "done" | "failed" | "cancelled";
+export const JOB_STATUSES: readonly JobStatus[] = ["running", "done", "failed", "cancelled"];
+
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly node: NodeId;
+  readonly dispatchedAt: number;
+  readonly predicted: Candidate;
+  readonly alternatives: readonly Candidate[];
+  readonly reason: string;
+  readonly by: string;
+  timedOutAt?: number;
+}
+
+export interface CallRecord {
+  readonly seq: number;
+  readonly kind: Call["kind"];
+  readonly target: string;
+  readonly input: Payload;
+  readonly queuedAt: number;
+  readonly attempts: AttemptRecord[];
+  /** Sub-job calls: the job that answers it. */
+  child?: JobId;
+  outcome?: CallOutcome<Payload>;
+  /** Which node's result was chosen, and when it ran there. */
+  node?: NodeId;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+/** One line of a job's history: what the log decided about it, in order. */
+export interface JobEvent {
+  readonly n: number;
+  readonly type: DecisionType;
+  readonly at: number;
+  readonly seq?: number;
+  readonly attempt?: number;
+  readonly node?: NodeId;
+  readonly detail?: string;
+}
+
+export interface JobRecord {
+  readonly id: JobId;
+  readonly name: string;
+  readonly input: Payload;
+  readonly acceptedAt: number;
+  readonly idempotencyKey?: string;
+  readonly parent?: { readonly job: JobId; readonly seq: number };
+  /** The job at the top of this job's tree (itself when it has no parent). */
+  readonly root: JobId;
+  status: JobStatus;
+  finishedAt?: number;
+  output?: Payload;
+  error?: JobError;
+  readonly calls: CallRecord[];
+  readonly events: JobEvent[];
+}
+
+export type NodeStatus = "up" | "unresponsive";
+
+export interface NodeRecord {
+  spec: NodeSpec;
+  status: NodeStatus;
+  /** When the status last changed. */
+  since: number;
+  registeredAt: number;
+  /** The load it reported when it came back (heartbeats between are soft state). */
+  load?: NodeLoad;
+}
+
+export interface Counters {
+  /** Results for calls that already had one (two nodes finished it): dropped. */
+  duplicateResults: number;
+  /** Results that arrived after their job ended (cancelled, failed): dropped. */
+  lateResults: number;
+  /** Decisions that no longer fit the state (raced by another commander): ignored. */
+  staleDecisions: number;
+  timeouts: number;
+  /** Dispatches after the first attempt of a call. */
+  redispatches: number;
+}
+
+export interface JobsStateOptions {
+  /** Finished top-level jobs kept (with their sub-jobs); the oldest are forgotten first. */
+  readonly retainFinished: number;
+}
+
+export const DEFAULT_RETAIN_FINISHED = 1_000;
+
+/** What a snapshot of JobsState holds: plain JSON. */
+export interface JobsSnapshot {
+  readonly jobs: readonly JobRecord[];
+  readonly nodes: readonly NodeRecord[];
+  readonly counters: Counters;
+  readonly finishedOrder: readonly JobId[];
+}
+
+const zeroCounters = (): Counters => ({ duplicateResults: 0, lateResults: 0, staleDecisions: 0, timeouts: 0, redispatches: 0 });
+
+/** What applying one decision did, for the commander to react to. */
+export type Applied =
+  | { readonly effect: "none" }
+  | { readonly effect: "job"; readonly job: JobId }
+  | { readonly effect: "node"; readonly node: NodeId };
+
+const NONE: Applied = { effect: "none" };
+
+export class JobsState {
+  private readonly jobs = new Map<JobId, JobRecord>();
+  private readonly nodes = new Map<NodeId, NodeRecord>();
+  /** Running jobs, for the commander's sweep after a takeover. */
+  private readonly running = new Set<JobId>();
+  /** Finished top-level jobs in the order they finished: the retention queue. */
+  private finishedOrder: JobId[] = [];
+  counters: Counters = zeroCounters();
+
+  constructor(private readonly options: JobsStateOptions = { retainFinished: DEFAULT_RETAIN_FINISHED }) {}
+
+  job(id: JobId): JobRecord | undefined {
+    return this.jobs.get(id);
+  }
+
+  node(id: NodeId): NodeRecord | undefined {
+    return this.nodes.get(id);
+  }
+
+  allJobs(): IterableIterator<JobRecord> {
+    return this.jobs.values();
+  }
+
+  allNodes(): NodeRecord[] {
+    return [...this.nodes.values()];
+  }
+
+  runningJobs(): JobId[] {
+    return [...this.running];
+  }
+
+  apply(d: Decision): Applied {
+    switch (d.type) {
+      case "job.accepted":
+        return this.accept(d);
+      case "call.dispatched":
+        return this.dispatched(d);
+      case "call.result":
+        return this.result(d);
+      case "call.timeout":
+        return this.timeout(d);
+      case "job.finished":
+        return this.finish(d.job, d.at, d.outcome.ok ? { output: d.outcome.output } : { error: d.outcome.error }, d);
+      case "job.cancelled":
+        return this.cancel(d);
+      case "node.registered": {
+        const existing = this.nodes.get(d.node.id);
+        this.nodes.set(d.node.id, { spec: d.node, status: "up", since: d.at, registeredAt: existing?.registeredAt ?? d.at });
+        return { effect: "node", node: d.node.id };
+      }
+      case "node.unresponsive":
+      case "node.back": {
+        const node = this.nodes.get(d.node);
+        if (!node) return this.stale();
+        node.status = d.type === "node.back" ? "up" : "unresponsive";
+        node.since = d.at;
+        if (d.type === "node.back") node.load = d.load;
+        return { effect: "node", node: d.node };
+      }
+    }
+  }
+
+  snapshot(): JobsSnapshot {
+    return { jobs: [...this.jobs.values()], nodes: [...this.nodes.values()], counters: { ...this.counters }, finishedOrder: [...this.finishedOrder] };
+  }
+
+  restore(snapshot: JobsSnapshot): void {
+    this.jobs.clear();
+    this.nodes.clear();
+    this.running.clear();
+    for (const job of snapshot.jobs) {
+      this.jobs.set(job.id, job);
+      if (job.status === "running") this.running.add(job.id);
+    }
+    for (const node of snapshot.nodes) this.nodes.set(node.spec.id, node);
+    this.counters = { ...zeroCounters(), ...snapshot.counters };
+    this.finishedOrder = [...snapshot.finishedOrder];
+  }
+
+  private stale(): Applied {
+    this.counters.staleDecisions++;
+    return NONE;
+  }
+
+  private event(job: JobRecord, d: Decision, extra: Omit<JobEvent, "n" | "type" | "at"> = {}): void {
+    job.events.push({ n: job.events.length + 1, type: d.type, at: d.at, ...extra });
+  }
+
+  private accept(d: Extract<Decision, { type: "job.accepted" }>): Applied {
+    if (this.jobs.has(d.job)) return this.stale();
+    let root = d.job;
+    if (d.parent) {
+      const parent = this.jobs.get(d.parent.job);
+      if (!parent || parent.status !== "running" || d.parent.seq !== parent.calls.length) return this.stale();
+      root = parent.root;
+      parent.calls.push({ seq: d.parent.seq, kind: "job", target: d.name, input: d.input, queuedAt: d.at, attempts: [], child: d.job, startedAt: d.at });
+      this.event(parent, d, { seq: d.parent.seq, detail: `sub-job ${d.job} (${d.name})` });
+    }
+    const job: JobRecord = {
+      id: d.job,
+      name: d.name,
+      input: d.input,
+      acceptedAt: d.at,
+      root,
+      status: "running",
+      calls: [],
+      events: [],
+      ...(d.idempotencyKey === undefined ? {} : { idempotencyKey: d.idempotencyKey }),
+      ...(d.parent ? { parent: d.parent } : {}),
+    };
+    this.jobs.set(d.job, job);
+    this.running.add(d.job);
+    this.event(job, d);
+    return { effect: "job", job: d.job };
+  }
+
+  private dispatched(d: Extract<Decision, { type: "call.dispatched" }>): Applied {
+    const job = this.jobs.get(d.job);
+    if (!job || job.status !== "running") return this.stale();
+    let call = job.calls[d.seq];
+    if (!call) {
+      if (d.seq !== job.calls.length || d.attempt !== 1) return this.stale();
+      call = { seq: d.seq, kind: "stage", target: d.stage, input: d.input, queuedAt: d.at, attempts: [] };
+      job.calls.push(call);
+    }
+    if (call.kind !== "stage" || call.outcome || d.attempt !== call.attempts.length + 1) return this.stale();
+    call.attempts.push({
+      attempt: d.attempt,
+      node: d.node,
+      dispatchedAt: d.at,
+      predicted: d.predicted,
+      alternatives: d.alternatives,
+      reason: d.reason,
+      by: d.by,
+    });
+    if (d.attempt > 1) this.counters.redispatches++;
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: d.reason });
+    return { effect: "job", job: d.job };
+  }
+
+  private result(d: Extract<Decision, { type: "call.result" }>): Applied {
+    const job = this.jobs.get(d.job);
+    if (!job) return this.stale();
+    const call = job.calls[d.seq];
+    const attempt = call?.attempts[d.attempt - 1];
+    // Only the node a call was dispatched to may answer for that attempt.
+    if (!call || !attempt || attempt.node !== d.node) return this.stale();
+    if (job.status !== "running") {
+      this.counters.lateResults++;
+      return NONE;
+    }
+    if (call.outcome) {
+      this.counters.duplicateResults++;
+      return NONE;
+    }
+    call.outcome = d.outcome;
+    call.node = d.node;
+    call.startedAt = d.startedAt;
+    call.finishedAt = d.finishedAt;
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ...(d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` }) });
+    return { effect: "job", job: d.job };
+  }
+
+  private timeout(d: Extract<Decision, { type: "call.timeout" }>): Applied {
+    const job = this.jobs.get(d.job);
+    const attempt = job?.calls[d.seq]?.attempts[d.attempt - 1];
+    if (!job || job.status !== "running" || !attempt || attempt.node !== d.node || attempt.timedOutAt !== undefined || job.calls[d.seq]!.outcome) {
+      return this.stale();
+    }
+    attempt.timedOutAt = d.at;
+    this.counters.timeouts++;
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: d.reason });
+    return { effect: "job", job: d.job };
+  }
+
+  private cancel(d: Extract<Decision, { type: "job.cancelled" }>): Applied {
+    return this.finish(d.job, d.at, { error: { kind: "cancelled", name: "JobCancelled", message: d.reason } }, d);
+  }
+
+  /**
+   * Ends a running job. Its running sub-jobs end with it (cancelled); its parent's call gets the
+   * result. A sub-job's own error is a result the parent may catch; anything else (a fatal
+   * failure: nondeterminism, an unknown stage, a wait cycle) ends the parent the same way.
+   */
+  private finish(id: JobId, at: number, end: { output: Payload } | { error: JobError }, d: Decision): Applied {
+    const job = this.jobs.get(id);
+    if (!job || job.status !== "running") return this.stale();
+    this.end(job, at, end, d);
+    // A sub-job's end is news for its parent, which may now continue.
+    return { effect: "job", job: job.parent?.job ?? id };
+  }
+
+  private end(job: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision): void {
+    job.status = "output" in end ? "done" : end.error.kind === "cancelled" ? "cancelled" : "failed";
+    job.finishedAt = at;
+    if ("output" in end) job.output = end.output;
+    else job.error = end.error;
+    this.running.delete(job.id);
+    this.event(job, d, "error" in end ? { detail: `${end.error.name}: ${end.error.message}` } : {});
+    for (const call of job.calls) {
+      const child = call.child === undefined ? undefined : this.jobs.get(call.child);
+      if (child?.status === "running") this.end(child, at, { error: { kind: "cancelled", name: "JobCancelled", message: `parent job ${job.id} ended` } }, d);
+    }
+    if (job.parent) this.answerParent(job, at, end, d);
+    else this.retire(job.id);
+  }
+
+  private answerParent(child: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision): void {
+    const parent = this.jobs.get(child.parent!.job);
+    const call = parent?.calls[child.parent!.seq];
+    if (!parent || parent.status !== "running" || !call || call.outcome) return;
+    if ("error" in end && end.error.kind !== "error" && end.error.kind !== "cancelled") {
+      this.end(parent, at, end, d);
+      return;
+    }
+    const failure: CallFailure | null = "error" in end ? { name: end.error.name, message: end.error.message } : null;
+    call.outcome = failure ? { ok: false, error: failure } : { ok: true, value: (end as { output: Payload }).output };
+    call.finishedAt = at;
+    this.event(parent, d, { seq: call.seq, detail: failure ? `sub-job ${child.id} failed: ${failure.message}` : `sub-job ${child.id} done` });
+  }
+
+  /** Forget the oldest finished trees beyond the retention limit. */
+  private retire(root: JobId): void {
+    this.finishedOrder.push(root);
+    while (this.finishedOrder.length > this.options.retainFinished) this.forget(this.finishedOrder.shift()!);
+  }
+
+  private forget(id: JobId): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    this.jobs.delete(id);
+    for (const call of job.calls) if (call.child !== undefined) this.forget(call.child);
+  }
+}

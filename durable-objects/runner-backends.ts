@@ -1,0 +1,35 @@
+import type { NodeLoad } from "../core/jobs/decisions.ts";
+import type { Backends } from "../runtime/jobs/backends.ts";
+import { PaxflowError } from "../runtime/errors.ts";
+import type { Env } from "./env.ts";
+
+/** How long a runner has to accept a call or answer a status probe. */
+const RUNNER_ANSWER_MS = 5_000;
+
+async function askRunner(url: string, init: RequestInit): Promise<Response> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(RUNNER_ANSWER_MS) });
+  if (!response.ok) {
+    const body = await response.text().catch(() => "");
+    throw new PaxflowError("runner-unreachable", `${init.method ?? "GET"} ${url} answered ${response.status}: ${body.slice(0, 300)}`);
+  }
+  return response;
+}
+
+/** Backends as a deployed commander reaches them: the STAGES binding, and runners over HTTP. */
+export const runnerBackends = (env: Env): Backends => ({
+  worker: (stage, input) => env.STAGES.run(stage, input),
+  async sendToRunner(url, request) {
+    const response = await askRunner(new URL("/v1/calls", url).href, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+    });
+    await response.body?.cancel();
+  },
+  async probeRunner(url) {
+    const response = await askRunner(new URL("/v1/status", url).href, { method: "GET" });
+    const status = (await response.json()) as Partial<NodeLoad>;
+    const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);
+    return { queue: count(status.queue), inFlight: count(status.inFlight), bytesIn: count(status.bytesIn), bytesOut: count(status.bytesOut) };
+  },
+});

@@ -1,0 +1,22 @@
+/**
+ * How a commander reaches the backends that are not itself. The Durable Object shell binds
+ * these to the stage Worker (service binding RPC) and to fetch; Node tests bind them directly.
+ */
+import type { CallOutcome, NodeLoad } from "../../core/jobs/decisions.ts";
+import type { Payload } from "../../core/jobs/payload.ts";
+import type { CallRequest } from "../../core/jobs/protocol.ts";
+
+export interface StageRun {
+  readonly outcome: CallOutcome<Payload>;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface Backends {
+  /** Runs a call on the stage Worker and answers with its result. */
+  worker(stage: string, input: Payload): Promise<StageRun>;
+  /** Hands a call to a runner; resolves once it accepted it (its result comes back later). */
+  sendToRunner(url: string, request: CallRequest): Promise<void>;
+  /** Asks a runner for its current load (when it answers again after being unresponsive). */
+  probeRunner(url: string): Promise<NodeLoad>;
+}

@@ -1,0 +1,98 @@
+/**
+ * What the API Worker asks a shard's commander about jobs and nodes (the Commander Durable
+ * Object's RPC methods). Values cross as Payloads; the API decodes them for HTTP clients.
+ */
+import type { JobId, NodeId, NodeLoad, NodeSpec } from "../../core/jobs/decisions.ts";
+import type { Payload } from "../../core/jobs/payload.ts";
+import type { CallFailure } from "../../core/sdk/replay.ts";
+import type { Counters, JobEvent, JobRecord, JobStatus, NodeRecord } from "../../core/jobs/state.ts";
+
+export interface SubmitJobRequest {
+  /** Chosen by the API: derived from the idempotency key when there is one, random otherwise. */
+  readonly id: JobId;
+  readonly name: string;
+  readonly input: Payload;
+  readonly idempotencyKey?: string;
+  /** Answer once the job is terminal or this many ms passed (0: as soon as it is accepted). */
+  readonly waitMs?: number;
+}
+
+export interface SubmitJobReply {
+  /** False when a job with this id already existed (same idempotency key). */
+  readonly created: boolean;
+  readonly job: JobView;
+}
+
+/** A job as clients see it; `events` are left out (see jobEvents). */
+export type JobView = Omit<JobRecord, "events"> & { readonly shard: number };
+
+export interface JobSummary {
+  readonly id: JobId;
+  readonly name: string;
+  readonly status: JobStatus;
+  readonly acceptedAt: number;
+  readonly finishedAt?: number;
+  readonly calls: number;
+  readonly shard: number;
+}
+
+export interface ListJobsQuery {
+  readonly status?: JobStatus;
+  readonly limit: number;
+  /** Jobs accepted strictly before this (acceptedAt, id) position; from ListJobsReply.next. */
+  readonly before?: { readonly acceptedAt: number; readonly id: JobId };
+}
+
+export interface ListJobsReply {
+  /** Newest first. */
+  readonly jobs: readonly JobSummary[];
+}
+
+export interface JobEventsReply {
+  readonly events: readonly JobEvent[];
+  readonly status: JobStatus;
+}
+
+/** A runner's result after the API decoded and sealed it. */
+export interface ResultOffer {
+  readonly node: NodeId;
+  readonly job: JobId;
+  readonly seq: number;
+  readonly attempt: number;
+  readonly outcome: { readonly ok: true; readonly value: Payload } | { readonly ok: false; readonly error: CallFailure };
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface ResultOfferReply {
+  /** False when the call was not dispatched to that node, or already had a result, or its job ended. */
+  readonly accepted: boolean;
+  readonly reason?: string;
+}
+
+export interface NodeView extends NodeRecord {
+  /** Last heartbeat this commander saw (soft state), if any. */
+  readonly lastHeartbeat?: { readonly at: number; readonly load: NodeLoad };
+}
+
+export interface JobsStats {
+  readonly counters: Counters;
+  readonly running: number;
+  readonly retained: number;
+}
+
+/** The commander's job RPC surface. Methods throw PaxflowError (codes in errors.ts) on failure. */
+export interface JobPlane {
+  submitJob(request: SubmitJobRequest): Promise<SubmitJobReply>;
+  /** null: unknown here (never submitted, or forgotten after the retention limit). */
+  getJob(id: JobId, waitMs?: number): Promise<JobView | null>;
+  /** Events with n > after; waits up to waitMs for new ones when there are none yet. */
+  jobEvents(id: JobId, after: number, waitMs: number): Promise<JobEventsReply | null>;
+  cancelJob(id: JobId, reason: string): Promise<JobView | null>;
+  listJobs(query: ListJobsQuery): Promise<ListJobsReply>;
+  registerNode(spec: NodeSpec): Promise<NodeView>;
+  heartbeat(id: NodeId, load: NodeLoad): Promise<{ readonly status: NodeRecord["status"] } | null>;
+  offerResult(offer: ResultOffer): Promise<ResultOfferReply>;
+  listNodes(): Promise<NodeView[]>;
+  jobStats(): Promise<JobsStats>;
+}

@@ -1,0 +1,634 @@
+/**
+ * The commander's job side: learner (applies the log to a JobsState), scheduler (advance +
+ * placement) and dispatcher (sends calls to backends, watches deadlines). Every decision goes
+ * through the log first; the driver acts on a decision only once it is applied, so a commander
+ * that dies between deciding and acting loses nothing: its successor sees the decision in the
+ * log and finishes the work (see resume()).
+ */
+import type { Value } from "../../core/codec.ts";
+import { type AdvanceContext, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import {
+  type Decision,
+  INLINE_NODE,
+  type JobId,
+  type NodeId,
+  type NodeLoad,
+  type NodeSpec,
+  WORKER_NODE,
+  decisionId,
+} from "../../core/jobs/decisions.ts";
+import type { Payload } from "../../core/jobs/payload.ts";
+import { type PlacementNode, type PlacementRequest, place, speedFor } from "../../core/jobs/placement.ts";
+import { type CallRecord, type JobRecord, JobsState, type JobsSnapshot } from "../../core/jobs/state.ts";
+import type { Call } from "../../core/sdk/effects.ts";
+import type { Registry } from "../../core/sdk/registry.ts";
+import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
+import type { StateMachine } from "../applied-log.ts";
+import type { CommanderDriver, SubmitCommand } from "../commander-driver.ts";
+import { PaxflowError, errorMessage } from "../errors.ts";
+import type { Timers } from "../timers.ts";
+import type { Backends } from "./backends.ts";
+import type {
+  JobEventsReply,
+  JobPlane,
+  JobSummary,
+  JobView,
+  JobsStats,
+  ListJobsQuery,
+  ListJobsReply,
+  NodeView,
+  ResultOffer,
+  ResultOfferReply,
+  SubmitJobReply,
+  SubmitJobRequest,
+} from "./contract.ts";
+import type { Payloads } from "./payload-store.ts";
+
+export interface JobDriverOptions {
+  readonly shard: number;
+  readonly registry: Registry;
+  readonly payloads: Payloads;
+  readonly backends: Backends;
+  readonly timers: Timers;
+  /** Built-in backends (inline, worker) as this deployment describes them. */
+  readonly builtins: readonly NodeSpec[];
+  /** The commander runs a call itself only when its predicted runtime is at most this. */
+  readonly inlineMaxMs: number;
+  /** Longest a long-poll (getJob/jobEvents with a wait) is held. */
+  readonly maxWaitMs: number;
+  readonly retainFinished: number;
+  /** Builds the commander around the state machine this driver gives it. */
+  readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
+}
+
+const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
+
+const samePayload = (a: Payload, b: Payload): boolean =>
+  a.bytes === b.bytes && ("inline" in a ? "inline" in b && a.inline === b.inline : "r2" in b && a.r2 === b.r2);
+
+interface OpenAttempt {
+  readonly job: JobId;
+  readonly seq: number;
+  readonly attempt: number;
+  readonly node: NodeId;
+  readonly deadline: number;
+  readonly runMs: number;
+}
+
+/** Resolves waiters registered under a key when that key is poked. */
+class Signals {
+  private readonly waiting = new Map<string, Set<() => void>>();
+  wait(key: string, ms: number, timers: Timers): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiting.get(key) ?? new Set();
+      this.waiting.set(key, set);
+      const done = () => {
+        timers.clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) this.waiting.delete(key);
+        resolve();
+      };
+      const timer = timers.setTimeout(done, ms);
+      set.add(done);
+    });
+  }
+  poke(key: string): void {
+    for (const done of [...(this.waiting.get(key) ?? [])]) done();
+  }
+}
+
+export class JobDriver implements JobPlane {
+  readonly state: JobsState;
+  readonly commander: CommanderDriver;
+  private readonly o: JobDriverOptions;
+  /** Jobs with a proposal in flight: not advanced again until it settles. */
+  private readonly busy = new Set<JobId>();
+  /** Jobs that changed while busy, or were poked: advance once free. */
+  private readonly dirty = new Set<JobId>();
+  private advanceScheduled = false;
+  /** Remote attempts with no result yet, by attemptKey. */
+  private readonly open = new Map<string, OpenAttempt>();
+  private deadlineTimer: unknown = null;
+  private readonly signals = new Signals();
+  private readonly heartbeats = new Map<NodeId, { at: number; load: NodeLoad }>();
+
+  constructor(options: JobDriverOptions) {
+    this.o = options;
+    this.state = new JobsState({ retainFinished: options.retainFinished });
+    const machine: StateMachine = {
+      apply: (data) => this.applied(data as Decision),
+      snapshot: () => this.state.snapshot(),
+      restore: (snapshot) => {
+        if (!snapshot) return;
+        this.state.restore(snapshot as JobsSnapshot);
+        this.reopen();
+      },
+    };
+    this.commander = options.commander(machine, () => this.onElected());
+  }
+
+  private get leading(): boolean {
+    return this.commander.role === "leader";
+  }
+
+  private get id(): string {
+    return this.commander.id;
+  }
+
+  private now(): number {
+    return this.o.timers.now();
+  }
+
+  // ---- the learner: every commander applies every decision --------------------------------
+
+  private applied(d: Decision): void {
+    const effect = this.state.apply(d);
+    if (effect.effect === "none") return;
+    if ("job" in d) this.signals.poke(`job:${d.job}`);
+    if (effect.effect === "job") this.signals.poke(`job:${effect.job}`);
+    switch (d.type) {
+      case "call.dispatched":
+        if (d.node !== INLINE_NODE) this.track(d);
+        if (this.leading && d.by === this.id && d.node !== INLINE_NODE) void this.send(d);
+        break;
+      case "call.result":
+      case "call.timeout":
+        this.open.delete(attemptKey(d.job, d.seq, d.attempt));
+        break;
+      case "job.finished":
+      case "job.cancelled":
+        for (const [key, a] of this.open) if (!this.state.job(a.job) || this.state.job(a.job)!.status !== "running") this.open.delete(key);
+        break;
+    }
+    if (effect.effect === "job" && this.leading) this.poke(effect.job);
+  }
+
+  /** After a snapshot: the attempts still waiting for a result, from the state. */
+  private reopen(): void {
+    this.open.clear();
+    for (const id of this.state.runningJobs()) {
+      const job = this.state.job(id)!;
+      for (const call of job.calls) {
+        const last = call.attempts.at(-1);
+        if (call.outcome || !last || last.timedOutAt !== undefined || last.node === INLINE_NODE) continue;
+        this.track({
+          type: "call.dispatched",
+          job: id,
+          seq: call.seq,
+          attempt: last.attempt,
+          stage: call.target,
+          input: call.input,
+          node: last.node,
+          at: last.dispatchedAt,
+          predicted: last.predicted,
+          alternatives: last.alternatives,
+          reason: last.reason,
+          by: last.by,
+        });
+      }
+    }
+  }
+
+  private track(d: Extract<Decision, { type: "call.dispatched" }>): void {
+    const stage = this.o.registry.stages.get(d.stage);
+    const spec = this.nodeSpec(d.node);
+    const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
+    // A slower node gets proportionally longer before the call counts as lost.
+    const timeoutMs = (stage?.timeoutMs ?? 30_000) / Math.min(1, speed) + d.predicted.transferMs;
+    this.open.set(attemptKey(d.job, d.seq, d.attempt), {
+      job: d.job,
+      seq: d.seq,
+      attempt: d.attempt,
+      node: d.node,
+      deadline: d.at + timeoutMs,
+      runMs: d.predicted.runMs,
+    });
+    this.armDeadlines();
+  }
+
+  // ---- leadership -------------------------------------------------------------------------
+
+  private onElected(): void {
+    queueMicrotask(() => void this.resume());
+  }
+
+  /**
+   * After a takeover: calls that a previous incarnation sent inline or to the stage Worker died
+   * with it, so they go out again now; calls on runners keep their deadlines (the runner
+   * answers the API, which finds us). Then every running job is advanced from the log.
+   */
+  private async resume(): Promise<void> {
+    const redo: OpenAttempt[] = [];
+    const running = this.state.runningJobs();
+    for (const jobId of running) {
+      const job = this.state.job(jobId)!;
+      for (const call of job.calls) {
+        const last = call.attempts.at(-1);
+        if (call.outcome || !last || last.timedOutAt !== undefined) continue;
+        const open = this.open.get(attemptKey(jobId, call.seq, last.attempt));
+        if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
+          redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
+        }
+      }
+    }
+    for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone");
+    for (const jobId of running) this.poke(jobId);
+    this.armDeadlines();
+  }
+
+  /** Campaigns if needed; after this the state reflects everything this leader decides. */
+  private lead(): Promise<void> {
+    return this.commander.lead();
+  }
+
+  // ---- the scheduler ----------------------------------------------------------------------
+
+  private poke(job: JobId): void {
+    this.dirty.add(job);
+    if (this.advanceScheduled) return;
+    this.advanceScheduled = true;
+    queueMicrotask(() => {
+      this.advanceScheduled = false;
+      for (const id of [...this.dirty]) {
+        if (this.busy.has(id)) continue;
+        this.dirty.delete(id);
+        void this.advanceJob(id);
+      }
+    });
+  }
+
+  private async advanceJob(id: JobId): Promise<void> {
+    const job = this.state.job(id);
+    if (!this.leading || !job || job.status !== "running" || this.busy.has(id)) return;
+    this.busy.add(id);
+    try {
+      const drafts = advance(await this.seed(job), this.context());
+      if (drafts.length > 0) await this.propose(drafts);
+    } catch (error) {
+      // Not leader any more, or the quorum is away: the next leader (or the next poke) retries.
+      console.warn(`paxflow: advancing job ${id} failed: ${errorMessage(error)}`);
+    } finally {
+      this.busy.delete(id);
+      if (this.dirty.has(id)) this.poke(id);
+    }
+  }
+
+  private async seed(job: JobRecord): Promise<JobSeed> {
+    const input = await this.o.payloads.open(job.input);
+    const calls: RecordedCall[] = [];
+    const outputs: { bytes: Uint8Array; node: NodeId }[] = [];
+    for (const c of job.calls) {
+      const call: Call = { kind: c.kind, target: c.target, input: await this.o.payloads.open(c.input) };
+      if (!c.outcome) {
+        calls.push({ call });
+        continue;
+      }
+      let outcome: Outcome;
+      if (c.outcome.ok) {
+        outcome = { ok: true, value: await this.o.payloads.open(c.outcome.value) };
+        if (c.node !== undefined && "inline" in c.outcome.value) outputs.push({ bytes: await this.o.payloads.bytes(c.outcome.value), node: c.node });
+      } else outcome = { ok: false, error: c.outcome.error };
+      calls.push({ call, outcome });
+    }
+    return { id: job.id, name: job.name, input, calls, outputs, ancestry: await this.ancestry(job, input) };
+  }
+
+  private async ancestry(job: JobRecord, input: Value): Promise<Call[]> {
+    const chain: Call[] = [{ kind: "job", target: job.name, input }];
+    for (let at = job.parent && this.state.job(job.parent.job); at; at = at.parent && this.state.job(at.parent.job)) {
+      chain.unshift({ kind: "job", target: at.name, input: await this.o.payloads.open(at.input) });
+    }
+    return chain;
+  }
+
+  private context(): AdvanceContext {
+    return {
+      registry: this.o.registry,
+      now: this.now(),
+      by: this.id,
+      place: (request) => this.place(request),
+      runInline: (stage, input) => this.runInline(stage, input),
+    };
+  }
+
+  private place(request: Omit<PlacementRequest, "inlineMaxMs">) {
+    return place({ ...request, inlineMaxMs: this.o.inlineMaxMs }, this.placementNodes(request.now));
+  }
+
+  private placementNodes(now: number): PlacementNode[] {
+    const backlog = new Map<NodeId, number>();
+    for (const a of this.open.values()) backlog.set(a.node, (backlog.get(a.node) ?? 0) + a.runMs);
+    const runners = this.state
+      .allNodes()
+      .filter((n) => n.status === "up")
+      .map((n) => n.spec);
+    return [...this.o.builtins, ...runners].map((spec) => ({
+      spec,
+      freeAt: now + (backlog.get(spec.id) ?? 0) / Math.max(1, spec.slots),
+    }));
+  }
+
+  private runInline(stage: string, input: Value): InlineRun {
+    const startedAt = this.now();
+    let outcome: Outcome;
+    try {
+      outcome = { ok: true, value: this.o.registry.stages.get(stage)!.run(input) };
+    } catch (error) {
+      outcome = { ok: false, error: { name: error instanceof Error ? error.name : "Error", message: errorMessage(error) } };
+    }
+    return { outcome, startedAt, finishedAt: this.now() };
+  }
+
+  private async propose(drafts: readonly (Draft | Decision)[]): Promise<void> {
+    const sealed = await Promise.all(drafts.map((d) => this.seal(d)));
+    const commands: SubmitCommand[] = sealed.map((d) => ({ id: decisionId(d), data: d }));
+    await this.commander.submit(commands);
+  }
+
+  /** Values become Payloads (large ones are written to R2 before the log names them). */
+  private async seal(d: Draft | Decision): Promise<Decision> {
+    const seal = (v: unknown) => this.o.payloads.seal(v as Payload);
+    switch (d.type) {
+      case "job.accepted":
+      case "call.dispatched":
+        return { ...d, input: await seal(d.input) } as Decision;
+      case "call.result":
+        return d.outcome.ok ? ({ ...d, outcome: { ok: true, value: await seal(d.outcome.value) } } as Decision) : (d as Decision);
+      case "job.finished":
+        return d.outcome.ok ? ({ ...d, outcome: { ok: true, output: await seal(d.outcome.output) } } as Decision) : (d as Decision);
+      default:
+        return d as Decision;
+    }
+  }
+
+  // ---- the dispatcher ---------------------------------------------------------------------
+
+  private nodeSpec(id: NodeId): NodeSpec | undefined {
+    return this.o.builtins.find((b) => b.id === id) ?? this.state.node(id)?.spec;
+  }
+
+  private async send(d: Extract<Decision, { type: "call.dispatched" }>): Promise<void> {
+    try {
+      if (d.node === WORKER_NODE) {
+        const run = await this.o.backends.worker(d.stage, d.input);
+        await this.offer({ node: d.node, job: d.job, seq: d.seq, attempt: d.attempt, ...run });
+        return;
+      }
+      const url = this.state.node(d.node)?.spec.url;
+      if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
+      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      await this.o.backends.sendToRunner(url, {
+        job: d.job,
+        seq: d.seq,
+        attempt: d.attempt,
+        stage: d.stage,
+        input: d.input,
+        deadlineAt: open?.deadline ?? d.at + 30_000,
+      });
+    } catch (error) {
+      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      if (open) await this.expire(open, `${d.node} did not take the call: ${errorMessage(error)}`);
+    }
+  }
+
+  private armDeadlines(): void {
+    if (!this.leading) return;
+    if (this.deadlineTimer !== null) this.o.timers.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    const next = this.nextDeadline();
+    if (next === null) return;
+    this.deadlineTimer = this.o.timers.setTimeout(() => {
+      this.deadlineTimer = null;
+      void this.tick();
+    }, Math.max(0, next - this.now()));
+  }
+
+  /** The earliest deadline of a call in flight, or null: when the shell should wake us. */
+  nextDeadline(): number | null {
+    let next: number | null = null;
+    for (const a of this.open.values()) if (next === null || a.deadline < next) next = a.deadline;
+    return next;
+  }
+
+  /** Handles every expired deadline (called by the timer and by the Durable Object alarm). */
+  async tick(): Promise<void> {
+    if (!this.leading) {
+      if (this.state.runningJobs().length === 0) return;
+      await this.lead(); // the alarm of a fresh incarnation: take over, resume() runs on election
+    }
+    const now = this.now();
+    const expired = [...this.open.values()].filter((a) => a.deadline <= now);
+    await Promise.all(expired.map((a) => this.expire(a, `no result within its deadline`)));
+    this.armDeadlines();
+  }
+
+  /** Gives up on one attempt: timeout, node unresponsive (runners), and the next-best node. */
+  private async expire(a: OpenAttempt, why: string): Promise<void> {
+    if (this.busy.has(a.job)) return; // its pending proposal settles first; the deadline stays
+    const job = this.state.job(a.job);
+    const call = job?.calls[a.seq];
+    if (!job || job.status !== "running" || !call || call.outcome || call.attempts.length !== a.attempt) {
+      this.open.delete(attemptKey(a.job, a.seq, a.attempt));
+      return;
+    }
+    this.busy.add(a.job);
+    try {
+      const now = this.now();
+      const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
+      const node = this.state.node(a.node);
+      if (node?.status === "up") decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
+      decisions.push(await this.redispatch(job, call, now, a.node));
+      await this.propose(decisions);
+    } catch (error) {
+      console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
+    } finally {
+      this.busy.delete(a.job);
+      if (this.dirty.has(a.job)) this.poke(a.job);
+    }
+  }
+
+  private async redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId): Promise<Draft | Decision> {
+    const stage = this.o.registry.stages.get(call.target)!;
+    const exclude = new Set([failed, ...call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node)]);
+    const placement = this.place({ stage, inputBytes: call.input.bytes, inputAt: null, exclude, now });
+    if (!placement.ok) {
+      return {
+        type: "job.finished",
+        job: job.id,
+        at: now,
+        outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${placement.reason}` } },
+      };
+    }
+    return {
+      type: "call.dispatched",
+      job: job.id,
+      seq: call.seq,
+      attempt: call.attempts.length + 1,
+      stage: call.target,
+      input: call.input,
+      node: placement.winner.node,
+      at: now,
+      predicted: placement.winner,
+      alternatives: placement.alternatives,
+      reason: `re-dispatch after ${failed} timed out; ${placement.reason}`,
+      by: this.id,
+    };
+  }
+
+  /** A result from any backend: into the log (the state keeps the first per call). */
+  private async offer(offer: ResultOffer): Promise<void> {
+    const at = this.now();
+    await this.propose([{ type: "call.result", ...offer, at }]);
+  }
+
+  // ---- JobPlane: what the API asks ---------------------------------------------------------
+
+  async submitJob(request: SubmitJobRequest): Promise<SubmitJobReply> {
+    await this.lead();
+    const existing = this.state.job(request.id);
+    if (existing) {
+      if (existing.name !== request.name || !samePayload(existing.input, request.input)) {
+        throw new PaxflowError(
+          "idempotency-conflict",
+          `job ${request.id} already exists for this idempotency key with another ${existing.name !== request.name ? "job name" : "input"}`,
+        );
+      }
+      return { created: false, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
+    }
+    const accepted: Decision = {
+      type: "job.accepted",
+      job: request.id,
+      name: request.name,
+      input: request.input,
+      at: this.now(),
+      ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+    };
+    const drafts: (Draft | Decision)[] = [accepted];
+    this.busy.add(request.id);
+    try {
+      const input = await this.o.payloads.open(request.input);
+      // Advance a job that is not in the state yet: accepted and its first steps share a slot.
+      const seed: JobSeed = { id: request.id, name: request.name, input, calls: [], outputs: [], ancestry: [{ kind: "job", target: request.name, input }] };
+      drafts.push(...advance(seed, this.context()));
+      await this.propose(drafts);
+    } finally {
+      this.busy.delete(request.id);
+    }
+    this.poke(request.id);
+    return { created: true, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
+  }
+
+  async getJob(id: JobId, waitMs = 0): Promise<JobView | null> {
+    await this.lead();
+    if (!this.state.job(id)) return null;
+    return this.viewAfter(id, waitMs);
+  }
+
+  private async viewAfter(id: JobId, waitMs: number): Promise<JobView> {
+    const until = this.now() + Math.min(waitMs, this.o.maxWaitMs);
+    while (this.state.job(id)?.status === "running" && this.now() < until) {
+      await this.signals.wait(`job:${id}`, until - this.now(), this.o.timers);
+    }
+    const job = this.state.job(id);
+    if (!job) throw new PaxflowError("not-found", `job ${id} was forgotten (retention limit)`);
+    return this.view(job);
+  }
+
+  private view(job: JobRecord): JobView {
+    const { events: _events, ...rest } = job;
+    return { ...rest, shard: this.o.shard };
+  }
+
+  async jobEvents(id: JobId, after: number, waitMs: number): Promise<JobEventsReply | null> {
+    await this.lead();
+    const until = this.now() + Math.min(waitMs, this.o.maxWaitMs);
+    for (;;) {
+      const job = this.state.job(id);
+      if (!job) return null;
+      const events = job.events.filter((e) => e.n > after);
+      if (events.length > 0 || job.status !== "running" || this.now() >= until) return { events, status: job.status };
+      await this.signals.wait(`job:${id}`, until - this.now(), this.o.timers);
+    }
+  }
+
+  async cancelJob(id: JobId, reason: string): Promise<JobView | null> {
+    await this.lead();
+    const job = this.state.job(id);
+    if (!job) return null;
+    if (job.status === "running") await this.propose([{ type: "job.cancelled", job: id, at: this.now(), reason }]);
+    return this.view(this.state.job(id)!);
+  }
+
+  async listJobs(query: ListJobsQuery): Promise<ListJobsReply> {
+    await this.lead();
+    const before = query.before;
+    const jobs: JobSummary[] = [];
+    for (const job of this.state.allJobs()) {
+      if (job.parent || (query.status && job.status !== query.status)) continue;
+      if (before && (job.acceptedAt > before.acceptedAt || (job.acceptedAt === before.acceptedAt && job.id >= before.id))) continue;
+      jobs.push({
+        id: job.id,
+        name: job.name,
+        status: job.status,
+        acceptedAt: job.acceptedAt,
+        ...(job.finishedAt === undefined ? {} : { finishedAt: job.finishedAt }),
+        calls: job.calls.length,
+        shard: this.o.shard,
+      });
+    }
+    jobs.sort((a, b) => b.acceptedAt - a.acceptedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    return { jobs: jobs.slice(0, query.limit) };
+  }
+
+  async registerNode(spec: NodeSpec): Promise<NodeView> {
+    await this.lead();
+    await this.propose([{ type: "node.registered", node: spec, at: this.now() }]);
+    return this.nodeView(spec.id)!;
+  }
+
+  async heartbeat(id: NodeId, load: NodeLoad): Promise<{ status: "up" | "unresponsive" } | null> {
+    await this.lead();
+    const node = this.state.node(id);
+    if (!node) return null;
+    this.heartbeats.set(id, { at: this.now(), load });
+    if (node.status === "unresponsive" && node.spec.url) {
+      // It answers again: ask for its load and traffic now, and re-rank it from that.
+      const probed = await this.o.backends.probeRunner(node.spec.url).catch(() => null);
+      if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);
+    }
+    return { status: this.state.node(id)!.status };
+  }
+
+  async offerResult(offer: ResultOffer): Promise<ResultOfferReply> {
+    await this.lead();
+    const job = this.state.job(offer.job);
+    const attempt = job?.calls[offer.seq]?.attempts[offer.attempt - 1];
+    if (!job) return { accepted: false, reason: `unknown job ${offer.job}` };
+    if (!attempt || attempt.node !== offer.node) {
+      return { accepted: false, reason: `call ${offer.job}#${offer.seq} attempt ${offer.attempt} was not dispatched to ${offer.node}` };
+    }
+    await this.offer(offer);
+    const call = this.state.job(offer.job)?.calls[offer.seq];
+    const won = call?.node === offer.node && call.finishedAt === offer.finishedAt;
+    if (won) return { accepted: true };
+    return { accepted: false, reason: job.status !== "running" ? `job ${job.id} already ${job.status}` : "the call already had a result (first result wins)" };
+  }
+
+  async listNodes(): Promise<NodeView[]> {
+    await this.lead();
+    return this.state.allNodes().map((n) => this.nodeView(n.spec.id)!);
+  }
+
+  private nodeView(id: NodeId): NodeView | undefined {
+    const node = this.state.node(id);
+    if (!node) return undefined;
+    const beat = this.heartbeats.get(id);
+    return { ...node, ...(beat ? { lastHeartbeat: beat } : {}) };
+  }
+
+  async jobStats(): Promise<JobsStats> {
+    let retained = 0;
+    for (const _ of this.state.allJobs()) retained++;
+    return { counters: { ...this.state.counters }, running: this.state.runningJobs().length, retained };
+  }
+}

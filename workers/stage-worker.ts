@@ -1,0 +1,35 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Payload } from "../core/jobs/payload.ts";
+import { payloadKey } from "../core/jobs/payload.ts";
+import type { Env } from "../durable-objects/env.ts";
+import { parseJobsConfig } from "../durable-objects/jobs-config.ts";
+import { r2Blobs } from "../durable-objects/r2-blobs.ts";
+import { errorMessage } from "../runtime/errors.ts";
+import type { StageRun } from "../runtime/jobs/backends.ts";
+import { Payloads } from "../runtime/jobs/payload-store.ts";
+import { registry } from "./registry.ts";
+import { sealable } from "../core/jobs/advance.ts";
+
+/**
+ * The stage Worker: stateless, runs one call of a bundled stage and answers with its result.
+ * Commanders reach it through the STAGES service binding (RPC), so a call costs no HTTP
+ * round trip and each runs in its own invocation, beside the commander's Durable Object.
+ */
+export class StageWorker extends WorkerEntrypoint<Env> {
+  async run(stage: string, input: Payload): Promise<StageRun> {
+    const definition = registry.stages.get(stage);
+    const payloads = new Payloads(r2Blobs(this.env.PAYLOADS), parseJobsConfig(this.env).inlinePayloadBytes, payloadKey);
+    const value = await payloads.open(input);
+    const startedAt = Date.now();
+    if (!definition) {
+      return { outcome: { ok: false, error: { name: "UnknownStage", message: `no stage named "${stage}" is deployed` } }, startedAt, finishedAt: startedAt };
+    }
+    try {
+      const output = await payloads.seal(sealable(definition.run(value)));
+      return { outcome: { ok: true, value: output }, startedAt, finishedAt: Date.now() };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : "Error";
+      return { outcome: { ok: false, error: { name, message: errorMessage(error) } }, startedAt, finishedAt: Date.now() };
+    }
+  }
+}
