@@ -40,13 +40,23 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   private readonly driver: CommanderDriver;
   private readonly jobs: JobDriver;
   private readonly shard: number;
+  private readonly name: string;
   /** The alarm time we last set (memory only): avoids a storage write per request. */
   private alarmAt: number | null = null;
+  private nameStored = false;
+
+  private static storedName(ctx: DurableObjectState): string | undefined {
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS identity (name TEXT NOT NULL)");
+    return ctx.storage.sql.exec<{ name: string }>("SELECT name FROM identity").toArray()[0]?.name;
+  }
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const name = ctx.id.name;
+    // An alarm wakes an instance without its name (ctx.id.name is undefined there): the name was
+    // stored when the alarm was set.
+    const name = ctx.id.name ?? Commander.storedName(ctx);
     if (!name) throw new ShardConfigError("a Commander must be addressed by name (COMMANDER.idFromName)");
+    this.name = name;
     const config = parseShardConfig(env);
     const jobsConfig = parseJobsConfig(env);
     const { shard } = parseCommanderName(config, name);
@@ -161,6 +171,12 @@ export class Commander extends DurableObject<Env> implements JobPlane {
     const at = Math.min(deadline ?? Infinity, now + WATCHDOG_MS);
     // An alarm due before the one we need already wakes us in time.
     if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > now) return;
+    if (!this.nameStored) {
+      this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS identity (name TEXT NOT NULL)");
+      this.ctx.storage.sql.exec("DELETE FROM identity");
+      this.ctx.storage.sql.exec("INSERT INTO identity (name) VALUES (?)", this.name);
+      this.nameStored = true;
+    }
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }

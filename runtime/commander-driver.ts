@@ -141,6 +141,8 @@ export class CommanderDriver {
 
   private readonly channels = new Map<string, AcceptorChannel>();
   private readonly health = new Map<string, AcceptorHealthTracker>();
+  /** Callers of lead() waiting for the log to be applied through a slot. */
+  private readonly barriers = new Set<{ readonly target: number; resolve(): void; reject(error: Error): void }>();
   /** Callers waiting for a command id to be applied. */
   private readonly waiters = new Map<string, Waiter[]>();
   /** Ids handed to the proposer and not yet applied or given back. */
@@ -214,10 +216,23 @@ export class CommanderDriver {
     return this.proposer.role;
   }
 
-  /** Resolves once this commander leads its shard (campaigning if it does not). */
-  lead(): Promise<void> {
+  /**
+   * Resolves once this commander leads its shard (campaigning if it does not) and has applied
+   * every slot it knows to be taken, so its state is at least as new as any earlier leader's.
+   */
+  async lead(): Promise<void> {
     this.assertOpen();
-    return this.ensureLeader();
+    await this.ensureLeader();
+    const target = this.proposer.frontier;
+    if (this.applied.appliedThrough >= target) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.barriers.delete(barrier);
+        reject(new PaxflowError("commit-timeout", `commander ${this.id} could not apply the log through slot ${target} within ${this.settings.commitTimeoutMs} ms`));
+      }, this.settings.commitTimeoutMs);
+      const barrier = { target, resolve: () => (this.timers.clearTimeout(timer), resolve()), reject: (e: Error) => (this.timers.clearTimeout(timer), reject(e)) };
+      this.barriers.add(barrier);
+    });
   }
 
   /** Proposes replacing `dead` by `fresh` in the newest configuration this commander knows. */
@@ -279,6 +294,12 @@ export class CommanderDriver {
     const error = new PaxflowError("commander-closed", `commander ${this.id} shut down`);
     this.campaign?.settle(error);
     for (const id of [...this.waiters.keys()]) this.rejectWaiters(id, error);
+    this.rejectBarriers(error);
+  }
+
+  private rejectBarriers(error: Error): void {
+    for (const b of this.barriers) b.reject(error);
+    this.barriers.clear();
   }
 
   private async commit(commands: LogCommand[]): Promise<CommandSlot[]> {
@@ -415,6 +436,9 @@ export class CommanderDriver {
     for (const committed of ready.committed) {
       for (const { id, slot } of this.applied.apply(committed)) this.resolveWaiters(id, slot);
       if (this.proposer.role === "leader") this.commitNoticeDue = true;
+    }
+    if (ready.committed.length > 0) {
+      for (const b of this.barriers) if (this.applied.appliedThrough >= b.target) (this.barriers.delete(b), b.resolve());
     }
     const sent = this.dispatch(ready.send);
     for (const event of ready.events) this.onEvent(event);
@@ -568,6 +592,7 @@ export class CommanderDriver {
     this.retryTimer = null;
     this.campaign?.settle(error);
     for (const id of [...this.waiters.keys()]) this.rejectWaiters(id, error);
+    this.rejectBarriers(error);
   }
 
   private assertOpen(): void {

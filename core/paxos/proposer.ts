@@ -163,6 +163,10 @@ export class Proposer {
   get inFlight(): number {
     return this.inflight.size;
   }
+  /** The highest slot this proposer has assigned a value to (or learned). */
+  get frontier(): number {
+    return Math.max(this.nextSlot - 1, this.learnedThrough_);
+  }
 
   step(input: ProposerInput): ProposerReady {
     this.out = Proposer.emptyOut();

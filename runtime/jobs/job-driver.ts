@@ -61,6 +61,9 @@ export interface JobDriverOptions {
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
 
+/** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
+const MAX_ATTEMPTS = 5;
+
 const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
 
 const samePayload = (a: Payload, b: Payload): boolean =>
@@ -231,7 +234,7 @@ export class JobDriver implements JobPlane {
         }
       }
     }
-    for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone");
+    for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone", false);
     for (const jobId of running) this.poke(jobId);
     this.armDeadlines();
   }
@@ -422,8 +425,11 @@ export class JobDriver implements JobPlane {
     this.armDeadlines();
   }
 
-  /** Gives up on one attempt: timeout, node unresponsive (runners), and the next-best node. */
-  private async expire(a: OpenAttempt, why: string): Promise<void> {
+  /**
+   * Gives up on one attempt: timeout, node unresponsive (runners, when `blame`), and the
+   * next-best node. No blame when the call died with the commander that sent it.
+   */
+  private async expire(a: OpenAttempt, why: string, blame = true): Promise<void> {
     if (this.busy.has(a.job)) return; // its pending proposal settles first; the deadline stays
     const job = this.state.job(a.job);
     const call = job?.calls[a.seq];
@@ -436,8 +442,8 @@ export class JobDriver implements JobPlane {
       const now = this.now();
       const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
       const node = this.state.node(a.node);
-      if (node?.status === "up") decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
-      decisions.push(await this.redispatch(job, call, now, a.node));
+      if (blame && node?.status === "up") decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
+      decisions.push(this.redispatch(job, call, now, blame ? a.node : null));
       await this.propose(decisions);
     } catch (error) {
       console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
@@ -447,16 +453,24 @@ export class JobDriver implements JobPlane {
     }
   }
 
-  private async redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId): Promise<Draft | Decision> {
+  /**
+   * The next attempt of a call, on the best node that has not failed it yet (or, when every
+   * able node has, the best of them again), up to MAX_ATTEMPTS.
+   */
+  private redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId | null): Draft | Decision {
     const stage = this.o.registry.stages.get(call.target)!;
-    const exclude = new Set([failed, ...call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node)]);
-    const placement = this.place({ stage, inputBytes: call.input.bytes, inputAt: null, exclude, now });
-    if (!placement.ok) {
+    const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
+    const exclude = new Set(failed === null ? failedBefore : [failed, ...failedBefore]);
+    const request = { stage, inputBytes: call.input.bytes, inputAt: null, now };
+    let placement = this.place({ ...request, exclude });
+    if (!placement.ok) placement = this.place({ ...request, exclude: new Set() });
+    if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
+      const why = placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason;
       return {
         type: "job.finished",
         job: job.id,
         at: now,
-        outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${placement.reason}` } },
+        outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${why}` } },
       };
     }
     return {
@@ -470,7 +484,7 @@ export class JobDriver implements JobPlane {
       at: now,
       predicted: placement.winner,
       alternatives: placement.alternatives,
-      reason: `re-dispatch after ${failed} timed out; ${placement.reason}`,
+      reason: `re-dispatch after ${failed ?? "the dispatching commander"} ${failed ? "timed out" : "went away"}; ${placement.reason}`,
       by: this.id,
     };
   }
