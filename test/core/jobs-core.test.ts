@@ -1,0 +1,206 @@
+import { describe, expect, it } from "vitest";
+import { type Value, encode } from "../../core/codec.ts";
+import { advance, childId, type AdvanceContext, type JobSeed } from "../../core/jobs/advance.ts";
+import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE } from "../../core/jobs/decisions.ts";
+import { inlinePayload } from "../../core/jobs/payload.ts";
+import { type PlacementNode, place, predict } from "../../core/jobs/placement.ts";
+import { JobsState } from "../../core/jobs/state.ts";
+import { registry } from "../../examples/index.ts";
+
+const p = (value: Value) => inlinePayload(encode(value));
+
+const node = (id: string, over: Partial<NodeSpec> = {}): NodeSpec => ({
+  id,
+  kind: "runner",
+  caps: ["cpu"],
+  speed: { cpu: 1 },
+  slots: 1,
+  latencyMs: 1,
+  bandwidthMBps: 100,
+  ...over,
+});
+
+const stage = (runMs: number, outBytes = 0, caps: readonly ("cpu" | "simd")[] = ["cpu"]) => ({
+  ref: "s@1",
+  caps,
+  cost: { runtimeMs: () => runMs, outputBytes: () => outBytes },
+});
+
+const request = (runMs: number, extra: Partial<Parameters<typeof place>[0]> = {}) => ({
+  stage: stage(runMs),
+  inputBytes: 1_000,
+  inputAt: null,
+  now: 1_000,
+  exclude: new Set<string>(),
+  inlineMaxMs: 2,
+  ...extra,
+});
+
+describe("placement", () => {
+  it("charges wait + transfer + run at the node's speed", () => {
+    const c = predict({ spec: node("r", { speed: { cpu: 4 }, latencyMs: 2, bandwidthMBps: 1 }), freeAt: 1_010 }, { ...request(40), stage: stage(40, 1_000) });
+    expect(c).toEqual({ node: "r", waitMs: 10, transferMs: 2 * 2 + 2_000 / 1_000, runMs: 10, finishAt: 1_000 + 10 + 6 + 10 });
+  });
+
+  it("moves no input bytes to the node that produced them", () => {
+    const spec = node("r", { bandwidthMBps: 1, latencyMs: 0 });
+    expect(predict({ spec, freeAt: 0 }, request(1, { inputAt: "r" })).transferMs).toBe(0);
+    expect(predict({ spec, freeAt: 0 }, request(1)).transferMs).toBe(1);
+  });
+
+  it("covers the three cases: stay local, go faster and ship back, go weaker but free", () => {
+    const inline = node(INLINE_NODE, { kind: "inline", latencyMs: 0 });
+    const fast = node("fast", { speed: { cpu: 10 }, latencyMs: 5 });
+    const weak = node("weak", { speed: { cpu: 0.5 }, latencyMs: 1 });
+    const nodes = (fastFreeAt: number): PlacementNode[] => [
+      { spec: inline, freeAt: 0 },
+      { spec: fast, freeAt: fastFreeAt },
+      { spec: weak, freeAt: 0 },
+    ];
+    // Tiny call: the overhead of leaving dominates, it runs where the data is.
+    const tiny = place(request(0.5), nodes(0));
+    expect(tiny.ok && tiny.winner.node).toBe(INLINE_NODE);
+    // Big call, fast node free: worth the round trip.
+    const big = place(request(100), nodes(0));
+    expect(big.ok && big.winner.node).toBe("fast");
+    // Fast node busy for a long time: the weak one finishes first.
+    const busy = place(request(100), nodes(1_000 + 10_000));
+    expect(busy.ok && busy.winner.node).toBe("weak");
+    expect(busy.ok && busy.alternatives.map((a) => a.node)).toEqual(["weak", "fast"]);
+    expect(busy.ok && busy.reason).toContain("weak finishes first");
+  });
+
+  it("never sends a call to a node without its caps or one that failed it; says why when none is left", () => {
+    const nodes = [{ spec: node("a"), freeAt: 0 }, { spec: node("g", { caps: ["cpu", "simd"] }), freeAt: 0 }];
+    const simd = place({ ...request(5), stage: stage(5, 0, ["simd"]) }, nodes);
+    expect(simd.ok && simd.winner.node).toBe("g");
+    const none = place({ ...request(5), stage: stage(5, 0, ["simd"]), exclude: new Set(["g"]) }, nodes);
+    expect(none).toEqual({ ok: false, reason: "every node with simd already timed out on this call" });
+    expect(place({ ...request(5), stage: stage(5, 0, ["simd"]) }, [nodes[0]!])).toEqual({ ok: false, reason: "no node has the capabilities simd" });
+  });
+});
+
+describe("JobsState", () => {
+  const accepted = (job = "j"): Decision => ({ type: "job.accepted", job, name: "shapes/chain", input: p({ seed: 1 }), at: 1 });
+  const dispatched = (seq: number, attempt: number, node: string, job = "j"): Decision => ({
+    type: "call.dispatched",
+    job,
+    seq,
+    attempt,
+    stage: "shapes/stats@1",
+    input: p({ seed: seq, n: 1 }),
+    node,
+    at: 2,
+    predicted: { node, finishAt: 3, waitMs: 0, transferMs: 0, runMs: 1 },
+    alternatives: [],
+    reason: "test",
+    by: "c",
+  });
+  const result = (seq: number, attempt: number, node: string, value: Value, job = "j"): Decision => ({
+    type: "call.result",
+    job,
+    seq,
+    attempt,
+    node,
+    outcome: { ok: true, value: p(value) },
+    startedAt: 3,
+    finishedAt: 4,
+    at: 5,
+  });
+
+  it("keeps the first result of a call and counts the others", () => {
+    const s = new JobsState();
+    s.apply(accepted());
+    s.apply(dispatched(0, 1, "a"));
+    s.apply({ type: "call.timeout", job: "j", seq: 0, attempt: 1, node: "a", at: 6, reason: "late" });
+    s.apply(dispatched(0, 2, "b"));
+    s.apply(result(0, 2, "b", "from b"));
+    s.apply(result(0, 1, "a", "from a"));
+    const call = s.job("j")!.calls[0]!;
+    expect(call.node).toBe("b");
+    expect(call.outcome).toEqual({ ok: true, value: p("from b") });
+    expect(s.counters).toMatchObject({ duplicateResults: 1, timeouts: 1, redispatches: 1 });
+  });
+
+  it("refuses results from a node the attempt was not dispatched to, and stale dispatches", () => {
+    const s = new JobsState();
+    s.apply(accepted());
+    s.apply(dispatched(0, 1, "a"));
+    s.apply(result(0, 1, "intruder", "forged"));
+    s.apply(dispatched(0, 1, "b")); // the same attempt again (another commander raced)
+    s.apply(dispatched(2, 1, "b")); // a hole in the call sequence
+    expect(s.job("j")!.calls[0]!.outcome).toBeUndefined();
+    expect(s.job("j")!.calls).toHaveLength(1);
+    expect(s.counters.staleDecisions).toBe(3);
+  });
+
+  it("ignores results after a cancel, and cancels running sub-jobs with their parent", () => {
+    const s = new JobsState();
+    s.apply(accepted("p"));
+    s.apply({ type: "job.accepted", job: childId("p", 0), name: "shapes/chain", input: p({ seed: 2 }), at: 2, parent: { job: "p", seq: 0 } });
+    s.apply(dispatched(0, 1, "a", childId("p", 0)));
+    s.apply({ type: "job.cancelled", job: "p", at: 3, reason: "user" });
+    expect(s.job("p")!.status).toBe("cancelled");
+    expect(s.job(childId("p", 0))!.status).toBe("cancelled");
+    s.apply(result(0, 1, "a", 1, childId("p", 0)));
+    expect(s.counters.lateResults).toBe(1);
+    expect(s.runningJobs()).toEqual([]);
+  });
+
+  it("answers the parent's call when a sub-job ends; a fatal sub-job failure ends the parent", () => {
+    const s = new JobsState();
+    s.apply(accepted("p"));
+    s.apply({ type: "job.accepted", job: "p.0", name: "x", input: p(1), at: 2, parent: { job: "p", seq: 0 } });
+    s.apply({ type: "job.finished", job: "p.0", at: 3, outcome: { ok: true, output: p(42) } });
+    expect(s.job("p")!.calls[0]!.outcome).toEqual({ ok: true, value: p(42) });
+    s.apply({ type: "job.accepted", job: "p.1", name: "x", input: p(1), at: 4, parent: { job: "p", seq: 1 } });
+    s.apply({ type: "job.finished", job: "p.1", at: 5, outcome: { ok: false, error: { kind: "wait-cycle", name: "WaitCycleError", message: "x -> x" } } });
+    expect(s.job("p")!.status).toBe("failed");
+    expect(s.job("p")!.error).toMatchObject({ kind: "wait-cycle" });
+  });
+
+  it("restores from its snapshot to an equal state, and forgets the oldest finished jobs", () => {
+    const s = new JobsState({ retainFinished: 2 });
+    for (const id of ["a", "b", "c"]) {
+      s.apply(accepted(id));
+      s.apply({ type: "job.finished", job: id, at: 9, outcome: { ok: true, output: p(id) } });
+    }
+    expect(s.job("a")).toBeUndefined();
+    expect(s.job("c")!.status).toBe("done");
+    const copy = new JobsState({ retainFinished: 2 });
+    copy.restore(JSON.parse(JSON.stringify(s.snapshot())));
+    expect(copy.snapshot()).toEqual(s.snapshot());
+  });
+});
+
+describe("advance", () => {
+  const builtins: PlacementNode[] = [
+    { spec: node(INLINE_NODE, { kind: "inline", latencyMs: 0 }), freeAt: 0 },
+    { spec: node(WORKER_NODE, { kind: "worker", slots: 100 }), freeAt: 0 },
+  ];
+  const ctx: AdvanceContext = {
+    registry,
+    now: 100,
+    by: "c",
+    place: (r) => place({ ...r, inlineMaxMs: 2 }, builtins),
+    runInline: (stage, input) => ({ outcome: { ok: true, value: registry.stages.get(stage)!.run(input) }, startedAt: 100, finishedAt: 100 }),
+  };
+  const seed = (name: string, input: Value): JobSeed => ({ id: "j", name, input, calls: [], outputs: [], ancestry: [{ kind: "job", target: name, input }] });
+
+  it("runs a job of small stages to its end in one pass", () => {
+    const drafts = advance(seed("shapes/chain", { seed: 5 }), ctx);
+    expect(drafts.map((d) => d.type)).toEqual([...Array(3).fill(["call.dispatched", "call.result"]).flat(), "job.finished"]);
+  });
+
+  it("dispatches a long stage and waits for it", () => {
+    const drafts = advance(seed("shapes/spin", { iterations: 1, salt: 1 }), ctx);
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({ type: "call.dispatched", node: WORKER_NODE, attempt: 1, seq: 0 });
+  });
+
+  it("fails an unknown job, and a sub-job that waits on itself", () => {
+    expect(advance(seed("nope", 1), ctx)).toMatchObject([{ type: "job.finished", outcome: { ok: false, error: { kind: "unknown" } } }]);
+    const cyc = advance(seed("shapes/recurse", { depth: 1, loop: true }), ctx);
+    expect(cyc).toMatchObject([{ type: "job.finished", outcome: { ok: false, error: { kind: "wait-cycle" } } }]);
+  });
+});
