@@ -29,11 +29,17 @@ export interface AcceptorStatus {
   readonly cluster: string | null;
 }
 
+/** At most 3 UTF-8 bytes per UTF-16 unit: 600k units stay under SQLite's 2 MB per value. */
+const SNAPSHOT_PART_CHARS = 600_000;
+
 const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS promise (id INTEGER PRIMARY KEY CHECK (id = 1), round INTEGER NOT NULL, proposer TEXT NOT NULL)",
   `CREATE TABLE IF NOT EXISTS accepted (
      slot INTEGER PRIMARY KEY, round INTEGER NOT NULL, proposer TEXT NOT NULL, entry TEXT NOT NULL, chosen INTEGER NOT NULL)`,
   "CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL, body TEXT NOT NULL)",
+  // A snapshot holds the application state (jobs), which can outgrow one SQLite value (2 MB):
+  // its JSON is stored in parts, and the snapshot row's body is then empty.
+  "CREATE TABLE IF NOT EXISTS snapshot_part (part INTEGER PRIMARY KEY, body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS fault (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL)",
   "CREATE TABLE IF NOT EXISTS cluster (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint TEXT NOT NULL)",
 ];
@@ -135,7 +141,10 @@ export class Acceptor extends DurableObject<Env> {
     for (const row of sql.exec<{ round: number; proposer: string }>("SELECT round, proposer FROM promise")) {
       state.promised = { round: row.round, proposer: row.proposer };
     }
-    for (const row of sql.exec<{ body: string }>("SELECT body FROM snapshot")) state.snapshot = JSON.parse(row.body) as Snapshot;
+    for (const row of sql.exec<{ body: string }>("SELECT body FROM snapshot")) {
+      const body = row.body !== "" ? row.body : sql.exec<{ body: string }>("SELECT body FROM snapshot_part ORDER BY part").toArray().map((p) => p.body).join("");
+      state.snapshot = JSON.parse(body) as Snapshot;
+    }
     const rows = sql.exec<{ slot: number; round: number; proposer: string; entry: string; chosen: number }>(
       "SELECT slot, round, proposer, entry, chosen FROM accepted ORDER BY slot",
     );
@@ -173,11 +182,12 @@ export class Acceptor extends DurableObject<Env> {
         return;
       case "compact":
         sql.exec("DELETE FROM accepted WHERE slot <= ?", write.snapshot.through);
-        sql.exec(
-          "INSERT OR REPLACE INTO snapshot (id, through, body) VALUES (1, ?, ?)",
-          write.snapshot.through,
-          JSON.stringify(write.snapshot),
-        );
+        sql.exec("DELETE FROM snapshot_part");
+        sql.exec("INSERT OR REPLACE INTO snapshot (id, through, body) VALUES (1, ?, '')", write.snapshot.through);
+        const json = JSON.stringify(write.snapshot);
+        for (let part = 0; part * SNAPSHOT_PART_CHARS < json.length; part++) {
+          sql.exec("INSERT INTO snapshot_part (part, body) VALUES (?, ?)", part, json.slice(part * SNAPSHOT_PART_CHARS, (part + 1) * SNAPSHOT_PART_CHARS));
+        }
         return;
     }
   }

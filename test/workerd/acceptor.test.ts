@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { type AcceptorState, type Ballot, type Entry, type ToAcceptor, type ToProposer, ZERO_BALLOT } from "../../core/paxos/index.ts";
+import { type AcceptorState, type Ballot, type Entry, type Snapshot, type ToAcceptor, type ToProposer, ZERO_BALLOT } from "../../core/paxos/index.ts";
 import { Acceptor, type AcceptorStatus } from "../../durable-objects/acceptor.ts";
 import { errorCode } from "../../runtime/errors.ts";
 
@@ -71,6 +71,22 @@ describe("Acceptor Durable Object", () => {
     expect((await statusOf(name)).chosenThrough).toBe(1);
     const [learned] = await handle(name, [{ type: "learn", fromSlot: 1 }]);
     expect(learned).toEqual({ type: "learned", chosen: { snapshot: null, entries: [[1, entry("x")]], next: null } });
+  });
+
+  it("stores a snapshot larger than one SQLite value, and reads it back after a restart", async () => {
+    const name = freshName();
+    await promiseAndAccept(name);
+    await handle(name, [{ type: "commit", ballot: ballot(1), through: 1 }]);
+    // 5 MB of application state: more than twice SQLite's 2 MB limit per value.
+    const app = { blob: "\u00e9x".repeat(1_700_000), marker: "end" };
+    const snapshot = { through: 1, configs: [], app } as unknown as Snapshot;
+    await handle(name, [{ type: "compact", snapshot }]);
+    await abortOne(name);
+    const [learned] = await handle(name, [{ type: "learn", fromSlot: 1 }]);
+    const got = (learned as { chosen: { snapshot: Snapshot } }).chosen.snapshot;
+    expect(got.through).toBe(1);
+    expect((got.app as typeof app).marker).toBe("end");
+    expect((got.app as typeof app).blob.length).toBe(app.blob.length);
   });
 
   it("enacts injected faults, and they survive a restart", async () => {
