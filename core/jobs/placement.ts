@@ -16,8 +16,10 @@ import { type Candidate, INLINE_NODE, type NodeId, type NodeSpec, type SpeedProf
 
 export interface PlacementNode {
   readonly spec: NodeSpec;
-  /** When a slot frees up at the earliest (<= now: free now). */
+  /** When a slot frees up at the earliest (<= now: free now), from the calls we sent it. */
   readonly freeAt: number;
+  /** Calls it reported queued or running beyond ours (other shards' work): each waits like this one. */
+  readonly foreignCalls?: number;
 }
 
 export interface PlacementRequest {
@@ -50,7 +52,7 @@ export function predict(node: PlacementNode, request: PlacementRequest): Candida
   const outBytes = Math.max(0, request.stage.cost.outputBytes(n));
   const movedIn = request.inputAt === spec.id ? 0 : n;
   const transferMs = spec.kind === "inline" ? 0 : 2 * spec.latencyMs + (movedIn + outBytes) / bytesPerMs(spec);
-  const waitMs = Math.max(0, node.freeAt - request.now);
+  const waitMs = Math.max(0, node.freeAt - request.now) + ((node.foreignCalls ?? 0) * runMs) / Math.max(1, spec.slots);
   return { node: spec.id, finishAt: request.now + waitMs + transferMs + runMs, waitMs, transferMs, runMs };
 }
 

@@ -318,17 +318,26 @@ export class JobDriver implements JobPlane {
     return place({ ...request, inlineMaxMs: this.o.inlineMaxMs }, this.placementNodes(request.now));
   }
 
+  /**
+   * Every node that may take work, with when it frees up: our own calls in flight there, plus
+   * what it last reported beyond those (its freshest heartbeat, or the load probed when it came back).
+   */
   private placementNodes(now: number): PlacementNode[] {
-    const backlog = new Map<NodeId, number>();
-    for (const a of this.open.values()) backlog.set(a.node, (backlog.get(a.node) ?? 0) + a.runMs);
-    const runners = this.state
-      .allNodes()
-      .filter((n) => n.status === "up")
-      .map((n) => n.spec);
-    return [...this.o.builtins, ...runners].map((spec) => ({
-      spec,
-      freeAt: now + (backlog.get(spec.id) ?? 0) / Math.max(1, spec.slots),
-    }));
+    const backlog = new Map<NodeId, { ms: number; calls: number }>();
+    for (const a of this.open.values()) {
+      const b = backlog.get(a.node) ?? { ms: 0, calls: 0 };
+      backlog.set(a.node, { ms: b.ms + a.runMs, calls: b.calls + 1 });
+    }
+    const nodes: PlacementNode[] = this.o.builtins.map((spec) => ({ spec, freeAt: now + (backlog.get(spec.id)?.ms ?? 0) / Math.max(1, spec.slots) }));
+    for (const node of this.state.allNodes()) {
+      if (node.status !== "up") continue;
+      const ours = backlog.get(node.spec.id) ?? { ms: 0, calls: 0 };
+      const beat = this.heartbeats.get(node.spec.id);
+      const load = beat && (!node.load || beat.at >= node.since) ? beat.load : node.load;
+      const reported = load ? load.queue + load.inFlight : 0;
+      nodes.push({ spec: node.spec, freeAt: now + ours.ms / Math.max(1, node.spec.slots), foreignCalls: Math.max(0, reported - ours.calls) });
+    }
+    return nodes;
   }
 
   private runInline(stage: string, input: Value): InlineRun {

@@ -42,6 +42,11 @@ describe("placement", () => {
     expect(c).toEqual({ node: "r", waitMs: 10, transferMs: 2 * 2 + 2_000 / 1_000, runMs: 10, finishAt: 1_000 + 10 + 6 + 10 });
   });
 
+  it("counts the calls a node reported beyond ours as queue wait", () => {
+    const spec = node("r", { slots: 2, latencyMs: 0 });
+    expect(predict({ spec, freeAt: 0, foreignCalls: 4 }, request(10)).waitMs).toBe((4 * 10) / 2);
+  });
+
   it("moves no input bytes to the node that produced them", () => {
     const spec = node("r", { bandwidthMBps: 1, latencyMs: 0 });
     expect(predict({ spec, freeAt: 0 }, request(1, { inputAt: "r" })).transferMs).toBe(0);

@@ -2,7 +2,10 @@ import { env } from "cloudflare:workers";
 import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { type Value, decode, encode } from "../../core/codec.ts";
-import { fromBase64, inlinePayload } from "../../core/jobs/payload.ts";
+import { sealable } from "../../core/jobs/advance.ts";
+import { DEFAULT_INLINE_PAYLOAD_BYTES, fromBase64, inlinePayload, payloadKey } from "../../core/jobs/payload.ts";
+import { r2Blobs } from "../../durable-objects/r2-blobs.ts";
+import { Payloads } from "../../runtime/jobs/payload-store.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
 import type { JobView } from "../../runtime/jobs/contract.ts";
@@ -35,8 +38,12 @@ async function retrying<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Inputs sealed the way the API seals them: inline when small, R2 when large. */
+const payloads = new Payloads(r2Blobs(env.PAYLOADS), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey);
+
 async function run(shard: number, id: string, name: string, input: Value): Promise<JobView> {
-  const reply = await retrying(() => commanderOf(shard).submitJob({ id, name, input: inlinePayload(encode(input)), waitMs: 20_000 }));
+  const sealed = await payloads.seal(sealable(input));
+  const reply = await retrying(() => commanderOf(shard).submitJob({ id, name, input: sealed, waitMs: 20_000 }));
   return reply.job as JobView;
 }
 
@@ -66,6 +73,26 @@ describe("jobs through the commander", () => {
       expect(attempt!.reason).toMatch(/^inline: run .* beats dispatch to worker/);
       expect(call.node).toBe("inline");
     }
+  });
+
+  it("keeps large inputs and results in R2 and only their hashes in the log", async () => {
+    const shard = nextShard++;
+    const text = Array.from({ length: 6_000 }, (_, i) => `word${i % 2_999}`).join(" ");
+    const input = { text, chunkChars: 20_000 };
+    const job = await run(shard, "j-large", "word-count", input);
+    expect(job.status).toBe("done");
+    expect(job.input).toMatchObject({ r2: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(job.output).toMatchObject({ r2: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const output = job.output as { r2: string; bytes: number };
+    const object = await env.PAYLOADS.get(payloadKey(output.r2));
+    expect(object).not.toBeNull();
+    const bytes = new Uint8Array(await object!.arrayBuffer());
+    expect(bytes.length).toBe(output.bytes);
+    expect(decode(bytes)).toEqual(expected("word-count", input));
+    const entries = await commanderOf(shard).read(1, 1_000);
+    const logged = JSON.stringify(entries);
+    expect(logged).toContain(output.r2);
+    expect(logged.length).toBeLessThan(text.length);
   });
 
   it("sends a long stage to the stage Worker", async () => {
