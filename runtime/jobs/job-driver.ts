@@ -104,8 +104,11 @@ export class JobDriver implements JobPlane {
   readonly state: JobsState;
   readonly commander: CommanderDriver;
   private readonly o: JobDriverOptions;
-  /** Jobs with a proposal in flight: not advanced again until it settles. */
-  private readonly busy = new Set<JobId>();
+  /**
+   * One proposal per job at a time (decided from the state as it was, it must be applied before
+   * the next is decided): the tail of each job's queue of proposals.
+   */
+  private readonly locks = new Map<JobId, Promise<void>>();
   /** Jobs that changed while busy, or were poked: advance once free. */
   private readonly dirty = new Set<JobId>();
   private advanceScheduled = false;
@@ -140,6 +143,14 @@ export class JobDriver implements JobPlane {
 
   private now(): number {
     return this.o.timers.now();
+  }
+
+  /** This incarnation is gone: no more timers, every waiting caller fails. */
+  close(): void {
+    if (this.deadlineTimer !== null) this.o.timers.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    this.open.clear();
+    this.commander.close();
   }
 
   // ---- the learner: every commander applies every decision --------------------------------
@@ -212,7 +223,8 @@ export class JobDriver implements JobPlane {
   // ---- leadership -------------------------------------------------------------------------
 
   private onElected(): void {
-    queueMicrotask(() => void this.resume());
+    // Resume from the whole log: lead() returns once what earlier leaders chose is applied.
+    queueMicrotask(() => void this.lead().then(() => this.resume(), () => undefined));
   }
 
   /**
@@ -253,27 +265,43 @@ export class JobDriver implements JobPlane {
     queueMicrotask(() => {
       this.advanceScheduled = false;
       for (const id of [...this.dirty]) {
-        if (this.busy.has(id)) continue;
+        if (this.locks.has(id)) continue;
         this.dirty.delete(id);
         void this.advanceJob(id);
       }
     });
   }
 
-  private async advanceJob(id: JobId): Promise<void> {
-    const job = this.state.job(id);
-    if (!this.leading || !job || job.status !== "running" || this.busy.has(id)) return;
-    this.busy.add(id);
+  /** Runs `work` once every earlier proposal for this job has settled. */
+  private async exclusive<T>(id: JobId, work: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(id) ?? Promise.resolve();
+    let release!: () => void;
+    const tail = before.then(() => new Promise<void>((resolve) => (release = resolve)));
+    this.locks.set(id, tail);
+    await before;
     try {
-      const drafts = advance(await this.seed(job), this.context());
-      if (drafts.length > 0) await this.propose(drafts);
-    } catch (error) {
-      // Not leader any more, or the quorum is away: the next leader (or the next poke) retries.
-      console.warn(`paxflow: advancing job ${id} failed: ${errorMessage(error)}`);
+      return await work();
     } finally {
-      this.busy.delete(id);
+      release();
+      if (this.locks.get(id) === tail) this.locks.delete(id);
       if (this.dirty.has(id)) this.poke(id);
     }
+  }
+
+  private async advanceJob(id: JobId): Promise<void> {
+    const job = this.state.job(id);
+    if (!this.leading || !job || job.status !== "running" || this.locks.has(id)) return;
+    await this.exclusive(id, async () => {
+      const current = this.state.job(id);
+      if (!current || current.status !== "running") return;
+      try {
+        const drafts = advance(await this.seed(current), this.context());
+        if (drafts.length > 0) await this.propose(drafts);
+      } catch (error) {
+        // Not leader any more, or the quorum is away: the next leader (or the next poke) retries.
+        console.warn(`paxflow: advancing job ${id} failed: ${errorMessage(error)}`);
+      }
+    });
   }
 
   private async seed(job: JobRecord): Promise<JobSeed> {
@@ -438,28 +466,25 @@ export class JobDriver implements JobPlane {
    * Gives up on one attempt: timeout, node unresponsive (runners, when `blame`), and the
    * next-best node. No blame when the call died with the commander that sent it.
    */
-  private async expire(a: OpenAttempt, why: string, blame = true): Promise<void> {
-    if (this.busy.has(a.job)) return; // its pending proposal settles first; the deadline stays
-    const job = this.state.job(a.job);
-    const call = job?.calls[a.seq];
-    if (!job || job.status !== "running" || !call || call.outcome || call.attempts.length !== a.attempt) {
-      this.open.delete(attemptKey(a.job, a.seq, a.attempt));
-      return;
-    }
-    this.busy.add(a.job);
-    try {
+  private expire(a: OpenAttempt, why: string, blame = true): Promise<void> {
+    return this.exclusive(a.job, async () => {
+      const job = this.state.job(a.job);
+      const call = job?.calls[a.seq];
+      if (!job || job.status !== "running" || !call || call.outcome || call.attempts.length !== a.attempt) {
+        this.open.delete(attemptKey(a.job, a.seq, a.attempt));
+        return;
+      }
+      try {
       const now = this.now();
       const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
       const node = this.state.node(a.node);
       if (blame && node?.status === "up") decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
       decisions.push(this.redispatch(job, call, now, blame ? a.node : null));
       await this.propose(decisions);
-    } catch (error) {
-      console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
-    } finally {
-      this.busy.delete(a.job);
-      if (this.dirty.has(a.job)) this.poke(a.job);
-    }
+      } catch (error) {
+        console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
+      }
+    });
   }
 
   /**
@@ -526,19 +551,16 @@ export class JobDriver implements JobPlane {
       at: this.now(),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
     };
-    const drafts: (Draft | Decision)[] = [accepted];
-    this.busy.add(request.id);
-    try {
+    const created = await this.exclusive(request.id, async () => {
+      if (this.state.job(request.id)) return false; // a concurrent submit with the same id got there first
       const input = await this.o.payloads.open(request.input);
       // Advance a job that is not in the state yet: accepted and its first steps share a slot.
       const seed: JobSeed = { id: request.id, name: request.name, input, calls: [], outputs: [], ancestry: [{ kind: "job", target: request.name, input }] };
-      drafts.push(...advance(seed, this.context()));
-      await this.propose(drafts);
-    } finally {
-      this.busy.delete(request.id);
-    }
+      await this.propose([accepted, ...advance(seed, this.context())]);
+      return true;
+    });
     this.poke(request.id);
-    return { created: true, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
+    return { created, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
   }
 
   async getJob(id: JobId, waitMs = 0): Promise<JobView | null> {
