@@ -6,11 +6,19 @@ import type { Env } from "./env.ts";
 /** How long a runner has to accept a call or answer a status probe. */
 const RUNNER_ANSWER_MS = 5_000;
 
+/** `{url}/v1/...`: a runner may live under a path prefix. */
+const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
+
 async function askRunner(url: string, init: RequestInit): Promise<Response> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(RUNNER_ANSWER_MS) });
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(RUNNER_ANSWER_MS) });
+  } catch (error) {
+    throw new PaxflowError("runner-unreachable", `${init.method ?? "GET"} ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (!response.ok) {
     const body = await response.text().catch(() => "");
-    throw new PaxflowError("runner-unreachable", `${init.method ?? "GET"} ${url} answered ${response.status}: ${body.slice(0, 300)}`);
+    throw new PaxflowError("runner-refused", `${init.method ?? "GET"} ${url} answered ${response.status}: ${body.slice(0, 300)}`);
   }
   return response;
 }
@@ -19,7 +27,7 @@ async function askRunner(url: string, init: RequestInit): Promise<Response> {
 export const runnerBackends = (env: Env): Backends => ({
   worker: (stage, input) => env.STAGES.run(stage, input),
   async sendToRunner(url, request) {
-    const response = await askRunner(new URL("/v1/calls", url).href, {
+    const response = await askRunner(endpoint(url, "/v1/calls"), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request),
@@ -27,7 +35,7 @@ export const runnerBackends = (env: Env): Backends => ({
     await response.body?.cancel();
   },
   async probeRunner(url) {
-    const response = await askRunner(new URL("/v1/status", url).href, { method: "GET" });
+    const response = await askRunner(endpoint(url, "/v1/status"), { method: "GET" });
     const status = (await response.json()) as Partial<NodeLoad>;
     const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);
     return { queue: count(status.queue), inFlight: count(status.inFlight), bytesIn: count(status.bytesIn), bytesOut: count(status.bytesOut) };

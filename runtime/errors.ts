@@ -29,8 +29,10 @@ export type ErrorCode =
   | "not-found"
   /** The log names a large payload that the payload store (R2) does not hold. */
   | "payload-missing"
-  /** A runner refused a call or could not be reached. */
-  | "runner-unreachable";
+  /** A runner could not be reached. */
+  | "runner-unreachable"
+  /** A runner answered, but not with "accepted" (full, unknown stage, bad request). */
+  | "runner-refused";
 
 /** Errors that no retry can fix: the caller must change something first. */
 export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(["cluster-mismatch", "command-too-large", "invalid-batch", "invalid-argument"]);

@@ -25,7 +25,7 @@ import type { Registry } from "../../core/sdk/registry.ts";
 import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
 import type { StateMachine } from "../applied-log.ts";
 import type { CommanderDriver, SubmitCommand } from "../commander-driver.ts";
-import { PaxflowError, errorMessage } from "../errors.ts";
+import { PaxflowError, errorCode, errorMessage } from "../errors.ts";
 import type { Timers } from "../timers.ts";
 import type { Backends } from "./backends.ts";
 import type {
@@ -246,7 +246,7 @@ export class JobDriver implements JobPlane {
         }
       }
     }
-    for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone", false);
+    for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone", "orphaned");
     for (const jobId of running) this.poke(jobId);
     this.armDeadlines();
   }
@@ -427,7 +427,7 @@ export class JobDriver implements JobPlane {
       });
     } catch (error) {
       const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
-      if (open) await this.expire(open, `${d.node} did not take the call: ${errorMessage(error)}`);
+      if (open) await this.expire(open, `${d.node} did not take the call: ${errorMessage(error)}`, errorCode(error) === "runner-refused" ? "refused" : "silent");
     }
   }
 
@@ -458,15 +458,17 @@ export class JobDriver implements JobPlane {
     }
     const now = this.now();
     const expired = [...this.open.values()].filter((a) => a.deadline <= now);
-    await Promise.all(expired.map((a) => this.expire(a, `no result within its deadline`)));
+    await Promise.all(expired.map((a) => this.expire(a, "no result within its deadline", "silent")));
     this.armDeadlines();
   }
 
   /**
-   * Gives up on one attempt: timeout, node unresponsive (runners, when `blame`), and the
-   * next-best node. No blame when the call died with the commander that sent it.
+   * Gives up on one attempt and sends the call to the next-best node. How the attempt ended
+   * decides the blame: a node that stayed silent (timeout) or could not be reached is marked
+   * unresponsive and not tried again for this call; one that answered "no" (full, unknown
+   * stage) is only skipped for this call; a call that died with its commander blames nobody.
    */
-  private expire(a: OpenAttempt, why: string, blame = true): Promise<void> {
+  private expire(a: OpenAttempt, why: string, ending: "silent" | "refused" | "orphaned"): Promise<void> {
     return this.exclusive(a.job, async () => {
       const job = this.state.job(a.job);
       const call = job?.calls[a.seq];
@@ -475,12 +477,13 @@ export class JobDriver implements JobPlane {
         return;
       }
       try {
-      const now = this.now();
-      const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
-      const node = this.state.node(a.node);
-      if (blame && node?.status === "up") decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
-      decisions.push(this.redispatch(job, call, now, blame ? a.node : null));
-      await this.propose(decisions);
+        const now = this.now();
+        const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
+        if (ending === "silent" && this.state.node(a.node)?.status === "up") {
+          decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
+        }
+        decisions.push(this.redispatch(job, call, now, ending === "orphaned" ? null : a.node));
+        await this.propose(decisions);
       } catch (error) {
         console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
       }
@@ -518,7 +521,7 @@ export class JobDriver implements JobPlane {
       at: now,
       predicted: placement.winner,
       alternatives: placement.alternatives,
-      reason: `re-dispatch after ${failed ?? "the dispatching commander"} ${failed ? "timed out" : "went away"}; ${placement.reason}`,
+      reason: `re-dispatch after ${failed ? `${failed} failed it` : "the dispatching commander went away"}; ${placement.reason}`,
       by: this.id,
     };
   }

@@ -373,8 +373,19 @@ describe("examples/dag", () => {
 
 describe("examples/index", () => {
   it("registers every example job, and every stage declares caps, a timeout and a cost model", () => {
-    expect([...allExamples.jobs.keys()].sort()).toEqual(["dag", "monte-carlo/pi", "numeric-pipeline", "word-count"]);
-    expect(allExamples.stages.size).toBe(2 + 2 + 1 + 4);
+    expect([...allExamples.jobs.keys()].sort()).toEqual([
+      "dag",
+      "monte-carlo/pi",
+      "numeric-pipeline",
+      "shapes/chain",
+      "shapes/fails",
+      "shapes/fanout",
+      "shapes/nested",
+      "shapes/recurse",
+      "shapes/spin",
+      "word-count",
+    ]);
+    expect(allExamples.stages.size).toBe(2 + 2 + 1 + 4 + 3);
     for (const [ref, stage] of allExamples.stages) {
       expect(ref).toMatch(/^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*@\d+$/);
       expect(stage.caps.length).toBeGreaterThan(0);

@@ -163,7 +163,7 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       const attempts = job.calls[0]!.attempts;
       expect(attempts.map((a) => a.node)).toEqual(["ghost", "worker"]);
       expect(attempts[0]!.timedOutAt).toBeDefined();
-      expect(attempts[1]!.reason).toContain("re-dispatch after ghost timed out");
+      expect(attempts[1]!.reason).toContain("re-dispatch after ghost failed it");
       const nodes = await h.plane().listNodes();
       expect(nodes.find((n) => n.spec.id === "ghost")!.status).toBe("unresponsive");
     });

@@ -1,0 +1,112 @@
+/**
+ * A runner's requests to the command plane: auth headers on every request, and retries with
+ * backoff for what a retry can fix (network errors, 5xx), never for a 4xx, which the same
+ * request would get again.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface PlaneRequest {
+  readonly method: "GET" | "POST";
+  readonly url: string;
+  /** The exact JSON text sent, so a signature can cover it. */
+  readonly body?: string;
+}
+
+/** Extra headers for one request to the plane (issue 7 signs requests with it). */
+export type AuthHeaders = (request: PlaneRequest) => Record<string, string> | Promise<Record<string, string>>;
+
+/** An answer from the plane, whatever its status; a request that got no answer throws instead. */
+export interface PlaneAnswer {
+  readonly status: number;
+  readonly body: Uint8Array;
+}
+
+export interface RetryPolicy {
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Stop retrying once this long has passed since the first attempt; Infinity retries forever. */
+  readonly giveUpAfterMs: number;
+}
+
+/** The plane gave no usable answer within the retry policy. */
+export class PlaneUnavailableError extends Error {
+  override readonly name = "PlaneUnavailableError";
+}
+
+export class PlaneClient {
+  private readonly base: string;
+
+  constructor(
+    apiUrl: string,
+    private readonly authHeaders?: AuthHeaders,
+  ) {
+    this.base = apiUrl.replace(/\/+$/, "");
+  }
+
+  url(path: string): string {
+    return `${this.base}${path}`;
+  }
+
+  async send(method: PlaneRequest["method"], path: string, json: unknown, signal?: AbortSignal): Promise<PlaneAnswer> {
+    const url = this.url(path);
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+    Object.assign(headers, await this.authHeaders?.(body === undefined ? { method, url } : { method, url, body }));
+    const response = await fetch(url, { method, headers, body, signal });
+    return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  /**
+   * Sends until the plane answers with something other than a 5xx, waiting longer after each
+   * failure (jittered, so runners restarted together do not retry in lockstep). Returns that
+   * answer (2xx or 4xx); throws PlaneUnavailableError once the policy gives up, or the
+   * signal's AbortError.
+   */
+  async sendRetrying(
+    method: PlaneRequest["method"],
+    path: string,
+    json: unknown,
+    policy: RetryPolicy,
+    signal: AbortSignal,
+    onRetry: (reason: string, attempt: number, delayMs: number) => void = () => {},
+  ): Promise<PlaneAnswer> {
+    const started = Date.now();
+    for (let attempt = 1, delay = policy.firstDelayMs; ; attempt++, delay = Math.min(delay * 2, policy.maxDelayMs)) {
+      let reason: string;
+      try {
+        const answer = await this.send(method, path, json, signal);
+        if (answer.status < 500) return answer;
+        reason = describeAnswer(answer);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        reason = networkReason(error);
+      }
+      const wait = Math.round(delay * (0.8 + 0.4 * Math.random()));
+      if (Date.now() - started + wait > policy.giveUpAfterMs) {
+        throw new PlaneUnavailableError(`${method} ${this.url(path)} failed ${attempt} times, last: ${reason}`);
+      }
+      onRetry(reason, attempt, wait);
+      await sleep(wait, undefined, { signal });
+    }
+  }
+}
+
+/** "HTTP 503 overloaded: shard 0 is overloaded", from the plane's { error: { code, message } }. */
+export function describeAnswer(answer: PlaneAnswer): string {
+  const text = new TextDecoder().decode(answer.body);
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    if (error && typeof error.message === "string") return `HTTP ${answer.status} ${String(error.code ?? "")}: ${error.message}`;
+  } catch {
+    // Not the plane's JSON error shape (a proxy's HTML page, say): show the start of it.
+  }
+  return `HTTP ${answer.status}${text ? `: ${text.slice(0, 200)}` : ""}`;
+}
+
+/** fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, ...). */
+export function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === "string") return cause.code;
+  if (cause && typeof cause.message === "string") return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

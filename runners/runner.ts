@@ -1,0 +1,369 @@
+/**
+ * The runner side of the runner protocol (core/jobs/protocol.ts, docs/runner-protocol.md):
+ * an HTTP server the plane posts calls to, a queue that runs up to `slots` of them at once
+ * through an executor, result reports back to the plane, and registration plus heartbeats.
+ * What runs a stage is the executor's business, so the CPU runner and the gpu-runner share
+ * everything else.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Value, CodecError, decode, encode } from "../core/codec.ts";
+import type { NodeId, NodeLoad, SpeedProfile } from "../core/jobs/decisions.ts";
+import { fromBase64, toBase64 } from "../core/jobs/payload.ts";
+import type { CallRequest, HeartbeatReply, RegisterRequest, ResultReport, RunnerStatus } from "../core/jobs/protocol.ts";
+import type { Cap } from "../core/sdk/caps.ts";
+import type { CallFailure } from "../core/sdk/replay.ts";
+import { parseCallRequest } from "./call-request.ts";
+import { errorBody, readBody, sendJson } from "./http.ts";
+import { PayloadCache, sha256Hex } from "./payload-cache.ts";
+import { type AuthHeaders, type PlaneAnswer, type RetryPolicy, PlaneClient, describeAnswer, networkReason } from "./plane.ts";
+
+/** Runs one stage ("name@version") on a decoded input; a throw is the stage's failure. */
+export type Executor = (stage: string, input: Value) => Promise<Value> | Value;
+
+export interface RunnerOptions {
+  /** The plane's API base URL, e.g. http://127.0.0.1:8787. */
+  readonly apiUrl: string;
+  readonly id: NodeId;
+  /** Where to listen; default 127.0.0.1 and port 0 (ephemeral). */
+  readonly host?: string;
+  readonly port?: number;
+  /** The URL registered with the plane; default http://127.0.0.1:<port listened on>. */
+  readonly advertiseUrl?: string;
+  readonly caps: readonly Cap[];
+  /** Default { cpu: 1 }. */
+  readonly speed?: SpeedProfile;
+  /** Calls run at once; default 1. */
+  readonly slots?: number;
+  /** Declared one-way latency and bandwidth to the plane; default 1 ms and 1000 MB/s (same host). */
+  readonly latencyMs?: number;
+  readonly bandwidthMBps?: number;
+  readonly info?: Readonly<Record<string, string>>;
+  /** Heartbeat period until the plane's HeartbeatReply names one; default 1000. */
+  readonly heartbeatMs?: number;
+  readonly executor: Executor;
+  /** Whether this runner bundles the stage; calls for any other are refused with 404. */
+  readonly hasStage: (stage: string) => boolean;
+  /** Extra time per call, to emulate a slower or farther node in tests; default 0. */
+  readonly delayMs?: number;
+  /** Calls waiting for a slot beyond which new ones get 503 "full"; default slots * 64. */
+  readonly maxQueue?: number;
+  /** Budget of the payload cache; default 64 MiB. */
+  readonly cacheBytes?: number;
+  /** Largest POST /v1/calls body accepted; default 8 MiB. */
+  readonly maxBodyBytes?: number;
+  /** How long to keep retrying a result report the plane does not take; default 30 s. */
+  readonly resultRetryMs?: number;
+  /** How long stop() waits for calls already running (and their reports); default 10 s. */
+  readonly stopGraceMs?: number;
+  readonly authHeaders?: AuthHeaders;
+  /** Progress and problems, one line each; default console.error. */
+  readonly log?: (line: string) => void;
+}
+
+export interface Runner {
+  readonly id: NodeId;
+  /** The URL registered with the plane. */
+  readonly url: string;
+  /** Settles once the plane has the registration; rejects when the plane refuses it (4xx) or stop() comes first. */
+  readonly registered: Promise<void>;
+  status(): RunnerStatus;
+  /** Stops listening and heartbeating, drops queued calls (the plane re-dispatches them after their deadline), waits for running ones. */
+  stop(): Promise<void>;
+}
+
+type QueuedCall = { readonly request: CallRequest; readonly input: { readonly value: Value } | { readonly r2: string; readonly bytes: number } };
+
+const REGISTER_RETRY: RetryPolicy = { firstDelayMs: 250, maxDelayMs: 5_000, giveUpAfterMs: Infinity };
+const PAYLOAD_RETRY: RetryPolicy = { firstDelayMs: 100, maxDelayMs: 2_000, giveUpAfterMs: 10_000 };
+
+const callKey = (r: CallRequest) => `${r.job}/${r.seq}#${r.attempt}`;
+
+// The plane refuses a ResultReport whose error is longer (workers/schemas.ts), and a refused
+// report would lose the result: cut instead.
+const MAX_ERROR_NAME = 200;
+const MAX_ERROR_MESSAGE = 16_384;
+
+const failureOf = (error: unknown): CallFailure => {
+  const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
+  return { name: String(name).slice(0, MAX_ERROR_NAME), message: String(message).slice(0, MAX_ERROR_MESSAGE) };
+};
+
+export async function startRunner(options: RunnerOptions): Promise<Runner> {
+  const slots = options.slots ?? 1;
+  if (!Number.isSafeInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer >= 1, got ${slots}`);
+  const maxQueue = options.maxQueue ?? slots * 64;
+  const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const resultRetry: RetryPolicy = { firstDelayMs: 200, maxDelayMs: 5_000, giveUpAfterMs: options.resultRetryMs ?? 30_000 };
+  const log = options.log ?? ((line: string) => console.error(line));
+  const say = (line: string) => log(`runner ${options.id}: ${line}`);
+  const plane = new PlaneClient(options.apiUrl, options.authHeaders);
+  const cache = new PayloadCache(options.cacheBytes ?? 64 * 1024 * 1024);
+  const bootedAt = Date.now();
+
+  // Registration and heartbeats end as stop() begins; running calls (their input fetches and
+  // result reports) get the grace period.
+  const stopNow = new AbortController();
+  const graceOver = new AbortController();
+  const queue: QueuedCall[] = [];
+  const known = new Set<string>();
+  const running = new Set<Promise<void>>();
+  const fetching = new Map<string, Promise<Uint8Array>>();
+  let inFlight = 0;
+  let bytesIn = 0;
+  let bytesOut = 0;
+  let stopping: Promise<void> | undefined;
+
+  const load = (): NodeLoad => ({ queue: queue.length, inFlight, bytesIn, bytesOut });
+
+  const server = createServer((req, res) => {
+    handle(req.method ?? "GET", new URL(req.url ?? "/", "http://runner").pathname).catch((error: unknown) => {
+      say(`internal error serving ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, errorBody("internal", "internal error"));
+      else res.destroy();
+    });
+
+    async function handle(method: string, path: string): Promise<void> {
+      if (path === "/v1/calls") {
+        if (method !== "POST") return sendJson(res, 405, errorBody("method_not_allowed", "use POST /v1/calls"), { allow: "POST" });
+        return acceptCall();
+      }
+      if (path === "/v1/status") {
+        if (method !== "GET") return sendJson(res, 405, errorBody("method_not_allowed", "use GET /v1/status"), { allow: "GET" });
+        return sendJson(res, 200, status());
+      }
+      sendJson(res, 404, errorBody("not_found", `no route for ${method} ${path}`));
+    }
+
+    async function acceptCall(): Promise<void> {
+      const raw = await readBody(req, maxBodyBytes);
+      if (raw === null) return sendJson(res, 413, errorBody("payload_too_large", `body exceeds ${maxBodyBytes} bytes`), { connection: "close" });
+      if (stopping) return sendJson(res, 503, errorBody("stopping", "this runner is shutting down"));
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch {
+        return sendJson(res, 400, errorBody("invalid_json", "body is not valid JSON"));
+      }
+      const parsed = parseCallRequest(body);
+      if (!parsed.ok) return sendJson(res, 400, errorBody(parsed.error.code, parsed.error.message, parsed.error.field));
+      const request = parsed.request;
+      if (!options.hasStage(request.stage)) {
+        return sendJson(res, 404, errorBody("unknown_stage", `runner ${options.id} does not bundle stage "${request.stage}"`, "stage"));
+      }
+      // The plane may resend a call whose 202 it did not see; running it twice would only waste a slot.
+      if (known.has(callKey(request))) return sendJson(res, 202, { accepted: true });
+      if (queue.length >= maxQueue) {
+        return sendJson(res, 503, errorBody("full", `runner ${options.id} has ${queue.length} calls queued (limit ${maxQueue})`), { "retry-after": "1" });
+      }
+      let input: QueuedCall["input"];
+      if ("inline" in request.input) {
+        // Decoded now so a corrupt input is the sender's 400, not a stage failure in the log.
+        try {
+          input = { value: decode(fromBase64(request.input.inline)) };
+        } catch (error) {
+          if (!(error instanceof CodecError)) throw error;
+          return sendJson(res, 400, errorBody("invalid_field", `input.inline: ${error.message}`, "input.inline"));
+        }
+        bytesIn += request.input.bytes;
+      } else {
+        input = { r2: request.input.r2, bytes: request.input.bytes };
+      }
+      known.add(callKey(request));
+      queue.push({ request, input });
+      sendJson(res, 202, { accepted: true });
+      pump();
+    }
+  });
+
+  function pump(): void {
+    while (inFlight < slots && queue.length > 0) {
+      const call = queue.shift()!;
+      inFlight++;
+      const done = run(call).finally(() => {
+        inFlight--;
+        pump();
+      });
+      running.add(done);
+      void done.finally(() => running.delete(done));
+    }
+  }
+
+  async function run({ request, input }: QueuedCall): Promise<void> {
+    let value: Value;
+    try {
+      value = "value" in input ? input.value : decode(await payload(input.r2, input.bytes));
+    } catch (error) {
+      // Not the stage's failure, so not a result: the plane re-dispatches the call after its deadline.
+      known.delete(callKey(request));
+      say(`dropped call ${callKey(request)} (${request.stage}): cannot get its input: ${failureOf(error).message}`);
+      return;
+    }
+    const startedAt = Date.now();
+    if (options.delayMs) await sleep(options.delayMs);
+    let outcome: ResultReport["outcome"];
+    try {
+      const bytes = encode(await options.executor(request.stage, value));
+      cache.put(sha256Hex(bytes), bytes);
+      bytesOut += bytes.byteLength;
+      outcome = { ok: true, value: toBase64(bytes) };
+    } catch (error) {
+      outcome = { ok: false, error: failureOf(error) };
+    }
+    const report: ResultReport = { job: request.job, seq: request.seq, attempt: request.attempt, outcome, startedAt, finishedAt: Date.now() };
+    // The slot is free once the stage ran; the report goes on in the background.
+    const reported = sendReport(report).finally(() => known.delete(callKey(request)));
+    running.add(reported);
+    void reported.finally(() => running.delete(reported));
+  }
+
+  /** An R2 payload's bytes: from the cache, or fetched once even when several calls want it. */
+  function payload(hash: string, bytes: number): Promise<Uint8Array> {
+    const cached = cache.get(hash);
+    if (cached) return Promise.resolve(cached);
+    let pending = fetching.get(hash);
+    if (!pending) {
+      pending = fetchPayload(hash, bytes).finally(() => fetching.delete(hash));
+      fetching.set(hash, pending);
+    }
+    return pending;
+  }
+
+  async function fetchPayload(hash: string, bytes: number): Promise<Uint8Array> {
+    const answer = await plane.sendRetrying("GET", `/v1/payloads/${hash}`, undefined, PAYLOAD_RETRY, graceOver.signal);
+    if (answer.status !== 200) throw new Error(`GET /v1/payloads/${hash}: ${describeAnswer(answer)}`);
+    // A payload is named by its hash: anything else (truncated, wrong object) must not be run or cached.
+    if (answer.body.byteLength !== bytes || sha256Hex(answer.body) !== hash) {
+      throw new Error(`GET /v1/payloads/${hash} returned ${answer.body.byteLength} bytes that do not hash to ${hash}`);
+    }
+    bytesIn += answer.body.byteLength;
+    cache.put(hash, answer.body);
+    return answer.body;
+  }
+
+  async function sendReport(report: ResultReport): Promise<void> {
+    const what = `result of ${report.job}/${report.seq}#${report.attempt}`;
+    try {
+      const answer = await plane.sendRetrying("POST", `/v1/nodes/${encodeURIComponent(options.id)}/results`, report, resultRetry, graceOver.signal);
+      if (answer.status >= 400) return say(`plane refused the ${what}, giving up: ${describeAnswer(answer)}`);
+      const reply = parseJson(answer.body) as { accepted?: unknown; reason?: unknown } | undefined;
+      if (reply?.accepted === false) say(`plane did not take the ${what}: ${String(reply.reason ?? "no reason given")}`);
+    } catch (error) {
+      if (graceOver.signal.aborted) return say(`stopped before the plane took the ${what}`);
+      say(`gave up on the ${what}: ${failureOf(error).message}`);
+    }
+  }
+
+  const spec = (url: string): RegisterRequest => ({
+    id: options.id,
+    url,
+    caps: options.caps,
+    speed: options.speed ?? { cpu: 1 },
+    slots,
+    latencyMs: options.latencyMs ?? 1,
+    bandwidthMBps: options.bandwidthMBps ?? 1000,
+    ...(options.info ? { info: options.info } : {}),
+  });
+
+  async function register(url: string): Promise<void> {
+    const answer = await plane.sendRetrying("POST", "/v1/nodes", spec(url), REGISTER_RETRY, stopNow.signal, (reason, attempt, delayMs) =>
+      say(`registering with ${options.apiUrl}: ${reason}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`),
+    );
+    if (answer.status >= 300) throw new Error(`the plane at ${options.apiUrl} refused the registration: ${describeAnswer(answer)}`);
+  }
+
+  /** Registers, then heartbeats until stop(); registers again whenever the plane has forgotten this node. */
+  async function stayRegistered(url: string, registered: () => void): Promise<void> {
+    await register(url);
+    registered();
+    let periodMs = options.heartbeatMs ?? 1_000;
+    let unreachable = false;
+    for (;;) {
+      await sleep(periodMs, undefined, { signal: stopNow.signal });
+      let answer: PlaneAnswer;
+      try {
+        answer = await plane.send("POST", `/v1/nodes/${encodeURIComponent(options.id)}/heartbeat`, load(), stopNow.signal);
+      } catch (error) {
+        if (stopNow.signal.aborted) throw error;
+        // Once per outage: a plane that is down for a minute should not fill the log.
+        if (!unreachable) say(`heartbeat failed: ${networkReason(error)}; will keep trying`);
+        unreachable = true;
+        continue;
+      }
+      if (unreachable) say("heartbeat answered again");
+      unreachable = false;
+      if (answer.status === 404) {
+        say("the plane does not know this node (its state was reset?); registering again");
+        try {
+          await register(url);
+        } catch (error) {
+          if (stopNow.signal.aborted) throw error;
+          say(failureOf(error).message);
+        }
+        continue;
+      }
+      if (answer.status >= 300) {
+        say(`heartbeat refused: ${describeAnswer(answer)}`);
+        continue;
+      }
+      const reply = parseJson(answer.body) as Partial<HeartbeatReply> | undefined;
+      if (typeof reply?.heartbeatMs === "number" && reply.heartbeatMs > 0) periodMs = reply.heartbeatMs;
+    }
+  }
+
+  const status = (): RunnerStatus => ({ id: options.id, ...load(), uptimeMs: Date.now() - bootedAt });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const url = options.advertiseUrl ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let markRegistered = () => {};
+  // The membership loop only ever ends by failing, on a refused registration or stop(); `registered` carries that.
+  const membership = stayRegistered(url, () => markRegistered());
+  const registered = Promise.race([new Promise<void>((resolve) => (markRegistered = resolve)), membership]).catch((error: unknown) => {
+    throw stopNow.signal.aborted ? new Error(`runner ${options.id} stopped before it registered`) : error;
+  });
+  // Whoever awaits `registered` sees the failure; a caller who does not must not crash on it.
+  registered.catch(() => {});
+
+  async function stop(graceMs: number): Promise<void> {
+    stopNow.abort();
+    if (queue.length > 0) say(`stopping: dropped ${queue.length} queued calls (the plane re-dispatches them)`);
+    for (const { request } of queue.splice(0)) known.delete(callKey(request));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const grace = new AbortController();
+    await Promise.race([drain(), sleep(graceMs, undefined, { signal: grace.signal }).catch(() => {})]);
+    grace.abort();
+    graceOver.abort();
+    server.closeAllConnections();
+    await closed;
+  }
+
+  /** Until nothing runs or reports, including what finishing calls start. */
+  async function drain(): Promise<void> {
+    while (running.size > 0) await Promise.allSettled([...running]);
+  }
+
+  return {
+    id: options.id,
+    url,
+    registered,
+    status,
+    stop: () => (stopping ??= stop(options.stopGraceMs ?? 10_000)),
+  };
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+}

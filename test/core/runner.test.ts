@@ -1,0 +1,502 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { type IncomingMessage, type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type Value, createRegistry, decode, defineStage, encode } from "../../core/index.ts";
+import type { NodeLoad } from "../../core/jobs/decisions.ts";
+import { fromBase64, inlinePayload } from "../../core/jobs/payload.ts";
+import type { CallRequest, RegisterRequest, ResultReport, RunnerStatus } from "../../core/jobs/protocol.ts";
+import { registry as examples } from "../../examples/index.ts";
+import { type Runner, type RunnerOptions, startRunner } from "../../runners/runner.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const until = (check: () => void) => vi.waitFor(check, { timeout: 20_000, interval: 5 });
+
+/** A stand-in for the command plane: records what runners send, answers as each test asks. */
+class FakePlane {
+  readonly registrations: RegisterRequest[] = [];
+  readonly heartbeats: NodeLoad[] = [];
+  readonly results: ResultReport[] = [];
+  readonly payloadGets: string[] = [];
+  readonly payloads = new Map<string, Uint8Array>();
+  /** Statuses to answer, in order, before the normal answer. */
+  registerAnswers: number[] = [];
+  heartbeatAnswers: number[] = [];
+  resultAnswers: number[] = [];
+  resultPosts = 0;
+  heartbeatReply = { status: "up", heartbeatMs: 3_600_000 };
+  /** Payload answers wait for this. */
+  payloadsReady: Promise<void> = Promise.resolve();
+  url = "";
+  private readonly server: Server = createServer((req, res) => {
+    void this.answer(req).then(([status, body]) => {
+      res.writeHead(status, { "content-type": body instanceof Uint8Array ? "application/cbor" : "application/json" });
+      res.end(body instanceof Uint8Array ? body : JSON.stringify(body));
+    });
+  });
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private async answer(req: IncomingMessage): Promise<[number, unknown]> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+    const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString()) as unknown) : undefined;
+    const route = `${req.method} ${req.url}`;
+    const refusal = (status: number): [number, unknown] => [status, { error: { code: `status-${status}`, message: `test plane answers ${status}` } }];
+    if (route === "POST /v1/nodes") {
+      const status = this.registerAnswers.shift();
+      if (status) return refusal(status);
+      this.registrations.push(body as RegisterRequest);
+      return [201, { spec: { ...(body as object), kind: "runner" }, status: "up" }];
+    }
+    if (/^POST \/v1\/nodes\/[^/]+\/heartbeat$/.test(route)) {
+      const status = this.heartbeatAnswers.shift();
+      if (status) return refusal(status);
+      this.heartbeats.push(body as NodeLoad);
+      return [200, this.heartbeatReply];
+    }
+    if (/^POST \/v1\/nodes\/[^/]+\/results$/.test(route)) {
+      this.resultPosts++;
+      const status = this.resultAnswers.shift();
+      if (status) return refusal(status);
+      this.results.push(body as ResultReport);
+      return [202, { accepted: true }];
+    }
+    const payload = /^GET \/v1\/payloads\/([0-9a-f]+)$/.exec(route);
+    if (payload) {
+      this.payloadGets.push(payload[1]!);
+      await this.payloadsReady;
+      const bytes = this.payloads.get(payload[1]!);
+      return bytes ? [200, bytes] : refusal(404);
+    }
+    return refusal(404);
+  }
+}
+
+const planes: FakePlane[] = [];
+const runners: Runner[] = [];
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+  await Promise.all(runners.splice(0).map((r) => r.stop()));
+  await Promise.all(planes.splice(0).map((p) => p.close()));
+});
+
+async function plane(): Promise<FakePlane> {
+  const p = await new FakePlane().start();
+  planes.push(p);
+  return p;
+}
+
+const runExample = (stage: string, input: Value) => examples.stages.get(stage)!.run(input);
+
+async function runner(p: FakePlane, options: Partial<RunnerOptions> & { logs?: string[] } = {}): Promise<Runner> {
+  const { logs = [], ...rest } = options;
+  const r = await startRunner({
+    apiUrl: p.url,
+    id: "runner-1",
+    caps: ["cpu"],
+    speed: { cpu: 2 },
+    slots: 2,
+    latencyMs: 3,
+    bandwidthMBps: 50,
+    info: { purpose: "test" },
+    heartbeatMs: 3_600_000,
+    executor: runExample,
+    hasStage: (ref) => examples.stages.has(ref),
+    log: (line) => logs.push(line),
+    ...rest,
+  });
+  runners.push(r);
+  return r;
+}
+
+let seq = 0;
+const call = (stage: string, input: Value, extra: Partial<CallRequest> = {}): CallRequest => ({
+  job: "job-1",
+  seq: seq++,
+  attempt: 1,
+  stage,
+  input: inlinePayload(encode(input)),
+  deadlineAt: Date.now() + 60_000,
+  ...extra,
+});
+
+async function post(r: Runner, body: unknown): Promise<{ status: number; json: { error?: { code: string; field?: string; message: string } } }> {
+  const response = await fetch(`${r.url}/v1/calls`, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as never };
+}
+
+const valueOf = (report: ResultReport): Value => {
+  if (!report.outcome.ok) throw new Error(`expected a value, got ${report.outcome.error.name}: ${report.outcome.error.message}`);
+  return decode(fromBase64(report.outcome.value));
+};
+
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+describe("runner: membership", () => {
+  it("registers with its spec, then heartbeats at the period the plane names", async () => {
+    const p = await plane();
+    const r = await runner(p, { heartbeatMs: 10 });
+    await r.registered;
+    expect(r.url).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(p.registrations).toEqual([
+      { id: "runner-1", url: r.url, caps: ["cpu"], speed: { cpu: 2 }, slots: 2, latencyMs: 3, bandwidthMBps: 50, info: { purpose: "test" } },
+    ]);
+    await until(() => expect(p.heartbeats).toEqual([{ queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }]));
+    // The reply asked for an hour between heartbeats: the runner's own 10 ms no longer applies.
+    await sleep(200);
+    expect(p.heartbeats).toHaveLength(1);
+  });
+
+  it("retries registration until the plane answers, printing progress", async () => {
+    const p = await plane();
+    p.registerAnswers = [503, 502];
+    const logs: string[] = [];
+    const r = await runner(p, { logs });
+    await r.registered;
+    expect(p.registrations).toHaveLength(1);
+    expect(logs).toHaveLength(2);
+    expect(logs[0]).toMatch(/^runner runner-1: registering with http:\/\/127\.0\.0\.1:\d+: HTTP 503 status-503: test plane answers 503; retry 1 in /);
+    expect(logs[1]).toMatch(/HTTP 502 .*; retry 2 in /);
+  });
+
+  it("gives up when the plane refuses the registration (4xx)", async () => {
+    const p = await plane();
+    p.registerAnswers = [400];
+    const r = await runner(p);
+    await expect(r.registered).rejects.toThrow(/refused the registration: HTTP 400 status-400: test plane answers 400/);
+    expect(p.registrations).toHaveLength(0);
+  });
+
+  it("registers again when a heartbeat answers 404 (the plane forgot the node)", async () => {
+    const p = await plane();
+    p.heartbeatAnswers = [404];
+    const logs: string[] = [];
+    const r = await runner(p, { logs, heartbeatMs: 10 });
+    await r.registered;
+    await until(() => expect(p.registrations).toHaveLength(2));
+    expect(p.registrations[1]).toEqual(p.registrations[0]);
+    expect(logs.some((l) => l.includes("does not know this node"))).toBe(true);
+  });
+});
+
+describe("runner: calls", () => {
+  it("runs an inline call and reports the stage's value as base64 CBOR", async () => {
+    const p = await plane();
+    const r = await runner(p);
+    const request = call("word-count/tokenize-count@1", "The cat and the hat");
+    expect(await post(r, request)).toEqual({ status: 202, json: { accepted: true } });
+    await until(() => expect(p.results).toHaveLength(1));
+    const [report] = p.results as [ResultReport];
+    expect(report).toMatchObject({ job: request.job, seq: request.seq, attempt: 1, outcome: { ok: true } });
+    expect(valueOf(report)).toEqual(runExample("word-count/tokenize-count@1", "The cat and the hat"));
+    expect(report.startedAt).toBeLessThanOrEqual(report.finishedAt);
+  });
+
+  it("fetches an R2 input once, even for calls that want it at the same time, and caches it", async () => {
+    const p = await plane();
+    const bytes = encode([1, 2, 3, 4]);
+    const hash = sha256(bytes);
+    p.payloads.set(hash, bytes);
+    const { open, opened } = gate();
+    p.payloadsReady = opened;
+    const r = await runner(p, { slots: 2 });
+    const r2 = { r2: hash, bytes: bytes.byteLength };
+    for (let i = 0; i < 2; i++) expect((await post(r, call("dag/add@1", null, { input: r2 }))).status).toBe(202);
+    await until(() => expect(r.status().inFlight).toBe(2));
+    open();
+    await until(() => expect(p.results).toHaveLength(2));
+    expect(await post(r, call("dag/mul@1", null, { input: r2 }))).toMatchObject({ status: 202 });
+    await until(() => expect(p.results).toHaveLength(3));
+    expect(p.results.map(valueOf)).toEqual([10, 10, 24]);
+    expect(p.payloadGets).toEqual([hash]);
+  });
+
+  it("needs no fetch for an R2 input it produced itself", async () => {
+    const p = await plane();
+    const r = await runner(p);
+    await post(r, call("dag/add@1", [1, 2, 3]));
+    await until(() => expect(p.results).toHaveLength(1));
+    const produced = fromBase64((p.results[0]!.outcome as { value: string }).value);
+    await post(r, call("dag/neg@1", null, { input: { r2: sha256(produced), bytes: produced.byteLength } }));
+    await until(() => expect(p.results).toHaveLength(2));
+    expect(valueOf(p.results[1]!)).toBe(-6);
+    expect(p.payloadGets).toEqual([]);
+  });
+
+  it("drops a call whose R2 input the plane does not have, reporting nothing", async () => {
+    const p = await plane();
+    const logs: string[] = [];
+    const r = await runner(p, { logs });
+    const missing = sha256(encode("nowhere"));
+    expect((await post(r, call("dag/neg@1", null, { input: { r2: missing, bytes: 8 } }))).status).toBe(202);
+    await until(() => expect(logs.some((l) => l.includes("cannot get its input") && l.includes("HTTP 404"))).toBe(true));
+    expect(p.results).toEqual([]);
+    expect(r.status()).toMatchObject({ queue: 0, inFlight: 0 });
+  });
+
+  it("reports a stage that throws, or returns what is not a value, as ok: false with name and message (cut to the plane's limits)", async () => {
+    const boom = defineStage({
+      name: "boom",
+      version: 1,
+      caps: ["cpu"],
+      timeoutMs: 1_000,
+      cost: { runtimeMs: () => 1, outputBytes: () => 1 },
+      run: (x: number): number => {
+        throw new RangeError(`no ${x}`);
+      },
+    });
+    const dated = defineStage({
+      name: "dated",
+      version: 1,
+      caps: ["cpu"],
+      timeoutMs: 1_000,
+      cost: { runtimeMs: () => 1, outputBytes: () => 1 },
+      run: (): number => new Date(0) as unknown as number,
+    });
+    const verbose = defineStage({
+      name: "verbose",
+      version: 1,
+      caps: ["cpu"],
+      timeoutMs: 1_000,
+      cost: { runtimeMs: () => 1, outputBytes: () => 1 },
+      run: (n: number): number => {
+        throw new Error("x".repeat(n));
+      },
+    });
+    const registry = createRegistry({ boom, dated, verbose });
+    const p = await plane();
+    const r = await runner(p, { slots: 1, executor: (ref, input) => registry.stages.get(ref)!.run(input), hasStage: (ref) => registry.stages.has(ref) });
+    await post(r, call("boom@1", 7));
+    await post(r, call("dated@1", 7));
+    await post(r, call("verbose@1", 100_000));
+    await until(() => expect(p.results).toHaveLength(3));
+    expect(p.results.map((x) => x.outcome)).toEqual([
+      { ok: false, error: { name: "RangeError", message: "no 7" } },
+      { ok: false, error: { name: "CodecError", message: "value is a Date; use plain objects, arrays and typed arrays" } },
+      // Cut to what the plane's ResultReport schema takes, rather than refused and lost.
+      { ok: false, error: { name: "Error", message: "x".repeat(16_384) } },
+    ]);
+  });
+
+  it("refuses a stage it does not bundle with 404", async () => {
+    const p = await plane();
+    const r = await runner(p);
+    expect(await post(r, call("no-such-stage@1", 1))).toEqual({
+      status: 404,
+      json: { error: { code: "unknown_stage", message: 'runner runner-1 does not bundle stage "no-such-stage@1"', field: "stage" } },
+    });
+    expect(r.status()).toMatchObject({ queue: 0, inFlight: 0 });
+  });
+
+  it("refuses bad bodies with 400 naming the field", async () => {
+    const p = await plane();
+    const r = await runner(p);
+    const good = call("dag/neg@1", 1);
+    const without = (field: string) => Object.fromEntries(Object.entries(good).filter(([k]) => k !== field));
+    const cases: [unknown, string, string | undefined][] = [
+      ["{not json", "invalid_json", undefined],
+      [[good], "invalid_body", undefined],
+      [without("job"), "missing_field", "job"],
+      [without("deadlineAt"), "missing_field", "deadlineAt"],
+      [{ ...good, job: "" }, "invalid_field", "job"],
+      [{ ...good, seq: -1 }, "invalid_field", "seq"],
+      [{ ...good, seq: 1.5 }, "invalid_field", "seq"],
+      [{ ...good, attempt: 0 }, "invalid_field", "attempt"],
+      [{ ...good, stage: 3 }, "invalid_field", "stage"],
+      [{ ...good, deadlineAt: "soon" }, "invalid_field", "deadlineAt"],
+      [{ ...good, input: "AQ==" }, "invalid_field", "input"],
+      [{ ...good, input: { inline: "AQ==" } }, "missing_field", "input.bytes"],
+      [{ ...good, input: { bytes: 1 } }, "invalid_field", "input"],
+      [{ ...good, input: { inline: "AQ==", r2: sha256(encode(1)), bytes: 1 } }, "invalid_field", "input"],
+      [{ ...good, input: { inline: "not base64!", bytes: 1 } }, "invalid_field", "input.inline"],
+      [{ ...good, input: { inline: "AQID", bytes: 2 } }, "invalid_field", "input.bytes"],
+      [{ ...good, input: { inline: "/w==", bytes: 1 } }, "invalid_field", "input.inline"], // 0xff is not CBOR
+      [{ ...good, input: { r2: "ABC", bytes: 1 } }, "invalid_field", "input.r2"],
+    ];
+    for (const [body, code, field] of cases) {
+      const { status, json } = await post(r, body);
+      expect({ status, code: json.error?.code, field: json.error?.field }, JSON.stringify(body)).toEqual({ status: 400, code, field });
+      if (field) expect(json.error?.message).toContain(field);
+    }
+    expect((await fetch(`${r.url}/v1/calls`)).status).toBe(405);
+    expect((await fetch(`${r.url}/v1/elsewhere`)).status).toBe(404);
+    expect(r.status()).toMatchObject({ queue: 0, inFlight: 0, bytesIn: 0 });
+  });
+
+  it("runs at most `slots` calls at once, delay included", async () => {
+    const p = await plane();
+    let active = 0;
+    let most = 0;
+    const r = await runner(p, {
+      slots: 2,
+      delayMs: 20,
+      hasStage: () => true,
+      executor: async (_stage, input) => {
+        most = Math.max(most, ++active);
+        await sleep(5);
+        active--;
+        return input;
+      },
+    });
+    for (let i = 0; i < 6; i++) expect((await post(r, call("echo@1", i))).status).toBe(202);
+    await until(() => expect(p.results).toHaveLength(6));
+    expect(most).toBe(2);
+    expect(p.results.map(valueOf).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("answers 503 full once the queue holds maxQueue calls, and accepts a resent call once", async () => {
+    const p = await plane();
+    const { open, opened } = gate();
+    const r = await runner(p, { slots: 1, maxQueue: 1, hasStage: () => true, executor: async (_s, input) => (await opened, input) });
+    const first = call("echo@1", "a");
+    const second = call("echo@1", "b");
+    expect((await post(r, first)).status).toBe(202);
+    expect((await post(r, second)).status).toBe(202);
+    expect(await post(r, second)).toEqual({ status: 202, json: { accepted: true } });
+    const full = await post(r, call("echo@1", "c"));
+    expect(full.status).toBe(503);
+    expect(full.json.error?.code).toBe("full");
+    open();
+    await until(() => expect(p.results).toHaveLength(2));
+    await sleep(50);
+    expect(p.results.map(valueOf)).toEqual(["a", "b"]);
+  });
+
+  it("GET /v1/status counts the queue, calls in flight and bytes", async () => {
+    const p = await plane();
+    const { open, opened } = gate();
+    const r = await runner(p, { slots: 1, hasStage: () => true, executor: async (_s, input) => (await opened, [input, input]) });
+    const inputs = ["x", "yy", "zzz"];
+    for (const x of inputs) await post(r, call("twice@1", x));
+    const status = async () => (await (await fetch(`${r.url}/v1/status`)).json()) as RunnerStatus;
+    await until(async () => expect(await status()).toMatchObject({ id: "runner-1", queue: 2, inFlight: 1, bytesOut: 0 }));
+    open();
+    await until(() => expect(p.results).toHaveLength(3));
+    const final = await status();
+    expect(final).toMatchObject({
+      queue: 0,
+      inFlight: 0,
+      bytesIn: inputs.reduce((n, x) => n + encode(x).byteLength, 0),
+      bytesOut: inputs.reduce((n, x) => n + encode([x, x]).byteLength, 0),
+    });
+    expect(final.uptimeMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("retries a result report on 5xx and gives up on 4xx", async () => {
+    const p = await plane();
+    const logs: string[] = [];
+    const r = await runner(p, { logs, slots: 1 });
+    p.resultAnswers = [500, 503];
+    await post(r, call("dag/neg@1", 1));
+    await until(() => expect(p.results).toHaveLength(1));
+    expect(p.resultPosts).toBe(3);
+    p.resultAnswers = [409];
+    await post(r, call("dag/neg@1", 2));
+    await until(() => expect(logs.some((l) => /refused the result of job-1\/\d+#1, giving up: HTTP 409/.test(l))).toBe(true));
+    expect(p.resultPosts).toBe(4);
+    expect(p.results).toHaveLength(1);
+  });
+});
+
+describe("runner: stop", () => {
+  it("finishes and reports the running call, drops the queued one, stops heartbeats and listening", async () => {
+    const p = await plane();
+    p.heartbeatReply = { status: "up", heartbeatMs: 10 };
+    const { open, opened } = gate();
+    let started = 0;
+    const r = await runner(p, { slots: 1, heartbeatMs: 10, hasStage: () => true, executor: async (_s, input) => (started++, await opened, input) });
+    await r.registered;
+    await post(r, call("echo@1", "running"));
+    await post(r, call("echo@1", "queued"));
+    await until(() => expect(started).toBe(1));
+    const stopped = r.stop();
+    expect(r.stop()).toBe(stopped);
+    open();
+    await stopped;
+    expect(p.results.map(valueOf)).toEqual(["running"]);
+    expect(started).toBe(1);
+    const heartbeats = p.heartbeats.length;
+    await expect(fetch(`${r.url}/v1/status`)).rejects.toThrow();
+    await sleep(100);
+    expect(p.heartbeats).toHaveLength(heartbeats);
+  });
+
+  it("does not wait past the grace period for a call that never ends", async () => {
+    const p = await plane();
+    const logs: string[] = [];
+    const r = await runner(p, { logs, stopGraceMs: 50, hasStage: () => true, executor: () => new Promise<Value>(() => {}) });
+    await post(r, call("forever@1", 1));
+    await until(() => expect(r.status().inFlight).toBe(1));
+    await r.stop();
+    expect(p.results).toEqual([]);
+  });
+
+  it("rejects `registered` when stopped before the plane answered", async () => {
+    const p = await plane();
+    p.registerAnswers = Array(100).fill(503);
+    const r = await runner(p);
+    await r.stop();
+    await expect(r.registered).rejects.toThrow("runner runner-1 stopped before it registered");
+  });
+});
+
+describe("cpu-runner (CLI)", () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+  it("registers with caps [cpu], runs example stages, and exits 0 on SIGTERM", async () => {
+    const p = await plane();
+    const child = spawn(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", "--api", p.url, "--id", "cli-1", "--speed", "1.5"], { cwd: ROOT });
+    children.push(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await until(() => expect(stdout).toContain("registered with"));
+    const line = /^cpu-runner cli-1 listening on (http:\/\/127\.0\.0\.1:\d+), registered with (.+)\n$/.exec(stdout);
+    expect(line?.[2]).toBe(p.url);
+    expect(p.registrations).toEqual([expect.objectContaining({ id: "cli-1", url: line![1], caps: ["cpu"], speed: { cpu: 1.5 }, slots: 1 })]);
+    const r = { url: line![1]! } as Runner;
+    expect((await post(r, call("dag/mul@1", [2, 3, 7]))).status).toBe(202);
+    await until(() => expect(p.results).toHaveLength(1));
+    expect(valueOf(p.results[0]!)).toBe(42);
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(stderr).toContain("SIGTERM, stopping");
+  });
+
+  it("exits 2 with a message for a bad flag", () => {
+    const r = cli("--api", "http://127.0.0.1:1", "--slots", "0");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("error: option '--slots <n>' argument '0' is invalid. expected an integer from 1 to 1024");
+    const unknown = cli("--api", "http://127.0.0.1:1", "--bogus");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("error: unknown option '--bogus'");
+  });
+
+  it("exits 2 for a registry module that does not export `registry`", () => {
+    const r = cli("--api", "http://127.0.0.1:1", "--registry", "core/codec.ts");
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("error: core/codec.ts does not export `registry` (export const registry = createRegistry(...stage modules))");
+  });
+});
