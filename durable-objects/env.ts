@@ -37,6 +37,10 @@ export interface Env {
   readonly PAYLOADS: R2Bucket;
   /** Payloads up to this many encoded bytes stay in the log entry; larger ones go to R2. Default 16384. */
   readonly INLINE_PAYLOAD_BYTES?: string;
+  /** Largest POST /v1/jobs body (413 beyond). Default 1 MiB. */
+  readonly MAX_JOB_INPUT_BYTES?: string;
+  /** Largest POST /v1/nodes/:id/results body (413 beyond). Default 8 MiB. */
+  readonly MAX_RESULT_BYTES?: string;
   /** The commander runs a call itself when its predicted runtime is at most this many ms. Default 2. */
   readonly INLINE_MAX_MS?: string;
   /** Round-trip share the placement model charges for a stage Worker call, in ms. Default 1. */

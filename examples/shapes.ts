@@ -11,6 +11,7 @@
  *   shapes/recurse   calls itself with `depth - 1`; with `loop: true` it calls itself with the
  *                    same input, a wait-for cycle the commander must refuse at run time
  */
+import { z } from "zod";
 import { type Step, all, defineJob, defineStage } from "paxflow";
 
 export type StatsInput = { readonly seed: number; readonly n: number };
@@ -44,8 +45,12 @@ export const stats = defineStage({
 
 export type ChainInput = { readonly seed: number };
 
+/** Any Standard Schema works here (zod, valibot, arktype): the API refuses other inputs with a 400 naming the field. */
+const chainInput = z.object({ seed: z.number().int().min(0).max(0xffff_ffff) }).strict();
+
 export const chain = defineJob({
   name: "shapes/chain",
+  input: chainInput,
   *run({ seed }: ChainInput): Step<StatsOutput[]> {
     const a = yield* stats({ seed, n: 1_000 });
     const b = yield* stats({ seed: a.seed, n: 1_000 });
@@ -56,6 +61,7 @@ export const chain = defineJob({
 
 export const fanout = defineJob({
   name: "shapes/fanout",
+  input: chainInput,
   *run({ seed }: ChainInput): Step<{ readonly mean: number; readonly max: number }> {
     const seeds = Array.from({ length: 8 }, (_, i) => (seed + i) >>> 0);
     const parts = yield* all(seeds.map((s) => stats({ seed: s, n: 1_000 })));

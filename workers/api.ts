@@ -1,26 +1,20 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { formatBallot } from "../core/paxos/index.ts";
 import type { AcceptorStatus } from "../durable-objects/acceptor.ts";
 import type { Env } from "../durable-objects/env.ts";
-import { ShardConfigError, type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
+import { type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { CommanderStatus } from "../runtime/commander-driver.ts";
 import { errorCode, errorMessage } from "../runtime/errors.ts";
-import { fnv1a } from "../core/hash.ts";
-import { LeaderHints, electedView, tryCommanders } from "./routing.ts";
+import { type App, fail, onError } from "./http.ts";
+import { jobsApi } from "./jobs-api.ts";
+import { LeaderHints, electedView, shardOf, tryCommanders } from "./routing.ts";
 
-type App = { Bindings: Env };
+export { shardOf };
 
 const MAX_KEY_LENGTH = 1_024;
 const MAX_ID_LENGTH = 200;
-
-const fail = (c: Context<App>, status: ContentfulStatusCode, code: string, message: string) =>
-  c.json({ error: { code, message } }, status);
-
-/** Stable key -> shard routing (FNV-1a is the same everywhere, forever). */
-export const shardOf = (key: string, shards: number): number => fnv1a(key) % shards;
 
 /** Per isolate: which commander led each shard last time. */
 const leaderHints = new LeaderHints();
@@ -98,13 +92,11 @@ app.post("/v1/commands", async (c) => {
   return fail(c, 503, "unavailable", `no commander of shard ${shard} could commit the command: ${reasons.join("; ")}`);
 });
 
+app.route("/", jobsApi);
+
 app.notFound((c) => fail(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 
-app.onError((error, c) => {
-  if (error instanceof ShardConfigError) return fail(c, 500, "misconfigured", error.message);
-  console.error("paxflow api error", error);
-  return fail(c, 500, "internal", "internal error");
-});
+app.onError(onError);
 
 type CommanderView =
   | ({ name: string; reachable: true } & CommanderStatus)

@@ -1,5 +1,9 @@
+import { fnv1a } from "../core/hash.ts";
 import { compareBallots } from "../core/paxos/index.ts";
 import { errorCode, errorMessage } from "../runtime/errors.ts";
+
+/** Stable key -> shard routing (FNV-1a is the same everywhere, forever). */
+export const shardOf = (key: string, shards: number): number => fnv1a(key) % shards;
 
 /**
  * Which commander of a shard to ask first: the one that last committed for this isolate.

@@ -132,6 +132,22 @@ export type Decision<P = Payload> =
 
 export type DecisionType = Decision["type"];
 
+const DECISION_TYPES: ReadonlySet<string> = new Set<DecisionType>([
+  "job.accepted",
+  "call.dispatched",
+  "call.result",
+  "call.timeout",
+  "job.finished",
+  "job.cancelled",
+  "node.registered",
+  "node.unresponsive",
+  "node.back",
+]);
+
+/** The log also carries plain commands (POST /v1/commands); only decisions drive the job state. */
+export const isDecision = (data: unknown): data is Decision =>
+  typeof data === "object" && data !== null && DECISION_TYPES.has((data as { type?: unknown }).type as string);
+
 /**
  * The log command id of a decision: equal decisions from two commanders get one id, so the
  * log's dedupe keeps one copy. Results are keyed per attempt and node: two nodes finishing

@@ -3,10 +3,29 @@ import { callable } from "./callable.ts";
 import { type Call, type CallStep, type Effect, type Parallel, type Step, brandCall, isCallStep } from "./effects.ts";
 import { DefinitionError, checkName } from "./stage.ts";
 
+/**
+ * The part of Standard Schema (https://standardschema.dev) paxflow uses: zod, valibot and
+ * arktype schemas all carry it, so a job can name its input's shape without paxflow
+ * depending on any of them.
+ */
+export interface InputSchema<I> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<I> | Promise<StandardResult<I>>;
+  };
+}
+
+export type StandardResult<I> =
+  | { readonly value: I; readonly issues?: undefined }
+  | { readonly issues: readonly { readonly message: string; readonly path?: readonly (PropertyKey | { readonly key: PropertyKey })[] }[] };
+
 export interface JobSpec<I extends Value, O extends Value> {
   readonly name: string;
   /** Deterministic generator: replayed from the log, so it may only yield calls. */
   readonly run: (input: I) => Generator<Effect, O, unknown>;
+  /** Optional: the API refuses inputs this schema rejects (400 naming the field) before a job exists. */
+  readonly input?: InputSchema<I>;
 }
 
 /** A job is callable too: `yield* job(input)` runs it as a sub-job and returns its result. */
@@ -27,7 +46,11 @@ export function defineJob<I extends Value, O extends Value>(spec: JobSpec<I, O>)
     return (yield effect) as O;
   }
   const call = (input: I): CallStep<O> => brandCall(steps(input));
-  return callable(call, "job", { name, run: spec.run, ref: name }) as unknown as Job<I, O>;
+  if (spec.input !== undefined && typeof spec.input?.["~standard"]?.validate !== "function") {
+    throw new DefinitionError(`job "${name}": input must be a Standard Schema (zod, valibot, arktype, ...)`);
+  }
+  const props = spec.input === undefined ? { name, run: spec.run, ref: name } : { name, run: spec.run, ref: name, input: spec.input };
+  return callable(call, "job", props) as unknown as Job<I, O>;
 }
 
 type Results<T extends readonly CallStep<unknown>[]> = { -readonly [K in keyof T]: T[K] extends CallStep<infer R> ? R : never };

@@ -16,6 +16,7 @@ import {
   type NodeSpec,
   WORKER_NODE,
   decisionId,
+  isDecision,
 } from "../../core/jobs/decisions.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, type PlacementRequest, place, speedFor } from "../../core/jobs/placement.ts";
@@ -122,7 +123,9 @@ export class JobDriver implements JobPlane {
     this.o = options;
     this.state = new JobsState({ retainFinished: options.retainFinished });
     const machine: StateMachine = {
-      apply: (data) => this.applied(data as Decision),
+      apply: (data) => {
+        if (isDecision(data)) this.applied(data);
+      },
       snapshot: () => this.state.snapshot(),
       restore: (snapshot) => {
         if (!snapshot) return;
@@ -662,9 +665,11 @@ export class JobDriver implements JobPlane {
     return { accepted: false, reason: job.status !== "running" ? `job ${job.id} already ${job.status}` : "the call already had a result (first result wins)" };
   }
 
+  /** The built-in backends first (always up), then the registered runners. */
   async listNodes(): Promise<NodeView[]> {
     await this.lead();
-    return this.state.allNodes().map((n) => this.nodeView(n.spec.id)!);
+    const builtins: NodeView[] = this.o.builtins.map((spec) => ({ spec, status: "up", since: 0, registeredAt: 0 }));
+    return [...builtins, ...this.state.allNodes().map((n) => this.nodeView(n.spec.id)!)];
   }
 
   private nodeView(id: NodeId): NodeView | undefined {

@@ -1,0 +1,404 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { encode } from "../../core/codec.ts";
+import { payloadKey, toBase64 } from "../../core/jobs/payload.ts";
+import { runLocally } from "../../core/sdk/local.ts";
+import { registry } from "../../examples/index.ts";
+import { sha256Hex } from "../../runtime/jobs/payload-store.ts";
+import { app } from "../../workers/api.ts";
+import { checkInput } from "../../workers/jobs-api.ts";
+import { ApiError } from "../../workers/http.ts";
+import { jobIdFor } from "../../workers/job-ids.ts";
+import { toJson } from "../../workers/json-values.ts";
+
+const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://paxflow.test${path}`, init));
+const send = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(path, { method, headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+const post = (path: string, body: unknown, headers?: Record<string, string>) => send("POST", path, body, headers);
+
+async function expectError(response: Response, status: number, code: string, ...mentions: string[]) {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get("content-type")).toContain("application/json");
+  const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+  expect(error.code, text).toBe(code);
+  for (const mention of mentions) expect(error.message).toContain(mention);
+  expect(error.message).not.toMatch(/\n\s+at /);
+}
+
+const UNKNOWN_JOB = "j-000000000000000000000000";
+const wordCountInput = { text: "the quick brown fox jumps over the lazy dog and the dog sleeps", chunkChars: 16 };
+const runner = {
+  id: "test-runner-1",
+  url: "http://127.0.0.1:9/",
+  // No cpu: the examples' stages never get placed on this runner, which does not exist.
+  caps: ["gpu", "f16"],
+  speed: { cpu: 1, simd: 4 },
+  slots: 2,
+  latencyMs: 5,
+  bandwidthMBps: 100,
+};
+
+describe("jobs API: bad input", () => {
+  it("POST /v1/jobs names the field at fault", async () => {
+    await expectError(await post("/v1/jobs", { input: 1 }), 400, "missing_field", "job");
+    await expectError(await post("/v1/jobs", { job: "word-count" }), 400, "missing_field", "input");
+    await expectError(await post("/v1/jobs", { job: 7, input: 1 }), 400, "invalid_field", "job");
+    await expectError(await post("/v1/jobs", { job: "word-count", input: 1, idempotencyKey: 5 }), 400, "invalid_field", "idempotencyKey");
+    await expectError(await post("/v1/jobs", { job: "word-count", input: 1, idempotencyKey: "" }), 400, "invalid_field", "idempotencyKey");
+    await expectError(
+      await post("/v1/jobs", { job: "word-count", input: 1, idempotencyKey: "k".repeat(201) }),
+      400,
+      "invalid_field",
+      "idempotencyKey",
+    );
+    await expectError(await post("/v1/jobs", { job: "word-count", input: 1, idempotency_key: "k" }), 400, "invalid_field", "idempotency_key");
+    await expectError(await post("/v1/jobs", "{not json"), 400, "invalid_json", "JSON");
+    await expectError(await post("/v1/jobs", [1]), 400, "invalid_body", "request body");
+    await expectError(await post("/v1/jobs", { job: "no-such-job", input: 1 }), 404, "unknown_job", '"no-such-job"', "word-count");
+    // JSON can say what the codec refuses: never a 500.
+    await expectError(await post("/v1/jobs", '{"job": "word-count", "input": {"__proto__": {"x": 1}}}'), 400, "invalid_field", "input", "__proto__");
+  });
+
+  it("POST /v1/jobs refuses bodies that are not JSON, or too large", async () => {
+    const form = await call("/v1/jobs", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "job=word-count" });
+    await expectError(form, 415, "unsupported_media_type", "application/json");
+    const limit = 1 << 20; // the default: the test bindings do not set MAX_JOB_INPUT_BYTES
+    await expectError(
+      await post("/v1/jobs", { job: "word-count", input: "x".repeat(limit) }),
+      413,
+      "payload_too_large",
+      `${limit} bytes`,
+      "MAX_JOB_INPUT_BYTES",
+    );
+    const small = await app.fetch(
+      new Request("http://paxflow.test/v1/jobs", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ job: "x", input: "y".repeat(200) }),
+      }),
+      { ...env, MAX_JOB_INPUT_BYTES: "100" },
+    );
+    await expectError(small, 413, "payload_too_large", "100 bytes", "MAX_JOB_INPUT_BYTES");
+  });
+
+  it("checks a job's Standard Schema input, naming the paths", async () => {
+    // Job definitions are frozen callables; what checkInput reads of one is its `input` schema.
+    const job = { input: z.object({ text: z.string(), chunkChars: z.number().int().positive() }) };
+    await expect(checkInput("schema-probe", job, { text: "a", chunkChars: 2 })).resolves.toBeUndefined();
+    const refused = await checkInput("schema-probe", job, { text: 3, chunkChars: -1 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused).toMatchObject({ status: 400, code: "invalid_input" });
+    expect((refused as Error).message).toContain("input.text");
+    expect((refused as Error).message).toContain("input.chunkChars");
+    // A job without a schema takes any input.
+    await expect(checkInput("word-count", registry.jobs.get("word-count")!, 42)).resolves.toBeUndefined();
+    // A deployed job's schema, through the API: refused before anything reaches the log.
+    const response = await post("/v1/jobs", { job: "shapes/chain", input: { seed: -1, extra: true } });
+    await expectError(response, 400, "invalid_input", "input.seed");
+  });
+
+  it("validates job ids, list parameters and event stream headers", async () => {
+    await expectError(await call("/v1/jobs/not-a-job"), 400, "invalid_field", "path parameter id");
+    await expectError(await call("/v1/jobs/j-ABC"), 400, "invalid_field", "id");
+    await expectError(await call("/v1/jobs/not-a-job", { method: "DELETE" }), 400, "invalid_field", "id");
+    await expectError(await call("/v1/jobs/not-a-job/events"), 400, "invalid_field", "id");
+    await expectError(await call(`/v1/jobs/${UNKNOWN_JOB}/events`, { headers: { "last-event-id": "abc" } }), 400, "invalid_field", "last-event-id");
+    await expectError(await call("/v1/jobs?status=sleeping"), 400, "invalid_field", "query parameter status");
+    await expectError(await call("/v1/jobs?limit=0"), 400, "invalid_field", "limit");
+    await expectError(await call("/v1/jobs?limit=501"), 400, "invalid_field", "limit");
+    await expectError(await call("/v1/jobs?limit=ten"), 400, "invalid_field", "limit");
+    await expectError(await call("/v1/jobs?cursor=garbage"), 400, "invalid_field", "cursor");
+    await expectError(await call(`/v1/jobs?cursor=${btoa(JSON.stringify({ acceptedAt: "x", id: UNKNOWN_JOB }))}`), 400, "invalid_field", "cursor");
+  });
+
+  it("POST /v1/nodes checks every field of a registration", async () => {
+    await expectError(await post("/v1/nodes", { ...runner, caps: ["tpu"] }), 400, "invalid_field", "caps[0]", "cpu");
+    await expectError(await post("/v1/nodes", { ...runner, caps: [] }), 400, "invalid_field", "caps");
+    await expectError(await post("/v1/nodes", { ...runner, url: "ftp://example.test/" }), 400, "invalid_field", "url");
+    await expectError(await post("/v1/nodes", { ...runner, url: "not a url" }), 400, "invalid_field", "url");
+    await expectError(await post("/v1/nodes", { ...runner, speed: { cpu: 0 } }), 400, "invalid_field", "speed.cpu");
+    await expectError(await post("/v1/nodes", { ...runner, speed: { cpu: 1, stages: { "a@1": -2 } } }), 400, "invalid_field", "speed.stages.a@1");
+    await expectError(await post("/v1/nodes", { ...runner, slots: 1.5 }), 400, "invalid_field", "slots");
+    await expectError(await post("/v1/nodes", { ...runner, slots: 0 }), 400, "invalid_field", "slots");
+    await expectError(await post("/v1/nodes", { ...runner, id: "inline" }), 400, "invalid_field", "id", "built-in");
+    await expectError(await post("/v1/nodes", { ...runner, id: "bad id!" }), 400, "invalid_field", "id");
+    const { url: _url, ...withoutUrl } = runner;
+    await expectError(await post("/v1/nodes", withoutUrl), 400, "missing_field", "url");
+  });
+
+  it("heartbeats and results name what is wrong", async () => {
+    await expectError(await post("/v1/nodes/bad id/heartbeat", { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }), 400, "invalid_field", "id");
+    await expectError(await post("/v1/nodes/r1/heartbeat", { queue: -1, inFlight: 0, bytesIn: 0, bytesOut: 0 }), 400, "invalid_field", "queue");
+    await expectError(await post("/v1/nodes/r1/heartbeat", { queue: 0, inFlight: 0, bytesIn: 0 }), 400, "missing_field", "bytesOut");
+    const report = { job: UNKNOWN_JOB, seq: 0, attempt: 1, outcome: { ok: true, value: toBase64(encode([1, 2, 3])) }, startedAt: 1, finishedAt: 2 };
+    await expectError(
+      await post("/v1/nodes/r1/results", { ...report, outcome: { ok: true, value: "not base64!" } }),
+      400,
+      "invalid_field",
+      "outcome.value",
+    );
+    // Valid base64, but the bytes are not CBOR of a value (a truncated array).
+    await expectError(
+      await post("/v1/nodes/r1/results", { ...report, outcome: { ok: true, value: toBase64(new Uint8Array([0x83, 0x01])) } }),
+      400,
+      "invalid_field",
+      "outcome.value",
+    );
+    // CBOR, but a Date (tag 1) is not a paxflow value.
+    await expectError(
+      await post("/v1/nodes/r1/results", { ...report, outcome: { ok: true, value: toBase64(new Uint8Array([0xc1, 0x1a, 0, 0, 0, 1])) } }),
+      400,
+      "invalid_field",
+      "outcome.value",
+    );
+    await expectError(await post("/v1/nodes/r1/results", { ...report, job: "j-1" }), 400, "invalid_field", "job");
+    await expectError(await post("/v1/nodes/r1/results", { ...report, attempt: 0 }), 400, "invalid_field", "attempt");
+    await expectError(await post("/v1/nodes/r1/results", { ...report, outcome: { ok: false } }), 400, "missing_field", "outcome.error");
+    const big = await app.fetch(
+      new Request("http://paxflow.test/v1/nodes/r1/results", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(report),
+      }),
+      { ...env, MAX_RESULT_BYTES: "64" },
+    );
+    await expectError(big, 413, "payload_too_large", "64 bytes", "MAX_RESULT_BYTES");
+  });
+
+  it("GET /v1/payloads/:sha256 serves stored bytes and refuses bad or unknown hashes", async () => {
+    await expectError(await call("/v1/payloads/xyz"), 400, "invalid_field", "sha256");
+    await expectError(await call(`/v1/payloads/${"A".repeat(64)}`), 400, "invalid_field", "sha256");
+    await expectError(await call(`/v1/payloads/${"0".repeat(64)}`), 404, "not_found", "0".repeat(64));
+    const bytes = encode({ stored: "directly", n: [1, 2, 3] });
+    const hash = await sha256Hex(bytes);
+    await env.PAYLOADS.put(payloadKey(hash), bytes);
+    const response = await call(`/v1/payloads/${hash}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/cbor");
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(new Uint8Array(bytes));
+  });
+
+  it("answers 404 as JSON for unknown routes and methods", async () => {
+    await expectError(await send("PUT", "/v1/jobs", {}), 404, "not_found", "PUT /v1/jobs");
+    await expectError(await send("PATCH", "/v1/nodes", {}), 404, "not_found", "PATCH /v1/nodes");
+    await expectError(await call("/v1/jobs/j-000000000000000000000000/calls"), 404, "not_found");
+    await expectError(await call("/v1/payloads"), 404, "not_found");
+  });
+});
+
+describe("jobs API: documents and helpers", () => {
+  it("GET /v1/openapi.json describes every route, the command plane's too", async () => {
+    const response = await call("/v1/openapi.json");
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        "/v1/cluster",
+        "/v1/commands",
+        "/v1/jobs",
+        "/v1/jobs/{id}",
+        "/v1/jobs/{id}/events",
+        "/v1/nodes",
+        "/v1/nodes/{id}/heartbeat",
+        "/v1/nodes/{id}/results",
+        "/v1/payloads/{sha256}",
+      ].sort(),
+    );
+    expect(Object.keys(doc.paths["/v1/jobs"]!).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(doc.paths["/v1/jobs/{id}"]!).sort()).toEqual(["delete", "get"]);
+    for (const schema of ["Error", "SubmitJob", "Job", "Call", "JobSummary", "RegisterNode", "Node", "ResultReport", "Command", "Cluster"]) {
+      expect(doc.components.schemas, schema).toHaveProperty(schema);
+    }
+  });
+
+  it("gives the same id for the same idempotency key, and random ids otherwise", async () => {
+    const a = await jobIdFor("order-17");
+    expect(a).toMatch(/^j-[0-9a-f]{24}$/);
+    expect(await jobIdFor("order-17")).toBe(a);
+    expect(await jobIdFor("order-18")).not.toBe(a);
+    expect(a).toBe(`j-${(await sha256Hex(new TextEncoder().encode("order-17"))).slice(0, 24)}`);
+    expect(await jobIdFor(undefined)).not.toBe(await jobIdFor(undefined));
+  });
+
+  it("shows typed arrays as plain arrays, 64-bit ones as strings", () => {
+    expect(
+      toJson({
+        f: new Float32Array([0.5, 1.5]),
+        u: new Uint8Array([1, 255]),
+        big: new BigInt64Array([2n ** 62n, -1n]),
+        nested: [{ x: new Int16Array([-3]) }],
+        odd: [Number.NaN, Number.POSITIVE_INFINITY, -0],
+      }),
+    ).toEqual({ f: [0.5, 1.5], u: [1, 255], big: ["4611686018427387904", "-1"], nested: [{ x: [-3] }], odd: [null, null, -0] });
+  });
+});
+
+// ---- through the commanders -----------------------------------------------------------------
+
+interface JobBody {
+  id: string;
+  status: string;
+  output?: unknown;
+  input: unknown;
+  inputBytes: number;
+  shard: number;
+  durationMs?: number;
+  calls: { seq: number; kind: string; status: string; attemptCount: number; attempts: { node: string }[]; inputBytes: number }[];
+}
+
+async function pollUntilFinished(id: string): Promise<JobBody> {
+  for (let i = 0; i < 200; i++) {
+    const job = (await (await call(`/v1/jobs/${id}`)).json()) as JobBody;
+    if (job.status !== "running") return job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`job ${id} still running`);
+}
+
+const localOutput = (input: typeof wordCountInput) => {
+  const local = runLocally(registry, "word-count", input);
+  if (local.status !== "done") throw new Error(`runLocally failed: ${JSON.stringify(local)}`);
+  return local.output;
+};
+
+describe("jobs API: through the commanders", () => {
+  it("runs word-count to runLocally's answer, and shows its calls", async () => {
+    const submitted = await post("/v1/jobs", { job: "word-count", input: wordCountInput });
+    expect(submitted.status, await submitted.clone().text()).toBe(202);
+    const { id, status, created } = (await submitted.json()) as { id: string; status: string; created: boolean };
+    expect(id).toMatch(/^j-[0-9a-f]{24}$/);
+    expect(submitted.headers.get("location")).toBe(`/v1/jobs/${id}`);
+    expect(created).toBe(true);
+    expect(["running", "done"]).toContain(status);
+    const job = await pollUntilFinished(id);
+    expect(job.status).toBe("done");
+    expect(job.output).toEqual(localOutput(wordCountInput));
+    expect(job.input).toEqual(wordCountInput);
+    expect(job.durationMs).toBeGreaterThanOrEqual(0);
+    expect(job.calls.length).toBeGreaterThan(1);
+    for (const c of job.calls) {
+      expect(c).toMatchObject({ kind: "stage", status: "done" });
+      expect(c.attemptCount).toBe(c.attempts.length);
+      expect(c.attemptCount).toBeGreaterThanOrEqual(1);
+      expect(c.inputBytes).toBeGreaterThan(0);
+    }
+  });
+
+  it("answers 200 with the finished job under Prefer: wait", async () => {
+    const response = await post("/v1/jobs", { job: "word-count", input: { text: "a b a", chunkChars: 2 } }, { prefer: "wait=10" });
+    expect(response.status, await response.clone().text()).toBe(200);
+    const job = (await response.json()) as JobBody;
+    expect(job.status).toBe("done");
+    expect(job.output).toEqual({ a: 2, b: 1 });
+  });
+
+  it("keeps one job per idempotency key, and refuses the key for other input", async () => {
+    const body = { job: "word-count", input: { text: "same key", chunkChars: 4 }, idempotencyKey: "jobs-api-test-key" };
+    const first = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
+    expect(first.id).toBe(await jobIdFor("jobs-api-test-key"));
+    const again = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
+    expect(again).toMatchObject({ id: first.id, created: false });
+    await expectError(await post("/v1/jobs", { ...body, input: { text: "other", chunkChars: 4 } }), 409, "idempotency_conflict", first.id);
+  });
+
+  it("answers 404 naming unknown jobs", async () => {
+    await expectError(await call(`/v1/jobs/${UNKNOWN_JOB}`), 404, "not_found", UNKNOWN_JOB);
+    await expectError(await call(`/v1/jobs/${UNKNOWN_JOB}`, { method: "DELETE" }), 404, "not_found", UNKNOWN_JOB);
+    await expectError(await call(`/v1/jobs/${UNKNOWN_JOB}/events`), 404, "not_found", UNKNOWN_JOB);
+  });
+
+  it("streams a job's events and ends with its status", async () => {
+    const { id } = (await (await post("/v1/jobs", { job: "word-count", input: wordCountInput })).json()) as { id: string };
+    const response = await call(`/v1/jobs/${id}/events`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const text = await response.text();
+    const events = text
+      .split("\n\n")
+      .filter((block) => block.includes("data:"))
+      .map((block) => Object.fromEntries(block.split("\n").map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)])));
+    expect(events[0]).toMatchObject({ event: "job.accepted", id: "1" });
+    expect(events.at(-2)).toMatchObject({ event: "job.finished" });
+    expect(events.at(-1)).toMatchObject({ event: "end", data: JSON.stringify({ status: "done" }) });
+    const ids = events.slice(0, -1).map((e) => Number(e.id));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    // Resuming after the last event sends only the end.
+    const resumed = await (await call(`/v1/jobs/${id}/events`, { headers: { "last-event-id": String(ids.at(-1)) } })).text();
+    expect(resumed).not.toContain("job.accepted");
+    expect(resumed).toContain("event: end");
+  });
+
+  it("cancels a job, and leaves a finished one unchanged", async () => {
+    const { id } = (await (await post("/v1/jobs", { job: "word-count", input: { text: "x y", chunkChars: 1 } }, { prefer: "wait=10" })).json()) as {
+      id: string;
+    };
+    const response = await call(`/v1/jobs/${id}`, { method: "DELETE" });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as JobBody).status).toBe("done");
+  });
+
+  it("lists jobs newest first, a page at a time, across shards", async () => {
+    for (let i = 0; i < 3; i++) await post("/v1/jobs", { job: "word-count", input: { text: `list ${i}`, chunkChars: 8 } }, { prefer: "wait=10" });
+    const all = (await (await call("/v1/jobs?limit=500")).json()) as { jobs: { id: string; acceptedAt: number; shard: number }[] };
+    expect(all.jobs.length).toBeGreaterThanOrEqual(3);
+    const times = all.jobs.map((j) => j.acceptedAt);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = (await (await call(`/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ""}`)).json()) as { jobs: { id: string }[]; next?: string };
+      expect(page.jobs.length).toBeLessThanOrEqual(2);
+      seen.push(...page.jobs.map((j) => j.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual(all.jobs.map((j) => j.id));
+    const done = (await (await call("/v1/jobs?status=done")).json()) as { jobs: { status: string }[] };
+    expect(done.jobs.every((j) => j.status === "done")).toBe(true);
+  });
+
+  it("keeps large inputs in R2 and serves them by hash", async () => {
+    const input = { text: "lorem ipsum dolor sit amet ".repeat(1_000), chunkChars: 4_000 };
+    const { id } = (await (await post("/v1/jobs", { job: "word-count", input })).json()) as { id: string };
+    const job = await pollUntilFinished(id);
+    expect(job.input).toEqual(input);
+    expect(job.output).toEqual(localOutput(input));
+    const bytes = encode(input);
+    expect(job.inputBytes).toBe(bytes.length);
+    const stored = await call(`/v1/payloads/${await sha256Hex(bytes)}`);
+    expect(stored.status).toBe(200);
+    expect(new Uint8Array(await stored.arrayBuffer())).toEqual(new Uint8Array(bytes));
+  });
+
+  it("registers a runner in every shard, hears its heartbeats and refuses results it was not asked for", async () => {
+    const registered = await post("/v1/nodes", runner);
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    expect(await registered.json()).toMatchObject({ spec: { ...runner, kind: "runner" }, status: "up" });
+    const { nodes } = (await (await call("/v1/nodes")).json()) as { nodes: { spec: { id: string } }[] };
+    expect(nodes.map((n) => n.spec.id)).toContain(runner.id);
+    expect(new Set(nodes.map((n) => n.spec.id)).size).toBe(nodes.length);
+
+    const load = { queue: 0, inFlight: 0, bytesIn: 10, bytesOut: 20 };
+    const beat = await post(`/v1/nodes/${runner.id}/heartbeat`, load);
+    expect(beat.status).toBe(200);
+    expect(await beat.json()).toEqual({ status: "up", heartbeatMs: 1_000 });
+    await expectError(await post("/v1/nodes/nobody/heartbeat", load), 404, "not_found", "nobody");
+
+    const result = await post(`/v1/nodes/${runner.id}/results`, {
+      job: UNKNOWN_JOB,
+      seq: 0,
+      attempt: 1,
+      outcome: { ok: true, value: toBase64(encode({ n: 1 })) },
+      startedAt: 1,
+      finishedAt: 2,
+    });
+    expect(result.status).toBe(202);
+    expect(await result.json()).toMatchObject({ accepted: false, reason: expect.any(String) });
+  });
+});

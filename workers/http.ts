@@ -1,0 +1,89 @@
+/**
+ * HTTP plumbing every route shares. Errors are always JSON `{"error": {"code", "message"}}`
+ * naming the field or limit at fault, and a 500 never leaks a stack.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Env } from "../durable-objects/env.ts";
+import { ShardConfigError, integer } from "../durable-objects/shard-config.ts";
+
+export type App = { Bindings: Env };
+
+export const fail = (c: Context, status: ContentfulStatusCode, code: string, message: string) => c.json({ error: { code, message } }, status);
+
+/** A request that cannot succeed. Thrown, so handlers read as their happy path; onError answers it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function onError(error: Error, c: Context<App>): Response {
+  if (error instanceof ApiError) {
+    for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+    return fail(c, error.status, error.code, error.message);
+  }
+  // Hono's validators throw these for bodies they cannot read at all.
+  if (error instanceof HTTPException) {
+    if (error.status === 415) {
+      const got = c.req.header("content-type");
+      return fail(
+        c,
+        415,
+        "unsupported_media_type",
+        `request body must be JSON sent with Content-Type: application/json (got ${got ? `"${got}"` : "none"})`,
+      );
+    }
+    if (error.status === 400 && /JSON/.test(error.message)) return fail(c, 400, "invalid_json", "request body is not valid JSON");
+    return fail(c, error.status, "bad_request", error.message);
+  }
+  if (error instanceof ShardConfigError) return fail(c, 500, "misconfigured", error.message);
+  console.error("paxflow api error", error);
+  return fail(c, 500, "internal", "internal error");
+}
+
+type ByteLimit = "MAX_JOB_INPUT_BYTES" | "MAX_RESULT_BYTES" | "MAX_COMMAND_BYTES";
+
+/** Refuses bodies over the limit before reading them; the 413 names the variable that sets it. */
+export const limitBody =
+  (variable: ByteLimit, fallback: number): MiddlewareHandler<App> =>
+  (c, next) => {
+    const maxSize = integer(variable, c.env[variable], 1, fallback);
+    return bodyLimit({
+      maxSize,
+      onError: (c) => fail(c, 413, "payload_too_large", `request body exceeds the limit of ${maxSize} bytes (${variable})`),
+    })(c, next);
+  };
+
+/** Where a problem is, as a client would write it: `input.items[2].name`. */
+export function formatPath(root: string, path: readonly (PropertyKey | { readonly key: PropertyKey })[]): string {
+  let out = root;
+  for (const segment of path) {
+    const key = typeof segment === "object" ? segment.key : segment;
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** Longest `Prefer: wait` honoured: a request should not hold a connection for minutes. */
+export const MAX_WAIT_S = 60;
+
+/**
+ * RFC 7240 `Prefer: wait=N` (seconds) as ms, at most MAX_WAIT_S; undefined when absent.
+ * A preference the server cannot read is ignored, as the RFC asks, rather than refused.
+ */
+export function preferredWaitMs(prefer: string | undefined): number | undefined {
+  for (const preference of (prefer ?? "").split(",")) {
+    const match = /^\s*wait\s*=\s*"?(\d+)"?\s*(?:;|$)/i.exec(preference);
+    if (match) return Math.min(Number(match[1]), MAX_WAIT_S) * 1_000;
+  }
+  return undefined;
+}

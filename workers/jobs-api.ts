@@ -1,0 +1,228 @@
+/**
+ * The jobs API: submit, read, follow, cancel and list jobs; large values by hash. The nodes API
+ * (nodes-api.ts) and the OpenAPI document are mounted here too, so one document covers them.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import { payloadKey } from "../core/jobs/payload.ts";
+import type { JobId as JobIdType } from "../core/jobs/decisions.ts";
+import type { InputSchema } from "../core/sdk/job.ts";
+import type { Env } from "../durable-objects/env.ts";
+import { parseShardConfig } from "../durable-objects/shard-config.ts";
+import type { JobPlane } from "../runtime/jobs/contract.ts";
+import { ApiError, formatPath, limitBody, preferredWaitMs } from "./http.ts";
+import { jobIdFor, shardOfJob } from "./job-ids.ts";
+import { decodeCursor, listJobs } from "./job-list.ts";
+import { jobJson } from "./job-views.ts";
+import { payloadStore, sealJson } from "./json-values.ts";
+import { nodesApi } from "./nodes-api.ts";
+import { errors, json, newApi, serveDocument } from "./openapi.ts";
+import { registry } from "./registry.ts";
+import {
+  EventsHeaders,
+  HashParams,
+  JobAccepted,
+  JobEvent,
+  JobIdParams,
+  JobJson,
+  JobList,
+  ListJobsQuery,
+  PreferHeader,
+  SubmitJobBody,
+} from "./schemas.ts";
+import { askShard } from "./shard-calls.ts";
+
+const DEFAULT_MAX_JOB_INPUT_BYTES = 1 << 20;
+
+/** How long one events poll holds the commander; the stream polls again until the job ends. */
+const EVENTS_POLL_MS = 20_000;
+
+export const jobsApi = newApi();
+
+const unknownJob = (id: JobIdType) => new ApiError(404, "not_found", `no job ${id} (never submitted, or forgotten after the retention limit)`);
+
+/** Asks the shard that holds the job's tree. */
+const askJobShard = <T>(env: Env, id: JobIdType, call: (commander: JobPlane) => Promise<T>): Promise<T> =>
+  askShard(env, shardOfJob(id, parseShardConfig(env).shards), call);
+
+// ---- submit ---------------------------------------------------------------------------------
+
+/** A job may declare its input's schema; checking it here refuses bad input before it reaches the log. */
+export async function checkInput(name: string, definition: { readonly input?: InputSchema<unknown> }, input: unknown): Promise<void> {
+  const schema = definition.input;
+  if (!schema) return;
+  const { issues } = await schema["~standard"].validate(input);
+  if (!issues?.length) return;
+  const where = issues.map((issue) => `${formatPath("input", issue.path ?? [])}: ${issue.message}`);
+  throw new ApiError(400, "invalid_input", `input does not match job "${name}"'s input schema: ${where.join("; ")}`);
+}
+
+const submitRoute = createRoute({
+  method: "post",
+  path: "/v1/jobs",
+  tags: ["jobs"],
+  summary: "Submit a job",
+  description: "With `Prefer: wait=N`, answers 200 with the whole job if it finishes within N seconds.",
+  middleware: [limitBody("MAX_JOB_INPUT_BYTES", DEFAULT_MAX_JOB_INPUT_BYTES)] as const,
+  request: { headers: PreferHeader, body: { required: true, content: { "application/json": { schema: SubmitJobBody } } } },
+  responses: {
+    200: json(JobJson, "the job finished within the Prefer: wait time"),
+    202: json(JobAccepted, "accepted (created: false when the idempotency key already named this job); Location names it"),
+    ...errors(400, 404, 409, 413, 415, 500, 503),
+  },
+});
+
+jobsApi.openapi(submitRoute, async (c) => {
+  const body = c.req.valid("json");
+  const definition = registry.jobs.get(body.job);
+  if (!definition) {
+    throw new ApiError(404, "unknown_job", `no job named "${body.job}" is deployed (deployed: ${[...registry.jobs.keys()].join(", ")})`);
+  }
+  await checkInput(body.job, definition, body.input);
+  const payloads = payloadStore(c.env);
+  const input = await sealJson(payloads, "input", body.input);
+  const id = await jobIdFor(body.idempotencyKey);
+  const waitMs = preferredWaitMs(c.req.valid("header").prefer);
+  const reply = await askJobShard(c.env, id, (commander) =>
+    commander.submitJob({ id, name: body.job, input, idempotencyKey: body.idempotencyKey, waitMs }),
+  );
+  c.header("Location", `/v1/jobs/${id}`);
+  if (waitMs !== undefined && reply.job.status !== "running") return c.json(await jobJson(reply.job, payloads), 200);
+  return c.json({ id, status: reply.job.status, created: reply.created }, 202);
+});
+
+// ---- read, cancel ---------------------------------------------------------------------------
+
+const getRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  tags: ["jobs"],
+  summary: "A job: status, input and output, and every call with its placement history",
+  description: "With `Prefer: wait=N`, answers once the job finishes or N seconds pass.",
+  request: { params: JobIdParams, headers: PreferHeader },
+  responses: { 200: json(JobJson, "the job"), ...errors(400, 404, 500, 503) },
+});
+
+jobsApi.openapi(getRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const view = await askJobShard(c.env, id, (commander) => commander.getJob(id, preferredWaitMs(c.req.valid("header").prefer)));
+  if (!view) throw unknownJob(id);
+  return c.json(await jobJson(view, payloadStore(c.env)), 200);
+});
+
+const cancelRoute = createRoute({
+  method: "delete",
+  path: "/v1/jobs/{id}",
+  tags: ["jobs"],
+  summary: "Cancel a job (and its running sub-jobs); a finished job is answered unchanged",
+  request: { params: JobIdParams },
+  responses: { 200: json(JobJson, "the job after cancelling"), ...errors(400, 404, 500, 503) },
+});
+
+jobsApi.openapi(cancelRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const view = await askJobShard(c.env, id, (commander) => commander.cancelJob(id, "cancelled through DELETE /v1/jobs/{id}"));
+  if (!view) throw unknownJob(id);
+  return c.json(await jobJson(view, payloadStore(c.env)), 200);
+});
+
+// ---- events ---------------------------------------------------------------------------------
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}/events",
+  tags: ["jobs"],
+  summary: "Follow a job's history as server-sent events",
+  description:
+    "One event per decision about the job (`event:` its type, `id:` its number, `data:` a JobEvent), then `event: end` with `{status}` " +
+    "once the job is finished. Close the EventSource on `end`: it would otherwise reconnect and get `end` again.",
+  request: { params: JobIdParams, headers: EventsHeaders },
+  responses: {
+    200: { description: "the event stream", content: { "text/event-stream": { schema: JobEvent } } },
+    ...errors(400, 404, 500, 503),
+  },
+});
+
+jobsApi.openapi(eventsRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  let after = Number(c.req.valid("header")["last-event-id"] ?? 0);
+  const poll = (waitMs: number) => askJobShard(c.env, id, (commander) => commander.jobEvents(id, after, waitMs));
+  // Unknown jobs get a JSON 404, which needs an answer before the stream starts.
+  let reply = await poll(0);
+  if (!reply) throw unknownJob(id);
+  return streamSSE(
+    c,
+    async (stream) => {
+      while (reply && !stream.aborted) {
+        for (const event of reply.events) {
+          await stream.writeSSE({ event: event.type, id: String(event.n), data: JSON.stringify(event) });
+          after = event.n;
+        }
+        // A reply's events and status are read together: a finished job has no events after these.
+        if (reply.status !== "running") {
+          await stream.writeSSE({ event: "end", data: JSON.stringify({ status: reply.status }) });
+          return;
+        }
+        // A comment line keeps proxies from closing a stream that is quiet for a while.
+        if (reply.events.length === 0) await stream.write(": waiting\n\n");
+        reply = await poll(EVENTS_POLL_MS);
+      }
+    },
+    async (error, stream) => {
+      const { code, message } = error instanceof ApiError ? error : { code: "internal", message: "internal error" };
+      if (!(error instanceof ApiError)) console.error("paxflow events stream error", error);
+      await stream.writeSSE({ event: "error", data: JSON.stringify({ error: { code, message } }) });
+    },
+  );
+});
+
+// ---- list -----------------------------------------------------------------------------------
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs",
+  tags: ["jobs"],
+  summary: "Submitted jobs, newest first, across all shards (sub-jobs are listed in their job)",
+  request: { query: ListJobsQuery },
+  responses: { 200: json(JobList, "one page"), ...errors(400, 500, 503) },
+});
+
+jobsApi.openapi(listRoute, async (c) => {
+  const { status, limit, cursor } = c.req.valid("query");
+  const page = await listJobs(c.env, { status, limit, before: cursor === undefined ? undefined : decodeCursor(cursor) });
+  return c.json(page, 200);
+});
+
+// ---- payloads -------------------------------------------------------------------------------
+
+const payloadRoute = createRoute({
+  method: "get",
+  path: "/v1/payloads/{sha256}",
+  tags: ["runners"],
+  summary: "A large value's CBOR bytes, by the SHA-256 that a Payload's `r2` names",
+  request: { params: HashParams },
+  responses: {
+    200: {
+      description: "the bytes (immutable: the name is their hash)",
+      content: { "application/cbor": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...errors(400, 404),
+  },
+});
+
+jobsApi.openapi(payloadRoute, async (c) => {
+  const { sha256 } = c.req.valid("param");
+  const object = await c.env.PAYLOADS.get(payloadKey(sha256));
+  if (!object) throw new ApiError(404, "not_found", `no payload with SHA-256 ${sha256}`);
+  return new Response(object.body, {
+    headers: {
+      "content-type": "application/cbor",
+      "content-length": String(object.size),
+      etag: object.httpEtag,
+      "cache-control": "public, max-age=31536000, immutable",
+    },
+  });
+});
+
+jobsApi.route("/", nodesApi);
+serveDocument(jobsApi);

@@ -1,0 +1,128 @@
+/**
+ * The runner side of the API (core/jobs/protocol.ts): runners register, heartbeat and report
+ * results here. A node is registered in every shard, since any shard may place calls on it;
+ * a result goes to the shard of the job it answers.
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { NodeId as NodeIdType } from "../core/jobs/decisions.ts";
+import { parseShardConfig } from "../durable-objects/shard-config.ts";
+import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
+import type { NodeView as NodeViewType } from "../runtime/jobs/contract.ts";
+import { ApiError, limitBody } from "./http.ts";
+import { shardOfJob } from "./job-ids.ts";
+import { payloadStore, sealBase64 } from "./json-values.ts";
+import { errors, json, newApi } from "./openapi.ts";
+import { HeartbeatReply, NodeIdParams, NodeList, NodeLoad, NodeView, RegisterRequest, ResultOfferReply, ResultReport } from "./schemas.ts";
+import { askEveryShard, askShard } from "./shard-calls.ts";
+
+const DEFAULT_MAX_RESULT_BYTES = 8 << 20;
+
+/** How often runners should heartbeat; the commanders call a node unresponsive after a few missed. */
+const HEARTBEAT_MS = 1_000;
+
+export const nodesApi = newApi();
+
+// Registrations and heartbeats become log commands: they get the commands' body limit.
+const commandSized = limitBody("MAX_COMMAND_BYTES", COMMANDER_DEFAULTS.maxCommandBytes);
+
+const lastHeard = (node: NodeViewType): number => Math.max(node.since, node.lastHeartbeat?.at ?? 0);
+
+/** Each shard's view of its nodes, one per id: the one that heard from it last. */
+function freshest(views: readonly NodeViewType[]): NodeViewType[] {
+  const byId = new Map<NodeIdType, NodeViewType>();
+  for (const view of views) {
+    const known = byId.get(view.spec.id);
+    if (!known || lastHeard(view) > lastHeard(known)) byId.set(view.spec.id, view);
+  }
+  return [...byId.values()].sort((a, b) => (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0));
+}
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/v1/nodes",
+  tags: ["runners"],
+  summary: "Every node (built-in backends and registered runners) with its status and last heartbeat",
+  responses: { 200: json(NodeList, "nodes by id"), ...errors(500, 503) },
+});
+
+nodesApi.openapi(listRoute, async (c) => {
+  const perShard = await askEveryShard(c.env, (commander) => commander.listNodes());
+  return c.json({ nodes: freshest(perShard.flat()) }, 200);
+});
+
+const registerRoute = createRoute({
+  method: "post",
+  path: "/v1/nodes",
+  tags: ["runners"],
+  summary: "Register a runner (again: replaces its spec) in every shard",
+  middleware: [commandSized] as const,
+  request: { body: { required: true, content: { "application/json": { schema: RegisterRequest } } } },
+  responses: { 201: json(NodeView, "registered"), ...errors(400, 413, 415, 500, 503) },
+});
+
+nodesApi.openapi(registerRoute, async (c) => {
+  const spec = { ...c.req.valid("json"), kind: "runner" as const };
+  const views = await askEveryShard(c.env, (commander) => commander.registerNode(spec));
+  return c.json(freshest(views)[0]!, 201);
+});
+
+const heartbeatRoute = createRoute({
+  method: "post",
+  path: "/v1/nodes/{id}/heartbeat",
+  tags: ["runners"],
+  summary: "A runner's load; the answer says how the plane sees it and when to send the next",
+  middleware: [commandSized] as const,
+  request: { params: NodeIdParams, body: { required: true, content: { "application/json": { schema: NodeLoad } } } },
+  responses: { 200: json(HeartbeatReply, "heard"), ...errors(400, 404, 413, 415, 500, 503) },
+});
+
+nodesApi.openapi(heartbeatRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const load = c.req.valid("json");
+  const shards = parseShardConfig(c.env).shards;
+  // Heartbeats are soft state: shards that answer are enough, as long as one does.
+  const settled = await Promise.allSettled(
+    Array.from({ length: shards }, (_, shard) => askShard(c.env, shard, (commander) => commander.heartbeat(id, load))),
+  );
+  const heard = settled.flatMap((s) => (s.status === "fulfilled" && s.value ? [s.value] : []));
+  if (heard.length === 0) {
+    const failure = settled.find((s) => s.status === "rejected");
+    if (failure) throw failure.reason;
+    throw new ApiError(404, "not_found", `no node "${id}" is registered (POST /v1/nodes first)`);
+  }
+  const status = heard.some((h) => h.status === "unresponsive") ? ("unresponsive" as const) : ("up" as const);
+  return c.json({ status, heartbeatMs: HEARTBEAT_MS }, 200);
+});
+
+const resultRoute = createRoute({
+  method: "post",
+  path: "/v1/nodes/{id}/results",
+  tags: ["runners"],
+  summary: "A call's result from the runner it was dispatched to (the first result of a call wins)",
+  middleware: [limitBody("MAX_RESULT_BYTES", DEFAULT_MAX_RESULT_BYTES)] as const,
+  request: { params: NodeIdParams, body: { required: true, content: { "application/json": { schema: ResultReport } } } },
+  responses: {
+    202: json(ResultOfferReply, "offered to the job's shard; accepted says whether it became the call's result"),
+    ...errors(400, 413, 415, 500, 503),
+  },
+});
+
+nodesApi.openapi(resultRoute, async (c) => {
+  const { id: node } = c.req.valid("param");
+  const report = c.req.valid("json");
+  const outcome = report.outcome.ok
+    ? { ok: true as const, value: await sealBase64(payloadStore(c.env), "outcome.value", report.outcome.value) }
+    : report.outcome;
+  const reply = await askShard(c.env, shardOfJob(report.job, parseShardConfig(c.env).shards), (commander) =>
+    commander.offerResult({
+      node,
+      job: report.job,
+      seq: report.seq,
+      attempt: report.attempt,
+      outcome,
+      startedAt: report.startedAt,
+      finishedAt: report.finishedAt,
+    }),
+  );
+  return c.json(reply, 202);
+});

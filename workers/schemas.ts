@@ -1,0 +1,305 @@
+/**
+ * Request and response bodies of the HTTP API: validated with these schemas, and the OpenAPI
+ * document is generated from the same ones. The type checks at the end tie them to the
+ * commander contract and the runner protocol, so drift on either side fails tsc.
+ */
+import { z } from "@hono/zod-openapi";
+import type * as decisions from "../core/jobs/decisions.ts";
+import { INLINE_NODE, WORKER_NODE } from "../core/jobs/decisions.ts";
+import type * as protocol from "../core/jobs/protocol.ts";
+import type * as state from "../core/jobs/state.ts";
+import { JOB_STATUSES } from "../core/jobs/state.ts";
+import { KNOWN_CAPS } from "../core/sdk/caps.ts";
+import type * as contract from "../runtime/jobs/contract.ts";
+import { MAX_WAIT_S } from "./http.ts";
+import { JOB_ID } from "./job-ids.ts";
+import { registry } from "./registry.ts";
+
+export const ErrorBody = z
+  .object({ error: z.object({ code: z.string().openapi({ example: "invalid_field" }), message: z.string() }) })
+  .openapi("Error");
+
+const Millis = z.number().openapi({ description: "epoch milliseconds" });
+const Count = z.number().int().nonnegative();
+const Name = z.string().min(1).max(200);
+const JsonValue = z.unknown().openapi({ description: "any JSON value" });
+
+export const JobId = z
+  .string()
+  .regex(JOB_ID, 'expected a job id: "j-" and 24 lowercase hex digits, then ".<seq>" per sub-job level')
+  .openapi({ example: "j-3f2a9c0d1e4b5a6978877665" });
+
+const RESERVED_NODES: readonly string[] = [INLINE_NODE, WORKER_NODE];
+
+export const NodeId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "expected a node id: 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+  .openapi({ example: "gpu-runner-1" });
+
+export const JobIdParams = z.object({ id: JobId });
+export const NodeIdParams = z.object({ id: NodeId });
+export const HashParams = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected a SHA-256 digest: 64 lowercase hex digits"),
+});
+
+export const PreferHeader = z.object({
+  prefer: z
+    .string()
+    .optional()
+    .openapi({ description: `RFC 7240 \`wait=N\`: wait up to N seconds (at most ${MAX_WAIT_S}) for the job to finish`, example: "wait=10" }),
+});
+
+export const EventsHeaders = z.object({
+  "last-event-id": z
+    .string()
+    .regex(/^\d+$/, "expected the id of an event this stream sent (a non-negative integer)")
+    .optional()
+    .openapi({ description: "resume after this event (EventSource sends it when it reconnects)" }),
+});
+
+// ---- jobs -----------------------------------------------------------------------------------
+
+const JobStatus = z.enum(JOB_STATUSES);
+
+export const SubmitJobBody = z
+  .strictObject({
+    job: Name.openapi({ description: `the job's name; deployed here: ${[...registry.jobs.keys()].join(", ")}`, example: "word-count" }),
+    input: z
+      .unknown()
+      .refine((value) => value !== undefined, "required: the job's input as JSON (null for none)")
+      .openapi({ description: "the job's input", example: { text: "the quick brown fox", chunkChars: 8 } }),
+    idempotencyKey: Name.optional().openapi({
+      description: "the same key always names the same job: a retried submit finds it instead of starting another",
+    }),
+  })
+  .openapi("SubmitJob");
+
+export const JobAccepted = z.object({ id: JobId, status: JobStatus, created: z.boolean() }).openapi("JobAccepted");
+
+const Candidate = z
+  .object({ node: z.string(), finishAt: Millis, waitMs: z.number(), transferMs: z.number(), runMs: z.number() })
+  .openapi("Candidate", { description: "one backend's predicted finish for a call" });
+
+const Attempt = z
+  .object({
+    attempt: z.number().int().positive(),
+    node: z.string(),
+    dispatchedAt: Millis,
+    predicted: Candidate,
+    alternatives: z.array(Candidate).readonly(),
+    reason: z.string(),
+    by: z.string().openapi({ description: "the commander incarnation that dispatched it" }),
+    timedOutAt: Millis.optional(),
+  })
+  .openapi("Attempt");
+
+const CallFailure = z.object({ name: z.string().max(200), message: z.string().max(16_384) }).openapi("CallFailure");
+
+const JobError = z
+  .object({ kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "cancelled"]), name: z.string(), message: z.string() })
+  .openapi("JobError");
+
+export const CallStatus = z.enum(["queued", "running", "done", "failed"]);
+
+export const CallJson = z
+  .object({
+    seq: Count,
+    kind: z.enum(["stage", "job"]),
+    target: z.string().openapi({ description: 'a stage ("name@version") or a job name' }),
+    status: CallStatus,
+    node: z.string().optional().openapi({ description: "the node whose result was chosen" }),
+    attemptCount: Count,
+    attempts: z.array(Attempt).readonly(),
+    queuedAt: Millis,
+    startedAt: Millis.optional(),
+    finishedAt: Millis.optional(),
+    inputBytes: Count,
+    outputBytes: Count.optional(),
+    error: CallFailure.optional(),
+    child: JobId.optional().openapi({ description: "sub-job calls: the job that answers it" }),
+  })
+  .openapi("Call");
+
+export const JobJson = z
+  .object({
+    id: JobId,
+    name: z.string(),
+    status: JobStatus,
+    shard: Count,
+    root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),
+    parent: z.object({ job: JobId, seq: Count }).optional(),
+    idempotencyKey: z.string().optional(),
+    acceptedAt: Millis,
+    finishedAt: Millis.optional(),
+    durationMs: z.number().optional(),
+    input: JsonValue,
+    inputBytes: Count,
+    output: JsonValue.optional(),
+    outputBytes: Count.optional(),
+    error: JobError.optional(),
+    calls: z.array(CallJson).readonly(),
+  })
+  .openapi("Job", { description: "typed arrays appear as arrays of numbers (64-bit ones as decimal strings)" });
+
+export const JobSummary = z
+  .object({ id: JobId, name: z.string(), status: JobStatus, acceptedAt: Millis, finishedAt: Millis.optional(), calls: Count, shard: Count })
+  .openapi("JobSummary");
+
+export const MAX_LIST_LIMIT = 500;
+
+export const ListJobsQuery = z.object({
+  status: JobStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(50),
+  cursor: z.string().optional().openapi({ description: "`next` of the previous page" }),
+});
+
+export const JobList = z
+  .object({
+    jobs: z.array(JobSummary).readonly(),
+    next: z.string().optional().openapi({ description: "cursor of the next page; absent on the last" }),
+  })
+  .openapi("JobList", { description: "newest first, across all shards" });
+
+export const JobEvent = z
+  .object({
+    n: z.number().int().positive(),
+    type: z.enum([
+      "job.accepted",
+      "call.dispatched",
+      "call.result",
+      "call.timeout",
+      "job.finished",
+      "job.cancelled",
+      "node.registered",
+      "node.unresponsive",
+      "node.back",
+    ]),
+    at: Millis,
+    seq: Count.optional(),
+    attempt: z.number().int().positive().optional(),
+    node: z.string().optional(),
+    detail: z.string().optional(),
+  })
+  .openapi("JobEvent", { description: "one SSE `data:` line; `event:` is its type and `id:` its n; a last `event: end` carries {status}" });
+
+// ---- nodes ----------------------------------------------------------------------------------
+
+const SpeedFactor = z.number().positive();
+
+const SpeedProfile = z
+  .object({
+    cpu: SpeedFactor,
+    simd: SpeedFactor.optional(),
+    stages: z.record(z.string().min(1).max(200), SpeedFactor).optional().openapi({ description: 'measured factors per stage ("name@version")' }),
+  })
+  .openapi("SpeedProfile", { description: "runtime = cost.runtimeMs(n) / speed (1 = as the cost models declare)" });
+
+const nodeFields = {
+  caps: z.array(z.enum(KNOWN_CAPS)).min(1).readonly(),
+  speed: SpeedProfile,
+  slots: z.number().int().min(1),
+  latencyMs: z.number().nonnegative(),
+  bandwidthMBps: z.number().positive(),
+  info: z.record(z.string().max(100), z.string().max(1_000)).optional(),
+};
+
+const NodeSpec = z
+  .object({ id: z.string(), kind: z.enum(["inline", "worker", "runner"]), url: z.string().optional(), ...nodeFields })
+  .openapi("NodeSpec");
+
+export const RegisterRequest = z
+  .object({
+    id: NodeId.refine((id) => !RESERVED_NODES.includes(id), `"${INLINE_NODE}" and "${WORKER_NODE}" name the built-in backends`),
+    url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL the plane can post calls to" }),
+    ...nodeFields,
+  })
+  .openapi("RegisterNode");
+
+export const NodeLoad = z.object({ queue: Count, inFlight: Count, bytesIn: Count, bytesOut: Count }).openapi("NodeLoad");
+
+export const NodeView = z
+  .object({
+    spec: NodeSpec,
+    status: z.enum(["up", "unresponsive"]),
+    since: Millis,
+    registeredAt: Millis,
+    load: NodeLoad.optional(),
+    lastHeartbeat: z.object({ at: Millis, load: NodeLoad }).optional(),
+  })
+  .openapi("Node");
+
+export const NodeList = z.object({ nodes: z.array(NodeView).readonly() }).openapi("NodeList");
+
+export const HeartbeatReply = z
+  .object({ status: z.enum(["up", "unresponsive"]), heartbeatMs: z.number().int().positive() })
+  .openapi("HeartbeatReply");
+
+export const ResultReport = z
+  .object({
+    job: JobId,
+    seq: Count,
+    attempt: z.number().int().positive(),
+    outcome: z.discriminatedUnion("ok", [
+      z.object({ ok: z.literal(true), value: z.base64().openapi({ description: "the stage's output: base64 of its CBOR bytes" }) }),
+      z.object({ ok: z.literal(false), error: CallFailure }),
+    ]),
+    startedAt: Millis,
+    finishedAt: Millis,
+  })
+  .openapi("ResultReport");
+
+export const ResultOfferReply = z.object({ accepted: z.boolean(), reason: z.string().optional() }).openapi("ResultOfferReply");
+
+// ---- the command plane (routes in api.ts, described here) -----------------------------------
+
+export const CommandBody = z
+  .object({ key: z.string().min(1).max(1_024), data: JsonValue.optional(), id: Name.optional() })
+  .openapi("Command", { description: "key hashes to a shard; the same id twice is one command" });
+
+export const CommandReply = z.object({ shard: Count, slot: z.number().int().positive(), id: z.string() }).openapi("CommandSlot");
+
+export const ClusterView = z
+  .object({
+    shards: z
+      .array(
+        z.looseObject({
+          shard: Count,
+          leader: z.object({ commander: z.string(), ballot: z.string() }).nullable(),
+          chosenIndex: Count,
+          appliedIndex: Count,
+          commanders: z.array(z.looseObject({ name: z.string(), role: z.string() })),
+          acceptors: z.array(z.looseObject({ name: z.string(), health: z.enum(["ok", "unreachable", "refusing", "unknown"]) })),
+        }),
+      )
+      .readonly(),
+  })
+  .openapi("Cluster");
+
+// ---- ties to the contract (compile time only) -----------------------------------------------
+
+type Plain<T> = T extends readonly (infer U)[] ? Plain<U>[] : T extends object ? { -readonly [K in keyof T]: Plain<T[K]> } : T;
+/** Each assignable to the other, readonly aside. */
+type Same<A, B> = [Plain<A>] extends [Plain<B>] ? ([Plain<B>] extends [Plain<A>] ? true : false) : false;
+type Covers<Schema, Contract> = [Exclude<keyof Contract, keyof Schema>] extends [never] ? true : false;
+type Assert<T extends true> = T;
+
+type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "acceptedAt" | "finishedAt" | "error";
+type CallKeys = "seq" | "kind" | "target" | "node" | "queuedAt" | "startedAt" | "finishedAt" | "child";
+
+/** A "false" here: the contract changed; change the schema (and the view built from it) to match. */
+export type ContractChecks = [
+  Assert<Same<Pick<z.infer<typeof JobJson>, JobKeys>, Pick<contract.JobView, JobKeys>>>,
+  Assert<Covers<z.infer<typeof JobJson>, contract.JobView>>,
+  Assert<Same<Pick<z.infer<typeof CallJson>, CallKeys>, Pick<state.CallRecord, CallKeys>>>,
+  // A call's input and outcome are shown as sizes, status and error.
+  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome">, state.CallRecord>>,
+  Assert<Same<z.infer<typeof CallJson>["attempts"], state.CallRecord["attempts"]>>,
+  Assert<Same<z.infer<typeof JobSummary>, contract.JobSummary>>,
+  Assert<Same<z.infer<typeof JobEvent>, state.JobEvent>>,
+  Assert<Same<z.infer<typeof NodeView>, contract.NodeView>>,
+  Assert<Same<z.infer<typeof RegisterRequest>, protocol.RegisterRequest & { url: string }>>,
+  Assert<Same<z.infer<typeof NodeLoad>, decisions.NodeLoad>>,
+  Assert<Same<z.infer<typeof HeartbeatReply>, protocol.HeartbeatReply>>,
+  Assert<Same<z.infer<typeof ResultReport>, protocol.ResultReport>>,
+  Assert<Same<z.infer<typeof ResultOfferReply>, contract.ResultOfferReply>>,
+];

@@ -1,0 +1,62 @@
+/**
+ * Asking a shard's commanders about jobs and nodes: the remembered leader first, then whoever a
+ * refusal names (routing.ts), with every way that can fail turned into one HTTP answer.
+ */
+import type { Env } from "../durable-objects/env.ts";
+import { commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
+import { errorCode, errorMessage } from "../runtime/errors.ts";
+import type { JobPlane } from "../runtime/jobs/contract.ts";
+import { ApiError } from "./http.ts";
+import { LeaderHints, tryCommanders } from "./routing.ts";
+
+/** Per isolate: which commander answered for each shard last time. */
+const leaderHints = new LeaderHints();
+
+const OVERLOADED_RETRY_AFTER_S = 1;
+
+/** Commander errors another commander of the shard would answer the same way (or worse, by campaigning). */
+const FINAL_FOR_SHARD = new Set(["overloaded", "cluster-mismatch", "command-too-large", "invalid-argument", "idempotency-conflict", "not-found"]);
+
+const commander = (env: Env, shard: number, index: number): JobPlane => env.COMMANDER.get(env.COMMANDER.idFromName(commanderName(shard, index)));
+
+export async function askShard<T>(env: Env, shard: number, call: (commander: JobPlane) => Promise<T>): Promise<T> {
+  const config = parseShardConfig(env);
+  const result = await tryCommanders(
+    leaderHints.firstChoice(shard),
+    config.commandersPerShard,
+    (index) => call(commander(env, shard, index)),
+    (error) => FINAL_FOR_SHARD.has(errorCode(error) ?? ""),
+  );
+  if (!result.ok) throw shardFailure(shard, result.errors);
+  leaderHints.committed(shard, result.commander);
+  return result.value;
+}
+
+/** The same question to every shard, answers in shard order. */
+export function askEveryShard<T>(env: Env, call: (commander: JobPlane) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: parseShardConfig(env).shards }, (_, shard) => askShard(env, shard, call)));
+}
+
+/** The client needs the commander's reason, not the tag that classifies it. */
+const reason = (error: unknown): string => errorMessage(error).replace(/^\[paxflow:[a-z-]+\] /, "");
+
+function shardFailure(shard: number, errors: readonly { commander: number; error: unknown }[]): ApiError {
+  for (const { error } of errors) {
+    switch (errorCode(error)) {
+      case "idempotency-conflict":
+        return new ApiError(409, "idempotency_conflict", reason(error));
+      case "not-found":
+        return new ApiError(404, "not_found", reason(error));
+      case "invalid-argument":
+        return new ApiError(400, "invalid_argument", reason(error));
+      case "command-too-large":
+        return new ApiError(413, "payload_too_large", reason(error));
+      case "cluster-mismatch":
+        return new ApiError(500, "misconfigured", reason(error));
+      case "overloaded":
+        return new ApiError(503, "overloaded", `shard ${shard} is overloaded: ${reason(error)}`, { "Retry-After": String(OVERLOADED_RETRY_AFTER_S) });
+    }
+  }
+  const reasons = errors.map(({ commander, error }) => `${commanderName(shard, commander)}: ${errorMessage(error)}`);
+  return new ApiError(503, "unavailable", `no commander of shard ${shard} could answer: ${reasons.join("; ")}`);
+}
