@@ -1,5 +1,6 @@
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { benchConsensus } from "../../bench/consensus.ts";
+import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
 import { intOption } from "../options.ts";
 
 interface ConsensusBenchFlags {
@@ -34,4 +35,71 @@ const consensus = new Command("consensus")
     console.error(`results written to ${flags.out}`);
   });
 
-export const benchCommand = new Command("bench").description("reproducible benchmarks (tables on stdout, JSON in bench/results/)").addCommand(consensus);
+interface JobsBenchFlags {
+  /** "all" only as the default (commander does not parse defaults). */
+  shape: Shape[] | "all";
+  samples: number;
+  warmup: number;
+  warmupLoad: number;
+  jobs: number;
+  concurrency: number;
+  events: number;
+  config: string;
+  profile?: boolean;
+  phases: boolean;
+  gzip?: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+const shapeList = (raw: string): Shape[] | "all" => {
+  if (raw === "all") return "all";
+  return raw.split(",").map((part) => {
+    const shape = part.trim();
+    if ((SHAPES as readonly string[]).includes(shape)) return shape as Shape;
+    throw new InvalidArgumentError(`expected ${[...SHAPES, "all"].join(", ")}, got "${shape}"`);
+  });
+};
+
+const jobs = new Command("jobs")
+  .description("job latency, throughput, log entries and per-stage overhead of the real Worker and Durable Objects in local workerd")
+  .option("--shape <shape>", `job shape to measure: ${SHAPES.join(", ")} or all (comma-separated for an order)`, shapeList, "all")
+  .option("--samples <n>", "timed sequential jobs per shape (latency)", intOption(10), 300)
+  .option("--warmup <n>", "untimed sequential jobs per shape before its timed ones", intOption(0), 50)
+  .option("--warmup-load <n>", "untimed jobs per shape from --concurrency clients at the start", intOption(0), 500)
+  .option("--jobs <n>", "jobs per throughput run", intOption(1), 2_000)
+  .option("--concurrency <n>", "concurrent clients for throughput", intOption(1, 1024), 32)
+  .option("--events <n>", "jobs whose event stream is read to count decisions", intOption(0), 20)
+  .option("--config <file>", "wrangler config whose bindings and [vars] the Worker gets", "wrangler.toml")
+  .option("--gzip", "accept gzip replies, as Node's fetch does by default (local workerd then compresses each one on the benchmark's cores)")
+  .option("--no-phases", "skip the layer-by-layer breakdown (a second cluster with bench/jobs-worker.ts)")
+  .option("--profile", "also profile workerd's CPU (V8 inspector) over extra runs; .cpuprofile files go beside the JSON")
+  .option("--out <file>", "where the JSON results go (default bench/results/jobs-<timestamp>.json)")
+  .option("--json", "print the JSON results instead of the tables")
+  .addHelpText("after", "\nExamples:\n  npm run bench:jobs\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500 --json")
+  .action(async (flags: JobsBenchFlags) => {
+    process.env.WRANGLER_SEND_METRICS = "false";
+    process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+    const { results, text, out } = await benchJobs({
+      shapes: flags.shape === "all" ? SHAPES : flags.shape,
+      samples: flags.samples,
+      warmup: flags.warmup,
+      warmupLoad: flags.warmupLoad,
+      jobs: flags.jobs,
+      concurrency: flags.concurrency,
+      eventSamples: flags.events,
+      config: flags.config,
+      profile: flags.profile ?? false,
+      gzip: flags.gzip ?? false,
+      phases: flags.phases,
+      out: flags.out ?? defaultOut(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(flags.json ? JSON.stringify(results, null, 2) : text);
+    console.error(`results written to ${out}`);
+  });
+
+export const benchCommand = new Command("bench")
+  .description("reproducible benchmarks (tables on stdout, JSON in bench/results/)")
+  .addCommand(consensus)
+  .addCommand(jobs);
