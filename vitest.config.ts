@@ -40,6 +40,23 @@ export default defineConfig({
           include: ["test/workerd/**/*.test.ts"],
         },
       },
+      {
+        // The real local cluster: wrangler dev (workerd) and runner processes, over HTTP. One file at a
+        // time, each with its own cluster on a free port and a fresh state directory; after the other
+        // projects, so they do not compete for the CPU.
+        test: {
+          name: "e2e",
+          environment: "node",
+          pool: "forks",
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+          // Deadlines, not measurements: a restart of workerd plus a stage timeout fit many times over.
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          include: ["test/e2e/**/*.test.ts"],
+        },
+      },
     ],
   },
 });

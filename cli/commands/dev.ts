@@ -1,33 +1,248 @@
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import { Command } from "commander";
 import { intOption } from "../options.ts";
-
-const require = createRequire(import.meta.url);
+import { ClusterError, LocalCluster, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
   port: number;
   persistTo: string;
+  demo: boolean;
+  runners: number;
+  verbose?: boolean;
 }
 
-/** The local cluster: the API Worker and every Durable Object in workerd, state on disk. */
-export const devCommand = new Command("dev")
-  .description("run paxflow locally on workerd (wrangler dev), with state persisted between runs")
-  .option("--port <n>", "HTTP port", intOption(1, 65535), 8787)
-  .option("--persist-to <dir>", "where Durable Object state is kept", ".wrangler/state")
-  .addHelpText("after", "\nExample:\n  npx paxflow dev --port 8787\n  curl -s http://127.0.0.1:8787/v1/cluster")
-  .action((flags: DevFlags) => {
-    const wrangler = require.resolve("wrangler/bin/wrangler.js");
-    const args = [wrangler, "dev", "--local", "--ip", "127.0.0.1", "--port", String(flags.port), "--persist-to", flags.persistTo];
-    args.push("--show-interactive-dev-session=false");
-    const child = spawn(process.execPath, args, {
-      stdio: "inherit",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
-    });
-    console.log(`paxflow: starting workerd on http://127.0.0.1:${flags.port} (state in ${flags.persistTo})`);
-    console.log(`paxflow: try  curl -s http://127.0.0.1:${flags.port}/v1/cluster`);
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-    child.on("exit", (code, signal) => {
-      process.exitCode = code ?? (signal ? 1 : 0);
-    });
+/** The job the demo submits: a fan-out whose calls are long enough to go to the runners and the stage Worker. */
+const DEMO = { job: "monte-carlo/pi", input: { seed0: 1, runs: 6, samplesPerRun: 200_000 } };
+
+const say = (line: string) => console.log(`paxflow dev: ${line}`);
+
+/** wrangler lines worth showing without --verbose: problems and the Worker's own warnings. */
+function wranglerFilter(verbose: boolean): (line: string) => string | null {
+  let continuing = false;
+  return (line) => {
+    if (verbose) return line;
+    if (line.trim() === "") return null;
+    // Stack frames and indented continuations follow the line they belong to.
+    if (/^\s/.test(line)) return continuing ? line : null;
+    continuing = false;
+    if (/^\[wrangler:info\] [A-Z]+ \//.test(line)) return null; // one line per request
+    if (/Request\.cf|workers\.cloudflare\.com/.test(line)) return null; // offline: no cf object, harmless
+    // A commander refusing while another leads: the API asks the others, runners retry.
+    if (/\[paxflow:not-leader\]/.test(line)) return null;
+    if (!/error|warn|✘|uncaught/i.test(line) && !/\bpaxflow[: ]/.test(line)) return null;
+    continuing = true;
+    return line;
+  };
+}
+
+interface JobEventJson {
+  readonly n: number;
+  readonly type: string;
+  readonly at: number;
+  readonly seq?: number;
+  readonly attempt?: number;
+  readonly node?: string;
+  readonly detail?: string;
+}
+
+/** One line per event of a job's history, as `paxflow dev` prints it. */
+export function formatEvent(event: JobEventJson, startedAt: number): string {
+  const at = `+${String(Math.max(0, event.at - startedAt)).padStart(5)} ms`;
+  const call = event.seq === undefined ? "" : `call ${event.seq}`;
+  let what: string;
+  switch (event.type) {
+    case "job.accepted":
+      what = event.seq === undefined ? "job accepted" : `${call}: ${event.detail ?? "sub-job accepted"}`;
+      break;
+    case "call.dispatched":
+      what = `${call} -> ${event.node} (attempt ${event.attempt}): ${event.detail ?? ""}`;
+      break;
+    case "call.result":
+      what = `${call} <- ${event.node}: ${event.detail ? `failed: ${event.detail}` : "result"}`;
+      break;
+    case "call.timeout":
+      what = `${call} attempt ${event.attempt} on ${event.node} timed out: ${event.detail ?? ""}`;
+      break;
+    case "job.finished":
+      what = event.seq !== undefined ? `${call}: ${event.detail ?? "sub-job finished"}` : `job finished${event.detail ? `: ${event.detail}` : ""}`;
+      break;
+    case "job.cancelled":
+      what = `job cancelled${event.detail ? `: ${event.detail}` : ""}`;
+      break;
+    default:
+      what = `${event.type}${event.detail ? `: ${event.detail}` : ""}`;
+  }
+  return `  ${at}  #${String(event.n).padEnd(3)} ${what}`;
+}
+
+interface CallJson {
+  readonly seq: number;
+  readonly target: string;
+  readonly status: string;
+  readonly node?: string;
+  readonly attemptCount: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+}
+
+/** Longest the demo follows its job before `paxflow dev` goes on without it. */
+const DEMO_TIMEOUT_MS = 60_000;
+
+/** Submits the demo job, prints its events as they happen, then its result. */
+async function demo(cluster: LocalCluster, stop: AbortSignal): Promise<void> {
+  let submitted = await cluster.api("/v1/jobs", { method: "POST", body: DEMO });
+  // A shard still electing its leader answers 503 for a moment.
+  for (let retry = 0; submitted.status >= 500 && retry < 20 && !stop.aborted; retry++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    submitted = await cluster.api("/v1/jobs", { method: "POST", body: DEMO });
+  }
+  if (submitted.status !== 202) throw new ClusterError(`demo: POST /v1/jobs answered ${submitted.status}: ${submitted.text}`);
+  const signal = AbortSignal.any([stop, AbortSignal.timeout(DEMO_TIMEOUT_MS)]);
+  const id = (submitted.json as { id: string }).id;
+  say(`demo: POST /v1/jobs ${JSON.stringify(DEMO)} -> ${id}; following GET /v1/jobs/${id}/events`);
+  let startedAt: number | null = null;
+  let end = "";
+  const stream = await readEvents(
+    `${cluster.url}/v1/jobs/${id}/events`,
+    (event) => {
+      if (event.event === "end") {
+        end = (JSON.parse(event.data) as { status: string }).status;
+        return;
+      }
+      if (event.event === "error") {
+        console.log(`  stream error: ${event.data}`);
+        return;
+      }
+      const data = JSON.parse(event.data) as JobEventJson;
+      startedAt ??= data.at;
+      console.log(formatEvent(data, startedAt));
+    },
+    signal,
+  );
+  if (stop.aborted) return;
+  if (signal.aborted) {
+    say(`demo: job ${id} is still running after ${DEMO_TIMEOUT_MS / 1000} s; follow it with curl -sN ${cluster.url}/v1/jobs/${id}/events`);
+    return;
+  }
+  if (stream.status !== 200) throw new ClusterError(`demo: GET /v1/jobs/${id}/events answered ${stream.status}: ${stream.text}`);
+  const job = await cluster.api(`/v1/jobs/${id}`);
+  if (job.status !== 200) throw new ClusterError(`demo: GET /v1/jobs/${id} answered ${job.status}: ${job.text}`);
+  const view = job.json as { status: string; output?: unknown; error?: { name: string; message: string }; durationMs?: number; calls: CallJson[] };
+  const byNode = new Map<string, number>();
+  for (const call of view.calls) if (call.node) byNode.set(call.node, (byNode.get(call.node) ?? 0) + 1);
+  const where = [...byNode].map(([node, n]) => `${n} on ${node}`).join(", ");
+  say(`demo: job ${id} ${view.status || end} in ${view.durationMs ?? "?"} ms (${view.calls.length} calls: ${where})`);
+  if (view.output !== undefined) say(`demo: result ${JSON.stringify(view.output)}`);
+  if (view.error) say(`demo: error ${view.error.name}: ${view.error.message}`);
+}
+
+function printHelp(cluster: LocalCluster, jobs: number): void {
+  const u = cluster.url;
+  say(`ready: API on ${u}, state in ${cluster.persistTo} (${jobs} job${jobs === 1 ? "" : "s"} kept there)`);
+  console.log(
+    [
+      "  try:",
+      `    curl -s ${u}/v1/cluster`,
+      `    curl -s ${u}/v1/nodes`,
+      `    curl -s -X POST ${u}/v1/jobs -H 'content-type: application/json' -H 'Prefer: wait=10' -d '{"job":"shapes/chain","input":{"seed":7}}'`,
+      `    curl -s -X POST ${u}/v1/jobs -H 'content-type: application/json' -d '{"job":"word-count","input":{"text":"the quick brown fox jumps over the lazy dog","chunkChars":12}}'`,
+      `    curl -s ${u}/v1/jobs`,
+      `    curl -s ${u}/v1/jobs/<id>`,
+      `    curl -sN ${u}/v1/jobs/<id>/events`,
+      `    curl -s ${u}/v1/openapi.json`,
+      "  Ctrl-C stops the runners and workerd.",
+    ].join("\n"),
+  );
+}
+
+async function countJobs(cluster: LocalCluster): Promise<number> {
+  let total = 0;
+  let cursor: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const answer = await cluster.api(`/v1/jobs?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    if (answer.status !== 200) return total;
+    const list = answer.json as { jobs: unknown[]; next?: string };
+    total += list.jobs.length;
+    if (!list.next) break;
+    cursor = list.next;
+  }
+  return total;
+}
+
+async function dev(flags: DevFlags): Promise<void> {
+  const show = wranglerFilter(flags.verbose ?? false);
+  const cluster = new LocalCluster({
+    port: flags.port,
+    persistTo: flags.persistTo,
+    progress: say,
+    output: (source, line) => {
+      if (source !== "wrangler") return console.log(`  [${source}] ${line}`);
+      const shown = show(line);
+      if (shown !== null) console.log(`  [wrangler] ${shown}`);
+    },
   });
+  const aborted = new AbortController();
+  let stopping: Promise<void> | null = null;
+  const shutdown = (why: string, code: number): Promise<void> => {
+    stopping ??= (async () => {
+      aborted.abort();
+      say(`${why}; stopping runners and workerd`);
+      await cluster.stop();
+      say("stopped");
+      // Every child has exited; nothing is left to wait for.
+      process.exit(code);
+    })();
+    return stopping;
+  };
+  // Installed first, so Ctrl-C during start-up also stops whatever has started.
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+
+  try {
+    await cluster.startWorkerd();
+    if (stopping) return stopping;
+    // The gpu-runner (issue 5) joins here as another RunnerSpec kind.
+    const runners: RunnerSpec[] = devRunners(flags.runners);
+    await cluster.startRunners(runners);
+    if (stopping) return stopping;
+    const wrangler = cluster.workerd!;
+    wrangler.exited.then((exit) => {
+      if (stopping) return;
+      console.error(`paxflow dev: error: wrangler dev stopped on its own (${exit.signal ?? `exit code ${exit.code}`}); its last output:\n${wrangler.tail(15, (line) => !/^\[wrangler:info\] [A-Z]+ \//.test(line))}`);
+      void shutdown("wrangler dev is gone", 1);
+    });
+    for (const runner of cluster.runners.values()) {
+      runner.process.exited.then((exit) => {
+        if (!stopping) say(`runner ${runner.spec.id} stopped on its own (${exit.signal ?? `exit code ${exit.code}`}); the plane marks it unresponsive`);
+      });
+    }
+    if (flags.demo) {
+      // A demo that fails says why, and the cluster stays up.
+      await demo(cluster, aborted.signal).catch((error: unknown) => {
+        if (!stopping) say(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }
+    if (stopping) return stopping;
+    printHelp(cluster, await countJobs(cluster));
+  } catch (error) {
+    if (stopping) return stopping;
+    console.error(`paxflow dev: error: ${error instanceof Error ? error.message : String(error)}`);
+    if (!(error instanceof ClusterError) && error instanceof Error && error.stack) console.error(error.stack);
+    // Nothing started (the port was taken, say): nothing to stop.
+    if (!cluster.workerd && cluster.runners.size === 0) process.exit(1);
+    await shutdown("start-up failed", 1);
+  }
+}
+
+/** The local cluster: the API Worker and every Durable Object in workerd, runners beside it, state on disk. */
+export const devCommand = new Command("dev")
+  .description("run paxflow locally: workerd (wrangler dev) with state persisted between runs, Node CPU runners, and a demo job")
+  .option("--port <n>", "HTTP port of the API", intOption(1, 65535), 8787)
+  .option("--persist-to <dir>", "where Durable Object and R2 state is kept between runs", ".wrangler/state")
+  .option("--runners <n>", "Node CPU runners to start (alternately fast with 2 slots, and slow with 1 slot)", intOption(0, 16), 2)
+  .option("--no-demo", "do not submit the demo job")
+  .option("--verbose", "show all of wrangler's output (every request)")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  npx paxflow dev\n  npx paxflow dev --port 8788 --runners 3 --no-demo\n  curl -s http://127.0.0.1:8787/v1/cluster",
+  )
+  .action((flags: DevFlags) => dev(flags));

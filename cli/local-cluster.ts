@@ -1,0 +1,632 @@
+/**
+ * The local cluster as processes: the Workers and Durable Objects in workerd (wrangler dev
+ * --local, state persisted on disk) and runners as child processes. `npx paxflow dev` and the
+ * end-to-end tests (test/e2e) start, wait for and stop it with this same code.
+ *
+ * Every child runs in its own process group (spawned detached) and is stopped by signalling
+ * the whole group: wrangler's node wrapper, its CLI, workerd and esbuild all go together, and
+ * nothing is left behind. A process that exits without stopping the cluster (an uncaught
+ * error) still kills every group it started on its way out.
+ *
+ * Runners are described by RunnerSpec and started by the launcher of their kind
+ * (RUNNER_LAUNCHERS); the gpu-runner (issue 5) becomes one more kind there.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+
+/** The repository root: where wrangler.toml and the runner scripts are. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** A failure the user can act on (port in use, wrangler failed to start): printed as one message. */
+export class ClusterError extends Error {
+  override readonly name = "ClusterError";
+}
+
+// ---- HTTP ------------------------------------------------------------------------------------
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  readonly json: unknown;
+}
+
+export interface HttpOptions {
+  readonly method?: string;
+  /** A string is sent as is; anything else as JSON. */
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * One request on a fresh connection that is closed afterwards (no keep-alive: a pooled socket
+ * that workerd closed after a long request would otherwise fail the next request with ECONNRESET).
+ */
+export function http(url: string, options: HttpOptions = {}): Promise<HttpAnswer> {
+  const { method = "GET", body, headers = {}, timeoutMs = 30_000 } = options;
+  const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method,
+        agent: false,
+        headers: {
+          connection: "close",
+          ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": String(Buffer.byteLength(payload)) }),
+          ...headers,
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+/** One server-sent event. */
+export interface SseEvent {
+  readonly event: string;
+  readonly id?: string;
+  readonly data: string;
+}
+
+/**
+ * Reads a text/event-stream until the server closes it or `signal` aborts; calls `onEvent`
+ * for each event. Resolves with the HTTP status; a non-200 answer's body is in `text`.
+ */
+export function readEvents(url: string, onEvent: (event: SseEvent) => void, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpRequest(url, { agent: false, headers: { accept: "text/event-stream", connection: "close" }, signal }, (res) => {
+      res.setEncoding("utf8");
+      if (res.statusCode !== 200) {
+        let text = "";
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, text }));
+        return;
+      }
+      let buffer = "";
+      let event = { event: "message", data: [] as string[], id: undefined as string | undefined };
+      res.on("data", (chunk: string) => {
+        buffer += chunk;
+        for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+          const line = buffer.slice(0, nl).replace(/\r$/, "");
+          buffer = buffer.slice(nl + 1);
+          if (line === "") {
+            if (event.data.length > 0) onEvent({ event: event.event, data: event.data.join("\n"), ...(event.id === undefined ? {} : { id: event.id }) });
+            event = { event: "message", data: [], id: undefined };
+            continue;
+          }
+          if (line.startsWith(":")) continue;
+          const colon = line.indexOf(":");
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+          if (field === "event") event.event = value;
+          else if (field === "data") event.data.push(value);
+          else if (field === "id") event.id = value;
+        }
+      });
+      res.on("end", () => resolvePromise({ status: 200, text: "" }));
+      res.on("error", (error) => (signal?.aborted ? resolvePromise({ status: 200, text: "" }) : reject(error)));
+    });
+    req.on("error", (error) => (signal?.aborted ? resolvePromise({ status: 0, text: "" }) : reject(error)));
+    req.end();
+  });
+}
+
+// ---- ports -------------------------------------------------------------------------------------
+
+/** Whether something listens on host:port already (we cannot bind it). */
+export function portInUse(port: number, host = "127.0.0.1"): Promise<false | string> {
+  return new Promise((resolvePromise) => {
+    const server = createServer();
+    server.once("error", (error: NodeJS.ErrnoException) => resolvePromise(error.code ?? error.message));
+    server.listen(port, host, () => server.close(() => resolvePromise(false)));
+  });
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+// ---- child processes ------------------------------------------------------------------------
+
+/** Process groups started and not yet seen gone: killed on exit whatever the reason. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
+  });
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: no process left in the group
+  }
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+const describeExit = (exit: Exit) => (exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`);
+
+/** A child process in its own process group, with the tail of its output kept for error messages. */
+export class ManagedProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Settles when the group leader exits. */
+  readonly exited: Promise<Exit>;
+  exit: Exit | null = null;
+  private readonly lines: string[] = [];
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: readonly string[],
+    options: { cwd: string; env?: NodeJS.ProcessEnv; onLine?: (line: string, stream: "stdout" | "stderr") => void },
+  ) {
+    installExitHook();
+    this.child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    if (this.child.pid === undefined) {
+      this.child.once("error", () => {}); // reported by the throw below
+      throw new ClusterError(`cannot start ${name}: ${command} did not spawn`);
+    }
+    this.pid = this.child.pid;
+    liveGroups.add(this.pid);
+    for (const stream of ["stdout", "stderr"] as const) {
+      let partial = "";
+      this.child[stream]!.setEncoding("utf8");
+      this.child[stream]!.on("data", (chunk: string) => {
+        partial += chunk;
+        const parts = partial.split(/\r?\n/);
+        partial = parts.pop()!;
+        for (const line of parts) this.line(line, stream, options.onLine);
+      });
+      this.child[stream]!.on("end", () => {
+        if (partial) this.line(partial, stream, options.onLine);
+        partial = "";
+      });
+    }
+    this.exited = new Promise((resolvePromise) => {
+      this.child.once("error", (error) => {
+        this.line(`spawn error: ${error.message}`, "stderr", options.onLine);
+        this.exit ??= { code: null, signal: null };
+        resolvePromise(this.exit);
+      });
+      this.child.once("exit", (code, signal) => {
+        this.exit = { code, signal };
+        resolvePromise(this.exit);
+      });
+    });
+  }
+
+  private line(line: string, stream: "stdout" | "stderr", onLine?: (line: string, stream: "stdout" | "stderr") => void): void {
+    // eslint-disable-next-line no-control-regex
+    const plain = line.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+    this.lines.push(plain);
+    if (this.lines.length > 200) this.lines.shift();
+    onLine?.(plain, stream);
+  }
+
+  /** The last lines it printed (those `keep` accepts), for an error message. */
+  tail(n = 30, keep: (line: string) => boolean = () => true): string {
+    return this.lines
+      .filter(keep)
+      .slice(-n)
+      .map((l) => `    ${l}`)
+      .join("\n");
+  }
+
+  get running(): boolean {
+    return this.exit === null;
+  }
+
+  /** Signals every process of its group. */
+  signal(signal: NodeJS.Signals): void {
+    signalGroup(this.pid, signal);
+  }
+
+  /**
+   * Stops the whole group. SIGKILL goes to every process at once (a crash); any other signal
+   * goes to the leader, which shuts its own children down in order (wrangler stops workerd and
+   * esbuild). Whatever is left of the group after `graceMs` gets SIGKILL. Resolves once the
+   * leader has exited and the group is empty (or only zombies remain).
+   */
+  async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<Exit> {
+    // What outlived its leader (workerd, when wrangler's CLI died) has nobody to shut it down in
+    // order, and workerd does not always exit on SIGTERM: it gets a short grace before SIGKILL.
+    const orphans = !this.running;
+    if (orphans || signal === "SIGKILL") this.signal(signal);
+    else {
+      try {
+        process.kill(this.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+    const deadline = Date.now() + (orphans ? Math.min(graceMs, 2_000) : graceMs);
+    const timer = new AbortController();
+    const leaderGone = await Promise.race([
+      this.exited.then(() => true),
+      sleep(graceMs, false, { signal: timer.signal }).catch(() => false),
+    ]);
+    timer.abort();
+    if (leaderGone) {
+      // Members that outlive the leader briefly (workerd finishing its shutdown) get the rest of the grace.
+      while (signalGroup(this.pid, 0) && Date.now() < deadline) await sleep(50);
+    }
+    if (signalGroup(this.pid, 0)) signalGroup(this.pid, "SIGKILL");
+    const exit = await this.exited;
+    for (let i = 0; i < 40 && signalGroup(this.pid, 0); i++) await sleep(50);
+    liveGroups.delete(this.pid);
+    return exit;
+  }
+}
+
+// ---- runners ---------------------------------------------------------------------------------
+
+/** Kinds of runner the local cluster can start; the gpu-runner adds "gpu" (issue 5). */
+export type RunnerKind = "cpu";
+
+export interface RunnerSpec {
+  readonly id: string;
+  readonly kind: RunnerKind;
+  /** Speed relative to the cost models (1 = as declared). */
+  readonly speed?: number;
+  readonly slots?: number;
+  /** Extra time per call, to make a runner slower or a call easy to catch in flight. */
+  readonly delayMs?: number;
+  readonly latencyMs?: number;
+  readonly bandwidthMbps?: number;
+  readonly heartbeatMs?: number;
+  /** Port to listen on; default: a free one chosen at start. */
+  readonly port?: number;
+  /** More flags for the runner's command line. */
+  readonly extraArgs?: readonly string[];
+}
+
+export interface RunnerLaunch {
+  /** Script run with `node --import tsx`, relative to ROOT. */
+  readonly script: string;
+  readonly args: readonly string[];
+}
+
+/** How each kind of runner is started: the hook a new runner kind plugs into. */
+export const RUNNER_LAUNCHERS: Readonly<Record<RunnerKind, (spec: RunnerSpec, apiUrl: string, port: number) => RunnerLaunch>> = {
+  cpu: (spec, apiUrl, port) => ({
+    script: "runners/cpu-runner.ts",
+    args: [
+      "--api",
+      apiUrl,
+      "--id",
+      spec.id,
+      "--port",
+      String(port),
+      ...(spec.speed === undefined ? [] : ["--speed", String(spec.speed)]),
+      ...(spec.slots === undefined ? [] : ["--slots", String(spec.slots)]),
+      ...(spec.delayMs === undefined ? [] : ["--delay-ms", String(spec.delayMs)]),
+      ...(spec.latencyMs === undefined ? [] : ["--latency-ms", String(spec.latencyMs)]),
+      ...(spec.bandwidthMbps === undefined ? [] : ["--bandwidth-mbps", String(spec.bandwidthMbps)]),
+      ...(spec.heartbeatMs === undefined ? [] : ["--heartbeat-ms", String(spec.heartbeatMs)]),
+      ...(spec.extraArgs ?? []),
+    ],
+  }),
+};
+
+/**
+ * The runners `paxflow dev` starts: different on purpose, so placement has something to choose
+ * between (a fast two-slot node, and a slow one-slot node that also answers late).
+ */
+export const DEV_RUNNER_TEMPLATES: readonly Omit<RunnerSpec, "id">[] = [
+  { kind: "cpu", speed: 2, slots: 2 },
+  { kind: "cpu", speed: 0.5, slots: 1, delayMs: 20 },
+];
+
+/** `n` runner specs from the templates, in turn: cpu-1 (fast), cpu-2 (slow), cpu-3 (fast), ... */
+export function devRunners(n: number): RunnerSpec[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `cpu-${i + 1}`, ...DEV_RUNNER_TEMPLATES[i % DEV_RUNNER_TEMPLATES.length]! }));
+}
+
+/** "speed 2, 2 slots, +20 ms per call" */
+export function describeRunner(spec: RunnerSpec): string {
+  const parts = [`${spec.kind}`, `speed ${spec.speed ?? 1}`, `${spec.slots ?? 1} slot${(spec.slots ?? 1) === 1 ? "" : "s"}`];
+  if (spec.delayMs) parts.push(`+${spec.delayMs} ms per call`);
+  return parts.join(", ");
+}
+
+export interface RunnerProcess {
+  readonly spec: RunnerSpec;
+  /** The URL it listens on and registers with the plane. */
+  readonly url: string;
+  readonly process: ManagedProcess;
+}
+
+/** A node as GET /v1/nodes shows it (the fields this module reads). */
+export interface NodeJson {
+  readonly spec: { readonly id: string; readonly url?: string; readonly kind: string };
+  readonly status: "up" | "unresponsive";
+  readonly since: number;
+  readonly registeredAt: number;
+  readonly load?: { readonly queue: number; readonly inFlight: number; readonly bytesIn: number; readonly bytesOut: number };
+  readonly lastHeartbeat?: { readonly at: number; readonly load: { readonly queue: number; readonly inFlight: number; readonly bytesIn: number; readonly bytesOut: number } };
+}
+
+// ---- the cluster -----------------------------------------------------------------------------
+
+export interface LocalClusterOptions {
+  /** HTTP port of the API. */
+  readonly port: number;
+  /** Where workerd keeps Durable Object, R2 and other state between runs. */
+  readonly persistTo: string;
+  readonly host?: string;
+  /** wrangler's DevTools inspector port; default: wrangler's choice (9229, or another when taken). */
+  readonly inspectorPort?: number;
+  /** The wrangler configuration; default: the repository's wrangler.toml. */
+  readonly config?: string;
+  /** Overrides of wrangler.toml [vars] (wrangler dev --var). */
+  readonly vars?: Readonly<Record<string, string>>;
+  /** Progress, one line each ("starting workerd ...", "API ready"). */
+  readonly progress?: (line: string) => void;
+  /** Every line a child prints, with the child's name ("wrangler", a runner id). */
+  readonly output?: (source: string, line: string) => void;
+  /** Longest wait for workerd to answer, and for a runner to show up in GET /v1/nodes. */
+  readonly readyTimeoutMs?: number;
+}
+
+const errorText = (error: unknown) => {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ? `${code} (${error.message})` : error.message;
+};
+
+export class LocalCluster {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly persistTo: string;
+  private readonly options: LocalClusterOptions;
+  private wrangler: ManagedProcess | null = null;
+  private closed = false;
+  readonly runners = new Map<string, RunnerProcess>();
+
+  /** A cluster not started yet: call startWorkerd(), then startRunners(). */
+  constructor(options: LocalClusterOptions) {
+    this.options = options;
+    this.host = options.host ?? "127.0.0.1";
+    this.port = options.port;
+    this.persistTo = resolve(options.persistTo);
+    this.url = `http://${this.host}:${this.port}`;
+  }
+
+  /** Starts workerd and waits until the API answers; no runners yet (startRunners). */
+  static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    const cluster = new LocalCluster(options);
+    await cluster.startWorkerd();
+    return cluster;
+  }
+
+  private progress(line: string): void {
+    this.options.progress?.(line);
+  }
+
+  private get readyTimeoutMs(): number {
+    return this.options.readyTimeoutMs ?? 90_000;
+  }
+
+  /** The wrangler dev process group, while it runs. */
+  get workerd(): ManagedProcess | null {
+    return this.wrangler;
+  }
+
+  /** A request to the API (path like "/v1/jobs"). */
+  api(path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
+    return http(`${this.url}${path}`, options);
+  }
+
+  /** wrangler dev --local on our port and persist dir; resolves once GET /v1/cluster answers 200. */
+  async startWorkerd(): Promise<void> {
+    if (this.closed) throw new ClusterError("the cluster is stopping");
+    if (this.wrangler?.running) throw new ClusterError("workerd is already running");
+    const busy = await portInUse(this.port, this.host);
+    if (busy) {
+      throw new ClusterError(
+        busy === "EADDRINUSE"
+          ? `port ${this.port} on ${this.host} is in use (another paxflow dev or wrangler dev?); stop it or pick another port with --port`
+          : `cannot listen on ${this.host}:${this.port}: ${busy}`,
+      );
+    }
+    try {
+      mkdirSync(this.persistTo, { recursive: true });
+    } catch (error) {
+      throw new ClusterError(`cannot use ${this.persistTo} for state: ${errorText(error)}`);
+    }
+    const wranglerBin = require.resolve("wrangler/bin/wrangler.js");
+    const args = [
+      wranglerBin,
+      "dev",
+      "--local",
+      "--config",
+      resolve(this.options.config ?? resolve(ROOT, "wrangler.toml")),
+      "--ip",
+      this.host,
+      "--port",
+      String(this.port),
+      "--persist-to",
+      this.persistTo,
+      "--show-interactive-dev-session=false",
+      ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
+      ...Object.entries(this.options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+    ];
+    this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
+    const started = Date.now();
+    const wrangler = new ManagedProcess("wrangler dev", process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+      onLine: (line) => this.options.output?.("wrangler", line),
+    });
+    this.wrangler = wrangler;
+    let lastProblem = "no answer yet";
+    for (;;) {
+      if (!wrangler.running) {
+        this.wrangler = null;
+        throw new ClusterError(`wrangler dev ${describeExit(wrangler.exit!)} before the API answered; its last output:\n${wrangler.tail()}`);
+      }
+      if (Date.now() - started > this.readyTimeoutMs) {
+        await wrangler.stop("SIGTERM", 5_000);
+        this.wrangler = null;
+        throw new ClusterError(
+          `the API at ${this.url} did not answer GET /v1/cluster within ${this.readyTimeoutMs / 1000} s (last: ${lastProblem}); wrangler's last output:\n${wrangler.tail()}`,
+        );
+      }
+      try {
+        const answer = await this.api("/v1/cluster", { timeoutMs: 10_000 });
+        if (answer.status === 200) break;
+        lastProblem = `HTTP ${answer.status} ${answer.text.slice(0, 300)}`;
+        // A misconfigured cluster will not get better by waiting.
+        if (answer.status === 500 && (answer.json as { error?: { code?: string } } | undefined)?.error?.code === "misconfigured") {
+          await wrangler.stop("SIGTERM", 5_000);
+          this.wrangler = null;
+          throw new ClusterError(`the API answers 500 misconfigured: ${answer.text}`);
+        }
+      } catch (error) {
+        if (error instanceof ClusterError) throw error;
+        lastProblem = errorText(error);
+      }
+      await sleep(200);
+    }
+    this.progress(`API ready on ${this.url} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  /**
+   * Stops wrangler dev and workerd (the whole process group). SIGTERM lets them shut down;
+   * SIGKILL is a crash. Resolves once the port is free again.
+   */
+  async stopWorkerd(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+    const wrangler = this.wrangler;
+    if (!wrangler) return;
+    this.wrangler = null;
+    await wrangler.stop(signal, 10_000);
+    for (let i = 0; i < 100 && (await portInUse(this.port, this.host)); i++) await sleep(100);
+  }
+
+  /** Starts runners and waits until GET /v1/nodes shows each of them up at its URL. */
+  async startRunners(specs: readonly RunnerSpec[]): Promise<RunnerProcess[]> {
+    if (specs.length === 0) return [];
+    this.progress(`starting ${specs.length} runner${specs.length === 1 ? "" : "s"}: ${specs.map((s) => `${s.id} (${describeRunner(s)})`).join("; ")}`);
+    const started = await Promise.all(specs.map((spec) => this.spawnRunner(spec)));
+    try {
+      await this.waitForRunners(started);
+    } catch (error) {
+      await Promise.all(started.map((r) => this.stopRunner(r.spec.id)));
+      throw error;
+    }
+    this.progress(`runners registered: ${started.map((r) => `${r.spec.id} at ${r.url}`).join(", ")}`);
+    return started;
+  }
+
+  private async spawnRunner(spec: RunnerSpec): Promise<RunnerProcess> {
+    if (this.closed) throw new ClusterError("the cluster is stopping");
+    if (this.runners.get(spec.id)?.process.running) throw new ClusterError(`runner ${spec.id} is already running`);
+    const port = spec.port ?? (await freePort(this.host));
+    if (this.closed) throw new ClusterError("the cluster is stopping");
+    const launch = RUNNER_LAUNCHERS[spec.kind](spec, this.url, port);
+    const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", "tsx", resolve(ROOT, launch.script), ...launch.args], {
+      cwd: ROOT,
+      onLine: (line) => this.options.output?.(spec.id, line),
+    });
+    const runner: RunnerProcess = { spec, url: `http://127.0.0.1:${port}`, process: child };
+    this.runners.set(spec.id, runner);
+    return runner;
+  }
+
+  /** Until every runner is in GET /v1/nodes, up, at the URL it listens on now. */
+  private async waitForRunners(runners: readonly RunnerProcess[]): Promise<void> {
+    const deadline = Date.now() + this.readyTimeoutMs;
+    let last = "no answer yet";
+    for (;;) {
+      for (const r of runners) {
+        if (!r.process.running) {
+          throw new ClusterError(`runner ${r.spec.id} ${describeExit(r.process.exit!)} before it registered; its last output:\n${r.process.tail()}`);
+        }
+      }
+      try {
+        const nodes = await this.nodes();
+        const missing = runners.filter((r) => !nodes.some((n) => n.spec.id === r.spec.id && n.spec.url === r.url && n.status === "up"));
+        if (missing.length === 0) return;
+        last = `not yet up: ${missing.map((r) => r.spec.id).join(", ")}`;
+      } catch (error) {
+        last = errorText(error);
+      }
+      if (Date.now() > deadline) {
+        const tails = runners.map((r) => `  ${r.spec.id}:\n${r.process.tail(10)}`).join("\n");
+        throw new ClusterError(`runners did not show up in GET /v1/nodes within ${this.readyTimeoutMs / 1000} s (${last}); their output:\n${tails}`);
+      }
+      await sleep(200);
+    }
+  }
+
+  /** GET /v1/nodes; throws unless it answers 200. */
+  async nodes(): Promise<NodeJson[]> {
+    const answer = await this.api("/v1/nodes");
+    if (answer.status !== 200) throw new Error(`GET /v1/nodes answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+    return (answer.json as { nodes: NodeJson[] }).nodes;
+  }
+
+  /** Stops one runner: SIGTERM lets it finish running calls (up to its grace); SIGKILL is a crash. */
+  async stopRunner(id: string, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+    const runner = this.runners.get(id);
+    if (!runner) return;
+    this.runners.delete(id);
+    await runner.process.stop(signal, 15_000);
+  }
+
+  /** Everything: runners first (they report to the API as they stop), then workerd. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.runners.keys()].map((id) => this.stopRunner(id)));
+    await this.stopWorkerd("SIGTERM");
+  }
+}
