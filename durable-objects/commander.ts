@@ -8,6 +8,7 @@ import type { JobPlane, ListJobsQuery, ResultOffer, SubmitJobRequest } from "../
 import { JobDriver } from "../runtime/jobs/job-driver.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
 import { realTimers } from "../runtime/timers.ts";
+import { errorCode } from "../runtime/errors.ts";
 import { registry } from "../workers/registry.ts";
 import { DurableAcceptorTransport } from "./acceptor-transport.ts";
 import type { Env } from "./env.ts";
@@ -151,7 +152,12 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   /** The alarm: expired deadlines, and the takeover of jobs a previous incarnation left running. */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    await this.jobs.tick();
+    try {
+      await this.jobs.tick();
+    } catch (error) {
+      // Another commander leads (or the quorum is away): it handles the jobs; we look again later.
+      if (!["not-leader", "commit-timeout", "lease-held"].includes(errorCode(error) ?? "")) throw error;
+    }
     await this.rearm();
   }
 

@@ -85,6 +85,8 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
   if (!job) return finish({ ok: false, error: failure("unknown", "UnknownJob", `no job named "${seed.name}" is deployed`) });
   const log: RecordedCall[] = [...seed.calls];
   const outputs = [...seed.outputs];
+  // Calls placed in this pass occupy their nodes for the next placements (fan-out spreads).
+  const placedMs = new Map<NodeId, number>();
   for (;;) {
     const result = replay(job, seed.input, log);
     if (result.status === "done") {
@@ -120,7 +122,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       }
       const stage = ctx.registry.stages.get(call.target);
       if (!stage) return finish({ ok: false, error: failure("unknown", "UnknownStage", `call ${seq}: no stage named "${call.target}" is deployed`) });
-      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputAt: producer(outputs, input.bytes), exclude: new Set(), now });
+      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputAt: producer(outputs, input.bytes), exclude: new Set(), now, placedMs });
       if (!placement.ok) return finish({ ok: false, error: failure("error", "NoBackend", `call ${seq} (${call.target}): ${placement.reason}`) });
       const { winner, alternatives, reason } = placement;
       drafts.push({
@@ -138,6 +140,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
         by: ctx.by,
       });
       if (winner.node !== INLINE_NODE) {
+        placedMs.set(winner.node, (placedMs.get(winner.node) ?? 0) + winner.runMs);
         log[seq] = { call };
         waitsElsewhere = true;
         continue;

@@ -33,6 +33,8 @@ export interface PlacementRequest {
   readonly exclude: ReadonlySet<NodeId>;
   /** The commander runs a call itself only when its predicted runtime is at most this. */
   readonly inlineMaxMs: number;
+  /** Run time (ms at each node's speed) already placed on nodes in this pass, not yet in the log. */
+  readonly placedMs?: ReadonlyMap<NodeId, number>;
 }
 
 export type Placement =
@@ -52,7 +54,8 @@ export function predict(node: PlacementNode, request: PlacementRequest): Candida
   const outBytes = Math.max(0, request.stage.cost.outputBytes(n));
   const movedIn = request.inputAt === spec.id ? 0 : n;
   const transferMs = spec.kind === "inline" ? 0 : 2 * spec.latencyMs + (movedIn + outBytes) / bytesPerMs(spec);
-  const waitMs = Math.max(0, node.freeAt - request.now) + ((node.foreignCalls ?? 0) * runMs) / Math.max(1, spec.slots);
+  const queuedMs = (node.foreignCalls ?? 0) * runMs + (request.placedMs?.get(spec.id) ?? 0);
+  const waitMs = Math.max(0, node.freeAt - request.now) + queuedMs / Math.max(1, spec.slots);
   return { node: spec.id, finishAt: request.now + waitMs + transferMs + runMs, waitMs, transferMs, runMs };
 }
 

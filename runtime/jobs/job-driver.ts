@@ -442,7 +442,8 @@ export class JobDriver implements JobPlane {
     if (next === null) return;
     this.deadlineTimer = this.o.timers.setTimeout(() => {
       this.deadlineTimer = null;
-      void this.tick();
+      // Lost leadership meanwhile: the new leader (or this one's alarm) takes over the deadlines.
+      this.tick().catch(() => undefined);
     }, Math.max(0, next - this.now()));
   }
 

@@ -203,6 +203,15 @@ describe("advance", () => {
     expect(drafts[0]).toMatchObject({ type: "call.dispatched", node: WORKER_NODE, attempt: 1, seq: 0 });
   });
 
+  it("spreads one all(...) over nodes: calls placed in the pass keep their node busy", () => {
+    const fast = node("fast", { speed: { cpu: 2 }, slots: 2, latencyMs: 1 });
+    const spread: AdvanceContext = { ...ctx, place: (r) => place({ ...r, inlineMaxMs: 2 }, [...builtins, { spec: fast, freeAt: 0 }]) };
+    const drafts = advance(seed("monte-carlo/pi", { seed0: 1, runs: 3, samplesPerRun: 10 }), spread);
+    const nodes = drafts.filter((d) => d.type === "call.dispatched").map((d) => (d as { node: string }).node);
+    // fast runs two at once at twice the speed; the third would wait for a slot, so the Worker wins it.
+    expect(nodes).toEqual(["fast", "fast", WORKER_NODE]);
+  });
+
   it("fails an unknown job, and a sub-job that waits on itself", () => {
     expect(advance(seed("nope", 1), ctx)).toMatchObject([{ type: "job.finished", outcome: { ok: false, error: { kind: "unknown" } } }]);
     const cyc = advance(seed("shapes/recurse", { depth: 1, loop: true }), ctx);
