@@ -12,7 +12,8 @@ import { errorCode } from "../runtime/errors.ts";
 import { registry } from "../workers/registry.ts";
 import { DurableAcceptorTransport } from "./acceptor-transport.ts";
 import type { Env } from "./env.ts";
-import { builtinNodes, parseJobsConfig } from "./jobs-config.ts";
+import { parseJobsConfig } from "./jobs-config.ts";
+import { builtinNodes } from "../core/jobs/builtins.ts";
 import { r2Blobs } from "./r2-blobs.ts";
 import { runnerBackends } from "./runner-backends.ts";
 import {
@@ -68,7 +69,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       payloads: new Payloads(r2Blobs(env.PAYLOADS), jobsConfig.inlinePayloadBytes, payloadKey),
       backends: runnerBackends(env),
       timers: realTimers,
-      builtins: builtinNodes(jobsConfig),
+      builtins: builtinNodes(jobsConfig.workerLatencyMs),
       inlineMaxMs: jobsConfig.inlineMaxMs,
       maxWaitMs: MAX_WAIT_MS,
       retainFinished: jobsConfig.retainJobs,

@@ -38,6 +38,14 @@ export const runnerBackends = (env: Env): Backends => ({
     const response = await askRunner(endpoint(url, "/v1/status"), { method: "GET" });
     const status = (await response.json()) as Partial<NodeLoad>;
     const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);
-    return { queue: count(status.queue), inFlight: count(status.inFlight), bytesIn: count(status.bytesIn), bytesOut: count(status.bytesOut) };
+    const optional = (key: "recentComputeMs" | "recentTransferMs") => (typeof status[key] === "number" ? { [key]: count(status[key]) } : {});
+    return {
+      queue: count(status.queue),
+      inFlight: count(status.inFlight),
+      bytesIn: count(status.bytesIn),
+      bytesOut: count(status.bytesOut),
+      ...optional("recentComputeMs"),
+      ...optional("recentTransferMs"),
+    };
   },
 });

@@ -95,7 +95,8 @@ async function main(): Promise<void> {
     host: flags.host,
     port: flags.port,
     ...(flags.advertiseUrl ? { advertiseUrl: flags.advertiseUrl } : {}),
-    caps: ["cpu"],
+    // Plain stages, and SIMD stages through their CPU reference.
+    caps: ["cpu", "simd"],
     speed: { cpu: flags.speed },
     slots: flags.slots,
     latencyMs: flags.latencyMs,

@@ -58,6 +58,8 @@ export interface RunnerOptions {
   /** How long stop() waits for calls already running (and their reports); default 10 s. */
   readonly stopGraceMs?: number;
   readonly authHeaders?: AuthHeaders;
+  /** Extra load figures for heartbeats and status (e.g. a gpu-runner's recent kernel and transfer times). */
+  readonly extraLoad?: () => Pick<NodeLoad, "recentComputeMs" | "recentTransferMs">;
   /** Progress and problems, one line each; default console.error. */
   readonly log?: (line: string) => void;
 }
@@ -115,7 +117,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   let bytesOut = 0;
   let stopping: Promise<void> | undefined;
 
-  const load = (): NodeLoad => ({ queue: queue.length, inFlight, bytesIn, bytesOut });
+  const load = (): NodeLoad => ({ queue: queue.length, inFlight, bytesIn, bytesOut, ...options.extraLoad?.() });
 
   const server = createServer((req, res) => {
     handle(req.method ?? "GET", new URL(req.url ?? "/", "http://runner").pathname).catch((error: unknown) => {

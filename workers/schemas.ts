@@ -215,7 +215,16 @@ export const RegisterRequest = z
   })
   .openapi("RegisterNode");
 
-export const NodeLoad = z.object({ queue: Count, inFlight: Count, bytesIn: Count, bytesOut: Count }).openapi("NodeLoad");
+export const NodeLoad = z
+  .object({
+    queue: Count,
+    inFlight: Count,
+    bytesIn: Count,
+    bytesOut: Count,
+    recentComputeMs: z.number().nonnegative().optional(),
+    recentTransferMs: z.number().nonnegative().optional(),
+  })
+  .openapi("NodeLoad");
 
 export const NodeView = z
   .object({

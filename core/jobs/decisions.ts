@@ -52,6 +52,9 @@ export interface NodeLoad {
   readonly inFlight: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** Recent mean time of a call's compute (e.g. a GPU kernel) and of moving its data, in ms. */
+  readonly recentComputeMs?: number;
+  readonly recentTransferMs?: number;
 }
 
 /** One backend's predicted finish for a call, and what it is made of (all in ms). */

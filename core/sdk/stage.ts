@@ -5,21 +5,50 @@ import { type Call, type CallStep, type Step, brandCall } from "./effects.ts";
 
 export { type Cap, KNOWN_CAPS };
 
-/** Expected cost as functions of n, the size of the encoded input in bytes. */
+/**
+ * Expected cost as functions of n, the size of the encoded input in bytes, of running the
+ * stage's `run` (its CPU implementation) on the reference machine. A backend's speed profile
+ * scales it: a gpu-runner measures, at start-up, how much faster (or slower) its kernels are
+ * than `run`, and the scheduler places calls with that, not with a guess.
+ */
 export interface CostModel {
   readonly runtimeMs: (n: number) => number;
   readonly outputBytes: (n: number) => number;
 }
 
+/** Element types a kernel's buffers hold (WGSL f32, u32, i32). */
+export type KernelArray = Float32Array | Uint32Array | Int32Array;
+
+/**
+ * How one input becomes a dispatch. The gpu-runner binds, in @group(0):
+ *
+ *   @binding(0 .. k-1)  `inputs`, each as `var<storage, read>` (k may be 0)
+ *   @binding(k)         the output, `var<storage, read_write>`, zero-filled, `output.length`
+ *                       elements of `output.type`
+ *   @binding(k+1)       `params` as `var<uniform>` u32 values, zero-padded to 16 bytes
+ *
+ * Every buffer is at least 16 bytes (WebGPU cannot bind an empty one): an empty input still
+ * gets a buffer, and its true length belongs in `params`.
+ */
+export interface KernelBinding {
+  readonly inputs: readonly KernelArray[];
+  readonly output: { readonly type: "f32" | "u32" | "i32"; readonly length: number };
+  readonly params: readonly number[];
+  /** Workgroups to dispatch in x, y, z (each at most 65,535). */
+  readonly workgroups: readonly [number, number, number];
+}
+
 /**
  * A WGSL compute kernel with the same semantics as the stage's `run` (its CPU reference).
- * The gpu-runner compiles `wgsl` once and dispatches `dispatch(input)` workgroups.
+ * The gpu-runner compiles `wgsl` once per stage, binds what `bind(input)` says, dispatches,
+ * reads the output buffer back and hands it to `read`. `bind` and `read` are pure, like `run`.
  */
-export interface SimdKernel<I> {
+export interface SimdKernel<I, O> {
   readonly wgsl: string;
   readonly entryPoint: string;
-  readonly workgroupSize: number;
-  readonly dispatch: (input: I) => readonly [number, number, number];
+  readonly bind: (input: I) => KernelBinding;
+  /** The stage's result from the output buffer (exactly `output.length` elements). */
+  readonly read: (output: KernelArray, input: I) => O;
 }
 
 export interface StageSpec<I extends Value, O extends Value> {
@@ -31,7 +60,7 @@ export interface StageSpec<I extends Value, O extends Value> {
   readonly cost: CostModel;
   /** Pure: the checker verifies it. For SIMD stages, the CPU reference implementation. */
   readonly run: (input: I) => O;
-  readonly kernel?: SimdKernel<I>;
+  readonly kernel?: SimdKernel<I, O>;
 }
 
 /** A stage is callable: `yield* stage(input)` is one call whose result is typed O. */

@@ -1,7 +1,7 @@
 import { makeConfig } from "../../core/paxos/index.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey } from "../../core/jobs/payload.ts";
 import { sealable } from "../../core/jobs/advance.ts";
-import { INLINE_NODE, type NodeSpec, WORKER_NODE } from "../../core/jobs/decisions.ts";
+import { builtinNodes } from "../../core/jobs/builtins.ts";
 import { registry } from "../../examples/index.ts";
 import { CommanderDriver } from "../../runtime/commander-driver.ts";
 import { errorMessage } from "../../runtime/errors.ts";
@@ -12,10 +12,7 @@ import { MemoryAcceptors } from "../../runtime/memory-transport.ts";
 import { realTimers } from "../../runtime/timers.ts";
 import { jobsConformance } from "../shared/jobs-conformance.ts";
 
-const BUILTINS: NodeSpec[] = [
-  { id: INLINE_NODE, kind: "inline", caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 0, bandwidthMBps: 1_000 },
-  { id: WORKER_NODE, kind: "worker", caps: ["cpu"], speed: { cpu: 1 }, slots: 1_000, latencyMs: 0.5, bandwidthMBps: 100 },
-];
+const BUILTINS = builtinNodes(1);
 
 jobsConformance("JobDriver over in-memory acceptors in Node", async () => {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"];
