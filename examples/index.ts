@@ -1,5 +1,6 @@
 /**
- * Every example in one registry: what a deployment of the examples would bundle, and what
+ * Every example in one registry, with the SIMD stages paxflow ships (kernels/): what the
+ * Worker deploys (workers/registry.ts re-exports it), and what
  * `runLocally(registry, "<job name>", input)` runs against.
  *
  *   job                  module
@@ -8,12 +9,14 @@
  *   monte-carlo/pi       ./monte-carlo.ts
  *   dag                  ./dag.ts
  *   shapes/*             ./shapes.ts (test and benchmark shapes)
+ *   simd/stats           ../kernels/index.ts (with the stages simd/map, reduce, matmul, scan, histogram)
  */
 import { createRegistry } from "paxflow";
+import * as kernels from "../kernels/index.ts";
 import * as dag from "./dag.ts";
 import * as monteCarlo from "./monte-carlo.ts";
 import * as numeric from "./numeric-pipeline.ts";
 import * as shapes from "./shapes.ts";
 import * as wordCount from "./word-count.ts";
 
-export const registry = createRegistry(wordCount, numeric, monteCarlo, dag, shapes);
+export const registry = createRegistry(wordCount, numeric, monteCarlo, dag, shapes, kernels);

@@ -6,33 +6,11 @@
  * product and every partial sum with Math.fround, in the same order the kernel adds them,
  * so a GPU result can be checked against `run` closely (see each stage for how closely).
  *
- * GPU BINDING CONVENTION (what a gpu-runner must do to dispatch these kernels):
- *
- *   @group(0) @binding(0 .. k-1)  the input's typed arrays as `var<storage, read>`, in the
- *                                 order of the input object's typed-array fields (a, b for
- *                                 matmul); a bare typed-array input is binding 0 on its own.
- *   @group(0) @binding(k)         the output, `var<storage, read_write>` array of f32,
- *                                 zero-filled. Its element count (OUTPUT LENGTH below) is per
- *                                 stage; a typed-array output is read back whole, a number
- *                                 output is element 0.
- *   @group(0) @binding(k+1)       `var<uniform>` params: u32 values, first the input object's
- *                                 number fields in key order (n for matmul), then the element
- *                                 count of each typed-array input in binding order. The buffer
- *                                 is zero-padded to a multiple of 16 bytes.
- *
- *   Buffer sizes are rounded up to a multiple of 4 bytes and to at least 16 bytes (WebGPU
- *   cannot bind an empty buffer): an empty input still gets a buffer, and its true length
- *   is in params. Dispatch `kernel.dispatch(input)` workgroups of `kernel.workgroupSize`
- *   invocations (1-D; a kernel that thinks in 2-D tiles derives its tile coordinates from the
- *   1-D index).
- *
- *   stage                         bindings                    params               OUTPUT LENGTH
- *   numeric-pipeline/matmul       0:a 1:b 2:out 3:params     [n, len(a), len(b)]  n*n
- *   numeric-pipeline/sum          0:xs 1:out 2:params        [len(xs)]            1
- *
- * examples/gpu-check.mjs dispatches both kernels this way on a real WebGPU implementation and
- * compares them with `run`: on Dawn over Mesa's llvmpipe Vulkan driver both agree with the CPU
- * reference bit for bit (matmul for n = 1..100, sum for 0..100,000 elements).
+ * How a gpu-runner binds and dispatches a kernel is `KernelBinding` in core/sdk/stage.ts: each
+ * stage's `kernel.bind(input)` names the input buffers, the output's type and length, the u32
+ * params and the workgroups; `kernel.read` turns the output buffer back into the result.
+ * On Dawn over Mesa's llvmpipe Vulkan driver both kernels agree with `run` bit for bit
+ * (matmul for n = 1..100, sum for 0..100,000 elements). kernels/ has more SIMD stages.
  */
 import { type Step, defineJob, defineStage } from "paxflow";
 
@@ -190,11 +168,20 @@ export function sumReference(xs: Float32Array): number {
   return partial[0]!;
 }
 
-// Cost models, for the SIMD backend the caps ask for. n = encoded input bytes.
-// matmul: the input is two n×n f32 matrices, so N ≈ sqrt(n / 8); 2·N³ flops at an effective
-// 50 GFLOP/s (a modest GPU running a shared-memory tiled kernel), plus moving the input in and
-// the output (half as many bytes) back at about 8 GB/s, plus ~0.5 ms dispatch overhead.
+function checkSumInput(xs: Float32Array): void {
+  if (!(xs instanceof Float32Array)) throw new TypeError("sum takes a Float32Array");
+}
+
+// Cost models: `run` (the CPU reference) on the reference machine, n = encoded input bytes.
+// Measured by kernels/calibrate.ts with Node 20 on the 2-core reference machine: after a
+// warm-up, the median of 5 (matmul) or 7 (sum) timed calls, matmul for N×N matrices with
+// N = 64..512 (0.5 ms to 280 ms), sum for 2^12..2^22 floats, fitted by least squares on
+// relative error: matmul ≈ c·N³ with N = sqrt(n/8) (two N×N f32 matrices), sum ≈ c·n.
 const matrixSide = (n: number): number => Math.sqrt(Math.max(0, n - 16) / 8);
+const MATMUL_MS_BASE = 0.001;
+const MATMUL_MS_PER_CUBE = 2.05e-6; // ~2 ns per multiply-add
+const SUM_MS_BASE = 0.001;
+const SUM_MS_PER_BYTE = 5.8e-7; // ~2.3 ns per float
 
 export const matmul = defineStage({
   name: "numeric-pipeline/matmul",
@@ -202,14 +189,22 @@ export const matmul = defineStage({
   caps: ["simd"],
   timeoutMs: 30_000,
   cost: {
-    runtimeMs: (n) => 0.5 + (1.5 * n) / 8e6 + (2 * matrixSide(n) ** 3) / 5e7,
+    runtimeMs: (n) => MATMUL_MS_BASE + MATMUL_MS_PER_CUBE * matrixSide(n) ** 3,
     outputBytes: (n) => Math.ceil(4 * matrixSide(n) ** 2) + 8,
   },
   kernel: {
     wgsl: MATMUL_WGSL,
     entryPoint: "matmul",
-    workgroupSize: TILE * TILE,
-    dispatch: ({ n }) => [Math.ceil(n / TILE), Math.ceil(n / TILE), 1],
+    bind: (input: MatmulInput) => {
+      checkMatmulInput(input);
+      const { a, b, n } = input;
+      const tiles = Math.max(1, Math.ceil(n / TILE));
+      return { inputs: [a, b], output: { type: "f32", length: n * n }, params: [n, a.length, b.length], workgroups: [tiles, tiles, 1] };
+    },
+    read: (output, { n }: MatmulInput) => {
+      if (!(output instanceof Float32Array) || output.length !== n * n) throw new TypeError(`matmul: the kernel's output must be a Float32Array of n*n = ${n * n}`);
+      return output;
+    },
   },
   run: (input: MatmulInput): Float32Array => {
     checkMatmulInput(input);
@@ -217,25 +212,30 @@ export const matmul = defineStage({
   },
 });
 
-// sum: memory-bound, one pass over n bytes at ~8 GB/s plus dispatch overhead; returns one
-// number (a CBOR float: at most 9 bytes).
+// sum: one pass over the input; returns one number (a CBOR float: 9 bytes).
 export const sum = defineStage({
   name: "numeric-pipeline/sum",
   version: 1,
   caps: ["simd"],
   timeoutMs: 10_000,
   cost: {
-    runtimeMs: (n) => 0.3 + n / 8e6,
+    runtimeMs: (n) => SUM_MS_BASE + SUM_MS_PER_BYTE * n,
     outputBytes: () => 9,
   },
   kernel: {
     wgsl: SUM_WGSL,
     entryPoint: "sum",
-    workgroupSize: SUM_THREADS,
-    dispatch: () => [1, 1, 1],
+    bind: (xs: Float32Array) => {
+      checkSumInput(xs);
+      return { inputs: [xs], output: { type: "f32", length: 1 }, params: [xs.length], workgroups: [1, 1, 1] };
+    },
+    read: (output) => {
+      if (!(output instanceof Float32Array) || output.length !== 1) throw new TypeError("sum: the kernel's output must be a Float32Array of 1");
+      return output[0]!;
+    },
   },
   run: (xs: Float32Array): number => {
-    if (!(xs instanceof Float32Array)) throw new TypeError("sum takes a Float32Array");
+    checkSumInput(xs);
     return sumReference(xs);
   },
 });

@@ -1260,11 +1260,12 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /**
-   * The functions a spec member (`run`, a cost function, `dispatch`) can be, so they can be walked
-   * as pure code. A reference to a sensitive global is reported under its rule; anything else we
-   * cannot see through (a call result, an unreadable spread, a parameter with unreadable
-   * arguments) is purity/unreadable. A wrapper's parameter (`function cpuStage(name, run) {
-   * return defineStage({ ..., run }) }`) is resolved at the wrapper's call sites.
+   * The functions a spec member (`run`, a cost function, a kernel's `bind` or `read`) can be, so
+   * they can be walked as pure code. A reference to a sensitive global is reported under its
+   * rule; anything else we cannot see through (a call result, an unreadable spread, a parameter
+   * with unreadable arguments) is purity/unreadable. A wrapper's parameter (`function
+   * cpuStage(name, run) { return defineStage({ ..., run }) }`) is resolved at the wrapper's call
+   * sites.
    */
   function specFns(el: ts.ObjectLiteralElementLike, what: string, label: string): FnNode[] {
     if (ts.isMethodDeclaration(el)) return [el];
@@ -1418,15 +1419,20 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         }
       }
     }
-    // purity: run, cost functions, kernel dispatch
+    // purity: run, cost functions, the kernel's bind and read (the gpu-runner calls both)
     for (const [key, fn] of costFns) walkFunction(fn, rootCtx(`cost.${key} of ${label}`, fn, undefined));
     const kernel = field(spec, "kernel");
     if (kernel === "opaque") report(st.call, "purity/unreadable", `kernel of ${label} may come from a spread the checker cannot read`);
     else if (kernel) {
       const kernelObj = ts.isPropertyAssignment(kernel) ? objectLiteralOf(kernel.initializer) : ts.isShorthandPropertyAssignment(kernel) ? objectLiteralOf(kernel.name) : undefined;
-      const dispatch = kernelObj ? field(kernelObj, "dispatch") : undefined;
-      if (!kernelObj || dispatch === "opaque") report(kernel, "purity/unreadable", `kernel.dispatch of ${label} is not a function the checker can read`);
-      else if (dispatch) for (const fn of specFns(dispatch, "kernel.dispatch", label)) walkFunction(fn, rootCtx(`kernel.dispatch of ${label}`, fn, undefined));
+      if (!kernelObj) report(kernel, "purity/unreadable", `kernel of ${label} is not an object literal the checker can read`);
+      else {
+        for (const key of ["bind", "read"]) {
+          const el = field(kernelObj, key);
+          if (el === "opaque") report(kernel, "purity/unreadable", `kernel.${key} of ${label} may come from a spread the checker cannot read`);
+          else if (el) for (const fn of specFns(el, `kernel.${key}`, label)) walkFunction(fn, rootCtx(`kernel.${key} of ${label}`, fn, undefined));
+        }
+      }
     }
   }
 

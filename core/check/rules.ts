@@ -15,7 +15,7 @@ export const RULES = {
   "stage/sync": "a stage's run is async or a generator; it must be a plain synchronous function of its input",
   "stage/caps": "a stage's caps are not a non-empty list of known capability tags",
   "job/cycle": "jobs call each other in a cycle (possible deadlock; an error when a call passes the caller's own input unchanged)",
-  "purity/unreadable": "a stage's run, cost function or kernel.dispatch, or a job's run, is not a function the checker can read (define it inline or as a named function)",
+  "purity/unreadable": "a stage's run, cost function, kernel.bind or kernel.read, or a job's run, is not a function the checker can read (define it inline or as a named function)",
 } as const;
 
 export type RuleId = keyof typeof RULES;

@@ -11,5 +11,5 @@ export const missing = defineStage({ name: "missing", version: 1, timeoutMs: 10,
 export const str = defineStage({ name: "str", version: 1, caps: "cpu" as never, timeoutMs: 10, cost, run });
 export const kernelNoSimd = defineStage({
   name: "kernel-no-simd", version: 1, caps: ["gpu"], timeoutMs: 10, cost, run,
-  kernel: { wgsl: "", entryPoint: "main", workgroupSize: 64, dispatch: () => [1, 1, 1] },
+  kernel: { wgsl: "", entryPoint: "main", bind: (x: number) => ({ inputs: [], output: { type: "f32", length: 1 }, params: [x], workgroups: [1, 1, 1] }), read: (out) => out[0] ?? 0 },
 });

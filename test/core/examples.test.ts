@@ -198,7 +198,7 @@ describe("examples/numeric-pipeline", () => {
     expect(result).toMatchObject({ status: "failed", error: { name: "CallError", message: expect.stringMatching(/matmul@1 failed: RangeError: a and b must hold n\*n = 4 floats, got 4 and 3/) } });
   });
 
-  it("declares kernels that follow the documented binding convention", () => {
+  it("declares kernels whose bindings follow KernelBinding (inputs, output, params)", () => {
     const bindings = (wgsl: string) => [...wgsl.matchAll(/@group\(0\) @binding\((\d+)\) var<([^>]+)> (\w+)/g)].map((m) => [Number(m[1]), m[2], m[3]]);
     expect(bindings(numeric.MATMUL_WGSL)).toEqual([
       [0, "storage, read", "a"],
@@ -211,13 +211,40 @@ describe("examples/numeric-pipeline", () => {
       [1, "storage, read_write", "out"],
       [2, "uniform", "params"],
     ]);
-    for (const stage of [numeric.matmul, numeric.sum]) {
-      expect(stage.caps).toEqual(["simd"]);
-      expect(stage.kernel!.wgsl).toContain(`@compute @workgroup_size(${stage.kernel!.workgroupSize})\nfn ${stage.kernel!.entryPoint}(`);
-    }
-    // One workgroup per 16×16 tile of C.
-    expect(numeric.matmul.kernel!.dispatch({ a: new Float32Array(0), b: new Float32Array(0), n: 37 })).toEqual([3, 3, 1]);
-    expect(numeric.sum.kernel!.dispatch(new Float32Array(10))).toEqual([1, 1, 1]);
+    expect(numeric.MATMUL_WGSL).toContain(`@compute @workgroup_size(${numeric.TILE * numeric.TILE})\nfn ${numeric.matmul.kernel!.entryPoint}(`);
+    expect(numeric.SUM_WGSL).toContain(`@compute @workgroup_size(${numeric.SUM_THREADS})\nfn ${numeric.sum.kernel!.entryPoint}(`);
+    for (const stage of [numeric.matmul, numeric.sum]) expect(stage.caps).toEqual(["simd"]);
+
+    // One workgroup per 16×16 tile of C; params [n, len(a), len(b)] as the WGSL Params struct says.
+    const a = new Float32Array(37 * 37);
+    const b = new Float32Array(37 * 37);
+    const matmulBinding = numeric.matmul.kernel!.bind({ a, b, n: 37 });
+    expect(matmulBinding).toEqual({ inputs: [a, b], output: { type: "f32", length: 37 * 37 }, params: [37, 37 * 37, 37 * 37], workgroups: [3, 3, 1] });
+    expect(matmulBinding.inputs[0]).toBe(a);
+    expect(numeric.matmul.kernel!.bind({ a: new Float32Array(0), b: new Float32Array(0), n: 0 }).workgroups).toEqual([1, 1, 1]);
+    expect(() => numeric.matmul.kernel!.bind({ a, b: new Float32Array(3), n: 37 })).toThrow(RangeError);
+    const xs = new Float32Array(10);
+    expect(numeric.sum.kernel!.bind(xs)).toEqual({ inputs: [xs], output: { type: "f32", length: 1 }, params: [10], workgroups: [1, 1, 1] });
+
+    // read: the output buffer back into the stage's result.
+    const c = new Float32Array([1, 2, 3, 4]);
+    expect(numeric.matmul.kernel!.read(c, { a: new Float32Array(4), b: new Float32Array(4), n: 2 })).toEqual(c);
+    expect(() => numeric.matmul.kernel!.read(new Float32Array(3), { a: new Float32Array(4), b: new Float32Array(4), n: 2 })).toThrow(/n\*n = 4/);
+    expect(numeric.sum.kernel!.read(new Float32Array([2.5]), xs)).toBe(2.5);
+    expect(() => numeric.sum.kernel!.read(new Uint32Array([1]), xs)).toThrow(TypeError);
+  });
+
+  it("has cost models of the CPU reference: matmul grows as N³, sum linearly", () => {
+    const bytes = (n: number) => encodedSize({ a: new Float32Array(n * n), b: new Float32Array(n * n), n });
+    const t100 = numeric.matmul.cost.runtimeMs(bytes(100));
+    const t200 = numeric.matmul.cost.runtimeMs(bytes(200));
+    expect(t200 / t100).toBeGreaterThan(7);
+    expect(t200 / t100).toBeLessThan(8.5);
+    expect(numeric.matmul.cost.outputBytes(bytes(100))).toBeCloseTo(encodedSize(new Float32Array(100 * 100)), -2);
+    const s1 = numeric.sum.cost.runtimeMs(encodedSize(new Float32Array(1e5)));
+    const s2 = numeric.sum.cost.runtimeMs(encodedSize(new Float32Array(1e6)));
+    expect(s2 / s1).toBeGreaterThan(9);
+    expect(s2 / s1).toBeLessThan(10.5);
   });
 });
 
@@ -383,9 +410,12 @@ describe("examples/index", () => {
       "shapes/nested",
       "shapes/recurse",
       "shapes/spin",
+      "simd/stats",
       "word-count",
     ]);
-    expect(allExamples.stages.size).toBe(2 + 2 + 1 + 4 + 3);
+    // word-count 2, numeric-pipeline 2, monte-carlo 1, dag 4, shapes 3, kernels 5
+    expect(allExamples.stages.size).toBe(2 + 2 + 1 + 4 + 3 + 5);
+    for (const ref of ["simd/map@1", "simd/reduce@1", "simd/matmul@1", "simd/scan@1", "simd/histogram@1"]) expect(allExamples.stages.has(ref), ref).toBe(true);
     for (const [ref, stage] of allExamples.stages) {
       expect(ref).toMatch(/^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*@\d+$/);
       expect(stage.caps.length).toBeGreaterThan(0);

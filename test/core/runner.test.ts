@@ -475,7 +475,7 @@ describe("cpu-runner (CLI)", () => {
     await until(() => expect(stdout).toContain("registered with"));
     const line = /^cpu-runner cli-1 listening on (http:\/\/127\.0\.0\.1:\d+), registered with (.+)\n$/.exec(stdout);
     expect(line?.[2]).toBe(p.url);
-    expect(p.registrations).toEqual([expect.objectContaining({ id: "cli-1", url: line![1], caps: ["cpu"], speed: { cpu: 1.5 }, slots: 1 })]);
+    expect(p.registrations).toEqual([expect.objectContaining({ id: "cli-1", url: line![1], caps: ["cpu", "simd"], speed: { cpu: 1.5 }, slots: 1 })]);
     const r = { url: line![1]! } as Runner;
     expect((await post(r, call("dag/mul@1", [2, 3, 7]))).status).toBe(202);
     await until(() => expect(p.results).toHaveLength(1));
