@@ -12,6 +12,7 @@
  * On Dawn over Mesa's llvmpipe Vulkan driver both kernels agree with `run` bit for bit
  * (matmul for n = 1..100, sum for 0..100,000 elements). kernels/ has more SIMD stages.
  */
+import { z } from "zod";
 import { type Step, defineJob, defineStage } from "paxflow";
 
 export type MatmulInput = {
@@ -245,6 +246,30 @@ export const numericPipeline = defineJob({
   name: "numeric-pipeline",
   *run(input: MatmulInput): Step<number> {
     const product = yield* matmul(input);
+    return yield* sum(product);
+  },
+});
+
+/**
+ * A deterministic n×n matrix of f32 values in [-1, 1) from a 32-bit seed (an LCG): a job can
+ * make its own inputs, so it can be submitted over HTTP as plain JSON.
+ */
+export function seededMatrix(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n * n);
+  let s = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    out[i] = s / 0x8000_0000 - 1;
+  }
+  return out;
+}
+
+/** The pipeline on seeded random matrices: `{"n": 256, "seed": 1}` over HTTP. */
+export const randomPipeline = defineJob({
+  name: "numeric-pipeline/random",
+  input: z.object({ n: z.number().int().min(1).max(2_048), seed: z.number().int().min(0).max(0xffff_ffff) }).strict(),
+  *run({ n, seed }: { readonly n: number; readonly seed: number }): Step<number> {
+    const product = yield* matmul({ a: seededMatrix(n, seed), b: seededMatrix(n, (seed + 1) >>> 0), n });
     return yield* sum(product);
   },
 });

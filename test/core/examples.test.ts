@@ -156,6 +156,12 @@ describe("examples/numeric-pipeline", () => {
     expect(numeric.matmul.run(input)).toEqual(new Float32Array([19, 22, 43, 50]));
     expect(runLocally(registry, "numeric-pipeline", input)).toEqual({ status: "done", output: 134, calls: 2 });
     expect(runLocally(registry, "numeric-pipeline", { a: new Float32Array(0), b: new Float32Array(0), n: 0 })).toMatchObject({ status: "done", output: 0 });
+    // The seeded variant makes its own matrices (JSON-submittable): same pipeline, same numbers.
+    const a = numeric.seededMatrix(20, 3);
+    expect(a.every((x) => x >= -1 && x < 1)).toBe(true);
+    expect(numeric.seededMatrix(20, 3)).toEqual(a);
+    const expected = numeric.sumReference(numeric.matmulReference({ a, b: numeric.seededMatrix(20, 4), n: 20 }));
+    expect(runLocally(registry, "numeric-pipeline/random", { n: 20, seed: 3 })).toEqual({ status: "done", output: expected, calls: 2 });
   });
 
   // Tolerances are the classical a-priori bounds for f32 dot products and sums (Higham,
@@ -404,6 +410,7 @@ describe("examples/index", () => {
       "dag",
       "monte-carlo/pi",
       "numeric-pipeline",
+      "numeric-pipeline/random",
       "shapes/chain",
       "shapes/fails",
       "shapes/fanout",
