@@ -1,6 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+// Mesa's EGL (the gpu-runner's software path) must not look for a display. Set here, before any
+// worker starts, so every test process inherits it (device.ts sets it too, for the CLI).
+process.env.EGL_PLATFORM ??= "surfaceless";
+
 export default defineConfig({
   test: {
     projects: [
@@ -55,6 +59,23 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 180_000,
           include: ["test/e2e/**/*.test.ts"],
+        },
+      },
+      {
+        // The gpu-runner on a real WebGPU device (Dawn; Mesa's software driver when there is no
+        // GPU): no adapter is a failure, not a skip. Child processes (Dawn is native code and
+        // must not share a worker thread), one file at a time (one device each), last: software
+        // WebGPU keeps both cores busy and would slow the timing-sensitive projects down.
+        test: {
+          name: "gpu",
+          environment: "node",
+          pool: "forks",
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          include: ["test/gpu/**/*.test.ts"],
         },
       },
     ],

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { benchConsensus } from "../../bench/consensus.ts";
 import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
 import { intOption } from "../options.ts";
@@ -99,7 +99,42 @@ const jobs = new Command("jobs")
     console.error(`results written to ${out}`);
   });
 
+interface GpuBenchFlags {
+  backend: "auto" | "vulkan" | "opengl" | "metal" | "d3d12";
+  reps: number;
+  stage?: string[];
+  maxElements?: number;
+  out?: string;
+  json?: boolean;
+}
+
+const gpu = new Command("gpu")
+  .description("each SIMD kernel on this machine's WebGPU adapter against its CPU reference run(), 2^10..2^22 elements (matmul n = 64..1024)")
+  .addOption(new Option("--backend <name>", "WebGPU backend, as the gpu-runner picks it").choices(["auto", "vulkan", "opengl", "metal", "d3d12"]).default("auto"))
+  .option("--reps <n>", "timed repetitions per point at least (more, up to 30, within a second)", intOption(1, 1_000), 5)
+  .option("--stage <refs>", "only these stages (comma-separated name@version)", (raw: string) => raw.split(",").map((s) => s.trim()))
+  .option("--max-elements <n>", "skip inputs larger than this many elements per array (matmul: n*n)", intOption(1))
+  .option("--out <file>", "where the JSON results go (default bench/results/gpu-<timestamp>.json)")
+  .option("--json", "print the JSON results instead of the table")
+  .addHelpText("after", "\nExamples:\n  npm run bench:gpu\n  npx paxflow bench gpu --stage simd/map@1,simd/matmul@1 --max-elements 65536 --json")
+  .action(async (flags: GpuBenchFlags) => {
+    process.env.EGL_PLATFORM ??= "surfaceless";
+    // Loaded here: other commands need neither Dawn nor the kernels.
+    const { benchGpu, defaultGpuOut } = await import("../../bench/gpu.ts");
+    const { results, text, out } = await benchGpu({
+      backend: flags.backend,
+      reps: flags.reps,
+      ...(flags.stage ? { stages: flags.stage } : {}),
+      ...(flags.maxElements ? { maxElements: flags.maxElements } : {}),
+      out: flags.out ?? defaultGpuOut(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(flags.json ? JSON.stringify(results, null, 2) : text);
+    console.error(`results written to ${out}`);
+  });
+
 export const benchCommand = new Command("bench")
   .description("reproducible benchmarks (tables on stdout, JSON in bench/results/)")
   .addCommand(consensus)
-  .addCommand(jobs);
+  .addCommand(jobs)
+  .addCommand(gpu);

@@ -1,0 +1,232 @@
+/**
+ * The gpu-runner: runs the SIMD stages of a registry module on a WebGPU device (Dawn) for the
+ * command plane, over the runner protocol.
+ *
+ *   node --import tsx gpu-runners/gpu-runner.ts --api http://127.0.0.1:8787 [--backend auto] [--slots 1]
+ *   npm run gpu-runner -- --api http://127.0.0.1:8787
+ *
+ * Start-up: open the best adapter (printed), calibrate the kernels against their CPU reference
+ * (the speed profile, printed; or --profile FILE with --no-calibrate), register, heartbeat.
+ * Exit codes: 0 after SIGTERM/SIGINT (the device destroyed first), 1 when the plane refuses the
+ * registration or no WebGPU adapter exists, 2 for a bad flag, registry module or profile file.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { intOption } from "../cli/options.ts";
+import type { SpeedProfile } from "../core/jobs/decisions.ts";
+import type { Registry } from "../core/sdk/registry.ts";
+import { calibrate, describeCalibration, parseSpeedProfile } from "./calibrate.ts";
+import { BACKENDS, type BackendChoice, Gpu, NoAdapterError, describeFacts } from "./device.ts";
+import { GpuExecutor } from "./executor.ts";
+import { type GpuRunner, capsOf, startGpuRunner } from "./start.ts";
+
+interface Flags {
+  api: string;
+  id: string;
+  host: string;
+  port: number;
+  advertiseUrl?: string;
+  slots: number;
+  backend: BackendChoice;
+  calibrate: boolean;
+  profile?: string;
+  saveProfile?: string;
+  reps: number;
+  latencyMs: number;
+  bandwidthMbps: number;
+  heartbeatMs: number;
+  registry: string;
+}
+
+/** Input the user can fix: one line on stderr and exit code 2. */
+class UsageError extends Error {}
+
+const httpUrl = (raw: string): string => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError(`expected an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`expected an http(s) URL, got "${raw}"`);
+  return raw;
+};
+
+const positiveNumber = (raw: string): number => {
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a number > 0, got "${raw}"`);
+  return n;
+};
+
+const DEFAULT_REGISTRY = fileURLToPath(new URL("../examples/index.ts", import.meta.url));
+
+const program = new Command("gpu-runner")
+  .description("run the WebGPU kernels of a registry's SIMD stages for the paxflow command plane")
+  .requiredOption("--api <url>", "the plane's API base URL, e.g. http://127.0.0.1:8787", httpUrl)
+  .addOption(new Option("--id <id>", "node id to register").default(`gpu-${hostname()}-${process.pid}`, "gpu-<hostname>-<pid>"))
+  .option("--host <host>", "address to listen on", "127.0.0.1")
+  .option("--port <n>", "port to listen on (0: any free port)", intOption(0, 65_535), 0)
+  .option("--advertise-url <url>", "URL the plane should post calls to (default: http://127.0.0.1:<port>)", httpUrl)
+  .option("--slots <n>", "calls accepted at once (the device runs one kernel at a time)", intOption(1, 1_024), 1)
+  .addOption(
+    new Option("--backend <name>", "WebGPU backend: auto picks a hardware GPU, else Mesa's software OpenGL").choices([...BACKENDS]).default("auto"),
+  )
+  .option("--no-calibrate", "skip start-up calibration; needs --profile")
+  .option("--profile <file>", "speed profile JSON to register instead of calibrating ({ cpu, simd?, stages? }, or a file --save-profile wrote)")
+  .option("--save-profile <file>", "write the calibration (profile and measurements) to this JSON file")
+  .option("--reps <n>", "timed repetitions per calibration input", intOption(1, 100), 5)
+  .option("--latency-ms <n>", "declared one-way latency to the plane", intOption(0), 1)
+  .option("--bandwidth-mbps <n>", "declared bandwidth to the plane in MB/s", positiveNumber, 1_000)
+  .option("--heartbeat-ms <n>", "heartbeat period until the plane names one", intOption(1), 1_000)
+  .addOption(new Option("--registry <path>", "module exporting `registry` (createRegistry(...))").default(DEFAULT_REGISTRY, "examples/index.ts"))
+  .showHelpAfterError("(add --help for usage)")
+  .exitOverride();
+
+async function loadRegistry(path: string): Promise<Registry> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UsageError(`registry module not found: ${path}`);
+  let module: { registry?: unknown };
+  try {
+    module = (await import(pathToFileURL(file).href)) as { registry?: unknown };
+  } catch (error) {
+    throw new UsageError(`cannot load registry module ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const registry = module.registry as Partial<Registry> | undefined;
+  if (!(registry?.stages instanceof Map)) {
+    throw new UsageError(`${path} does not export \`registry\` (export const registry = createRegistry(...stage modules))`);
+  }
+  return registry as Registry;
+}
+
+function loadProfile(path: string): SpeedProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read the speed profile ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  try {
+    return parseSpeedProfile(JSON.parse(text), path);
+  } catch (error) {
+    throw new UsageError(error instanceof SyntaxError ? `${path} is not JSON: ${error.message}` : (error as Error).message);
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = program.parse(process.argv).opts<Flags>();
+  if (!flags.calibrate && !flags.profile) {
+    throw new UsageError("--no-calibrate needs --profile FILE: without a measured profile the scheduler would guess this runner's speed");
+  }
+  const profile = flags.profile ? loadProfile(flags.profile) : undefined;
+  const { stages } = await loadRegistry(flags.registry);
+  const say = (line: string) => console.error(`gpu-runner ${flags.id}: ${line}`);
+
+  // From here on a signal stops whatever is under way: the device is destroyed, then exit 0.
+  let gpu: Gpu | undefined;
+  let runner: GpuRunner | undefined;
+  let stopping = false;
+  const aborted = new AbortController();
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    aborted.abort();
+    say(`${signal}, stopping`);
+    void (async () => {
+      try {
+        await runner?.stop();
+      } finally {
+        gpu?.close();
+        process.exit(0);
+      }
+    })();
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+
+  try {
+    gpu = await Gpu.open({ backend: flags.backend, log: say });
+  } catch (error) {
+    if (stopping) return;
+    if (!(error instanceof NoAdapterError)) throw error;
+    console.error(`error: ${error.message}`);
+    process.exit(1);
+  }
+  if (stopping) return;
+  for (const line of describeFacts(gpu.facts)) console.log(line);
+  console.log(`caps: ${capsOf(gpu.facts).join(", ")}`);
+
+  const executor = new GpuExecutor({ gpu, stages, log: say });
+  let speed: SpeedProfile;
+  if (profile) {
+    speed = profile;
+    console.log(`speed profile from ${flags.profile}: ${JSON.stringify(speed)}`);
+  } else {
+    const kernels = executor.kernelStages().length;
+    console.log(`calibrating ${kernels} kernel stage(s) against their CPU reference...`);
+    let calibration;
+    try {
+      calibration = await calibrate({ executor, adapter: gpu.facts, reps: flags.reps, log: say, signal: aborted.signal });
+    } catch (error) {
+      if (stopping) return;
+      throw error;
+    }
+    for (const line of describeCalibration(calibration)) console.log(line);
+    speed = calibration.speed;
+    if (flags.saveProfile) {
+      writeFileSync(flags.saveProfile, `${JSON.stringify(calibration, null, 2)}\n`);
+      console.log(`calibration written to ${flags.saveProfile} (reuse it with --no-calibrate --profile ${flags.saveProfile})`);
+    }
+  }
+  if (stopping) return;
+
+  runner = await startGpuRunner({
+    apiUrl: flags.api,
+    id: flags.id,
+    host: flags.host,
+    port: flags.port,
+    ...(flags.advertiseUrl ? { advertiseUrl: flags.advertiseUrl } : {}),
+    gpu,
+    stages,
+    executor,
+    speed,
+    slots: flags.slots,
+    latencyMs: flags.latencyMs,
+    bandwidthMBps: flags.bandwidthMbps,
+    heartbeatMs: flags.heartbeatMs,
+    info: { speedProfile: profile ? `file ${flags.profile}` : "calibrated at start-up" },
+    log: (line) => console.error(line),
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE" || error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {
+      throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${error.code}`);
+    }
+    throw error;
+  });
+  if (stopping) {
+    await runner.stop();
+    return;
+  }
+  say(`listening on ${runner.url}; registering with ${flags.api}`);
+  try {
+    await runner.registered;
+  } catch (error) {
+    if (stopping) return;
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    await runner.stop();
+    gpu.close();
+    process.exit(1);
+  }
+  console.log(`gpu-runner ${flags.id} listening on ${runner.url}, registered with ${flags.api}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  // Commander has already printed its error (or the help, which exits 0).
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`error: ${error.message}`);
+  process.exit(2);
+}
