@@ -308,8 +308,8 @@ export class ManagedProcess {
 
 // ---- runners ---------------------------------------------------------------------------------
 
-/** Kinds of runner the local cluster can start; the gpu-runner adds "gpu" (issue 5). */
-export type RunnerKind = "cpu";
+/** Kinds of runner the local cluster can start. */
+export type RunnerKind = "cpu" | "gpu";
 
 export interface RunnerSpec {
   readonly id: string;
@@ -324,6 +324,8 @@ export interface RunnerSpec {
   readonly heartbeatMs?: number;
   /** Port to listen on; default: a free one chosen at start. */
   readonly port?: number;
+  /** gpu only: a speed profile file to register instead of calibrating at start-up. */
+  readonly profile?: string;
   /** More flags for the runner's command line. */
   readonly extraArgs?: readonly string[];
 }
@@ -339,22 +341,38 @@ export const RUNNER_LAUNCHERS: Readonly<Record<RunnerKind, (spec: RunnerSpec, ap
   cpu: (spec, apiUrl, port) => ({
     script: "runners/cpu-runner.ts",
     args: [
-      "--api",
-      apiUrl,
-      "--id",
-      spec.id,
-      "--port",
-      String(port),
+      ...commonRunnerArgs(spec, apiUrl, port),
       ...(spec.speed === undefined ? [] : ["--speed", String(spec.speed)]),
-      ...(spec.slots === undefined ? [] : ["--slots", String(spec.slots)]),
       ...(spec.delayMs === undefined ? [] : ["--delay-ms", String(spec.delayMs)]),
-      ...(spec.latencyMs === undefined ? [] : ["--latency-ms", String(spec.latencyMs)]),
-      ...(spec.bandwidthMbps === undefined ? [] : ["--bandwidth-mbps", String(spec.bandwidthMbps)]),
-      ...(spec.heartbeatMs === undefined ? [] : ["--heartbeat-ms", String(spec.heartbeatMs)]),
+      ...(spec.extraArgs ?? []),
+    ],
+  }),
+  // Calibrates its kernels against their CPU references at start-up (a few seconds), unless a
+  // profile file is given.
+  gpu: (spec, apiUrl, port) => ({
+    script: "gpu-runners/gpu-runner.ts",
+    args: [
+      ...commonRunnerArgs(spec, apiUrl, port),
+      ...(spec.profile === undefined ? ["--reps", "3"] : ["--no-calibrate", "--profile", spec.profile]),
       ...(spec.extraArgs ?? []),
     ],
   }),
 };
+
+function commonRunnerArgs(spec: RunnerSpec, apiUrl: string, port: number): string[] {
+  return [
+    "--api",
+    apiUrl,
+    "--id",
+    spec.id,
+    "--port",
+    String(port),
+    ...(spec.slots === undefined ? [] : ["--slots", String(spec.slots)]),
+    ...(spec.latencyMs === undefined ? [] : ["--latency-ms", String(spec.latencyMs)]),
+    ...(spec.bandwidthMbps === undefined ? [] : ["--bandwidth-mbps", String(spec.bandwidthMbps)]),
+    ...(spec.heartbeatMs === undefined ? [] : ["--heartbeat-ms", String(spec.heartbeatMs)]),
+  ];
+}
 
 /**
  * The runners `paxflow dev` starts: different on purpose, so placement has something to choose
@@ -372,7 +390,8 @@ export function devRunners(n: number): RunnerSpec[] {
 
 /** "speed 2, 2 slots, +20 ms per call" */
 export function describeRunner(spec: RunnerSpec): string {
-  const parts = [`${spec.kind}`, `speed ${spec.speed ?? 1}`, `${spec.slots ?? 1} slot${(spec.slots ?? 1) === 1 ? "" : "s"}`];
+  const speed = spec.kind === "gpu" ? (spec.profile ? `profile ${spec.profile}` : "speed calibrated at start-up") : `speed ${spec.speed ?? 1}`;
+  const parts = [`${spec.kind}`, speed, `${spec.slots ?? 1} slot${(spec.slots ?? 1) === 1 ? "" : "s"}`];
   if (spec.delayMs) parts.push(`+${spec.delayMs} ms per call`);
   return parts.join(", ");
 }

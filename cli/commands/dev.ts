@@ -6,6 +6,7 @@ interface DevFlags {
   port: number;
   persistTo: string;
   demo: boolean;
+  gpu: boolean;
   runners: number;
   verbose?: boolean;
 }
@@ -200,10 +201,16 @@ async function dev(flags: DevFlags): Promise<void> {
   try {
     await cluster.startWorkerd();
     if (stopping) return stopping;
-    // The gpu-runner (issue 5) joins here as another RunnerSpec kind.
     const runners: RunnerSpec[] = devRunners(flags.runners);
     await cluster.startRunners(runners);
     if (stopping) return stopping;
+    if (flags.gpu) {
+      // Without an adapter (or Mesa's packages) the gpu-runner says what to install; the cluster goes on without it.
+      await cluster.startRunners([{ id: "gpu-1", kind: "gpu" }]).catch((error: unknown) => {
+        if (!stopping) say(`gpu-runner not started: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      if (stopping) return stopping;
+    }
     const wrangler = cluster.workerd!;
     wrangler.exited.then((exit) => {
       if (stopping) return;
@@ -235,10 +242,11 @@ async function dev(flags: DevFlags): Promise<void> {
 
 /** The local cluster: the API Worker and every Durable Object in workerd, runners beside it, state on disk. */
 export const devCommand = new Command("dev")
-  .description("run paxflow locally: workerd (wrangler dev) with state persisted between runs, Node CPU runners, and a demo job")
+  .description("run paxflow locally: workerd (wrangler dev) with state persisted between runs, Node CPU runners, the gpu-runner, and a demo job")
   .option("--port <n>", "HTTP port of the API", intOption(1, 65535), 8787)
   .option("--persist-to <dir>", "where Durable Object and R2 state is kept between runs", ".wrangler/state")
   .option("--runners <n>", "Node CPU runners to start (alternately fast with 2 slots, and slow with 1 slot)", intOption(0, 16), 2)
+  .option("--no-gpu", "do not start the gpu-runner (WebGPU via Dawn; calibrates its kernels for a few seconds at start-up)")
   .option("--no-demo", "do not submit the demo job")
   .option("--verbose", "show all of wrangler's output (every request)")
   .addHelpText(

@@ -93,6 +93,7 @@ export interface AttemptJson {
   readonly node: string;
   readonly dispatchedAt: number;
   readonly reason: string;
+  readonly alternatives: readonly { readonly node: string; readonly finishAt: number }[];
   readonly timedOutAt?: number;
 }
 
