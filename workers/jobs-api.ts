@@ -13,6 +13,7 @@ import type { JobPlane } from "../runtime/jobs/contract.ts";
 import { ApiError, formatPath, limitBody, preferredWaitMs } from "./http.ts";
 import { jobIdFor, shardOfJob } from "./job-ids.ts";
 import { decodeCursor, listJobs } from "./job-list.ts";
+import { explainJob } from "./explain.ts";
 import { jobJson } from "./job-views.ts";
 import { payloadStore, sealJson } from "./json-values.ts";
 import { nodesApi } from "./nodes-api.ts";
@@ -24,6 +25,7 @@ import {
   JobAccepted,
   JobEvent,
   JobIdParams,
+  ExplainJson,
   JobJson,
   JobList,
   ListJobsQuery,
@@ -124,6 +126,22 @@ jobsApi.openapi(cancelRoute, async (c) => {
   const view = await askJobShard(c.env, id, (commander) => commander.cancelJob(id, "cancelled through DELETE /v1/jobs/{id}"));
   if (!view) throw unknownJob(id);
   return c.json(await jobJson(view, payloadStore(c.env)), 200);
+});
+
+const explainRoute = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}/explain",
+  tags: ["jobs"],
+  summary: "Why each call ran where it did: per attempt, every candidate node's predicted finish and the reason the winner won",
+  request: { params: JobIdParams },
+  responses: { 200: json(ExplainJson, "the placement decisions, from the log"), ...errors(400, 404, 500, 503) },
+});
+
+jobsApi.openapi(explainRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const view = await askJobShard(c.env, id, (commander) => commander.getJob(id));
+  if (!view) throw unknownJob(id);
+  return c.json(explainJob(view), 200);
 });
 
 // ---- events ---------------------------------------------------------------------------------

@@ -120,6 +120,48 @@ export const CallJson = z
   })
   .openapi("Call");
 
+export const ExplainJson = z
+  .object({
+    id: JobId,
+    name: z.string(),
+    status: JobStatus,
+    calls: z
+      .array(
+        z.object({
+          seq: Count,
+          kind: z.enum(["stage", "job"]),
+          target: z.string(),
+          child: JobId.optional(),
+          resultFrom: z.string().optional().openapi({ description: "the node whose result was chosen" }),
+          attempts: z
+            .array(
+              z.object({
+                attempt: z.number().int().positive(),
+                node: z.string(),
+                dispatchedAt: Millis,
+                reason: z.string().openapi({ description: "why the winner won, as recorded in the log entry" }),
+                timedOutAt: Millis.optional(),
+                candidates: z
+                  .array(
+                    z.object({
+                      node: z.string(),
+                      chosen: z.boolean(),
+                      predictedFinishMs: z.number().openapi({ description: "predicted finish, ms after the dispatch decision" }),
+                      waitMs: z.number(),
+                      transferMs: z.number(),
+                      runMs: z.number(),
+                    }),
+                  )
+                  .readonly(),
+              }),
+            )
+            .readonly(),
+        }),
+      )
+      .readonly(),
+  })
+  .openapi("JobExplanation");
+
 export const JobJson = z
   .object({
     id: JobId,

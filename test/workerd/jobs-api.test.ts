@@ -205,6 +205,7 @@ describe("jobs API: documents and helpers", () => {
         "/v1/jobs",
         "/v1/jobs/{id}",
         "/v1/jobs/{id}/events",
+        "/v1/jobs/{id}/explain",
         "/v1/nodes",
         "/v1/nodes/{id}/heartbeat",
         "/v1/nodes/{id}/results",
@@ -250,7 +251,7 @@ interface JobBody {
   inputBytes: number;
   shard: number;
   durationMs?: number;
-  calls: { seq: number; kind: string; status: string; attemptCount: number; attempts: { node: string }[]; inputBytes: number }[];
+  calls: { seq: number; kind: string; status: string; attemptCount: number; attempts: { node: string; reason: string }[]; inputBytes: number }[];
 }
 
 async function pollUntilFinished(id: string): Promise<JobBody> {
@@ -289,6 +290,30 @@ describe("jobs API: through the commanders", () => {
       expect(c.attemptCount).toBeGreaterThanOrEqual(1);
       expect(c.inputBytes).toBeGreaterThan(0);
     }
+  });
+
+  it("explains every placement: candidates with predicted finishes, the winner and the logged reason", async () => {
+    const response = await post("/v1/jobs", { job: "shapes/fanout", input: { seed: 3 } }, { prefer: "wait=10" });
+    const { id } = (await response.json()) as { id: string };
+    const explained = await call(`/v1/jobs/${id}/explain`);
+    expect(explained.status).toBe(200);
+    const body = (await explained.json()) as {
+      id: string;
+      calls: { target: string; attempts: { node: string; reason: string; candidates: { node: string; chosen: boolean; predictedFinishMs: number }[] }[] }[];
+    };
+    expect(body.id).toBe(id);
+    expect(body.calls).toHaveLength(8);
+    for (const c of body.calls) {
+      const [attempt] = c.attempts;
+      const chosen = attempt!.candidates.filter((k) => k.chosen);
+      expect(chosen.map((k) => k.node)).toEqual([attempt!.node]);
+      expect(chosen[0]!.predictedFinishMs).toBe(Math.min(...attempt!.candidates.map((k) => k.predictedFinishMs)));
+      expect(attempt!.reason.length).toBeGreaterThan(0);
+    }
+    const job = (await (await call(`/v1/jobs/${id}`)).json()) as JobBody;
+    // The same reason as the log entry's.
+    expect(body.calls.map((c) => c.attempts[0]!.reason)).toEqual(job.calls.map((c) => c.attempts[0]!.reason));
+    await expectError(await call("/v1/jobs/j-000000000000000000000000/explain"), 404, "not_found");
   });
 
   it("answers 200 with the finished job under Prefer: wait", async () => {
