@@ -14,12 +14,14 @@ import { DurableAcceptorTransport } from "./acceptor-transport.ts";
 import type { Env } from "./env.ts";
 import { parseJobsConfig } from "./jobs-config.ts";
 import { builtinNodes } from "../core/jobs/builtins.ts";
+import { createLearningScheduler } from "../core/sched/learning-scheduler.ts";
 import { r2Blobs } from "./r2-blobs.ts";
 import { runnerBackends } from "./runner-backends.ts";
 import {
   ShardConfigError,
   checkReplacementAcceptor,
   initialConfig,
+  nextAcceptorOf,
   parseCommanderName,
   parseShardConfig,
 } from "./shard-config.ts";
@@ -70,7 +72,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       backends: runnerBackends(env),
       timers: realTimers,
       builtins: builtinNodes(jobsConfig.workerLatencyMs),
-      inlineMaxMs: jobsConfig.inlineMaxMs,
+      scheduler: createLearningScheduler({ inlineMaxMs: jobsConfig.inlineMaxMs }),
       maxWaitMs: MAX_WAIT_MS,
       retainFinished: jobsConfig.retainJobs,
       commander: (machine, onElected) =>
@@ -88,6 +90,9 @@ export class Commander extends DurableObject<Env> implements JobPlane {
           maxCommandBytes: config.maxCommandBytes,
           maxBatchBytes: config.maxBatchBytes,
           maxPending: config.maxPending,
+          thrifty: config.thrifty,
+          autoReplaceAfterMs: config.autoReplaceAfterMs,
+          freshAcceptor: (_dead, known) => nextAcceptorOf(config, shard, known),
           machine,
           onElected,
         }),

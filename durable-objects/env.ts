@@ -31,6 +31,10 @@ export interface Env {
   readonly MAX_BATCH_BYTES?: string;
   /** Most commands queued or in flight per commander before submits get "overloaded"; default 10000. */
   readonly MAX_PENDING?: string;
+  /** "1": thrifty phase 2 (accepts go to the fastest phase-2 quorum first, widening on timeout). Default off. */
+  readonly THRIFTY?: string;
+  /** The leader replaces an acceptor whose every call failed for this many ms (0 or empty: never). */
+  readonly AUTO_REPLACE_AFTER_MS?: string;
   /** The stage Worker (this script's StageWorker entrypoint), a backend every shard has. */
   readonly STAGES: Service<StageWorker>;
   /** Large payloads, content-addressed (see core/jobs/payload.ts). */

@@ -23,6 +23,10 @@ export interface ShardConfig {
   readonly maxCommandBytes: number;
   readonly maxBatchBytes: number;
   readonly maxPending: number;
+  /** THRIFTY=1: phase-2 messages go first to the phase-2 quorum of acceptors answering fastest. */
+  readonly thrifty: boolean;
+  /** AUTO_REPLACE_AFTER_MS: the leader replaces an acceptor whose every call failed this long; 0 = never. */
+  readonly autoReplaceAfterMs: number;
 }
 
 export class ShardConfigError extends Error {
@@ -66,6 +70,13 @@ function compactEvery(raw: string | undefined): number {
 const optionalInteger = (name: string, raw: string | undefined): number | undefined =>
   raw?.trim() ? integer(name, raw, 1) : undefined;
 
+function flag(name: string, raw: string | undefined): boolean {
+  const text = raw?.trim() ?? "";
+  if (text === "" || text === "0") return false;
+  if (text === "1") return true;
+  throw new ShardConfigError(`${name} must be "1" (on) or "0" or empty (off), got "${raw}"`);
+}
+
 function locationHints(raw: string | undefined): DurableObjectLocationHint[] {
   const hints = (raw ?? "").split(",").map((h) => h.trim()).filter((h) => h !== "");
   for (const hint of hints) {
@@ -96,6 +107,8 @@ export function parseShardConfig(env: Env): ShardConfig {
     maxCommandBytes: integer("MAX_COMMAND_BYTES", env.MAX_COMMAND_BYTES, 1, COMMANDER_DEFAULTS.maxCommandBytes),
     maxBatchBytes: integer("MAX_BATCH_BYTES", env.MAX_BATCH_BYTES, 1, COMMANDER_DEFAULTS.maxBatchBytes),
     maxPending: integer("MAX_PENDING", env.MAX_PENDING, 1, COMMANDER_DEFAULTS.maxPending),
+    thrifty: flag("THRIFTY", env.THRIFTY),
+    autoReplaceAfterMs: integer("AUTO_REPLACE_AFTER_MS", env.AUTO_REPLACE_AFTER_MS, 0, COMMANDER_DEFAULTS.autoReplaceAfterMs),
   };
   if (config.maxBatchBytes > MAX_BATCH_BYTES_LIMIT) {
     throw new ShardConfigError(
@@ -156,6 +169,21 @@ export function checkReplacementAcceptor(shard: number, fresh: unknown): string 
     );
   }
   return fresh as string;
+}
+
+/**
+ * The acceptor that replaces one of shard `shard` on its own (auto-replace):
+ * "shard-<shard>/acceptor-<j>" with j one past the highest j of any acceptor in `known` (every
+ * configuration the commander knows), and at least ACCEPTORS_PER_SHARD, so no name is reused.
+ */
+export function nextAcceptorOf(config: ShardConfig, shard: number, known: Iterable<string>): string {
+  let highest = config.acceptorsPerShard - 1;
+  const prefix = `shard-${shard}/acceptor-`;
+  for (const name of known) {
+    const rest = name.startsWith(prefix) ? name.slice(prefix.length) : "";
+    if (/^\d+$/.test(rest)) highest = Math.max(highest, Number(rest));
+  }
+  return acceptorName(shard, highest + 1);
 }
 
 /** Acceptor j gets hint j mod #hints; replacements named otherwise get the first hint. */

@@ -12,6 +12,7 @@ import {
   type Role,
   type ToAcceptor,
   type ToProposer,
+  acceptorsFrom,
   configFingerprint,
   formatBallot,
   replaceAcceptor,
@@ -61,6 +62,21 @@ export interface CommanderOptions {
   readonly machine?: StateMachine;
   /** Called each time this commander wins an election. */
   readonly onElected?: () => void;
+  /**
+   * Thrifty phase 2 (THRIFTY=1): each accept goes first to the phase-2 quorum of acceptors that
+   * have been answering fastest, and to the rest of the configuration on the retransmit timeout.
+   */
+  readonly thrifty?: boolean;
+  /**
+   * As leader, replace an acceptor of the newest configuration whose every call failed for this
+   * long (AUTO_REPLACE_AFTER_MS) by a fresh one, through a membership change in the log. 0: never.
+   */
+  readonly autoReplaceAfterMs?: number;
+  /**
+   * The name of the acceptor that replaces `dead`; `known` holds every acceptor of every known
+   * configuration (and every name tried before), which it must avoid. Default: nextAcceptorName.
+   */
+  readonly freshAcceptor?: (dead: string, known: ReadonlySet<string>) => string;
 }
 
 export const COMMANDER_DEFAULTS = {
@@ -76,7 +92,52 @@ export const COMMANDER_DEFAULTS = {
   maxCommandBytes: 64 * 1024,
   maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,
   maxPending: 10_000,
+  thrifty: false,
+  autoReplaceAfterMs: 0,
 } as const;
+
+/**
+ * The next unused name in `dead`'s series: "shard-0/acceptor-1" with acceptors 0..3 known gives
+ * "shard-0/acceptor-4" (one past the highest number known, so no name is ever reused).
+ */
+export function nextAcceptorName(dead: string, known: Iterable<string>): string {
+  const prefix = /^(.*?)\d+$/.exec(dead)?.[1] ?? `${dead}-`;
+  let highest = -1;
+  for (const name of known) {
+    const rest = name.startsWith(prefix) ? name.slice(prefix.length) : "";
+    if (/^\d+$/.test(rest)) highest = Math.max(highest, Number(rest));
+  }
+  return `${prefix}${highest + 1}`;
+}
+
+/** One replacement the leader made on its own (see CommanderOptions.autoReplaceAfterMs). */
+export interface AutoReplacement {
+  readonly dead: string;
+  readonly fresh: string;
+  /** When it was proposed (epoch ms). */
+  readonly at: number;
+  /** How long every call to `dead` had failed by then, and the last error. */
+  readonly failingForMs: number;
+  readonly lastError: string | null;
+  /** "proposed" while the change is in flight (at most one is). */
+  readonly outcome: "proposed" | "done" | "failed";
+  /** Where the change was chosen and the first slot the new configuration decides. */
+  readonly slot: number | null;
+  readonly fromSlot: number | null;
+  readonly error: string | null;
+}
+
+export interface AutoReplaceStatus {
+  /** AUTO_REPLACE_AFTER_MS; 0: off. */
+  readonly afterMs: number;
+  /** Why an acceptor that is dead by the detector is not being replaced now, or null. */
+  readonly blocked: string | null;
+  /** Oldest first, the last 16. */
+  readonly replacements: readonly AutoReplacement[];
+}
+
+/** How many auto-replacements status() remembers. */
+const REPLACEMENTS_KEPT = 16;
 
 /** The size a command counts for in maxCommandBytes and maxBatchBytes: the UTF-8 length of its JSON. */
 export const commandBytes = (command: LogCommand): number => utf8Length(JSON.stringify(command));
@@ -112,6 +173,9 @@ export interface CommanderStatus {
   /** Why this commander can never work (an acceptor refused its bootstrap configuration), or null. */
   readonly misconfigured: string | null;
   readonly acceptors: readonly AcceptorHealth[];
+  /** Thrifty phase 2: on or off, the acceptor order it uses (fastest first), slots it had to widen. */
+  readonly thrifty: { readonly enabled: boolean; readonly ranking: readonly string[]; readonly widenedSlots: number };
+  readonly autoReplace: AutoReplaceStatus;
 }
 
 interface Waiter {
@@ -135,7 +199,7 @@ export class CommanderDriver {
   private readonly proposer: Proposer;
   private readonly transport: AcceptorTransport;
   private readonly timers: Timers;
-  private readonly settings: Omit<Required<CommanderOptions>, "id" | "initial" | "transport" | "timers" | "machine" | "onElected">;
+  private readonly settings: Omit<Required<CommanderOptions>, "id" | "initial" | "transport" | "timers" | "machine" | "onElected" | "freshAcceptor">;
   private readonly onElected: () => void;
   private readonly applied: AppliedLog;
 
@@ -151,6 +215,8 @@ export class CommanderDriver {
   private batch: LogCommand[] = [];
   private campaign: Campaign | null = null;
   private retryTimer: unknown = null;
+  /** When the armed retry timer fires (a probe-only timer may be re-armed sooner). */
+  private retryDueAt = 0;
   /** The last commit notice has not reached the acceptors yet (it rides on the next timeout). */
   private commitNoticeDue = false;
   private lastCompactedThrough = 0;
@@ -161,9 +227,21 @@ export class CommanderDriver {
   private fatal: Error | null = null;
   /** Sizes of the commands we proposed, measured once at submit. */
   private readonly sizes = new WeakMap<LogCommand, number>();
+  private readonly bootstrap: QuorumConfig;
+  private readonly freshAcceptor: (dead: string, known: ReadonlySet<string>) => string;
+  /** The ranking last handed to the proposer, joined: a new one is sent only when it changes. */
+  private lastRanking = "";
+  /** Auto-replacements, oldest first; the one in flight (at most one) is `replacing`. */
+  private readonly replacements: AutoReplacement[] = [];
+  private replacing: AutoReplacement | null = null;
+  /** Every name ever proposed as a replacement by this commander: never proposed twice. */
+  private readonly triedNames = new Set<string>();
+  private replaceBlocked: string | null = null;
+  /** After a failed attempt, the next one waits for a full window. */
+  private nextReplaceAt = 0;
 
   constructor(options: CommanderOptions) {
-    const { id: _id, initial: _initial, transport: _transport, timers: _timers, machine, onElected, ...tunables } = options;
+    const { id: _id, initial: _initial, transport: _transport, timers: _timers, machine, onElected, freshAcceptor, ...tunables } = options;
     this.onElected = onElected ?? (() => undefined);
     const given = Object.fromEntries(Object.entries(tunables).filter(([, value]) => value !== undefined));
     this.settings = { ...COMMANDER_DEFAULTS, ...given };
@@ -173,13 +251,20 @@ export class CommanderDriver {
       throw new RangeError(`maxBatchBytes (${maxBatchBytes}) must be an integer >= maxCommandBytes (${maxCommandBytes})`);
     }
     if (!Number.isInteger(maxPending) || maxPending < 1) throw new RangeError(`maxPending must be an integer >= 1, got ${maxPending}`);
+    const { autoReplaceAfterMs } = this.settings;
+    if (!Number.isFinite(autoReplaceAfterMs) || autoReplaceAfterMs < 0) {
+      throw new RangeError(`autoReplaceAfterMs must be >= 0 (0: never), got ${autoReplaceAfterMs}`);
+    }
     this.proposer = new Proposer({
       id: options.id,
       initial: options.initial,
       maxBatch: this.settings.maxBatch,
       maxBatchBytes,
       sizeOf: (command) => this.sizeOf(command),
+      thrifty: this.settings.thrifty,
     });
+    this.bootstrap = options.initial;
+    this.freshAcceptor = freshAcceptor ?? nextAcceptorName;
     this.cluster = configFingerprint(options.initial);
     this.transport = options.transport;
     this.timers = options.timers ?? realTimers;
@@ -283,6 +368,12 @@ export class CommanderDriver {
       pending: this.proposed.size,
       misconfigured: this.fatal?.message ?? null,
       acceptors: acceptors.map((a) => this.healthOf(a).view()),
+      thrifty: { enabled: this.proposer.thrifty, ranking: this.proposer.ranking, widenedSlots: this.proposer.widenedSlots },
+      autoReplace: {
+        afterMs: this.settings.autoReplaceAfterMs,
+        blocked: this.replaceBlocked,
+        replacements: this.replacements.map((r) => ({ ...r })),
+      },
     };
   }
 
@@ -514,10 +605,140 @@ export class CommanderDriver {
       const code = errorCode(error);
       if (code === "lease-held") this.onLeaseRefusal(acceptor, error as Error);
       if (code === "cluster-mismatch") this.failForGood(error instanceof Error ? error : new Error(String(error)));
+      this.rerank();
+      this.maybeAutoReplace();
+      this.armRetryTimer();
       return;
     }
     this.healthOf(acceptor).succeeded(this.timers.now(), this.timers.now() - started);
+    this.rerank();
     for (const message of replies) if (message) void this.step({ type: "receive", from: acceptor, message });
+  }
+
+  /**
+   * Thrifty phase 2 needs the acceptors fastest first: answering ones by smoothed latency, then
+   * those not heard from yet, then failing ones; ties keep configuration order. The proposer gets
+   * a new ranking only when the order changes.
+   */
+  private rerank(): void {
+    if (!this.proposer.thrifty || this.closed || this.fatal) return;
+    const candidates = acceptorsFrom(this.proposer.history, this.proposer.learnedThrough + 1);
+    const key = (a: string): [number, number] => {
+      const h = this.health.get(a);
+      if (!h) return [1, 0];
+      if (h.failing) return [2, h.failingForMs()];
+      const latency = h.latency;
+      return latency === null ? [1, 0] : [0, latency];
+    };
+    const keys = new Map(candidates.map((a) => [a, key(a)]));
+    const order = candidates
+      .map((acceptor, index) => ({ acceptor, index }))
+      .sort((x, y) => {
+        const [kx, ky] = [keys.get(x.acceptor)!, keys.get(y.acceptor)!];
+        return kx[0] - ky[0] || kx[1] - ky[1] || x.index - y.index;
+      })
+      .map((x) => x.acceptor);
+    const joined = order.join("\n");
+    if (joined === this.lastRanking) return;
+    this.lastRanking = joined;
+    void this.step({ type: "rank", acceptors: order });
+  }
+
+  /**
+   * As leader, replace an acceptor of the newest configuration that the detector declares dead
+   * (every call failed for autoReplaceAfterMs) by a fresh one, through the log: at most one
+   * change in flight, never one that would leave no quorum, never the last bootstrap acceptor.
+   */
+  private maybeAutoReplace(): void {
+    const windowMs = this.settings.autoReplaceAfterMs;
+    if (windowMs <= 0 || this.closed || this.fatal || this.replacing || this.proposer.role !== "leader") return;
+    const now = this.timers.now();
+    if (now < this.nextReplaceAt) return;
+    const latest = this.proposer.latestConfig;
+    const dead = latest.acceptors
+      .filter((a) => this.healthOf(a).deadFor(windowMs))
+      .sort((a, b) => this.healthOf(b).failingForMs() - this.healthOf(a).failingForMs())[0];
+    if (dead === undefined) {
+      this.replaceBlocked = null;
+      return;
+    }
+    const blocked = this.whyNotReplace(dead);
+    if (blocked !== null) {
+      if (blocked !== this.replaceBlocked) console.warn(`paxflow: commander ${this.id} does not replace dead acceptor ${dead}: ${blocked}`);
+      this.replaceBlocked = blocked;
+      return;
+    }
+    this.replaceBlocked = null;
+    const known = new Set([...this.proposer.history.flatMap((c) => c.config.acceptors), ...this.triedNames]);
+    const fresh = this.freshAcceptor(dead, known);
+    if (known.has(fresh)) {
+      this.replaceBlocked = `the replacement name ${fresh} is already known`;
+      return;
+    }
+    this.triedNames.add(fresh);
+    const health = this.healthOf(dead).view();
+    const record: { -readonly [K in keyof AutoReplacement]: AutoReplacement[K] } = {
+      dead,
+      fresh,
+      at: now,
+      failingForMs: this.healthOf(dead).failingForMs(),
+      lastError: health.lastError,
+      outcome: "proposed",
+      slot: null,
+      fromSlot: null,
+      error: null,
+    };
+    this.replacements.push(record);
+    if (this.replacements.length > REPLACEMENTS_KEPT) this.replacements.shift();
+    this.replacing = record;
+    console.warn(
+      `paxflow: commander ${this.id} replaces acceptor ${dead} by ${fresh} in epoch ${latest.epoch + 1}: ` +
+        `every call failed for ${record.failingForMs} ms (${health.lastError ?? "no error recorded"})`,
+    );
+    this.reconfigure(dead, fresh).then(
+      (done) => {
+        record.outcome = "done";
+        record.slot = done.slot;
+        record.fromSlot = done.fromSlot;
+        console.warn(`paxflow: commander ${this.id}: acceptor ${fresh} replaces ${dead}, chosen in slot ${done.slot}, deciding from slot ${done.fromSlot}`);
+      },
+      (error: unknown) => {
+        record.outcome = "failed";
+        record.error = error instanceof Error ? error.message : String(error);
+        this.nextReplaceAt = this.timers.now() + windowMs;
+        if (!this.closed) console.warn(`paxflow: commander ${this.id}: replacing acceptor ${dead} by ${fresh} failed: ${record.error}`);
+      },
+    ).finally(() => {
+      this.replacing = null;
+      this.armRetryTimer();
+    });
+  }
+
+  /** Why replacing `dead` now would be wrong, or null when it is fine. */
+  private whyNotReplace(dead: string): string | null {
+    const answering = (config: QuorumConfig) => config.acceptors.filter((a) => a !== dead && !this.healthOf(a).failing).length;
+    // The change is chosen by the configuration that decides the next slots...
+    const current = this.proposer.config;
+    if (answering(current) < current.phase2Quorum) {
+      return `only ${answering(current)} other acceptors of epoch ${current.epoch} answer, fewer than the phase-2 quorum (${current.phase2Quorum}) that must choose the change`;
+    }
+    // ...and the new one (the fresh acceptor counted as answering) must still have both quorums.
+    const latest = this.proposer.latestConfig;
+    const needed = Math.max(latest.phase1Quorum, latest.phase2Quorum);
+    if (answering(latest) + 1 < needed) {
+      return `the new configuration would have ${answering(latest) + 1} answering acceptors, fewer than its quorums need (${needed})`;
+    }
+    const bootstrapLeft = latest.acceptors.filter((a) => this.bootstrap.acceptors.includes(a));
+    if (bootstrapLeft.length === 1 && bootstrapLeft[0] === dead) {
+      return `${dead} is the last bootstrap acceptor left, which a commander without memory catches up from`;
+    }
+    return null;
+  }
+
+  /** Auto-replace is on, we lead, nothing is being replaced, and an acceptor of the newest configuration is failing. */
+  private suspectPending(): boolean {
+    if (this.settings.autoReplaceAfterMs <= 0 || this.replacing || this.proposer.role !== "leader") return false;
+    return this.proposer.latestConfig.acceptors.some((a) => this.healthOf(a).failing);
   }
 
   /** Fail the campaign as soon as lease refusals leave no phase-1 quorum possible. */
@@ -542,21 +763,38 @@ export class CommanderDriver {
     void this.step({ type: "compact", through, app });
   }
 
-  /** Keep the retransmit timer running exactly while something is waiting on the acceptors. */
+  /**
+   * Keep the retransmit timer running exactly while something is waiting on the acceptors, or,
+   * with auto-replace on, while an acceptor is failing: each tick's commit notices reach every
+   * acceptor, so the detector keeps observing it (at a slower pace when nothing else is due).
+   */
   private armRetryTimer(): void {
-    if (this.closed || this.fatal || this.retryTimer !== null) return;
+    if (this.closed || this.fatal) return;
     const pending =
       this.proposer.inFlight > 0 ||
       this.proposer.queued > 0 ||
       this.campaign !== null ||
       this.waiters.size > 0 ||
       this.commitNoticeDue;
-    if (!pending) return;
+    const delay = pending
+      ? this.settings.retryMs
+      : this.suspectPending()
+        ? Math.max(this.settings.retryMs, Math.min(1_000, this.settings.autoReplaceAfterMs / 4))
+        : null;
+    if (delay === null) return;
+    const due = this.timers.now() + delay;
+    if (this.retryTimer !== null) {
+      if (this.retryDueAt <= due) return;
+      this.timers.clearTimeout(this.retryTimer);
+    }
+    this.retryDueAt = due;
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = null;
       this.commitNoticeDue = false;
       void this.step({ type: "timeout" });
-    }, this.settings.retryMs);
+      this.maybeAutoReplace();
+      this.armRetryTimer();
+    }, delay);
   }
 
   private resolveWaiters(id: string, slot: number): void {

@@ -36,6 +36,13 @@ export interface ProposerOptions {
   readonly sizeOf?: (command: LogCommand) => number;
   /** Budget for the chosen entries in one acceptor reply; catch-up continues page by page. */
   readonly maxReplyBytes?: number;
+  /**
+   * Thrifty phase 2: send each slot's first accept only to a phase-2 quorum of its configuration,
+   * the acceptors ranked fastest (the `rank` input), and widen to every acceptor of the
+   * configuration on the retransmit timeout. Changes who is asked, never what counts as chosen,
+   * so it is a local setting that commanders of one shard may disagree on. Off by default.
+   */
+  readonly thrifty?: boolean;
 }
 
 export const DEFAULT_MAX_BATCH = 512;
@@ -49,6 +56,12 @@ export type ProposerInput =
   | { readonly type: "timeout" }
   /** Ask the acceptors for chosen entries (a follower catching up). */
   | { readonly type: "catch-up" }
+  /**
+   * The acceptors fastest first (the shell measures; the core has no clock). Thrifty phase 2
+   * sends a slot's first accept to the first phase-2-quorum of its configuration in this order;
+   * acceptors not named come after the named ones, in configuration order.
+   */
+  | { readonly type: "rank"; readonly acceptors: readonly string[] }
   /** Drop these commands if they are still queued (not yet in any slot): their callers gave up. */
   | { readonly type: "withdraw"; readonly ids: readonly string[] }
   /** The shell applied everything through `through`; let acceptors drop that prefix. */
@@ -89,10 +102,14 @@ interface PromiseSet {
   readonly accepted: Map<number, AcceptedValue>;
 }
 
-interface InFlight {
+export interface InFlight {
   readonly entry: Entry;
   readonly config: QuorumConfig;
   readonly acks: Set<string>;
+  /** Where the first accept went: the whole configuration, or with thrifty on a phase-2 quorum of it. */
+  readonly targets: readonly string[];
+  /** The retransmit timer found it unanswered and sent it to the rest of the configuration. */
+  widened: boolean;
 }
 
 export const entryKey = (entry: Entry): string => JSON.stringify(entry.commands);
@@ -108,6 +125,12 @@ export class Proposer {
   private readonly maxBatchBytes: number;
   private readonly sizeOf: (command: LogCommand) => number;
   private readonly maxReplyBytes: number;
+  readonly thrifty: boolean;
+
+  /** Acceptor -> position in the last `rank` input (fastest first). */
+  private rankOf = new Map<string, number>();
+  private ranking_: readonly string[] = [];
+  private widenedSlots_ = 0;
 
   private role_: Role = "follower";
   private ballot_: Ballot = ZERO_BALLOT;
@@ -140,6 +163,7 @@ export class Proposer {
     this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.sizeOf = options.sizeOf ?? ((command) => JSON.stringify(command).length);
     this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_REPLY_BYTES;
+    this.thrifty = options.thrifty ?? false;
   }
 
   get role(): Role {
@@ -156,6 +180,18 @@ export class Proposer {
   }
   get latestConfig(): QuorumConfig {
     return latestConfig(this.configs);
+  }
+  /** Every configuration this learner knows of, oldest first (snapshots keep the whole history). */
+  get history(): ConfigHistory {
+    return this.configs;
+  }
+  /** The last `rank` input, fastest first. */
+  get ranking(): readonly string[] {
+    return this.ranking_;
+  }
+  /** Slots whose accept the retransmit timer sent beyond their thrifty quorum (since this proposer started). */
+  get widenedSlots(): number {
+    return this.widenedSlots_;
   }
   get queued(): number {
     return this.queue.length;
@@ -187,6 +223,10 @@ export class Proposer {
           fromSlot: this.learnedThrough_ + 1,
           maxBytes: this.maxReplyBytes,
         });
+        break;
+      case "rank":
+        this.ranking_ = [...input.acceptors];
+        this.rankOf = new Map(input.acceptors.map((a, i) => [a, i]));
         break;
       case "withdraw": {
         const ids = new Set(input.ids);
@@ -277,7 +317,7 @@ export class Proposer {
         const flight = this.inflight.get(message.slot);
         if (!flight || !flight.config.acceptors.includes(from)) return;
         flight.acks.add(from);
-        if (flight.acks.size >= flight.config.phase2Quorum) {
+        if (this.phase2Reached(flight)) {
           this.inflight.delete(message.slot);
           this.learn(message.slot, flight.entry);
           this.pump();
@@ -407,8 +447,9 @@ export class Proposer {
       const config = configFor(this.configs, slot);
       const entry = this.adopted(slot, config) ?? this.takeBatch() ?? (slot <= this.maxAcceptedSeen ? NOOP : null);
       if (!entry) return;
-      this.inflight.set(slot, { entry, config, acks: new Set() });
-      this.broadcast(config.acceptors, {
+      const targets = this.firstTargets(config);
+      this.inflight.set(slot, { entry, config, acks: new Set(), targets, widened: false });
+      this.broadcast(targets, {
         type: "accept",
         ballot: this.ballot_,
         slot,
@@ -428,7 +469,11 @@ export class Proposer {
     }
     if (this.role_ !== "leader") return;
     for (const [slot, flight] of this.inflight) {
-      const missing = flight.config.acceptors.filter((a) => !flight.acks.has(a));
+      // Unanswered by the timeout: widen (thrifty) and resend to every acceptor that has not acked.
+      const targets = this.retransmitTargets(flight);
+      if (!flight.widened && targets.length > flight.targets.length) this.widenedSlots_++;
+      flight.widened = true;
+      const missing = targets.filter((a) => !flight.acks.has(a));
       this.broadcast(missing, { type: "accept", ballot: this.ballot_, slot, entry: flight.entry, commitThrough: this.learnedThrough_ });
     }
     this.askedEpochs.clear();
@@ -438,6 +483,31 @@ export class Proposer {
       through: this.learnedThrough_,
     });
     this.pump();
+  }
+
+  /**
+   * Where a slot's first accept goes: every acceptor of its configuration, or with thrifty on
+   * the phase-2 quorum ranked fastest (unranked ones after ranked ones, in configuration order).
+   * Only a choice of recipients: what counts as chosen is `phase2Reached`, whoever answered.
+   */
+  protected firstTargets(config: QuorumConfig): readonly string[] {
+    if (!this.thrifty) return config.acceptors;
+    const position = (a: string) => this.rankOf.get(a) ?? Number.MAX_SAFE_INTEGER;
+    return config.acceptors
+      .map((acceptor, index) => ({ acceptor, index }))
+      .sort((x, y) => position(x.acceptor) - position(y.acceptor) || x.index - y.index)
+      .slice(0, config.phase2Quorum)
+      .map((x) => x.acceptor);
+  }
+
+  /** Where the retransmit timer sends an unanswered slot: every acceptor of its configuration (widening). */
+  protected retransmitTargets(flight: InFlight): readonly string[] {
+    return flight.config.acceptors;
+  }
+
+  /** A value is chosen once a phase-2 quorum of its slot's configuration accepted it at our ballot. */
+  protected phase2Reached(flight: InFlight): boolean {
+    return flight.acks.size >= flight.config.phase2Quorum;
   }
 
   private compact(through: number, app: unknown) {

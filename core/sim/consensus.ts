@@ -2,8 +2,9 @@
  * Deterministic simulation of the consensus core. The real acceptor and proposer code runs
  * against a seeded scheduler that drops, duplicates, reorders and delays messages, crashes and
  * restarts acceptors (keeping only what they persisted) and commanders (keeping nothing), runs
- * competing proposers and changes membership. The safety invariants are checked after every
- * step; a violation names the seed and step that reproduce it.
+ * competing proposers and changes membership. Thrifty commanders get random acceptor rankings
+ * that change over time. The safety invariants are checked after every step; a violation names
+ * the seed and step that reproduce it.
  */
 import {
   type AcceptorState,
@@ -13,12 +14,14 @@ import {
   type Entry,
   type Envelope,
   type LogCommand,
+  type ProposerOptions,
   type ProposerReady,
   type Promised,
   type QuorumConfig,
   type ToAcceptor,
   type ToProposer,
   Proposer,
+  acceptorsFrom,
   configFor,
   entryKey,
   initialHistory,
@@ -42,7 +45,15 @@ export interface SimVariant {
   readonly seenPromise?: (promise: Promised) => Promised;
   /** The bootstrap configuration proposer i starts from (a misconfigured commander). */
   readonly bootstrapFor?: (proposer: number, shared: QuorumConfig) => QuorumConfig;
+  /** Builds each proposer incarnation (a broken subclass of the real one). */
+  readonly makeProposer?: (options: ProposerOptions) => Proposer;
 }
+
+/**
+ * Which commanders use thrifty phase 2: none, all, or each incarnation by a coin flip (commanders
+ * of one shard may disagree on it: it is a local setting, not part of the configuration).
+ */
+export type ThriftyMode = "off" | "on" | "mixed";
 
 export const CORRECT: SimVariant = { name: "correct" };
 
@@ -58,6 +69,13 @@ export interface SimOptions {
   readonly maxBatch: number;
   /** Reply budget for chosen entries: small, so catch-up pages in every schedule. */
   readonly replyBytes: number;
+  /**
+   * Thrifty commanders. When the commander that must finish the quiet-period probe is thrifty,
+   * one acceptor of the configuration deciding the next slot stays down for good, and is ranked
+   * fastest, so only widening on the retransmit timeout lets it finish (if the quorums allow
+   * losing one acceptor).
+   */
+  readonly thrifty: ThriftyMode;
   readonly variant: SimVariant;
 }
 
@@ -68,6 +86,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   alpha: 4,
   maxBatch: 3,
   replyBytes: 120,
+  thrifty: "mixed",
   variant: CORRECT,
 };
 
@@ -93,8 +112,20 @@ export interface ScheduleResult {
   readonly commandsProposed: number;
   readonly membershipChanges: number;
   readonly faults: Readonly<Record<string, number>>;
+  readonly thrifty: ThriftyStats;
   /** The first violation found (the run stops there), or null. */
   readonly violation: Violation | null;
+}
+
+export interface ThriftyStats {
+  /** Proposer incarnations that ran thrifty phase 2. */
+  readonly incarnations: number;
+  /** Rankings handed to proposers. */
+  readonly rankings: number;
+  /** Slots a thrifty proposer had to widen to the whole configuration on a timeout. */
+  readonly widenedSlots: number;
+  /** Quiet periods that kept one acceptor down for good (ranked fastest) for a thrifty prober. */
+  readonly crashStops: number;
 }
 
 interface SimAcceptor {
@@ -136,6 +167,11 @@ class Schedule {
   private readonly faults: Record<string, number> = {};
   private step = 0;
   private violation: Violation | null = null;
+  private thriftyIncarnations = 0;
+  private rankings = 0;
+  /** Widened slots of incarnations already replaced. */
+  private widenedBefore = 0;
+  private crashStops = 0;
 
   constructor(private readonly options: SimOptions) {
     this.rng = new Random(options.seed);
@@ -153,7 +189,24 @@ class Schedule {
   private newCore(name: string, incarnation: number) {
     const index = Number(name.slice(1));
     const initial = this.options.variant.bootstrapFor?.(index, this.bootstrap) ?? this.bootstrap;
-    return new Proposer({ id: `${name}#${incarnation}`, initial, maxBatch: this.options.maxBatch, maxReplyBytes: this.options.replyBytes });
+    const mode = this.options.thrifty;
+    const thrifty = mode === "on" || (mode === "mixed" && this.rng.chance(0.5));
+    const options: ProposerOptions = { id: `${name}#${incarnation}`, initial, maxBatch: this.options.maxBatch, maxReplyBytes: this.options.replyBytes, thrifty };
+    const core = this.options.variant.makeProposer?.(options) ?? new Proposer(options);
+    if (core.thrifty) this.thriftyIncarnations++;
+    return core;
+  }
+
+  /** A random order of the acceptors `p` may send to: all of them, or only the first few (the rest unranked). */
+  private rank(p: SimProposer, first?: string) {
+    const known = acceptorsFrom(p.core.history, p.core.learnedThrough + 1).filter((a) => a !== first);
+    for (let i = known.length - 1; i > 0; i--) {
+      const j = this.rng.int(i + 1);
+      [known[i], known[j]] = [known[j]!, known[i]!];
+    }
+    const order = first === undefined ? known.slice(0, 1 + this.rng.int(known.length)) : [first, ...known];
+    this.rankings++;
+    this.handle(p, p.core.step({ type: "rank", acceptors: order }));
   }
 
   private acceptor(id: string): SimAcceptor {
@@ -179,16 +232,28 @@ class Schedule {
     for (const a of this.acceptors.values()) this.restartAcceptor(a);
     const leader = this.proposers.find((p) => p.up) ?? this.proposers[0]!;
     if (!leader.up) this.restartProposer(leader);
+    // 30 rounds, as many as the probe ever needs; with an acceptor down for good and ranked
+    // fastest, a thrifty leader needs one more (a timeout, to widen) per slot it re-proposes.
+    let rounds = 30;
+    const { phase1Quorum, phase2Quorum, acceptors } = configFor(this.truth.configs, this.truth.through + 1);
+    if (!this.violation && leader.core.thrifty && acceptors.length - 1 >= Math.max(phase1Quorum, phase2Quorum)) {
+      // Except one acceptor, gone for good and ranked fastest: its thrifty quorums never answer.
+      const dead = this.rng.pick(acceptors);
+      this.acceptor(dead).up = false;
+      this.crashStops++;
+      this.rank(leader, dead);
+      rounds += 2 * this.proposed.size;
+    }
     const probe: LogCommand = { kind: "app", id: "quiet-probe", data: null };
     this.proposed.set(probe.id, JSON.stringify(probe));
     const probeChosen = () => [...this.chosen.values()].some((key) => key.includes('"quiet-probe"'));
-    for (let round = 0; round < 30 && !this.violation && !probeChosen(); round++) {
+    for (let round = 0; round < rounds && !this.violation && !probeChosen(); round++) {
       if (leader.core.role !== "leader") this.handle(leader, leader.core.step({ type: "campaign" }));
       if (leader.core.queued === 0 && leader.core.inFlight === 0) this.handle(leader, leader.core.step({ type: "propose", commands: [probe] }));
       while (this.network.length > 0 && !this.violation) this.deliver(0);
       for (const p of this.proposers) if (p.up) this.handle(p, p.core.step({ type: "timeout" }));
     }
-    if (!this.violation && !probeChosen()) this.fail("progress-after-faults", 0, "with every fault healed, a fresh command was not chosen in 30 rounds");
+    if (!this.violation && !probeChosen()) this.fail("progress-after-faults", 0, `with every fault healed, a fresh command was not chosen in ${rounds} rounds`);
     return {
       seed: this.options.seed,
       steps: this.options.steps,
@@ -196,6 +261,12 @@ class Schedule {
       commandsProposed: this.proposed.size,
       membershipChanges: this.truth.configs.length - 1,
       faults: this.faults,
+      thrifty: {
+        incarnations: this.thriftyIncarnations,
+        rankings: this.rankings,
+        widenedSlots: this.widenedBefore + this.proposers.reduce((n, p) => n + p.core.widenedSlots, 0),
+        crashStops: this.crashStops,
+      },
       violation: this.violation,
     };
   }
@@ -208,6 +279,7 @@ class Schedule {
       propose: 10,
       campaign: 3,
       timeout: 6,
+      rank: 3,
       catchUp: 2,
       compact: 1,
       reconfigure: 1,
@@ -248,6 +320,9 @@ class Schedule {
           const p = this.rng.pick(up);
           this.handle(p, p.core.step({ type: action }));
         }
+        return;
+      case "rank":
+        if (up.length) this.rank(this.rng.pick(up));
         return;
       case "catchUp":
         if (up.length) {
@@ -310,6 +385,7 @@ class Schedule {
 
   /** A restarted commander remembers nothing and gets a new incarnation (so new ballots). */
   private restartProposer(p: SimProposer) {
+    this.widenedBefore += p.core.widenedSlots;
     p.incarnation++;
     p.core = this.newCore(p.name, p.incarnation);
     p.up = true;
@@ -443,6 +519,7 @@ export interface SimReport {
   readonly commandsProposed: number;
   readonly membershipChanges: number;
   readonly faults: Readonly<Record<string, number>>;
+  readonly thrifty: ThriftyStats;
   readonly violations: readonly Violation[];
 }
 
@@ -459,11 +536,13 @@ export function simulateConsensus(
   let slotsChosen = 0;
   let commandsProposed = 0;
   let membershipChanges = 0;
+  const thrifty = { incarnations: 0, rankings: 0, widenedSlots: 0, crashStops: 0 };
   for (let i = 0; i < schedules; i++) {
     const result = runSchedule({ ...opts, seed: firstSeed + i });
     slotsChosen += result.slotsChosen;
     commandsProposed += result.commandsProposed;
     membershipChanges += result.membershipChanges;
+    for (const k of Object.keys(thrifty) as (keyof ThriftyStats)[]) thrifty[k] += result.thrifty[k];
     for (const [k, v] of Object.entries(result.faults)) faults[k] = (faults[k] ?? 0) + v;
     if (result.violation) violations.push(result.violation);
     onProgress?.(i + 1);
@@ -478,6 +557,7 @@ export function simulateConsensus(
     commandsProposed,
     membershipChanges,
     faults,
+    thrifty,
     violations,
   };
 }

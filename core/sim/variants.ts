@@ -2,7 +2,7 @@
  * Deliberately broken protocol variants. The simulator must find a safety violation in each;
  * if it ever stops doing so, the checker has gone blind.
  */
-import { type AcceptorWrite, applyWrite, compareBallots, maxBallot, stepAcceptor } from "../paxos/index.ts";
+import { type AcceptorWrite, type InFlight, Proposer, applyWrite, compareBallots, maxBallot, stepAcceptor } from "../paxos/index.ts";
 import { CORRECT, type SimVariant } from "./consensus.ts";
 
 /** An acceptor whose disk loses its promises: after a restart it accepts ballots it refused. */
@@ -52,6 +52,33 @@ export const MIXED_ALPHA: SimVariant = {
   bootstrapFor: (proposer, shared) => (proposer === 0 ? { ...shared, alpha: 1 } : shared),
 };
 
+/** A thrifty leader that counts a slot chosen one accept short of the phase-2 quorum. */
+class ShortQuorumProposer extends Proposer {
+  protected override phase2Reached(flight: InFlight): boolean {
+    return flight.acks.size >= flight.config.phase2Quorum - 1;
+  }
+}
+
+export const THRIFTY_SHORT_QUORUM: SimVariant = {
+  name: "thrifty-short-quorum",
+  makeProposer: (options) => new ShortQuorumProposer({ ...options, thrifty: true }),
+};
+
+/**
+ * A thrifty leader that never widens: the retransmit timer resends only to the quorum it first
+ * chose. Safe, but stuck for good when one of those acceptors is; the progress probe sees it.
+ */
+class NeverWidensProposer extends Proposer {
+  protected override retransmitTargets(flight: InFlight): readonly string[] {
+    return flight.targets;
+  }
+}
+
+export const THRIFTY_NEVER_WIDENS: SimVariant = {
+  name: "thrifty-never-widens",
+  makeProposer: (options) => new NeverWidensProposer({ ...options, thrifty: true }),
+};
+
 export const VARIANTS: Readonly<Record<string, SimVariant>> = {
   [CORRECT.name]: CORRECT,
   [FORGETFUL_ACCEPTOR.name]: FORGETFUL_ACCEPTOR,
@@ -59,4 +86,6 @@ export const VARIANTS: Readonly<Record<string, SimVariant>> = {
   [NO_REPROPOSE_LEADER.name]: NO_REPROPOSE_LEADER,
   [COMMIT_IGNORES_BALLOT.name]: COMMIT_IGNORES_BALLOT,
   [MIXED_ALPHA.name]: MIXED_ALPHA,
+  [THRIFTY_SHORT_QUORUM.name]: THRIFTY_SHORT_QUORUM,
+  [THRIFTY_NEVER_WIDENS.name]: THRIFTY_NEVER_WIDENS,
 };

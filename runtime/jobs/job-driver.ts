@@ -19,7 +19,8 @@ import {
   isDecision,
 } from "../../core/jobs/decisions.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
-import { type PlacementNode, type PlacementRequest, place, speedFor } from "../../core/jobs/placement.ts";
+import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
+import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { type CallRecord, type JobRecord, JobsState, type JobsSnapshot } from "../../core/jobs/state.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
@@ -53,8 +54,11 @@ export interface JobDriverOptions {
   readonly timers: Timers;
   /** Built-in backends (inline, worker) as this deployment describes them. */
   readonly builtins: readonly NodeSpec[];
-  /** The commander runs a call itself only when its predicted runtime is at most this. */
-  readonly inlineMaxMs: number;
+  /**
+   * Placement, and what it learns: fed with every applied decision and every heartbeat, asked
+   * where calls go, which calls deserve a backup and which nodes look like failing.
+   */
+  readonly scheduler: LearningScheduler;
   /** Longest a long-poll (getJob/jobEvents with a wait) is held. */
   readonly maxWaitMs: number;
   readonly retainFinished: number;
@@ -64,6 +68,12 @@ export interface JobDriverOptions {
 
 /** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
 const MAX_ATTEMPTS = 5;
+
+/** How a speculative backup's reason starts (the scheduler counts those apart). */
+const SPECULATIVE = "speculative backup";
+
+/** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
+const WATCH_MS = 250;
 
 const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
 
@@ -134,6 +144,7 @@ export class JobDriver implements JobPlane {
       },
     };
     this.commander = options.commander(machine, () => this.onElected());
+    for (const spec of options.builtins) options.scheduler.nodeUp(spec, options.timers.now());
   }
 
   private get leading(): boolean {
@@ -161,6 +172,7 @@ export class JobDriver implements JobPlane {
   private applied(d: Decision): void {
     const effect = this.state.apply(d);
     if (effect.effect === "none") return;
+    this.learn(d);
     if ("job" in d) this.signals.poke(`job:${d.job}`);
     if (effect.effect === "job") this.signals.poke(`job:${effect.job}`);
     switch (d.type) {
@@ -178,6 +190,55 @@ export class JobDriver implements JobPlane {
         break;
     }
     if (effect.effect === "job" && this.leading) this.poke(effect.job);
+  }
+
+  /** What the scheduler learns from: every applied decision, on every commander (so a successor knows it too). */
+  private learn(d: Decision): void {
+    const scheduler = this.o.scheduler;
+    switch (d.type) {
+      case "node.registered":
+        scheduler.nodeUp(d.node, d.at);
+        return;
+      case "node.back": {
+        const spec = this.state.node(d.node)?.spec;
+        if (spec) scheduler.nodeUp(spec, d.at);
+        scheduler.heartbeat(d.node, d.load, d.at);
+        return;
+      }
+      case "node.unresponsive":
+        scheduler.nodeDown(d.node, d.at);
+        return;
+      case "call.dispatched": {
+        const stage = this.o.registry.stages.get(d.stage);
+        if (!stage) return;
+        scheduler.dispatched({
+          key: attemptKey(d.job, d.seq, d.attempt),
+          call: `${d.job}/${d.seq}`,
+          stage,
+          inputBytes: d.input.bytes,
+          node: d.node,
+          predicted: d.predicted,
+          at: d.at,
+          speculative: d.reason.startsWith(SPECULATIVE),
+        });
+        return;
+      }
+      case "call.result":
+        scheduler.completed({
+          key: attemptKey(d.job, d.seq, d.attempt),
+          ok: d.outcome.ok,
+          startedAt: d.startedAt,
+          finishedAt: d.finishedAt,
+          outputBytes: d.outcome.ok ? d.outcome.value.bytes : 0,
+          at: d.at,
+        });
+        return;
+      case "call.timeout":
+        scheduler.timedOut(attemptKey(d.job, d.seq, d.attempt), d.at);
+        return;
+      default:
+        return;
+    }
   }
 
   /** After a snapshot: the attempts still waiting for a result, from the state. */
@@ -346,29 +407,7 @@ export class JobDriver implements JobPlane {
   }
 
   private place(request: Omit<PlacementRequest, "inlineMaxMs">) {
-    return place({ ...request, inlineMaxMs: this.o.inlineMaxMs }, this.placementNodes(request.now));
-  }
-
-  /**
-   * Every node that may take work, with when it frees up: our own calls in flight there, plus
-   * what it last reported beyond those (its freshest heartbeat, or the load probed when it came back).
-   */
-  private placementNodes(now: number): PlacementNode[] {
-    const backlog = new Map<NodeId, { ms: number; calls: number }>();
-    for (const a of this.open.values()) {
-      const b = backlog.get(a.node) ?? { ms: 0, calls: 0 };
-      backlog.set(a.node, { ms: b.ms + a.runMs, calls: b.calls + 1 });
-    }
-    const nodes: PlacementNode[] = this.o.builtins.map((spec) => ({ spec, freeAt: now + (backlog.get(spec.id)?.ms ?? 0) / Math.max(1, spec.slots) }));
-    for (const node of this.state.allNodes()) {
-      if (node.status !== "up") continue;
-      const ours = backlog.get(node.spec.id) ?? { ms: 0, calls: 0 };
-      const beat = this.heartbeats.get(node.spec.id);
-      const load = beat && (!node.load || beat.at >= node.since) ? beat.load : node.load;
-      const reported = load ? load.queue + load.inFlight : 0;
-      nodes.push({ spec: node.spec, freeAt: now + ours.ms / Math.max(1, node.spec.slots), foreignCalls: Math.max(0, reported - ours.calls) });
-    }
-    return nodes;
+    return this.o.scheduler.place(request);
   }
 
   private runInline(stage: string, input: Value): InlineRun {
@@ -438,8 +477,10 @@ export class JobDriver implements JobPlane {
     if (!this.leading) return;
     if (this.deadlineTimer !== null) this.o.timers.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
-    const next = this.nextDeadline();
-    if (next === null) return;
+    const deadline = this.nextDeadline();
+    if (deadline === null) return;
+    // Remote calls are out: look again soon for stragglers and failing nodes, not only at deadlines.
+    const next = Math.min(deadline, this.now() + WATCH_MS);
     this.deadlineTimer = this.o.timers.setTimeout(() => {
       this.deadlineTimer = null;
       // Lost leadership meanwhile: the new leader (or this one's alarm) takes over the deadlines.
@@ -463,7 +504,57 @@ export class JobDriver implements JobPlane {
     const now = this.now();
     const expired = [...this.open.values()].filter((a) => a.deadline <= now);
     await Promise.all(expired.map((a) => this.expire(a, "no result within its deadline", "silent")));
+    await this.drainFailing(now);
+    await this.speculate(now);
     this.armDeadlines();
+  }
+
+  /**
+   * Nodes the scheduler judges failed (phi) or about to fail (anomalous and slowing): marked
+   * unresponsive in the log, so they get no new work, and their calls in flight go elsewhere
+   * now rather than at their deadline (proactive drain; a late answer still counts).
+   */
+  private async drainFailing(now: number): Promise<void> {
+    for (const s of this.o.scheduler.suspicions(now)) {
+      const node = this.state.node(s.node);
+      if (s.verdict === "healthy" || node?.status !== "up") continue;
+      try {
+        await this.propose([{ type: "node.unresponsive", node: s.node, at: now, reason: `${s.verdict}: ${s.reason}` }]);
+      } catch (error) {
+        console.warn(`paxflow: marking ${s.node} unresponsive failed: ${errorMessage(error)}`);
+        continue;
+      }
+      const draining = [...this.open.values()].filter((a) => a.node === s.node);
+      await Promise.all(draining.map((a) => this.expire(a, `drained: ${s.node} is ${s.verdict} (${s.reason})`, "refused")));
+    }
+  }
+
+  /** Backup attempts for calls running far past their prediction, where the scheduler says a backup would win. */
+  private async speculate(now: number): Promise<void> {
+    for (const advice of this.o.scheduler.stragglers(now)) {
+      const open = this.open.get(advice.key);
+      if (!open) continue;
+      await this.exclusive(open.job, async () => {
+        const job = this.state.job(open.job);
+        const call = job?.calls[open.seq];
+        if (!job || job.status !== "running" || !call || call.outcome) return;
+        const backup: Decision = {
+          type: "call.dispatched",
+          job: open.job,
+          seq: open.seq,
+          attempt: call.attempts.length + 1,
+          stage: call.target,
+          input: call.input,
+          node: advice.backup.node,
+          at: now,
+          predicted: advice.backup,
+          alternatives: [advice.backup],
+          reason: `${SPECULATIVE} of attempt ${open.attempt} on ${open.node}: ${advice.reason}`,
+          by: this.id,
+        };
+        await this.propose([backup]).catch((error: unknown) => console.warn(`paxflow: speculative backup failed: ${errorMessage(error)}`));
+      });
+    }
   }
 
   /**
@@ -643,7 +734,11 @@ export class JobDriver implements JobPlane {
     const node = this.state.node(id);
     if (!node) return null;
     this.heartbeats.set(id, { at: this.now(), load });
-    if (node.status === "unresponsive" && node.spec.url) {
+    this.o.scheduler.heartbeat(id, load, this.now());
+    const verdict = this.o.scheduler.suspicions(this.now()).find((s) => s.node === id)?.verdict ?? "healthy";
+    // A heartbeat proves it is alive again; but a node drained for running slow keeps
+    // heartbeating all along, so a suspect one stays out (it would flap in and out otherwise).
+    if (node.status === "unresponsive" && node.spec.url && verdict !== "suspect") {
       // It answers again: ask for its load and traffic now, and re-rank it from that.
       const probed = await this.o.backends.probeRunner(node.spec.url).catch(() => null);
       if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);

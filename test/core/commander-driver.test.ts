@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { makeConfig } from "../../core/paxos/index.ts";
-import { type CommanderOptions, CommanderDriver } from "../../runtime/commander-driver.ts";
+import { type CommanderOptions, CommanderDriver, nextAcceptorName } from "../../runtime/commander-driver.ts";
 import { errorCode } from "../../runtime/errors.ts";
 import { MemoryAcceptors } from "../../runtime/memory-transport.ts";
 
@@ -246,5 +246,93 @@ describe("CommanderDriver", () => {
     } finally {
       stop();
     }
+  });
+
+  describe("auto-replace (autoReplaceAfterMs) and thrifty phase 2", () => {
+    it("as leader, replaces an acceptor whose every call failed for the window by the next unused name, through the log", async () => {
+      const { network, start, stop } = cluster({ driver: { autoReplaceAfterMs: 40, thrifty: true } });
+      network.add("a3");
+      try {
+        const c0 = start("c0");
+        await one(c0, "before");
+        network.setFault("a1", { mode: "down" });
+        // No traffic needed: while an acceptor fails, the leader's timer keeps observing it.
+        await eventually(() => c0.status().autoReplace.replacements.some((r) => r.outcome === "done"));
+        const status = c0.status();
+        expect(status.latestConfig).toMatchObject({ epoch: 2, acceptors: ["a0", "a3", "a2"] });
+        expect(status.autoReplace.replacements).toEqual([
+          expect.objectContaining({ dead: "a1", fresh: "a3", outcome: "done", error: null, slot: expect.any(Number), fromSlot: expect.any(Number) }),
+        ]);
+        const [replacement] = status.autoReplace.replacements;
+        expect(replacement!.failingForMs).toBeGreaterThanOrEqual(40);
+        expect(replacement!.lastError).toContain("down");
+        // Commits continue, past the slot where the new configuration takes over.
+        let last = 0;
+        for (let i = 0; last <= replacement!.fromSlot!; i++) last = await one(c0, `after-${i}`);
+        expect(c0.status().config.acceptors).toEqual(["a0", "a3", "a2"]);
+        // The dead acceptor is no longer a member, so nothing more is replaced.
+        expect(c0.status().autoReplace.replacements).toHaveLength(1);
+        // The new member decides: with a0 down as well, a2 and a3 choose (thrifty widens to a3).
+        network.setFault("a0", { mode: "down" });
+        const slot = await one(c0, "new-set");
+        network.setFault("a0", null);
+        expect(network.inspect("a3").accepted.get(slot)?.entry.commands[0]?.id).toBe("new-set");
+      } finally {
+        stop();
+      }
+    });
+
+    it("never replaces when it would leave no quorum, and has at most one change in flight", async () => {
+      const { network, start, stop } = cluster({ driver: { autoReplaceAfterMs: 40, commitTimeoutMs: 150 } });
+      network.add("a3");
+      try {
+        const c0 = start("c0");
+        await one(c0, "before");
+        // a1 is down and a2 never answers in time: the change to replace a1 can be proposed (a2 has
+        // not failed yet) but not chosen; while it is in flight, nothing else is proposed.
+        network.setFault("a1", { mode: "down" });
+        network.setFault("a2", { mode: "slow", delayMs: 60_000 });
+        await eventually(() => c0.status().autoReplace.replacements.length > 0);
+        expect(c0.status().autoReplace.replacements).toEqual([expect.objectContaining({ dead: "a1", fresh: "a3", outcome: "proposed" })]);
+        // It fails (commit-timeout); by then a2 has failed too, and one answering acceptor is no quorum.
+        await eventually(() => c0.status().autoReplace.blocked !== null);
+        const status = c0.status();
+        expect(status.autoReplace.blocked).toMatch(/fewer than the phase-2 quorum \(2\)/);
+        expect(status.autoReplace.replacements).toEqual([expect.objectContaining({ dead: "a1", outcome: "failed", error: expect.stringContaining("not committed") })]);
+        expect(status.latestConfig.epoch).toBe(1);
+      } finally {
+        stop();
+      }
+    });
+
+    it("is off by default; thrifty ranks a slow acceptor last, and widens a slot whose quorum lost an acceptor", async () => {
+      const { network, start, stop } = cluster({ driver: { thrifty: true } });
+      try {
+        const c0 = start("c0");
+        network.setFault("a0", { mode: "slow", delayMs: 30 });
+        await eventually(async () => {
+          await one(c0, `x-${Math.random()}`);
+          return c0.status().thrifty.ranking.at(-1) === "a0";
+        });
+        const before = c0.status().thrifty.widenedSlots;
+        // The next accept goes to a1 and a2; a1 is down, so only widening to the slow a0 chooses it.
+        network.setFault("a1", { mode: "down" });
+        await one(c0, "y");
+        const status = c0.status();
+        expect(status.thrifty.enabled).toBe(true);
+        expect(status.thrifty.widenedSlots).toBeGreaterThan(before);
+        expect(status.thrifty.ranking.at(-1)).toBe("a1"); // failing acceptors rank last
+        expect(status.autoReplace).toEqual({ afterMs: 0, blocked: null, replacements: [] });
+        expect(status.latestConfig.epoch).toBe(1);
+      } finally {
+        stop();
+      }
+    });
+  });
+
+  it("names a replacement one past the highest number in its series", () => {
+    expect(nextAcceptorName("a1", ["a0", "a1", "a2"])).toBe("a3");
+    expect(nextAcceptorName("shard-3/acceptor-0", ["shard-3/acceptor-0", "shard-3/acceptor-7", "shard-3/acceptor-2", "shard-30/acceptor-9"])).toBe("shard-3/acceptor-8");
+    expect(nextAcceptorName("solo", ["solo"])).toBe("solo-0");
   });
 });

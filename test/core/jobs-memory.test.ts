@@ -2,6 +2,7 @@ import { makeConfig } from "../../core/paxos/index.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey } from "../../core/jobs/payload.ts";
 import { sealable } from "../../core/jobs/advance.ts";
 import { builtinNodes } from "../../core/jobs/builtins.ts";
+import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
 import { registry } from "../../examples/index.ts";
 import { CommanderDriver } from "../../runtime/commander-driver.ts";
 import { errorMessage } from "../../runtime/errors.ts";
@@ -47,7 +48,7 @@ jobsConformance("JobDriver over in-memory acceptors in Node", async () => {
       backends,
       timers: realTimers,
       builtins: BUILTINS,
-      inlineMaxMs: 2,
+      scheduler: createLearningScheduler({ inlineMaxMs: 2 }),
       maxWaitMs: 60_000,
       retainFinished: 1_000,
       commander: (machine, onElected) =>

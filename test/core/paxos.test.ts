@@ -234,4 +234,66 @@ describe("Multi-Paxos proposer", () => {
     net.run(p, p.step({ type: "propose", commands: [{ kind: "reconfigure", id: "r1", config: other }] }));
     expect(p.latestConfig.epoch).toBe(1);
   });
+
+  it("thrifty: each accept goes to the phase-2 quorum ranked fastest, and to the rest on the retransmit timeout", () => {
+    const ids = ["a0", "a1", "a2", "a3", "a4"];
+    const net = new Bench(ids);
+    const p = new Proposer({ id: "p", initial: makeConfig(ids, { alpha: 4 }), maxBatch: 8, thrifty: true });
+    net.run(p, p.step({ type: "campaign" }));
+    expect(p.step({ type: "rank", acceptors: ["a3", "a1", "a4", "a0", "a2"] }).send).toEqual([]);
+    const first = p.step({ type: "propose", commands: [app("x")] });
+    const to = (ready: ProposerReady) => ready.send.filter((e) => e.message.type === "accept").map((e) => e.to);
+    expect(to(first)).toEqual(["a3", "a1", "a4"]); // |Q2| = 3 of 5, fastest first
+    expect(net.run(p, first)).toEqual([["x"]]);
+    for (const a of ["a0", "a2"]) expect(net.acceptors.get(a)!.state.accepted.size).toBe(0);
+
+    // One of the quorum is down: two accepts are not a quorum; the timeout widens to the others.
+    net.down.add("a4");
+    expect(net.run(p, p.step({ type: "propose", commands: [app("y")] }))).toEqual([]);
+    expect(p.widenedSlots).toBe(0);
+    const timeout = p.step({ type: "timeout" });
+    expect(to(timeout).sort()).toEqual(["a0", "a2", "a4"]); // everyone that has not acked
+    expect(net.run(p, timeout)).toEqual([["y"]]);
+    expect(p.widenedSlots).toBe(1);
+
+    // Acceptors the ranking does not name come after the named ones, in configuration order.
+    p.step({ type: "rank", acceptors: ["a2"] });
+    expect(to(p.step({ type: "propose", commands: [app("z")] }))).toEqual(["a2", "a0", "a1"]);
+  });
+
+  it("thrifty off (the default): the ranking is kept but every accept goes to the whole configuration", () => {
+    const net = new Bench(["a0", "a1", "a2"]);
+    const p = proposer("p");
+    net.run(p, p.step({ type: "campaign" }));
+    p.step({ type: "rank", acceptors: ["a2", "a1", "a0"] });
+    expect(p.ranking).toEqual(["a2", "a1", "a0"]);
+    const ready = p.step({ type: "propose", commands: [app("x")] });
+    expect(ready.send.map((e) => e.to)).toEqual(["a0", "a1", "a2"]);
+  });
+
+  it("thrifty: an acceptor left out of a slot never marks it chosen with the value it holds from an older ballot; learners get the chosen one", () => {
+    const net = new Bench(["a0", "a1", "a2"]);
+    // An old leader's value reaches a0 only, in slot 1.
+    const old = proposer("old");
+    net.run(old, old.step({ type: "campaign" }));
+    const stale = old.step({ type: "propose", commands: [app("stale")] });
+    for (const env of stale.send.filter((e) => e.to === "a0")) stepAcceptor(net.acceptors.get("a0")!.state, env.message);
+
+    // A thrifty leader wins Phase 1 without a0 (so without its value) and chooses "fresh" with a1, a2.
+    const p = new Proposer({ id: "thrifty", initial: makeConfig(["a0", "a1", "a2"], { alpha: 4 }), maxBatch: 8, thrifty: true });
+    net.down.add("a0");
+    net.run(p, p.step({ type: "campaign" })); // ballot 1.thrifty is above 1.old
+    expect(p.role).toBe("leader");
+    p.step({ type: "rank", acceptors: ["a2", "a1", "a0"] });
+    expect(net.run(p, p.step({ type: "propose", commands: [app("fresh")] }))).toEqual([["fresh"]]);
+    net.down.delete("a0");
+    net.run(p, p.step({ type: "timeout" })); // commit notice through slot 1 to everyone, a0 included
+
+    const a0 = net.acceptors.get("a0")!.state.accepted.get(1)!;
+    expect(a0.entry.commands[0]!.id).toBe("stale");
+    expect(a0.chosen).toBe(false); // another ballot's value: the notice proves nothing about it
+    for (const a of ["a1", "a2"]) expect(net.acceptors.get(a)!.state.accepted.get(1)?.chosen).toBe(true);
+    const learner = proposer("late");
+    expect(net.run(learner, learner.step({ type: "catch-up" }))).toEqual([["fresh"]]);
+  });
 });

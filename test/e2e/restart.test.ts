@@ -9,21 +9,21 @@
  * 12 ms plus transfer, far ahead of the stage Worker, so it gets every call; its 2 s delay keeps
  * them in flight across the restart.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eventually, expectedOutput, finished, getJob, inFlightOn, jobEvents, showLogOnFailure, submit, useLocalCluster } from "./support.ts";
 
 const local = useLocalCluster();
 
-beforeAll(async () => {
-  await local.cluster.startRunners([{ id: "steady", kind: "cpu", speed: 50, slots: 4, delayMs: 2_000 }]);
-});
-
 describe("the local cluster restarted from persisted state mid-job", () => {
   it.each(["SIGTERM", "SIGKILL"] as const)("%s: the job in flight finishes with the right result, one result per call", async (signal) => {
     showLogOnFailure(local);
+    // A fresh runner per case: the scheduler learns from the first case that a runner with a 2 s
+    // delay per call is far slower than its declared speed 50, and would rightly avoid it.
+    const steady = `steady-${signal.toLowerCase()}`;
+    await local.cluster.startRunners([{ id: steady, kind: "cpu", speed: 50, slots: 4, delayMs: 2_000 }]);
     const input = { seed0: signal === "SIGTERM" ? 100 : 200, runs: 3, samplesPerRun: 20_000 };
     const id = await submit(local.cluster, "monte-carlo/pi", input);
-    await inFlightOn(local.cluster, id, "steady");
+    await inFlightOn(local.cluster, id, steady);
     const before = await getJob(local.cluster, id);
     expect(before.status).toBe("running");
 

@@ -30,6 +30,12 @@ export interface ConformanceCluster {
   /** Kills commander i with everything in its memory; the next commander(i) is a new incarnation. */
   crashCommander(index: 0 | 1): Promise<void>;
   /**
+   * Starts one more commander of this shard with thrifty phase 2 on and auto-replace after
+   * `autoReplaceAfterMs` (THRIFTY=1, AUTO_REPLACE_AFTER_MS), which commanders 0 and 1 do not
+   * have; dispose() stops it.
+   */
+  startAdaptive(options: { readonly autoReplaceAfterMs: number }): Promise<ConformanceCommander>;
+  /**
    * Starts a commander of this shard whose bootstrap configuration has alpha + 1 (what a changed
    * ALPHA var does to a commander on a live cluster), submits `commands` through it, stops it.
    */
@@ -205,6 +211,43 @@ export function consensusConformance(implementation: string, makeCluster: () => 
         expect(slot).toBeGreaterThan(change.fromSlot);
         await cluster.setFault(a0, null);
         expect(appIds(await c0.read(1, 200))).toContain("f-new-set");
+      }),
+    );
+
+    it(
+      "(h) an acceptor down for good is replaced by the leader on its own; commits continue and status shows the new configuration",
+      withCluster(async (cluster) => {
+        const adaptive = await cluster.startAdaptive({ autoReplaceAfterMs: 100 });
+        const [dead, a1, a2] = cluster.acceptors;
+        const fresh = cluster.spareAcceptor; // the next unused acceptor name of the shard
+        await submitOne(adaptive, "h-0");
+        await cluster.setFault(dead, { mode: "down" });
+        // Commits go on while the detector watches (thrifty phase 2 widens past the dead acceptor,
+        // then ranks it last); the leader replaces it once every call to it failed for the window.
+        const ids = ["h-0"];
+        const replaced = async () => (await adaptive.status()).autoReplace.replacements.some((r) => r.outcome === "done");
+        for (let i = 0; !(await replaced()); i++) {
+          if (i >= RETRIES) throw new Error(`the leader never replaced ${dead}: ${JSON.stringify((await adaptive.status()).autoReplace)}`);
+          ids.push(`h-during-${i}`);
+          await submitOne(adaptive, ids.at(-1)!);
+          await pause(RETRY_PAUSE_MS);
+        }
+        const status = await adaptive.status();
+        expect(status.latestConfig.acceptors).toEqual([fresh, a1, a2]);
+        expect(status.autoReplace.replacements).toEqual([expect.objectContaining({ dead, fresh, outcome: "done", error: null })]);
+        const { slot, fromSlot } = status.autoReplace.replacements[0]!;
+        expect(fromSlot).toBe(slot! + cluster.alpha);
+
+        // Commit past the slot where the new configuration takes over.
+        let last = 0;
+        for (let i = 0; last <= fromSlot!; i++) {
+          ids.push(`h-after-${i}`);
+          last = await submitOne(adaptive, ids.at(-1)!);
+        }
+        const after = await adaptive.status();
+        expect(after.config).toMatchObject({ epoch: 2, acceptors: [fresh, a1, a2] });
+        expect(after.autoReplace.replacements).toHaveLength(1); // one change, nothing else replaced
+        expect(appIds(await adaptive.read(1, 500))).toEqual(ids);
       }),
     );
 

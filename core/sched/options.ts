@@ -1,0 +1,59 @@
+/**
+ * Every knob of the learning scheduler, with its default. Sub-options of the models are
+ * documented where they are used (phi.ts, runtime-model.ts, node-stats.ts, anomaly.ts,
+ * forecast.ts); this file only gathers them.
+ */
+import type { AnomalyOptions } from "./anomaly.ts";
+import type { LoadForecastOptions } from "./forecast.ts";
+import type { LinkModelOptions } from "./node-stats.ts";
+import type { HeartbeatDetectorOptions, ProgressDetectorOptions } from "./phi.ts";
+import type { RuntimeModelOptions } from "./runtime-model.ts";
+
+export interface SpeculationOptions {
+  /** An attempt is late past max(lateFactor × its predicted run, its predicted run × e^(sigmas·σ)),
+   * σ the learned spread of log(observed / predicted) for its stage on its node: the run time
+   * that only about 0.1% of calls exceed when sigmas = 3. Defaults 2 and 3. */
+  readonly lateFactor?: number;
+  readonly sigmas?: number;
+  /** Speculative work (predicted run ms of backups) at most this fraction of all dispatched work. Default 0.1. */
+  readonly maxFraction?: number;
+  /** Half-life of the work sums that cap compares, so the budget reflects recent work. Default 600,000 ms. */
+  readonly windowMs?: number;
+}
+
+export interface LearningSchedulerOptions {
+  /** The commander runs a call itself only when its predicted runtime is at most this (wrangler.toml INLINE_MAX_MS). Default 2 ms. */
+  readonly inlineMaxMs?: number;
+  /** phi at or above which a node is failed (gets no new work). Default 8 (Cassandra's phi_convict_threshold). */
+  readonly phiThreshold?: number;
+  /** A node is suspect when its anomaly score passes `anomaly.threshold` and its node-wide runtime
+   * scale is at least this many times its own long-run baseline. Default 2. */
+  readonly suspectDegradation?: number;
+  /** A suspect is released only when its anomaly score falls this far below the threshold (or its runtime recovers). Default 0.1. */
+  readonly suspectHysteresis?: number;
+  /** A learned factor is named in a placement's reason when it is at least this far from the
+   * declared one (ratio, either way) and the learned figures changed the winner. Default 1.2. */
+  readonly namedFactor?: number;
+  /** EW weight of error and timeout rates, per call. Default 0.1. */
+  readonly rateAlpha?: number;
+  /** Target mean queueing delay for `forecast().recommendedRunners`. Default 100 ms. */
+  readonly targetWaitMs?: number;
+  readonly heartbeat?: HeartbeatDetectorOptions;
+  readonly progress?: ProgressDetectorOptions;
+  readonly runtime?: RuntimeModelOptions;
+  readonly link?: LinkModelOptions;
+  readonly anomaly?: AnomalyOptions;
+  readonly speculation?: SpeculationOptions;
+  readonly forecast?: LoadForecastOptions;
+}
+
+export const SCHEDULER_DEFAULTS = {
+  inlineMaxMs: 2,
+  phiThreshold: 8,
+  suspectDegradation: 2,
+  suspectHysteresis: 0.1,
+  namedFactor: 1.2,
+  rateAlpha: 0.1,
+  targetWaitMs: 100,
+  speculation: { lateFactor: 2, sigmas: 3, maxFraction: 0.1, windowMs: 600_000 },
+} as const;
