@@ -154,6 +154,10 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   jobStats() {
     return this.jobs.jobStats();
   }
+  /** The learning scheduler's view: load forecast (AR(2)), node health (phi, anomaly) and statistics. */
+  async scheduling() {
+    return this.jobs.scheduling();
+  }
 
   /** The alarm: expired deadlines, and the takeover of jobs a previous incarnation left running. */
   override async alarm(): Promise<void> {

@@ -140,9 +140,16 @@ export async function shardView(env: Env, config: ShardConfig, shard: number) {
       };
     }),
   );
+  // What the leader's scheduler learned (forecast, node health); absent without a reachable leader.
+  const scheduling = leader
+    ? await env.COMMANDER.get(env.COMMANDER.idFromName(leader.name))
+        .scheduling()
+        .catch(() => null)
+    : null;
   return {
     shard,
-    leader: leader ? { commander: leader.name, ballot: formatBallot(leader.ballot) } : null,
+    leader: leader ? { commander: leader.name, ballot: formatBallot(leader.ballot), thrifty: leader.thrifty, autoReplace: leader.autoReplace } : null,
+    ...(scheduling ? { loadForecast: scheduling.forecast, nodeHealth: scheduling.nodes } : {}),
     chosenIndex: Math.max(0, ...reachable.map((v) => v.learnedThrough)),
     appliedIndex: leader?.appliedThrough ?? viewer?.appliedThrough ?? 0,
     commanders: commanders.map((v, i) =>

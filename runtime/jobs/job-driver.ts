@@ -775,6 +775,12 @@ export class JobDriver implements JobPlane {
     return { ...node, ...(beat ? { lastHeartbeat: beat } : {}) };
   }
 
+  /** What the scheduler has learned: load forecast, node health and statistics (for /v1/cluster). */
+  scheduling() {
+    const now = this.now();
+    return { forecast: this.o.scheduler.forecast(now), nodes: this.o.scheduler.suspicions(now), stats: this.o.scheduler.stats(now) };
+  }
+
   async jobStats(): Promise<JobsStats> {
     let retained = 0;
     for (const _ of this.state.allJobs()) retained++;

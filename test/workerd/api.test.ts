@@ -48,6 +48,8 @@ describe("HTTP API", () => {
         appliedIndex: number;
         commanders: { name: string; role: string }[];
         acceptors: { name: string; health: string; lastContactAt: number | null; latencyMs: number | null; chosenThrough: number | null }[];
+        loadForecast?: { next: number; a: number; b: number; c: number; intervalMs: number; recommendedRunners: number };
+        nodeHealth?: { node: string; verdict: string; phi: number }[];
       }[];
     };
     expect(shards.map((s) => s.shard)).toEqual([0, 1]);
@@ -59,6 +61,9 @@ describe("HTTP API", () => {
     expect(active.commanders.map((c) => c.name)).toEqual([0, 1].map((i) => `shard-${active.shard}/commander-${i}`));
     expect(active.commanders.map((c) => c.role)).toContain("leader");
     expect(active.acceptors.map((a) => a.name)).toEqual([0, 1, 2].map((j) => `shard-${active.shard}/acceptor-${j}`));
+    // The leader's scheduler: the AR(2) load forecast and every backend's health.
+    expect(active.loadForecast).toMatchObject({ next: expect.any(Number), intervalMs: expect.any(Number), recommendedRunners: expect.any(Number) });
+    expect(active.nodeHealth!.map((n) => n.node)).toEqual(expect.arrayContaining(["inline", "worker"]));
     for (const acceptor of active.acceptors) {
       expect(acceptor.health).toBe("ok");
       expect(acceptor.lastContactAt).toEqual(expect.any(Number));
