@@ -4,6 +4,7 @@ import { benchCommand } from "./commands/bench.ts";
 import { checkCommand } from "./commands/check.ts";
 import { devCommand } from "./commands/dev.ts";
 import { simCommand } from "./commands/sim.ts";
+import { simulateCommand } from "./commands/simulate.ts";
 
 const program = new Command("paxflow")
   .description("fault-tolerant, cost-aware orchestrator for pure coroutine stages on Cloudflare Workers")
@@ -11,7 +12,8 @@ const program = new Command("paxflow")
   .addCommand(benchCommand)
   .addCommand(checkCommand)
   .addCommand(devCommand)
-  .addCommand(simCommand);
+  .addCommand(simCommand)
+  .addCommand(simulateCommand);
 
 try {
   await program.parseAsync(process.argv);
