@@ -17,10 +17,12 @@
 import { type Candidate, INLINE_NODE, type NodeId, type NodeLoad, type NodeSpec } from "../jobs/decisions.ts";
 import { type Placement, type PlacementNode, type PlacementRequest, place, speedFor } from "../jobs/placement.ts";
 import { AnomalyMonitor } from "./anomaly.ts";
+import { type Attempt, type Timeline, finishEstimate, fmt, patientFinishEstimate, remainingRunMs, timeline, times } from "./attempts.ts";
 import { DecayingSum, Ewma } from "./ewma.ts";
 import { LoadForecaster, recommendedRunners } from "./forecast.ts";
 import { NodeStatsTracker } from "./node-stats.ts";
 import { type LearningSchedulerOptions, SCHEDULER_DEFAULTS } from "./options.ts";
+import { phiNormal } from "./phi.ts";
 import { RuntimeModel } from "./runtime-model.ts";
 import type {
   LearningScheduler,
@@ -34,21 +36,8 @@ import type {
 
 export type { LearningSchedulerOptions } from "./options.ts";
 
-/** An attempt past its expected end is expected to need at least this fraction of its run more. */
-const MIN_OVERRUN_FRACTION = 0.1;
-
 type Stage = PlacementRequest["stage"];
 type Verdict = NodeSuspicion["verdict"];
-
-interface Attempt {
-  readonly d: ObservedDispatch;
-  /** The cost model at the node's declared speed (what the runtime model compares against). */
-  readonly declaredRunMs: number;
-  /** The runtime scale its prediction was made with (predicted run / declared run). */
-  readonly scaleAtDispatch: number;
-  /** The node had a free slot and reported no other work: its overhead measures the link alone. */
-  readonly idleNode: boolean;
-}
 
 interface Health {
   verdict: Verdict;
@@ -58,9 +47,6 @@ interface Health {
   firstSuspectAt?: number;
   firstFailedAt?: number;
 }
-
-const fmt = (ms: number) => (!Number.isFinite(ms) ? "∞" : Math.abs(ms) >= 10 ? ms.toFixed(0) : ms.toPrecision(2));
-const times = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
 
 export function createLearningScheduler(options: LearningSchedulerOptions = {}): LearningScheduler & LearningSchedulerInternals {
   return new Learner(options);
@@ -95,6 +81,8 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   /** Run time of successful calls on runners (the service time for forecasts). */
   private readonly runnerServiceMs: Ewma;
   private readonly anyServiceMs: Ewma;
+  /** Live nodes whose runtime has degraded past `suspectDegradation` (as of the last refresh). */
+  private degraded = new Set<NodeId>();
 
   constructor(options: LearningSchedulerOptions) {
     this.o = {
@@ -152,7 +140,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       scaleAtDispatch: declaredRunMs > 0 && d.predicted.runMs > 0 ? d.predicted.runMs / declaredRunMs : 1,
       idleNode: n ? n.open.size < n.spec.slots && n.foreignCalls() === 0 : false,
     };
-    this.forget(d.key);
+    this.forget(d.key, d.at);
     this.open.set(d.key, attempt);
     const keys = this.calls.get(d.call) ?? new Set<string>();
     keys.add(d.key);
@@ -165,13 +153,14 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     this.forecaster.record(d.at);
     if (n) {
       n.open.add(d.key);
-      n.progress.dispatched(d.at, this.finishEstimate(attempt, d.at));
+      this.promote(n, d.at);
+      n.progress.dispatched(d.at, patientFinishEstimate(this.timeline(attempt, d.at), d.at));
     }
     this.refresh(d.at);
   }
 
   completed(c: ObservedCompletion): void {
-    const a = this.forget(c.key);
+    const a = this.forget(c.key, c.at);
     const n = a && this.nodes.get(a.d.node);
     if (a && n) {
       const run = Math.max(0, c.finishedAt - c.startedAt);
@@ -193,80 +182,127 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   }
 
   timedOut(key: string, now: number): void {
-    const a = this.forget(key);
+    const a = this.forget(key, now);
     const n = a && this.nodes.get(a.d.node);
     if (a && n) {
       n.timeoutRate.update(1);
-      // It ran at least this long (a lower bound): a node whose calls all time out is learned slow, not left looking fast.
-      const ranAtLeast = now - a.d.at - a.d.predicted.waitMs - a.d.predicted.transferMs;
-      if (ranAtLeast > 0) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ranAtLeast, a.declaredRunMs, now);
-      n.progress.withdrawn(this.nextExpected(n, now));
+      // An attempt that had a slot ran at least this long (a lower bound): a node whose calls all
+      // time out is learned slow, not left looking fast. One still queued says nothing about run time.
+      if (a.runningSince !== undefined) {
+        const ranAtLeast = now - a.runningSince - a.d.predicted.transferMs;
+        if (ranAtLeast > 0) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ranAtLeast, a.declaredRunMs, now);
+      }
+      n.progress.timedOut(this.nextExpected(n, now));
     }
     this.refresh(now);
   }
 
   abandoned(key: string, now: number): void {
-    const a = this.forget(key);
+    const a = this.forget(key, now);
     const n = a && this.nodes.get(a.d.node);
     if (n) n.progress.withdrawn(this.nextExpected(n, now));
     this.refresh(now);
   }
 
-  /** Drops an open attempt from every index; returns it. */
-  private forget(key: string): Attempt | undefined {
+  /** Drops an open attempt from every index (the next queued one on its node gets its slot); returns it. */
+  private forget(key: string, now: number): Attempt | undefined {
     const a = this.open.get(key);
     if (!a) return undefined;
     this.open.delete(key);
-    this.nodes.get(a.d.node)?.open.delete(key);
+    const n = this.nodes.get(a.d.node);
+    if (n) {
+      n.open.delete(key);
+      this.promote(n, now);
+    }
     const keys = this.calls.get(a.d.call);
     keys?.delete(key);
     if (keys?.size === 0) this.calls.delete(a.d.call);
     return a;
   }
 
+  /** Our oldest attempts on the node hold its slots (those other work leaves us): mark when each got one. */
+  private promote(n: NodeStatsTracker, now: number): void {
+    let slots = Math.max(1, n.spec.slots - n.foreignCalls());
+    for (const key of n.open) {
+      if (slots-- <= 0) break;
+      const a = this.open.get(key)!;
+      a.runningSince ??= now;
+    }
+  }
+
   // ---- predictions about attempts in flight ---------------------------------------------
 
   /**
-   * An attempt's timeline with what is known now: its run takes declared × the scale learned
-   * now (its wait scales the same way: the calls ahead of it run on the same node), half the
-   * transfer before and half after.
+   * The attempt's timeline with the runtime scale learned by `now`, stretched by how late the
+   * node's running calls are when that is beyond chance (`lateness`).
    */
-  private timeline(a: Attempt, now: number) {
-    const scale = this.nodes.has(a.d.node) ? this.runtime.scale(a.d.stage.ref, a.d.node, now) : a.scaleAtDispatch;
-    const runMs = a.declaredRunMs * scale;
-    const half = a.d.predicted.transferMs / 2;
-    const start = a.d.at + a.d.predicted.waitMs * (scale / a.scaleAtDispatch) + half;
-    return { runMs, start, runEnd: start + runMs, half, scale };
+  private timeline(a: Attempt, now: number, withLateness = true): Timeline {
+    const n = this.nodes.get(a.d.node);
+    if (!n) return timeline(a, a.scaleAtDispatch);
+    const late = withLateness ? this.lateness(n, now) : null;
+    return timeline(a, this.runtime.scale(a.d.stage.ref, a.d.node, now) * (late?.evident ? late.factor : 1));
   }
 
-  /** Run time still ahead of the attempt; past its expected end, as much again as it has overrun. */
-  private remainingRunMs(a: Attempt, now: number): number {
-    const t = this.timeline(a, now);
-    if (now <= t.start) return t.runMs;
-    if (now < t.runEnd) return t.runEnd - now;
-    return Math.max(now - t.runEnd, MIN_OVERRUN_FRACTION * t.runMs);
+  /**
+   * How late the node's running calls are against what was learned: `phi` sums, over the calls
+   * running past their expected run, -log10 of the chance of being that late given the learned
+   * spread; `factor` is the least late one's elapsed / expected run. Evident when phi reaches
+   * `latenessPhi` and factor `latenessFactor`: a node that slowed down shows here long before
+   * its first slowed call completes. (Elapsed run counts from when the call got a slot plus its
+   * whole predicted transfer, so transfers never pass for slowness.)
+   */
+  private lateness(n: NodeStatsTracker, now: number): { phi: number; factor: number; evident: boolean } {
+    let phi = 0;
+    let factor = Infinity;
+    for (const key of n.open) {
+      const a = this.open.get(key)!;
+      if (a.runningSince === undefined) continue;
+      const expected = this.timeline(a, now, false).runMs;
+      const ran = now - a.runningSince - a.d.predicted.transferMs;
+      if (!(expected > 0) || ran <= expected) continue;
+      const e = Math.log(ran / expected);
+      phi += phiNormal(e, 0, this.runtime.flooredSigma(a.d.stage.ref, n.spec.id));
+      factor = Math.min(factor, ran / expected);
+    }
+    if (factor === Infinity) return { phi: 0, factor: 1, evident: false };
+    return { phi, factor, evident: phi >= this.o.latenessPhi && factor >= this.o.latenessFactor };
   }
 
-  /** When its result should reach the plane. */
+  /** The node's slow-down now: its learned node-wide scale, times the lateness of its running calls when evident. */
+  private slowdown(n: NodeStatsTracker, now: number): number {
+    const late = this.lateness(n, now);
+    return this.runtime.nodeScale(n.spec.id, now) * (late.evident ? late.factor : 1);
+  }
+
   private finishEstimate(a: Attempt, now: number): number {
-    const t = this.timeline(a, now);
-    if (now < t.runEnd) return t.runEnd + t.half;
-    return now + Math.max(now - t.runEnd, MIN_OVERRUN_FRACTION * t.runMs) + t.half;
+    return finishEstimate(this.timeline(a, now), now);
   }
 
   private nextExpected(n: NodeStatsTracker, now: number): number | null {
     let next: number | null = null;
     for (const key of n.open) {
-      const f = this.finishEstimate(this.open.get(key)!, now);
+      const f = patientFinishEstimate(this.timeline(this.open.get(key)!, now), now);
       if (next === null || f < next) next = f;
     }
     return next;
   }
 
-  private backlogMs(n: NodeStatsTracker, now: number): number {
-    let ms = 0;
-    for (const key of n.open) ms += this.remainingRunMs(this.open.get(key)!, now);
-    return ms;
+  /**
+   * When one of the node's slots frees up for a new call: our attempts fill its slots in
+   * dispatch order (a node serves its queue in order), those holding a slot for what is left of
+   * their run, those still queued for all of it whatever their predicted wait said (when a node
+   * runs late its queue is delayed, not overrunning too); the new call takes the first slot free.
+   */
+  private freeAt(n: NodeStatsTracker, now: number): number {
+    const slots = new Array<number>(Math.max(1, n.spec.slots)).fill(now);
+    for (const key of n.open) {
+      const a = this.open.get(key)!;
+      const t = this.timeline(a, now);
+      let i = 0;
+      for (let j = 1; j < slots.length; j++) if (slots[j]! < slots[i]!) i = j;
+      slots[i]! += a.runningSince !== undefined ? remainingRunMs(t, now) : t.runMs;
+    }
+    return Math.min(...slots);
   }
 
   // ---- health ---------------------------------------------------------------------------
@@ -279,7 +315,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   /** The node's metric vector, in anomaly.ts FEATURES order. */
   private features(n: NodeStatsTracker, now: number): number[] {
     return [
-      Math.log(this.runtime.nodeScale(n.spec.id, now)),
+      Math.log(this.slowdown(n, now)),
       n.timeoutRate.mean,
       n.errorRate.mean,
       Math.min(this.phi(n, now), 4 * this.o.phiThreshold),
@@ -290,16 +326,17 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
 
   /** Samples the anomaly history when due, then judges every node (and remembers when verdicts began). */
   private refresh(now: number): void {
-    if (this.anomaly.due(now)) {
+    // A node whose runtime just degraded is scored at once rather than at the next sample: the
+    // earlier it is flagged, the more warning a prediction gives.
+    const degraded = new Set<NodeId>();
+    for (const n of this.nodes.values()) if (!n.down && this.degrading(n, now)) degraded.add(n.spec.id);
+    const newly = [...degraded].some((id) => !this.degraded.has(id));
+    if (this.anomaly.due(now) || newly) {
       const vectors = new Map<string, number[]>();
-      let urgent = false;
-      for (const n of this.nodes.values()) {
-        if (n.down) continue;
-        vectors.set(n.spec.id, this.features(n, now));
-        urgent ||= this.runtime.degradation(n.spec.id, now) >= this.o.suspectDegradation;
-      }
-      this.anomaly.sample(now, vectors, urgent);
+      for (const n of this.nodes.values()) if (!n.down) vectors.set(n.spec.id, this.features(n, now));
+      this.anomaly.sample(now, vectors, degraded.size > 0);
     }
+    this.degraded = degraded;
     for (const n of this.nodes.values()) {
       const judged = this.judge(n, now);
       const h = this.health.get(n.spec.id) ?? { verdict: "healthy", phi: 0, reason: "" };
@@ -311,6 +348,11 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       h.reason = judged.reason;
       this.health.set(n.spec.id, h);
     }
+  }
+
+  /** Whether the node's runtime got worse: confidently per its completed calls, or evidently per its running ones. */
+  private degrading(n: NodeStatsTracker, now: number): boolean {
+    return this.runtime.confidentDegradation(n.spec.id, now) >= this.o.suspectDegradation || this.lateness(n, now).evident;
   }
 
   private judge(n: NodeStatsTracker, now: number): { verdict: Verdict; phi: number; reason: string } {
@@ -328,16 +370,16 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     }
     const score = this.anomaly.score(id);
     const degradation = this.runtime.degradation(id, now);
+    const late = this.lateness(n, now);
     // Hysteresis: a suspect stays suspect until its score falls clearly below the threshold, so a
     // score hovering around it does not hand the node work every other sample.
     const wasSuspect = this.health.get(id)?.verdict === "suspect";
     const anomalous = score > this.anomaly.o.threshold - (wasSuspect ? this.o.suspectHysteresis : 0);
-    if (anomalous && degradation >= this.o.suspectDegradation) {
-      return {
-        verdict: "suspect",
-        phi,
-        reason: `${id} anomaly ${score.toFixed(2)} > ${this.anomaly.o.threshold} and runtime ${times(degradation)} its own baseline (${times(this.runtime.nodeScale(id, now))} declared)`,
-      };
+    if (anomalous && this.degrading(n, now)) {
+      const why = late.evident
+        ? `its running calls are ${times(late.factor)} late or more (phi ${late.phi.toFixed(1)})`
+        : `runtime ${times(degradation)} its own baseline (${times(this.runtime.nodeScale(id, now))} declared)`;
+      return { verdict: "suspect", phi, reason: `${id} anomaly ${score.toFixed(2)} > ${this.anomaly.o.threshold} and ${why}` };
     }
     const note = anomalous ? ` (anomalous, but its runtime is steady: ${times(degradation)} its baseline)` : "";
     return { verdict: "healthy", phi, reason: `${id} phi ${phi.toFixed(1)}, anomaly ${score.toFixed(2)}${note}` };
@@ -360,7 +402,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       latencyMs: rtt === null ? spec.latencyMs : rtt / 2,
       bandwidthMBps: n.link.bandwidthMBps() ?? spec.bandwidthMBps,
     };
-    return { spec: learnedSpec, freeAt: now + this.backlogMs(n, now) / Math.max(1, spec.slots), foreignCalls: n.foreignCalls() };
+    return { spec: learnedSpec, freeAt: this.freeAt(n, now), foreignCalls: n.foreignCalls() };
   }
 
   place(request: Omit<PlacementRequest, "inlineMaxMs">): Placement {
@@ -388,23 +430,26 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // What the declared figures alone would have chosen (every live node, same backlog).
     const declared = place(
       full,
-      live.map((n) => ({ spec: n.spec, freeAt: request.now + this.backlogMs(n, request.now) / Math.max(1, n.spec.slots), foreignCalls: n.foreignCalls() })),
+      live.map((n) => ({ spec: n.spec, freeAt: this.freeAt(n, request.now), foreignCalls: n.foreignCalls() })),
     );
     const naive = declared.ok ? declared.winner.node : null;
     if (naive === null || naive === placement.winner.node) return placement;
-    const factors = [...new Set([naive, placement.winner.node])].flatMap((id) => this.learnedFactors(id, request.stage, request.now));
-    const because = factors.length > 0 ? factors.join(", ") : `${naive}'s calls in flight are running past their predictions`;
+    const pair = [...new Set([naive, placement.winner.node])];
+    // Name the factors that are far from the declaration; when only small ones tipped a close race, name those.
+    let factors = pair.flatMap((id) => this.learnedFactors(id, request.stage, request.now, this.o.namedFactor));
+    if (factors.length === 0) factors = pair.flatMap((id) => this.learnedFactors(id, request.stage, request.now, 1.005));
+    const because = factors.length > 0 ? factors.join(", ") : "of what was learned about them";
     return { ...placement, reason: `${placement.reason}; declared figures would pick ${naive}, but ${because}` };
   }
 
-  /** The learned facts about a node that differ from its declaration by at least `namedFactor`. */
-  private learnedFactors(id: NodeId, stage: Stage, now: number): string[] {
+  /** The learned facts about a node that differ from its declaration by at least `minFactor` (either way), and its health. */
+  private learnedFactors(id: NodeId, stage: Stage, now: number, minFactor: number): string[] {
     const n = this.nodes.get(id);
     if (!n) return [];
     const out: string[] = [];
     const h = this.health.get(id);
     if (h && h.verdict !== "healthy") out.push(`${id} is ${h.verdict} (${h.reason})`);
-    const far = (x: number) => x >= this.o.namedFactor || x <= 1 / this.o.namedFactor;
+    const far = (x: number) => x >= minFactor || x <= 1 / minFactor;
     const scale = this.runtime.scale(stage.ref, id, now);
     if (far(scale)) out.push(scale > 1 ? `${id} learned ${times(scale)} slower than declared` : `${id} learned ${times(1 / scale)} faster than declared`);
     const rtt = n.link.rttMs();
@@ -419,22 +464,28 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   stragglers(now: number): SpeculationAdvice[] {
     this.refresh(now);
     const s = this.o.speculation;
-    const late: { a: Attempt; ratio: number }[] = [];
+    // Candidates: attempts on a failed node (whatever their age: the node is believed dead) or a
+    // suspect one (believed slow), and attempts past max(lateFactor, e^(sigmas·σ)) times their
+    // predicted run. Worst first.
+    const late: { a: Attempt; ratio: number; failed: boolean }[] = [];
     for (const a of this.open.values()) {
       if (a.d.speculative || this.backedUp.has(a.d.call) || a.d.node === INLINE_NODE) continue;
+      const n = this.nodes.get(a.d.node);
+      const failed = n !== undefined && (n.down || this.verdict(a.d.node) === "failed");
+      // A suspect node's calls are backed up whenever a backup would finish first: it is believed slow.
+      const suspect = this.verdict(a.d.node) === "suspect";
       const p = a.d.predicted;
       const multiple = Math.max(s.lateFactor, Math.exp(s.sigmas * this.runtime.sigma(a.d.stage.ref, a.d.node)));
       const elapsed = now - a.d.at;
-      if (elapsed > p.waitMs + p.transferMs + p.runMs * multiple) late.push({ a, ratio: elapsed / Math.max(1e-9, p.finishAt - a.d.at) });
+      const ratio = elapsed / Math.max(1e-9, p.finishAt - a.d.at);
+      if (failed || suspect || elapsed > p.waitMs + p.transferMs + p.runMs * multiple) late.push({ a, ratio: failed ? Infinity : suspect ? Number.MAX_VALUE : ratio, failed });
     }
     late.sort((x, y) => y.ratio - x.ratio || (x.a.d.key < y.a.d.key ? -1 : 1));
     let speculative = this.speculativeMs.get(now);
     let total = this.dispatchedMs.get(now);
     const placedMs = new Map<NodeId, number>();
     const advice: SpeculationAdvice[] = [];
-    for (const { a, ratio } of late) {
-      const n = this.nodes.get(a.d.node);
-      const failed = !n || n.down || this.verdict(a.d.node) === "failed";
+    for (const { a, failed } of late) {
       const originalAt = failed ? Infinity : this.finishEstimate(a, now);
       const exclude = new Set<NodeId>([a.d.node]);
       for (const key of this.calls.get(a.d.call) ?? []) exclude.add(this.open.get(key)!.d.node);
@@ -454,7 +505,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
         call: a.d.call,
         backup,
         reason:
-          `${a.d.key} on ${a.d.node} has taken ${fmt(now - a.d.at)} ms against ${fmt(a.d.predicted.finishAt - a.d.at)} predicted (${times(ratio)}), ${original}; ` +
+          `${a.d.key} on ${a.d.node} has taken ${fmt(now - a.d.at)} ms against ${fmt(a.d.predicted.finishAt - a.d.at)} predicted (${times((now - a.d.at) / Math.max(1e-9, a.d.predicted.finishAt - a.d.at))}), ${original}; ` +
           `a backup on ${backup.node} would finish in ${fmt(backup.finishAt - now)} ms (${placement.reason}); ` +
           `speculative work ${((100 * speculative) / Math.max(1e-9, total)).toFixed(1)}% of dispatched (cap ${(100 * s.maxFraction).toFixed(0)}%)`,
       });

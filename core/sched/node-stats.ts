@@ -105,6 +105,8 @@ export class NodeStatsTracker {
   readonly serviceMs: Ewma;
   load: NodeLoad | null = null;
   loadAt = -Infinity;
+  /** Calls the node reported beyond ours when it last reported (other shards' work). */
+  private foreign = 0;
   /** Our attempts out on the node (dispatched, not completed, timed out or abandoned). */
   readonly open = new Set<string>();
   down = false;
@@ -134,12 +136,15 @@ export class NodeStatsTracker {
     if (now >= this.loadAt) {
       this.load = load;
       this.loadAt = now;
+      // Compared with ours *now*: a report is a snapshot, and comparing it later with a count
+      // that has moved on (our calls finished since) would invent work that is not there.
+      this.foreign = Math.max(0, load.queue + load.inFlight - this.open.size);
     }
   }
 
-  /** Calls it reported beyond ours (other shards' work, or calls we lost track of). */
+  /** Calls it reported beyond ours at its last report (other shards' work, or calls we lost track of). */
   foreignCalls(): number {
-    return this.load ? Math.max(0, this.load.queue + this.load.inFlight - this.open.size) : 0;
+    return this.foreign;
   }
 
   /** Mean heartbeat interval, once two were seen (null before: the detector still runs on its first estimate). */

@@ -27,8 +27,15 @@ export interface LearningSchedulerOptions {
   /** phi at or above which a node is failed (gets no new work). Default 8 (Cassandra's phi_convict_threshold). */
   readonly phiThreshold?: number;
   /** A node is suspect when its anomaly score passes `anomaly.threshold` and its node-wide runtime
-   * scale is at least this many times its own long-run baseline. Default 2. */
+   * scale is at least this many times its own long-run baseline (a lower confidence bound, see
+   * runtime-model.ts `confidentDegradation`). Default 2. */
   readonly suspectDegradation?: number;
+  /** Running calls count as evidence that a node degraded when they are late beyond chance:
+   * the sum over its late running calls of -log10 P(this late | its learned spread) reaches
+   * `latenessPhi`, and even the least late of them runs `latenessFactor` times its expected run.
+   * This catches a slow-down before any slowed call completes. Defaults 2.5 and 1.5. */
+  readonly latenessPhi?: number;
+  readonly latenessFactor?: number;
   /** A suspect is released only when its anomaly score falls this far below the threshold (or its runtime recovers). Default 0.1. */
   readonly suspectHysteresis?: number;
   /** A learned factor is named in a placement's reason when it is at least this far from the
@@ -52,6 +59,8 @@ export const SCHEDULER_DEFAULTS = {
   phiThreshold: 8,
   suspectDegradation: 2,
   suspectHysteresis: 0.1,
+  latenessPhi: 2.5,
+  latenessFactor: 1.5,
   namedFactor: 1.2,
   rateAlpha: 0.1,
   targetWaitMs: 100,

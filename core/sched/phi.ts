@@ -58,6 +58,9 @@ class Window {
     const m = this.mean;
     return Math.sqrt(Math.max(0, this.sumSq / this.xs.length - m * m));
   }
+  get meanSquare(): number {
+    return this.xs.length === 0 ? 0 : this.sumSq / this.xs.length;
+  }
 }
 
 export interface HeartbeatDetectorOptions {
@@ -123,14 +126,13 @@ export class HeartbeatDetector {
 }
 
 export interface ProgressDetectorOptions {
-  /** log(gap / expected gap) samples kept. Default 50. */
+  /** Lateness samples (log(gap / expected gap), 0 when early) kept. Default 200. */
   readonly maxSamples?: number;
   /** Floor of their standard deviation. 0.5 (a factor e^0.5 = 1.65 per sigma) puts phi = 8 at
    * about 13x the expected gap, so a node that is 5x slower is slow (the runtime model and the
    * isolation forest see it), not dead. Default 0.5. */
   readonly minStdLog?: number;
-  /** Samples needed before the window's mean and spread replace the prior (mean 0: the
-   * scheduler's expectations are right). Default 5. */
+  /** Samples needed before the window's spread replaces the floor. Default 5. */
   readonly minSamples?: number;
   /** Shortest expected gap, so a call expected "now" does not make any delay look infinite. Default 1 ms. */
   readonly minGapMs?: number;
@@ -150,11 +152,11 @@ export class ProgressDetector {
   private readonly o: Required<ProgressDetectorOptions>;
 
   constructor(options: ProgressDetectorOptions = {}) {
-    this.o = { maxSamples: 50, minStdLog: 0.5, minSamples: 5, minGapMs: 1, ...options };
+    this.o = { maxSamples: 200, minStdLog: 0.5, minSamples: 5, minGapMs: 1, ...options };
     this.ratios = new Window(this.o.maxSamples);
   }
 
-  /** Work was sent, expected to complete at `expectedAt`. */
+  /** Work was sent, expected to complete at `expectedAt` (a gap left open by timeouts goes on). */
   dispatched(now: number, expectedAt: number): void {
     if (this.since === null) {
       this.since = now;
@@ -167,17 +169,29 @@ export class ProgressDetector {
   /** A call completed (success or error: either is progress); `nextExpectedAt` for what is left, or null when idle. */
   progressed(now: number, nextExpectedAt: number | null): void {
     if (this.since !== null) {
+      // A gap that closed early counts as on time: only lateness speaks of failure, and early
+      // completions (common when several calls share the node) would only widen the spread.
       const ratio = Math.max(now - this.since, this.o.minGapMs) / this.expectedGap();
-      this.ratios.push(Math.log(ratio));
+      this.ratios.push(Math.max(0, Math.log(ratio)));
     }
     this.since = nextExpectedAt === null ? null : now;
     if (nextExpectedAt !== null) this.expectedAt = nextExpectedAt;
   }
 
-  /** A call left without completing (timed out, abandoned): no evidence of progress, the gap stays open. */
+  /** A call was called off without completing (another attempt won): the node owes nothing for it; idle when nothing is left. */
   withdrawn(nextExpectedAt: number | null): void {
     if (nextExpectedAt === null) this.since = null;
     else if (this.since !== null) this.expectedAt = nextExpectedAt;
+  }
+
+  /**
+   * A call was given up on for taking too long: no progress, so the gap stays open even when
+   * nothing is left, and phi keeps rising until the node completes something (or is reset
+   * when it comes back). Otherwise a hung node whose calls all timed out would look idle and
+   * healthy, and get the next call to hang.
+   */
+  timedOut(nextExpectedAt: number | null): void {
+    if (nextExpectedAt !== null && this.since !== null) this.expectedAt = Math.min(this.expectedAt, nextExpectedAt);
   }
 
   reset(): void {
@@ -195,10 +209,13 @@ export class ProgressDetector {
 
   phi(now: number): number {
     if (this.since === null) return 0;
+    // The samples are lateness only (early gaps count as 0), so the tail is fitted as a
+    // half-normal from 0: sigma^2 = 2 · mean(lateness^2), the upper semi-deviation. That keeps a
+    // node with noisy run times (sigma 0.8: one call in 5,000 takes 17x its median) from being
+    // called dead for one slow call, and a steady node quick to be.
     const known = this.ratios.count >= this.o.minSamples;
-    const mean = known ? this.ratios.mean : 0;
-    const std = Math.max(known ? this.ratios.std : 0, this.o.minStdLog);
+    const std = Math.max(known ? Math.sqrt(2 * this.ratios.meanSquare) : 0, this.o.minStdLog);
     const elapsed = Math.max(now - this.since, this.o.minGapMs);
-    return phiNormal(Math.log(elapsed / this.expectedGap()), mean, std);
+    return phiNormal(Math.log(elapsed / this.expectedGap()), 0, std);
   }
 }

@@ -28,12 +28,15 @@ export interface RuntimeModelOptions {
   readonly levelAlpha?: number;
   /** EW weight in a (stage, node) residual. Default 0.05. */
   readonly residualAlpha?: number;
-  /** EW weight of a new squared deviation in a spread (slower than means: noise levels are steady). Default 0.02. */
+  /** EW weight of a new absolute deviation in a spread (slower than means: noise levels are steady). Default 0.02. */
   readonly spreadAlpha?: number;
+  /** One sample adds at most this many standard deviations to a spread. Default 4. */
+  readonly spreadClipSigmas?: number;
   /** EW weight of a node's long-run baseline level, against which degradation is measured. Default 0.02. */
   readonly baselineAlpha?: number;
   /** Level shifts: CUSUM slack and alarm threshold in standard deviations, and the fewest samples
-   * an alarm rests on. Defaults 0.5, 5 and 2. */
+   * an alarm rests on. Defaults 1.5, 4 and 2 (Page's k and h, tuned for shifts of 3 sigma and
+   * more, as a 5x slow-down is under noise of sigma 0.5; smaller drifts are the EW mean's job). */
   readonly shiftSlack?: number;
   readonly shiftSigmas?: number;
   readonly shiftRun?: number;
@@ -46,6 +49,8 @@ export interface RuntimeModelOptions {
   /** Spread (log) assumed where fewer than `minSamplesForSigma` observations exist. Defaults 0.5 and 5. */
   readonly priorSigma?: number;
   readonly minSamplesForSigma?: number;
+  /** Standard errors taken off a degradation before it counts (see `confidentDegradation`). Default 1.5. */
+  readonly degradationConfidence?: number;
   /** Half-life of a node's return to its baseline level while it completes nothing. Default 60,000 ms. */
   readonly relaxHalfLifeMs?: number;
   /** Times below this are clock noise (runners report whole ms): both sides of a ratio are raised to it. Default 1 ms. */
@@ -59,7 +64,8 @@ const DEFAULTS: Required<RuntimeModelOptions> = {
   residualAlpha: 0.05,
   baselineAlpha: 0.02,
   spreadAlpha: 0.02,
-  shiftSlack: 1,
+  spreadClipSigmas: 4,
+  shiftSlack: 1.5,
   shiftSigmas: 4,
   shiftRun: 2,
   clipSigmas: 3,
@@ -69,21 +75,11 @@ const DEFAULTS: Required<RuntimeModelOptions> = {
   minSamplesForSigma: 5,
   resolutionMs: 1,
   relaxHalfLifeMs: 60_000,
+  degradationConfidence: 1.5,
 };
 
-/** Variance of a standard normal truncated to [-c, c]: 1 - 2c·phi(c) / (2·Phi(c) - 1). */
-function truncatedVariance(c: number): number {
-  const pdf = Math.exp((-c * c) / 2) / Math.sqrt(2 * Math.PI);
-  const inside = erf(c / Math.SQRT2);
-  return inside > 0 ? Math.max(1e-6, 1 - (2 * c * pdf) / inside) : 1;
-}
-
-/** Abramowitz & Stegun 7.1.26 (error below 1.5e-7). */
-function erf(x: number): number {
-  const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-  return x >= 0 ? y : -y;
-}
+/** E|X - mu| = sigma * sqrt(2 / pi) for a normal X: the factor back from a mean absolute deviation. */
+const MAD_TO_SIGMA = Math.sqrt(Math.PI / 2);
 
 /**
  * An EW mean and variance of log ratios. The prior is its starting state: mean 0 held with the
@@ -92,22 +88,26 @@ function erf(x: number): number {
  * then on the prior's weight decays like any old sample's. After a level shift the mean
  * likewise restarts as the running mean of the new regime.
  *
- * Robustness comes in two kinds. `"clip"`: a deviation counts at most `clipSigmas` standard
- * deviations (a wild sample moves the mean a bounded step, a lasting change is still learned).
- * `"shift"`: a sample beyond `outlierSigmas` does not touch the mean or the spread at all;
- * instead a two-sided CUSUM (Page 1954) watches the deviations, and when it alarms the level
- * jumps to the mean of the samples that raised the alarm.
+ * The spread is an EW mean absolute deviation (every sample counts, each at most
+ * `spreadClipSigmas`), learned more slowly than the mean: a steady estimate of the noise keeps
+ * the shift detector's false alarms rare. Robustness of the mean comes in two kinds. `"clip"`:
+ * a deviation counts at most `clipSigmas` standard deviations (a wild sample moves the mean a
+ * bounded step, a lasting change is still learned). `"shift"`: a sample beyond `outlierSigmas`
+ * does not move the mean at all; instead a two-sided CUSUM (Page 1954) watches the deviations,
+ * and when it alarms the level jumps to the mean of the samples that raised the alarm.
  */
 class LogLevel {
   mean = 0;
-  variance = 0;
+  /** EW mean absolute deviation. */
+  private mad = 0;
   n = 0;
   /** Level shifts so far. */
   shifts = 0;
   /** How many samples the mean rests on (the prior's weight at first, a shift's run after one): the EW weight starts at 1/(this + 1). */
   private weight: number;
-  private up = { sum: 0, run: 0 };
-  private down = { sum: 0, run: 0 };
+  /** CUSUM sides: the sum, the samples in its run, and the mean when the run began (the run's reference). */
+  private up = { sum: 0, run: 0, ref: 0 };
+  private down = { sum: 0, run: 0, ref: 0 };
   /** The latest samples (as many as an alarm rests on): the new level after a shift. */
   private readonly recent: number[] = [];
 
@@ -121,7 +121,12 @@ class LogLevel {
   }
 
   get sigma(): number {
-    return Math.sqrt(this.variance);
+    return MAD_TO_SIGMA * this.mad;
+  }
+
+  /** How many samples the mean is worth: its running-mean count, at most an EW mean's (2 - alpha) / alpha. */
+  get effectiveSamples(): number {
+    return Math.min(this.weight, (2 - this.alpha) / this.alpha);
   }
 
   observe(x: number): void {
@@ -137,8 +142,10 @@ class LogLevel {
     const floor = this.n < 2 * this.o.minSamplesForSigma ? Math.max(this.o.minSigma, this.o.priorSigma) : this.o.minSigma;
     const sigma = Math.max(this.sigma, floor);
     let dev = x - this.mean;
+    const beta = Math.max(Math.min(this.alpha, this.o.spreadAlpha), 1 / this.n);
+    this.mad += beta * (Math.min(Math.abs(dev), this.o.spreadClipSigmas * sigma) - this.mad);
     if (this.robust === "shift") {
-      if (this.shifted(x, dev, sigma)) return;
+      if (this.shifted(x, sigma)) return;
       if (Math.abs(dev) > this.o.outlierSigmas * sigma) {
         this.n++;
         return;
@@ -147,13 +154,7 @@ class LogLevel {
       const limit = this.o.clipSigmas * sigma;
       dev = Math.max(-limit, Math.min(limit, dev));
     }
-    const incr = alpha * dev;
-    this.mean += incr;
-    // Samples beyond outlierSigmas never reach the spread: undo that truncation's bias for Gaussian noise.
-    // The spread is learned more slowly than the mean: a steady noise level keeps the CUSUM's false alarms rare.
-    const truncation = this.robust === "shift" ? truncatedVariance(this.o.outlierSigmas) : 1;
-    const beta = Math.max(Math.min(this.alpha, this.o.spreadAlpha), 1 / this.n);
-    this.variance = (1 - beta) * this.variance + (beta * (1 - beta) * dev * dev) / truncation;
+    this.mean += alpha * dev;
     this.n++;
     this.weight++;
   }
@@ -161,15 +162,20 @@ class LogLevel {
   /**
    * CUSUM in units of sigma: each side accumulates deviations beyond `shiftSlack` sigma and
    * alarms past `shiftSigmas` sigma once its run has `shiftRun` samples; the new level is the
-   * mean of the last `shiftRun` samples. A 5x slow-down (log 5 = 1.6) is found in two or three samples even when the
-   * noise has sigma 0.5, while under Gaussian noise a false alarm takes hundreds of samples.
+   * mean of the last `shiftRun` samples. A 5x slow-down (log 5 = 1.6) is found in two samples
+   * without noise and in about three under noise of sigma 0.5, while Gaussian noise alone raises a
+   * false alarm about once in 10^5 samples.
    */
-  private shifted(x: number, dev: number, sigma: number): boolean {
+  private shifted(x: number, sigma: number): boolean {
     this.recent.push(x);
     if (this.recent.length > this.o.shiftRun) this.recent.shift();
     const slack = this.o.shiftSlack * sigma;
-    for (const [side, d] of [[this.up, dev], [this.down, -dev]] as const) {
-      side.sum = Math.max(0, side.sum + d - slack);
+    // Deviations are measured from the mean as it was when a run began: the EW mean keeps
+    // learning from the run's milder samples, and a reference that crept after them would
+    // hide the very shift the run is evidence of.
+    for (const [side, sign] of [[this.up, 1], [this.down, -1]] as const) {
+      if (side.run === 0) side.ref = this.mean;
+      side.sum = Math.max(0, side.sum + sign * (x - side.ref) - slack);
       side.run = side.sum === 0 ? 0 : side.run + 1;
     }
     for (const side of [this.up, this.down]) {
@@ -179,8 +185,8 @@ class LogLevel {
         // equally until alpha takes over.
         this.mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
         this.weight = this.recent.length;
-        this.up = { sum: 0, run: 0 };
-        this.down = { sum: 0, run: 0 };
+        this.up = { sum: 0, run: 0, ref: this.mean };
+        this.down = { sum: 0, run: 0, ref: this.mean };
         this.n++;
         this.shifts++;
         return true;
@@ -195,7 +201,7 @@ interface NodeModel {
   baseline: LogLevel;
   /** When the node last completed a call. */
   lastAt: number;
-  residuals: Map<string, { residual: LogLevel; spread: LogLevel }>;
+  residuals: Map<string, { residual: LogLevel; spread: LogLevel; weight: number }>;
 }
 
 export class RuntimeModel {
@@ -224,7 +230,7 @@ export class RuntimeModel {
     let r = m.residuals.get(stage);
     if (!r) {
       // The spread is a plain EW of squared errors (no shifts, no clipping, no shrinkage needed).
-      r = { residual: new LogLevel(this.o.residualAlpha, this.o.residualPriorWeight, this.o, "clip"), spread: new LogLevel(this.o.residualAlpha, 0, this.o, "none") };
+      r = { residual: new LogLevel(this.o.residualAlpha, this.o.residualPriorWeight, this.o, "clip"), spread: new LogLevel(this.o.residualAlpha, 0, this.o, "none"), weight: 0 };
       m.residuals.set(stage, r);
     }
     return r;
@@ -263,6 +269,28 @@ export class RuntimeModel {
     m.level.observe(forLevel);
     m.baseline.observe(forLevel);
     p.residual.observe(x - m.level.mean);
+    p.weight = Math.min(p.weight + 1, 1 / this.o.residualAlpha);
+    this.center(m);
+  }
+
+  /**
+   * Level + residual has a whole line of equally good splits; the one kept is "residuals
+   * average to zero over the stages the node runs" (weighted by how often each ran). So a
+   * node's common factor always sits in its level, where a stage it has not run yet finds it;
+   * with a single stage the residual is 0.
+   */
+  private center(m: NodeModel): void {
+    let sum = 0;
+    let weights = 0;
+    for (const r of m.residuals.values()) {
+      sum += r.weight * r.residual.mean;
+      weights += r.weight;
+    }
+    if (weights === 0) return;
+    const shift = sum / weights;
+    for (const r of m.residuals.values()) r.residual.mean -= shift;
+    m.level.mean += shift;
+    m.baseline.mean += shift;
   }
 
   /**
@@ -295,6 +323,19 @@ export class RuntimeModel {
     return m && m.level.n > 0 ? Math.exp(this.level(m, now) - m.baseline.mean) : 1;
   }
 
+  /**
+   * A lower confidence bound of `degradation`: the level rests on few samples right after a
+   * shift, so it is lowered by `degradationConfidence` standard errors (sigma / sqrt(samples)).
+   * Two samples 5x slower under noise of sigma 0.5 still bound it above 2x; a false alarm of
+   * the shift detector (two unlucky samples about 2.7x) does not.
+   */
+  confidentDegradation(node: string, now: number): number {
+    const m = this.nodes.get(node);
+    if (!m || m.level.n === 0) return 1;
+    const error = Math.max(m.level.sigma, this.o.minSigma) / Math.sqrt(Math.max(1, m.level.effectiveSamples));
+    return Math.exp(this.level(m, now) - m.baseline.mean - this.o.degradationConfidence * error);
+  }
+
   /** Spread of log(observed / predicted) for a stage on a node: the pair's own when it has enough observations, else the node's, else the prior. */
   sigma(stage: string, node: string): number {
     const m = this.nodes.get(node);
@@ -302,6 +343,11 @@ export class RuntimeModel {
     if (r && r.spread.n >= this.o.minSamplesForSigma) return Math.sqrt(r.spread.mean);
     if (m && m.level.n >= this.o.minSamplesForSigma) return m.level.sigma;
     return this.o.priorSigma;
+  }
+
+  /** `sigma`, but never below the floor (a noise-free history does not make every delay infinitely unlikely). */
+  flooredSigma(stage: string, node: string): number {
+    return Math.max(this.sigma(stage, node), this.o.minSigma);
   }
 
   observations(node: string): number {

@@ -50,7 +50,7 @@ export interface NodeSuspicion {
   readonly node: NodeId;
   /** Phi-accrual suspicion from heartbeats and completions (>= threshold: treat as failed). */
   readonly phi: number;
-  /** Anomaly score in [0, 1] from the isolation forest over the node's metric vector (> 0.5: anomalous). */
+  /** Anomaly score in [0, 1] from the isolation forest over the node's metric vector (about 0.5: nothing stands out; anomalous past the threshold, 0.6 by default). */
   readonly anomaly: number;
   readonly verdict: "healthy" | "suspect" | "failed";
   readonly reason: string;
