@@ -16,6 +16,8 @@ export interface Attempt {
   readonly declaredRunMs: number;
   /** The runtime scale its prediction was made with (predicted run / declared run). */
   readonly scaleAtDispatch: number;
+  /** Its transfer by the node's declared link; with the predicted one, the larger is the cautious bound on time spent moving data. */
+  readonly declaredTransferMs: number;
   /** The node had a free slot and reported no other work: its overhead measures the link alone. */
   readonly idleNode: boolean;
   /**
@@ -73,6 +75,9 @@ export function finishEstimate(t: Timeline, now: number): number {
 export function patientFinishEstimate(t: Timeline, now: number): number {
   return Math.max(finishEstimate(t, now), now + t.runMs / 2 + t.half);
 }
+
+/** The longer of its predicted and declared transfers: time outside its run, counted generously so transfers never pass for slowness. */
+export const cautiousTransferMs = (a: Attempt): number => Math.max(a.d.predicted.transferMs, a.declaredTransferMs);
 
 /** Milliseconds for reasons: whole above 10, two significant digits below. */
 export const fmt = (ms: number): string => (!Number.isFinite(ms) ? "∞" : Math.abs(ms) >= 10 ? ms.toFixed(0) : ms.toPrecision(2));

@@ -17,7 +17,7 @@
 import { type Candidate, INLINE_NODE, type NodeId, type NodeLoad, type NodeSpec } from "../jobs/decisions.ts";
 import { type Placement, type PlacementNode, type PlacementRequest, place, speedFor } from "../jobs/placement.ts";
 import { AnomalyMonitor } from "./anomaly.ts";
-import { type Attempt, type Timeline, finishEstimate, fmt, patientFinishEstimate, remainingRunMs, timeline, times } from "./attempts.ts";
+import { type Attempt, type Timeline, cautiousTransferMs, finishEstimate, fmt, patientFinishEstimate, remainingRunMs, timeline, times } from "./attempts.ts";
 import { DecayingSum, Ewma } from "./ewma.ts";
 import { LoadForecaster, recommendedRunners } from "./forecast.ts";
 import { NodeStatsTracker } from "./node-stats.ts";
@@ -43,6 +43,8 @@ interface Health {
   verdict: Verdict;
   phi: number;
   reason: string;
+  /** A suspect stays one until then (suspectHoldMs after its evidence last held). */
+  holdUntil?: number;
   since?: number;
   firstSuspectAt?: number;
   firstFailedAt?: number;
@@ -134,10 +136,13 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   dispatched(d: ObservedDispatch): void {
     const n = this.nodes.get(d.node);
     const declaredRunMs = n ? Math.max(0, d.stage.cost.runtimeMs(d.inputBytes)) / speedFor(n.spec.speed, d.stage) : d.predicted.runMs;
+    const moved = d.inputAt === d.node ? 0 : d.inputBytes;
     const attempt: Attempt = {
       d,
       declaredRunMs,
       scaleAtDispatch: declaredRunMs > 0 && d.predicted.runMs > 0 ? d.predicted.runMs / declaredRunMs : 1,
+      declaredTransferMs:
+        n && n.spec.kind !== "inline" ? 2 * n.spec.latencyMs + (moved + Math.max(0, d.stage.cost.outputBytes(d.inputBytes))) / (n.spec.bandwidthMBps * 1_000) : 0,
       idleNode: n ? n.open.size < n.spec.slots && n.foreignCalls() === 0 : false,
     };
     this.forget(d.key, d.at);
@@ -189,7 +194,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       // An attempt that had a slot ran at least this long (a lower bound): a node whose calls all
       // time out is learned slow, not left looking fast. One still queued says nothing about run time.
       if (a.runningSince !== undefined) {
-        const ranAtLeast = now - a.runningSince - a.d.predicted.transferMs;
+        const ranAtLeast = now - a.runningSince - cautiousTransferMs(a);
         if (ranAtLeast > 0) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ranAtLeast, a.declaredRunMs, now);
       }
       n.progress.timedOut(this.nextExpected(n, now));
@@ -198,8 +203,15 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   }
 
   abandoned(key: string, now: number): void {
-    const a = this.forget(key, now);
+    const a = this.open.get(key);
     const n = a && this.nodes.get(a.d.node);
+    // A call given up while running well past its expected run still tells how slow its node
+    // is: at least this slow (a lower bound), even though its result will never come.
+    if (a && n && a.runningSince !== undefined) {
+      const ran = now - a.runningSince - cautiousTransferMs(a);
+      if (ran >= this.o.latenessFactor * this.timeline(a, now, false).runMs) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ran, a.declaredRunMs, now);
+    }
+    this.forget(key, now);
     if (n) n.progress.withdrawn(this.nextExpected(n, now));
     this.refresh(now);
   }
@@ -234,22 +246,27 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
 
   /**
    * The attempt's timeline with the runtime scale learned by `now`, stretched by how late the
-   * node's running calls are when that is beyond chance (`lateness`).
+   * node's running calls are when that is beyond chance (`lateness`) — except for a running call
+   * already that late itself: its own overrun already says how long it may still take.
    */
   private timeline(a: Attempt, now: number, withLateness = true): Timeline {
     const n = this.nodes.get(a.d.node);
     if (!n) return timeline(a, a.scaleAtDispatch);
+    const base = timeline(a, this.runtime.scale(a.d.stage.ref, a.d.node, now));
     const late = withLateness ? this.lateness(n, now) : null;
-    return timeline(a, this.runtime.scale(a.d.stage.ref, a.d.node, now) * (late?.evident ? late.factor : 1));
+    if (!late?.evident) return base;
+    if (a.runningSince !== undefined && now - a.runningSince - cautiousTransferMs(a) >= late.factor * base.runMs) return base;
+    return timeline(a, base.scale * late.factor);
   }
 
   /**
-   * How late the node's running calls are against what was learned: `phi` sums, over the calls
-   * running past their expected run, -log10 of the chance of being that late given the learned
-   * spread; `factor` is the least late one's elapsed / expected run. Evident when phi reaches
-   * `latenessPhi` and factor `latenessFactor`: a node that slowed down shows here long before
-   * its first slowed call completes. (Elapsed run counts from when the call got a slot plus its
-   * whole predicted transfer, so transfers never pass for slowness.)
+   * How late the node's running calls are against what was learned. Each call holding a slot is
+   * compared over all the time it has held it: elapsed / (cautious transfer + expected run).
+   * `phi` sums, over the late ones, -log10 of the chance of being that late given the learned
+   * spread; `factor` is the *least* late call's ratio. Evident when phi reaches `latenessPhi` and
+   * every call holding a slot is at least `latenessFactor` late: a node that slowed down shows
+   * here long before its first slowed call completes, while one call that merely waited for its
+   * input longer than thought (or that the node started later than we assume) is not enough.
    */
   private lateness(n: NodeStatsTracker, now: number): { phi: number; factor: number; evident: boolean } {
     let phi = 0;
@@ -257,12 +274,11 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     for (const key of n.open) {
       const a = this.open.get(key)!;
       if (a.runningSince === undefined) continue;
-      const expected = this.timeline(a, now, false).runMs;
-      const ran = now - a.runningSince - a.d.predicted.transferMs;
-      if (!(expected > 0) || ran <= expected) continue;
-      const e = Math.log(ran / expected);
-      phi += phiNormal(e, 0, this.runtime.flooredSigma(a.d.stage.ref, n.spec.id));
-      factor = Math.min(factor, ran / expected);
+      const expected = cautiousTransferMs(a) + this.timeline(a, now, false).runMs;
+      const ratio = (now - a.runningSince) / expected;
+      if (!(expected > 0)) continue;
+      factor = Math.min(factor, ratio);
+      if (ratio > 1) phi += phiNormal(Math.log(ratio), 0, this.runtime.cautiousSigma(n.spec.id));
     }
     if (factor === Infinity) return { phi: 0, factor: 1, evident: false };
     return { phi, factor, evident: phi >= this.o.latenessPhi && factor >= this.o.latenessFactor };
@@ -342,6 +358,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       const h = this.health.get(n.spec.id) ?? { verdict: "healthy", phi: 0, reason: "" };
       if (judged.verdict !== h.verdict) h.since = judged.verdict === "healthy" ? undefined : now;
       if (judged.verdict === "suspect") h.firstSuspectAt ??= now;
+      if (judged.verdict === "suspect" && !judged.reason.includes("(held until")) h.holdUntil = now + this.o.suspectHoldMs;
       if (judged.verdict === "failed") h.firstFailedAt ??= now;
       h.verdict = judged.verdict;
       h.phi = judged.phi;
@@ -371,15 +388,19 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const score = this.anomaly.score(id);
     const degradation = this.runtime.degradation(id, now);
     const late = this.lateness(n, now);
+    const h = this.health.get(id);
     // Hysteresis: a suspect stays suspect until its score falls clearly below the threshold, so a
     // score hovering around it does not hand the node work every other sample.
-    const wasSuspect = this.health.get(id)?.verdict === "suspect";
+    const wasSuspect = h?.verdict === "suspect";
     const anomalous = score > this.anomaly.o.threshold - (wasSuspect ? this.o.suspectHysteresis : 0);
     if (anomalous && this.degrading(n, now)) {
       const why = late.evident
         ? `its running calls are ${times(late.factor)} late or more (phi ${late.phi.toFixed(1)})`
         : `runtime ${times(degradation)} its own baseline (${times(this.runtime.nodeScale(id, now))} declared)`;
       return { verdict: "suspect", phi, reason: `${id} anomaly ${score.toFixed(2)} > ${this.anomaly.o.threshold} and ${why}` };
+    }
+    if (wasSuspect && h.holdUntil !== undefined && now < h.holdUntil) {
+      return { verdict: "suspect", phi, reason: `${h.reason.replace(/ \(held .*\)$/, "")} (held until ${fmt(h.holdUntil)}: a suspect gets no work to clear it)` };
     }
     const note = anomalous ? ` (anomalous, but its runtime is steady: ${times(degradation)} its baseline)` : "";
     return { verdict: "healthy", phi, reason: `${id} phi ${phi.toFixed(1)}, anomaly ${score.toFixed(2)}${note}` };

@@ -33,9 +33,13 @@ export interface LearningSchedulerOptions {
   /** Running calls count as evidence that a node degraded when they are late beyond chance:
    * the sum over its late running calls of -log10 P(this late | its learned spread) reaches
    * `latenessPhi`, and even the least late of them runs `latenessFactor` times its expected run.
-   * This catches a slow-down before any slowed call completes. Defaults 2.5 and 1.5. */
+   * This catches a slow-down before any slowed call completes. Defaults 3 and 1.5. */
   readonly latenessPhi?: number;
   readonly latenessFactor?: number;
+  /** A suspect stays suspect this long after the last moment the evidence held: it gets no work,
+   * so nothing new can clear it; when the hold ends it is tried again (and flagged again at once
+   * if still slow). Default 30,000 ms. */
+  readonly suspectHoldMs?: number;
   /** A suspect is released only when its anomaly score falls this far below the threshold (or its runtime recovers). Default 0.1. */
   readonly suspectHysteresis?: number;
   /** A learned factor is named in a placement's reason when it is at least this far from the
@@ -59,7 +63,8 @@ export const SCHEDULER_DEFAULTS = {
   phiThreshold: 8,
   suspectDegradation: 2,
   suspectHysteresis: 0.1,
-  latenessPhi: 2.5,
+  suspectHoldMs: 30_000,
+  latenessPhi: 3,
   latenessFactor: 1.5,
   namedFactor: 1.2,
   rateAlpha: 0.1,

@@ -78,6 +78,12 @@ const DEFAULTS: Required<RuntimeModelOptions> = {
   degradationConfidence: 1.5,
 };
 
+/** The p-quantile of chi-square with k degrees of freedom (Wilson–Hilferty), z the standard normal p-quantile. */
+function chiSquareQuantile(k: number, z: number): number {
+  const a = 2 / (9 * k);
+  return k * Math.max(1e-6, 1 - a + z * Math.sqrt(a)) ** 3;
+}
+
 /** E|X - mu| = sigma * sqrt(2 / pi) for a normal X: the factor back from a mean absolute deviation. */
 const MAD_TO_SIGMA = Math.sqrt(Math.PI / 2);
 
@@ -207,9 +213,16 @@ interface NodeModel {
 export class RuntimeModel {
   private readonly o: Required<RuntimeModelOptions>;
   private readonly nodes = new Map<string, NodeModel>();
+  /**
+   * Spread of every prediction error, all nodes pooled: how far off the cost models are is
+   * mostly a property of the workload, not of a node, and the pool knows it long before any
+   * single node has run enough calls to say.
+   */
+  private readonly pooled: LogLevel;
 
   constructor(options: RuntimeModelOptions = {}) {
     this.o = { ...DEFAULTS, ...options };
+    this.pooled = new LogLevel(this.o.spreadAlpha, 0, this.o, "none");
   }
 
   private node(node: string): NodeModel {
@@ -264,6 +277,7 @@ export class RuntimeModel {
     const p = this.pair(m, stage);
     const predicted = m.level.mean + p.residual.mean;
     p.spread.observe((x - predicted) ** 2);
+    this.pooled.observe((x - predicted) ** 2);
     // Backfitting: the level sees what the stage's residual does not explain, and vice versa.
     const forLevel = x - p.residual.mean;
     m.level.observe(forLevel);
@@ -345,9 +359,21 @@ export class RuntimeModel {
     return this.o.priorSigma;
   }
 
-  /** `sigma`, but never below the floor (a noise-free history does not make every delay infinitely unlikely). */
-  flooredSigma(stage: string, node: string): number {
-    return Math.max(this.sigma(stage, node), this.o.minSigma);
+  /**
+   * The spread for judging whether a delay is beyond chance: the pooled spread of all
+   * prediction errors, cautiously (an upper confidence bound; the prior before any call
+   * completed), or the node's own when it has `4 × minSamplesForSigma` calls and it is wider;
+   * never below the floor (a noise-free history does not make every delay infinitely unlikely).
+   */
+  cautiousSigma(node: string): number {
+    const n = this.pooled.effectiveSamples;
+    // An upper 90% confidence bound of the pooled spread: sigma^2 * n / chi^2_0.1(n). Without
+    // noise a few calls suffice (the bound is 0, the floor decides); with noise of sigma 0.5,
+    // five calls bound it near 0.9 and twenty near 0.65.
+    const pooled = n < 1 ? this.o.priorSigma : Math.sqrt((this.pooled.mean * n) / chiSquareQuantile(n, -1.2816));
+    const m = this.nodes.get(node);
+    const own = m && m.level.n >= 4 * this.o.minSamplesForSigma ? m.level.sigma : 0;
+    return Math.max(pooled, own, this.o.minSigma);
   }
 
   observations(node: string): number {
