@@ -9,6 +9,7 @@ function attempt(extra: Partial<Attempt> = {}): Attempt {
     d: { key: "k", call: "k", stage, inputBytes: 0, node: "n", at: 1_000, predicted: { node: "n", finishAt: 1_152, waitMs: 50, transferMs: 2, runMs: 100 } },
     declaredRunMs: 100,
     scaleAtDispatch: 1,
+    declaredTransferMs: 2,
     idleNode: false,
     ...extra,
   };
