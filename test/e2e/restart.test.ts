@@ -20,7 +20,9 @@ describe("the local cluster restarted from persisted state mid-job", () => {
     // A fresh runner per case: the scheduler learns from the first case that a runner with a 2 s
     // delay per call is far slower than its declared speed 50, and would rightly avoid it.
     const steady = `steady-${signal.toLowerCase()}`;
-    await local.cluster.startRunners([{ id: steady, kind: "cpu", speed: 50, slots: 4, delayMs: 2_000 }]);
+    // Declared faster in the second case, so it wins even against a runner the plane has not
+    // yet noticed is gone (a SIGTERMed runner stays registered until a call to it fails).
+    await local.cluster.startRunners([{ id: steady, kind: "cpu", speed: signal === "SIGTERM" ? 50 : 100, slots: 4, delayMs: 2_000 }]);
     const input = { seed0: signal === "SIGTERM" ? 100 : 200, runs: 3, samplesPerRun: 20_000 };
     const id = await submit(local.cluster, "monte-carlo/pi", input);
     await inFlightOn(local.cluster, id, steady);
