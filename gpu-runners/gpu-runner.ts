@@ -10,14 +10,11 @@
  * Exit codes: 0 after SIGTERM/SIGINT (the device destroyed first), 1 when the plane refuses the
  * registration or no WebGPU adapter exists, 2 for a bad flag, registry module or profile file.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
-import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
 import { intOption } from "../cli/options.ts";
+import { UsageError, loadRegistry, withCommonRunnerOptions } from "../runners/cli-common.ts";
 import type { SpeedProfile } from "../core/jobs/decisions.ts";
-import type { Registry } from "../core/sdk/registry.ts";
 import { calibrate, describeCalibration, parseSpeedProfile } from "./calibrate.ts";
 import { BACKENDS, type BackendChoice, Gpu, NoAdapterError, describeFacts } from "./device.ts";
 import { GpuExecutor } from "./executor.ts";
@@ -41,35 +38,9 @@ interface Flags {
   registry: string;
 }
 
-/** Input the user can fix: one line on stderr and exit code 2. */
-class UsageError extends Error {}
 
-const httpUrl = (raw: string): string => {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InvalidArgumentError(`expected an http(s) URL, got "${raw}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`expected an http(s) URL, got "${raw}"`);
-  return raw;
-};
 
-const positiveNumber = (raw: string): number => {
-  const n = Number(raw);
-  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a number > 0, got "${raw}"`);
-  return n;
-};
-
-const DEFAULT_REGISTRY = fileURLToPath(new URL("../examples/index.ts", import.meta.url));
-
-const program = new Command("gpu-runner")
-  .description("run the WebGPU kernels of a registry's SIMD stages for the paxflow command plane")
-  .requiredOption("--api <url>", "the plane's API base URL, e.g. http://127.0.0.1:8787", httpUrl)
-  .addOption(new Option("--id <id>", "node id to register").default(`gpu-${hostname()}-${process.pid}`, "gpu-<hostname>-<pid>"))
-  .option("--host <host>", "address to listen on", "127.0.0.1")
-  .option("--port <n>", "port to listen on (0: any free port)", intOption(0, 65_535), 0)
-  .option("--advertise-url <url>", "URL the plane should post calls to (default: http://127.0.0.1:<port>)", httpUrl)
+const program = withCommonRunnerOptions(new Command("gpu-runner").description("run the WebGPU kernels of a registry's SIMD stages for the paxflow command plane"), "gpu")
   .option("--slots <n>", "calls accepted at once (the device runs one kernel at a time)", intOption(1, 1_024), 1)
   .addOption(
     new Option("--backend <name>", "WebGPU backend: auto picks a hardware GPU, else Mesa's software OpenGL").choices([...BACKENDS]).default("auto"),
@@ -78,28 +49,8 @@ const program = new Command("gpu-runner")
   .option("--profile <file>", "speed profile JSON to register instead of calibrating ({ cpu, simd?, stages? }, or a file --save-profile wrote)")
   .option("--save-profile <file>", "write the calibration (profile and measurements) to this JSON file")
   .option("--reps <n>", "timed repetitions per calibration input", intOption(1, 100), 5)
-  .option("--latency-ms <n>", "declared one-way latency to the plane", intOption(0), 1)
-  .option("--bandwidth-mbps <n>", "declared bandwidth to the plane in MB/s", positiveNumber, 1_000)
-  .option("--heartbeat-ms <n>", "heartbeat period until the plane names one", intOption(1), 1_000)
-  .addOption(new Option("--registry <path>", "module exporting `registry` (createRegistry(...))").default(DEFAULT_REGISTRY, "examples/index.ts"))
   .showHelpAfterError("(add --help for usage)")
   .exitOverride();
-
-async function loadRegistry(path: string): Promise<Registry> {
-  const file = resolve(path);
-  if (!existsSync(file)) throw new UsageError(`registry module not found: ${path}`);
-  let module: { registry?: unknown };
-  try {
-    module = (await import(pathToFileURL(file).href)) as { registry?: unknown };
-  } catch (error) {
-    throw new UsageError(`cannot load registry module ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const registry = module.registry as Partial<Registry> | undefined;
-  if (!(registry?.stages instanceof Map)) {
-    throw new UsageError(`${path} does not export \`registry\` (export const registry = createRegistry(...stage modules))`);
-  }
-  return registry as Registry;
-}
 
 function loadProfile(path: string): SpeedProfile {
   let text: string;
