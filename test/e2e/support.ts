@@ -133,7 +133,12 @@ const describe = (answer: HttpAnswer) => `HTTP ${answer.status}: ${answer.text.s
 
 /** POST /v1/jobs; returns the job id. */
 export async function submit(cluster: LocalCluster, job: string, input: unknown): Promise<string> {
-  const answer = await cluster.api("/v1/jobs", { method: "POST", body: { job, input } });
+  // 503 is the API's "retry": right after a restart the shard's commanders may still be electing.
+  let answer = await cluster.api("/v1/jobs", { method: "POST", body: { job, input } });
+  for (let retry = 0; answer.status === 503 && retry < 40; retry++) {
+    await sleep(250);
+    answer = await cluster.api("/v1/jobs", { method: "POST", body: { job, input } });
+  }
   if (answer.status !== 202) throw new Error(`POST /v1/jobs ${job} answered ${describe(answer)}`);
   return (answer.json as { id: string }).id;
 }
