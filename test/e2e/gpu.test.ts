@@ -60,7 +60,11 @@ describe("SIMD stages with gpu-runners in the local cluster", () => {
     const matmul = dispatchOf(job, "numeric-pipeline/matmul@1");
     expect(matmul.node).toBe("gpu-fast");
     expectBestOfAlternatives(matmul);
-    expect(callOf(job, "numeric-pipeline/matmul@1").node, "the result came from the gpu-runner").toBe("gpu-fast");
+    // The kernel runs on the real (software) adapter, far slower than the hypothetical profile
+    // claims: the scheduler may see the call run late and back it up elsewhere; the first result
+    // wins. Either way the log says which happened.
+    const call = callOf(job, "numeric-pipeline/matmul@1");
+    if (call.node !== "gpu-fast") expect(call.attempts.slice(1).map((a) => a.reason).join("\n")).toMatch(/speculative backup/);
     // The kernel ran on the real adapter: the pipeline's sum agrees with the CPU reference's
     // (the tiled kernel adds in the same order; a fused multiply-add may move the last bits).
     const expected = expectedOutput("numeric-pipeline/random", input) as number;
