@@ -4,15 +4,20 @@
  *
  * - Speed: the declared speed divided by the learned runtime scale of the stage on the node
  *   (runtime-model.ts); link: the learned round trip and bandwidth (node-stats.ts) once known.
- * - Backlog: our own dispatched-but-unfinished attempts, as predicted remaining run time with the
- *   scale learned *now* (an attempt past its expected end is expected to need as long again as
- *   it has overrun), divided by the node's slots; plus the calls the node reports beyond ours.
- * - Health: nodes with phi >= threshold (heartbeats or progress, phi.ts) are failed, nodes the
- *   isolation forest flags while their runtime degrades are suspect (anomaly.ts); neither gets
- *   new work unless no other node can take it.
+ * - Backlog: our dispatched-but-unfinished attempts fill the node's slots in dispatch order,
+ *   those holding a slot for what is left of their run (re-estimated with the scale learned
+ *   *now*; past its expected end, as long again as it has overrun), those queued for all of it;
+ *   the new call waits for the first slot free (attempts.ts), plus the calls the node reports
+ *   beyond ours.
+ * - Health: a node with phi >= threshold (heartbeats, or calls that stopped completing: phi.ts)
+ *   is failed; one the isolation forest flags (anomaly.ts) while its runtime degrades (per its
+ *   completed calls, or its running calls being late beyond chance) is suspect, and stays so for
+ *   a hold. Neither gets new work unless no other node can take it.
+ * - Stragglers: late attempts get a backup where it would finish first, within a share of the
+ *   work; calls on failed or suspect nodes are recovered the same way, whatever their age.
  *
- * It also proposes speculative backups for stragglers, forecasts load (forecast.ts) and reports
- * what it learned. Pure: time comes in with every call, randomness from a seed.
+ * It also forecasts load (forecast.ts) and reports what it learned. Pure: time comes in with
+ * every call, randomness from a seed.
  */
 import { type Candidate, INLINE_NODE, type NodeId, type NodeLoad, type NodeSpec } from "../jobs/decisions.ts";
 import { type Placement, type PlacementNode, type PlacementRequest, place, speedFor } from "../jobs/placement.ts";
@@ -263,10 +268,12 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
    * How late the node's running calls are against what was learned. Each call holding a slot is
    * compared over all the time it has held it: elapsed / (cautious transfer + expected run).
    * `phi` sums, over the late ones, -log10 of the chance of being that late given the learned
-   * spread; `factor` is the *least* late call's ratio. Evident when phi reaches `latenessPhi` and
-   * every call holding a slot is at least `latenessFactor` late: a node that slowed down shows
-   * here long before its first slowed call completes, while one call that merely waited for its
-   * input longer than thought (or that the node started later than we assume) is not enough.
+   * spread; `factor` is the least late of those. Evident when phi reaches `latenessPhi` (plus
+   * log10 of the calls the node has completed, see below), factor
+   * `latenessFactor`, and the node has also completed nothing for `latenessFactor` times the gap
+   * it was expected to take: a node that slowed down shows here long before its first slowed
+   * call completes, while one whose calls keep completing (a call that waited for its input
+   * longer than thought, or that the node started later than we assume, looks late too) does not.
    */
   private lateness(n: NodeStatsTracker, now: number): { phi: number; factor: number; evident: boolean } {
     let phi = 0;
@@ -276,12 +283,16 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       if (a.runningSince === undefined) continue;
       const expected = cautiousTransferMs(a) + this.timeline(a, now, false).runMs;
       const ratio = (now - a.runningSince) / expected;
-      if (!(expected > 0)) continue;
+      if (!(expected > 0) || ratio <= 1) continue;
       factor = Math.min(factor, ratio);
-      if (ratio > 1) phi += phiNormal(Math.log(ratio), 0, this.runtime.cautiousSigma(n.spec.id));
+      phi += phiNormal(Math.log(ratio), 0, this.runtime.cautiousSigma(n.spec.id));
     }
     if (factor === Infinity) return { phi: 0, factor: 1, evident: false };
-    return { phi, factor, evident: phi >= this.o.latenessPhi && factor >= this.o.latenessFactor };
+    const stalled = n.progress.overdue(now) >= this.o.latenessFactor;
+    // Watched all along, a busy node offers a chance of a false alarm with every call it runs:
+    // the bar rises with log10 of the calls it has completed (a Bonferroni correction over time).
+    const bar = this.o.latenessPhi + Math.log10(1 + this.runtime.observations(n.spec.id));
+    return { phi, factor, evident: phi >= bar && factor >= this.o.latenessFactor && stalled };
   }
 
   /** The node's slow-down now: its learned node-wide scale, times the lateness of its running calls when evident. */
@@ -392,12 +403,14 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // Hysteresis: a suspect stays suspect until its score falls clearly below the threshold, so a
     // score hovering around it does not hand the node work every other sample.
     const wasSuspect = h?.verdict === "suspect";
-    const anomalous = score > this.anomaly.o.threshold - (wasSuspect ? this.o.suspectHysteresis : 0);
+    const bar = this.anomaly.o.threshold - (wasSuspect ? this.o.suspectHysteresis : 0);
+    const anomalous = score > bar;
     if (anomalous && this.degrading(n, now)) {
       const why = late.evident
         ? `its running calls are ${times(late.factor)} late or more (phi ${late.phi.toFixed(1)})`
         : `runtime ${times(degradation)} its own baseline (${times(this.runtime.nodeScale(id, now))} declared)`;
-      return { verdict: "suspect", phi, reason: `${id} anomaly ${score.toFixed(2)} > ${this.anomaly.o.threshold} and ${why}` };
+      const over = score > this.anomaly.o.threshold ? `> ${this.anomaly.o.threshold}` : `> ${Number(bar.toFixed(2))} (a suspect's threshold)`;
+      return { verdict: "suspect", phi, reason: `${id} anomaly ${score.toFixed(2)} ${over} and ${why}` };
     }
     if (wasSuspect && h.holdUntil !== undefined && now < h.holdUntil) {
       return { verdict: "suspect", phi, reason: `${h.reason.replace(/ \(held .*\)$/, "")} (held until ${fmt(h.holdUntil)}: a suspect gets no work to clear it)` };
@@ -412,10 +425,11 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
 
   // ---- placement --------------------------------------------------------------------------
 
-  /** The node as placement sees it with what was learned: speed for this stage, link, backlog. */
+  /** The node as placement sees it with what was learned: speed for this stage (slowed by its running calls' lateness when evident), link, backlog. */
   private learnedNode(n: NodeStatsTracker, stage: Stage, now: number): PlacementNode {
     const { spec } = n;
-    const speed = speedFor(spec.speed, stage) / this.runtime.scale(stage.ref, spec.id, now);
+    const late = this.lateness(n, now);
+    const speed = speedFor(spec.speed, stage) / (this.runtime.scale(stage.ref, spec.id, now) * (late.evident ? late.factor : 1));
     const rtt = n.link.rttMs();
     const learnedSpec: NodeSpec = {
       ...spec,
@@ -488,7 +502,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // Candidates: attempts on a failed node (whatever their age: the node is believed dead) or a
     // suspect one (believed slow), and attempts past max(lateFactor, e^(sigmas·σ)) times their
     // predicted run. Worst first.
-    const late: { a: Attempt; ratio: number; failed: boolean }[] = [];
+    const late: { a: Attempt; ratio: number; failed: boolean; recovery: boolean }[] = [];
     for (const a of this.open.values()) {
       if (a.d.speculative || this.backedUp.has(a.d.call) || a.d.node === INLINE_NODE) continue;
       const n = this.nodes.get(a.d.node);
@@ -499,14 +513,16 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       const multiple = Math.max(s.lateFactor, Math.exp(s.sigmas * this.runtime.sigma(a.d.stage.ref, a.d.node)));
       const elapsed = now - a.d.at;
       const ratio = elapsed / Math.max(1e-9, p.finishAt - a.d.at);
-      if (failed || suspect || elapsed > p.waitMs + p.transferMs + p.runMs * multiple) late.push({ a, ratio: failed ? Infinity : suspect ? Number.MAX_VALUE : ratio, failed });
+      if (failed || suspect || elapsed > p.waitMs + p.transferMs + p.runMs * multiple) {
+        late.push({ a, ratio: failed ? Infinity : suspect ? Number.MAX_VALUE : ratio, failed, recovery: failed || suspect });
+      }
     }
     late.sort((x, y) => y.ratio - x.ratio || (x.a.d.key < y.a.d.key ? -1 : 1));
     let speculative = this.speculativeMs.get(now);
     let total = this.dispatchedMs.get(now);
     const placedMs = new Map<NodeId, number>();
     const advice: SpeculationAdvice[] = [];
-    for (const { a, failed } of late) {
+    for (const { a, failed, recovery } of late) {
       const originalAt = failed ? Infinity : this.finishEstimate(a, now);
       const exclude = new Set<NodeId>([a.d.node]);
       for (const key of this.calls.get(a.d.call) ?? []) exclude.add(this.open.get(key)!.d.node);
@@ -514,7 +530,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       if (!placement.ok) continue;
       const backup: Candidate = placement.winner;
       if (!(backup.finishAt < originalAt)) continue;
-      if (speculative + backup.runMs > s.maxFraction * (total + backup.runMs)) continue;
+      if (!(recovery && s.uncappedRecovery) && speculative + backup.runMs > s.maxFraction * (total + backup.runMs)) continue;
       speculative += backup.runMs;
       total += backup.runMs;
       placedMs.set(backup.node, (placedMs.get(backup.node) ?? 0) + backup.runMs);

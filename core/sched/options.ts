@@ -19,6 +19,9 @@ export interface SpeculationOptions {
   readonly maxFraction?: number;
   /** Half-life of the work sums that cap compares, so the budget reflects recent work. Default 600,000 ms. */
   readonly windowMs?: number;
+  /** Backups of calls on a node judged failed or suspect are recovery rather than speculation:
+   * with this they are not held to `maxFraction` (they still count towards it). Default true. */
+  readonly uncappedRecovery?: boolean;
 }
 
 export interface LearningSchedulerOptions {
@@ -26,14 +29,19 @@ export interface LearningSchedulerOptions {
   readonly inlineMaxMs?: number;
   /** phi at or above which a node is failed (gets no new work). Default 8 (Cassandra's phi_convict_threshold). */
   readonly phiThreshold?: number;
-  /** A node is suspect when its anomaly score passes `anomaly.threshold` and its node-wide runtime
-   * scale is at least this many times its own long-run baseline (a lower confidence bound, see
-   * runtime-model.ts `confidentDegradation`). Default 2. */
+  /** A node is suspect when its anomaly score passes `anomaly.threshold` and its runtime degraded:
+   * its node-wide runtime scale is at least this many times its own long-run baseline (its
+   * declaration while it has run fewer than 10 calls; a lower confidence bound, see
+   * runtime-model.ts `confidentDegradation`), or its running calls are late beyond chance (below).
+   * Default 2. */
   readonly suspectDegradation?: number;
   /** Running calls count as evidence that a node degraded when they are late beyond chance:
-   * the sum over its late running calls of -log10 P(this late | its learned spread) reaches
-   * `latenessPhi`, and even the least late of them runs `latenessFactor` times its expected run.
-   * This catches a slow-down before any slowed call completes. Defaults 3 and 1.5. */
+   * the sum over its late running calls of -log10 P(this late | the learned spread) reaches
+   * `latenessPhi` + log10(1 + calls the node completed) (a node watched over many calls has had
+   * many chances of a false alarm), even the least late of them has held its slot
+   * `latenessFactor` times its expected transfer + run, and the node has completed nothing for
+   * `latenessFactor` times the gap it was expected to take. This catches a slow-down before any
+   * slowed call completes. Defaults 3 and 1.3. */
   readonly latenessPhi?: number;
   readonly latenessFactor?: number;
   /** A suspect stays suspect this long after the last moment the evidence held: it gets no work,
@@ -65,9 +73,9 @@ export const SCHEDULER_DEFAULTS = {
   suspectHysteresis: 0.1,
   suspectHoldMs: 30_000,
   latenessPhi: 3,
-  latenessFactor: 1.5,
+  latenessFactor: 1.3,
   namedFactor: 1.2,
   rateAlpha: 0.1,
   targetWaitMs: 100,
-  speculation: { lateFactor: 2, sigmas: 3, maxFraction: 0.1, windowMs: 600_000 },
+  speculation: { lateFactor: 2, sigmas: 3, maxFraction: 0.1, windowMs: 600_000, uncappedRecovery: true },
 } as const;

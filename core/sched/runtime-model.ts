@@ -20,7 +20,7 @@
  */
 
 export interface RuntimeModelOptions {
-  /** Pseudo-observations of scale 1 that shrink the first few real ones, for a node's level. Default 1. */
+  /** Pseudo-observations of scale 1 that shrink the first few real ones, for a node's level. Default 2. */
   readonly priorWeight?: number;
   /** The same for a (stage, node) residual: a stage-specific difference needs more evidence than a node-wide one. Default 4. */
   readonly residualPriorWeight?: number;
@@ -49,6 +49,8 @@ export interface RuntimeModelOptions {
   /** Spread (log) assumed where fewer than `minSamplesForSigma` observations exist. Defaults 0.5 and 5. */
   readonly priorSigma?: number;
   readonly minSamplesForSigma?: number;
+  /** How many errors the prior spread counts as in the pooled spread. Default 2. */
+  readonly pooledPriorWeight?: number;
   /** Standard errors taken off a degradation before it counts (see `confidentDegradation`). Default 1.5. */
   readonly degradationConfidence?: number;
   /** Half-life of a node's return to its baseline level while it completes nothing. Default 60,000 ms. */
@@ -58,7 +60,7 @@ export interface RuntimeModelOptions {
 }
 
 const DEFAULTS: Required<RuntimeModelOptions> = {
-  priorWeight: 1,
+  priorWeight: 2,
   residualPriorWeight: 4,
   levelAlpha: 0.1,
   residualAlpha: 0.05,
@@ -73,16 +75,11 @@ const DEFAULTS: Required<RuntimeModelOptions> = {
   minSigma: 0.25,
   priorSigma: 0.5,
   minSamplesForSigma: 5,
+  pooledPriorWeight: 2,
   resolutionMs: 1,
   relaxHalfLifeMs: 60_000,
   degradationConfidence: 1.5,
 };
-
-/** The p-quantile of chi-square with k degrees of freedom (Wilson–Hilferty), z the standard normal p-quantile. */
-function chiSquareQuantile(k: number, z: number): number {
-  const a = 2 / (9 * k);
-  return k * Math.max(1e-6, 1 - a + z * Math.sqrt(a)) ** 3;
-}
 
 /** E|X - mu| = sigma * sqrt(2 / pi) for a normal X: the factor back from a mean absolute deviation. */
 const MAD_TO_SIGMA = Math.sqrt(Math.PI / 2);
@@ -202,6 +199,50 @@ class LogLevel {
   }
 }
 
+/**
+ * The spread of prediction errors over every node: how far off cost models are is mostly a
+ * property of the workload, so the pool knows it long before any single node has run enough
+ * calls to say. Bayesian in the simplest way: the prior spread counts as `pooledPriorWeight`
+ * errors, and the pool is an EW mean of squared errors on top of it. Errors beyond
+ * `outlierSigmas` are left out (with the truncation's bias undone), so a node that slows down
+ * does not widen the very spread its slowness is judged against.
+ */
+class PooledSpread {
+  private sum: number;
+  private weight: number;
+  private readonly truncation: number;
+
+  constructor(private readonly o: Required<RuntimeModelOptions>) {
+    this.weight = o.pooledPriorWeight;
+    this.sum = o.priorSigma ** 2 * o.pooledPriorWeight;
+    this.truncation = truncatedVariance(o.outlierSigmas);
+  }
+
+  get sigma(): number {
+    return Math.sqrt(this.sum / this.weight);
+  }
+
+  observe(error: number): void {
+    if (!Number.isFinite(error) || Math.abs(error) > this.o.outlierSigmas * Math.max(this.sigma, this.o.minSigma)) return;
+    const keep = 1 - this.o.spreadAlpha;
+    this.sum = keep * this.sum + (error * error) / this.truncation;
+    this.weight = keep * this.weight + 1;
+  }
+}
+
+/** Variance of a standard normal truncated to [-c, c]: 1 - 2c·pdf(c) / (2·Phi(c) - 1). */
+function truncatedVariance(c: number): number {
+  const pdf = Math.exp((-c * c) / 2) / Math.sqrt(2 * Math.PI);
+  return Math.max(1e-6, 1 - (2 * c * pdf) / erf(c / Math.SQRT2));
+}
+
+/** Abramowitz & Stegun 7.1.26 (error below 1.5e-7). */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x >= 0 ? y : -y;
+}
+
 interface NodeModel {
   level: LogLevel;
   baseline: LogLevel;
@@ -218,11 +259,11 @@ export class RuntimeModel {
    * mostly a property of the workload, not of a node, and the pool knows it long before any
    * single node has run enough calls to say.
    */
-  private readonly pooled: LogLevel;
+  private readonly pooled: PooledSpread;
 
   constructor(options: RuntimeModelOptions = {}) {
     this.o = { ...DEFAULTS, ...options };
-    this.pooled = new LogLevel(this.o.spreadAlpha, 0, this.o, "none");
+    this.pooled = new PooledSpread(this.o);
   }
 
   private node(node: string): NodeModel {
@@ -277,7 +318,7 @@ export class RuntimeModel {
     const p = this.pair(m, stage);
     const predicted = m.level.mean + p.residual.mean;
     p.spread.observe((x - predicted) ** 2);
-    this.pooled.observe((x - predicted) ** 2);
+    this.pooled.observe(x - predicted);
     // Backfitting: the level sees what the stage's residual does not explain, and vice versa.
     const forLevel = x - p.residual.mean;
     m.level.observe(forLevel);
@@ -331,10 +372,11 @@ export class RuntimeModel {
     return m ? Math.exp(this.level(m, now)) : 1;
   }
 
-  /** The node's level now against its own long-run baseline (>1: it got slower than it used to be). */
+  /** The node's level now against its own long-run baseline (>1: it got slower than it used to be), or against its declaration until it has `2 × minSamplesForSigma` calls. */
   degradation(node: string, now: number): number {
     const m = this.nodes.get(node);
-    return m && m.level.n > 0 ? Math.exp(this.level(m, now) - m.baseline.mean) : 1;
+    if (!m || m.level.n === 0) return 1;
+    return Math.exp(this.level(m, now) - (m.baseline.n >= 2 * this.o.minSamplesForSigma ? m.baseline.mean : 0));
   }
 
   /**
@@ -347,7 +389,9 @@ export class RuntimeModel {
     const m = this.nodes.get(node);
     if (!m || m.level.n === 0) return 1;
     const error = Math.max(m.level.sigma, this.o.minSigma) / Math.sqrt(Math.max(1, m.level.effectiveSamples));
-    return Math.exp(this.level(m, now) - m.baseline.mean - this.o.degradationConfidence * error);
+    // Until the node has a history of its own, its baseline is what it declared.
+    const reference = m.baseline.n >= 2 * this.o.minSamplesForSigma ? m.baseline.mean : 0;
+    return Math.exp(this.level(m, now) - reference - this.o.degradationConfidence * error);
   }
 
   /** Spread of log(observed / predicted) for a stage on a node: the pair's own when it has enough observations, else the node's, else the prior. */
@@ -360,20 +404,15 @@ export class RuntimeModel {
   }
 
   /**
-   * The spread for judging whether a delay is beyond chance: the pooled spread of all
-   * prediction errors, cautiously (an upper confidence bound; the prior before any call
-   * completed), or the node's own when it has `4 × minSamplesForSigma` calls and it is wider;
-   * never below the floor (a noise-free history does not make every delay infinitely unlikely).
+   * The spread for judging whether a delay is beyond chance: the pooled spread of prediction
+   * errors (see `PooledSpread`), or the node's own when it has `4 × minSamplesForSigma` calls and
+   * it is wider; never below the floor (a noise-free history does not make every delay
+   * infinitely unlikely).
    */
   cautiousSigma(node: string): number {
-    const n = this.pooled.effectiveSamples;
-    // An upper 90% confidence bound of the pooled spread: sigma^2 * n / chi^2_0.1(n). Without
-    // noise a few calls suffice (the bound is 0, the floor decides); with noise of sigma 0.5,
-    // five calls bound it near 0.9 and twenty near 0.65.
-    const pooled = n < 1 ? this.o.priorSigma : Math.sqrt((this.pooled.mean * n) / chiSquareQuantile(n, -1.2816));
     const m = this.nodes.get(node);
     const own = m && m.level.n >= 4 * this.o.minSamplesForSigma ? m.level.sigma : 0;
-    return Math.max(pooled, own, this.o.minSigma);
+    return Math.max(this.pooled.sigma, own, this.o.minSigma);
   }
 
   observations(node: string): number {

@@ -13,7 +13,7 @@ describe("RuntimeModel", () => {
     expect(m.scale("s@1", "n", 0)).toBe(1);
     m.observe("s@1", "n", 400, 100, 0);
     const first = m.scale("s@1", "n", 0);
-    expect(first).toBeGreaterThan(1.5); // half way in log space (prior worth one observation): 2x
+    expect(first).toBeGreaterThan(1.4); // a third of the way in log space (the prior is worth two observations): 1.6x
     expect(first).toBeLessThan(2.5);
     m.observe("s@1", "n", 400, 100, 1);
     m.observe("s@1", "n", 400, 100, 2);
@@ -123,5 +123,30 @@ describe("RuntimeModel", () => {
     const m = new RuntimeModel();
     for (let i = 0; i < 20; i++) m.observe("tiny@1", "n", i % 2, 0.01, i); // 0 or 1 ms for a 10 µs stage
     expect(m.scale("tiny@1", "n", 20)).toBe(1);
+  });
+
+  it("judges delays against the spread pooled over all nodes, which a slowed node does not widen", () => {
+    const m = new RuntimeModel();
+    expect(m.cautiousSigma("a")).toBe(0.5); // nothing seen: the prior
+    for (let i = 0; i < 10; i++) for (const node of ["a", "b", "c"]) m.observe(`s${i}@1`, node, 100, 100, i);
+    expect(m.cautiousSigma("a")).toBe(0.25); // exact cost models: the floor
+    for (let i = 0; i < 5; i++) m.observe(`t${i}@1`, "c", 500, 100, 10 + i);
+    expect(m.cautiousSigma("a")).toBe(0.25);
+    const r = new Random(4);
+    const noisy = new RuntimeModel();
+    for (let i = 0; i < 300; i++) noisy.observe(`s${i}@1`, ["a", "b", "c"][i % 3]!, lognormal(r, 100, 0.5), 100, i);
+    expect(noisy.cautiousSigma("a")).toBeGreaterThan(0.4);
+    expect(noisy.cautiousSigma("a")).toBeLessThan(0.65);
+  });
+
+  it("measures a young node's degradation against its declaration, an older one's against its own past", () => {
+    const young = new RuntimeModel();
+    for (let i = 0; i < 3; i++) young.observe("s@1", "n", 500, 100, i);
+    expect(young.degradation("n", 3)).toBeCloseTo(young.nodeScale("n", 3), 6);
+    expect(young.degradation("n", 3)).toBeGreaterThan(2.5);
+    const settled = new RuntimeModel();
+    for (let i = 0; i < 30; i++) settled.observe("s@1", "n", 300, 100, i); // declared wrongly, but steady
+    expect(settled.nodeScale("n", 30)).toBeGreaterThan(2.5);
+    expect(settled.degradation("n", 30)).toBeLessThan(1.3);
   });
 });

@@ -43,9 +43,9 @@ function dispatch(s: LearningScheduler, key: string, now: number, stage: Stage =
 }
 
 /** A dispatch to a chosen node with a chosen prediction (bypassing place). */
-function dispatchTo(s: LearningScheduler, key: string, node: string, at: number, runMs = 100, extra: { call?: string; speculative?: boolean; waitMs?: number } = {}) {
+function dispatchTo(s: LearningScheduler, key: string, node: string, at: number, runMs = 100, extra: { call?: string; speculative?: boolean; waitMs?: number; stage?: Stage } = {}) {
   const predicted: Candidate = { node, finishAt: at + (extra.waitMs ?? 0) + 2 + runMs, waitMs: extra.waitMs ?? 0, transferMs: 2, runMs };
-  s.dispatched({ key, call: extra.call ?? key, stage: work, inputBytes: 1_000, node, predicted, at, speculative: extra.speculative ?? false });
+  s.dispatched({ key, call: extra.call ?? key, stage: extra.stage ?? work, inputBytes: 1_000, node, predicted, at, speculative: extra.speculative ?? false });
 }
 
 /** A completion that ran `runMs` and reached the plane 1 ms later. */
@@ -280,6 +280,55 @@ describe("health", () => {
     const since = suspect.verdict === "healthy" ? Infinity : suspect.since!;
     expect(dispatches.filter((d) => d.node === "cpu-3" && d.at >= suspectAt! && d.at >= since)).toEqual([]);
   });
+
+  it("flags a node whose long calls run late before any of them completes, and holds the flag", () => {
+    // Calls of 10 s on slow-ish nodes: cpu-2 slows 5x at 30 s. No slowed call completes before
+    // 80 s, and a call times out only after 3x its run; the running calls' lateness says it first.
+    const long: Stage = { ref: "long@1", caps: ["cpu"], cost: { runtimeMs: () => 10_000, outputBytes: () => 1_000 } };
+    const s = createLearningScheduler({ suspectHoldMs: 20_000 });
+    for (const id of ["cpu-1", "cpu-2", "cpu-3"]) s.nodeUp(runner(id, { slots: 1 }), 0);
+    const busy = new Set<string>(); // nodes running a call now, as they report it
+    const beat = (t: number) => {
+      for (const id of ["cpu-1", "cpu-2", "cpu-3"]) s.heartbeat(id, { queue: 0, inFlight: busy.has(id) ? 1 : 0, bytesIn: 0, bytesOut: 0 }, t);
+    };
+    let t = 0;
+    let k = 0;
+    // Three rounds at declared speed: every node runs 10 s calls back to back.
+    for (; t < 30_000; t += 10_000) {
+      const keys = ["cpu-1", "cpu-2", "cpu-3"].map((id) => {
+        dispatchTo(s, `r${k}`, id, t, 10_000, { stage: long });
+        busy.add(id);
+        return `r${k++}`;
+      });
+      for (let b = t; b < t + 10_000; b += 1_000) beat(b);
+      for (const key of keys) complete(s, key, t + 1, 10_000);
+      busy.clear();
+    }
+    dispatchTo(s, "slowed", "cpu-2", 30_000, 10_000, { stage: long });
+    busy.add("cpu-2");
+    let flaggedAt: number | null = null;
+    for (t = 30_000; t < 60_000 && flaggedAt === null; t += 500) {
+      beat(t);
+      if (s.suspicions(t).find((v) => v.node === "cpu-2")!.verdict === "suspect") flaggedAt = t;
+    }
+    expect(flaggedAt).not.toBeNull();
+    expect(flaggedAt!).toBeLessThan(30_000 + 3 * 10_000); // before the call's 3x timeout
+    const v = s.suspicions(flaggedAt!).find((x) => x.node === "cpu-2")!;
+    expect(v.reason).toMatch(/its running calls are \d\.\d× late or more/);
+    // Its call is recovered elsewhere at once, and it gets no new work.
+    expect(s.stragglers(flaggedAt!).map((a) => [a.key, a.backup.node])).toEqual([["slowed", expect.not.stringMatching("cpu-2")]]);
+    expect(s.place(request(flaggedAt!, long))).toMatchObject({ winner: { node: expect.not.stringMatching("cpu-2") } });
+    // The call is called off (its backup won): the evidence is gone, the flag holds...
+    s.abandoned!("slowed", flaggedAt! + 1_000);
+    busy.delete("cpu-2");
+    beat(flaggedAt! + 2_000);
+    expect(s.suspicions(flaggedAt! + 2_000).find((x) => x.node === "cpu-2")).toMatchObject({ verdict: "suspect", reason: expect.stringMatching(/held until/) });
+    // ...and what it showed counts as an observation (a lower bound: it ran at least 2x its declared time).
+    expect(s.stats(flaggedAt! + 2_000).find((x) => x.node === "cpu-2")!.nodeScale).toBeGreaterThan(1.2);
+    // Until the hold ends: then it is tried again.
+    for (let b = flaggedAt! + 3_000; b <= flaggedAt! + 25_000; b += 1_000) beat(b);
+    expect(s.suspicions(flaggedAt! + 25_000).find((x) => x.node === "cpu-2")!.verdict).toBe("healthy");
+  });
 });
 
 describe("speculative backups", () => {
@@ -331,7 +380,9 @@ describe("speculative backups", () => {
   });
 
   it("keeps speculative work under its share of dispatched work", () => {
-    const s = createLearningScheduler();
+    // Thirty calls 3x late on one node would make it suspect (then they are recovered, not
+    // speculated on, and the cap does not hold them back): keep the anomaly detector out of it.
+    const s = createLearningScheduler({ anomaly: { threshold: 1.01 } });
     s.nodeUp(runner("hog", { slots: 30 }), 0);
     for (let i = 0; i < 10; i++) s.nodeUp(runner(`idle-${i}`, { slots: 1 }), 0);
     for (let i = 0; i < 20; i++) {
