@@ -11,9 +11,9 @@
  * registration or no WebGPU adapter exists, 2 for a bad flag, registry module or profile file.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { intOption } from "../cli/options.ts";
-import { UsageError, loadRegistry, withCommonRunnerOptions } from "../runners/cli-common.ts";
+import { UsageError, loadRegistry, runCli, withCommonRunnerOptions } from "../runners/cli-common.ts";
 import type { SpeedProfile } from "../core/jobs/decisions.ts";
 import { calibrate, describeCalibration, parseSpeedProfile } from "./calibrate.ts";
 import { BACKENDS, type BackendChoice, Gpu, NoAdapterError, describeFacts } from "./device.ts";
@@ -172,12 +172,4 @@ async function main(): Promise<void> {
   console.log(`gpu-runner ${flags.id} listening on ${runner.url}, registered with ${flags.api}`);
 }
 
-try {
-  await main();
-} catch (error) {
-  // Commander has already printed its error (or the help, which exits 0).
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  if (!(error instanceof UsageError)) throw error;
-  console.error(`error: ${error.message}`);
-  process.exit(2);
-}
+await runCli(main);

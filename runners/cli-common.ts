@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { intOption } from "../cli/options.ts";
 import type { Registry } from "../core/sdk/registry.ts";
 
@@ -74,4 +74,20 @@ export async function loadRegistry(path: string): Promise<Registry> {
     throw new UsageError(`${path} does not export \`registry\` (export const registry = createRegistry(...stage modules))`);
   }
   return registry as Registry;
+}
+
+/**
+ * Runs a runner's main with the exit codes every runner documents: 2 for a bad flag or a
+ * UsageError (one line on stderr), 0 for --help; anything else is a bug and propagates.
+ */
+export async function runCli(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    // Commander has already printed its error (or the help, which exits 0).
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
 }

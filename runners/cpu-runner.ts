@@ -8,9 +8,9 @@
  * flag or registry module.
  */
 import { hostname } from "node:os";
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { intOption } from "../cli/options.ts";
-import { UsageError, loadRegistry, positiveNumber, withCommonRunnerOptions } from "./cli-common.ts";
+import { UsageError, loadRegistry, runCli, positiveNumber, withCommonRunnerOptions } from "./cli-common.ts";
 import { startRunner } from "./runner.ts";
 
 interface Flags {
@@ -83,12 +83,4 @@ async function main(): Promise<void> {
   console.log(`cpu-runner ${flags.id} listening on ${runner.url}, registered with ${flags.api}`);
 }
 
-try {
-  await main();
-} catch (error) {
-  // Commander has already printed its error (or the help, which exits 0).
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  if (!(error instanceof UsageError)) throw error;
-  console.error(`error: ${error.message}`);
-  process.exit(2);
-}
+await runCli(main);

@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type * as decisions from "../core/jobs/decisions.ts";
-import { INLINE_NODE, WORKER_NODE } from "../core/jobs/decisions.ts";
+import { DECISION_TYPES, INLINE_NODE, WORKER_NODE } from "../core/jobs/decisions.ts";
 import type * as protocol from "../core/jobs/protocol.ts";
 import type * as state from "../core/jobs/state.ts";
 import { JOB_STATUSES } from "../core/jobs/state.ts";
@@ -205,17 +205,7 @@ export const JobList = z
 export const JobEvent = z
   .object({
     n: z.number().int().positive(),
-    type: z.enum([
-      "job.accepted",
-      "call.dispatched",
-      "call.result",
-      "call.timeout",
-      "job.finished",
-      "job.cancelled",
-      "node.registered",
-      "node.unresponsive",
-      "node.back",
-    ]),
+    type: z.enum(DECISION_TYPES),
     at: Millis,
     seq: Count.optional(),
     attempt: z.number().int().positive().optional(),

@@ -135,7 +135,8 @@ export type Decision<P = Payload> =
 
 export type DecisionType = Decision["type"];
 
-const DECISION_TYPES: ReadonlySet<string> = new Set<DecisionType>([
+/** Every decision type, once: the state machine, the API schemas and the log filter use this list. */
+export const DECISION_TYPES = [
   "job.accepted",
   "call.dispatched",
   "call.result",
@@ -145,11 +146,13 @@ const DECISION_TYPES: ReadonlySet<string> = new Set<DecisionType>([
   "node.registered",
   "node.unresponsive",
   "node.back",
-]);
+] as const satisfies readonly DecisionType[];
+
+const KNOWN_DECISIONS: ReadonlySet<string> = new Set(DECISION_TYPES);
 
 /** The log also carries plain commands (POST /v1/commands); only decisions drive the job state. */
 export const isDecision = (data: unknown): data is Decision =>
-  typeof data === "object" && data !== null && DECISION_TYPES.has((data as { type?: unknown }).type as string);
+  typeof data === "object" && data !== null && KNOWN_DECISIONS.has((data as { type?: unknown }).type as string);
 
 /**
  * The log command id of a decision: equal decisions from two commanders get one id, so the
