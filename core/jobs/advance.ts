@@ -9,7 +9,7 @@ import type { Call } from "../sdk/effects.ts";
 import type { Registry } from "../sdk/registry.ts";
 import { type Outcome, type RecordedCall, ancestorCycle, formatCycle, replay } from "../sdk/replay.ts";
 import { type Decision, INLINE_NODE, type JobError, type JobId, type NodeId } from "./decisions.ts";
-import type { Placement, PlacementRequest } from "./placement.ts";
+import { type InputOn, type Placement, type PlacementRequest, longestFirst } from "./placement.ts";
 
 /** A value on its way into the log: the commander seals it into a Payload (inline or R2). */
 export interface Sealable {
@@ -57,13 +57,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Which node produced exactly these bytes as a call's output, if any did. */
-function producer(outputs: JobSeed["outputs"], bytes: Uint8Array): NodeId | null {
+/** Which node produced exactly these bytes as a call's output, if any did (it has them all). */
+function producer(outputs: JobSeed["outputs"], bytes: Uint8Array): InputOn | undefined {
   for (let i = outputs.length - 1; i >= 0; i--) {
     const out = outputs[i]!;
-    if (sameBytes(out.bytes, bytes)) return out.node;
+    if (sameBytes(out.bytes, bytes)) return new Map([[out.node, bytes.length]]);
   }
-  return null;
+  return undefined;
 }
 
 /** Sub-job ids: the parent's id and the call's position, so a retried decision names the same job. */
@@ -101,14 +101,19 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     const fresh = result.pending.filter((p) => !p.recorded);
     if (fresh.length === 0) return drafts;
     let waitsElsewhere = false;
+    const sealed: { seq: number; call: Call; input: Sealable }[] = [];
     for (const { seq, call } of fresh) {
-      let input: Sealable;
       try {
-        input = sealable(call.input);
+        sealed.push({ seq, call, input: sealable(call.input) });
       } catch (error) {
         if (!(error instanceof CodecError)) throw error;
         return finish({ ok: false, error: failure("error", error.name, `call ${seq} (${call.target}) input: ${error.message}`) });
       }
+    }
+    // Calls that became ready together are placed longest first (placement.ts longestFirst).
+    const declaredRunMs = ({ call, input }: (typeof sealed)[number]) =>
+      call.kind === "stage" ? Math.max(0, ctx.registry.stages.get(call.target)?.cost.runtimeMs(input.bytes.length) ?? 0) : 0;
+    for (const { seq, call, input } of longestFirst(sealed, declaredRunMs)) {
       if (call.kind === "job") {
         const cycle = ancestorCycle(seed.ancestry, call);
         if (cycle) return finish({ ok: false, error: failure("wait-cycle", "WaitCycleError", `sub-job waits on itself: ${formatCycle(cycle)}`) });
@@ -122,7 +127,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       }
       const stage = ctx.registry.stages.get(call.target);
       if (!stage) return finish({ ok: false, error: failure("unknown", "UnknownStage", `call ${seq}: no stage named "${call.target}" is deployed`) });
-      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputAt: producer(outputs, input.bytes), exclude: new Set(), now, placedMs });
+      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(outputs, input.bytes), exclude: new Set(), now, placedMs });
       if (!placement.ok) return finish({ ok: false, error: failure("error", "NoBackend", `call ${seq} (${call.target}): ${placement.reason}`) });
       const { winner, alternatives, reason } = placement;
       drafts.push({

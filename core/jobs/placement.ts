@@ -26,8 +26,8 @@ export interface PlacementRequest {
   readonly stage: Pick<StageSpec<Value, Value>, "caps" | "cost" | "kernel"> & { readonly ref: string };
   /** Encoded input size in bytes: the cost model's n. */
   readonly inputBytes: number;
-  /** The node that produced the input, if one did (its transfer has no input bytes). */
-  readonly inputAt: NodeId | null;
+  /** Bytes of the input already on a node (it produced them): those are not moved there. Absent: every node fetches all of it. */
+  readonly inputOn?: InputOn;
   readonly now: number;
   /** Nodes this call must not go to (they timed out on it). */
   readonly exclude: ReadonlySet<NodeId>;
@@ -36,6 +36,12 @@ export interface PlacementRequest {
   /** Run time (ms at each node's speed) already placed on nodes in this pass, not yet in the log. */
   readonly placedMs?: ReadonlyMap<NodeId, number>;
 }
+
+export type InputOn = ReadonlyMap<NodeId, number>;
+
+/** Input bytes a node would have to fetch. */
+export const movedInputBytes = (inputBytes: number, inputOn: InputOn | undefined, node: NodeId): number =>
+  Math.max(0, inputBytes - (inputOn?.get(node) ?? 0));
 
 export type Placement =
   | { readonly ok: true; readonly winner: Candidate; readonly alternatives: readonly Candidate[]; readonly reason: string }
@@ -52,7 +58,7 @@ export function predict(node: PlacementNode, request: PlacementRequest): Candida
   const n = request.inputBytes;
   const runMs = Math.max(0, request.stage.cost.runtimeMs(n)) / speedFor(spec.speed, request.stage);
   const outBytes = Math.max(0, request.stage.cost.outputBytes(n));
-  const movedIn = request.inputAt === spec.id ? 0 : n;
+  const movedIn = movedInputBytes(n, request.inputOn, spec.id);
   const transferMs = spec.kind === "inline" ? 0 : 2 * spec.latencyMs + (movedIn + outBytes) / bytesPerMs(spec);
   const queuedMs = (node.foreignCalls ?? 0) * runMs + (request.placedMs?.get(spec.id) ?? 0);
   const waitMs = Math.max(0, node.freeAt - request.now) + queuedMs / Math.max(1, spec.slots);
@@ -62,6 +68,21 @@ export function predict(node: PlacementNode, request: PlacementRequest): Candida
 const fmt = (ms: number) => (ms >= 10 ? ms.toFixed(0) : ms.toPrecision(2));
 
 const explain = (c: Candidate) => `wait ${fmt(c.waitMs)} + transfer ${fmt(c.transferMs)} + run ${fmt(c.runMs)} ms`;
+
+/**
+ * The order to place calls that became ready together: longest declared run first (ties in the
+ * order given). Placed one by one at their earliest finish, the long calls take the fast nodes
+ * and the short ones fill in around them, the classic longest-processing-time-first rule;
+ * placing in arrival order instead can leave the longest call of a fan-out queued behind short
+ * ones, or on a slow node, and the whole fan-out waits for it.
+ */
+export function longestFirst<T>(items: readonly T[], declaredRunMs: (item: T) => number): T[] {
+  const runMs = items.map(declaredRunMs);
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => runMs[b.i]! - runMs[a.i]! || a.i - b.i)
+    .map(({ item }) => item);
+}
 
 export function place(request: PlacementRequest, nodes: readonly PlacementNode[]): Placement {
   const needs = request.stage.caps;

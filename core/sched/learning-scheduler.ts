@@ -20,7 +20,7 @@
  * every call, randomness from a seed.
  */
 import { type Candidate, INLINE_NODE, type NodeId, type NodeLoad, type NodeSpec } from "../jobs/decisions.ts";
-import { type Placement, type PlacementNode, type PlacementRequest, place, speedFor } from "../jobs/placement.ts";
+import { type Placement, type PlacementNode, type PlacementRequest, movedInputBytes, place, speedFor } from "../jobs/placement.ts";
 import { AnomalyMonitor } from "./anomaly.ts";
 import { type Attempt, type Timeline, cautiousTransferMs, finishEstimate, fmt, patientFinishEstimate, remainingRunMs, timeline, times } from "./attempts.ts";
 import { DecayingSum, Ewma } from "./ewma.ts";
@@ -141,7 +141,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   dispatched(d: ObservedDispatch): void {
     const n = this.nodes.get(d.node);
     const declaredRunMs = n ? Math.max(0, d.stage.cost.runtimeMs(d.inputBytes)) / speedFor(n.spec.speed, d.stage) : d.predicted.runMs;
-    const moved = d.inputAt === d.node ? 0 : d.inputBytes;
+    const moved = movedInputBytes(d.inputBytes, d.inputOn, d.node);
     const attempt: Attempt = {
       d,
       declaredRunMs,
@@ -183,7 +183,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       n.errorRate.update(c.ok ? 0 : 1);
       n.timeoutRate.update(0);
       if (a.idleNode && n.spec.kind !== "inline") {
-        const moved = a.d.inputAt === n.spec.id ? 0 : a.d.inputBytes;
+        const moved = movedInputBytes(a.d.inputBytes, a.d.inputOn, n.spec.id);
         n.link.observe(moved + Math.max(0, c.outputBytes), c.at - a.d.at - run);
       }
       n.progress.progressed(c.at, this.nextExpected(n, c.at));
@@ -526,7 +526,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       const originalAt = failed ? Infinity : this.finishEstimate(a, now);
       const exclude = new Set<NodeId>([a.d.node]);
       for (const key of this.calls.get(a.d.call) ?? []) exclude.add(this.open.get(key)!.d.node);
-      const placement = this.placeAmong({ stage: a.d.stage, inputBytes: a.d.inputBytes, inputAt: null, now, exclude, placedMs }, ["healthy"]);
+      const placement = this.placeAmong({ stage: a.d.stage, inputBytes: a.d.inputBytes, ...(a.d.inputOn && { inputOn: a.d.inputOn }), now, exclude, placedMs }, ["healthy"]);
       if (!placement.ok) continue;
       const backup: Candidate = placement.winner;
       if (!(backup.finishAt < originalAt)) continue;

@@ -9,7 +9,7 @@
  * or does I/O.
  */
 import type { Candidate, NodeId, NodeLoad, NodeSpec } from "../jobs/decisions.ts";
-import type { Placement, PlacementRequest } from "../jobs/placement.ts";
+import type { InputOn, Placement, PlacementRequest } from "../jobs/placement.ts";
 
 /** A call the scheduler is told about, by a key unique per attempt (e.g. "job/seq/attempt"). */
 export interface ObservedDispatch {
@@ -23,8 +23,8 @@ export interface ObservedDispatch {
   readonly at: number;
   /** A speculative backup of another attempt of the same call. */
   readonly speculative?: boolean;
-  /** Where the input already was (the placement request's inputAt): no input bytes moved to that node. Default: moved. */
-  readonly inputAt?: NodeId | null;
+  /** Input bytes already on nodes (the placement request's inputOn): not moved to them. Default: all moved. */
+  readonly inputOn?: InputOn;
 }
 
 export interface ObservedCompletion {

@@ -593,7 +593,7 @@ export class JobDriver implements JobPlane {
     const stage = this.o.registry.stages.get(call.target)!;
     const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
     const exclude = new Set(failed === null ? failedBefore : [failed, ...failedBefore]);
-    const request = { stage, inputBytes: call.input.bytes, inputAt: null, now };
+    const request = { stage, inputBytes: call.input.bytes, now };
     let placement = this.place({ ...request, exclude });
     if (!placement.ok) placement = this.place({ ...request, exclude: new Set() });
     if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {

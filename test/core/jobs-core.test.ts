@@ -3,8 +3,10 @@ import { type Value, encode } from "../../core/codec.ts";
 import { advance, childId, type AdvanceContext, type JobSeed } from "../../core/jobs/advance.ts";
 import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE } from "../../core/jobs/decisions.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
-import { type PlacementNode, place, predict } from "../../core/jobs/placement.ts";
+import { type PlacementNode, longestFirst, place, predict } from "../../core/jobs/placement.ts";
 import { JobsState } from "../../core/jobs/state.ts";
+import { type Step, all, defineJob, defineStage } from "paxflow";
+import { createRegistry } from "../../core/sdk/registry.ts";
 import { registry } from "../../examples/index.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
@@ -29,7 +31,6 @@ const stage = (runMs: number, outBytes = 0, caps: readonly ("cpu" | "simd")[] = 
 const request = (runMs: number, extra: Partial<Parameters<typeof place>[0]> = {}) => ({
   stage: stage(runMs),
   inputBytes: 1_000,
-  inputAt: null,
   now: 1_000,
   exclude: new Set<string>(),
   inlineMaxMs: 2,
@@ -47,10 +48,23 @@ describe("placement", () => {
     expect(predict({ spec, freeAt: 0, foreignCalls: 4 }, request(10)).waitMs).toBe((4 * 10) / 2);
   });
 
-  it("moves no input bytes to the node that produced them", () => {
+  it("moves no input bytes to the node that produced them, and only the rest to one that holds part", () => {
     const spec = node("r", { bandwidthMBps: 1, latencyMs: 0 });
-    expect(predict({ spec, freeAt: 0 }, request(1, { inputAt: "r" })).transferMs).toBe(0);
+    expect(predict({ spec, freeAt: 0 }, request(1, { inputOn: new Map([["r", 1_000]]) })).transferMs).toBe(0);
+    expect(predict({ spec, freeAt: 0 }, request(1, { inputOn: new Map([["r", 600], ["q", 400]]) })).transferMs).toBeCloseTo(0.4);
+    expect(predict({ spec, freeAt: 0 }, request(1, { inputOn: new Map([["q", 1_000]]) })).transferMs).toBe(1);
     expect(predict({ spec, freeAt: 0 }, request(1)).transferMs).toBe(1);
+  });
+
+  it("orders calls that became ready together longest declared run first, ties as given", () => {
+    const calls = [
+      { id: "short", stage: stage(1), inputBytes: 0 },
+      { id: "long", stage: stage(30), inputBytes: 0 },
+      { id: "mid-a", stage: stage(5), inputBytes: 0 },
+      { id: "mid-b", stage: stage(5), inputBytes: 0 },
+    ];
+    expect(longestFirst(calls, (c) => c.stage.cost.runtimeMs()).map((c) => c.id)).toEqual(["long", "mid-a", "mid-b", "short"]);
+    expect(calls.map((c) => c.id)).toEqual(["short", "long", "mid-a", "mid-b"]);
   });
 
   it("covers the three cases: stay local, go faster and ship back, go weaker but free", () => {
@@ -210,6 +224,30 @@ describe("advance", () => {
     const nodes = drafts.filter((d) => d.type === "call.dispatched").map((d) => (d as { node: string }).node);
     // fast runs two at once at twice the speed; the third would wait for a slot, so the Worker wins it.
     expect(nodes).toEqual(["fast", "fast", WORKER_NODE]);
+  });
+
+  it("places the calls of one all(...) longest first: the long one takes the fast node, the short one the free slow node", () => {
+    const work = (name: string, runMs: number) => defineStage({ name, version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => runMs, outputBytes: () => 8 }, run: (x: number) => x });
+    const short = work("t/short", 30);
+    const long = work("t/long", 40);
+    const pair = defineJob({
+      name: "t/pair",
+      *run(x: number): Step<number> {
+        const [a, b] = yield* all([short(x), long(x)]);
+        return a + b;
+      },
+    });
+    const nodes: PlacementNode[] = [
+      { spec: node("fast", { speed: { cpu: 2 }, latencyMs: 0 }), freeAt: 0 },
+      { spec: node("slow", { speed: { cpu: 1 }, latencyMs: 0 }), freeAt: 0 },
+    ];
+    const drafts = advance(seed("t/pair", 1), { ...ctx, registry: createRegistry({ short, long, pair }), place: (r) => place({ ...r, inlineMaxMs: 2 }, nodes) });
+    // In call order the short call would take fast (15 ms) and the long one queue behind it (35 ms);
+    // longest first, both finish by 30 ms.
+    expect(drafts.map((d) => d.type === "call.dispatched" && [d.seq, d.stage, d.node])).toEqual([
+      [1, "t/long@1", "fast"],
+      [0, "t/short@1", "slow"],
+    ]);
   });
 
   it("fails an unknown job, and a sub-job that waits on itself", () => {

@@ -17,7 +17,7 @@ const nodes: PlacementNode[] = [...builtinNodes(1), cpuRunner, gpu].map((spec) =
 
 function placeCall(ref: string, input: Value) {
   const stage = registry.stages.get(ref)!;
-  const placement = place({ stage, inputBytes: encodedSize(input), inputAt: null, now: 0, exclude: new Set(), inlineMaxMs: 2 }, nodes);
+  const placement = place({ stage, inputBytes: encodedSize(input), now: 0, exclude: new Set(), inlineMaxMs: 2 }, nodes);
   if (!placement.ok) throw new Error(placement.reason);
   return placement;
 }

@@ -30,7 +30,7 @@ const runner = (id: string, extra: Partial<NodeSpec> = {}): NodeSpec => ({
 const gaussian = (r: Random) => Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
 
 function request(now: number, stage: Stage = work, exclude: Iterable<string> = []): Omit<PlacementRequest, "inlineMaxMs"> {
-  return { stage, inputBytes: 1_000, inputAt: null, now, exclude: new Set(exclude) };
+  return { stage, inputBytes: 1_000, now, exclude: new Set(exclude) };
 }
 
 /** Dispatches a call where the scheduler says, and tells it so; returns the key and the winner. */
@@ -475,7 +475,7 @@ describe("forecast and stats", () => {
       const p = s.place(request(at(i)));
       if (!p.ok) throw new Error(p.reason);
       // Input produced on "a" itself: only the 1,000 output bytes travel.
-      s.dispatched({ key: `k${i}`, call: `k${i}`, stage: work, inputBytes: 1_000_000, inputAt: "a", node: "a", predicted: p.winner, at: at(i) });
+      s.dispatched({ key: `k${i}`, call: `k${i}`, stage: work, inputBytes: 1_000_000, inputOn: new Map([["a", 1_000_000]]), node: "a", predicted: p.winner, at: at(i) });
       s.completed({ key: `k${i}`, ok: true, startedAt: at(i) + 20, finishedAt: at(i) + 120, outputBytes: 1_000, at: at(i) + 140 });
     }
     // A call queued behind another: its overhead includes the wait, and must not count.

@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => gpu?.close());
 
 function placeCall(ref: string, input: Value) {
-  const placement = place({ stage: STAGES.get(ref)!, inputBytes: encodedSize(input), inputAt: null, now: 0, exclude: new Set(), inlineMaxMs: 2 }, nodes);
+  const placement = place({ stage: STAGES.get(ref)!, inputBytes: encodedSize(input), now: 0, exclude: new Set(), inlineMaxMs: 2 }, nodes);
   if (!placement.ok) throw new Error(placement.reason);
   return placement;
 }

@@ -7,8 +7,8 @@
  *
  * - **The plane** (the commander) learns of every completion, start and heartbeat at once
  *   (control messages are free); only data costs time. When a task's inputs are all done it
- *   asks the scheduler where to run it (`place`, with `inputAt` = the node that produced its
- *   largest input) and sends it there (`dispatched`). A static policy (HEFT) instead sends
+ *   asks the scheduler where to run it (`place`, with `inputOn` = the bytes of its input each
+ *   node already holds) and sends it there (`dispatched`). A static policy (HEFT) instead sends
  *   every task to its planned slot at time 0.
  * - **A node** runs `slots` calls at once, each at `speed / factor` (speed-1 milliseconds of
  *   work per millisecond; `factor` > 1 while slowed). A call starts when a slot is free and
@@ -36,7 +36,7 @@
  */
 import { fnv1a } from "../../hash.ts";
 import type { Candidate, NodeLoad, NodeSpec } from "../../jobs/decisions.ts";
-import type { PlacementRequest } from "../../jobs/placement.ts";
+import { type PlacementRequest, longestFirst } from "../../jobs/placement.ts";
 import type { LearningScheduler } from "../../sched/scheduler.ts";
 import { Random } from "../random.ts";
 import { type Cluster, type ClusterNode, type Fault, canRun, checkRunnable, nodeSpec, transferMs } from "./cluster.ts";
@@ -373,7 +373,7 @@ class Simulation {
         this.createAttempt(task, this.nodes.get(a.node)!, predicted, "first", { pinnedSlot: a.slot, priority: a.start });
       }
     } else {
-      for (const task of this.tasks.values()) if (task.ready) this.dispatch(task, "first");
+      this.dispatchReady([...this.tasks.values()].filter((task) => task.ready));
     }
     while (this.left > 0) {
       const e = this.heap.pop();
@@ -521,7 +521,7 @@ class Simulation {
         // And a backup of every call running there (the first to finish wins).
         for (const a of node.slots) {
           if (!a || a.plane !== "open" || a.task.attempts.some((x) => x !== a && x.plane === "open")) continue;
-          const placement = this.scheduler.place({ stage: a.task.stage, inputBytes: a.task.inputBytes, inputAt: this.inputAt(a.task), now: this.now, exclude: new Set([node.spec.id]) });
+          const placement = this.scheduler.place({ stage: a.task.stage, inputBytes: a.task.inputBytes, inputOn: this.inputOn(a.task), now: this.now, exclude: new Set([node.spec.id]) });
           const to = placement.ok ? this.nodes.get(placement.winner.node) : undefined;
           if (placement.ok && to && to.plane === "up") this.createAttempt(a.task, to, placement.winner, "speculative", { pinnedSlot: null, priority: this.now });
         }
@@ -576,24 +576,26 @@ class Simulation {
 
   // ---- the plane ---------------------------------------------------------------------
 
-  private inputAt(task: TaskState): string | null {
-    let best: string | null = null;
-    let bytes = -1;
-    for (const [from, b] of task.reads) {
+  /** Bytes of the task's input already on each node: what each finished producer's winner left there. */
+  private inputOn(task: TaskState): Map<string, number> {
+    const on = new Map<string, number>();
+    for (const [from, bytes] of task.reads) {
       const w = this.tasks.get(from)!.winner;
-      if (w && b > bytes) {
-        best = w.node.spec.id;
-        bytes = b;
-      }
+      if (w) on.set(w.node.spec.id, (on.get(w.node.spec.id) ?? 0) + bytes);
     }
-    return best;
+    return on;
+  }
+
+  /** Tasks that became ready together, placed in the plane's order (longestFirst, as the commander does for a job's fresh calls). */
+  private dispatchReady(tasks: readonly TaskState[]): void {
+    for (const task of longestFirst(tasks, (t) => t.declaredMs)) this.dispatch(task, "first");
   }
 
   private dispatch(task: TaskState, cause: AttemptCause, avoid: ReadonlySet<string> = new Set()): void {
     const unavailable = [...this.nodes.values()].filter((n) => n.plane !== "up").map((n) => n.spec.id);
     const down = [...this.nodes.values()].filter((n) => n.plane === "down").map((n) => n.spec.id);
     const tries = [new Set([...task.timedOutOn, ...avoid, ...unavailable]), new Set([...avoid, ...unavailable]), new Set(down)];
-    const base = { stage: task.stage, inputBytes: task.inputBytes, inputAt: this.inputAt(task), now: this.now };
+    const base = { stage: task.stage, inputBytes: task.inputBytes, inputOn: this.inputOn(task), now: this.now };
     for (const exclude of tries) {
       const placement = this.scheduler.place({ ...base, exclude });
       if (!placement.ok) continue;
@@ -643,7 +645,7 @@ class Simulation {
       call: task.spec.id,
       stage: task.stage,
       inputBytes: task.inputBytes,
-      inputAt: this.inputAt(task),
+      inputOn: this.inputOn(task),
       node: node.spec.id,
       predicted,
       at: this.now,
@@ -694,6 +696,7 @@ class Simulation {
       }
       if (other.plane === "open") this.close(other, "cancelled");
     }
+    const ready: TaskState[] = [];
     for (const id of task.consumers) {
       const consumer = this.tasks.get(id)!;
       for (const c of consumer.attempts) {
@@ -704,9 +707,10 @@ class Simulation {
       consumer.waiting--;
       if (consumer.waiting === 0) {
         consumer.ready = true;
-        if (!consumer.attempts.some((c) => c.plane === "open") && !consumer.parked) this.dispatch(consumer, "first");
+        if (!consumer.attempts.some((c) => c.plane === "open") && !consumer.parked) ready.push(consumer);
       }
     }
+    this.dispatchReady(ready);
     for (const node of touched) this.tryStart(node);
   }
 
