@@ -110,10 +110,21 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
         return finish({ ok: false, error: failure("error", error.name, `call ${seq} (${call.target}) input: ${error.message}`) });
       }
     }
-    // Calls that became ready together are placed longest first (placement.ts longestFirst).
+    // Calls that became ready together are placed longest first (placement.ts longestFirst), and
+    // logged in call order (the log numbers a job's calls in the order it made them).
     const declaredRunMs = ({ call, input }: (typeof sealed)[number]) =>
       call.kind === "stage" ? Math.max(0, ctx.registry.stages.get(call.target)?.cost.runtimeMs(input.bytes.length) ?? 0) : 0;
+    const placements = new Map<number, Placement>();
     for (const { seq, call, input } of longestFirst(sealed, declaredRunMs)) {
+      const stage = call.kind === "stage" ? ctx.registry.stages.get(call.target) : undefined;
+      if (!stage) continue;
+      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(outputs, input.bytes), exclude: new Set(), now, placedMs });
+      placements.set(seq, placement);
+      if (placement.ok && placement.winner.node !== INLINE_NODE) {
+        placedMs.set(placement.winner.node, (placedMs.get(placement.winner.node) ?? 0) + placement.winner.runMs);
+      }
+    }
+    for (const { seq, call, input } of sealed) {
       if (call.kind === "job") {
         const cycle = ancestorCycle(seed.ancestry, call);
         if (cycle) return finish({ ok: false, error: failure("wait-cycle", "WaitCycleError", `sub-job waits on itself: ${formatCycle(cycle)}`) });
@@ -127,7 +138,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       }
       const stage = ctx.registry.stages.get(call.target);
       if (!stage) return finish({ ok: false, error: failure("unknown", "UnknownStage", `call ${seq}: no stage named "${call.target}" is deployed`) });
-      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(outputs, input.bytes), exclude: new Set(), now, placedMs });
+      const placement = placements.get(seq)!;
       if (!placement.ok) return finish({ ok: false, error: failure("error", "NoBackend", `call ${seq} (${call.target}): ${placement.reason}`) });
       const { winner, alternatives, reason } = placement;
       drafts.push({
@@ -145,7 +156,6 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
         by: ctx.by,
       });
       if (winner.node !== INLINE_NODE) {
-        placedMs.set(winner.node, (placedMs.get(winner.node) ?? 0) + winner.runMs);
         log[seq] = { call };
         waitsElsewhere = true;
         continue;

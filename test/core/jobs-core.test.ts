@@ -244,9 +244,10 @@ describe("advance", () => {
     const drafts = advance(seed("t/pair", 1), { ...ctx, registry: createRegistry({ short, long, pair }), place: (r) => place({ ...r, inlineMaxMs: 2 }, nodes) });
     // In call order the short call would take fast (15 ms) and the long one queue behind it (35 ms);
     // longest first, both finish by 30 ms.
+    // Logged in call order all the same.
     expect(drafts.map((d) => d.type === "call.dispatched" && [d.seq, d.stage, d.node])).toEqual([
-      [1, "t/long@1", "fast"],
       [0, "t/short@1", "slow"],
+      [1, "t/long@1", "fast"],
     ]);
   });
 
