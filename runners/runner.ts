@@ -17,6 +17,7 @@ import type { CallFailure } from "../core/sdk/replay.ts";
 import { parseCallRequest } from "./call-request.ts";
 import { errorBody, readBody, sendJson } from "./http.ts";
 import { PayloadCache, sha256Hex } from "./payload-cache.ts";
+import { measureProbe } from "./probe.ts";
 import { type AuthHeaders, type PlaneAnswer, type RetryPolicy, PlaneClient, describeAnswer, networkReason } from "./plane.ts";
 
 /** Runs one stage ("name@version") on a decoded input; a throw is the stage's failure. */
@@ -117,7 +118,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   let bytesOut = 0;
   let stopping: Promise<void> | undefined;
 
-  const load = (): NodeLoad => ({ queue: queue.length, inFlight, bytesIn, bytesOut, ...options.extraLoad?.() });
+  const load = (): NodeLoad => ({ queue: queue.length, inFlight, bytesIn, bytesOut, ...options.extraLoad?.(), probeMs: measureProbe() });
 
   const server = createServer((req, res) => {
     handle(req.method ?? "GET", new URL(req.url ?? "/", "http://runner").pathname).catch((error: unknown) => {

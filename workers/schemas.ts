@@ -255,6 +255,7 @@ export const NodeLoad = z
     bytesOut: Count,
     recentComputeMs: z.number().nonnegative().optional(),
     recentTransferMs: z.number().nonnegative().optional(),
+    probeMs: z.number().positive().optional(),
   })
   .openapi("NodeLoad");
 

@@ -55,6 +55,8 @@ export interface NodeLoad {
   /** Recent mean time of a call's compute (e.g. a GPU kernel) and of moving its data, in ms. */
   readonly recentComputeMs?: number;
   readonly recentTransferMs?: number;
+  /** How long the node just took to run a fixed reference workload (runners/probe.ts): a node-wide slow-down shows here at once. */
+  readonly probeMs?: number;
 }
 
 /** One backend's predicted finish for a call, and what it is made of (all in ms). */

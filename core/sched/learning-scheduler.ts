@@ -112,15 +112,19 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const known = this.nodes.get(spec.id);
     if (known) {
       // A new speed profile (a recalibrated runner) makes what was learned against the old one meaningless.
-      if (JSON.stringify(known.spec.speed) !== JSON.stringify(spec.speed)) this.runtime.forget(spec.id);
+      if (JSON.stringify(known.spec.speed) !== JSON.stringify(spec.speed)) {
+        this.runtime.forget(spec.id);
+        known.probe.reset();
+      }
       known.respec(spec);
       if (known.down) {
         known.down = false;
         known.heartbeats.reset();
         known.progress.reset();
+        known.probe.reset();
       }
     } else {
-      this.nodes.set(spec.id, new NodeStatsTracker(spec, { link: this.o.link, heartbeat: this.o.heartbeat, progress: this.o.progress, rateAlpha: this.o.rateAlpha }));
+      this.nodes.set(spec.id, new NodeStatsTracker(spec, { link: this.o.link, heartbeat: this.o.heartbeat, progress: this.o.progress, probe: this.o.probe, rateAlpha: this.o.rateAlpha }));
     }
     this.refresh(now);
   }
@@ -258,10 +262,26 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const n = this.nodes.get(a.d.node);
     if (!n) return timeline(a, a.scaleAtDispatch);
     const base = timeline(a, this.runtime.scale(a.d.stage.ref, a.d.node, now));
-    const late = withLateness ? this.lateness(n, now) : null;
-    if (!late?.evident) return base;
-    if (a.runningSince !== undefined && now - a.runningSince - cautiousTransferMs(a) >= late.factor * base.runMs) return base;
-    return timeline(a, base.scale * late.factor);
+    const extra = withLateness ? this.extraSlowdown(n, now) : 1;
+    if (extra === 1) return base;
+    if (a.runningSince !== undefined && now - a.runningSince - cautiousTransferMs(a) >= extra * base.runMs) return base;
+    return timeline(a, base.scale * extra);
+  }
+
+  /**
+   * A node-wide slow-down its speed probes show beyond what its runtime level has learned already
+   * (so a slow-down both see is not counted twice); 1 below `suspectDegradation`.
+   */
+  private probeFactor(n: NodeStatsTracker, now: number): number {
+    const probe = n.probe.slowdown();
+    if (probe < this.o.suspectDegradation) return 1;
+    return Math.max(1, probe / this.runtime.degradation(n.spec.id, now));
+  }
+
+  /** How much slower than learned the node runs now: its running calls' lateness when evident, or its probes' slow-down, whichever is more. */
+  private extraSlowdown(n: NodeStatsTracker, now: number): number {
+    const late = this.lateness(n, now);
+    return Math.max(late.evident ? late.factor : 1, this.probeFactor(n, now));
   }
 
   /**
@@ -295,10 +315,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     return { phi, factor, evident: phi >= bar && factor >= this.o.latenessFactor && stalled };
   }
 
-  /** The node's slow-down now: its learned node-wide scale, times the lateness of its running calls when evident. */
+  /** The node's slow-down now: its learned node-wide scale, times what its running calls' lateness or its probes add. */
   private slowdown(n: NodeStatsTracker, now: number): number {
-    const late = this.lateness(n, now);
-    return this.runtime.nodeScale(n.spec.id, now) * (late.evident ? late.factor : 1);
+    return this.runtime.nodeScale(n.spec.id, now) * this.extraSlowdown(n, now);
   }
 
   private finishEstimate(a: Attempt, now: number): number {
@@ -378,9 +397,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     }
   }
 
-  /** Whether the node's runtime got worse: confidently per its completed calls, or evidently per its running ones. */
+  /** Whether the node's runtime got worse: confidently per its completed calls, evidently per its running ones, or per its speed probes. */
   private degrading(n: NodeStatsTracker, now: number): boolean {
-    return this.runtime.confidentDegradation(n.spec.id, now) >= this.o.suspectDegradation || this.lateness(n, now).evident;
+    return this.runtime.confidentDegradation(n.spec.id, now) >= this.o.suspectDegradation || this.lateness(n, now).evident || this.probeFactor(n, now) > 1;
   }
 
   private judge(n: NodeStatsTracker, now: number): { verdict: Verdict; phi: number; reason: string } {
@@ -406,9 +425,12 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const bar = this.anomaly.o.threshold - (wasSuspect ? this.o.suspectHysteresis : 0);
     const anomalous = score > bar;
     if (anomalous && this.degrading(n, now)) {
+      const probe = this.probeFactor(n, now);
       const why = late.evident
         ? `its running calls are ${times(late.factor)} late or more (phi ${late.phi.toFixed(1)})`
-        : `runtime ${times(degradation)} its own baseline (${times(this.runtime.nodeScale(id, now))} declared)`;
+        : probe > 1
+          ? `its speed probe takes ${times(n.probe.slowdown())} its baseline`
+          : `runtime ${times(degradation)} its own baseline (${times(this.runtime.nodeScale(id, now))} declared)`;
       const over = score > this.anomaly.o.threshold ? `> ${this.anomaly.o.threshold}` : `> ${Number(bar.toFixed(2))} (a suspect's threshold)`;
       return { verdict: "suspect", phi, reason: `${id} anomaly ${score.toFixed(2)} ${over} and ${why}` };
     }
@@ -428,8 +450,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   /** The node as placement sees it with what was learned: speed for this stage (slowed by its running calls' lateness when evident), link, backlog. */
   private learnedNode(n: NodeStatsTracker, stage: Stage, now: number): PlacementNode {
     const { spec } = n;
-    const late = this.lateness(n, now);
-    const speed = speedFor(spec.speed, stage) / (this.runtime.scale(stage.ref, spec.id, now) * (late.evident ? late.factor : 1));
+    const speed = speedFor(spec.speed, stage) / (this.runtime.scale(stage.ref, spec.id, now) * this.extraSlowdown(n, now));
     const rtt = n.link.rttMs();
     const learnedSpec: NodeSpec = {
       ...spec,
@@ -597,6 +618,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       runtimeScale: this.runtime.stageScales(n.spec.id, now),
       nodeScale: this.runtime.nodeScale(n.spec.id, now),
       observations: this.runtime.observations(n.spec.id),
+      probeSlowdown: n.probe.slowdown(),
     }));
   }
 

@@ -5,6 +5,7 @@
  */
 import type { NodeLoad, NodeSpec } from "../jobs/decisions.ts";
 import { Ewma } from "./ewma.ts";
+import { SpeedProbe, type SpeedProbeOptions } from "./speed-probe.ts";
 import { HeartbeatDetector, type HeartbeatDetectorOptions, ProgressDetector, type ProgressDetectorOptions } from "./phi.ts";
 
 export interface LinkModelOptions {
@@ -88,6 +89,7 @@ export interface NodeStatsOptions {
   readonly link?: LinkModelOptions;
   readonly heartbeat?: HeartbeatDetectorOptions;
   readonly progress?: ProgressDetectorOptions;
+  readonly probe?: SpeedProbeOptions;
   /** EW weight of error and timeout rates (per call). Default 0.1. */
   readonly rateAlpha?: number;
 }
@@ -97,6 +99,8 @@ export class NodeStatsTracker {
   link: LinkModel;
   readonly heartbeats: HeartbeatDetector;
   readonly progress: ProgressDetector;
+  /** Its heartbeats' speed probes. */
+  readonly probe: SpeedProbe;
   /** Per completed call: 1 if it failed. */
   readonly errorRate: Ewma;
   /** Per call that ended (completed or timed out): 1 if it timed out. */
@@ -120,6 +124,7 @@ export class NodeStatsTracker {
     this.link = new LinkModel(spec, o.link);
     this.heartbeats = new HeartbeatDetector(o.heartbeat);
     this.progress = new ProgressDetector(o.progress);
+    this.probe = new SpeedProbe(o.probe);
     this.errorRate = new Ewma(o.rateAlpha ?? 0.1, 0);
     this.timeoutRate = new Ewma(o.rateAlpha ?? 0.1, 0);
     this.serviceMs = new Ewma(o.rateAlpha ?? 0.1);
@@ -133,6 +138,7 @@ export class NodeStatsTracker {
 
   heartbeat(load: NodeLoad, now: number): void {
     this.heartbeats.arrive(now);
+    this.probe.observe(load.probeMs);
     if (now >= this.loadAt) {
       this.load = load;
       this.loadAt = now;

@@ -8,6 +8,7 @@ import type { LoadForecastOptions } from "./forecast.ts";
 import type { LinkModelOptions } from "./node-stats.ts";
 import type { HeartbeatDetectorOptions, ProgressDetectorOptions } from "./phi.ts";
 import type { RuntimeModelOptions } from "./runtime-model.ts";
+import type { SpeedProbeOptions } from "./speed-probe.ts";
 
 export interface SpeculationOptions {
   /** An attempt is late past max(lateFactor × its predicted run, its predicted run × e^(sigmas·σ)),
@@ -59,6 +60,8 @@ export interface LearningSchedulerOptions {
   readonly targetWaitMs?: number;
   readonly heartbeat?: HeartbeatDetectorOptions;
   readonly progress?: ProgressDetectorOptions;
+  /** Heartbeats' speed probes (speed-probe.ts): a probe `suspectDegradation` times its baseline or more is evidence of a node-wide slow-down. */
+  readonly probe?: SpeedProbeOptions;
   readonly runtime?: RuntimeModelOptions;
   readonly link?: LinkModelOptions;
   readonly anomaly?: AnomalyOptions;

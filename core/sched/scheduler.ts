@@ -87,6 +87,8 @@ export interface NodeStats {
   readonly nodeScale?: number;
   /** Completed calls the runtime model learned from. */
   readonly observations?: number;
+  /** Its speed probes now against their baseline (speed-probe.ts; 1 until it has reported enough of them). */
+  readonly probeSlowdown?: number;
 }
 
 export interface LearningScheduler {

@@ -161,7 +161,10 @@ describe("runner: membership", () => {
     expect(p.registrations).toEqual([
       { id: "runner-1", url: r.url, caps: ["cpu"], speed: { cpu: 2 }, slots: 2, latencyMs: 3, bandwidthMBps: 50, info: { purpose: "test" } },
     ]);
-    await until(() => expect(p.heartbeats).toEqual([{ queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }]));
+    await until(() => expect(p.heartbeats).toEqual([{ queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0, probeMs: expect.any(Number) }]));
+    // Its speed probe: the time of a fixed piece of work, so positive and finite.
+    expect(p.heartbeats[0]!.probeMs).toBeGreaterThan(0);
+    expect(Number.isFinite(p.heartbeats[0]!.probeMs)).toBe(true);
     // The reply asked for an hour between heartbeats: the runner's own 10 ms no longer applies.
     await sleep(200);
     expect(p.heartbeats).toHaveLength(1);

@@ -179,6 +179,25 @@ describe("paxflow simulate: every policy finishes every task correctly", () => {
     }
   });
 
+  it("paxflow flags a node slowing 5x from its speed probes, before any call there would have timed out, and stops sending it work", () => {
+    // Calls of up to 40 s: a call running late says so only tens of seconds after the onset; the probes, within two heartbeats.
+    const slowing = parseCluster({ ...KINDS.exact!, faults: [{ node: "fast", at: 20, kind: "slow", factor: 5 }] });
+    const dag = dagFromSpec("random:layers=6,width=6,seed=4,maxRuntime=40");
+    const run = simulate(dag, slowing, { policy: "paxflow", seed: 2 });
+    expect(verifyRun(dag, run)).toEqual([]);
+    const [episode] = run.episodes;
+    expect(episode).toMatchObject({ node: "fast", kind: "slow" });
+    expect(episode!.flaggedAt).not.toBeNull();
+    // Flagged within a few heartbeats (1 s apart) of the onset; flags before it would be false alarms.
+    expect(episode!.flaggedAt!).toBeGreaterThanOrEqual(20);
+    expect(episode!.flaggedAt!).toBeLessThan(23);
+    if (episode!.visibleAt !== null) expect(episode!.lead!).toBeGreaterThan(0);
+    expect(run.report.predictedFailures).toMatchObject({ truePositive: 1, falsePositive: 0, falseNegative: 0 });
+    // Nothing new goes to it once flagged, except backups of its own running calls that it cannot take (none).
+    const flaggedAt = episode!.flaggedAt!;
+    expect(run.attempts.filter((a) => a.node === "fast" && a.dispatchedAt > flaggedAt + 0.2)).toEqual([]);
+  });
+
   it("a slowed node runs factor times slower from the fault on", () => {
     const one: Dag = parseDag({ name: "one", tasks: [{ id: "a", runtime: 10, inputs: [], outputBytes: 1 }] });
     // 2 s at full speed (2 of 10 s of work), then the other 8 s of work at 1/2 speed: 2 + 16 = 18 s.

@@ -79,6 +79,7 @@ const cases = (): [string, Case][] => [
   ["heartbeat: unknown node", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: LOAD, status: 404, code: "not_found" }],
   ["heartbeat: malformed node id", { method: "POST", path: "/v1/nodes/%20bad/heartbeat", body: LOAD, status: 400, code: "invalid_field" }],
   ["heartbeat: negative load", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: { ...LOAD, queue: -1 }, status: 400, code: "invalid_field" }],
+  ["heartbeat: a probe that took no time", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: { ...LOAD, probeMs: 0 }, status: 400, code: "invalid_field" }],
   ["heartbeat: no body", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: "", headers: JSON_TYPE, status: 400, code: "invalid_json" }],
   // POST /v1/nodes/:id/results
   ["result: empty object", { method: "POST", path: "/v1/nodes/no-such-node/results", body: {}, status: 400, code: "missing_field" }],

@@ -104,7 +104,7 @@ describe("gpu-runner (library) against a plane", () => {
     expect(Number(info.maxStorageBufferBindingSize)).toBeGreaterThan(0);
     expect(Object.values(info).every((v) => typeof v === "string")).toBe(true);
     await until(() => expect(p.heartbeats.length).toBeGreaterThan(0));
-    expect(p.heartbeats[0]).toEqual({ queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 });
+    expect(p.heartbeats[0]).toEqual({ queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0, probeMs: expect.any(Number) });
   });
 
   it("runs calls on the device and reports their results", async () => {

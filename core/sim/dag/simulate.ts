@@ -22,8 +22,9 @@
  *   standard normal, drawn per task from the seed, the same for every policy and every attempt
  *   of the task); the scheduler only ever sees the declared runtime.
  * - **Heartbeats** every `heartbeatMs` (±5% jitter) from live nodes, with their queue and
- *   in-flight counts, bytes moved and the mean compute time of their last calls; a crashed node
- *   is silent, a slowed one heartbeats as usual.
+ *   in-flight counts, bytes moved, the mean compute time of their last calls and a speed probe
+ *   (a fixed workload's time at the node's current rate, ±10% noise); a crashed node is silent,
+ *   a slowed one heartbeats on time, its probes as slow as its calls.
  * - **Every tick** (`tickMs`), and after every completion, the plane: times out calls running
  *   past 3 × their declared runtime at the node's speed + 1 s (`timedOut`; re-sent elsewhere,
  *   the original keeps running, the first result wins); asks `suspicions()` and acts: a
@@ -134,6 +135,10 @@ export interface SimulationResult {
   readonly events: number;
 }
 
+/** A speed probe's time on a speed-1 node (ms), and its log-normal noise: the reference workload runs at the node's current rate like any call. */
+const PROBE_MS = 2;
+const PROBE_NOISE = 0.1;
+
 /** Seconds before a fault's onset within which a flag counts as predicting it; and after its recover, as its tail. */
 const PREDICTION_HORIZON_MS = 10_000;
 const RECOVERY_GRACE_MS = 10_000;
@@ -199,6 +204,8 @@ interface SimNode {
   planeIncarnation: number;
   readonly wakes: Set<number>;
   readonly beats: Random;
+  /** Noise of its speed probes. */
+  readonly probes: Random;
   flagged: boolean;
   readonly flags: [number, number | null][];
 }
@@ -331,6 +338,7 @@ class Simulation {
         planeIncarnation: 0,
         wakes: new Set(),
         beats: new Random(subSeed(seed, `beats/${spec.id}`)),
+        probes: new Random(subSeed(seed, `probes/${spec.id}`)),
         flagged: false,
         flags: [],
       });
@@ -570,6 +578,7 @@ class Simulation {
       bytesIn: node.bytesIn,
       bytesOut: node.bytesOut,
       ...(node.recent.length > 0 ? { recentComputeMs: node.recent.reduce((s, x) => s + x, 0) / node.recent.length } : {}),
+      probeMs: (PROBE_MS / this.rate(node)) * Math.exp(PROBE_NOISE * normal(node.probes)),
     };
     this.scheduler.heartbeat(node.spec.id, load, this.now);
   }
