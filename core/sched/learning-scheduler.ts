@@ -312,7 +312,11 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // Watched all along, a busy node offers a chance of a false alarm with every call it runs:
     // the bar rises with log10 of the calls it has completed (a Bonferroni correction over time).
     const bar = this.o.latenessPhi + Math.log10(1 + this.runtime.observations(n.spec.id));
-    return { phi, factor, evident: phi >= bar && factor >= this.o.latenessFactor && stalled };
+    // A node whose speed probes say it runs as fast as ever is more likely late because our picture
+    // of its queue is off (a call that waited for its input, work we do not see) than slowed, so
+    // its lateness must reach a real slow-down's size before it counts.
+    const minFactor = n.probe.healthy() ? Math.max(this.o.latenessFactor, this.o.suspectDegradation) : this.o.latenessFactor;
+    return { phi, factor, evident: phi >= bar && factor >= minFactor && stalled };
   }
 
   /** The node's slow-down now: its learned node-wide scale, times what its running calls' lateness or its probes add. */

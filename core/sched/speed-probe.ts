@@ -7,15 +7,19 @@
  * and the lateness test's to find.
  *
  * The slow-down is the fastest of the last `window` probes over the node's baseline: a slow-down
- * must hold over all of them, so one stalled probe (a GC pause, a context switch) does not count,
- * and one fast probe ends it (a node that recovered gets work again at once). The
+ * must hold over all of them, and one fast probe ends it (a node that recovered gets work again
+ * at once). The window is one probe by default because each probe is already the faster of two
+ * runs back to back (runners/probe.ts), so a pause that hits one run (a GC, a context switch)
+ * does not count; a one-heartbeat wait is what keeps a slowed node's cost near instant
+ * detection's (bench:simulate: 1.138 of fault-free against 1.134 for an oracle; 1.153 with a
+ * window of two). The
  * baseline is the mean of the first `baselineSamples` probes, then an EW mean that learns only
  * from probes near it, so a lasting slow-down stays visible against the speed the node had.
  */
 export interface SpeedProbeOptions {
   /** Probes averaged for the first baseline. Default 3. */
   readonly baselineSamples?: number;
-  /** Consecutive probes a slow-down must show in. Default 2. */
+  /** Consecutive probes a slow-down must show in. Default 1 (see above). */
   readonly window?: number;
   /** EW weight of a probe in the baseline once it is set. Default 0.05. */
   readonly alpha?: number;
@@ -31,7 +35,7 @@ export class SpeedProbe {
   private n = 0;
 
   constructor(options: SpeedProbeOptions = {}) {
-    this.o = { baselineSamples: 3, window: 2, alpha: 0.05, baselineBand: 1.5, ...options };
+    this.o = { baselineSamples: 3, window: 1, alpha: 0.05, baselineBand: 1.5, ...options };
   }
 
   observe(probeMs: number | undefined): void {
@@ -56,6 +60,11 @@ export class SpeedProbe {
   slowdown(): number {
     if (this.baseline === null || this.n < this.o.baselineSamples + this.o.window) return 1;
     return Math.exp(Math.min(...this.recent) - this.baseline);
+  }
+
+  /** Whether its probes (a full window past the baseline) show it running at its usual speed, within `baselineBand`. */
+  healthy(): boolean {
+    return this.baseline !== null && this.n >= this.o.baselineSamples + this.o.window && this.slowdown() < this.o.baselineBand;
   }
 
   /** A node that restarted or was re-profiled starts over. */

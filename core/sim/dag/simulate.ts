@@ -23,7 +23,8 @@
  *   of the task); the scheduler only ever sees the declared runtime.
  * - **Heartbeats** every `heartbeatMs` (±5% jitter) from live nodes, with their queue and
  *   in-flight counts, bytes moved, the mean compute time of their last calls and a speed probe
- *   (a fixed workload's time at the node's current rate, ±10% noise); a crashed node is silent,
+ *   (a fixed workload's time at the node's current rate, the faster of two runs with ±10% noise
+ *   each); a crashed node is silent,
  *   a slowed one heartbeats on time, its probes as slow as its calls.
  * - **Every tick** (`tickMs`), and after every completion, the plane: times out calls running
  *   past 3 × their declared runtime at the node's speed + 1 s (`timedOut`; re-sent elsewhere,
@@ -578,7 +579,8 @@ class Simulation {
       bytesIn: node.bytesIn,
       bytesOut: node.bytesOut,
       ...(node.recent.length > 0 ? { recentComputeMs: node.recent.reduce((s, x) => s + x, 0) / node.recent.length } : {}),
-      probeMs: (PROBE_MS / this.rate(node)) * Math.exp(PROBE_NOISE * normal(node.probes)),
+      // As a runner measures it: the faster of two runs.
+      probeMs: (PROBE_MS / this.rate(node)) * Math.exp(PROBE_NOISE * Math.min(normal(node.probes), normal(node.probes))),
     };
     this.scheduler.heartbeat(node.spec.id, load, this.now);
   }
