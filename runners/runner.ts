@@ -76,7 +76,8 @@ export interface Runner {
   stop(): Promise<void>;
 }
 
-type QueuedCall = { readonly request: CallRequest; readonly input: { readonly value: Value } | { readonly r2: string; readonly bytes: number } };
+/** A call waiting for a slot; an R2 input is already being fetched (its transfer overlaps the wait, as the scheduler predicts). */
+type QueuedCall = { readonly request: CallRequest; readonly input: { readonly value: Value } | { readonly r2: string; readonly fetched: Promise<Uint8Array> } };
 
 const REGISTER_RETRY: RetryPolicy = { firstDelayMs: 250, maxDelayMs: 5_000, giveUpAfterMs: Infinity };
 const PAYLOAD_RETRY: RetryPolicy = { firstDelayMs: 100, maxDelayMs: 2_000, giveUpAfterMs: 10_000 };
@@ -171,7 +172,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
         }
         bytesIn += request.input.bytes;
       } else {
-        input = { r2: request.input.r2, bytes: request.input.bytes };
+        const fetched = payload(request.input.r2, request.input.bytes);
+        // Awaited when the call runs; a failure is reported there, not as an unhandled rejection now.
+        fetched.catch(() => {});
+        input = { r2: request.input.r2, fetched };
       }
       known.add(callKey(request));
       queue.push({ request, input });
@@ -196,7 +200,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   async function run({ request, input }: QueuedCall): Promise<void> {
     let value: Value;
     try {
-      value = "value" in input ? input.value : decode(await payload(input.r2, input.bytes));
+      value = "value" in input ? input.value : decode(await input.fetched);
     } catch (error) {
       // Not the stage's failure, so not a result: the plane re-dispatches the call after its deadline.
       known.delete(callKey(request));

@@ -234,6 +234,24 @@ describe("runner: calls", () => {
     expect(p.payloadGets).toEqual([hash]);
   });
 
+  it("fetches a queued call's R2 input while the call waits for a slot", async () => {
+    const p = await plane();
+    const bytes = encode([5, 6]);
+    const hash = sha256(bytes);
+    p.payloads.set(hash, bytes);
+    // One slot, held by a call that takes a while.
+    const r = await runner(p, { slots: 1, delayMs: 300 });
+    expect((await post(r, call("dag/add@1", [1, 2]))).status).toBe(202);
+    await until(() => expect(r.status().inFlight).toBe(1));
+    expect((await post(r, call("dag/add@1", null, { input: { r2: hash, bytes: bytes.byteLength } }))).status).toBe(202);
+    // Fetched while still queued behind the running call.
+    await until(() => expect(p.payloadGets).toEqual([hash]));
+    expect(r.status()).toMatchObject({ queue: 1, inFlight: 1 });
+    expect(p.results).toEqual([]);
+    await until(() => expect(p.results).toHaveLength(2));
+    expect(p.results.map(valueOf)).toEqual([3, 11]);
+  });
+
   it("needs no fetch for an R2 input it produced itself", async () => {
     const p = await plane();
     const r = await runner(p);
