@@ -76,7 +76,7 @@ export interface Runner {
   stop(): Promise<void>;
 }
 
-/** A call waiting for a slot; an R2 input is already being fetched (its transfer overlaps the wait, as the scheduler predicts). */
+/** A call waiting for a slot; an R2 input is already being fetched, so its transfer overlaps the wait (placement charges it in full: a cautious bound). */
 type QueuedCall = { readonly request: CallRequest; readonly input: { readonly value: Value } | { readonly r2: string; readonly fetched: Promise<Uint8Array> } };
 
 const REGISTER_RETRY: RetryPolicy = { firstDelayMs: 250, maxDelayMs: 5_000, giveUpAfterMs: Infinity };
