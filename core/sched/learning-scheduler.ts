@@ -273,9 +273,13 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
    * (so a slow-down both see is not counted twice); 1 below `suspectDegradation`.
    */
   private probeFactor(n: NodeStatsTracker, now: number): number {
-    const probe = n.probe.slowdown();
-    if (probe < this.o.suspectDegradation) return 1;
-    return Math.max(1, probe / this.runtime.degradation(n.spec.id, now));
+    if (!this.probeDegraded(n)) return 1;
+    return Math.max(1, n.probe.slowdown() / this.runtime.degradation(n.spec.id, now));
+  }
+
+  /** Whether its speed probes show a slow-down of `suspectDegradation` or more against its baseline. */
+  private probeDegraded(n: NodeStatsTracker): boolean {
+    return n.probe.slowdown() >= this.o.suspectDegradation;
   }
 
   /** How much slower than learned the node runs now: its running calls' lateness when evident, or its probes' slow-down, whichever is more. */
@@ -384,7 +388,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     if (this.anomaly.due(now) || newly) {
       const vectors = new Map<string, number[]>();
       for (const n of this.nodes.values()) if (!n.down) vectors.set(n.spec.id, this.features(n, now));
-      this.anomaly.sample(now, vectors, degraded.size > 0);
+      // A fresh score matters only for a degraded node still judged healthy: one already suspect
+      // stays so while it degrades (its last score stands), so regrowing for it buys nothing.
+      this.anomaly.sample(now, vectors, [...degraded].some((id) => this.verdict(id) === "healthy"));
     }
     this.degraded = degraded;
     for (const n of this.nodes.values()) {
@@ -403,7 +409,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
 
   /** Whether the node's runtime got worse: confidently per its completed calls, evidently per its running ones, or per its speed probes. */
   private degrading(n: NodeStatsTracker, now: number): boolean {
-    return this.runtime.confidentDegradation(n.spec.id, now) >= this.o.suspectDegradation || this.lateness(n, now).evident || this.probeFactor(n, now) > 1;
+    return this.runtime.confidentDegradation(n.spec.id, now) >= this.o.suspectDegradation || this.lateness(n, now).evident || this.probeDegraded(n);
   }
 
   private judge(n: NodeStatsTracker, now: number): { verdict: Verdict; phi: number; reason: string } {
@@ -429,10 +435,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const bar = this.anomaly.o.threshold - (wasSuspect ? this.o.suspectHysteresis : 0);
     const anomalous = score > bar;
     if (anomalous && this.degrading(n, now)) {
-      const probe = this.probeFactor(n, now);
       const why = late.evident
         ? `its running calls are ${times(late.factor)} late or more (phi ${late.phi.toFixed(1)})`
-        : probe > 1
+        : this.probeDegraded(n)
           ? `its speed probe takes ${times(n.probe.slowdown())} its baseline`
           : `runtime ${times(degradation)} its own baseline (${times(this.runtime.nodeScale(id, now))} declared)`;
       const over = score > this.anomaly.o.threshold ? `> ${this.anomaly.o.threshold}` : `> ${Number(bar.toFixed(2))} (a suspect's threshold)`;
