@@ -41,6 +41,8 @@ export default defineConfig({
         test: {
           name: "workerd",
           testTimeout: 30_000,
+          // test/workerd/fuzz-http.test.ts: requests (at most 400 there) and the seed; workerd sees no shell environment.
+          provide: { fuzzRuns: Number(process.env.FUZZ_RUNS ?? 600), fuzzSeed: Number(process.env.FUZZ_SEED ?? 20261124) },
           include: ["test/workerd/**/*.test.ts"],
         },
       },

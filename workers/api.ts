@@ -64,7 +64,10 @@ app.post("/v1/commands", async (c) => {
   }
   const commandId = (id as string | undefined) ?? crypto.randomUUID();
   const shard = shardOf(key, config.shards);
-  const command = { id: commandId, data: { key, data: data ?? null } };
+  // Client ids live in their own namespace: one chosen to equal a decision's id (say "<job>/accepted",
+  // whose job id a client can compute from an idempotency key) would otherwise make the log's dedupe
+  // drop that decision.
+  const command = { id: `client/${commandId}`, data: { key, data: data ?? null } };
   const result = await tryCommanders(
     leaderHints.firstChoice(shard),
     config.commandersPerShard,

@@ -8,6 +8,7 @@
  */
 import type { Cap } from "../sdk/caps.ts";
 import type { CallFailure } from "../sdk/replay.ts";
+import { claimsDecision, wellFormedDecision } from "./decision-shape.ts";
 import type { Payload } from "./payload.ts";
 
 export type JobId = string;
@@ -150,11 +151,12 @@ export const DECISION_TYPES = [
   "node.back",
 ] as const satisfies readonly DecisionType[];
 
-const KNOWN_DECISIONS: ReadonlySet<string> = new Set(DECISION_TYPES);
 
-/** The log also carries plain commands (POST /v1/commands); only decisions drive the job state. */
-export const isDecision = (data: unknown): data is Decision =>
-  typeof data === "object" && data !== null && KNOWN_DECISIONS.has((data as { type?: unknown }).type as string);
+/**
+ * A well-formed decision (decision-shape.ts checks every field). The log also carries plain
+ * commands (POST /v1/commands, wrapped as { key, data }): only decisions drive the job state.
+ */
+export const isDecision = (data: unknown): data is Decision => claimsDecision(data) && wellFormedDecision(data);
 
 /**
  * The log command id of a decision: equal decisions from two commanders get one id, so the

@@ -90,6 +90,8 @@ export interface Counters {
   lateResults: number;
   /** Decisions that no longer fit the state (raced by another commander): ignored. */
   staleDecisions: number;
+  /** Log entries that named a decision type without its shape (decision-shape.ts): skipped. */
+  malformedDecisions: number;
   timeouts: number;
   /** Dispatches after the first attempt of a call. */
   redispatches: number;
@@ -110,7 +112,7 @@ export interface JobsSnapshot {
   readonly finishedOrder: readonly JobId[];
 }
 
-const zeroCounters = (): Counters => ({ duplicateResults: 0, lateResults: 0, staleDecisions: 0, timeouts: 0, redispatches: 0 });
+const zeroCounters = (): Counters => ({ duplicateResults: 0, lateResults: 0, staleDecisions: 0, malformedDecisions: 0, timeouts: 0, redispatches: 0 });
 
 /** What applying one decision did, for the commander to react to. */
 export type Applied =

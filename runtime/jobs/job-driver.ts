@@ -7,6 +7,7 @@
  */
 import type { Value } from "../../core/codec.ts";
 import { type AdvanceContext, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import { claimsDecision } from "../../core/jobs/decision-shape.ts";
 import {
   type Decision,
   INLINE_NODE,
@@ -135,6 +136,11 @@ export class JobDriver implements JobPlane {
     const machine: StateMachine = {
       apply: (data) => {
         if (isDecision(data)) this.applied(data);
+        else if (claimsDecision(data)) {
+          // Every replica skips it alike, so they stay in step; say so once per entry.
+          this.state.counters.malformedDecisions++;
+          console.warn(`paxflow: skipped a malformed ${data.type} entry in the log`);
+        }
       },
       snapshot: () => this.state.snapshot(),
       restore: (snapshot) => {

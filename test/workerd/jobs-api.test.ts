@@ -333,6 +333,18 @@ describe("jobs API: through the commanders", () => {
     await expectError(await post("/v1/jobs", { ...body, input: { text: "other", chunkChars: 4 } }), 409, "idempotency_conflict", first.id);
   });
 
+  it("keeps client command ids apart from decision ids: a command named like a job's acceptance does not swallow it", async () => {
+    const key = "jobs-api-poison-key";
+    const id = await jobIdFor(key);
+    // Same shard as the job (commands route by key), and the id of the job's acceptance decision.
+    const poison = await post("/v1/commands", { key: id, id: `${id}/accepted`, data: { type: "job.finished", job: id } });
+    expect(poison.status, await poison.clone().text()).toBe(200);
+    expect(((await poison.json()) as { id: string }).id).toBe(`${id}/accepted`);
+    const response = await post("/v1/jobs", { job: "word-count", input: { text: "b a b", chunkChars: 2 }, idempotencyKey: key }, { prefer: "wait=10" });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect((await response.json()) as JobBody).toMatchObject({ id, status: "done", output: { a: 1, b: 2 } });
+  });
+
   it("answers 404 naming unknown jobs", async () => {
     await expectError(await call(`/v1/jobs/${UNKNOWN_JOB}`), 404, "not_found", UNKNOWN_JOB);
     await expectError(await call(`/v1/jobs/${UNKNOWN_JOB}`, { method: "DELETE" }), 404, "not_found", UNKNOWN_JOB);

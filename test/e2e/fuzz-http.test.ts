@@ -1,0 +1,22 @@
+/**
+ * The HTTP fuzzer (test/shared/http-fuzz.ts) against the real local cluster (wrangler dev) over
+ * HTTP: FUZZ_RUNS requests (default 2,000), seeded by FUZZ_SEED.
+ *
+ *   FUZZ_RUNS=20000 FUZZ_SEED=7 npx vitest run --project e2e test/e2e/fuzz-http.test.ts
+ */
+import { describe, expect, it } from "vitest";
+import { fuzzHttp } from "../shared/http-fuzz.ts";
+import { showLogOnFailure, useLocalCluster } from "./support.ts";
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2_000);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
+
+describe("hostile input over HTTP (the local cluster)", () => {
+  const handle = useLocalCluster();
+  it(`answers ${RUNS} random requests without a 5xx, a non-JSON error or a hang, then still runs a job right`, async () => {
+    showLogOnFailure(handle);
+    const report = await fuzzHttp((r) => fetch(r), handle.cluster.url, RUNS, SEED);
+    console.log(`fuzz-http (local cluster, seed ${SEED}): ${JSON.stringify(report)}`);
+    expect(report.sent).toBeGreaterThan(RUNS * 0.8);
+  });
+});
