@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { TEST_API_TOKENS } from "./test/shared/tokens.ts";
 
 // Mesa's EGL (the gpu-runner's software path) must not look for a display. Set here, before any
 // worker starts, so every test process inherits it (device.ts sets it too, for the CLI).
@@ -27,6 +28,7 @@ export default defineConfig({
               // The timeouts leave several times what a quiet machine needs, so load does not trip them.
               bindings: {
                 PAXFLOW_CHAOS: "1",
+                API_TOKENS: TEST_API_TOKENS,
                 ALPHA: "4",
                 MAX_BATCH: "8",
                 LEASE_MS: "300",

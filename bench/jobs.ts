@@ -199,6 +199,10 @@ async function bundle(dir: string, entry: keyof typeof ENTRY = "production"): Pr
   return outfile;
 }
 
+/** The benchmark cluster's client token (API_TOKENS, admin scope), sent with every request. */
+const BENCH_TOKEN = "paxflow-bench-token-0000000000000000";
+const AUTH = { authorization: `Bearer ${BENCH_TOKEN}` };
+
 /** Bindings and [vars] as wrangler reads them from the config, so the benchmark runs what deploys. */
 async function workerOptions(config: string) {
   process.env.WRANGLER_SEND_METRICS = "false";
@@ -215,7 +219,7 @@ async function workerOptions(config: string) {
     compactEvery: Number((w.bindings as Record<string, unknown> | undefined)?.COMPACT_EVERY ?? 1024),
     compatibilityDate: w.compatibilityDate,
     compatibilityFlags: w.compatibilityFlags,
-    bindings: w.bindings,
+    bindings: { ...w.bindings, API_TOKENS: `bench=${BENCH_TOKEN}=admin` },
     durableObjects: w.durableObjects,
     r2Buckets: w.r2Buckets,
     serviceBindings,
@@ -308,14 +312,15 @@ class Client {
    * Local workerd gzips a reply when the client accepts it, on the same cores as everything
    * else, and Node then spends as long inflating it. Cloudflare compresses at its edge, outside
    * the Worker's CPU, so by default the benchmark asks for identity (--gzip to include it).
+   * Every request also carries the cluster's token.
    */
-  private readonly encoding: Record<string, string>;
+  private readonly baseHeaders: Record<string, string>;
   constructor(
     private readonly base: URL,
     private readonly runId: string,
     gzip: boolean,
   ) {
-    this.encoding = gzip ? {} : { "accept-encoding": "identity" };
+    this.baseHeaders = gzip ? { ...AUTH } : { ...AUTH, "accept-encoding": "identity" };
   }
 
   /** One job, submitted and awaited (`Prefer: wait=30`); resends on a connection failure only. */
@@ -326,7 +331,7 @@ class Client {
       try {
         const response = await fetch(new URL("/v1/jobs", this.base), {
           method: "POST",
-          headers: { "content-type": "application/json", prefer: "wait=30", ...this.encoding },
+          headers: { "content-type": "application/json", prefer: "wait=30", ...this.baseHeaders },
           body,
         });
         const text = await response.text();
@@ -342,7 +347,7 @@ class Client {
   /** The HTTP floor: a route the Worker answers at once (404 JSON). */
   async floor(): Promise<number> {
     const started = performance.now();
-    const response = await fetch(new URL("/v1/bench-floor", this.base), { headers: this.encoding });
+    const response = await fetch(new URL("/v1/bench-floor", this.base), { headers: this.baseHeaders });
     await response.text();
     const ms = performance.now() - started;
     if (response.status !== 404) throw new Error(`GET /v1/bench-floor answered ${response.status}, expected 404`);
@@ -356,7 +361,7 @@ class Client {
   async emptyJob(n: number): Promise<number> {
     const body = JSON.stringify({ job: "shapes/recurse", input: { depth: 0, loop: false }, idempotencyKey: `${this.runId}-empty-${n}` });
     const started = performance.now();
-    const response = await fetch(new URL("/v1/jobs", this.base), { method: "POST", headers: { "content-type": "application/json", prefer: "wait=30", ...this.encoding }, body });
+    const response = await fetch(new URL("/v1/jobs", this.base), { method: "POST", headers: { "content-type": "application/json", prefer: "wait=30", ...this.baseHeaders }, body });
     const text = await response.text();
     const ms = performance.now() - started;
     const job = response.status === 200 ? (JSON.parse(text) as JobReply) : null;
@@ -367,7 +372,7 @@ class Client {
   }
 
   async json<T>(path: string): Promise<T> {
-    const response = await fetch(new URL(path, this.base));
+    const response = await fetch(new URL(path, this.base), { headers: AUTH });
     const text = await response.text();
     if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${text.slice(0, 300)}`);
     return JSON.parse(text) as T;
@@ -386,7 +391,7 @@ class Client {
 
   /** A finished job's events from its SSE stream; null when the route is missing. */
   async eventCount(id: string): Promise<number | null> {
-    const response = await fetch(new URL(`/v1/jobs/${id}/events`, this.base), { headers: { accept: "text/event-stream" }, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(new URL(`/v1/jobs/${id}/events`, this.base), { headers: { accept: "text/event-stream", ...AUTH }, signal: AbortSignal.timeout(10_000) });
     if (response.status === 404 || response.status === 405) {
       await response.body?.cancel();
       return null;
@@ -762,7 +767,7 @@ async function measurePhases(
   const label = `${shape} (${JOB_NAME[shape]})`;
   const get = async (path: string): Promise<{ ms: number; body: string }> => {
     const started = performance.now();
-    const response = await fetch(new URL(path, base), { headers: { "accept-encoding": "identity" } });
+    const response = await fetch(new URL(path, base), { headers: { "accept-encoding": "identity", ...AUTH } });
     const body = await response.text();
     const ms = performance.now() - started;
     if (!response.ok) throw new Error(`GET ${path} answered ${response.status}: ${body.slice(0, 300)}`);

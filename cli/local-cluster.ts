@@ -101,9 +101,14 @@ export interface SseEvent {
  * Reads a text/event-stream until the server closes it or `signal` aborts; calls `onEvent`
  * for each event. Resolves with the HTTP status; a non-200 answer's body is in `text`.
  */
-export function readEvents(url: string, onEvent: (event: SseEvent) => void, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+export function readEvents(
+  url: string,
+  onEvent: (event: SseEvent) => void,
+  signal?: AbortSignal,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolvePromise, reject) => {
-    const req = httpRequest(url, { agent: false, headers: { accept: "text/event-stream", connection: "close" }, signal }, (res) => {
+    const req = httpRequest(url, { agent: false, headers: { accept: "text/event-stream", connection: "close", ...headers }, signal }, (res) => {
       res.setEncoding("utf8");
       if (res.statusCode !== 200) {
         let text = "";
@@ -427,6 +432,8 @@ export interface LocalClusterOptions {
   readonly config?: string;
   /** Overrides of wrangler.toml [vars] (wrangler dev --var). */
   readonly vars?: Readonly<Record<string, string>>;
+  /** The admin client token the cluster accepts and api() sends; default LOCAL_API_TOKEN. */
+  readonly token?: string;
   /** Progress, one line each ("starting workerd ...", "API ready"). */
   readonly progress?: (line: string) => void;
   /** Every line a child prints, with the child's name ("wrangler", a runner id). */
@@ -441,8 +448,16 @@ const errorText = (error: unknown) => {
   return code ? `${code} (${error.message})` : error.message;
 };
 
+/**
+ * The local cluster's default client token (admin scope). Local only: wrangler.toml has no
+ * API_TOKENS, so a deployed Worker accepts no token until one is set (SECURITY.md).
+ */
+export const LOCAL_API_TOKEN = "paxflow-local-dev-token-not-for-production";
+
 export class LocalCluster {
   readonly url: string;
+  /** The admin token api() sends (the cluster's API_TOKENS has it as "local"). */
+  readonly token: string;
   readonly host: string;
   readonly port: number;
   readonly persistTo: string;
@@ -458,6 +473,12 @@ export class LocalCluster {
     this.port = options.port;
     this.persistTo = resolve(options.persistTo);
     this.url = `http://${this.host}:${this.port}`;
+    this.token = options.token ?? LOCAL_API_TOKEN;
+  }
+
+  /** The Authorization header of the cluster's token. */
+  get auth(): Record<string, string> {
+    return { authorization: `Bearer ${this.token}` };
   }
 
   /** Starts workerd and waits until the API answers; no runners yet (startRunners). */
@@ -480,9 +501,9 @@ export class LocalCluster {
     return this.wrangler;
   }
 
-  /** A request to the API (path like "/v1/jobs"). */
+  /** A request to the API (path like "/v1/jobs"), with the cluster's token unless the headers carry another. */
   api(path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
-    return http(`${this.url}${path}`, options);
+    return http(`${this.url}${path}`, { ...options, headers: { ...this.auth, ...options.headers } });
   }
 
   /** wrangler dev --local on our port and persist dir; resolves once GET /v1/cluster answers 200. */
@@ -517,7 +538,7 @@ export class LocalCluster {
       this.persistTo,
       "--show-interactive-dev-session=false",
       ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
-      ...Object.entries(this.options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      ...Object.entries({ API_TOKENS: `local=${this.token}=admin`, ...this.options.vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();

@@ -51,4 +51,6 @@ export interface Env {
   readonly WORKER_LATENCY_MS?: string;
   /** Finished top-level jobs each shard keeps (older ones are forgotten). Default 1000. */
   readonly RETAIN_JOBS?: string;
+  /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */
+  readonly API_TOKENS?: string;
 }

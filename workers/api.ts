@@ -7,6 +7,7 @@ import type { Env } from "../durable-objects/env.ts";
 import { type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { CommanderStatus } from "../runtime/commander-driver.ts";
 import { errorCode, errorMessage } from "../runtime/errors.ts";
+import { authenticate } from "./auth.ts";
 import { type App, fail, onError } from "./http.ts";
 import { jobsApi } from "./jobs-api.ts";
 import { LeaderHints, electedView, shardOf, tryCommanders } from "./routing.ts";
@@ -20,6 +21,9 @@ const MAX_ID_LENGTH = 200;
 const leaderHints = new LeaderHints();
 
 export const app = new Hono<App>();
+
+// Every client route checks its bearer token and scope first (workers/auth.ts).
+app.use("/v1/*", authenticate);
 
 app.get("/v1/cluster", async (c) => {
   const config = parseShardConfig(c.env);

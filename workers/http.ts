@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "../durable-objects/env.ts";
 import { ShardConfigError, integer } from "../durable-objects/shard-config.ts";
+import { AuthConfigError } from "./auth.ts";
 
 export type App = { Bindings: Env };
 
@@ -44,7 +45,7 @@ export function onError(error: Error, c: Context<App>): Response {
     if (error.status === 400 && /JSON/.test(error.message)) return fail(c, 400, "invalid_json", "request body is not valid JSON");
     return fail(c, error.status, "bad_request", error.message);
   }
-  if (error instanceof ShardConfigError) return fail(c, 500, "misconfigured", error.message);
+  if (error instanceof ShardConfigError || error instanceof AuthConfigError) return fail(c, 500, "misconfigured", error.message);
   console.error("paxflow api error", error);
   return fail(c, 500, "internal", "internal error");
 }

@@ -118,10 +118,11 @@ async function demo(cluster: LocalCluster, stop: AbortSignal): Promise<void> {
       console.log(formatEvent(data, startedAt));
     },
     signal,
+    cluster.auth,
   );
   if (stop.aborted) return;
   if (signal.aborted) {
-    say(`demo: job ${id} is still running after ${DEMO_TIMEOUT_MS / 1000} s; follow it with curl -sN ${cluster.url}/v1/jobs/${id}/events`);
+    say(`demo: job ${id} is still running after ${DEMO_TIMEOUT_MS / 1000} s; follow it with curl -sN -H "$AUTH" ${cluster.url}/v1/jobs/${id}/events`);
     return;
   }
   if (stream.status !== 200) throw new ClusterError(`demo: GET /v1/jobs/${id}/events answered ${stream.status}: ${stream.text}`);
@@ -139,16 +140,18 @@ async function demo(cluster: LocalCluster, stop: AbortSignal): Promise<void> {
 function printHelp(cluster: LocalCluster, jobs: number): void {
   const u = cluster.url;
   say(`ready: API on ${u}, state in ${cluster.persistTo} (${jobs} job${jobs === 1 ? "" : "s"} kept there)`);
+  say(`API token (admin scope, this local cluster only): ${cluster.token}`);
   console.log(
     [
       "  try:",
-      `    curl -s ${u}/v1/cluster`,
-      `    curl -s ${u}/v1/nodes`,
-      `    curl -s -X POST ${u}/v1/jobs -H 'content-type: application/json' -H 'Prefer: wait=10' -d '{"job":"shapes/chain","input":{"seed":7}}'`,
-      `    curl -s -X POST ${u}/v1/jobs -H 'content-type: application/json' -d '{"job":"word-count","input":{"text":"the quick brown fox jumps over the lazy dog","chunkChars":12}}'`,
-      `    curl -s ${u}/v1/jobs`,
-      `    curl -s ${u}/v1/jobs/<id>`,
-      `    curl -sN ${u}/v1/jobs/<id>/events`,
+      `    AUTH='Authorization: Bearer ${cluster.token}'`,
+      `    curl -s -H "$AUTH" ${u}/v1/cluster`,
+      `    curl -s -H "$AUTH" ${u}/v1/nodes`,
+      `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -H 'Prefer: wait=10' -d '{"job":"shapes/chain","input":{"seed":7}}'`,
+      `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -d '{"job":"word-count","input":{"text":"the quick brown fox jumps over the lazy dog","chunkChars":12}}'`,
+      `    curl -s -H "$AUTH" ${u}/v1/jobs`,
+      `    curl -s -H "$AUTH" ${u}/v1/jobs/<id>`,
+      `    curl -sN -H "$AUTH" ${u}/v1/jobs/<id>/events`,
       `    curl -s ${u}/v1/openapi.json`,
       "  Ctrl-C stops the runners and workerd.",
     ].join("\n"),

@@ -15,7 +15,7 @@ describe("hostile input over HTTP (the local cluster)", () => {
   const handle = useLocalCluster();
   it(`answers ${RUNS} random requests without a 5xx, a non-JSON error or a hang, then still runs a job right`, async () => {
     showLogOnFailure(handle);
-    const report = await fuzzHttp((r) => fetch(r), handle.cluster.url, RUNS, SEED);
+    const report = await fuzzHttp((r) => fetch(r), handle.cluster.url, handle.cluster.token, RUNS, SEED);
     console.log(`fuzz-http (local cluster, seed ${SEED}): ${JSON.stringify(report)}`);
     expect(report.sent).toBeGreaterThan(RUNS * 0.8);
   });

@@ -172,7 +172,7 @@ export async function jobEvents(cluster: LocalCluster, id: string): Promise<{ ev
     all.push(event);
     if (event.event === "end") end = (JSON.parse(event.data) as { status: string }).status;
     else if (event.event !== "error") events.push(JSON.parse(event.data) as JobEventJson);
-  });
+  }, undefined, cluster.auth);
   if (stream.status !== 200) throw new Error(`GET /v1/jobs/${id}/events answered HTTP ${stream.status}: ${stream.text}`);
   return { events, end };
 }

@@ -126,7 +126,16 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(2 ** 16 + 1, 2 ** 20 + 1, 3 * 2 ** 20).map((n) => JSON.stringify({ job: "word-count", input: { text: "a".repeat(n) } })) },
 );
 
-const request = fc.record({
+/** Mostly the caller's token (so requests reach the handlers), else none, another, or a malformed header. */
+const authorization = (token: string) =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.constant(`Bearer ${token}`) },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.oneof(headerValue, fc.constantFrom("Bearer", "Bearer ", "Basic dXNlcjpwYXNz", `bearer ${token}`, `Bearer ${token}x`, `Bearer ${token} extra`)) },
+  );
+
+const requestWith = (token: string) => fc.record({
+  authorization: authorization(token),
   target,
   contentType: fc.option(contentType, { nil: undefined }),
   prefer: fc.option(headerValue, { nil: undefined }),
@@ -135,12 +144,13 @@ const request = fc.record({
   body,
 });
 
-type FuzzRequest = typeof request extends fc.Arbitrary<infer T> ? T : never;
+type FuzzRequest = ReturnType<typeof requestWith> extends fc.Arbitrary<infer T> ? T : never;
 
 /** Builds the Request, or null when the runtime itself refuses it (no client could send that). */
 function build(base: string, { target: { method, path }, ...r }: FuzzRequest): Request | null {
   const headers = new Headers();
   try {
+    if (r.authorization !== undefined) headers.set("authorization", r.authorization);
     if (r.contentType !== undefined) headers.set("content-type", r.contentType);
     if (r.prefer !== undefined) headers.set("prefer", r.prefer);
     if (r.idempotencyKey !== undefined) headers.set("idempotency-key", r.idempotencyKey);
@@ -176,12 +186,12 @@ async function answer(fetch: Fetch, req: Request): Promise<{ status: number; con
  * requests), asserting every answer, then submits a normal job and checks its output against
  * runLocally. Throws (with fast-check's shrunk counterexample) on the first bad answer.
  */
-export async function fuzzHttp(fetch: Fetch, base: string, runs: number, seed: number): Promise<FuzzReport> {
+export async function fuzzHttp(fetch: Fetch, base: string, token: string, runs: number, seed: number): Promise<FuzzReport> {
   const statuses = new Map<number, number>();
   let sent = 0;
   let refusedByRuntime = 0;
   await fc.assert(
-    fc.asyncProperty(request, async (r) => {
+    fc.asyncProperty(requestWith(token), async (r) => {
       const req = build(base, r);
       if (!req) {
         refusedByRuntime++;
@@ -205,7 +215,7 @@ export async function fuzzHttp(fetch: Fetch, base: string, runs: number, seed: n
 
   const input = { seed: 5 };
   const response = await fetch(
-    new Request(`${base}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json", prefer: "wait=30" }, body: JSON.stringify({ job: "shapes/chain", input }) }),
+    new Request(`${base}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json", prefer: "wait=30", authorization: `Bearer ${token}` }, body: JSON.stringify({ job: "shapes/chain", input }) }),
   );
   const job = (await response.json()) as { status: string; output: unknown };
   expect(job.status).toBe("done");

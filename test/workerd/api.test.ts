@@ -1,8 +1,15 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { bearer } from "../shared/tokens.ts";
 import { app, shardOf } from "../../workers/api.ts";
 
-const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://paxflow.test${path}`, init));
+/** A request as the admin test client sends it (its headers may replace the token, or remove it with authorization: ""). */
+const call = (path: string, init?: RequestInit) => {
+  const headers = new Headers(init?.headers);
+  if (!headers.has("authorization")) headers.set("authorization", bearer().authorization);
+  else if (headers.get("authorization") === "") headers.delete("authorization");
+  return exports.default.fetch(new Request(`http://paxflow.test${path}`, { ...init, headers }));
+};
 const post = (body: string) => call("/v1/commands", { method: "POST", headers: { "content-type": "application/json" }, body });
 
 interface ErrorBody {
@@ -137,12 +144,12 @@ describe("HTTP API", () => {
       await env.ACCEPTOR.get(env.ACCEPTOR.idFromName(`shard-${shard}/acceptor-${j}`)).handle([{ type: "learn", fromSlot: 1 }], theirs);
     }
     const response = await app.fetch(
-      new Request("http://paxflow.test/v1/commands", { method: "POST", body: JSON.stringify({ key, id: "m-1" }) }),
+      new Request("http://paxflow.test/v1/commands", { method: "POST", headers: bearer(), body: JSON.stringify({ key, id: "m-1" }) }),
       { ...env, SHARDS: String(shards) },
     );
     await expectError(response, 500, "misconfigured", "must not change on a live cluster");
     const clone = await app.fetch(
-      new Request("http://paxflow.test/v1/commands", { method: "POST", body: JSON.stringify({ key, id: "m-2" }) }),
+      new Request("http://paxflow.test/v1/commands", { method: "POST", headers: bearer(), body: JSON.stringify({ key, id: "m-2" }) }),
       { ...env, SHARDS: String(shards) },
     );
     const { error } = (await clone.json()) as ErrorBody;

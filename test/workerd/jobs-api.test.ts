@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { bearer } from "../shared/tokens.ts";
 import { z } from "zod";
 import { encode } from "../../core/codec.ts";
 import { payloadKey, toBase64 } from "../../core/jobs/payload.ts";
@@ -12,7 +13,13 @@ import { ApiError } from "../../workers/http.ts";
 import { jobIdFor } from "../../workers/job-ids.ts";
 import { toJson } from "../../workers/json-values.ts";
 
-const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`http://paxflow.test${path}`, init));
+/** A request as the admin test client sends it (its headers may replace the token, or remove it with authorization: ""). */
+const call = (path: string, init?: RequestInit) => {
+  const headers = new Headers(init?.headers);
+  if (!headers.has("authorization")) headers.set("authorization", bearer().authorization);
+  else if (headers.get("authorization") === "") headers.delete("authorization");
+  return exports.default.fetch(new Request(`http://paxflow.test${path}`, { ...init, headers }));
+};
 const send = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   call(path, { method, headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
 const post = (path: string, body: unknown, headers?: Record<string, string>) => send("POST", path, body, headers);
@@ -75,7 +82,7 @@ describe("jobs API: bad input", () => {
     const small = await app.fetch(
       new Request("http://paxflow.test/v1/jobs", {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...bearer() },
         body: JSON.stringify({ job: "x", input: "y".repeat(200) }),
       }),
       { ...env, MAX_JOB_INPUT_BYTES: "100" },

@@ -1,0 +1,101 @@
+/**
+ * Client authentication (workers/auth.ts) on the real Worker in workerd: bearer tokens with
+ * scopes from API_TOKENS (the test cluster's are in test/shared/tokens.ts).
+ */
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { commanderName, parseShardConfig } from "../../durable-objects/shard-config.ts";
+import { app } from "../../workers/api.ts";
+import { parseTokens, requiredScope } from "../../workers/auth.ts";
+import { shardOfJob } from "../../workers/job-ids.ts";
+import { TEST_TOKENS, bearer } from "../shared/tokens.ts";
+
+const request = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
+  new Request(`http://paxflow.test${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+const send = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => exports.default.fetch(request(method, path, headers, body));
+
+async function expectError(response: Response, status: number, code: string, mention: string) {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get("content-type")).toContain("application/json");
+  const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+  expect(error.code).toBe(code);
+  expect(error.message).toContain(mention);
+  for (const token of Object.values(TEST_TOKENS)) expect(text).not.toContain(token);
+  return response;
+}
+
+const JOB = { job: "shapes/chain", input: { seed: 3 } };
+
+describe("client authentication", () => {
+  it("answers 401 with a Bearer challenge for a missing, malformed or unknown token", async () => {
+    const missing = await expectError(await send("GET", "/v1/jobs"), 401, "unauthorized", "missing bearer token");
+    expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="paxflow"');
+    await expectError(await send("GET", "/v1/jobs", { authorization: `Basic ${btoa("a:b")}` }), 401, "unauthorized", "Bearer <token>");
+    await expectError(await send("GET", "/v1/jobs", { authorization: "Bearer " }), 401, "unauthorized", "Bearer <token>");
+    await expectError(await send("GET", "/v1/jobs", { authorization: `Bearer ${TEST_TOKENS.admin}x` }), 401, "unauthorized", "unknown bearer token");
+    await expectError(await send("POST", "/v1/jobs", {}, JOB), 401, "unauthorized", "missing bearer token");
+    await expectError(await send("POST", "/v1/commands", {}, { key: "k" }), 401, "unauthorized", "missing bearer token");
+  });
+
+  it("answers 403 naming the scope a token lacks", async () => {
+    await expectError(await send("POST", "/v1/jobs", bearer("reader"), JOB), 403, "forbidden", 'token "reader" lacks the submit scope');
+    await expectError(await send("GET", "/v1/jobs", bearer("submitter")), 403, "forbidden", 'token "submitter" lacks the read scope');
+    await expectError(await send("POST", "/v1/commands", bearer("submitter"), { key: "k" }), 403, "forbidden", "lacks the admin scope");
+    await expectError(await send("DELETE", "/v1/jobs/j-000000000000000000000000", bearer("reader")), 403, "forbidden", "submit scope");
+  });
+
+  it("lets each scope do its part: submit submits, read reads, admin does both and raw commands", async () => {
+    const submitted = await send("POST", "/v1/jobs", { ...bearer("submitter"), prefer: "wait=10" }, JOB);
+    expect(submitted.status, await submitted.clone().text()).toBe(200);
+    const { id } = (await submitted.json()) as { id: string };
+    expect((await send("GET", `/v1/jobs/${id}`, bearer("reader"))).status).toBe(200);
+    expect((await send("GET", `/v1/jobs/${id}/explain`, bearer("reader"))).status).toBe(200);
+    expect((await send("GET", "/v1/cluster", bearer("reader"))).status).toBe(200);
+    expect((await send("GET", "/v1/nodes", bearer("reader"))).status).toBe(200);
+    expect((await send("GET", `/v1/jobs/${id}`, bearer("admin"))).status).toBe(200);
+    expect((await send("POST", "/v1/commands", bearer("admin"), { key: "auth-test" })).status).toBe(200);
+    // The bearer scheme is case-insensitive (RFC 6750 follows RFC 7235).
+    expect((await send("GET", "/v1/jobs", { authorization: `bearer ${TEST_TOKENS.reader}` })).status).toBe(200);
+  });
+
+  it("keeps the OpenAPI document and the runner protocol's routes free of client tokens", async () => {
+    expect((await send("GET", "/v1/openapi.json")).status).toBe(200);
+    // Runner routes answer for themselves (here: an unknown node), not 401.
+    await expectError(await send("POST", "/v1/nodes/no-such-node/heartbeat", {}, { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }), 404, "not_found", "no-such-node");
+    expect(requiredScope("POST", "/v1/nodes")).toBeNull();
+    expect(requiredScope("GET", "/v1/payloads/ab")).toBeNull();
+    expect(requiredScope("GET", "/v1/nodes")).toBe("read");
+  });
+
+  it("never writes a token into the log", async () => {
+    const submitted = await send("POST", "/v1/jobs", { ...bearer("submitter"), prefer: "wait=10", "idempotency-key": "auth-log-check" }, { ...JOB, idempotencyKey: "auth-log-check" });
+    const { id } = (await submitted.json()) as { id: string };
+    const config = parseShardConfig(env);
+    const shard = shardOfJob(id, config.shards);
+    const log = JSON.stringify(await env.COMMANDER.get(env.COMMANDER.idFromName(commanderName(shard, 0))).read(1, 1_000));
+    expect(log).toContain(id);
+    for (const token of Object.values(TEST_TOKENS)) expect(log).not.toContain(token);
+  });
+
+  it("refuses every client route when no token is configured, and names a bad API_TOKENS entry without its token", async () => {
+    await expectError(await app.fetch(request("GET", "/v1/jobs", bearer()), { ...env, API_TOKENS: "" }), 401, "unauthorized", "wrangler secret put API_TOKENS");
+    const secret = "short-secret";
+    const bad = await app.fetch(request("GET", "/v1/jobs", { authorization: `Bearer ${secret}` }), { ...env, API_TOKENS: `ops=${secret}=admin` });
+    await expectError(bad, 500, "misconfigured", 'API_TOKENS entry 1 ("ops"): the token must be at least 24 characters');
+    const text = await (await app.fetch(request("GET", "/v1/jobs", bearer()), { ...env, API_TOKENS: `ops=${TEST_TOKENS.admin}=root` })).text();
+    expect((JSON.parse(text) as { error: { message: string } }).error.message).toContain('unknown scope "root"');
+    expect(text).not.toContain(TEST_TOKENS.admin);
+  });
+
+  it("parses API_TOKENS strictly", async () => {
+    await expect(parseTokens(`a=${"x".repeat(24)}=read+submit, b=${"y".repeat(24)}=admin`)).resolves.toHaveProperty("size", 2);
+    await expect(parseTokens(`a=${"x".repeat(24)}=read,b=${"x".repeat(24)}=admin`)).rejects.toThrow(/entry 2 \("b"\): the same token appears twice/);
+    await expect(parseTokens(`a:${"x".repeat(24)}:read`)).rejects.toThrow(/entry 1 must look like name=token=scope\+scope/);
+    await expect(parseTokens("")).resolves.toHaveProperty("size", 0);
+  });
+});
