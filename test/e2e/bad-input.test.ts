@@ -31,6 +31,9 @@ const cases = (): [string, Case][] => [
   // routing
   ["unknown route", { method: "GET", path: "/v1/nope", status: 404, code: "not_found" }],
   ["unknown method on a route", { method: "PUT", path: "/v1/jobs", body: {}, status: 404, code: "not_found" }],
+  // authentication (api() sends the cluster's admin token unless these headers replace it)
+  ["auth: empty Authorization header", { method: "GET", path: "/v1/jobs", headers: { authorization: "" }, status: 401, code: "unauthorized" }],
+  ["auth: unknown token", { method: "POST", path: "/v1/jobs", body: { job: "shapes/chain", input: { seed: 1 } }, headers: { authorization: "Bearer not-a-token-of-this-cluster-xxxx" }, status: 401, code: "unauthorized" }],
   // POST /v1/commands
   ["commands: not JSON", { method: "POST", path: "/v1/commands", body: "{nope", headers: JSON_TYPE, status: 400, code: "invalid_json" }],
   ["commands: an array", { method: "POST", path: "/v1/commands", body: [1], status: 400, code: "invalid_body" }],
