@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { TEST_API_TOKENS } from "./test/shared/tokens.ts";
+import { TEST_API_TOKENS, TEST_RUNNER_KEY } from "./test/shared/test-secrets.ts";
 
 // Mesa's EGL (the gpu-runner's software path) must not look for a display. Set here, before any
 // worker starts, so every test process inherits it (device.ts sets it too, for the CLI).
@@ -29,6 +29,7 @@ export default defineConfig({
               bindings: {
                 PAXFLOW_CHAOS: "1",
                 API_TOKENS: TEST_API_TOKENS,
+                RUNNER_KEY: TEST_RUNNER_KEY,
                 ALPHA: "4",
                 MAX_BATCH: "8",
                 LEASE_MS: "300",

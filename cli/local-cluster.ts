@@ -19,6 +19,7 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { deriveRunnerSecret, newNonce, signRequest } from "../runtime/runner-signature.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -454,6 +455,9 @@ const errorText = (error: unknown) => {
  */
 export const LOCAL_API_TOKEN = "paxflow-local-dev-token-not-for-production";
 
+/** The local cluster's RUNNER_KEY: its runners get secrets derived from it (local only, like LOCAL_API_TOKEN). */
+export const LOCAL_RUNNER_KEY = "paxflow-local-runner-key-not-for-production";
+
 export class LocalCluster {
   readonly url: string;
   /** The admin token api() sends (the cluster's API_TOKENS has it as "local"). */
@@ -506,6 +510,14 @@ export class LocalCluster {
     return http(`${this.url}${path}`, { ...options, headers: { ...this.auth, ...options.headers } });
   }
 
+  /** A request signed as runner `runnerId` (runtime/runner-signature.ts), with the secret the cluster's RUNNER_KEY derives for it. */
+  async asRunner(runnerId: string, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
+    const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    const secret = await deriveRunnerSecret(this.options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY, runnerId);
+    const signed = await signRequest({ runnerId, secret, method: options.method ?? "GET", url: path, ...(body === undefined ? {} : { body }), now: Date.now(), nonce: newNonce() });
+    return http(`${this.url}${path}`, { ...options, ...(body === undefined ? {} : { body }), headers: { ...signed, ...options.headers } });
+  }
+
   /** wrangler dev --local on our port and persist dir; resolves once GET /v1/cluster answers 200. */
   async startWorkerd(): Promise<void> {
     if (this.closed) throw new ClusterError("the cluster is stopping");
@@ -538,7 +550,7 @@ export class LocalCluster {
       this.persistTo,
       "--show-interactive-dev-session=false",
       ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
-      ...Object.entries({ API_TOKENS: `local=${this.token}=admin`, ...this.options.vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      ...Object.entries({ API_TOKENS: `local=${this.token}=admin`, RUNNER_KEY: LOCAL_RUNNER_KEY, ...this.options.vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();
@@ -613,8 +625,10 @@ export class LocalCluster {
     const port = spec.port ?? (await freePort(this.host));
     if (this.closed) throw new ClusterError("the cluster is stopping");
     const launch = RUNNER_LAUNCHERS[spec.kind](spec, this.url, port);
+    const secret = await deriveRunnerSecret(this.options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY, spec.id);
     const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", "tsx", resolve(ROOT, launch.script), ...launch.args], {
       cwd: ROOT,
+      env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },
       onLine: (line) => this.options.output?.(spec.id, line),
     });
     const runner: RunnerProcess = { spec, url: `http://127.0.0.1:${port}`, process: child };

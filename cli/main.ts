@@ -3,6 +3,7 @@ import { ConfigError } from "../core/paxos/index.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { checkCommand } from "./commands/check.ts";
 import { devCommand } from "./commands/dev.ts";
+import { runnerSecretCommand } from "./commands/runner-secret.ts";
 import { simCommand } from "./commands/sim.ts";
 import { simulateCommand } from "./commands/simulate.ts";
 
@@ -12,6 +13,7 @@ const program = new Command("paxflow")
   .addCommand(benchCommand)
   .addCommand(checkCommand)
   .addCommand(devCommand)
+  .addCommand(runnerSecretCommand)
   .addCommand(simCommand)
   .addCommand(simulateCommand);
 

@@ -53,4 +53,6 @@ export interface Env {
   readonly RETAIN_JOBS?: string;
   /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */
   readonly API_TOKENS?: string;
+  /** The key runners' secrets derive from (runtime/runner-signature.ts). A secret: wrangler secret put RUNNER_KEY. */
+  readonly RUNNER_KEY?: string;
 }

@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { intOption } from "../cli/options.ts";
-import { UsageError, loadRegistry, runCli, withCommonRunnerOptions } from "../runners/cli-common.ts";
+import { UsageError, loadRegistry, runCli, runnerAuth, withCommonRunnerOptions } from "../runners/cli-common.ts";
 import type { SpeedProfile } from "../core/jobs/decisions.ts";
 import { calibrate, describeCalibration, parseSpeedProfile } from "./calibrate.ts";
 import { BACKENDS, type BackendChoice, Gpu, NoAdapterError, describeFacts } from "./device.ts";
@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   runner = await startGpuRunner({
     apiUrl: flags.api,
     id: flags.id,
+    ...runnerAuth(flags.id),
     host: flags.host,
     port: flags.port,
     ...(flags.advertiseUrl ? { advertiseUrl: flags.advertiseUrl } : {}),

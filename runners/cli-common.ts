@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { intOption } from "../cli/options.ts";
 import type { Registry } from "../core/sdk/registry.ts";
+import { type AuthHeaders, signingHeaders } from "./plane.ts";
 
 /** Input the user can fix: one line on stderr and exit code 2. */
 export class UsageError extends Error {}
@@ -57,6 +58,17 @@ export function withCommonRunnerOptions(command: Command, kind: string): Command
     .option("--bandwidth-mbps <n>", "declared bandwidth to the plane in MB/s", positiveNumber, 1_000)
     .option("--heartbeat-ms <n>", "heartbeat period until the plane names one", intOption(1), 1_000)
     .addOption(new Option("--registry <path>", "module exporting `registry` (createRegistry(...))").default(DEFAULT_REGISTRY, "examples/index.ts"));
+}
+
+/**
+ * How a runner signs its requests: with the secret in PAXFLOW_RUNNER_SECRET (an environment
+ * variable, not a flag, so it does not show in `ps`), derived for its id from the plane's
+ * RUNNER_KEY (`npx paxflow runner-secret <id>`). Without it the runner's requests go unsigned
+ * and a plane with RUNNER_KEY refuses them (401, which the runner prints).
+ */
+export function runnerAuth(id: string, env: NodeJS.ProcessEnv = process.env): { authHeaders?: AuthHeaders } {
+  const secret = env.PAXFLOW_RUNNER_SECRET?.trim();
+  return secret ? { authHeaders: signingHeaders(id, secret) } : {};
 }
 
 /** The registry a runner serves: only stages bundled with it ever run. */

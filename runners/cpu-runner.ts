@@ -10,7 +10,7 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
 import { intOption } from "../cli/options.ts";
-import { UsageError, loadRegistry, runCli, positiveNumber, withCommonRunnerOptions } from "./cli-common.ts";
+import { UsageError, loadRegistry, positiveNumber, runCli, runnerAuth, withCommonRunnerOptions } from "./cli-common.ts";
 import { startRunner } from "./runner.ts";
 
 interface Flags {
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const runner = await startRunner({
     apiUrl: flags.api,
     id: flags.id,
+    ...runnerAuth(flags.id),
     host: flags.host,
     port: flags.port,
     ...(flags.advertiseUrl ? { advertiseUrl: flags.advertiseUrl } : {}),

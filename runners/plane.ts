@@ -4,6 +4,7 @@
  * request would get again.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { newNonce, signRequest } from "../runtime/runner-signature.ts";
 
 export interface PlaneRequest {
   readonly method: "GET" | "POST";
@@ -12,8 +13,14 @@ export interface PlaneRequest {
   readonly body?: string;
 }
 
-/** Extra headers for one request to the plane (issue 7 signs requests with it). */
+/** Extra headers for one request to the plane (signingHeaders signs each request). */
 export type AuthHeaders = (request: PlaneRequest) => Record<string, string> | Promise<Record<string, string>>;
+
+/** Signs every request as `runnerId` with its secret (runtime/runner-signature.ts): a fresh timestamp and nonce each time, retries included. */
+export const signingHeaders =
+  (runnerId: string, secret: string): AuthHeaders =>
+  (request) =>
+    signRequest({ runnerId, secret, method: request.method, url: request.url, ...(request.body === undefined ? {} : { body: request.body }), now: Date.now(), nonce: newNonce() });
 
 /** An answer from the plane, whatever its status; a request that got no answer throws instead. */
 export interface PlaneAnswer {

@@ -15,7 +15,7 @@ import { errors, json, newApi } from "./openapi.ts";
 import { HeartbeatReply, NodeIdParams, NodeList, NodeLoad, NodeView, RegisterRequest, ResultOfferReply, ResultReport } from "./schemas.ts";
 import { askEveryShard, askShard } from "./shard-calls.ts";
 
-const DEFAULT_MAX_RESULT_BYTES = 8 << 20;
+export const DEFAULT_MAX_RESULT_BYTES = 8 << 20;
 
 /** How often runners should heartbeat; the commanders call a node unresponsive after a few missed. */
 const HEARTBEAT_MS = 1_000;

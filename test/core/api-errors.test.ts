@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../durable-objects/env.ts";
 import { PaxflowError } from "../../runtime/errors.ts";
 import { app } from "../../workers/api.ts";
+import { TEST_API_TOKENS, bearer } from "../shared/tokens.ts";
 
 /**
  * How the API maps commander errors to HTTP, with the COMMANDER binding replaced by a stub (the
@@ -18,6 +19,7 @@ function envWith(submit: (index: number) => Promise<unknown>, overrides: Record<
     ALPHA: "4",
     MAX_BATCH: "8",
     PAXFLOW_CHAOS: "0",
+    API_TOKENS: TEST_API_TOKENS,
     ...overrides,
     COMMANDER: {
       idFromName: (name: string) => name,
@@ -34,7 +36,7 @@ function envWith(submit: (index: number) => Promise<unknown>, overrides: Record<
 }
 
 const post = (env: Env, body: string) =>
-  app.fetch(new Request("http://paxflow.test/v1/commands", { method: "POST", headers: { "content-type": "application/json" }, body }), env);
+  app.fetch(new Request("http://paxflow.test/v1/commands", { method: "POST", headers: { "content-type": "application/json", ...bearer() }, body }), env);
 
 describe("API error mapping", () => {
   it("answers 503 with Retry-After when the leader is overloaded, without campaigning elsewhere", async () => {

@@ -4,6 +4,7 @@
  * (test/workerd) cover each case in detail; this table checks the deployed shape end to end.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { routeAuth } from "../../workers/auth.ts";
 import { eventually, finished, showLogOnFailure, submit, useLocalCluster } from "./support.ts";
 
 const local = useLocalCluster();
@@ -79,8 +80,10 @@ const cases = (): [string, Case][] => [
   ["register: zero slots", { method: "POST", path: "/v1/nodes", body: { ...NODE, slots: 0 }, status: 400, code: "invalid_field" }],
   ["register: negative speed", { method: "POST", path: "/v1/nodes", body: { ...NODE, speed: { cpu: -1 } }, status: 400, code: "invalid_field" }],
   // POST /v1/nodes/:id/heartbeat
+  ["heartbeat: a runner signature that does not verify", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: LOAD, headers: { "x-paxflow-signature": "00".repeat(32) }, status: 401, code: "unauthorized" }],
   ["heartbeat: unknown node", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: LOAD, status: 404, code: "not_found" }],
-  ["heartbeat: malformed node id", { method: "POST", path: "/v1/nodes/%20bad/heartbeat", body: LOAD, status: 400, code: "invalid_field" }],
+  ["heartbeat: malformed node id", { method: "POST", path: "/v1/nodes/bad%20id/heartbeat", body: LOAD, status: 400, code: "invalid_field" }],
+  ["heartbeat: a node id no runner can sign for", { method: "POST", path: "/v1/nodes/%20bad/heartbeat", body: LOAD, status: 401, code: "unauthorized" }],
   ["heartbeat: negative load", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: { ...LOAD, queue: -1 }, status: 400, code: "invalid_field" }],
   ["heartbeat: a probe that took no time", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: { ...LOAD, probeMs: 0 }, status: 400, code: "invalid_field" }],
   ["heartbeat: no body", { method: "POST", path: "/v1/nodes/no-such-node/heartbeat", body: "", headers: JSON_TYPE, status: 400, code: "invalid_json" }],
@@ -120,11 +123,13 @@ describe("bad input gets a 4xx JSON error, never a 5xx", () => {
     showLogOnFailure(local);
     const seen: string[] = [];
     for (const [name, c] of cases()) {
-      const answer = await local.cluster.api(c.path, {
-        method: c.method,
-        ...(c.body === undefined ? {} : { body: c.body }),
-        ...(c.headers ? { headers: c.headers } : {}),
-      });
+      const options = { method: c.method, ...(c.body === undefined ? {} : { body: c.body }), ...(c.headers ? { headers: c.headers } : {}) };
+      // Runner routes get a runner's signature (for the node the request names), client routes the cluster's token.
+      const rule = routeAuth(c.method, c.path);
+      const answer =
+        rule.kind === "runner"
+          ? await local.cluster.asRunner(rule.nodeIdFrom === "path" ? decodeURIComponent(c.path.split("/")[3]!) : String((c.body as { id?: unknown } | undefined)?.id ?? "anonymous"), c.path, options)
+          : await local.cluster.api(c.path, options);
       const error = (answer.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
       seen.push(`${name}: ${answer.status} ${String(error?.code)}`);
       expect(answer.status, `${name}: ${answer.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
@@ -139,10 +144,10 @@ describe("bad input gets a 4xx JSON error, never a 5xx", () => {
   it("a result for an unknown job or from the wrong node is refused (accepted: false), not an error", async () => {
     showLogOnFailure(local);
     const report = { job: jobId, seq: 0, attempt: 1, outcome: { ok: false, error: { name: "E", message: "m" } }, startedAt: 1, finishedAt: 2 };
-    const wrongNode = await local.cluster.api("/v1/nodes/no-such-node/results", { method: "POST", body: report });
+    const wrongNode = await local.cluster.asRunner("no-such-node", "/v1/nodes/no-such-node/results", { method: "POST", body: report });
     expect(wrongNode.status).toBe(202);
     expect(wrongNode.json).toMatchObject({ accepted: false, reason: expect.any(String) });
-    const unknownJob = await local.cluster.api("/v1/nodes/no-such-node/results", { method: "POST", body: { ...report, job: UNKNOWN_JOB } });
+    const unknownJob = await local.cluster.asRunner("no-such-node", "/v1/nodes/no-such-node/results", { method: "POST", body: { ...report, job: UNKNOWN_JOB } });
     expect(unknownJob.status).toBe(202);
     expect(unknownJob.json).toMatchObject({ accepted: false, reason: expect.stringContaining(UNKNOWN_JOB) });
   });

@@ -186,13 +186,22 @@ async function answer(fetch: Fetch, req: Request): Promise<{ status: number; con
  * requests), asserting every answer, then submits a normal job and checks its output against
  * runLocally. Throws (with fast-check's shrunk counterexample) on the first bad answer.
  */
-export async function fuzzHttp(fetch: Fetch, base: string, token: string, runs: number, seed: number): Promise<FuzzReport> {
+export async function fuzzHttp(
+  fetch: Fetch,
+  base: string,
+  token: string,
+  runs: number,
+  seed: number,
+  /** Signs runner routes as a runner would (test/shared/tokens.ts signedIfRunnerRoute); applied with the valid token, so the other tenth stays unsigned. */
+  asRunner: (request: Request) => Promise<Request> = async (r) => r,
+): Promise<FuzzReport> {
   const statuses = new Map<number, number>();
   let sent = 0;
   let refusedByRuntime = 0;
   await fc.assert(
     fc.asyncProperty(requestWith(token), async (r) => {
-      const req = build(base, r);
+      const built = build(base, r);
+      const req = built && r.authorization === `Bearer ${token}` ? await asRunner(built) : built;
       if (!req) {
         refusedByRuntime++;
         return;

@@ -1,11 +1,43 @@
-/** The client tokens the tests' clusters are configured with (API_TOKENS; workers/auth.ts). */
-export const TEST_TOKENS = {
-  admin: "test-admin-token-00000000000000000000",
-  reader: "test-reader-token-0000000000000000000",
-  submitter: "test-submitter-token-000000000000000",
-} as const;
+import { TEST_RUNNER_KEY, TEST_TOKENS } from "./test-secrets.ts";
 
-export const TEST_API_TOKENS = `admin=${TEST_TOKENS.admin}=admin,reader=${TEST_TOKENS.reader}=read,submitter=${TEST_TOKENS.submitter}=submit`;
+export { TEST_API_TOKENS, TEST_RUNNER_KEY, TEST_TOKENS } from "./test-secrets.ts";
 
 /** The Authorization header of a test token (admin unless named). */
 export const bearer = (who: keyof typeof TEST_TOKENS = "admin") => ({ authorization: `Bearer ${TEST_TOKENS[who]}` });
+
+/**
+ * The request as a runner would send it: signed for the node id its route names (the path's, or
+ * a registration body's `id`), unless it already carries a signature. Other requests pass as they are.
+ */
+export async function signedIfRunnerRoute(request: Request, runnerKey: string = TEST_RUNNER_KEY): Promise<Request> {
+  const url = new URL(request.url);
+  const { routeAuth } = await import("../../workers/auth.ts");
+  const rule = routeAuth(request.method, url.pathname);
+  if (rule.kind !== "runner" || request.headers.has("x-paxflow-signature")) return request;
+  const body = new Uint8Array(await request.clone().arrayBuffer());
+  let id = "";
+  if (rule.nodeIdFrom === "path") id = safeDecode(url.pathname.split("/")[3] ?? "");
+  else {
+    try {
+      const parsed = JSON.parse(new TextDecoder().decode(body)) as { id?: unknown };
+      id = typeof parsed?.id === "string" ? parsed.id : "anonymous";
+    } catch {
+      id = "anonymous";
+    }
+  }
+  // An id no header can carry (non-ASCII, or spaces at its ends) cannot sign: no runner could send it.
+  if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(id)) return request;
+  const { deriveRunnerSecret, newNonce, signRequest } = await import("../../runtime/runner-signature.ts");
+  const headers = await signRequest({ runnerId: id, secret: await deriveRunnerSecret(runnerKey, id), method: request.method, url: request.url, body, now: Date.now(), nonce: newNonce() });
+  const signed = new Headers(request.headers);
+  for (const [k, v] of Object.entries(headers)) signed.set(k, v);
+  return new Request(request.url, { method: request.method, headers: signed, body: body.byteLength > 0 ? body : null });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

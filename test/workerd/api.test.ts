@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer } from "../shared/tokens.ts";
+import { bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 import { app, shardOf } from "../../workers/api.ts";
 
 /** A request as the admin test client sends it (its headers may replace the token, or remove it with authorization: ""). */
@@ -8,7 +8,7 @@ const call = (path: string, init?: RequestInit) => {
   const headers = new Headers(init?.headers);
   if (!headers.has("authorization")) headers.set("authorization", bearer().authorization);
   else if (headers.get("authorization") === "") headers.delete("authorization");
-  return exports.default.fetch(new Request(`http://paxflow.test${path}`, { ...init, headers }));
+  return signedIfRunnerRoute(new Request(`http://paxflow.test${path}`, { ...init, headers })).then((r) => exports.default.fetch(r));
 };
 const post = (body: string) => call("/v1/commands", { method: "POST", headers: { "content-type": "application/json" }, body });
 

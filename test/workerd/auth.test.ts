@@ -6,9 +6,10 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { commanderName, parseShardConfig } from "../../durable-objects/shard-config.ts";
 import { app } from "../../workers/api.ts";
-import { parseTokens, requiredScope } from "../../workers/auth.ts";
+import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
+import { parseTokens, routeAuth } from "../../workers/auth.ts";
 import { shardOfJob } from "../../workers/job-ids.ts";
-import { TEST_TOKENS, bearer } from "../shared/tokens.ts";
+import { TEST_RUNNER_KEY, TEST_TOKENS, bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 
 const request = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
   new Request(`http://paxflow.test${path}`, {
@@ -30,6 +31,60 @@ async function expectError(response: Response, status: number, code: string, men
 }
 
 const JOB = { job: "shapes/chain", input: { seed: 3 } };
+const LOAD = { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 };
+
+/** A runner request signed as `as` with `secret` (default: the secret the test key derives for `as`). */
+async function runnerRequest(method: string, path: string, as: string, body?: unknown, over: { secret?: string; now?: number; nonce?: string } = {}) {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const headers = await signRequest({
+    runnerId: as,
+    secret: over.secret ?? (await deriveRunnerSecret(TEST_RUNNER_KEY, as)),
+    method,
+    url: `http://paxflow.test${path}`,
+    body: text,
+    now: over.now ?? Date.now(),
+    nonce: over.nonce ?? newNonce(),
+  });
+  return new Request(`http://paxflow.test${path}`, { method, headers: { "content-type": "application/json", ...headers }, ...(body === undefined ? {} : { body: text }) });
+}
+
+describe("runner signatures", () => {
+  const registration = (id: string) => ({ id, url: "http://127.0.0.1:9/", caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 1, bandwidthMBps: 100 });
+
+  it("registers and heartbeats a runner that signs as itself", async () => {
+    const registered = await exports.default.fetch(await runnerRequest("POST", "/v1/nodes", "signed-1", registration("signed-1")));
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    const beat = await exports.default.fetch(await runnerRequest("POST", "/v1/nodes/signed-1/heartbeat", "signed-1", LOAD));
+    expect(beat.status, await beat.clone().text()).toBe(200);
+  });
+
+  it("refuses unsigned, wrongly signed, stale and replayed requests (401), and a runner acting for another node (403)", async () => {
+    await expectError(await send("POST", "/v1/nodes/signed-1/heartbeat", {}, LOAD), 401, "unauthorized", "unsigned runner request");
+    await expectError(await exports.default.fetch(await runnerRequest("POST", "/v1/nodes/signed-1/heartbeat", "signed-1", LOAD, { secret: "a-guess" })), 401, "unauthorized", 'bad signature for runner "signed-1"');
+    await expectError(await exports.default.fetch(await runnerRequest("POST", "/v1/nodes/signed-1/heartbeat", "signed-1", LOAD, { now: Date.now() - 120_000 })), 401, "unauthorized", "stale runner request");
+    const once = await runnerRequest("POST", "/v1/nodes/signed-1/heartbeat", "signed-1", LOAD);
+    const replay = once.clone();
+    expect((await exports.default.fetch(once)).status).not.toBe(401);
+    await expectError(await exports.default.fetch(replay), 401, "unauthorized", "replayed runner request");
+    // A body changed after signing does not verify.
+    const tampered = await runnerRequest("POST", "/v1/nodes/signed-1/heartbeat", "signed-1", LOAD);
+    await expectError(await exports.default.fetch(new Request(tampered, { body: JSON.stringify({ ...LOAD, queue: 99 }) })), 401, "unauthorized", "bad signature");
+    await expectError(await exports.default.fetch(await runnerRequest("POST", "/v1/nodes/other-node/heartbeat", "signed-1", LOAD)), 403, "forbidden", 'runner "signed-1" cannot act for node "other-node"');
+    await expectError(await exports.default.fetch(await runnerRequest("POST", "/v1/nodes", "signed-1", registration("someone-else"))), 403, "forbidden", 'cannot act for node "someone-else"');
+  });
+
+  it("serves payloads to a signed runner or a reader, and to nobody else", async () => {
+    const hash = "0".repeat(64);
+    await expectError(await send("GET", `/v1/payloads/${hash}`), 401, "unauthorized", "missing bearer token");
+    await expectError(await send("GET", `/v1/payloads/${hash}`, bearer("reader")), 404, "not_found", hash);
+    await expectError(await exports.default.fetch(await runnerRequest("GET", `/v1/payloads/${hash}`, "signed-1")), 404, "not_found", hash);
+  });
+
+  it("refuses every runner request when the deployment has no RUNNER_KEY", async () => {
+    const response = await app.fetch(await runnerRequest("POST", "/v1/nodes/signed-1/heartbeat", "signed-1", LOAD), { ...env, RUNNER_KEY: "" });
+    await expectError(response, 401, "unauthorized", "wrangler secret put RUNNER_KEY");
+  });
+});
 
 describe("client authentication", () => {
   it("answers 401 with a Bearer challenge for a missing, malformed or unknown token", async () => {
@@ -63,13 +118,17 @@ describe("client authentication", () => {
     expect((await send("GET", "/v1/jobs", { authorization: `bearer ${TEST_TOKENS.reader}` })).status).toBe(200);
   });
 
-  it("keeps the OpenAPI document and the runner protocol's routes free of client tokens", async () => {
+  it("needs no token for the OpenAPI document, and runner signatures rather than tokens on the runner routes", async () => {
     expect((await send("GET", "/v1/openapi.json")).status).toBe(200);
-    // Runner routes answer for themselves (here: an unknown node), not 401.
-    await expectError(await send("POST", "/v1/nodes/no-such-node/heartbeat", {}, { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }), 404, "not_found", "no-such-node");
-    expect(requiredScope("POST", "/v1/nodes")).toBeNull();
-    expect(requiredScope("GET", "/v1/payloads/ab")).toBeNull();
-    expect(requiredScope("GET", "/v1/nodes")).toBe("read");
+    expect(routeAuth("POST", "/v1/nodes")).toEqual({ kind: "runner", nodeIdFrom: "body" });
+    expect(routeAuth("POST", "/v1/nodes/r/results")).toEqual({ kind: "runner", nodeIdFrom: "path" });
+    expect(routeAuth("GET", "/v1/payloads/ab")).toEqual({ kind: "runner-or-read" });
+    expect(routeAuth("GET", "/v1/nodes")).toEqual({ kind: "client", scope: "read" });
+    // A client token is not a runner's signature.
+    await expectError(await send("POST", "/v1/nodes/no-such-node/heartbeat", bearer(), LOAD), 401, "unauthorized", "unsigned runner request");
+    // Signed, the route answers for itself (an unknown node).
+    const signed = await signedIfRunnerRoute(request("POST", "/v1/nodes/no-such-node/heartbeat", {}, LOAD));
+    await expectError(await exports.default.fetch(signed), 404, "not_found", "no-such-node");
   });
 
   it("never writes a token into the log", async () => {

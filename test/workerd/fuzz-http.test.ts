@@ -8,7 +8,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import { fuzzHttp } from "../shared/http-fuzz.ts";
-import { TEST_TOKENS } from "../shared/tokens.ts";
+import { TEST_TOKENS, signedIfRunnerRoute } from "../shared/tokens.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,7 +20,7 @@ declare module "vitest" {
 describe("hostile input over HTTP (workerd)", () => {
   const runs = Math.min(inject("fuzzRuns"), 400);
   it(`answers ${runs} random requests without a 5xx, a non-JSON error or a hang, then still runs a job right`, { timeout: 600_000 }, async () => {
-    const report = await fuzzHttp((r) => exports.default.fetch(r), "http://paxflow.test", TEST_TOKENS.admin, runs, inject("fuzzSeed"));
+    const report = await fuzzHttp((r) => exports.default.fetch(r), "http://paxflow.test", TEST_TOKENS.admin, runs, inject("fuzzSeed"), (r) => signedIfRunnerRoute(r));
     console.log(`fuzz-http (workerd): ${JSON.stringify(report)}`);
     expect(report.sent).toBeGreaterThan(runs * 0.8);
   });

@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { bearer } from "../shared/tokens.ts";
+import { bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 import { z } from "zod";
 import { encode } from "../../core/codec.ts";
 import { payloadKey, toBase64 } from "../../core/jobs/payload.ts";
@@ -18,7 +18,7 @@ const call = (path: string, init?: RequestInit) => {
   const headers = new Headers(init?.headers);
   if (!headers.has("authorization")) headers.set("authorization", bearer().authorization);
   else if (headers.get("authorization") === "") headers.delete("authorization");
-  return exports.default.fetch(new Request(`http://paxflow.test${path}`, { ...init, headers }));
+  return signedIfRunnerRoute(new Request(`http://paxflow.test${path}`, { ...init, headers })).then((r) => exports.default.fetch(r));
 };
 const send = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   call(path, { method, headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
@@ -164,11 +164,13 @@ describe("jobs API: bad input", () => {
     await expectError(await post("/v1/nodes/r1/results", { ...report, attempt: 0 }), 400, "invalid_field", "attempt");
     await expectError(await post("/v1/nodes/r1/results", { ...report, outcome: { ok: false } }), 400, "missing_field", "outcome.error");
     const big = await app.fetch(
-      new Request("http://paxflow.test/v1/nodes/r1/results", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(report),
-      }),
+      await signedIfRunnerRoute(
+        new Request("http://paxflow.test/v1/nodes/r1/results", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(report),
+        }),
+      ),
       { ...env, MAX_RESULT_BYTES: "64" },
     );
     await expectError(big, 413, "payload_too_large", "64 bytes", "MAX_RESULT_BYTES");

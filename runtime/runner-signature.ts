@@ -1,0 +1,110 @@
+/**
+ * Runner request signatures: every request a runner sends the plane carries
+ *
+ *   x-paxflow-runner: <runner id>
+ *   x-paxflow-timestamp: <ms since the epoch>
+ *   x-paxflow-nonce: <random, hex>
+ *   x-paxflow-signature: hex HMAC-SHA-256(secret, METHOD \n path?query \n hex SHA-256(body) \n timestamp \n nonce)
+ *
+ * where the runner's secret is HMAC-SHA-256(RUNNER_KEY, "paxflow-runner:" + id) in hex: the
+ * plane holds one key (a Worker secret) and derives each runner's secret from its id, so a stolen
+ * runner secret lets its holder act as that one runner only. WebCrypto only: the same code signs
+ * in Node runners and verifies in the Worker.
+ */
+
+export const RUNNER_HEADERS = {
+  runner: "x-paxflow-runner",
+  timestamp: "x-paxflow-timestamp",
+  nonce: "x-paxflow-nonce",
+  signature: "x-paxflow-signature",
+} as const;
+
+/** How far a request's timestamp may be from the plane's clock, either way. */
+export const MAX_SKEW_MS = 60_000;
+
+const encoder = new TextEncoder();
+
+const hex = (bytes: ArrayBuffer): string => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+
+async function hmac(key: string, message: string): Promise<string> {
+  const k = await crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return hex(await crypto.subtle.sign("HMAC", k, encoder.encode(message)));
+}
+
+export async function sha256Hex(body: Uint8Array | string): Promise<string> {
+  return hex(await crypto.subtle.digest("SHA-256", typeof body === "string" ? encoder.encode(body) : body));
+}
+
+/** A runner's secret, from the plane's RUNNER_KEY and the runner's id. */
+export const deriveRunnerSecret = (runnerKey: string, runnerId: string): Promise<string> => hmac(runnerKey, `paxflow-runner:${runnerId}`);
+
+const canonical = (method: string, pathAndQuery: string, bodyHash: string, timestamp: string, nonce: string) =>
+  `${method.toUpperCase()}\n${pathAndQuery}\n${bodyHash}\n${timestamp}\n${nonce}`;
+
+export interface SignInput {
+  readonly runnerId: string;
+  readonly secret: string;
+  readonly method: string;
+  /** Absolute URL or path; only the path and query are signed (proxies may change the host). */
+  readonly url: string;
+  readonly body?: Uint8Array | string;
+  readonly now: number;
+  readonly nonce: string;
+}
+
+export async function signRequest(input: SignInput): Promise<Record<string, string>> {
+  const u = new URL(input.url, "http://runner.invalid");
+  const timestamp = String(Math.round(input.now));
+  const signature = await hmac(input.secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body ?? ""), timestamp, input.nonce));
+  return {
+    [RUNNER_HEADERS.runner]: input.runnerId,
+    [RUNNER_HEADERS.timestamp]: timestamp,
+    [RUNNER_HEADERS.nonce]: input.nonce,
+    [RUNNER_HEADERS.signature]: signature,
+  };
+}
+
+/** A fresh nonce: 128 random bits. */
+export const newNonce = (): string => hex(crypto.getRandomValues(new Uint8Array(16)).buffer);
+
+export type Verdict = { readonly ok: true; readonly runnerId: string } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Checks a request's signature headers against the plane's key. Does not remember nonces (the
+ * caller does, for as long as MAX_SKEW_MS): `nonce` is returned so it can.
+ */
+export async function verifyRequest(input: {
+  readonly runnerKey: string;
+  readonly method: string;
+  readonly url: string;
+  readonly header: (name: string) => string | undefined;
+  readonly body: Uint8Array;
+  readonly now: number;
+}): Promise<Verdict & { readonly nonce?: string }> {
+  const runnerId = input.header(RUNNER_HEADERS.runner);
+  const timestamp = input.header(RUNNER_HEADERS.timestamp);
+  const nonce = input.header(RUNNER_HEADERS.nonce);
+  const signature = input.header(RUNNER_HEADERS.signature);
+  if (!runnerId || !timestamp || !nonce || !signature) {
+    return { ok: false, reason: `unsigned runner request: send ${Object.values(RUNNER_HEADERS).join(", ")} (docs/runner-protocol.md)` };
+  }
+  if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: `${RUNNER_HEADERS.timestamp} must be milliseconds since the epoch` };
+  if (!/^[0-9a-f]{16,64}$/.test(nonce)) return { ok: false, reason: `${RUNNER_HEADERS.nonce} must be 16 to 64 hex digits` };
+  const skew = input.now - Number(timestamp);
+  if (Math.abs(skew) > MAX_SKEW_MS) {
+    return { ok: false, reason: `stale runner request: its timestamp is ${Math.round(skew / 1000)} s from the plane's clock (at most ${MAX_SKEW_MS / 1000} s)` };
+  }
+  const u = new URL(input.url);
+  const secret = await deriveRunnerSecret(input.runnerKey, runnerId);
+  const expected = await hmac(secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body), timestamp, nonce));
+  if (!timingSafeEqualHex(expected, signature)) return { ok: false, reason: `bad signature for runner "${runnerId}"` };
+  return { ok: true, runnerId, nonce };
+}
+
+/** Compares two hex strings in time that depends only on their length. */
+function timingSafeEqualHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
