@@ -75,6 +75,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       scheduler: createLearningScheduler({ inlineMaxMs: jobsConfig.inlineMaxMs }),
       maxWaitMs: MAX_WAIT_MS,
       retainFinished: jobsConfig.retainJobs,
+      maxCallsPerJob: jobsConfig.maxCallsPerJob,
       commander: (machine, onElected) =>
         new CommanderDriver({
           // A fresh id per incarnation, so a restarted commander can never reuse an old ballot.

@@ -51,6 +51,8 @@ export interface Env {
   readonly WORKER_LATENCY_MS?: string;
   /** Finished top-level jobs each shard keeps (older ones are forgotten). Default 1000. */
   readonly RETAIN_JOBS?: string;
+  /** Most calls one job may make before it fails (TooManyCalls). Default 10000. */
+  readonly MAX_CALLS_PER_JOB?: string;
   /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */
   readonly API_TOKENS?: string;
   /** The key runners' secrets derive from (runtime/runner-signature.ts). A secret: wrangler secret put RUNNER_KEY. */

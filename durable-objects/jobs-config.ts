@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_CALLS_PER_JOB } from "../core/jobs/advance.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES } from "../core/jobs/payload.ts";
 import { DEFAULT_RETAIN_FINISHED } from "../core/jobs/state.ts";
 import type { Env } from "./env.ts";
@@ -9,6 +10,7 @@ export interface JobsConfig {
   readonly inlineMaxMs: number;
   readonly workerLatencyMs: number;
   readonly retainJobs: number;
+  readonly maxCallsPerJob: number;
 }
 
 export function parseJobsConfig(env: Env): JobsConfig {
@@ -17,5 +19,6 @@ export function parseJobsConfig(env: Env): JobsConfig {
     inlineMaxMs: integer("INLINE_MAX_MS", env.INLINE_MAX_MS, 0, 2),
     workerLatencyMs: integer("WORKER_LATENCY_MS", env.WORKER_LATENCY_MS, 0, 1),
     retainJobs: integer("RETAIN_JOBS", env.RETAIN_JOBS, 1, DEFAULT_RETAIN_FINISHED),
+    maxCallsPerJob: integer("MAX_CALLS_PER_JOB", env.MAX_CALLS_PER_JOB, 1, DEFAULT_MAX_CALLS_PER_JOB),
   };
 }

@@ -47,7 +47,15 @@ export interface AdvanceContext {
   place(request: Omit<PlacementRequest, "inlineMaxMs">): Placement;
   /** Runs a stage's CPU implementation here and times it. */
   runInline(stage: string, input: Value): InlineRun;
+  /** Most calls (stages and sub-jobs) one job may make; past it the job fails. Default DEFAULT_MAX_CALLS_PER_JOB. */
+  readonly maxCallsPerJob?: number;
 }
+
+/**
+ * Calls one job may make by default (MAX_CALLS_PER_JOB). A job is replayed from its start at
+ * each step, so a runaway loop of calls would cost more with every call; it fails instead.
+ */
+export const DEFAULT_MAX_CALLS_PER_JOB = 10_000;
 
 const failure = (kind: JobError["kind"], name: string, message: string): JobError => ({ kind, name, message });
 
@@ -100,6 +108,11 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     if (result.status === "failed") return finish({ ok: false, error: result.error });
     const fresh = result.pending.filter((p) => !p.recorded);
     if (fresh.length === 0) return drafts;
+    const maxCalls = ctx.maxCallsPerJob ?? DEFAULT_MAX_CALLS_PER_JOB;
+    const over = fresh.find((p) => p.seq >= maxCalls);
+    if (over) {
+      return finish({ ok: false, error: failure("error", "TooManyCalls", `job "${seed.name}" made more than ${maxCalls} calls (call ${over.seq}: ${over.call.target}); MAX_CALLS_PER_JOB limits them`) });
+    }
     let waitsElsewhere = false;
     const sealed: { seq: number; call: Call; input: Sealable }[] = [];
     for (const { seq, call } of fresh) {

@@ -63,6 +63,8 @@ export interface JobDriverOptions {
   /** Longest a long-poll (getJob/jobEvents with a wait) is held. */
   readonly maxWaitMs: number;
   readonly retainFinished: number;
+  /** Most calls one job may make (MAX_CALLS_PER_JOB); default DEFAULT_MAX_CALLS_PER_JOB. */
+  readonly maxCallsPerJob?: number;
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
@@ -409,6 +411,7 @@ export class JobDriver implements JobPlane {
       by: this.id,
       place: (request) => this.place(request),
       runInline: (stage, input) => this.runInline(stage, input),
+      ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
     };
   }
 

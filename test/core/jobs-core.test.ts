@@ -251,6 +251,19 @@ describe("advance", () => {
     ]);
   });
 
+  it("fails a job that makes more calls than MAX_CALLS_PER_JOB, naming the limit and the call", () => {
+    // shapes/fanout makes 8 stage calls at once; with a limit of 5 the 6th (seq 5) is one too many.
+    const drafts = advance(seed("shapes/fanout", { seed: 1 }), { ...ctx, maxCallsPerJob: 5 });
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0]).toMatchObject({ type: "job.finished", outcome: { ok: false, error: { kind: "error", name: "TooManyCalls" } } });
+    const message = (drafts[0] as { outcome: { error: { message: string } } }).outcome.error.message;
+    expect(message).toContain("more than 5 calls");
+    expect(message).toContain("MAX_CALLS_PER_JOB");
+    expect(message).toContain("call 5: shapes/stats@1");
+    // Within the limit it runs as usual.
+    expect(advance(seed("shapes/fanout", { seed: 1 }), { ...ctx, maxCallsPerJob: 8 }).at(-1)).toMatchObject({ type: "job.finished", outcome: { ok: true } });
+  });
+
   it("fails an unknown job, and a sub-job that waits on itself", () => {
     expect(advance(seed("nope", 1), ctx)).toMatchObject([{ type: "job.finished", outcome: { ok: false, error: { kind: "unknown" } } }]);
     const cyc = advance(seed("shapes/recurse", { depth: 1, loop: true }), ctx);
