@@ -1,11 +1,17 @@
 import type { Acceptor } from "./acceptor.ts";
 import type { Commander } from "./commander.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
 import type { StageWorker } from "../workers/stage-worker.ts";
 
 /** Bindings and [vars] of the paxflow Worker (see wrangler.toml). Vars arrive as strings. */
 export interface Env {
   readonly ACCEPTOR: DurableObjectNamespace<Acceptor>;
   readonly COMMANDER: DurableObjectNamespace<Commander>;
+  /** One token bucket per client token name (workers/rate-limit.ts). */
+  readonly RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Jobs a client token may submit a second, and its burst. Defaults 1000 and twice the rate. */
+  readonly JOBS_PER_SECOND?: string;
+  readonly JOBS_BURST?: string;
   readonly SHARDS: string;
   readonly ACCEPTORS_PER_SHARD: string;
   readonly COMMANDERS_PER_SHARD: string;

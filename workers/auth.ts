@@ -94,10 +94,10 @@ let cache: { raw: string; tokens: Promise<Map<string, Principal>> } | null = nul
 
 const challenge = { "WWW-Authenticate": 'Bearer realm="paxflow"' };
 
-type AuthContext = Context<App & { Variables: { principal?: Principal; runner?: string } }>;
+type AuthContext = Context<App>;
 
 /** Authenticates the request as its route requires (routeAuth); who it is goes on the context. */
-export const authenticate: MiddlewareHandler<App & { Variables: { principal?: Principal; runner?: string } }> = async (c, next) => {
+export const authenticate: MiddlewareHandler<App> = async (c, next) => {
   const path = new URL(c.req.url).pathname;
   const rule = routeAuth(c.req.method === "HEAD" ? "GET" : c.req.method, path);
   if (rule.kind === "none") return next();

@@ -8,9 +8,10 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "../durable-objects/env.ts";
 import { ShardConfigError, integer } from "../durable-objects/shard-config.ts";
-import { AuthConfigError } from "./auth.ts";
+import { AuthConfigError, type Principal } from "./auth.ts";
 
-export type App = { Bindings: Env };
+/** Who the request proved to be (workers/auth.ts): a client's token, or a runner's id. */
+export type App = { Bindings: Env; Variables: { principal?: Principal; runner?: string } };
 
 export const fail = (c: Context, status: ContentfulStatusCode, code: string, message: string) => c.json({ error: { code, message } }, status);
 

@@ -3,6 +3,7 @@ import { app } from "./api.ts";
 
 export { Acceptor } from "../durable-objects/acceptor.ts";
 export { Commander } from "../durable-objects/commander.ts";
+export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 export { StageWorker } from "./stage-worker.ts";
 export type { Env };
 

@@ -12,6 +12,7 @@ import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { JobPlane } from "../runtime/jobs/contract.ts";
 import { ApiError, formatPath, limitBody, preferredWaitMs } from "./http.ts";
 import { jobIdFor, shardOfJob } from "./job-ids.ts";
+import { limitSubmissions } from "./rate-limit.ts";
 import { decodeCursor, listJobs } from "./job-list.ts";
 import { explainJob } from "./explain.ts";
 import { jobJson } from "./job-views.ts";
@@ -65,12 +66,12 @@ const submitRoute = createRoute({
   tags: ["jobs"],
   summary: "Submit a job",
   description: "With `Prefer: wait=N`, answers 200 with the whole job if it finishes within N seconds.",
-  middleware: [limitBody("MAX_JOB_INPUT_BYTES", DEFAULT_MAX_JOB_INPUT_BYTES)] as const,
+  middleware: [limitBody("MAX_JOB_INPUT_BYTES", DEFAULT_MAX_JOB_INPUT_BYTES), limitSubmissions] as const,
   request: { headers: PreferHeader, body: { required: true, content: { "application/json": { schema: SubmitJobBody } } } },
   responses: {
     200: json(JobJson, "the job finished within the Prefer: wait time"),
     202: json(JobAccepted, "accepted (created: false when the idempotency key already named this job); Location names it"),
-    ...errors(400, 404, 409, 413, 415, 500, 503),
+    ...errors(400, 404, 409, 413, 415, 429, 500, 503),
   },
 });
 

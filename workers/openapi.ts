@@ -44,6 +44,7 @@ const ERROR_MEANING = {
   409: "the idempotency key already names a job with another name or input",
   413: "the body is over the limit (the message names the variable)",
   415: "the body is not sent as application/json",
+  429: "the token submits more jobs a second than JOBS_PER_SECOND allows (retry after Retry-After)",
   500: "the cluster is misconfigured",
   503: "no commander of a shard could answer (overloaded: retry after Retry-After)",
 } as const;

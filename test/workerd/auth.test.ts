@@ -131,6 +131,17 @@ describe("client authentication", () => {
     await expectError(await exports.default.fetch(signed), 404, "not_found", "no-such-node");
   });
 
+  it("limits jobs per token per second: 429 with Retry-After naming the token and the limit; other tokens unaffected", async () => {
+    const limited = { ...env, JOBS_PER_SECOND: "1", JOBS_BURST: "2" };
+    const submit = (who: "submitter" | "admin") => app.fetch(request("POST", "/v1/jobs", bearer(who), JOB), limited);
+    expect((await submit("submitter")).status).toBe(202);
+    expect((await submit("submitter")).status).toBe(202);
+    const refused = await expectError(await submit("submitter"), 429, "rate_limited", 'token "submitter" submits more than 1 jobs a second (bursts of 2');
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // The admin token has its own bucket (it has not used it here yet).
+    expect((await submit("admin")).status).toBe(202);
+  });
+
   it("never writes a token into the log", async () => {
     const submitted = await send("POST", "/v1/jobs", { ...bearer("submitter"), prefer: "wait=10", "idempotency-key": "auth-log-check" }, { ...JOB, idempotencyKey: "auth-log-check" });
     const { id } = (await submitted.json()) as { id: string };

@@ -1,0 +1,19 @@
+import { DurableObject } from "cloudflare:workers";
+import { type Bucket, fullBucket, take } from "../core/limits/token-bucket.ts";
+import type { Env } from "./env.ts";
+
+/**
+ * One per client token name (`idFromName(name)`): the token bucket that limits how many jobs
+ * that client submits a second (JOBS_PER_SECOND, JOBS_BURST). Held in memory: a limiter that
+ * restarts starts full, which errs towards letting work in.
+ */
+export class RateLimiter extends DurableObject<Env> {
+  private bucket: Bucket | null = null;
+
+  take(rate: number, burst: number): { ok: true } | { ok: false; retryAfterMs: number } {
+    const now = Date.now();
+    const result = take(this.bucket ?? fullBucket(burst, now), now, rate, burst);
+    this.bucket = result.bucket;
+    return result.ok ? { ok: true } : { ok: false, retryAfterMs: result.retryAfterMs };
+  }
+}
