@@ -23,6 +23,7 @@ import { jobIdFor, shardOfJob } from "../workers/job-ids.ts";
 
 export { Acceptor } from "../durable-objects/acceptor.ts";
 export { Commander } from "../durable-objects/commander.ts";
+export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 export { StageWorker } from "../workers/stage-worker.ts";
 
 const OPS = ["commit", "empty", "chain", "fanout"] as const;
