@@ -1,5 +1,6 @@
 import type { NodeLoad } from "../core/jobs/decisions.ts";
-import type { Backends } from "../runtime/jobs/backends.ts";
+import type { Backends, RunnerAddress } from "../runtime/jobs/backends.ts";
+import { deriveRunnerSecret, newNonce, signRequest } from "../runtime/runner-signature.ts";
 import { PaxflowError } from "../runtime/errors.ts";
 import type { Env } from "./env.ts";
 
@@ -23,19 +24,34 @@ async function askRunner(url: string, init: RequestInit): Promise<Response> {
   return response;
 }
 
+/**
+ * The plane signs what it sends a runner as the runner signs what it sends the plane
+ * (runtime/runner-signature.ts), with that runner's secret: a runner that has its secret takes
+ * calls only from the plane. Without RUNNER_KEY, requests go unsigned.
+ */
+async function signed(env: Env, runner: RunnerAddress, method: string, url: string, body?: string): Promise<Record<string, string>> {
+  const key = env.RUNNER_KEY?.trim();
+  if (!key) return {};
+  const secret = await deriveRunnerSecret(key, runner.id);
+  return signRequest({ runnerId: runner.id, secret, method, url, ...(body === undefined ? {} : { body }), now: Date.now(), nonce: newNonce() });
+}
+
 /** Backends as a deployed commander reaches them: the STAGES binding, and runners over HTTP. */
 export const runnerBackends = (env: Env): Backends => ({
   worker: (stage, input) => env.STAGES.run(stage, input),
-  async sendToRunner(url, request) {
-    const response = await askRunner(endpoint(url, "/v1/calls"), {
+  async sendToRunner(runner, request) {
+    const url = endpoint(runner.url, "/v1/calls");
+    const body = JSON.stringify(request);
+    const response = await askRunner(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(request),
+      headers: { "content-type": "application/json", ...(await signed(env, runner, "POST", url, body)) },
+      body,
     });
     await response.body?.cancel();
   },
-  async probeRunner(url) {
-    const response = await askRunner(endpoint(url, "/v1/status"), { method: "GET" });
+  async probeRunner(runner) {
+    const url = endpoint(runner.url, "/v1/status");
+    const response = await askRunner(url, { method: "GET", headers: await signed(env, runner, "GET", url) });
     const status = (await response.json()) as Partial<NodeLoad>;
     const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);
     const optional = (key: "recentComputeMs" | "recentTransferMs") => (typeof status[key] === "number" ? { [key]: count(status[key]) } : {});

@@ -64,11 +64,12 @@ export function withCommonRunnerOptions(command: Command, kind: string): Command
  * How a runner signs its requests: with the secret in PAXFLOW_RUNNER_SECRET (an environment
  * variable, not a flag, so it does not show in `ps`), derived for its id from the plane's
  * RUNNER_KEY (`npx paxflow runner-secret <id>`). Without it the runner's requests go unsigned
- * and a plane with RUNNER_KEY refuses them (401, which the runner prints).
+ * and a plane with RUNNER_KEY refuses them (401, which the runner prints). With it, the runner
+ * also takes calls only from the plane (signed for it with the same secret).
  */
-export function runnerAuth(id: string, env: NodeJS.ProcessEnv = process.env): { authHeaders?: AuthHeaders } {
+export function runnerAuth(id: string, env: NodeJS.ProcessEnv = process.env): { authHeaders?: AuthHeaders; secret?: string } {
   const secret = env.PAXFLOW_RUNNER_SECRET?.trim();
-  return secret ? { authHeaders: signingHeaders(id, secret) } : {};
+  return secret ? { authHeaders: signingHeaders(id, secret), secret } : {};
 }
 
 /** The registry a runner serves: only stages bundled with it ever run. */

@@ -17,6 +17,7 @@ import type { CallFailure } from "../core/sdk/replay.ts";
 import { parseCallRequest } from "./call-request.ts";
 import { errorBody, readBody, sendJson } from "./http.ts";
 import { PayloadCache, sha256Hex } from "./payload-cache.ts";
+import { MAX_SKEW_MS, verifyForRunner } from "../runtime/runner-signature.ts";
 import { measureProbe } from "./probe.ts";
 import { type AuthHeaders, type PlaneAnswer, type RetryPolicy, PlaneClient, describeAnswer, networkReason } from "./plane.ts";
 
@@ -59,6 +60,12 @@ export interface RunnerOptions {
   /** How long stop() waits for calls already running (and their reports); default 10 s. */
   readonly stopGraceMs?: number;
   readonly authHeaders?: AuthHeaders;
+  /**
+   * This runner's secret (runtime/runner-signature.ts). With it, POST /v1/calls and GET
+   * /v1/status must be signed by the plane for this runner's id (401 otherwise), so only the
+   * plane can hand it work; without it they are open (a runner on a private network, tests).
+   */
+  readonly secret?: string;
   /** Extra load figures for heartbeats and status (e.g. a gpu-runner's recent kernel and transfer times). */
   readonly extraLoad?: () => Pick<NodeLoad, "recentComputeMs" | "recentTransferMs">;
   /** Progress and problems, one line each; default console.error. */
@@ -114,6 +121,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const known = new Set<string>();
   const running = new Set<Promise<void>>();
   const fetching = new Map<string, Promise<Uint8Array>>();
+  /** Nonces of the plane's signed requests, until they could no longer pass as fresh. */
+  const seenNonces = new Map<string, number>();
   let inFlight = 0;
   let bytesIn = 0;
   let bytesOut = 0;
@@ -135,14 +144,40 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       }
       if (path === "/v1/status") {
         if (method !== "GET") return sendJson(res, 405, errorBody("method_not_allowed", "use GET /v1/status"), { allow: "GET" });
+        const refused = await fromPlane(new Uint8Array(0));
+        if (refused) return sendJson(res, 401, errorBody("unauthorized", refused));
         return sendJson(res, 200, status());
       }
       sendJson(res, 404, errorBody("not_found", `no route for ${method} ${path}`));
     }
 
+    /** Why the request is not the plane's (null: it is, or this runner takes anyone's). */
+    async function fromPlane(body: Uint8Array): Promise<string | null> {
+      if (!options.secret) return null;
+      const verdict = await verifyForRunner({
+        runnerId: options.id,
+        secret: options.secret,
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        header: (name) => {
+          const v = req.headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        },
+        body,
+        now: Date.now(),
+      });
+      if (!verdict.ok) return verdict.reason;
+      if (seenNonces.has(verdict.nonce!)) return `replayed request (nonce ${verdict.nonce} was used already)`;
+      seenNonces.set(verdict.nonce!, Date.now() + 2 * MAX_SKEW_MS);
+      if (seenNonces.size > 10_000) for (const [n, until] of seenNonces) if (until < Date.now()) seenNonces.delete(n);
+      return null;
+    }
+
     async function acceptCall(): Promise<void> {
       const raw = await readBody(req, maxBodyBytes);
       if (raw === null) return sendJson(res, 413, errorBody("payload_too_large", `body exceeds ${maxBodyBytes} bytes`), { connection: "close" });
+      const refused = await fromPlane(new Uint8Array(raw));
+      if (refused) return sendJson(res, 401, errorBody("unauthorized", refused));
       if (stopping) return sendJson(res, 503, errorBody("stopping", "this runner is shutting down"));
       let body: unknown;
       try {

@@ -73,14 +73,24 @@ export type Verdict = { readonly ok: true; readonly runnerId: string } | { reado
  * Checks a request's signature headers against the plane's key. Does not remember nonces (the
  * caller does, for as long as MAX_SKEW_MS): `nonce` is returned so it can.
  */
-export async function verifyRequest(input: {
-  readonly runnerKey: string;
+export function verifyRequest(input: VerifyInput & { readonly runnerKey: string }): Promise<Verdict & { readonly nonce?: string }> {
+  return verifyWith(input, (runnerId) => deriveRunnerSecret(input.runnerKey, runnerId));
+}
+
+/** A runner's check of what the plane sends it: signed for this runner's own id with its own secret. */
+export function verifyForRunner(input: VerifyInput & { readonly runnerId: string; readonly secret: string }): Promise<Verdict & { readonly nonce?: string }> {
+  return verifyWith(input, async (claimed) => (claimed === input.runnerId ? input.secret : null));
+}
+
+interface VerifyInput {
   readonly method: string;
   readonly url: string;
   readonly header: (name: string) => string | undefined;
   readonly body: Uint8Array;
   readonly now: number;
-}): Promise<Verdict & { readonly nonce?: string }> {
+}
+
+async function verifyWith(input: VerifyInput, secretFor: (runnerId: string) => Promise<string | null>): Promise<Verdict & { readonly nonce?: string }> {
   const runnerId = input.header(RUNNER_HEADERS.runner);
   const timestamp = input.header(RUNNER_HEADERS.timestamp);
   const nonce = input.header(RUNNER_HEADERS.nonce);
@@ -94,8 +104,9 @@ export async function verifyRequest(input: {
   if (Math.abs(skew) > MAX_SKEW_MS) {
     return { ok: false, reason: `stale runner request: its timestamp is ${Math.round(skew / 1000)} s from the plane's clock (at most ${MAX_SKEW_MS / 1000} s)` };
   }
-  const u = new URL(input.url);
-  const secret = await deriveRunnerSecret(input.runnerKey, runnerId);
+  const u = new URL(input.url, "http://runner.invalid");
+  const secret = await secretFor(runnerId);
+  if (secret === null) return { ok: false, reason: `signed for runner "${runnerId}", not this one` };
   const expected = await hmac(secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body), timestamp, nonce));
   if (!timingSafeEqualHex(expected, signature)) return { ok: false, reason: `bad signature for runner "${runnerId}"` };
   return { ok: true, runnerId, nonce };

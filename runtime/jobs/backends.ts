@@ -12,11 +12,17 @@ export interface StageRun {
   readonly finishedAt: number;
 }
 
+/** A runner as the plane reaches it: its node id (what requests to it are signed for) and URL. */
+export interface RunnerAddress {
+  readonly id: string;
+  readonly url: string;
+}
+
 export interface Backends {
   /** Runs a call on the stage Worker and answers with its result. */
   worker(stage: string, input: Payload): Promise<StageRun>;
   /** Hands a call to a runner; resolves once it accepted it (its result comes back later). */
-  sendToRunner(url: string, request: CallRequest): Promise<void>;
+  sendToRunner(runner: RunnerAddress, request: CallRequest): Promise<void>;
   /** Asks a runner for its current load (when it answers again after being unresponsive). */
-  probeRunner(url: string): Promise<NodeLoad>;
+  probeRunner(runner: RunnerAddress): Promise<NodeLoad>;
 }

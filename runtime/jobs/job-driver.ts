@@ -468,7 +468,7 @@ export class JobDriver implements JobPlane {
       const url = this.state.node(d.node)?.spec.url;
       if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
       const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
-      await this.o.backends.sendToRunner(url, {
+      await this.o.backends.sendToRunner({ id: d.node, url }, {
         job: d.job,
         seq: d.seq,
         attempt: d.attempt,
@@ -749,7 +749,7 @@ export class JobDriver implements JobPlane {
     // heartbeating all along, so a suspect one stays out (it would flap in and out otherwise).
     if (node.status === "unresponsive" && node.spec.url && verdict !== "suspect") {
       // It answers again: ask for its load and traffic now, and re-rank it from that.
-      const probed = await this.o.backends.probeRunner(node.spec.url).catch(() => null);
+      const probed = await this.o.backends.probeRunner({ id, url: node.spec.url }).catch(() => null);
       if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);
     }
     return { status: this.state.node(id)!.status };

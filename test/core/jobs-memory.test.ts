@@ -31,7 +31,7 @@ jobsConformance("JobDriver over in-memory acceptors in Node", async () => {
         return { outcome: { ok: false, error: { name: (error as Error).name, message: errorMessage(error) } }, startedAt, finishedAt: Date.now() };
       }
     },
-    async sendToRunner(url) {
+    async sendToRunner({ url }) {
       const response = await fetch(new URL("/v1/calls", url), { method: "POST", body: "{}" });
       if (!response.ok) throw new Error(`runner answered ${response.status}`);
     },

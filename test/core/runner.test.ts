@@ -10,6 +10,7 @@ import type { NodeLoad } from "../../core/jobs/decisions.ts";
 import { fromBase64, inlinePayload } from "../../core/jobs/payload.ts";
 import type { CallRequest, RegisterRequest, ResultReport, RunnerStatus } from "../../core/jobs/protocol.ts";
 import { registry as examples } from "../../examples/index.ts";
+import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
 import { type Runner, type RunnerOptions, startRunner } from "../../runners/runner.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -199,6 +200,32 @@ describe("runner: membership", () => {
     await until(() => expect(p.registrations).toHaveLength(2));
     expect(p.registrations[1]).toEqual(p.registrations[0]);
     expect(logs.some((l) => l.includes("does not know this node"))).toBe(true);
+  });
+});
+
+describe("runner: only the plane may hand it work (with a secret)", () => {
+  it("refuses unsigned, wrongly signed, other-runner and replayed calls and status probes (401); takes the plane's", async () => {
+    const p = await plane();
+    const secret = await deriveRunnerSecret("plane-key", "runner-1");
+    const r = await runner(p, { secret });
+    const request = call("word-count/tokenize-count@1", "signed call");
+    const body = JSON.stringify(request);
+    const sendAs = async (as: string, withSecret: string, text = body, nonce = newNonce()) => {
+      const headers = await signRequest({ runnerId: as, secret: withSecret, method: "POST", url: "/v1/calls", body: text, now: Date.now(), nonce });
+      const response = await fetch(`${r.url}/v1/calls`, { method: "POST", headers, body: text });
+      const json = (await response.json()) as { error?: { message: string } };
+      return { status: response.status, text: json.error?.message ?? "" };
+    };
+    expect(await post(r, request)).toMatchObject({ status: 401, json: { error: { code: "unauthorized" } } });
+    expect((await sendAs("runner-1", "a-guess")).text).toContain("bad signature");
+    expect((await sendAs("runner-2", await deriveRunnerSecret("plane-key", "runner-2"))).text).toContain('signed for runner "runner-2", not this one');
+    const nonce = newNonce();
+    expect((await sendAs("runner-1", secret, body, nonce)).status).toBe(202);
+    expect((await sendAs("runner-1", secret, body, nonce)).text).toContain("replayed request");
+    await until(() => expect(p.results).toHaveLength(1));
+    expect((await fetch(`${r.url}/v1/status`)).status).toBe(401);
+    const statusHeaders = await signRequest({ runnerId: "runner-1", secret, method: "GET", url: "/v1/status", now: Date.now(), nonce: newNonce() });
+    expect((await fetch(`${r.url}/v1/status`, { headers: statusHeaders })).status).toBe(200);
   });
 });
 

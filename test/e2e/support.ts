@@ -11,7 +11,8 @@ import { afterAll, beforeAll, onTestFailed } from "vitest";
 import type { Value } from "../../core/codec.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
-import { type HttpAnswer, LocalCluster, type LocalClusterOptions, type NodeJson, type SseEvent, freePort, http, readEvents } from "../../cli/local-cluster.ts";
+import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
+import { type HttpAnswer, LOCAL_RUNNER_KEY, LocalCluster, type LocalClusterOptions, type NodeJson, type SseEvent, freePort, http, readEvents } from "../../cli/local-cluster.ts";
 
 export interface ClusterHandle {
   /** The running cluster (set in beforeAll). */
@@ -190,11 +191,12 @@ export function expectedFailure(job: string, input: Value): { name: string; mess
   return { name: local.error.name, message: local.error.message };
 }
 
-/** GET {runner}/v1/status: its queue and calls in flight. */
+/** GET {runner}/v1/status: its queue and calls in flight (signed as the plane signs it: the runner takes only the plane's). */
 export async function runnerStatus(cluster: LocalCluster, id: string): Promise<{ queue: number; inFlight: number }> {
   const runner = cluster.runners.get(id);
   if (!runner) throw new Error(`no runner ${id} is running`);
-  const answer = await http(`${runner.url}/v1/status`, { timeoutMs: 5_000 });
+  const headers = await signRequest({ runnerId: id, secret: await deriveRunnerSecret(LOCAL_RUNNER_KEY, id), method: "GET", url: "/v1/status", now: Date.now(), nonce: newNonce() });
+  const answer = await http(`${runner.url}/v1/status`, { timeoutMs: 5_000, headers });
   if (answer.status !== 200) throw new Error(`GET ${runner.url}/v1/status answered ${describe(answer)}`);
   return answer.json as { queue: number; inFlight: number };
 }
