@@ -395,18 +395,23 @@ describe("runner: calls", () => {
     const p = await plane();
     let active = 0;
     let most = 0;
+    // Calls hold their slots until every call was accepted, so the limit is what stops the third.
+    const { open, opened } = gate();
     const r = await runner(p, {
       slots: 2,
       delayMs: 20,
       hasStage: () => true,
       executor: async (_stage, input) => {
         most = Math.max(most, ++active);
+        await opened;
         await sleep(5);
         active--;
         return input;
       },
     });
     for (let i = 0; i < 6; i++) expect((await post(r, call("echo@1", i))).status).toBe(202);
+    await until(() => expect(r.status()).toMatchObject({ inFlight: 2, queue: 4 }));
+    open();
     await until(() => expect(p.results).toHaveLength(6));
     expect(most).toBe(2);
     expect(p.results.map(valueOf).sort()).toEqual([0, 1, 2, 3, 4, 5]);
