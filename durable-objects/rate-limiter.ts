@@ -10,10 +10,11 @@ import type { Env } from "./env.ts";
 export class RateLimiter extends DurableObject<Env> {
   private bucket: Bucket | null = null;
 
-  take(rate: number, burst: number): { ok: true } | { ok: false; retryAfterMs: number } {
+  /** Up to `want` tokens (a Worker isolate spends them locally), or how long until one is there. */
+  take(rate: number, burst: number, want = 1): { ok: true; granted: number } | { ok: false; retryAfterMs: number } {
     const now = Date.now();
-    const result = take(this.bucket ?? fullBucket(burst, now), now, rate, burst);
+    const result = take(this.bucket ?? fullBucket(burst, now), now, rate, burst, want);
     this.bucket = result.bucket;
-    return result.ok ? { ok: true } : { ok: false, retryAfterMs: result.retryAfterMs };
+    return result.ok ? { ok: true, granted: result.granted } : { ok: false, retryAfterMs: result.retryAfterMs };
   }
 }

@@ -22,7 +22,7 @@ import { MAX_SKEW_MS, RUNNER_HEADERS, verifyRequest } from "../runtime/runner-si
 import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
 import { integer } from "../durable-objects/shard-config.ts";
 import type { App } from "./http.ts";
-import { DEFAULT_MAX_RESULT_BYTES } from "./nodes-api.ts";
+import { DEFAULT_MAX_RESULT_BYTES } from "./defaults.ts";
 import { ApiError } from "./http.ts";
 
 export const SCOPES = ["read", "submit", "admin"] as const;

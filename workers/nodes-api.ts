@@ -8,6 +8,7 @@ import type { NodeId as NodeIdType } from "../core/jobs/decisions.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
 import type { NodeView as NodeViewType } from "../runtime/jobs/contract.ts";
+import { DEFAULT_MAX_RESULT_BYTES } from "./defaults.ts";
 import { ApiError, limitBody } from "./http.ts";
 import { shardOfJob } from "./job-ids.ts";
 import { payloadStore, sealBase64 } from "./json-values.ts";
@@ -15,7 +16,6 @@ import { errors, json, newApi } from "./openapi.ts";
 import { HeartbeatReply, NodeIdParams, NodeList, NodeLoad, NodeView, RegisterRequest, ResultOfferReply, ResultReport } from "./schemas.ts";
 import { askEveryShard, askShard } from "./shard-calls.ts";
 
-export const DEFAULT_MAX_RESULT_BYTES = 8 << 20;
 
 /** How often runners should heartbeat; the commanders call a node unresponsive after a few missed. */
 const HEARTBEAT_MS = 1_000;

@@ -1,0 +1,4 @@
+/** Defaults of the API's size limits that more than one module needs (a leaf module: no imports, so no import cycles). */
+
+/** Largest POST /v1/nodes/:id/results body by default (MAX_RESULT_BYTES). */
+export const DEFAULT_MAX_RESULT_BYTES = 8 << 20;
