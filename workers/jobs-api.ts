@@ -13,6 +13,7 @@ import type { JobPlane } from "../runtime/jobs/contract.ts";
 import { ApiError, formatPath, limitBody, preferredWaitMs } from "./http.ts";
 import { jobIdFor, shardOfJob } from "./job-ids.ts";
 import { limitSubmissions } from "./rate-limit.ts";
+import type { Principal } from "./auth.ts";
 import { decodeCursor, listJobs } from "./job-list.ts";
 import { explainJob } from "./explain.ts";
 import { jobJson } from "./job-views.ts";
@@ -75,6 +76,8 @@ const submitRoute = createRoute({
   },
 });
 
+const submitter = (principal: Principal | undefined) => (principal ? { submittedBy: principal.name } : {});
+
 jobsApi.openapi(submitRoute, async (c) => {
   const body = c.req.valid("json");
   const definition = registry.jobs.get(body.job);
@@ -87,7 +90,7 @@ jobsApi.openapi(submitRoute, async (c) => {
   const id = await jobIdFor(body.idempotencyKey);
   const waitMs = preferredWaitMs(c.req.valid("header").prefer);
   const reply = await askJobShard(c.env, id, (commander) =>
-    commander.submitJob({ id, name: body.job, input, idempotencyKey: body.idempotencyKey, waitMs }),
+    commander.submitJob({ id, name: body.job, input, idempotencyKey: body.idempotencyKey, waitMs, ...submitter(c.get("principal")) }),
   );
   c.header("Location", `/v1/jobs/${id}`);
   if (waitMs !== undefined && reply.job.status !== "running") return c.json(await jobJson(reply.job, payloads), 200);

@@ -171,6 +171,7 @@ export const JobJson = z
     root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),
     parent: z.object({ job: JobId, seq: Count }).optional(),
     idempotencyKey: z.string().optional(),
+    submittedBy: z.string().optional().openapi({ description: "the name of the client token that submitted the job" }),
     acceptedAt: Millis,
     finishedAt: Millis.optional(),
     durationMs: z.number().optional(),
@@ -325,7 +326,7 @@ type Same<A, B> = [Plain<A>] extends [Plain<B>] ? ([Plain<B>] extends [Plain<A>]
 type Covers<Schema, Contract> = [Exclude<keyof Contract, keyof Schema>] extends [never] ? true : false;
 type Assert<T extends true> = T;
 
-type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "acceptedAt" | "finishedAt" | "error";
+type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "submittedBy" | "acceptedAt" | "finishedAt" | "error";
 type CallKeys = "seq" | "kind" | "target" | "node" | "queuedAt" | "startedAt" | "finishedAt" | "child";
 
 /** A "false" here: the contract changed; change the schema (and the view built from it) to match. */

@@ -53,6 +53,7 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
     payload(d.input) &&
     num(d.at) &&
     (d.idempotencyKey === undefined || str(d.idempotencyKey)) &&
+    (d.submittedBy === undefined || str(d.submittedBy)) &&
     (d.parent === undefined || (isObj(d.parent) && str(d.parent.job) && count(d.parent.seq))),
   "call.dispatched": (d) =>
     call(d) &&

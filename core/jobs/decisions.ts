@@ -86,6 +86,8 @@ export type Decision<P = Payload> =
       readonly input: P;
       readonly at: number;
       readonly idempotencyKey?: string;
+      /** The name of the client token that submitted it (never the token itself). */
+      readonly submittedBy?: string;
       /** Sub-jobs: the call of the parent job this job answers. */
       readonly parent?: { readonly job: JobId; readonly seq: number };
     }

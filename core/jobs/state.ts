@@ -60,6 +60,8 @@ export interface JobRecord {
   readonly input: Payload;
   readonly acceptedAt: number;
   readonly idempotencyKey?: string;
+  /** The client token's name that submitted it (absent for sub-jobs and tokenless planes). */
+  readonly submittedBy?: string;
   readonly parent?: { readonly job: JobId; readonly seq: number };
   /** The job at the top of this job's tree (itself when it has no parent). */
   readonly root: JobId;
@@ -230,6 +232,7 @@ export class JobsState {
       calls: [],
       events: [],
       ...(d.idempotencyKey === undefined ? {} : { idempotencyKey: d.idempotencyKey }),
+      ...(d.submittedBy === undefined ? {} : { submittedBy: d.submittedBy }),
       ...(d.parent ? { parent: d.parent } : {}),
     };
     this.jobs.set(d.job, job);

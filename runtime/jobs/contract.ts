@@ -13,6 +13,8 @@ export interface SubmitJobRequest {
   readonly name: string;
   readonly input: Payload;
   readonly idempotencyKey?: string;
+  /** The name of the client token submitting it (recorded in the log; never the token). */
+  readonly submittedBy?: string;
   /** Answer once the job is terminal or this many ms passed (0: as soon as it is accepted). */
   readonly waitMs?: number;
 }

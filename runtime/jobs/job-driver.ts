@@ -657,6 +657,7 @@ export class JobDriver implements JobPlane {
       input: request.input,
       at: this.now(),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      ...(request.submittedBy === undefined ? {} : { submittedBy: request.submittedBy }),
     };
     const created = await this.exclusive(request.id, async () => {
       if (this.state.job(request.id)) return false; // a concurrent submit with the same id got there first

@@ -107,8 +107,12 @@ describe("client authentication", () => {
   it("lets each scope do its part: submit submits, read reads, admin does both and raw commands", async () => {
     const submitted = await send("POST", "/v1/jobs", { ...bearer("submitter"), prefer: "wait=10" }, JOB);
     expect(submitted.status, await submitted.clone().text()).toBe(200);
-    const { id } = (await submitted.json()) as { id: string };
-    expect((await send("GET", `/v1/jobs/${id}`, bearer("reader"))).status).toBe(200);
+    const { id, submittedBy } = (await submitted.json()) as { id: string; submittedBy?: string };
+    // The log records which token submitted it, by name.
+    expect(submittedBy).toBe("submitter");
+    const read = await send("GET", `/v1/jobs/${id}`, bearer("reader"));
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { submittedBy?: string }).submittedBy).toBe("submitter");
     expect((await send("GET", `/v1/jobs/${id}/explain`, bearer("reader"))).status).toBe(200);
     expect((await send("GET", "/v1/cluster", bearer("reader"))).status).toBe(200);
     expect((await send("GET", "/v1/nodes", bearer("reader"))).status).toBe(200);
