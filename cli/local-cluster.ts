@@ -510,11 +510,19 @@ export class LocalCluster {
     return http(`${this.url}${path}`, { ...options, headers: { ...this.auth, ...options.headers } });
   }
 
-  /** A request signed as runner `runnerId` (runtime/runner-signature.ts), with the secret the cluster's RUNNER_KEY derives for it. */
+  /**
+   * Signature headers for a request between the plane and runner `runnerId`, either way
+   * (runtime/runner-signature.ts), with the secret the cluster's RUNNER_KEY derives for it.
+   */
+  async runnerSignature(runnerId: string, method: string, path: string, body?: string): Promise<Record<string, string>> {
+    const secret = await deriveRunnerSecret(this.options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY, runnerId);
+    return signRequest({ runnerId, secret, method, url: path, ...(body === undefined ? {} : { body }), now: Date.now(), nonce: newNonce() });
+  }
+
+  /** A request to the API signed as runner `runnerId`. */
   async asRunner(runnerId: string, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
     const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-    const secret = await deriveRunnerSecret(this.options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY, runnerId);
-    const signed = await signRequest({ runnerId, secret, method: options.method ?? "GET", url: path, ...(body === undefined ? {} : { body }), now: Date.now(), nonce: newNonce() });
+    const signed = await this.runnerSignature(runnerId, options.method ?? "GET", path, body);
     return http(`${this.url}${path}`, { ...options, ...(body === undefined ? {} : { body }), headers: { ...signed, ...options.headers } });
   }
 

@@ -13,32 +13,22 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { intOption } from "../cli/options.ts";
-import { UsageError, loadRegistry, runCli, runnerAuth, withCommonRunnerOptions } from "../runners/cli-common.ts";
+import { type CommonRunnerFlags, UsageError, loadRegistry, runCli, runnerAuth, withCommonRunnerOptions } from "../runners/cli-common.ts";
 import type { SpeedProfile } from "../core/jobs/decisions.ts";
 import { calibrate, describeCalibration, parseSpeedProfile } from "./calibrate.ts";
 import { BACKENDS, type BackendChoice, Gpu, NoAdapterError, describeFacts } from "./device.ts";
 import { GpuExecutor } from "./executor.ts";
 import { type GpuRunner, capsOf, startGpuRunner } from "./start.ts";
 
-interface Flags {
-  api: string;
-  id: string;
-  host: string;
-  port: number;
-  advertiseUrl?: string;
+/** The common runner flags (cli-common.ts) and this runner's own. */
+interface Flags extends CommonRunnerFlags {
   slots: number;
   backend: BackendChoice;
   calibrate: boolean;
   profile?: string;
   saveProfile?: string;
   reps: number;
-  latencyMs: number;
-  bandwidthMbps: number;
-  heartbeatMs: number;
-  registry: string;
 }
-
-
 
 const program = withCommonRunnerOptions(new Command("gpu-runner").description("run the WebGPU kernels of a registry's SIMD stages for the paxflow command plane"), "gpu")
   .option("--slots <n>", "calls accepted at once (the device runs one kernel at a time)", intOption(1, 1_024), 1)

@@ -10,25 +10,15 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
 import { intOption } from "../cli/options.ts";
-import { UsageError, loadRegistry, positiveNumber, runCli, runnerAuth, withCommonRunnerOptions } from "./cli-common.ts";
+import { type CommonRunnerFlags, UsageError, loadRegistry, positiveNumber, runCli, runnerAuth, withCommonRunnerOptions } from "./cli-common.ts";
 import { startRunner } from "./runner.ts";
 
-interface Flags {
-  api: string;
-  id: string;
-  host: string;
-  port: number;
-  advertiseUrl?: string;
+/** The common runner flags (cli-common.ts) and this runner's own. */
+interface Flags extends CommonRunnerFlags {
   slots: number;
   speed: number;
   delayMs: number;
-  latencyMs: number;
-  bandwidthMbps: number;
-  heartbeatMs: number;
-  registry: string;
 }
-
-
 
 const program = withCommonRunnerOptions(new Command("cpu-runner").description("run the CPU implementation of a registry's stages for the paxflow command plane"), "cpu")
   .option("--slots <n>", "calls run at once (stages run on one thread, so more slots overlap only waits)", intOption(1, 1_024), 1)

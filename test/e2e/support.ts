@@ -11,8 +11,7 @@ import { afterAll, beforeAll, onTestFailed } from "vitest";
 import type { Value } from "../../core/codec.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
-import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
-import { type HttpAnswer, LOCAL_RUNNER_KEY, LocalCluster, type LocalClusterOptions, type NodeJson, type SseEvent, freePort, http, readEvents } from "../../cli/local-cluster.ts";
+import { type HttpAnswer, LocalCluster, type LocalClusterOptions, type NodeJson, type SseEvent, freePort, http, readEvents } from "../../cli/local-cluster.ts";
 
 export interface ClusterHandle {
   /** The running cluster (set in beforeAll). */
@@ -195,7 +194,7 @@ export function expectedFailure(job: string, input: Value): { name: string; mess
 export async function runnerStatus(cluster: LocalCluster, id: string): Promise<{ queue: number; inFlight: number }> {
   const runner = cluster.runners.get(id);
   if (!runner) throw new Error(`no runner ${id} is running`);
-  const headers = await signRequest({ runnerId: id, secret: await deriveRunnerSecret(LOCAL_RUNNER_KEY, id), method: "GET", url: "/v1/status", now: Date.now(), nonce: newNonce() });
+  const headers = await cluster.runnerSignature(id, "GET", "/v1/status");
   const answer = await http(`${runner.url}/v1/status`, { timeoutMs: 5_000, headers });
   if (answer.status !== 200) throw new Error(`GET ${runner.url}/v1/status answered ${describe(answer)}`);
   return answer.json as { queue: number; inFlight: number };

@@ -44,6 +44,8 @@ afterAll(() => gpu?.close());
 
 async function plane(): Promise<FakePlane> {
   const p = await new FakePlane().start();
+  // Heartbeats often enough for a test to see the load they carry change.
+  p.heartbeatReply = { status: "up", heartbeatMs: 50 };
   planes.push(p);
   return p;
 }
