@@ -412,7 +412,8 @@ export interface RunnerProcess {
 /** A node as GET /v1/nodes shows it (the fields this module reads). */
 export interface NodeJson {
   readonly spec: { readonly id: string; readonly url?: string; readonly kind: string };
-  readonly status: "up" | "unresponsive";
+  readonly status: "up" | "unresponsive" | "quarantined";
+  readonly quarantine?: { readonly at: number; readonly reason: string; readonly call?: { readonly job: string; readonly seq: number } };
   readonly since: number;
   readonly registeredAt: number;
   readonly load?: { readonly queue: number; readonly inFlight: number; readonly bytesIn: number; readonly bytesOut: number };

@@ -76,6 +76,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       maxWaitMs: MAX_WAIT_MS,
       retainFinished: jobsConfig.retainJobs,
       maxCallsPerJob: jobsConfig.maxCallsPerJob,
+      verify: jobsConfig.verify,
       commander: (machine, onElected) =>
         new CommanderDriver({
           // A fresh id per incarnation, so a restarted commander can never reuse an old ballot.
@@ -145,6 +146,9 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   }
   heartbeat(id: NodeId, load: NodeLoad) {
     return this.watch(this.jobs.heartbeat(id, load));
+  }
+  quarantineNode(id: NodeId, reason: string) {
+    return this.watch(this.jobs.quarantineNode(id, reason));
   }
   offerResult(offer: ResultOffer) {
     return this.watch(this.jobs.offerResult(offer));

@@ -59,6 +59,10 @@ export interface Env {
   readonly RETAIN_JOBS?: string;
   /** Most calls one job may make before it fails (TooManyCalls). Default 10000. */
   readonly MAX_CALLS_PER_JOB?: string;
+  /** Share of runner calls re-run on a second node and compared (0 to 1; default 0). */
+  readonly VERIFY_FRACTION?: string;
+  /** Every call among a newly registered runner's first this many is verified (default 0). */
+  readonly VERIFY_NEW_NODE_CALLS?: string;
   /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */
   readonly API_TOKENS?: string;
   /** The key runners' secrets derive from (runtime/runner-signature.ts). A secret: wrangler secret put RUNNER_KEY. */

@@ -11,6 +11,7 @@ import { hostname } from "node:os";
 import { Command } from "commander";
 import { intOption } from "../cli/options.ts";
 import { type CommonRunnerFlags, UsageError, loadRegistry, positiveNumber, runCli, runnerAuth, withCommonRunnerOptions } from "./cli-common.ts";
+import { MISBEHAVIOURS, type Misbehaviour, parseMisbehaviour } from "./misbehaviour.ts";
 import { startRunner } from "./runner.ts";
 
 /** The common runner flags (cli-common.ts) and this runner's own. */
@@ -18,12 +19,14 @@ interface Flags extends CommonRunnerFlags {
   slots: number;
   speed: number;
   delayMs: number;
+  misbehave?: Misbehaviour;
 }
 
 const program = withCommonRunnerOptions(new Command("cpu-runner").description("run the CPU implementation of a registry's stages for the paxflow command plane"), "cpu")
   .option("--slots <n>", "calls run at once (stages run on one thread, so more slots overlap only waits)", intOption(1, 1_024), 1)
   .option("--speed <x>", "speed relative to the machine the cost models were written for", positiveNumber, 1)
   .option("--delay-ms <n>", "artificial extra time per call, to emulate a slower node", intOption(0), 0)
+  .option("--misbehave <mode>", `misbehave on purpose, for tests and the chaos suite: ${MISBEHAVIOURS}`, parseMisbehaviour)
   .showHelpAfterError("(add --help for usage)")
   .exitOverride();
 
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     bandwidthMBps: flags.bandwidthMbps,
     heartbeatMs: flags.heartbeatMs,
     delayMs: flags.delayMs,
+    ...(flags.misbehave ? { misbehave: flags.misbehave } : {}),
     info: { runner: "cpu-runner", host: hostname(), node: process.version },
     hasStage: (ref) => stages.has(ref),
     executor: (ref, input) => stages.get(ref)!.run(input),

@@ -18,6 +18,7 @@ import { parseCallRequest } from "./call-request.ts";
 import { errorBody, readBody, sendJson } from "./http.ts";
 import { PayloadCache, sha256Hex } from "./payload-cache.ts";
 import { MAX_SKEW_MS, verifyForRunner } from "../runtime/runner-signature.ts";
+import { type Misbehaviour, lie } from "./misbehaviour.ts";
 import { measureProbe } from "./probe.ts";
 import { type AuthHeaders, type PlaneAnswer, type RetryPolicy, PlaneClient, describeAnswer, networkReason } from "./plane.ts";
 
@@ -66,6 +67,8 @@ export interface RunnerOptions {
    * plane can hand it work; without it they are open (a runner on a private network, tests).
    */
   readonly secret?: string;
+  /** Misbehave on purpose (tests and the chaos suite only; runners/misbehaviour.ts). */
+  readonly misbehave?: Misbehaviour;
   /** Extra load figures for heartbeats and status (e.g. a gpu-runner's recent kernel and transfer times). */
   readonly extraLoad?: () => Pick<NodeLoad, "recentComputeMs" | "recentTransferMs">;
   /** Progress and problems, one line each; default console.error. */
@@ -109,6 +112,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const resultRetry: RetryPolicy = { firstDelayMs: 200, maxDelayMs: 5_000, giveUpAfterMs: options.resultRetryMs ?? 30_000 };
   const log = options.log ?? ((line: string) => console.error(line));
   const say = (line: string) => log(`runner ${options.id}: ${line}`);
+  const misbehave = options.misbehave;
+  if (misbehave) say(`misbehaving on purpose (${misbehave.kind}${misbehave.kind === "late" ? ` by ${misbehave.ms} ms` : ""}): for tests only`);
   const plane = new PlaneClient(options.apiUrl, options.authHeaders);
   const cache = new PayloadCache(options.cacheBytes ?? 64 * 1024 * 1024);
   const bootedAt = Date.now();
@@ -244,9 +249,15 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     }
     const startedAt = Date.now();
     if (options.delayMs) await sleep(options.delayMs);
+    if (misbehave?.kind === "hang") {
+      // Holds the slot and never answers, until the runner stops.
+      await new Promise((resolve) => graceOver.signal.addEventListener("abort", resolve, { once: true }));
+      return;
+    }
     let outcome: ResultReport["outcome"];
     try {
-      const bytes = encode(await options.executor(request.stage, value));
+      const output = await options.executor(request.stage, value);
+      const bytes = encode(misbehave?.kind === "lie" ? lie(output) : output);
       cache.put(sha256Hex(bytes), bytes);
       bytesOut += bytes.byteLength;
       outcome = { ok: true, value: toBase64(bytes) };
@@ -285,6 +296,12 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   }
 
   async function sendReport(report: ResultReport): Promise<void> {
+    if (misbehave?.kind === "late") await sleep(misbehave.ms, undefined, { signal: graceOver.signal }).catch(() => {});
+    await reportOnce(report);
+    if (misbehave?.kind === "twice") await reportOnce(report);
+  }
+
+  async function reportOnce(report: ResultReport): Promise<void> {
     const what = `result of ${report.job}/${report.seq}#${report.attempt}`;
     try {
       const answer = await plane.sendRetrying("POST", `/v1/nodes/${encodeURIComponent(options.id)}/results`, report, resultRetry, graceOver.signal);
@@ -321,6 +338,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     registered();
     let periodMs = options.heartbeatMs ?? 1_000;
     let unreachable = false;
+    let quarantined = false;
     for (;;) {
       await sleep(periodMs, undefined, { signal: stopNow.signal });
       let answer: PlaneAnswer;
@@ -351,6 +369,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       }
       const reply = parseJson(answer.body) as Partial<HeartbeatReply> | undefined;
       if (typeof reply?.heartbeatMs === "number" && reply.heartbeatMs > 0) periodMs = reply.heartbeatMs;
+      if (reply?.status === "quarantined" && !quarantined) say(`QUARANTINED by the plane, it sends no more work: ${reply.reason ?? "no reason given"}`);
+      quarantined = reply?.status === "quarantined";
     }
   }
 

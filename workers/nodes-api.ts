@@ -27,12 +27,13 @@ const commandSized = limitBody("MAX_COMMAND_BYTES", COMMANDER_DEFAULTS.maxComman
 
 const lastHeard = (node: NodeViewType): number => Math.max(node.since, node.lastHeartbeat?.at ?? 0);
 
-/** Each shard's view of its nodes, one per id: the one that heard from it last. */
+/** Each shard's view of its nodes, one per id: a shard that quarantined it, else the one that heard from it last. */
 function freshest(views: readonly NodeViewType[]): NodeViewType[] {
   const byId = new Map<NodeIdType, NodeViewType>();
+  const rank = (v: NodeViewType) => (v.status === "quarantined" ? 1 : 0);
   for (const view of views) {
     const known = byId.get(view.spec.id);
-    if (!known || lastHeard(view) > lastHeard(known)) byId.set(view.spec.id, view);
+    if (!known || rank(view) > rank(known) || (rank(view) === rank(known) && lastHeard(view) > lastHeard(known))) byId.set(view.spec.id, view);
   }
   return [...byId.values()].sort((a, b) => (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0));
 }
@@ -89,6 +90,13 @@ nodesApi.openapi(heartbeatRoute, async (c) => {
     const failure = settled.find((s) => s.status === "rejected");
     if (failure) throw failure.reason;
     throw new ApiError(404, "not_found", `no node "${id}" is registered (POST /v1/nodes first)`);
+  }
+  const quarantined = heard.find((h) => h.status === "quarantined");
+  if (quarantined) {
+    // One shard caught it answering wrongly: the others stop trusting it too (each shard's log records it).
+    const reason = quarantined.reason ?? "quarantined by another shard";
+    await Promise.all(Array.from({ length: shards }, (_, shard) => askShard(c.env, shard, (commander) => commander.quarantineNode(id, reason))));
+    return c.json({ status: "quarantined" as const, reason, heartbeatMs: HEARTBEAT_MS }, 200);
   }
   const status = heard.some((h) => h.status === "unresponsive") ? ("unresponsive" as const) : ("up" as const);
   return c.json({ status, heartbeatMs: HEARTBEAT_MS }, 200);

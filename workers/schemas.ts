@@ -117,6 +117,9 @@ export const CallJson = z
     outputBytes: Count.optional(),
     error: CallFailure.optional(),
     child: JobId.optional().openapi({ description: "sub-job calls: the job that answers it" }),
+    verify: z.string().optional().openapi({ description: "why this call's result had to be confirmed by a second node" }),
+    verifiedBy: z.array(z.string()).readonly().optional().openapi({ description: "verified calls: the nodes whose answers agreed" }),
+    dissenters: z.array(z.string()).readonly().optional().openapi({ description: "verified calls: nodes whose answers differed (quarantined)" }),
   })
   .openapi("Call");
 
@@ -260,12 +263,19 @@ export const NodeLoad = z
   })
   .openapi("NodeLoad");
 
+const NodeStatus = z.enum(["up", "unresponsive", "quarantined"]);
+
 export const NodeView = z
   .object({
     spec: NodeSpec,
-    status: z.enum(["up", "unresponsive"]),
+    status: NodeStatus,
     since: Millis,
     registeredAt: Millis,
+    dispatched: Count.openapi({ description: "calls dispatched to it so far (a new node's first ones are verified)" }),
+    quarantine: z
+      .object({ at: Millis, reason: z.string(), call: z.object({ job: JobId, seq: Count }).optional() })
+      .optional()
+      .openapi({ description: "why it is quarantined: the verified call it answered differently from the majority" }),
     load: NodeLoad.optional(),
     lastHeartbeat: z.object({ at: Millis, load: NodeLoad }).optional(),
   })
@@ -274,7 +284,7 @@ export const NodeView = z
 export const NodeList = z.object({ nodes: z.array(NodeView).readonly() }).openapi("NodeList");
 
 export const HeartbeatReply = z
-  .object({ status: z.enum(["up", "unresponsive"]), heartbeatMs: z.number().int().positive() })
+  .object({ status: NodeStatus, reason: z.string().optional(), heartbeatMs: z.number().int().positive() })
   .openapi("HeartbeatReply");
 
 export const ResultReport = z
@@ -334,8 +344,8 @@ export type ContractChecks = [
   Assert<Same<Pick<z.infer<typeof JobJson>, JobKeys>, Pick<contract.JobView, JobKeys>>>,
   Assert<Covers<z.infer<typeof JobJson>, contract.JobView>>,
   Assert<Same<Pick<z.infer<typeof CallJson>, CallKeys>, Pick<state.CallRecord, CallKeys>>>,
-  // A call's input and outcome are shown as sizes, status and error.
-  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome">, state.CallRecord>>,
+  // A call's input and outcome are shown as sizes, status and error; held answers are not shown.
+  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome" | "answers">, state.CallRecord>>,
   Assert<Same<z.infer<typeof CallJson>["attempts"], state.CallRecord["attempts"]>>,
   Assert<Same<z.infer<typeof JobSummary>, contract.JobSummary>>,
   Assert<Same<z.infer<typeof JobEvent>, state.JobEvent>>,

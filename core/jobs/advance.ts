@@ -49,6 +49,11 @@ export interface AdvanceContext {
   runInline(stage: string, input: Value): InlineRun;
   /** Most calls (stages and sub-jobs) one job may make; past it the job fails. Default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
+  /**
+   * Why a call placed on `node` must be verified on a second node (verification.ts), or null.
+   * `earlierThisPass` counts the calls this pass already gave the node (not in the log yet).
+   */
+  verify?(call: { readonly job: JobId; readonly seq: number }, node: NodeId, earlierThisPass: number): string | null;
 }
 
 /**
@@ -95,6 +100,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
   const outputs = [...seed.outputs];
   // Calls placed in this pass occupy their nodes for the next placements (fan-out spreads).
   const placedMs = new Map<NodeId, number>();
+  const placedCalls = new Map<NodeId, number>();
   for (;;) {
     const result = replay(job, seed.input, log);
     if (result.status === "done") {
@@ -154,51 +160,63 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       const placement = placements.get(seq)!;
       if (!placement.ok) return finish({ ok: false, error: failure("error", "NoBackend", `call ${seq} (${call.target}): ${placement.reason}`) });
       const { winner, alternatives, reason } = placement;
+      const earlier = placedCalls.get(winner.node) ?? 0;
+      placedCalls.set(winner.node, earlier + 1);
+      const why = winner.node === INLINE_NODE ? null : (ctx.verify?.({ job: seed.id, seq }, winner.node, earlier) ?? null);
+      // The verifying attempt runs on the best other node, at the same time as the first.
+      const second = why === null ? null : ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(outputs, input.bytes), exclude: new Set([winner.node]), now, placedMs });
+      const dispatch = { type: "call.dispatched", job: seed.id, seq, stage: call.target, input, at: now, by: ctx.by } as const;
       drafts.push({
-        type: "call.dispatched",
-        job: seed.id,
-        seq,
+        ...dispatch,
         attempt: 1,
-        stage: call.target,
-        input,
         node: winner.node,
-        at: now,
         predicted: winner,
         alternatives,
-        reason,
-        by: ctx.by,
+        reason: second && !second.ok ? `${reason}; not verified (${why}): no second node can run it` : reason,
+        ...(second?.ok ? { verify: why! } : {}),
       });
+      if (second?.ok) {
+        drafts.push({ ...dispatch, attempt: 2, node: second.winner.node, predicted: second.winner, alternatives: second.alternatives, reason: `verifies attempt 1 on ${winner.node} (${why}); ${second.reason}` });
+        if (second.winner.node === INLINE_NODE) now = runHere(2, { seq, call }).now;
+        else placedMs.set(second.winner.node, (placedMs.get(second.winner.node) ?? 0) + second.winner.runMs);
+      }
       if (winner.node !== INLINE_NODE) {
         log[seq] = { call };
         waitsElsewhere = true;
         continue;
       }
-      const run = ctx.runInline(call.target, call.input);
-      let outcome = run.outcome;
-      let value: Sealable | null = null;
-      if (outcome.ok) {
-        try {
-          value = sealable(outcome.value);
-        } catch (error) {
-          if (!(error instanceof CodecError)) throw error;
-          outcome = { ok: false, error: { name: error.name, message: `stage ${call.target} returned ${error.message}` } };
-        }
-      }
-      drafts.push({
-        type: "call.result",
-        job: seed.id,
-        seq,
-        attempt: 1,
-        node: INLINE_NODE,
-        outcome: value ? { ok: true, value } : { ok: false, error: (outcome as Extract<Outcome, { ok: false }>).error },
-        startedAt: run.startedAt,
-        finishedAt: run.finishedAt,
-        at: Math.max(now, run.finishedAt),
-      });
-      now = Math.max(now, run.finishedAt);
-      log[seq] = { call, outcome };
-      if (value) outputs.push({ bytes: value.bytes, node: INLINE_NODE });
+      const ran = runHere(1, { seq, call });
+      now = ran.now;
+      log[seq] = { call, outcome: ran.outcome };
+      if (ran.value) outputs.push({ bytes: ran.value.bytes, node: INLINE_NODE });
     }
     if (waitsElsewhere) return drafts;
+  }
+
+  /** Runs a call inline and drafts its result for `attempt`. */
+  function runHere(attempt: number, { seq, call }: { seq: number; call: Call }): { now: number; outcome: Outcome; value: Sealable | null } {
+    const run = ctx.runInline(call.target, call.input);
+    let outcome = run.outcome;
+    let value: Sealable | null = null;
+    if (outcome.ok) {
+      try {
+        value = sealable(outcome.value);
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        outcome = { ok: false, error: { name: error.name, message: `stage ${call.target} returned ${error.message}` } };
+      }
+    }
+    drafts.push({
+      type: "call.result",
+      job: seed.id,
+      seq,
+      attempt,
+      node: INLINE_NODE,
+      outcome: value ? { ok: true, value } : { ok: false, error: (outcome as Extract<Outcome, { ok: false }>).error },
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      at: Math.max(now, run.finishedAt),
+    });
+    return { now: Math.max(now, run.finishedAt), outcome, value };
   }
 }

@@ -65,7 +65,8 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
     Array.isArray(d.alternatives) &&
     d.alternatives.every(candidate) &&
     str(d.reason) &&
-    str(d.by),
+    str(d.by) &&
+    (d.verify === undefined || str(d.verify)),
   "call.result": (d) =>
     call(d) &&
     str(d.node) &&
@@ -81,6 +82,7 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
   "node.registered": (d) => nodeSpec(d.node) && num(d.at),
   "node.unresponsive": (d) => str(d.node) && num(d.at) && str(d.reason),
   "node.back": (d) => str(d.node) && num(d.at) && load(d.load),
+  "node.quarantined": (d) => str(d.node) && num(d.at) && str(d.reason),
 };
 
 /** Whether `data` names a decision type (well formed or not): the entries the job state machine owns. */

@@ -106,6 +106,11 @@ export type Decision<P = Payload> =
       readonly reason: string;
       /** The commander incarnation that dispatched it. */
       readonly by: string;
+      /**
+       * First attempts only: why this call's result must be confirmed by a second node
+       * (verification.ts); its result is held until two nodes agree.
+       */
+      readonly verify?: string;
     }
   | {
       readonly type: "call.result";
@@ -136,7 +141,9 @@ export type Decision<P = Payload> =
   | { readonly type: "job.cancelled"; readonly job: JobId; readonly at: number; readonly reason: string }
   | { readonly type: "node.registered"; readonly node: NodeSpec; readonly at: number }
   | { readonly type: "node.unresponsive"; readonly node: NodeId; readonly at: number; readonly reason: string }
-  | { readonly type: "node.back"; readonly node: NodeId; readonly at: number; readonly load: NodeLoad };
+  | { readonly type: "node.back"; readonly node: NodeId; readonly at: number; readonly load: NodeLoad }
+  /** Another shard caught the node answering wrongly (verification.ts): this shard stops trusting it too. */
+  | { readonly type: "node.quarantined"; readonly node: NodeId; readonly at: number; readonly reason: string };
 
 export type DecisionType = Decision["type"];
 
@@ -151,6 +158,7 @@ export const DECISION_TYPES = [
   "node.registered",
   "node.unresponsive",
   "node.back",
+  "node.quarantined",
 ] as const satisfies readonly DecisionType[];
 
 
@@ -185,5 +193,7 @@ export function decisionId(d: Decision<unknown>): string {
       return `node/${d.node}/unresponsive@${d.at}`;
     case "node.back":
       return `node/${d.node}/back@${d.at}`;
+    case "node.quarantined":
+      return `node/${d.node}/quarantined`;
   }
 }

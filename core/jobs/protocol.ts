@@ -13,13 +13,19 @@
 import type { CallFailure } from "../sdk/replay.ts";
 import type { JobId, NodeLoad, NodeSpec } from "./decisions.ts";
 import type { Payload } from "./payload.ts";
+import type { NodeStatus } from "./state.ts";
 
 /** Everything of a NodeSpec but its kind (runners are runners). */
 export type RegisterRequest = Omit<NodeSpec, "kind">;
 
 export interface HeartbeatReply {
-  /** How the plane sees the node; a node marked unresponsive is re-ranked once it answers. */
-  readonly status: "up" | "unresponsive";
+  /**
+   * How the plane sees the node: a node marked unresponsive is re-ranked once it answers; a
+   * quarantined one (it answered a verified call wrongly) gets no more work under this id.
+   */
+  readonly status: NodeStatus;
+  /** Quarantined: why (the call it answered differently from the majority). */
+  readonly reason?: string;
   /** Send the next heartbeat within this long. */
   readonly heartbeatMs: number;
 }

@@ -12,6 +12,7 @@ import type { Call } from "../sdk/effects.ts";
 import type { CallFailure } from "../sdk/replay.ts";
 import type { Candidate, CallOutcome, Decision, DecisionType, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
 import type { Payload } from "./payload.ts";
+import { type Answer, VERIFY_QUORUM, countable, groups } from "./verification.ts";
 
 export type JobStatus = "running" | "done" | "failed" | "cancelled";
 export const JOB_STATUSES: readonly JobStatus[] = ["running", "done", "failed", "cancelled"];
@@ -41,6 +42,13 @@ export interface CallRecord {
   node?: NodeId;
   startedAt?: number;
   finishedAt?: number;
+  /** Why this call's result needs a second node's agreement (verification.ts); absent for most calls. */
+  verify?: string;
+  /** A verified call's answers, held until two nodes agree (dropped once one is accepted). */
+  answers?: Answer[];
+  /** A verified call, once accepted: the nodes that agreed, and those that did not (quarantined). */
+  verifiedBy?: NodeId[];
+  dissenters?: NodeId[];
 }
 
 /** One line of a job's history: what the log decided about it, in order. */
@@ -73,7 +81,8 @@ export interface JobRecord {
   readonly events: JobEvent[];
 }
 
-export type NodeStatus = "up" | "unresponsive";
+/** "quarantined": it gave a verified call a result the majority disagreed with; it gets no work and its results are refused. */
+export type NodeStatus = "up" | "unresponsive" | "quarantined";
 
 export interface NodeRecord {
   spec: NodeSpec;
@@ -83,6 +92,10 @@ export interface NodeRecord {
   registeredAt: number;
   /** The load it reported when it came back (heartbeats between are soft state). */
   load?: NodeLoad;
+  /** Calls dispatched to it so far (a new node's first ones are verified). */
+  dispatched: number;
+  /** Why it is quarantined, and the call it answered wrongly when this shard caught it. */
+  quarantine?: { readonly at: number; readonly reason: string; readonly call?: { readonly job: JobId; readonly seq: number } };
 }
 
 export interface Counters {
@@ -97,6 +110,14 @@ export interface Counters {
   timeouts: number;
   /** Dispatches after the first attempt of a call. */
   redispatches: number;
+  /** Calls whose result two nodes confirmed. */
+  verifiedCalls: number;
+  /** Verified calls whose answers disagreed (a third node decided). */
+  disputes: number;
+  /** Nodes quarantined for disagreeing with the majority. */
+  quarantines: number;
+  /** Results from quarantined nodes: refused. */
+  distrustedResults: number;
 }
 
 export interface JobsStateOptions {
@@ -114,12 +135,23 @@ export interface JobsSnapshot {
   readonly finishedOrder: readonly JobId[];
 }
 
-const zeroCounters = (): Counters => ({ duplicateResults: 0, lateResults: 0, staleDecisions: 0, malformedDecisions: 0, timeouts: 0, redispatches: 0 });
+const zeroCounters = (): Counters => ({
+  duplicateResults: 0,
+  lateResults: 0,
+  staleDecisions: 0,
+  malformedDecisions: 0,
+  timeouts: 0,
+  redispatches: 0,
+  verifiedCalls: 0,
+  disputes: 0,
+  quarantines: 0,
+  distrustedResults: 0,
+});
 
 /** What applying one decision did, for the commander to react to. */
 export type Applied =
   | { readonly effect: "none" }
-  | { readonly effect: "job"; readonly job: JobId }
+  | { readonly effect: "job"; readonly job: JobId; readonly quarantined?: readonly NodeId[] }
   | { readonly effect: "node"; readonly node: NodeId };
 
 const NONE: Applied = { effect: "none" };
@@ -171,16 +203,30 @@ export class JobsState {
         return this.cancel(d);
       case "node.registered": {
         const existing = this.nodes.get(d.node.id);
-        this.nodes.set(d.node.id, { spec: d.node, status: "up", since: d.at, registeredAt: existing?.registeredAt ?? d.at });
+        // Registering again does not lift a quarantine: a node caught lying stays out under its id.
+        if (existing?.status === "quarantined") {
+          existing.spec = d.node;
+          return { effect: "node", node: d.node.id };
+        }
+        this.nodes.set(d.node.id, { spec: d.node, status: "up", since: d.at, registeredAt: existing?.registeredAt ?? d.at, dispatched: existing?.dispatched ?? 0 });
         return { effect: "node", node: d.node.id };
       }
       case "node.unresponsive":
       case "node.back": {
         const node = this.nodes.get(d.node);
-        if (!node) return this.stale();
+        if (!node || node.status === "quarantined") return this.stale();
         node.status = d.type === "node.back" ? "up" : "unresponsive";
         node.since = d.at;
         if (d.type === "node.back") node.load = d.load;
+        return { effect: "node", node: d.node };
+      }
+      case "node.quarantined": {
+        const node = this.nodes.get(d.node);
+        if (!node || node.status === "quarantined") return this.stale();
+        node.status = "quarantined";
+        node.since = d.at;
+        node.quarantine = { at: d.at, reason: d.reason };
+        this.counters.quarantines++;
         return { effect: "node", node: d.node };
       }
     }
@@ -198,7 +244,7 @@ export class JobsState {
       this.jobs.set(job.id, job);
       if (job.status === "running") this.running.add(job.id);
     }
-    for (const node of snapshot.nodes) this.nodes.set(node.spec.id, node);
+    for (const node of snapshot.nodes) this.nodes.set(node.spec.id, { ...node, dispatched: node.dispatched ?? 0 });
     this.counters = { ...zeroCounters(), ...snapshot.counters };
     this.finishedOrder = [...snapshot.finishedOrder];
   }
@@ -244,6 +290,8 @@ export class JobsState {
   private dispatched(d: Extract<Decision, { type: "call.dispatched" }>): Applied {
     const job = this.jobs.get(d.job);
     if (!job || job.status !== "running") return this.stale();
+    const node = this.nodes.get(d.node);
+    if (node?.status === "quarantined") return this.stale();
     let call = job.calls[d.seq];
     if (!call) {
       if (d.seq !== job.calls.length || d.attempt !== 1) return this.stale();
@@ -251,6 +299,11 @@ export class JobsState {
       job.calls.push(call);
     }
     if (call.kind !== "stage" || call.outcome || d.attempt !== call.attempts.length + 1) return this.stale();
+    if (d.attempt === 1 && d.verify !== undefined) {
+      call.verify = d.verify;
+      call.answers = [];
+    }
+    if (node) node.dispatched++;
     call.attempts.push({
       attempt: d.attempt,
       node: d.node,
@@ -276,22 +329,78 @@ export class JobsState {
       this.counters.lateResults++;
       return NONE;
     }
-    if (call.outcome) {
+    if (this.nodes.get(d.node)?.status === "quarantined") {
+      this.counters.distrustedResults++;
+      return NONE;
+    }
+    if (call.outcome || call.answers?.some((a) => a.attempt === d.attempt)) {
       this.counters.duplicateResults++;
       return NONE;
     }
-    call.outcome = d.outcome;
-    call.node = d.node;
-    call.startedAt = d.startedAt;
-    call.finishedAt = d.finishedAt;
-    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ...(d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` }) });
-    return { effect: "job", job: d.job };
+    const detail = d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` };
+    if (call.answers === undefined) {
+      this.take(call, d);
+      this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ...detail });
+      return { effect: "job", job: d.job };
+    }
+    return this.verifying(job, call, d);
+  }
+
+  private take(call: CallRecord, answer: Pick<Answer, "node" | "outcome" | "startedAt" | "finishedAt">): void {
+    call.outcome = answer.outcome;
+    call.node = answer.node;
+    call.startedAt = answer.startedAt;
+    call.finishedAt = answer.finishedAt;
+  }
+
+  /**
+   * An answer to a call under verification: held until two trusted nodes agree; then accepted,
+   * and every node whose answer differs is quarantined.
+   */
+  private verifying(job: JobRecord, call: CallRecord, d: Extract<Decision, { type: "call.result" }>): Applied {
+    const answers = call.answers!;
+    answers.push({ attempt: d.attempt, node: d.node, outcome: d.outcome, startedAt: d.startedAt, finishedAt: d.finishedAt });
+    const [majority] = groups(countable(answers, (n) => this.distrusted(n)));
+    if (!majority || majority.length < VERIFY_QUORUM) {
+      this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: `held: ${answers.length} answer(s), ${VERIFY_QUORUM} must agree (${call.verify})` });
+      return { effect: "job", job: d.job };
+    }
+    const agreed = majority.map((a) => a.node);
+    const dissenters = [...new Set(answers.filter((a) => !majority.includes(a)).map((a) => a.node))].filter((n) => !agreed.includes(n));
+    this.take(call, majority[0]!);
+    call.verifiedBy = agreed;
+    call.answers = undefined;
+    this.counters.verifiedCalls++;
+    if (dissenters.length > 0) {
+      call.dissenters = dissenters;
+      this.counters.disputes++;
+    }
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: `verified: ${agreed.join(" and ")} agree${dissenters.length ? `; ${dissenters.join(", ")} disagreed` : ""}` });
+    const quarantined: NodeId[] = [];
+    for (const id of dissenters) {
+      const node = this.nodes.get(id);
+      // The plane's own backends are not quarantined (nothing to route around); the dissent is on record.
+      if (!node || node.status === "quarantined") continue;
+      const reason = `its result for ${job.id}#${call.seq} (${call.target}) differs from ${agreed.join(" and ")}'s`;
+      node.status = "quarantined";
+      node.since = d.at;
+      node.quarantine = { at: d.at, reason, call: { job: job.id, seq: call.seq } };
+      this.counters.quarantines++;
+      quarantined.push(id);
+    }
+    return { effect: "job", job: d.job, ...(quarantined.length ? { quarantined } : {}) };
+  }
+
+  /** Whether a node's answers no longer count. */
+  distrusted(node: NodeId): boolean {
+    return this.nodes.get(node)?.status === "quarantined";
   }
 
   private timeout(d: Extract<Decision, { type: "call.timeout" }>): Applied {
     const job = this.jobs.get(d.job);
     const attempt = job?.calls[d.seq]?.attempts[d.attempt - 1];
-    if (!job || job.status !== "running" || !attempt || attempt.node !== d.node || attempt.timedOutAt !== undefined || job.calls[d.seq]!.outcome) {
+    const call = job?.calls[d.seq];
+    if (!job || job.status !== "running" || !call || !attempt || attempt.node !== d.node || attempt.timedOutAt !== undefined || call.outcome || call.answers?.some((a) => a.attempt === d.attempt)) {
       return this.stale();
     }
     attempt.timedOutAt = d.at;

@@ -93,7 +93,10 @@ export interface JobPlane {
   cancelJob(id: JobId, reason: string): Promise<JobView | null>;
   listJobs(query: ListJobsQuery): Promise<ListJobsReply>;
   registerNode(spec: NodeSpec): Promise<NodeView>;
-  heartbeat(id: NodeId, load: NodeLoad): Promise<{ readonly status: NodeRecord["status"] } | null>;
+  /** How this shard sees the node; `reason` says why when it is quarantined. */
+  heartbeat(id: NodeId, load: NodeLoad): Promise<{ readonly status: NodeRecord["status"]; readonly reason?: string } | null>;
+  /** Another shard quarantined the node: stop trusting it here too (no-op when unknown or already quarantined). */
+  quarantineNode(id: NodeId, reason: string): Promise<void>;
   offerResult(offer: ResultOffer): Promise<ResultOfferReply>;
   listNodes(): Promise<NodeView[]>;
   jobStats(): Promise<JobsStats>;

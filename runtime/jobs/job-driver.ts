@@ -20,9 +20,10 @@ import {
   isDecision,
 } from "../../core/jobs/decisions.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
+import { NO_VERIFICATION, VERIFY_QUORUM, type VerifyPolicy, attemptsNeeded, countable, verifyReason } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
-import { type CallRecord, type JobRecord, JobsState, type JobsSnapshot } from "../../core/jobs/state.ts";
+import { type AttemptRecord, type CallRecord, type JobRecord, JobsState, type JobsSnapshot, type NodeStatus } from "../../core/jobs/state.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
 import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
@@ -65,6 +66,8 @@ export interface JobDriverOptions {
   readonly retainFinished: number;
   /** Most calls one job may make (MAX_CALLS_PER_JOB); default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
+  /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default none. */
+  readonly verify?: VerifyPolicy;
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
@@ -79,6 +82,10 @@ const SPECULATIVE = "speculative backup";
 const WATCH_MS = 250;
 
 const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
+
+/** A call's attempts that have neither answered nor timed out. */
+const outstanding = (call: CallRecord): AttemptRecord[] =>
+  call.attempts.filter((t) => t.timedOutAt === undefined && !call.answers?.some((a) => a.attempt === t.attempt));
 
 const samePayload = (a: Payload, b: Payload): boolean =>
   a.bytes === b.bytes && ("inline" in a ? "inline" in b && a.inline === b.inline : "r2" in b && a.r2 === b.r2);
@@ -181,6 +188,8 @@ export class JobDriver implements JobPlane {
     const effect = this.state.apply(d);
     if (effect.effect === "none") return;
     this.learn(d);
+    if (effect.effect === "job") for (const node of effect.quarantined ?? []) this.quarantined(node, d.at);
+    if (d.type === "node.quarantined") this.quarantined(d.node, d.at);
     if ("job" in d) this.signals.poke(`job:${d.job}`);
     if (effect.effect === "job") this.signals.poke(`job:${effect.job}`);
     switch (d.type) {
@@ -205,7 +214,8 @@ export class JobDriver implements JobPlane {
     const scheduler = this.o.scheduler;
     switch (d.type) {
       case "node.registered":
-        scheduler.nodeUp(d.node, d.at);
+        if (this.state.distrusted(d.node.id)) scheduler.nodeDown(d.node.id, d.at);
+        else scheduler.nodeUp(d.node, d.at);
         return;
       case "node.back": {
         const spec = this.state.node(d.node)?.spec;
@@ -249,28 +259,48 @@ export class JobDriver implements JobPlane {
     }
   }
 
-  /** After a snapshot: the attempts still waiting for a result, from the state. */
+  /**
+   * A node caught disagreeing with the majority: no new work, and its calls in flight go
+   * elsewhere now (its answers would be refused anyway).
+   */
+  private quarantined(node: NodeId, at: number): void {
+    this.o.scheduler.nodeDown(node, at);
+    console.warn(`paxflow: node ${node} quarantined: ${this.state.node(node)?.quarantine?.reason ?? "it disagreed with the majority"}`);
+    if (!this.leading) return;
+    const out = [...this.open.values()].filter((a) => a.node === node);
+    queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, `${node} is quarantined`, "refused"))));
+  }
+
+  /** After a snapshot: the attempts still waiting for a result, and the nodes as the state has them. */
   private reopen(): void {
+    for (const node of this.state.allNodes()) {
+      if (node.status === "up") this.o.scheduler.nodeUp(node.spec, node.since);
+      else this.o.scheduler.nodeDown(node.spec.id, node.since);
+    }
     this.open.clear();
     for (const id of this.state.runningJobs()) {
       const job = this.state.job(id)!;
       for (const call of job.calls) {
-        const last = call.attempts.at(-1);
-        if (call.outcome || !last || last.timedOutAt !== undefined || last.node === INLINE_NODE) continue;
-        this.track({
-          type: "call.dispatched",
-          job: id,
-          seq: call.seq,
-          attempt: last.attempt,
-          stage: call.target,
-          input: call.input,
-          node: last.node,
-          at: last.dispatchedAt,
-          predicted: last.predicted,
-          alternatives: last.alternatives,
-          reason: last.reason,
-          by: last.by,
-        });
+        if (call.outcome) continue;
+        // A verified call has several attempts out at once; any other call only its last.
+        const out = call.verify === undefined ? call.attempts.slice(-1) : outstanding(call);
+        for (const last of out) {
+          if (last.timedOutAt !== undefined || last.node === INLINE_NODE) continue;
+          this.track({
+            type: "call.dispatched",
+            job: id,
+            seq: call.seq,
+            attempt: last.attempt,
+            stage: call.target,
+            input: call.input,
+            node: last.node,
+            at: last.dispatchedAt,
+            predicted: last.predicted,
+            alternatives: last.alternatives,
+            reason: last.reason,
+            by: last.by,
+          });
+        }
       }
     }
   }
@@ -310,11 +340,13 @@ export class JobDriver implements JobPlane {
     for (const jobId of running) {
       const job = this.state.job(jobId)!;
       for (const call of job.calls) {
-        const last = call.attempts.at(-1);
-        if (call.outcome || !last || last.timedOutAt !== undefined) continue;
-        const open = this.open.get(attemptKey(jobId, call.seq, last.attempt));
-        if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
-          redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
+        if (call.outcome) continue;
+        for (const last of call.verify === undefined ? call.attempts.slice(-1) : outstanding(call)) {
+          if (last.timedOutAt !== undefined) continue;
+          const open = this.open.get(attemptKey(jobId, call.seq, last.attempt));
+          if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
+            redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
+          }
         }
       }
     }
@@ -367,7 +399,9 @@ export class JobDriver implements JobPlane {
       const current = this.state.job(id);
       if (!current || current.status !== "running") return;
       try {
-        const drafts = advance(await this.seed(current), this.context());
+        // Verified calls whose answers cannot reach agreement with what is out: another node first.
+        const more = this.verifyingAttempts(current);
+        const drafts = more.length > 0 ? more : advance(await this.seed(current), this.context());
         if (drafts.length > 0) await this.propose(drafts);
       } catch (error) {
         // Not leader any more, or the quorum is away: the next leader (or the next poke) retries.
@@ -405,6 +439,7 @@ export class JobDriver implements JobPlane {
   }
 
   private context(): AdvanceContext {
+    const policy = this.o.verify ?? NO_VERIFICATION;
     return {
       registry: this.o.registry,
       now: this.now(),
@@ -412,7 +447,32 @@ export class JobDriver implements JobPlane {
       place: (request) => this.place(request),
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
+      verify: (call, node, earlierThisPass) => {
+        const record = this.state.node(node);
+        // Built-in backends are the plane itself: trusted.
+        return verifyReason(policy, call, { id: node, trusted: record === undefined, dispatchedBefore: (record?.dispatched ?? 0) + earlierThisPass });
+      },
     };
+  }
+
+  /**
+   * The next attempts of verified calls that cannot reach agreement with the answers and the
+   * attempts they have: two answers that differ need a third node; an answer from a node since
+   * quarantined no longer counts.
+   */
+  private verifyingAttempts(job: JobRecord): (Draft | Decision)[] {
+    const now = this.now();
+    const drafts: (Draft | Decision)[] = [];
+    for (const call of job.calls) {
+      if (call.outcome || call.answers === undefined) continue;
+      const answers = countable(call.answers, (n) => this.state.distrusted(n));
+      if (attemptsNeeded(VERIFY_QUORUM, answers, outstanding(call).length) === 0) continue;
+      const why = answers.length > 1 ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)` : "a verifying attempt ended without an answer";
+      drafts.push(this.redispatch(job, call, now, null, why));
+      // One call at a time: the next one's attempt numbers follow from the state once this is applied.
+      break;
+    }
+    return drafts;
   }
 
   private place(request: Omit<PlacementRequest, "inlineMaxMs">) {
@@ -576,7 +636,7 @@ export class JobDriver implements JobPlane {
     return this.exclusive(a.job, async () => {
       const job = this.state.job(a.job);
       const call = job?.calls[a.seq];
-      if (!job || job.status !== "running" || !call || call.outcome || call.attempts.length !== a.attempt) {
+      if (!job || job.status !== "running" || !call || call.outcome || !this.stillNeeded(call, a.attempt)) {
         this.open.delete(attemptKey(a.job, a.seq, a.attempt));
         return;
       }
@@ -586,7 +646,8 @@ export class JobDriver implements JobPlane {
         if (ending === "silent" && this.state.node(a.node)?.status === "up") {
           decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
         }
-        decisions.push(this.redispatch(job, call, now, ending === "orphaned" ? null : a.node));
+        const failed = ending === "orphaned" ? null : a.node;
+        decisions.push(this.redispatch(job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
         await this.propose(decisions);
       } catch (error) {
         console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
@@ -595,18 +656,33 @@ export class JobDriver implements JobPlane {
   }
 
   /**
-   * The next attempt of a call, on the best node that has not failed it yet (or, when every
-   * able node has, the best of them again), up to MAX_ATTEMPTS.
+   * Whether an attempt that is ending (deadline, refusal) must be replaced: for most calls, when
+   * it is the last one (a backup may have superseded it); for a verified call, when the answers
+   * and the other attempts out can no longer reach agreement without it.
    */
-  private redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId | null): Draft | Decision {
+  private stillNeeded(call: CallRecord, attempt: number): boolean {
+    if (call.answers === undefined) return call.attempts.length === attempt;
+    const others = outstanding(call).filter((t) => t.attempt !== attempt);
+    if (others.length === outstanding(call).length) return false; // it already answered or timed out
+    return attemptsNeeded(VERIFY_QUORUM, countable(call.answers, (n) => this.state.distrusted(n)), others.length) > 0;
+  }
+
+  /**
+   * The next attempt of a call, on the best node that has not failed it yet (or, when every
+   * able node has, the best of them again), up to MAX_ATTEMPTS. A verified call's next attempt
+   * also avoids the nodes that answered it or still run it: agreement needs other nodes.
+   */
+  private redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId | null, why: string): Draft | Decision {
     const stage = this.o.registry.stages.get(call.target)!;
     const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
-    const exclude = new Set(failed === null ? failedBefore : [failed, ...failedBefore]);
+    const busy = call.answers === undefined ? [] : call.attempts.filter((t) => t.timedOutAt === undefined).map((t) => t.node);
+    const exclude = new Set([...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
     const request = { stage, inputBytes: call.input.bytes, now };
     let placement = this.place({ ...request, exclude });
-    if (!placement.ok) placement = this.place({ ...request, exclude: new Set() });
+    if (!placement.ok) placement = this.place({ ...request, exclude: new Set(busy) });
     if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
-      const why = placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason;
+      const disagree = call.answers && call.answers.length > 1 ? `; the answers of ${call.answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
+      const why = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
       return {
         type: "job.finished",
         job: job.id,
@@ -625,7 +701,7 @@ export class JobDriver implements JobPlane {
       at: now,
       predicted: placement.winner,
       alternatives: placement.alternatives,
-      reason: `re-dispatch after ${failed ? `${failed} failed it` : "the dispatching commander went away"}; ${placement.reason}`,
+      reason: `re-dispatch after ${why}; ${placement.reason}`,
       by: this.id,
     };
   }
@@ -739,10 +815,11 @@ export class JobDriver implements JobPlane {
     return this.nodeView(spec.id)!;
   }
 
-  async heartbeat(id: NodeId, load: NodeLoad): Promise<{ status: "up" | "unresponsive" } | null> {
+  async heartbeat(id: NodeId, load: NodeLoad): Promise<{ status: NodeStatus; reason?: string } | null> {
     await this.lead();
     const node = this.state.node(id);
     if (!node) return null;
+    if (node.quarantine) return { status: "quarantined", reason: node.quarantine.reason };
     this.heartbeats.set(id, { at: this.now(), load });
     this.o.scheduler.heartbeat(id, load, this.now());
     const verdict = this.o.scheduler.suspicions(this.now()).find((s) => s.node === id)?.verdict ?? "healthy";
@@ -754,6 +831,13 @@ export class JobDriver implements JobPlane {
       if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);
     }
     return { status: this.state.node(id)!.status };
+  }
+
+  async quarantineNode(id: NodeId, reason: string): Promise<void> {
+    await this.lead();
+    const node = this.state.node(id);
+    if (!node || node.status === "quarantined") return;
+    await this.propose([{ type: "node.quarantined", node: id, at: this.now(), reason }]);
   }
 
   async offerResult(offer: ResultOffer): Promise<ResultOfferReply> {
@@ -768,13 +852,17 @@ export class JobDriver implements JobPlane {
     const call = this.state.job(offer.job)?.calls[offer.seq];
     const won = call?.node === offer.node && call.finishedAt === offer.finishedAt;
     if (won) return { accepted: true };
+    if (this.state.distrusted(offer.node)) return { accepted: false, reason: `${offer.node} is quarantined: ${this.state.node(offer.node)?.quarantine?.reason ?? ""}` };
+    if (call?.answers?.some((a) => a.attempt === offer.attempt) || call?.verifiedBy?.includes(offer.node)) {
+      return { accepted: true, reason: call.outcome ? "verified" : "held until a second node agrees" };
+    }
     return { accepted: false, reason: job.status !== "running" ? `job ${job.id} already ${job.status}` : "the call already had a result (first result wins)" };
   }
 
   /** The built-in backends first (always up), then the registered runners. */
   async listNodes(): Promise<NodeView[]> {
     await this.lead();
-    const builtins: NodeView[] = this.o.builtins.map((spec) => ({ spec, status: "up", since: 0, registeredAt: 0 }));
+    const builtins: NodeView[] = this.o.builtins.map((spec) => ({ spec, status: "up", since: 0, registeredAt: 0, dispatched: 0 }));
     return [...builtins, ...this.state.allNodes().map((n) => this.nodeView(n.spec.id)!)];
   }
 

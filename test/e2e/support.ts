@@ -107,6 +107,9 @@ export interface CallJson {
   readonly attempts: readonly AttemptJson[];
   readonly error?: { readonly name: string; readonly message: string };
   readonly child?: string;
+  readonly verify?: string;
+  readonly verifiedBy?: readonly string[];
+  readonly dissenters?: readonly string[];
 }
 
 export interface JobJson {
