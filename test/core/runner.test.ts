@@ -9,6 +9,7 @@ import type { CallRequest, ResultReport, RunnerStatus } from "../../core/jobs/pr
 import { registry as examples } from "../../examples/index.ts";
 import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
 import { type Runner, type RunnerOptions, startRunner } from "../../runners/runner.ts";
+import { lie } from "../../runners/misbehaviour.ts";
 import { FakePlane } from "../shared/fake-plane.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -80,6 +81,45 @@ function gate() {
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
 }
+
+describe("runner: misbehaving on purpose (tests and the chaos suite)", () => {
+  const input = "The cat and the hat";
+  const right = () => runExample("word-count/tokenize-count@1", input);
+
+  it("lie: reports a wrong value that still decodes, and says it misbehaves", async () => {
+    const p = await plane();
+    const logs: string[] = [];
+    const r = await runner(p, { misbehave: { kind: "lie" }, logs });
+    expect(logs[0]).toMatch(/misbehaving on purpose \(lie\): for tests only/);
+    await post(r, call("word-count/tokenize-count@1", input));
+    await until(() => expect(p.results).toHaveLength(1));
+    expect(valueOf(p.results[0]!)).not.toEqual(right());
+    expect(valueOf(p.results[0]!)).toEqual(lie(right()));
+  });
+
+  it("twice: reports each result twice; late: reports it after the delay", async () => {
+    const p = await plane();
+    const twice = await runner(p, { misbehave: { kind: "twice" } });
+    await post(twice, call("word-count/tokenize-count@1", input));
+    await until(() => expect(p.results).toHaveLength(2));
+    expect(p.results[0]).toEqual(p.results[1]);
+    const late = await runner(p, { id: "runner-2", misbehave: { kind: "late", ms: 300 } });
+    const sent = Date.now();
+    await post(late, call("word-count/tokenize-count@1", input));
+    await until(() => expect(p.results).toHaveLength(3));
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(300);
+    expect(valueOf(p.results[2]!)).toEqual(right());
+  });
+
+  it("hang: takes the call, holds the slot and never reports", async () => {
+    const p = await plane();
+    const r = await runner(p, { misbehave: { kind: "hang" }, slots: 1, stopGraceMs: 50 });
+    expect((await post(r, call("word-count/tokenize-count@1", input))).status).toBe(202);
+    await until(() => expect(r.status().inFlight).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(p.resultPosts).toBe(0);
+  });
+});
 
 describe("runner: membership", () => {
   it("registers with its spec, then heartbeats at the period the plane names", async () => {
@@ -473,6 +513,12 @@ describe("cpu-runner (CLI)", () => {
     const unknown = cli("--api", "http://127.0.0.1:1", "--bogus");
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--bogus'");
+  });
+
+  it("exits 2 for an unknown --misbehave mode, naming the modes", () => {
+    const r = cli("--api", "http://127.0.0.1:1", "--misbehave", "sometimes");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('expected one of lie | hang | twice | late=<ms>, got "sometimes"');
   });
 
   it("exits 2 for a registry module that does not export `registry`", () => {
