@@ -332,6 +332,10 @@ export interface RunnerSpec {
   readonly port?: number;
   /** gpu only: a speed profile file to register instead of calibrating at start-up. */
   readonly profile?: string;
+  /** The URL the plane posts calls to, when not the runner's own (a proxy in front of it: chaos/slow-link.ts). */
+  readonly advertiseUrl?: string;
+  /** The API URL the runner talks to, when not the cluster's (a proxy in between). */
+  readonly apiUrl?: string;
   /** More flags for the runner's command line. */
   readonly extraArgs?: readonly string[];
 }
@@ -373,6 +377,7 @@ function commonRunnerArgs(spec: RunnerSpec, apiUrl: string, port: number): strin
     spec.id,
     "--port",
     String(port),
+    ...(spec.advertiseUrl === undefined ? [] : ["--advertise-url", spec.advertiseUrl]),
     ...(spec.slots === undefined ? [] : ["--slots", String(spec.slots)]),
     ...(spec.latencyMs === undefined ? [] : ["--latency-ms", String(spec.latencyMs)]),
     ...(spec.bandwidthMbps === undefined ? [] : ["--bandwidth-mbps", String(spec.bandwidthMbps)]),
@@ -633,14 +638,14 @@ export class LocalCluster {
     if (this.runners.get(spec.id)?.process.running) throw new ClusterError(`runner ${spec.id} is already running`);
     const port = spec.port ?? (await freePort(this.host));
     if (this.closed) throw new ClusterError("the cluster is stopping");
-    const launch = RUNNER_LAUNCHERS[spec.kind](spec, this.url, port);
+    const launch = RUNNER_LAUNCHERS[spec.kind](spec, spec.apiUrl ?? this.url, port);
     const secret = await deriveRunnerSecret(this.options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY, spec.id);
     const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", "tsx", resolve(ROOT, launch.script), ...launch.args], {
       cwd: ROOT,
       env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },
       onLine: (line) => this.options.output?.(spec.id, line),
     });
-    const runner: RunnerProcess = { spec, url: `http://127.0.0.1:${port}`, process: child };
+    const runner: RunnerProcess = { spec, url: spec.advertiseUrl ?? `http://127.0.0.1:${port}`, process: child };
     this.runners.set(spec.id, runner);
     return runner;
   }

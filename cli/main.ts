@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ConfigError } from "../core/paxos/index.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { chaosCommand } from "./commands/chaos.ts";
 import { checkCommand } from "./commands/check.ts";
 import { devCommand } from "./commands/dev.ts";
 import { runnerSecretCommand } from "./commands/runner-secret.ts";
@@ -11,6 +12,7 @@ const program = new Command("paxflow")
   .description("fault-tolerant, cost-aware orchestrator for pure coroutine stages on Cloudflare Workers")
   .showHelpAfterError()
   .addCommand(benchCommand)
+  .addCommand(chaosCommand)
   .addCommand(checkCommand)
   .addCommand(devCommand)
   .addCommand(runnerSecretCommand)

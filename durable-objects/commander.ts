@@ -8,7 +8,7 @@ import type { JobPlane, ListJobsQuery, ResultOffer, SubmitJobRequest } from "../
 import { JobDriver } from "../runtime/jobs/job-driver.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
 import { realTimers } from "../runtime/timers.ts";
-import { errorCode } from "../runtime/errors.ts";
+import { PaxflowError, errorCode } from "../runtime/errors.ts";
 import { registry } from "../workers/registry.ts";
 import { DurableAcceptorTransport } from "./acceptor-transport.ts";
 import type { Env } from "./env.ts";
@@ -122,6 +122,15 @@ export class Commander extends DurableObject<Env> implements JobPlane {
 
   async status(): Promise<CommanderStatus> {
     return this.driver.status();
+  }
+
+  /**
+   * Chaos testing (PAXFLOW_CHAOS="1"): this incarnation dies at once with everything in its
+   * memory, as when its machine goes away; the next request or alarm starts a fresh one.
+   */
+  async abort(reason: string): Promise<void> {
+    if (this.env.PAXFLOW_CHAOS !== "1") throw new PaxflowError("chaos-disabled", 'fault injection is disabled: set PAXFLOW_CHAOS="1" to allow abort');
+    this.ctx.abort(reason);
   }
 
   // ---- jobs (JobPlane) ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { type ShardConfig, commanderName, parseShardConfig } from "../durable-ob
 import type { CommanderStatus } from "../runtime/commander-driver.ts";
 import { errorCode, errorMessage } from "../runtime/errors.ts";
 import { authenticate } from "./auth.ts";
+import { chaosApi } from "./chaos-api.ts";
 import { type App, fail, onError } from "./http.ts";
 import { jobsApi } from "./jobs-api.ts";
 import { LeaderHints, electedView, shardOf, tryCommanders } from "./routing.ts";
@@ -99,6 +100,7 @@ app.post("/v1/commands", async (c) => {
   return fail(c, 503, "unavailable", `no commander of shard ${shard} could commit the command: ${reasons.join("; ")}`);
 });
 
+app.route("/", chaosApi);
 app.route("/", jobsApi);
 
 app.notFound((c) => fail(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -52,7 +52,7 @@ export function routeAuth(method: string, path: string): RouteAuth {
   if (method === "POST" && path === "/v1/nodes") return { kind: "runner", nodeIdFrom: "body" };
   if (method === "POST" && /^\/v1\/nodes\/[^/]+\/(heartbeat|results)$/.test(path)) return { kind: "runner", nodeIdFrom: "path" };
   if (path.startsWith("/v1/payloads/")) return { kind: "runner-or-read" };
-  if (path === "/v1/commands") return { kind: "client", scope: "admin" };
+  if (path === "/v1/commands" || path.startsWith("/v1/chaos/")) return { kind: "client", scope: "admin" };
   if (method === "POST" && path === "/v1/jobs") return { kind: "client", scope: "submit" };
   if (method === "DELETE" && path.startsWith("/v1/jobs/")) return { kind: "client", scope: "submit" };
   return { kind: "client", scope: "read" };

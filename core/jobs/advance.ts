@@ -53,7 +53,7 @@ export interface AdvanceContext {
    * Why a call placed on `node` must be verified on a second node (verification.ts), or null.
    * `earlierThisPass` counts the calls this pass already gave the node (not in the log yet).
    */
-  verify?(call: { readonly job: JobId; readonly seq: number }, node: NodeId, earlierThisPass: number): string | null;
+  verify?(call: { readonly job: JobId; readonly seq: number; readonly stage: string }, node: NodeId, earlierThisPass: number): string | null;
 }
 
 /**
@@ -162,7 +162,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       const { winner, alternatives, reason } = placement;
       const earlier = placedCalls.get(winner.node) ?? 0;
       placedCalls.set(winner.node, earlier + 1);
-      const why = winner.node === INLINE_NODE ? null : (ctx.verify?.({ job: seed.id, seq }, winner.node, earlier) ?? null);
+      const why = winner.node === INLINE_NODE ? null : (ctx.verify?.({ job: seed.id, seq, stage: call.target }, winner.node, earlier) ?? null);
       // The verifying attempt runs on the best other node, at the same time as the first.
       const second = why === null ? null : ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(outputs, input.bytes), exclude: new Set([winner.node]), now, placedMs });
       const dispatch = { type: "call.dispatched", job: seed.id, seq, stage: call.target, input, at: now, by: ctx.by } as const;

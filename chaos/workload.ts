@@ -1,0 +1,79 @@
+/**
+ * The chaos suite's jobs: a seeded mix of the examples' shapes (chains, fan-outs, sub-jobs,
+ * long stages on runners, failing stages, a SIMD pipeline), each with its right ending computed
+ * independently of the plane (`runLocally`: the job's generator run directly in this process).
+ */
+import { isDeepStrictEqual } from "node:util";
+import type { Value } from "../core/codec.ts";
+import { Random } from "../core/sim/random.ts";
+import { runLocally } from "../core/sdk/local.ts";
+import { registry } from "../examples/index.ts";
+import { type Json, toJson } from "../workers/json-values.ts";
+
+/** How a job must end: its output as the API shows it (JSON), or its error. */
+export type Ending = { readonly ok: true; readonly output: Json } | { readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
+
+export interface ChaosJob {
+  /** Idempotency key: a submit retried through a fault names the same job. */
+  readonly key: string;
+  readonly name: string;
+  readonly input: Value;
+  readonly expected: Ending;
+}
+
+type Maker = (r: Random) => { name: string; input: Value };
+
+const WORDS = ["paxos", "ballot", "quorum", "acceptor", "learner", "commander", "slot", "lease", "runner", "stage"];
+
+/** Kinds of job, with weights: mostly work that goes to runners, some of everything else. */
+const KINDS: readonly [number, Maker, boolean][] = [
+  [3, (r) => ({ name: "shapes/chain", input: { seed: r.int(1_000_000) } }), false],
+  [3, (r) => ({ name: "shapes/fanout", input: { seed: r.int(1_000_000) } }), false],
+  [2, (r) => ({ name: "shapes/nested", input: { seed: r.int(1_000_000) } }), false],
+  [1, (r) => ({ name: "shapes/fails", input: { catchIt: r.chance(0.5) } }), false],
+  [4, (r) => ({ name: "shapes/spin", input: { iterations: 200_000 + r.int(2_000_000), salt: r.int(1_000_000) } }), false],
+  [4, (r) => ({ name: "monte-carlo/pi", input: { seed0: r.int(1_000_000), runs: 2 + r.int(4), samplesPerRun: 100_000 + r.int(400_000) } }), false],
+  [2, (r) => ({ name: "word-count", input: { text: Array.from({ length: 30 + r.int(60) }, () => r.pick(WORDS)).join(" "), chunkChars: 40 + r.int(80) } }), false],
+  [1, (r) => ({ name: "numeric-pipeline/random", input: { n: 16 + r.int(48), seed: r.int(1_000_000) } }), true],
+];
+
+export function expectedEnding(name: string, input: Value): Ending {
+  const local = runLocally(registry, name, input);
+  if (local.status === "done") return { ok: true, output: toJson(local.output) };
+  if (local.status === "failed") return { ok: false, error: { name: local.error.name, message: local.error.message } };
+  throw new Error(`${name} cannot run locally: ${JSON.stringify(local)}`);
+}
+
+/** `n` jobs for seed `seed`; `simd` false leaves out the SIMD pipeline (no gpu-runner). */
+export function workload(seed: number, n: number, simd: boolean): ChaosJob[] {
+  const r = new Random(seed);
+  const kinds = KINDS.filter(([, , needsSimd]) => simd || !needsSimd);
+  const total = kinds.reduce((sum, [w]) => sum + w, 0);
+  return Array.from({ length: n }, (_, i) => {
+    let pick = r.next() * total;
+    const [, make] = kinds.find(([w]) => (pick -= w) < 0) ?? kinds[kinds.length - 1]!;
+    const { name, input } = make(r);
+    return { key: `chaos-${seed}-${i}`, name, input, expected: expectedEnding(name, input) };
+  });
+}
+
+/** What a job's view (GET /v1/jobs/:id) says about its ending. */
+export interface Observed {
+  readonly status: string;
+  readonly output?: unknown;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/**
+ * Whether a job ended as it should. SIMD kernels add in another order on a GPU than the CPU
+ * reference: their outputs may differ in the last bits (a relative 1e-3 is allowed).
+ */
+export function endedRight(job: ChaosJob, seen: Observed): boolean {
+  if (!job.expected.ok) return seen.status === "failed" && seen.error?.name === job.expected.error.name && seen.error.message === job.expected.error.message;
+  if (seen.status !== "done") return false;
+  const want = job.expected.output;
+  if (job.name.startsWith("numeric-pipeline") && typeof want === "number" && typeof seen.output === "number") {
+    return Math.abs(seen.output - want) <= 1e-3 * Math.max(1, Math.abs(want));
+  }
+  return isDeepStrictEqual(seen.output, want);
+}
