@@ -77,9 +77,10 @@ const HONEST: readonly Omit<RunnerSpec, "id" | "port" | "advertiseUrl" | "apiUrl
   { kind: "cpu", speed: 1, slots: 2 },
   { kind: "cpu", speed: 0.5, slots: 1 },
 ];
-const TWICE: RunnerSpec = { id: "cpu-twice", kind: "cpu", speed: 1, slots: 2, extraArgs: ["--misbehave", "twice"] };
+// Fast on paper, so placement gives them work (the stage Worker runs at speed 1 with many slots).
+const TWICE: RunnerSpec = { id: "cpu-twice", kind: "cpu", speed: 3, slots: 2, extraArgs: ["--misbehave", "twice"] };
 /** Answers long after a spin call's deadline (5 s): the call goes elsewhere, and its answer comes late. */
-const LATE: RunnerSpec = { id: "cpu-late", kind: "cpu", speed: 1, slots: 2, extraArgs: ["--misbehave", "late=8000"] };
+const LATE: RunnerSpec = { id: "cpu-late", kind: "cpu", speed: 2.5, slots: 2, extraArgs: ["--misbehave", "late=8000"] };
 const HANG = (n: number): RunnerSpec => ({ id: `cpu-hang-${n}`, kind: "cpu", speed: 4, slots: 2, extraArgs: ["--misbehave", "hang"] });
 
 const TERMINAL = new Set(["done", "failed", "cancelled"]);
