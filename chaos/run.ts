@@ -52,7 +52,9 @@ export interface ChaosReport {
     readonly timeouts: number;
     /** Results for calls that already had one (a re-dispatched call answered by both nodes): dropped. */
     readonly duplicateResultsDropped: number;
-    /** The same result report sent again (the runner that answers twice): answered from the log, no new entry. Counted by the commanders that lead at the end (soft state). */
+    /** Result reports the runner that answers twice sent a second time (it prints each, with the plane's answer). */
+    readonly reportsSentTwice: number;
+    /** Of those, the ones the plane answered from the log ("already recorded") or did not take: no second result. */
     readonly repeatedReportsDropped: number;
     /** Results after their job ended: dropped. */
     readonly lateResultsDropped: number;
@@ -90,6 +92,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const durationMs = options.durationMs ?? Math.max(40_000, options.jobs * 200);
   const dir = mkdtempSync(join(tmpdir(), "paxflow-chaos-"));
   const tail: string[] = [];
+  const twice = { sent: 0, dropped: 0 };
   const cluster = new LocalCluster({
     port: await freePort(),
     inspectorPort: await freePort(),
@@ -97,6 +100,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     vars: { PAXFLOW_CHAOS: "1" },
     progress,
     output: (source, line) => {
+      const answered = / twice; the plane answered: (.*)$/.exec(line);
+      if (answered) {
+        twice.sent++;
+        if (/already recorded|not taken/.test(answered[1]!)) twice.dropped++;
+      }
       tail.push(`[${source}] ${line}`);
       if (tail.length > 200) tail.shift();
     },
@@ -172,7 +180,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         timeouts: counters.timeouts,
         duplicateResultsDropped: counters.duplicateResults,
         lateResultsDropped: counters.lateResults,
-        repeatedReportsDropped: digests.repeatedOffers,
+        reportsSentTwice: twice.sent,
+        repeatedReportsDropped: twice.dropped,
       },
       log: { learners: SHAPE.shards * SHAPE.commandersPerShard, slotsSeen: slots, slotsCompared: compared, conflicts: check.conflicts.length, digests: digests.shards },
       faults: faultLog,
@@ -397,12 +406,11 @@ async function pollLogs(cluster: LocalCluster, check: LogCheck, learnedUpTo: Map
 type Counters = { redispatches: number; timeouts: number; duplicateResults: number; lateResults: number };
 
 /** Each commander caught up; per shard, whether their applied digests agree; the job counters (summed over shards). */
-async function finalDigests(cluster: LocalCluster): Promise<{ shards: ChaosReport["log"]["digests"][number][]; counters: Counters; repeatedOffers: number }> {
-  let repeatedOffers = 0;
+async function finalDigests(cluster: LocalCluster): Promise<{ shards: ChaosReport["log"]["digests"][number][]; counters: Counters }> {
   const counters: Counters = { redispatches: 0, timeouts: 0, duplicateResults: 0, lateResults: 0 };
   const shards: ChaosReport["log"]["digests"][number][] = [];
   for (let shard = 0; shard < SHAPE.shards; shard++) {
-    let views: { appliedThrough: number; digest: string; counters: Counters; repeatedOffers: number }[] = [];
+    let views: { appliedThrough: number; digest: string; counters: Counters }[] = [];
     // Catch-up brings each to the chosen index; ask until they report the same one.
     for (let round = 0; round < 10; round++) {
       views = [];
@@ -417,7 +425,6 @@ async function finalDigests(cluster: LocalCluster): Promise<{ shards: ChaosRepor
     shards.push({ shard, appliedThrough: views.map((v) => v.appliedThrough), agree: same && views.every((v) => v.digest === views[0]!.digest) });
     const best = [...views].sort((a, b) => b.appliedThrough - a.appliedThrough)[0];
     if (best) for (const key of Object.keys(counters) as (keyof Counters)[]) counters[key] += best.counters[key];
-    for (const view of views) repeatedOffers += view.repeatedOffers;
   }
-  return { shards, counters, repeatedOffers };
+  return { shards, counters };
 }

@@ -298,19 +298,27 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   async function sendReport(report: ResultReport): Promise<void> {
     if (misbehave?.kind === "late") await sleep(misbehave.ms, undefined, { signal: graceOver.signal }).catch(() => {});
     await reportOnce(report);
-    if (misbehave?.kind === "twice") await reportOnce(report);
+    if (misbehave?.kind !== "twice") return;
+    const again = await reportOnce(report);
+    say(`misbehaving: sent the result of ${report.job}/${report.seq}#${report.attempt} twice; the plane answered: ${again ?? "no answer"}`);
   }
 
-  async function reportOnce(report: ResultReport): Promise<void> {
+  /** Sends one report; returns what the plane said of it (for the misbehaving modes' own lines). */
+  async function reportOnce(report: ResultReport): Promise<string | undefined> {
     const what = `result of ${report.job}/${report.seq}#${report.attempt}`;
     try {
       const answer = await plane.sendRetrying("POST", `/v1/nodes/${encodeURIComponent(options.id)}/results`, report, resultRetry, graceOver.signal);
-      if (answer.status >= 400) return say(`plane refused the ${what}, giving up: ${describeAnswer(answer)}`);
+      if (answer.status >= 400) {
+        say(`plane refused the ${what}, giving up: ${describeAnswer(answer)}`);
+        return `HTTP ${answer.status}`;
+      }
       const reply = parseJson(answer.body) as { accepted?: unknown; reason?: unknown } | undefined;
       if (reply?.accepted === false) say(`plane did not take the ${what}: ${String(reply.reason ?? "no reason given")}`);
+      return `${reply?.accepted === false ? "not taken" : "taken"}${reply?.reason === undefined ? "" : ` (${String(reply.reason)})`}`;
     } catch (error) {
-      if (graceOver.signal.aborted) return say(`stopped before the plane took the ${what}`);
-      say(`gave up on the ${what}: ${failureOf(error).message}`);
+      if (graceOver.signal.aborted) say(`stopped before the plane took the ${what}`);
+      else say(`gave up on the ${what}: ${failureOf(error).message}`);
+      return undefined;
     }
   }
 

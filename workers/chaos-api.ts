@@ -68,5 +68,5 @@ chaosApi.post("/v1/chaos/commanders/:shard/:index/catch-up", async (c) => {
   const stub = commander(c);
   await stub.catchUp();
   const [status, jobs] = await Promise.all([stub.status(), stub.jobStats()]);
-  return c.json({ id: status.id, learnedThrough: status.learnedThrough, appliedThrough: status.appliedThrough, digest: status.digest, counters: jobs.counters, repeatedOffers: jobs.repeatedOffers });
+  return c.json({ id: status.id, learnedThrough: status.learnedThrough, appliedThrough: status.appliedThrough, digest: status.digest, counters: jobs.counters });
 });

@@ -22,7 +22,7 @@ function summary(r: ChaosReport): string {
     ["calls re-dispatched", r.calls.redispatched],
     ["attempts timed out", r.calls.timeouts],
     ["results offered twice and dropped: other attempts", r.calls.duplicateResultsDropped],
-    ["results offered twice and dropped: same report again", r.calls.repeatedReportsDropped],
+    ["results sent twice by a runner / second one dropped", `${r.calls.reportsSentTwice} / ${r.calls.repeatedReportsDropped}`],
     ["results after their job ended, dropped", r.calls.lateResultsDropped],
     ["log slots seen / compared across learners", `${r.log.slotsSeen} / ${r.log.slotsCompared}`],
     ["slots with two values", r.log.conflicts],

@@ -81,11 +81,6 @@ export interface JobsStats {
   readonly counters: Counters;
   readonly running: number;
   readonly retained: number;
-  /**
-   * Result reports this incarnation got again for an attempt whose answer the log already has
-   * (a runner resending a report): answered without a new log entry. Soft state, unlike `counters`.
-   */
-  readonly repeatedOffers: number;
 }
 
 /** The commander's job RPC surface. Methods throw PaxflowError (codes in errors.ts) on failure. */

@@ -138,7 +138,6 @@ export class JobDriver implements JobPlane {
   private deadlineTimer: unknown = null;
   private readonly signals = new Signals();
   private readonly heartbeats = new Map<NodeId, { at: number; load: NodeLoad }>();
-  private repeatedOffers = 0;
 
   constructor(options: JobDriverOptions) {
     this.o = options;
@@ -856,7 +855,6 @@ export class JobDriver implements JobPlane {
     const sameReport = (x: { startedAt?: number; finishedAt?: number }) => x.startedAt === offer.startedAt && x.finishedAt === offer.finishedAt;
     if ((before.node === offer.node && sameReport(before)) || before.answers?.some((a) => a.attempt === offer.attempt && sameReport(a))) {
       // The same report again (the runner did not see our answer, or sends twice): the log has it.
-      this.repeatedOffers++;
       return { accepted: true, reason: "this result is already recorded" };
     }
     await this.offer(offer);
@@ -893,6 +891,6 @@ export class JobDriver implements JobPlane {
   async jobStats(): Promise<JobsStats> {
     let retained = 0;
     for (const _ of this.state.allJobs()) retained++;
-    return { counters: { ...this.state.counters }, running: this.state.runningJobs().length, retained, repeatedOffers: this.repeatedOffers };
+    return { counters: { ...this.state.counters }, running: this.state.runningJobs().length, retained };
   }
 }

@@ -150,6 +150,19 @@ describe("result verification in the commander", () => {
     expect(call.attempts.find((a) => a.node === "full")?.timedOutAt).toBeDefined();
   });
 
+  it("answers a result report sent twice from the log, without a second entry", async () => {
+    const s = await cluster({ r: "honest" }, { fraction: 0, newNodeCalls: 0 });
+    const job = await run(s, "j-twice", "shapes/spin", { iterations: 10, salt: 2 });
+    const call = job.calls[0]!;
+    expect(call.node).toBe("r");
+    const entries = async () => (await s.driver().commander.read(0, 10_000)).length;
+    const before = await entries();
+    const report = { node: "r", job: job.id, seq: 0, attempt: 1, outcome: { ok: true as const, value: job.output! }, startedAt: call.startedAt!, finishedAt: call.finishedAt! };
+    expect(await s.driver().offerResult(report)).toEqual({ accepted: true, reason: "this result is already recorded" });
+    expect(await entries()).toBe(before);
+    expect((await s.driver().jobStats()).counters.duplicateResults).toBe(0);
+  });
+
   it("a commander that takes over mid-verification finishes it from the log", async () => {
     const s = await cluster({ liar: "liar", honest: "honest" }, { fraction: 1, newNodeCalls: 0 });
     const submitted = await s.driver().submitJob({ id: "j-crash", name: "monte-carlo/pi", input: await s.payloads.seal(sealable(PI)), waitMs: 0 });
