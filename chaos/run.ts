@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type HttpAnswer, LocalCluster, type RunnerSpec, freePort } from "../cli/local-cluster.ts";
+import { type HttpAnswer, LocalCluster, type RunnerSpec, freePort, http } from "../cli/local-cluster.ts";
 import { LogCheck } from "./log-check.ts";
 import { type Fault, type TimedFault, describeFault, faultSchedule } from "./schedule.ts";
 import { SlowLink } from "./slow-link.ts";
@@ -73,11 +73,15 @@ export interface ChaosReport {
 
 const SHAPE = { shards: 2, acceptorsPerShard: 3, commandersPerShard: 2 };
 
-/** The honest CPU runners (behind slow links), and the two that misbehave all along. */
+/**
+ * The honest CPU runners (behind slow links), and the two that misbehave all along. Speeds are
+ * declared high so placement prefers runners to the stage Worker (speed 1, many slots): the
+ * faults then hit calls in flight.
+ */
 const HONEST: readonly Omit<RunnerSpec, "id" | "port" | "advertiseUrl" | "apiUrl">[] = [
-  { kind: "cpu", speed: 2, slots: 2 },
-  { kind: "cpu", speed: 1, slots: 2 },
-  { kind: "cpu", speed: 0.5, slots: 1 },
+  { kind: "cpu", speed: 4, slots: 2 },
+  { kind: "cpu", speed: 3, slots: 2 },
+  { kind: "cpu", speed: 2, slots: 1 },
 ];
 // Fast on paper, so placement gives them work (the stage Worker runs at speed 1 with many slots).
 const TWICE: RunnerSpec = { id: "cpu-twice", kind: "cpu", speed: 3, slots: 2, extraArgs: ["--misbehave", "twice"] };
@@ -285,8 +289,8 @@ async function actOut(
       await sleep(Math.max(0, started + at - Date.now()));
       progress(`chaos: t+${((Date.now() - started) / 1000).toFixed(1)} s ${describeFault(fault)}`);
       try {
-        await enact(cluster, fault, links, () => ++hangs);
-        log.push({ at, fault: describeFault(fault), ok: true });
+        const note = await enact(cluster, fault, links, () => ++hangs);
+        log.push({ at, fault: describeFault(fault), ok: true, ...(note ? { note } : {}) });
       } catch (error) {
         const note = error instanceof Error ? error.message : String(error);
         progress(`chaos: fault "${describeFault(fault)}" could not be acted out: ${note}`);
@@ -297,14 +301,21 @@ async function actOut(
   return log.sort((a, b) => a.at - b.at);
 }
 
-async function enact(cluster: LocalCluster, fault: Fault, links: ReadonlyMap<string, { call: SlowLink; api: SlowLink; spec: RunnerSpec }>, nextHang: () => number): Promise<void> {
+/** Acts out one fault; may return a note for the report (what it found). */
+async function enact(cluster: LocalCluster, fault: Fault, links: ReadonlyMap<string, { call: SlowLink; api: SlowLink; spec: RunnerSpec }>, nextHang: () => number): Promise<string | void> {
   switch (fault.kind) {
     case "runner-kill": {
       const link = links.get(fault.runner)!;
+      // Mid-call: wait a little for the runner to have work in flight.
+      let inFlight = 0;
+      for (let tries = 0; tries < 50 && inFlight === 0; tries++) {
+        inFlight = await callsInFlight(cluster, link.spec);
+        if (inFlight === 0) await sleep(100);
+      }
       await cluster.stopRunner(fault.runner, "SIGKILL");
       await sleep(fault.downMs);
       await startRunnerRetrying(cluster, link.spec);
-      return;
+      return `${inFlight} call${inFlight === 1 ? "" : "s"} in flight when killed`;
     }
     case "runner-hang": {
       const spec = HANG(nextHang());
@@ -335,6 +346,17 @@ async function enact(cluster: LocalCluster, fault: Fault, links: ReadonlyMap<str
       link.call.delayMs = link.api.delayMs = 0;
       return;
     }
+  }
+}
+
+/** GET {runner}/v1/status on its own port (not through the slow link), signed as the plane signs it. */
+async function callsInFlight(cluster: LocalCluster, spec: RunnerSpec): Promise<number> {
+  try {
+    const headers = await cluster.runnerSignature(spec.id, "GET", "/v1/status");
+    const answer = await http(`http://127.0.0.1:${spec.port}/v1/status`, { headers, timeoutMs: 2_000 });
+    return answer.status === 200 ? (answer.json as { inFlight: number; queue: number }).inFlight : 0;
+  } catch {
+    return 0;
   }
 }
 

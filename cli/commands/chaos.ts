@@ -28,7 +28,7 @@ function summary(r: ChaosReport): string {
     ["slots with two values", r.log.conflicts],
     ["learners' applied digests agree", r.log.digests.map((d) => `shard ${d.shard}: ${d.agree ? "yes" : "NO"} (${d.appliedThrough.join(", ")})`).join("; ")],
   ];
-  const faults = r.faults.map((f) => [`t+${(f.at / 1000).toFixed(1)} s`, f.fault, f.ok ? "done" : `not done: ${f.note ?? ""}`] as const);
+  const faults = r.faults.map((f) => [`t+${(f.at / 1000).toFixed(1)} s`, f.fault, f.ok ? `done${f.note ? `: ${f.note}` : ""}` : `not done: ${f.note ?? ""}`] as const);
   return [
     `chaos run, seed ${r.seed}, ${(r.durationMs / 1000).toFixed(0)} s: ${r.pass ? "PASS" : "FAIL"}`,
     "",
