@@ -94,6 +94,8 @@ const TERMINAL = new Set(["done", "failed", "cancelled"]);
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const progress = options.progress ?? (() => {});
   const durationMs = options.durationMs ?? Math.max(40_000, options.jobs * 200);
+  progress(`chaos: computing the right ending of ${options.jobs} jobs (runLocally)`);
+  const jobs = workload(options.seed, options.jobs, options.gpu);
   const dir = mkdtempSync(join(tmpdir(), "paxflow-chaos-"));
   const tail: string[] = [];
   const twice = { sent: 0, dropped: 0 };
@@ -126,16 +128,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       links.set(id, { call, api, spec: { ...template, id, port, advertiseUrl: call.url, apiUrl: api.url } });
     }
     await cluster.startRunners([...[...links.values()].map((l) => l.spec), TWICE, LATE]);
-    let gpu = options.gpu;
-    if (gpu) {
-      // Without a WebGPU adapter the gpu-runner exits at start: the run goes on without it (and without SIMD jobs).
-      gpu = await cluster.startRunners([{ id: "gpu-1", kind: "gpu" }]).then(
-        () => true,
-        (error: unknown) => (progress(`chaos: no gpu-runner (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); SIMD jobs left out`), false),
+    if (options.gpu) {
+      // Without a WebGPU adapter the gpu-runner exits at start: the run goes on without it (SIMD stages run on CPU backends).
+      await cluster.startRunners([{ id: "gpu-1", kind: "gpu" }]).catch((error: unknown) =>
+        progress(`chaos: no gpu-runner (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); SIMD stages run on CPU backends`),
       );
     }
 
-    const jobs = workload(options.seed, options.jobs, gpu);
     const schedule = faultSchedule(options.seed, durationMs, { ...SHAPE, runners: [...links.keys()] });
     progress(`chaos: ${jobs.length} jobs over ${(durationMs / 1000).toFixed(0)} s, ${schedule.length} faults (seed ${options.seed})`);
 
@@ -305,17 +304,25 @@ async function actOut(
 async function enact(cluster: LocalCluster, fault: Fault, links: ReadonlyMap<string, { call: SlowLink; api: SlowLink; spec: RunnerSpec }>, nextHang: () => number): Promise<string | void> {
   switch (fault.kind) {
     case "runner-kill": {
-      const link = links.get(fault.runner)!;
-      // Mid-call: wait a little for the runner to have work in flight.
+      // Mid-call: the scheduled runner if it has work in flight, else the first honest one that
+      // has (placement may have moved work away from it); waits up to 10 s for one.
+      const order = [fault.runner, ...[...links.keys()].filter((id) => id !== fault.runner)];
+      let victim = fault.runner;
       let inFlight = 0;
-      for (let tries = 0; tries < 50 && inFlight === 0; tries++) {
-        inFlight = await callsInFlight(cluster, link.spec);
+      for (let tries = 0; tries < 100 && inFlight === 0; tries++) {
+        for (const id of order) {
+          inFlight = await callsInFlight(cluster, links.get(id)!.spec);
+          if (inFlight > 0) {
+            victim = id;
+            break;
+          }
+        }
         if (inFlight === 0) await sleep(100);
       }
-      await cluster.stopRunner(fault.runner, "SIGKILL");
+      await cluster.stopRunner(victim, "SIGKILL");
       await sleep(fault.downMs);
-      await startRunnerRetrying(cluster, link.spec);
-      return `${inFlight} call${inFlight === 1 ? "" : "s"} in flight when killed`;
+      await startRunnerRetrying(cluster, links.get(victim)!.spec);
+      return `killed ${victim} with ${inFlight} call${inFlight === 1 ? "" : "s"} in flight`;
     }
     case "runner-hang": {
       const spec = HANG(nextHang());

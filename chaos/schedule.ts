@@ -7,7 +7,7 @@
 import { Random } from "../core/sim/random.ts";
 
 export type Fault =
-  /** SIGKILL a runner (mid-call, with work in flight) and start it again after `downMs`. */
+  /** SIGKILL a runner mid-call (this one, or another honest one when this one has nothing in flight) and start it again after `downMs`. */
   | { readonly kind: "runner-kill"; readonly runner: string; readonly downMs: number }
   /** Start a runner that takes calls and never answers; SIGKILL it after `forMs`. */
   | { readonly kind: "runner-hang"; readonly forMs: number }

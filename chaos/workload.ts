@@ -31,8 +31,10 @@ const KINDS: readonly [number, Maker, boolean][] = [
   [3, (r) => ({ name: "shapes/fanout", input: { seed: r.int(1_000_000) } }), false],
   [2, (r) => ({ name: "shapes/nested", input: { seed: r.int(1_000_000) } }), false],
   [1, (r) => ({ name: "shapes/fails", input: { catchIt: r.chance(0.5) } }), false],
-  [4, (r) => ({ name: "shapes/spin", input: { iterations: 200_000 + r.int(2_000_000), salt: r.int(1_000_000) } }), false],
-  [4, (r) => ({ name: "monte-carlo/pi", input: { seed0: r.int(1_000_000), runs: 2 + r.int(4), samplesPerRun: 100_000 + r.int(400_000) } }), false],
+  // Calls of 50-300 ms (spin) and 10-60 ms per run (monte-carlo): long enough that runners are
+  // mid-call when they are killed.
+  [4, (r) => ({ name: "shapes/spin", input: { iterations: 10_000_000 + r.int(50_000_000), salt: r.int(1_000_000) } }), false],
+  [4, (r) => ({ name: "monte-carlo/pi", input: { seed0: r.int(1_000_000), runs: 2 + r.int(4), samplesPerRun: 1_000_000 + r.int(4_000_000) } }), false],
   [2, (r) => ({ name: "word-count", input: { text: Array.from({ length: 30 + r.int(60) }, () => r.pick(WORDS)).join(" "), chunkChars: 40 + r.int(80) } }), false],
   [1, (r) => ({ name: "numeric-pipeline/random", input: { n: 16 + r.int(48), seed: r.int(1_000_000) } }), true],
 ];
