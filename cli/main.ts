@@ -3,6 +3,7 @@ import { ConfigError } from "../core/paxos/index.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { chaosCommand } from "./commands/chaos.ts";
 import { checkCommand } from "./commands/check.ts";
+import { clientCommands } from "./commands/client.ts";
 import { devCommand } from "./commands/dev.ts";
 import { runnerSecretCommand } from "./commands/runner-secret.ts";
 import { simCommand } from "./commands/sim.ts";
@@ -18,6 +19,7 @@ const program = new Command("paxflow")
   .addCommand(runnerSecretCommand)
   .addCommand(simCommand)
   .addCommand(simulateCommand);
+for (const command of clientCommands) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);

@@ -59,7 +59,7 @@ export const EventsHeaders = z.object({
 
 // ---- jobs -----------------------------------------------------------------------------------
 
-const JobStatus = z.enum(JOB_STATUSES);
+export const JobStatus = z.enum(JOB_STATUSES);
 
 export const SubmitJobBody = z
   .strictObject({
