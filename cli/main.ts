@@ -4,6 +4,7 @@ import { benchCommand } from "./commands/bench.ts";
 import { chaosCommand } from "./commands/chaos.ts";
 import { checkCommand } from "./commands/check.ts";
 import { clientCommands } from "./commands/client.ts";
+import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { runnerSecretCommand } from "./commands/runner-secret.ts";
 import { simCommand } from "./commands/sim.ts";
@@ -15,6 +16,7 @@ const program = new Command("paxflow")
   .addCommand(benchCommand)
   .addCommand(chaosCommand)
   .addCommand(checkCommand)
+  .addCommand(deployCommand)
   .addCommand(devCommand)
   .addCommand(runnerSecretCommand)
   .addCommand(simCommand)

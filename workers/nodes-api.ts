@@ -95,7 +95,8 @@ nodesApi.openapi(heartbeatRoute, async (c) => {
   if (quarantined) {
     // One shard caught it answering wrongly: the others stop trusting it too (each shard's log records it).
     const reason = quarantined.reason ?? "quarantined by another shard";
-    await Promise.all(Array.from({ length: shards }, (_, shard) => askShard(c.env, shard, (commander) => commander.quarantineNode(id, reason))));
+    // A shard that cannot be reached now hears it on a later heartbeat.
+    await Promise.allSettled(Array.from({ length: shards }, (_, shard) => askShard(c.env, shard, (commander) => commander.quarantineNode(id, reason))));
     return c.json({ status: "quarantined" as const, reason, heartbeatMs: HEARTBEAT_MS }, 200);
   }
   const status = heard.some((h) => h.status === "unresponsive") ? ("unresponsive" as const) : ("up" as const);

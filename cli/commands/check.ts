@@ -3,7 +3,7 @@ import path from "node:path";
 import { Command } from "commander";
 import { checkFiles } from "../../core/check/index.ts";
 
-interface CheckFlags {
+export interface CheckFlags {
   json?: boolean;
   allowConsole?: boolean;
   allowModule: string[];
@@ -34,46 +34,54 @@ export const checkCommand = new Command("check")
   .option("--quiet-ok", "print nothing when there are no diagnostics")
   .addHelpText("after", "\nExit status: 0 clean (warnings allowed), 1 errors found, 2 bad arguments.\n\nExamples:\n  npx paxflow check examples\n  npx paxflow check src/stages.ts --json --allow-module lodash-es")
   .action((paths: string[], flags: CheckFlags) => {
-    const roots: string[] = [];
-    for (const p of paths.length > 0 ? paths : ["."]) {
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(p);
-      } catch {
-        console.error(`error: no such file or directory: ${p}`);
-        process.exitCode = 2;
-        return;
-      }
-      if (stat.isDirectory()) sourcesUnder(p, roots);
-      else roots.push(p);
-    }
-    const absolute = [...new Set(roots.map((r) => toPosix(path.resolve(r))))];
-    const result = checkFiles(
-      absolute,
-      {
-        readFile: (f) => {
-          try {
-            return fs.readFileSync(f, "utf8");
-          } catch {
-            return undefined;
-          }
-        },
-      },
-      { allowConsole: flags.allowConsole, allowModules: flags.allowModule },
-    );
-    const rel = (f: string): string => toPosix(path.relative(process.cwd(), f)) || f;
-    const diagnostics = result.diagnostics.map((d) => ({ ...d, file: rel(d.file) }));
-    const errors = diagnostics.filter((d) => d.severity === "error").length;
-    const warnings = diagnostics.length - errors;
-    if (flags.json) {
-      console.log(JSON.stringify({ files: result.files.map(rel), diagnostics }, null, 2));
-    } else {
-      for (const d of diagnostics) {
-        console.log(`${d.file}:${d.line}:${d.column} ${d.rule} ${d.severity === "warning" ? "warning: " : ""}${d.message}`);
-      }
-      if (diagnostics.length > 0 || !flags.quietOk) {
-        console.error(`checked ${result.files.length} file${result.files.length === 1 ? "" : "s"}: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
-      }
-    }
-    process.exitCode = errors > 0 ? 1 : 0;
+    const outcome = runCheck(paths, flags);
+    process.exitCode = outcome === "missing" ? 2 : outcome.errors > 0 ? 1 : 0;
   });
+
+/**
+ * Checks `paths` (files or directories; default the working directory) and prints the
+ * diagnostics as `check` does; "missing" when a path does not exist (already said on stderr).
+ */
+export function runCheck(paths: readonly string[], flags: CheckFlags, print: (line: string) => void = console.log): { errors: number; warnings: number; files: number } | "missing" {
+  const roots: string[] = [];
+  for (const p of paths.length > 0 ? paths : ["."]) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      console.error(`error: no such file or directory: ${p}`);
+      return "missing";
+    }
+    if (stat.isDirectory()) sourcesUnder(p, roots);
+    else roots.push(p);
+  }
+  const absolute = [...new Set(roots.map((r) => toPosix(path.resolve(r))))];
+  const result = checkFiles(
+    absolute,
+    {
+      readFile: (f) => {
+        try {
+          return fs.readFileSync(f, "utf8");
+        } catch {
+          return undefined;
+        }
+      },
+    },
+    { allowConsole: flags.allowConsole, allowModules: flags.allowModule },
+  );
+  const rel = (f: string): string => toPosix(path.relative(process.cwd(), f)) || f;
+  const diagnostics = result.diagnostics.map((d) => ({ ...d, file: rel(d.file) }));
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  if (flags.json) {
+    print(JSON.stringify({ files: result.files.map(rel), diagnostics }, null, 2));
+  } else {
+    for (const d of diagnostics) {
+      print(`${d.file}:${d.line}:${d.column} ${d.rule} ${d.severity === "warning" ? "warning: " : ""}${d.message}`);
+    }
+    if (diagnostics.length > 0 || !flags.quietOk) {
+      console.error(`checked ${result.files.length} file${result.files.length === 1 ? "" : "s"}: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
+    }
+  }
+  return { errors, warnings, files: result.files.length };
+}

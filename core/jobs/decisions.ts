@@ -107,8 +107,8 @@ export type Decision<P = Payload> =
       /** The commander incarnation that dispatched it. */
       readonly by: string;
       /**
-       * First attempts only: why this call's result must be confirmed by a second node
-       * (verification.ts); its result is held until two nodes agree.
+       * Why this call's result must be confirmed by a second node (verification.ts): from this
+       * attempt on, its result is held until two nodes agree.
        */
       readonly verify?: string;
     }
@@ -178,7 +178,8 @@ export function decisionId(d: Decision<unknown>): string {
     case "job.accepted":
       return `${d.job}/accepted`;
     case "call.dispatched":
-      return `${d.job}/${d.seq}/d${d.attempt}`;
+      // The node too: a dispatch refused (its node was quarantined meanwhile) must not block the next one to another node.
+      return `${d.job}/${d.seq}/d${d.attempt}@${d.node}`;
     case "call.result":
       return `${d.job}/${d.seq}/r${d.attempt}@${d.node}`;
     case "call.timeout":

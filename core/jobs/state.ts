@@ -291,7 +291,11 @@ export class JobsState {
     const job = this.jobs.get(d.job);
     if (!job || job.status !== "running") return this.stale();
     const node = this.nodes.get(d.node);
-    if (node?.status === "quarantined") return this.stale();
+    if (node?.status === "quarantined") {
+      // Decided before the quarantine was applied: the job must be advanced again, elsewhere.
+      this.counters.staleDecisions++;
+      return { effect: "job", job: d.job };
+    }
     let call = job.calls[d.seq];
     if (!call) {
       if (d.seq !== job.calls.length || d.attempt !== 1) return this.stale();
@@ -299,7 +303,7 @@ export class JobsState {
       job.calls.push(call);
     }
     if (call.kind !== "stage" || call.outcome || d.attempt !== call.attempts.length + 1) return this.stale();
-    if (d.attempt === 1 && d.verify !== undefined) {
+    if (d.verify !== undefined && call.answers === undefined) {
       call.verify = d.verify;
       call.answers = [];
     }
@@ -379,8 +383,11 @@ export class JobsState {
     const quarantined: NodeId[] = [];
     for (const id of dissenters) {
       const node = this.nodes.get(id);
-      // The plane's own backends are not quarantined (nothing to route around); the dissent is on record.
-      if (!node || node.status === "quarantined") continue;
+      // The plane's own backends are not quarantined (nothing to route around); the dissent is on
+      // record. Nor is a node whose answer was an error: a failure can come from the host (memory,
+      // a crash), not only from a lie.
+      const errored = answers.some((a) => a.node === id && !a.outcome.ok);
+      if (!node || node.status === "quarantined" || errored) continue;
       const reason = `its result for ${job.id}#${call.seq} (${call.target}) differs from ${agreed.join(" and ")}'s`;
       node.status = "quarantined";
       node.since = d.at;

@@ -399,8 +399,8 @@ export class JobDriver implements JobPlane {
       const current = this.state.job(id);
       if (!current || current.status !== "running") return;
       try {
-        // Verified calls whose answers cannot reach agreement with what is out: another node first.
-        const more = this.verifyingAttempts(current);
+        // Calls that cannot get (or agree on) a result with the attempts they have out: another node first.
+        const more = this.missingAttempts(current);
         const drafts = more.length > 0 ? more : advance(await this.seed(current), this.context());
         if (drafts.length > 0) await this.propose(drafts);
       } catch (error) {
@@ -439,7 +439,6 @@ export class JobDriver implements JobPlane {
   }
 
   private context(): AdvanceContext {
-    const policy = this.o.verify ?? NO_VERIFICATION;
     return {
       registry: this.o.registry,
       now: this.now(),
@@ -447,30 +446,30 @@ export class JobDriver implements JobPlane {
       place: (request) => this.place(request),
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
-      verify: (call, node, earlierThisPass) => {
-        // A kernel's floating-point output differs between a GPU and the CPU reference within its
-        // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
-        if (this.o.registry.stages.get(call.stage)?.kernel) return null;
-        const record = this.state.node(node);
-        // Built-in backends are the plane itself: trusted.
-        return verifyReason(policy, call, { id: node, trusted: record === undefined, dispatchedBefore: (record?.dispatched ?? 0) + earlierThisPass });
-      },
+      verify: (call, node, earlierThisPass) => this.verifyPolicy(call.job, call.seq, call.stage, node, earlierThisPass),
     };
   }
 
   /**
-   * The next attempts of verified calls that cannot reach agreement with the answers and the
-   * attempts they have: two answers that differ need a third node; an answer from a node since
-   * quarantined no longer counts.
+   * The next attempt of a stage call that cannot get a result with the attempts it has out: a
+   * verified call whose two answers differ (a third node decides) or whose answer came from a
+   * node since quarantined; any call whose every attempt ended without a result (its next
+   * dispatch was refused, say, because its node was quarantined in between).
    */
-  private verifyingAttempts(job: JobRecord): (Draft | Decision)[] {
+  private missingAttempts(job: JobRecord): (Draft | Decision)[] {
     const now = this.now();
     const drafts: (Draft | Decision)[] = [];
     for (const call of job.calls) {
-      if (call.outcome || call.answers === undefined) continue;
-      const answers = countable(call.answers, (n) => this.state.distrusted(n));
-      if (attemptsNeeded(VERIFY_QUORUM, answers, outstanding(call).length) === 0) continue;
-      const why = answers.length > 1 ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)` : "a verifying attempt ended without an answer";
+      if (call.outcome || call.kind !== "stage" || call.attempts.length === 0) continue;
+      const answers = countable(call.answers ?? [], (n) => this.state.distrusted(n));
+      const quorum = call.answers === undefined ? 1 : VERIFY_QUORUM;
+      if (attemptsNeeded(quorum, answers, outstanding(call).length) === 0) continue;
+      const why =
+        answers.length > 1
+          ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
+          : call.answers === undefined
+            ? "every attempt ended without a result"
+            : "a verifying attempt ended without an answer";
       drafts.push(this.redispatch(job, call, now, null, why));
       // One call at a time: the next one's attempt numbers follow from the state once this is applied.
       break;
@@ -610,7 +609,9 @@ export class JobDriver implements JobPlane {
         const job = this.state.job(open.job);
         const call = job?.calls[open.seq];
         if (!job || job.status !== "running" || !call || call.outcome) return;
+        const verify = this.verifyOn(open.job, call, advice.backup.node);
         const backup: Decision = {
+          ...(verify ? { verify } : {}),
           type: "call.dispatched",
           job: open.job,
           seq: open.seq,
@@ -639,7 +640,10 @@ export class JobDriver implements JobPlane {
     return this.exclusive(a.job, async () => {
       const job = this.state.job(a.job);
       const call = job?.calls[a.seq];
-      if (!job || job.status !== "running" || !call || call.outcome || !this.stillNeeded(call, a.attempt)) {
+      const live = call !== undefined && outstanding(call).some((t) => t.attempt === a.attempt);
+      const needed = live && this.stillNeeded(call, a.attempt);
+      // A verified call records every attempt that ends (so it stops counting as out); others only the one a backup has not superseded.
+      if (!job || job.status !== "running" || !call || call.outcome || !live || (!needed && call.answers === undefined)) {
         this.open.delete(attemptKey(a.job, a.seq, a.attempt));
         return;
       }
@@ -650,7 +654,7 @@ export class JobDriver implements JobPlane {
           decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
         }
         const failed = ending === "orphaned" ? null : a.node;
-        decisions.push(this.redispatch(job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
+        if (needed) decisions.push(this.redispatch(job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
         await this.propose(decisions);
       } catch (error) {
         console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
@@ -666,7 +670,6 @@ export class JobDriver implements JobPlane {
   private stillNeeded(call: CallRecord, attempt: number): boolean {
     if (call.answers === undefined) return call.attempts.length === attempt;
     const others = outstanding(call).filter((t) => t.attempt !== attempt);
-    if (others.length === outstanding(call).length) return false; // it already answered or timed out
     return attemptsNeeded(VERIFY_QUORUM, countable(call.answers, (n) => this.state.distrusted(n)), others.length) > 0;
   }
 
@@ -693,6 +696,7 @@ export class JobDriver implements JobPlane {
         outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${why}` } },
       };
     }
+    const verify = this.verifyOn(job.id, call, placement.winner.node);
     return {
       type: "call.dispatched",
       job: job.id,
@@ -706,7 +710,27 @@ export class JobDriver implements JobPlane {
       alternatives: placement.alternatives,
       reason: `re-dispatch after ${why}; ${placement.reason}`,
       by: this.id,
+      ...(verify ? { verify } : {}),
     };
+  }
+
+  /**
+   * Why a call not yet verified must be, now that an attempt goes to `node` (a new node's first
+   * calls, the sample); null when it is verified already or need not be. The call's other
+   * attempts count towards the agreement, so a backup on a new node is checked against them.
+   */
+  private verifyOn(job: JobId, call: CallRecord, node: NodeId): string | null {
+    if (call.answers !== undefined) return null;
+    return this.verifyPolicy(job, call.seq, call.target, node, 0);
+  }
+
+  private verifyPolicy(job: JobId, seq: number, stage: string, node: NodeId, earlierThisPass: number): string | null {
+    // A kernel's floating-point output differs between a GPU and the CPU reference within its
+    // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
+    if (this.o.registry.stages.get(stage)?.kernel) return null;
+    const record = this.state.node(node);
+    // Built-in backends are the plane itself: trusted.
+    return verifyReason(this.o.verify ?? NO_VERIFICATION, { job, seq }, { id: node, trusted: record === undefined, dispatchedBefore: (record?.dispatched ?? 0) + earlierThisPass });
   }
 
   /** A result from any backend: into the log (the state keeps the first per call). */

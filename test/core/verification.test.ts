@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Value, encode } from "../../core/codec.ts";
 import { type AdvanceContext, type JobSeed, advance } from "../../core/jobs/advance.ts";
-import { type CallOutcome, type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE } from "../../core/jobs/decisions.ts";
+import { type CallOutcome, type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decisionId } from "../../core/jobs/decisions.ts";
 import { type Payload, inlinePayload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, place } from "../../core/jobs/placement.ts";
 import { JobsState } from "../../core/jobs/state.ts";
@@ -159,6 +159,41 @@ describe("JobsState: verified calls", () => {
     s.apply(result(3, "c", "wrong"));
     expect(call.outcome).toBeUndefined(); // b's "wrong" no longer counts, so c's is alone
     expect(s.counters.distrustedResults).toBe(0);
+  });
+
+  it("refuses a dispatch decided before its node's quarantine, and says the job must be advanced again", () => {
+    const s = fresh();
+    s.apply({ type: "node.quarantined", node: "c", at: 3, reason: "caught by shard 1" });
+    s.apply({ type: "job.accepted", job: "k", name: "shapes/chain", input: p({ seed: 2 }), at: 4 });
+    const stale = s.counters.staleDecisions;
+    expect(s.apply({ ...dispatched(1, "c"), job: "k" } as Decision)).toEqual({ effect: "job", job: "k" });
+    expect(s.job("k")!.calls).toHaveLength(0);
+    expect(s.counters.staleDecisions).toBe(stale + 1);
+    // Its retry to another node has another log id (ids name the node), so the log's dedupe keeps it.
+    expect(decisionId({ ...dispatched(1, "a"), job: "k" } as Decision)).not.toBe(decisionId({ ...dispatched(1, "c"), job: "k" } as Decision));
+  });
+
+  it("starts verifying on a later attempt (a backup on a new node): the earlier attempt's answer must agree", () => {
+    const s = new JobsState();
+    for (const id of ["a", "b"]) s.apply({ type: "node.registered", node: spec(id), at: 0 });
+    s.apply({ type: "job.accepted", job: "j", name: "shapes/chain", input: p({ seed: 1 }), at: 1 });
+    s.apply(dispatched(1, "a"));
+    s.apply(dispatched(2, "b", "new node"));
+    s.apply(result(2, "b", "from b"));
+    expect(s.job("j")!.calls[0]!.outcome).toBeUndefined();
+    s.apply(result(1, "a", "from b"));
+    expect(s.job("j")!.calls[0]).toMatchObject({ verifiedBy: ["b", "a"], verify: "new node" });
+  });
+
+  it("does not quarantine a node whose answer was an error (the host may have failed it)", () => {
+    const s = fresh();
+    s.apply(result(1, "a", "right"));
+    s.apply({ ...result(2, "b", "x"), outcome: { ok: false, error: { name: "RangeError", message: "out of memory" } } } as Decision);
+    s.apply(dispatched(3, "c"));
+    s.apply(result(3, "c", "right"));
+    expect(s.job("j")!.calls[0]).toMatchObject({ verifiedBy: ["a", "c"], dissenters: ["b"] });
+    expect(s.node("b")!.status).toBe("up");
+    expect(s.counters.quarantines).toBe(0);
   });
 
   it("a snapshot keeps held answers and quarantines", () => {
