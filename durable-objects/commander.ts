@@ -168,6 +168,9 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   jobStats() {
     return this.jobs.jobStats();
   }
+  metrics() {
+    return this.jobs.metrics();
+  }
   /** The learning scheduler's view: load forecast (AR(2)), node health (phi, anomaly) and statistics. */
   async scheduling() {
     return this.jobs.scheduling();

@@ -1,3 +1,4 @@
+import { Histogram, type HistogramSnapshot } from "./histogram.ts";
 import {
   type Ballot,
   type Committed,
@@ -176,6 +177,10 @@ export interface CommanderStatus {
   /** Thrifty phase 2: on or off, the acceptor order it uses (fastest first), slots it had to widen. */
   readonly thrifty: { readonly enabled: boolean; readonly ranking: readonly string[]; readonly widenedSlots: number };
   readonly autoReplace: AutoReplaceStatus;
+  /** This incarnation's submits, from the call to the commands being applied (ms). */
+  readonly commitLatencyMs: HistogramSnapshot;
+  /** Times this incarnation was elected leader. */
+  readonly elections: number;
 }
 
 interface Waiter {
@@ -201,6 +206,8 @@ export class CommanderDriver {
   private readonly timers: Timers;
   private readonly settings: Omit<Required<CommanderOptions>, "id" | "initial" | "transport" | "timers" | "machine" | "onElected" | "freshAcceptor">;
   private readonly onElected: () => void;
+  private readonly commitLatency = new Histogram();
+  private elections = 0;
   private readonly applied: AppliedLog;
 
   private readonly channels = new Map<string, AcceptorChannel>();
@@ -294,7 +301,10 @@ export class CommanderDriver {
         );
       }
     }
-    return this.commit(log);
+    const started = this.timers.now();
+    const slots = await this.commit(log);
+    this.commitLatency.observe(this.timers.now() - started);
+    return slots;
   }
 
   get role(): Role {
@@ -374,6 +384,8 @@ export class CommanderDriver {
         blocked: this.replaceBlocked,
         replacements: this.replacements.map((r) => ({ ...r })),
       },
+      commitLatencyMs: this.commitLatency.snapshot(),
+      elections: this.elections,
     };
   }
 
@@ -542,6 +554,7 @@ export class CommanderDriver {
     switch (event.type) {
       case "elected":
         this.campaign?.settle(null);
+        this.elections++;
         this.onElected();
         return;
       case "preempted": {

@@ -9,6 +9,8 @@ import type { CommanderStatus } from "../runtime/commander-driver.ts";
 import { errorCode, errorMessage } from "../runtime/errors.ts";
 import { authenticate } from "./auth.ts";
 import { chaosApi } from "./chaos-api.ts";
+import { type ShardMetrics, renderMetrics } from "./prometheus.ts";
+import { askShard } from "./shard-calls.ts";
 import { type App, fail, onError } from "./http.ts";
 import { jobsApi } from "./jobs-api.ts";
 import { LeaderHints, electedView, shardOf, tryCommanders } from "./routing.ts";
@@ -25,6 +27,26 @@ export const app = new Hono<App>();
 
 // Every client route checks its bearer token and scope first (workers/auth.ts).
 app.use("/v1/*", authenticate);
+app.use("/metrics", authenticate);
+
+/** Prometheus: each shard's leader's job metrics, each commander's commit latencies and elections (workers/prometheus.ts). */
+app.get("/metrics", async (c) => {
+  const config = parseShardConfig(c.env);
+  const shards = await Promise.all(
+    Array.from({ length: config.shards }, async (_, shard): Promise<ShardMetrics> => {
+      const jobs = await askShard(c.env, shard, (commander) => commander.metrics()).catch(() => null);
+      const commanders = await Promise.all(
+        Array.from({ length: config.commandersPerShard }, async (_, i) => {
+          const name = commanderName(shard, i);
+          const status = (await c.env.COMMANDER.get(c.env.COMMANDER.idFromName(name)).status().catch(() => null)) as CommanderStatus | null;
+          return status ? [{ name, leader: status.role === "leader", commitLatencyMs: status.commitLatencyMs, elections: status.elections }] : [];
+        }),
+      );
+      return { shard, jobs, commanders: commanders.flat() };
+    }),
+  );
+  return c.text(renderMetrics(shards), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+});
 
 app.get("/v1/cluster", async (c) => {
   const config = parseShardConfig(c.env);

@@ -83,6 +83,19 @@ export interface JobsStats {
   readonly retained: number;
 }
 
+/** What GET /metrics shows of one shard's jobs (runtime/jobs/job-driver.ts metrics()). */
+export interface JobsMetrics {
+  /** Jobs the shard holds (finished ones up to RETAIN_JOBS), sub-jobs included, by status. */
+  readonly jobs: Readonly<Record<JobStatus, number>>;
+  /** Calls of those jobs by the node that answered (or runs) them and how they ended. */
+  readonly calls: readonly { readonly node: NodeId; readonly outcome: "ok" | "failed" | "running"; readonly count: number }[];
+  readonly counters: Counters;
+  /** Nodes the scheduler currently judges suspect or failed (a predicted or detected failure). */
+  readonly suspicions: readonly { readonly node: NodeId; readonly verdict: "suspect" | "failed" }[];
+  /** The last load each runner reported. */
+  readonly loads: readonly { readonly node: NodeId; readonly queue: number; readonly inFlight: number }[];
+}
+
 /** The commander's job RPC surface. Methods throw PaxflowError (codes in errors.ts) on failure. */
 export interface JobPlane {
   submitJob(request: SubmitJobRequest): Promise<SubmitJobReply>;
@@ -100,4 +113,5 @@ export interface JobPlane {
   offerResult(offer: ResultOffer): Promise<ResultOfferReply>;
   listNodes(): Promise<NodeView[]>;
   jobStats(): Promise<JobsStats>;
+  metrics(): Promise<JobsMetrics>;
 }

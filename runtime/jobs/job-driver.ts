@@ -23,7 +23,7 @@ import type { Payload } from "../../core/jobs/payload.ts";
 import { NO_VERIFICATION, VERIFY_QUORUM, type VerifyPolicy, attemptsNeeded, countable, verifyReason } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
-import { type AttemptRecord, type CallRecord, type JobRecord, JobsState, type JobsSnapshot, type NodeStatus } from "../../core/jobs/state.ts";
+import { type AttemptRecord, type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus } from "../../core/jobs/state.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
 import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
@@ -37,6 +37,7 @@ import type {
   JobPlane,
   JobSummary,
   JobView,
+  JobsMetrics,
   JobsStats,
   ListJobsQuery,
   ListJobsReply,
@@ -910,6 +911,33 @@ export class JobDriver implements JobPlane {
   scheduling() {
     const now = this.now();
     return { forecast: this.o.scheduler.forecast(now), nodes: this.o.scheduler.suspicions(now), stats: this.o.scheduler.stats(now) };
+  }
+
+  async metrics(): Promise<JobsMetrics> {
+    await this.lead();
+    const jobs: Record<JobStatus, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
+    const calls = new Map<string, { node: NodeId; outcome: "ok" | "failed" | "running"; count: number }>();
+    for (const job of this.state.allJobs()) {
+      jobs[job.status]++;
+      for (const call of job.calls) {
+        const node = call.node ?? call.attempts.at(-1)?.node;
+        if (node === undefined) continue;
+        const outcome = call.outcome ? (call.outcome.ok ? "ok" : "failed") : job.status === "running" ? "running" : null;
+        if (outcome === null) continue;
+        const key = `${node}\u0000${outcome}`;
+        const entry = calls.get(key) ?? { node, outcome, count: 0 };
+        entry.count++;
+        calls.set(key, entry);
+      }
+    }
+    const now = this.now();
+    return {
+      jobs,
+      calls: [...calls.values()],
+      counters: { ...this.state.counters },
+      suspicions: this.o.scheduler.suspicions(now).flatMap((s) => (s.verdict === "healthy" ? [] : [{ node: s.node, verdict: s.verdict }])),
+      loads: [...this.heartbeats].map(([node, beat]) => ({ node, queue: beat.load.queue, inFlight: beat.load.inFlight })),
+    };
   }
 
   async jobStats(): Promise<JobsStats> {
