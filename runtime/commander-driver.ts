@@ -1,3 +1,4 @@
+import { jsonLogger } from "./log.ts";
 import { Histogram, type HistogramSnapshot } from "./histogram.ts";
 import {
   type Ballot,
@@ -309,6 +310,10 @@ export class CommanderDriver {
 
   get role(): Role {
     return this.proposer.role;
+  }
+
+  private get log() {
+    return jsonLogger({ commander: this.id });
   }
 
   /**
@@ -677,7 +682,7 @@ export class CommanderDriver {
     }
     const blocked = this.whyNotReplace(dead);
     if (blocked !== null) {
-      if (blocked !== this.replaceBlocked) console.warn(`paxflow: commander ${this.id} does not replace dead acceptor ${dead}: ${blocked}`);
+      if (blocked !== this.replaceBlocked) this.log.warn("not replacing a dead acceptor", { acceptor: dead, reason: blocked });
       this.replaceBlocked = blocked;
       return;
     }
@@ -704,22 +709,19 @@ export class CommanderDriver {
     this.replacements.push(record);
     if (this.replacements.length > REPLACEMENTS_KEPT) this.replacements.shift();
     this.replacing = record;
-    console.warn(
-      `paxflow: commander ${this.id} replaces acceptor ${dead} by ${fresh} in epoch ${latest.epoch + 1}: ` +
-        `every call failed for ${record.failingForMs} ms (${health.lastError ?? "no error recorded"})`,
-    );
+    this.log.warn("replacing a dead acceptor", { acceptor: dead, by: fresh, epoch: latest.epoch + 1, failingForMs: record.failingForMs, lastError: health.lastError ?? null });
     this.reconfigure(dead, fresh).then(
       (done) => {
         record.outcome = "done";
         record.slot = done.slot;
         record.fromSlot = done.fromSlot;
-        console.warn(`paxflow: commander ${this.id}: acceptor ${fresh} replaces ${dead}, chosen in slot ${done.slot}, deciding from slot ${done.fromSlot}`);
+        this.log.warn("acceptor replaced", { acceptor: dead, by: fresh, slot: done.slot, fromSlot: done.fromSlot });
       },
       (error: unknown) => {
         record.outcome = "failed";
         record.error = error instanceof Error ? error.message : String(error);
         this.nextReplaceAt = this.timers.now() + windowMs;
-        if (!this.closed) console.warn(`paxflow: commander ${this.id}: replacing acceptor ${dead} by ${fresh} failed: ${record.error}`);
+        if (!this.closed) this.log.warn("replacing an acceptor failed", { acceptor: dead, by: fresh, reason: record.error });
       },
     ).finally(() => {
       this.replacing = null;

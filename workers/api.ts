@@ -11,7 +11,7 @@ import { authenticate } from "./auth.ts";
 import { chaosApi } from "./chaos-api.ts";
 import { type ShardMetrics, renderMetrics } from "./prometheus.ts";
 import { askShard } from "./shard-calls.ts";
-import { type App, fail, onError } from "./http.ts";
+import { type App, fail, onError, traced } from "./http.ts";
 import { jobsApi } from "./jobs-api.ts";
 import { LeaderHints, electedView, shardOf, tryCommanders } from "./routing.ts";
 
@@ -25,6 +25,7 @@ const leaderHints = new LeaderHints();
 
 export const app = new Hono<App>();
 
+app.use("*", traced);
 // Every client route checks its bearer token and scope first (workers/auth.ts).
 app.use("/v1/*", authenticate);
 app.use("/metrics", authenticate);

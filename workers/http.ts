@@ -8,10 +8,29 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "../durable-objects/env.ts";
 import { ShardConfigError, integer } from "../durable-objects/shard-config.ts";
+import { jsonLogger } from "../runtime/log.ts";
 import { AuthConfigError, type Principal } from "./auth.ts";
 
-/** Who the request proved to be (workers/auth.ts): a client's token, or a runner's id. */
-export type App = { Bindings: Env; Variables: { principal?: Principal; runner?: string } };
+/** Who the request proved to be (workers/auth.ts): a client's token, or a runner's id; and its trace id (traced). */
+export type App = { Bindings: Env; Variables: { principal?: Principal; runner?: string; trace?: string } };
+
+/** Traces longer than this, or with other characters, are replaced (they go into log lines and a header). */
+const TRACE = /^[\w.:-]{1,128}$/;
+
+/**
+ * Gives every request a trace id (the caller's `x-paxflow-trace`, else `cf-ray`, else a new
+ * one), answers it in `x-paxflow-trace`, and puts it on the API's log lines (runtime/log.ts).
+ */
+export const traced: MiddlewareHandler<App> = async (c, next) => {
+  const given = c.req.header("x-paxflow-trace") ?? c.req.header("cf-ray");
+  const trace = given && TRACE.test(given) ? given : crypto.randomUUID();
+  c.set("trace", trace);
+  c.header("x-paxflow-trace", trace);
+  await next();
+};
+
+/** The API's logger for this request: its trace on every line. */
+export const requestLog = (c: Context<App>) => jsonLogger({ trace: c.get("trace") ?? null, method: c.req.method, path: new URL(c.req.url).pathname });
 
 export const fail = (c: Context, status: ContentfulStatusCode, code: string, message: string) => c.json({ error: { code, message } }, status);
 
@@ -47,7 +66,7 @@ export function onError(error: Error, c: Context<App>): Response {
     return fail(c, error.status, "bad_request", error.message);
   }
   if (error instanceof ShardConfigError || error instanceof AuthConfigError) return fail(c, 500, "misconfigured", error.message);
-  console.error("paxflow api error", error);
+  requestLog(c).error("internal error answering a request", { error });
   return fail(c, 500, "internal", "internal error");
 }
 

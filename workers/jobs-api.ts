@@ -10,7 +10,7 @@ import type { InputSchema } from "../core/sdk/job.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { JobPlane } from "../runtime/jobs/contract.ts";
-import { ApiError, formatPath, limitBody, preferredWaitMs } from "./http.ts";
+import { ApiError, formatPath, limitBody, preferredWaitMs, requestLog } from "./http.ts";
 import { jobIdFor, shardOfJob } from "./job-ids.ts";
 import { limitSubmissions } from "./rate-limit.ts";
 import type { Principal } from "./auth.ts";
@@ -192,7 +192,7 @@ jobsApi.openapi(eventsRoute, async (c) => {
     },
     async (error, stream) => {
       const { code, message } = error instanceof ApiError ? error : { code: "internal", message: "internal error" };
-      if (!(error instanceof ApiError)) console.error("paxflow events stream error", error);
+      if (!(error instanceof ApiError)) requestLog(c).error("events stream failed", { job: id, error });
       await stream.writeSSE({ event: "error", data: JSON.stringify({ error: { code, message } }) });
     },
   );

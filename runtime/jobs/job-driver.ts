@@ -30,6 +30,7 @@ import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
 import type { StateMachine } from "../applied-log.ts";
 import type { CommanderDriver, SubmitCommand } from "../commander-driver.ts";
 import { PaxflowError, errorCode, errorMessage } from "../errors.ts";
+import { type Logger, jsonLogger } from "../log.ts";
 import type { Timers } from "../timers.ts";
 import type { Backends } from "./backends.ts";
 import type {
@@ -149,7 +150,7 @@ export class JobDriver implements JobPlane {
         else if (claimsDecision(data)) {
           // Every replica skips it alike, so they stay in step; say so once per entry.
           this.state.counters.malformedDecisions++;
-          console.warn(`paxflow: skipped a malformed ${data.type} entry in the log`);
+          this.log.warn("skipped a malformed log entry", { type: data.type });
         }
       },
       snapshot: () => this.state.snapshot(),
@@ -169,6 +170,15 @@ export class JobDriver implements JobPlane {
 
   private get id(): string {
     return this.commander.id;
+  }
+
+  private get log(): Logger {
+    return jsonLogger({ shard: this.o.shard, commander: this.id });
+  }
+
+  /** A job tree is one trace: its root job's id. */
+  private traceOf(job: JobId): string {
+    return this.state.job(job)?.root ?? job;
   }
 
   private now(): number {
@@ -266,7 +276,7 @@ export class JobDriver implements JobPlane {
    */
   private quarantined(node: NodeId, at: number): void {
     this.o.scheduler.nodeDown(node, at);
-    console.warn(`paxflow: node ${node} quarantined: ${this.state.node(node)?.quarantine?.reason ?? "it disagreed with the majority"}`);
+    this.log.warn("node quarantined", { node, reason: this.state.node(node)?.quarantine?.reason ?? "it disagreed with the majority" });
     if (!this.leading) return;
     const out = [...this.open.values()].filter((a) => a.node === node);
     queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, `${node} is quarantined`, "refused"))));
@@ -406,7 +416,7 @@ export class JobDriver implements JobPlane {
         if (drafts.length > 0) await this.propose(drafts);
       } catch (error) {
         // Not leader any more, or the quorum is away: the next leader (or the next poke) retries.
-        console.warn(`paxflow: advancing job ${id} failed: ${errorMessage(error)}`);
+        this.log.warn("advancing the job failed; the next leader or poke retries", { job: id, trace: this.traceOf(id), reason: errorMessage(error) });
       }
     });
   }
@@ -593,7 +603,7 @@ export class JobDriver implements JobPlane {
       try {
         await this.propose([{ type: "node.unresponsive", node: s.node, at: now, reason: `${s.verdict}: ${s.reason}` }]);
       } catch (error) {
-        console.warn(`paxflow: marking ${s.node} unresponsive failed: ${errorMessage(error)}`);
+        this.log.warn("marking a node unresponsive failed", { node: s.node, reason: errorMessage(error) });
         continue;
       }
       const draining = [...this.open.values()].filter((a) => a.node === s.node);
@@ -626,7 +636,9 @@ export class JobDriver implements JobPlane {
           reason: `${SPECULATIVE} of attempt ${open.attempt} on ${open.node}: ${advice.reason}`,
           by: this.id,
         };
-        await this.propose([backup]).catch((error: unknown) => console.warn(`paxflow: speculative backup failed: ${errorMessage(error)}`));
+        await this.propose([backup]).catch((error: unknown) =>
+          this.log.warn("speculative backup failed", { job: open.job, call: `${open.job}#${open.seq}`, trace: this.traceOf(open.job), reason: errorMessage(error) }),
+        );
       });
     }
   }
@@ -658,7 +670,7 @@ export class JobDriver implements JobPlane {
         if (needed) decisions.push(this.redispatch(job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
         await this.propose(decisions);
       } catch (error) {
-        console.warn(`paxflow: re-dispatching ${a.job}#${a.seq} failed: ${errorMessage(error)}`);
+        this.log.warn("re-dispatching failed", { job: a.job, call: `${a.job}#${a.seq}`, trace: this.traceOf(a.job), reason: errorMessage(error) });
       }
     });
   }
