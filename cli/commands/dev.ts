@@ -141,6 +141,7 @@ function printHelp(cluster: LocalCluster, jobs: number): void {
   const u = cluster.url;
   say(`ready: API on ${u}, state in ${cluster.persistTo} (${jobs} job${jobs === 1 ? "" : "s"} kept there)`);
   say(`API token (admin scope, this local cluster only): ${cluster.token}`);
+  say(`dashboard: ${cluster.url}/#token=${encodeURIComponent(cluster.token)}`);
   console.log(
     [
       "  try:",
