@@ -137,4 +137,5 @@ export const benchCommand = new Command("bench")
   .description("reproducible benchmarks (tables on stdout, JSON in bench/results/)")
   .addCommand(consensus)
   .addCommand(jobs)
-  .addCommand(gpu);
+  .addCommand(gpu)
+  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu");

@@ -10,6 +10,7 @@ import { deriveRunnerSecret } from "../../runtime/runner-signature.ts";
 export const runnerSecretCommand = new Command("runner-secret")
   .description("print the secret a runner signs its requests with (PAXFLOW_RUNNER_SECRET), derived from RUNNER_KEY in the environment")
   .argument("<id>", "the runner's node id (its --id)")
+  .addHelpText("after", "\nExamples:\n  RUNNER_KEY=<the plane's key> npx paxflow runner-secret cpu-eu-1")
   .action(async (id: string) => {
     const key = process.env.RUNNER_KEY?.trim();
     if (!key) throw new ConfigError("set RUNNER_KEY in the environment to the plane's key (the value of `wrangler secret put RUNNER_KEY`)");

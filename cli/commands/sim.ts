@@ -75,4 +75,7 @@ const consensus = new Command("consensus")
     process.exitCode = report.violations.length > 0 ? 1 : 0;
   });
 
-export const simCommand = new Command("sim").description("deterministic simulation").addCommand(consensus);
+export const simCommand = new Command("sim")
+  .description("deterministic simulation")
+  .addCommand(consensus)
+  .addHelpText("after", "\nExamples:\n  npx paxflow sim consensus --schedules 2000 --seed 1 --json");

@@ -53,7 +53,7 @@ function commandLines(): { file: string; line: string; argv: string[] }[] {
         lang = fence[1]!;
         body = [];
       } else if (fence) {
-        if (["", "sh", "bash", "shell"].includes(lang)) blocks.push(body.join("\n"));
+        if (["", "sh", "bash", "shell"].includes(lang ?? "-")) blocks.push(body.join("\n"));
         lang = null;
       } else if (lang !== null) body.push(line);
     }
@@ -110,5 +110,16 @@ describe("command lines in the docs", () => {
     } catch (error) {
       throw new Error(error instanceof CommanderError ? error.message : (error as Error).message);
     }
+  });
+});
+
+describe("the CLI's help", () => {
+  const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+  it.each(all(program).filter((c) => c !== program).map((c) => [c.name(), c] as const))("%s --help shows an example", (_name, command) => {
+    let help = "";
+    command.configureOutput({ writeOut: (text) => (help += text) });
+    command.outputHelp();
+    // An example of its own, or (for a group) its subcommands listed to pick from.
+    expect(help).toMatch(/Examples?:\n\s+(npx paxflow|npm run|RUNNER_KEY=)/);
   });
 });
