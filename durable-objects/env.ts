@@ -43,6 +43,8 @@ export interface Env {
   readonly AUTO_REPLACE_AFTER_MS?: string;
   /** The stage Worker (this script's StageWorker entrypoint), a backend every shard has. */
   readonly STAGES: Service<StageWorker>;
+  /** The dashboard's static pages (wrangler.toml [assets]); absent where the Worker runs without them. */
+  readonly ASSETS?: Fetcher;
   /** Large payloads, content-addressed (see core/jobs/payload.ts). */
   readonly PAYLOADS: R2Bucket;
   /** Payloads up to this many encoded bytes stay in the log entry; larger ones go to R2. Default 16384. */

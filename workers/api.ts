@@ -126,7 +126,15 @@ app.post("/v1/commands", async (c) => {
 app.route("/", chaosApi);
 app.route("/", jobsApi);
 
-app.notFound((c) => fail(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+app.notFound(async (c) => {
+  const path = new URL(c.req.url).pathname;
+  // Outside the API: the dashboard's pages (GET and HEAD only; what is not a page is a JSON 404).
+  if ((c.req.method === "GET" || c.req.method === "HEAD") && !path.startsWith("/v1/") && c.env.ASSETS) {
+    const page = await c.env.ASSETS.fetch(c.req.raw);
+    if (page.status < 400) return page;
+  }
+  return fail(c, 404, "not_found", `no route for ${c.req.method} ${path}`);
+});
 
 app.onError(onError);
 

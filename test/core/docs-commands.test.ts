@@ -4,14 +4,12 @@
  * accepts and values its parsers take; every `npm run <script>` names a script. (Running them
  * for real is the e2e tests' job: test/e2e/cli.test.ts runs the README's CLI examples.)
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import { program } from "../../cli/program.ts";
-
-const ROOT = resolve(import.meta.dirname, "../..");
-const DOCS = ["README.md", "SECURITY.md", "kernels/README.md", "gpu-runners/README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+import { DOCS, ROOT, shellLines } from "../shared/doc-blocks.ts";
 
 /** Shell words: quotes kept together, a trailing comment dropped. */
 function words(line: string): string[] {
@@ -40,31 +38,15 @@ function words(line: string): string[] {
   return out;
 }
 
-/** Command lines in the docs' shell blocks (continuations joined, env assignments and `npx` dropped). */
+/** Command lines in the docs' shell blocks (env assignments and `npx` dropped). */
 function commandLines(): { file: string; line: string; argv: string[] }[] {
   const found: { file: string; line: string; argv: string[] }[] = [];
   for (const file of DOCS) {
-    const blocks: string[] = [];
-    let lang: string | null = null;
-    let body: string[] = [];
-    for (const line of readFileSync(join(ROOT, file), "utf8").split("\n")) {
-      const fence = /^\s*```(\w*)/.exec(line);
-      if (fence && lang === null) {
-        lang = fence[1]!;
-        body = [];
-      } else if (fence) {
-        if (["", "sh", "bash", "shell"].includes(lang ?? "-")) blocks.push(body.join("\n"));
-        lang = null;
-      } else if (lang !== null) body.push(line);
-    }
-    for (const block of blocks) {
-      const joined = block.replace(/\\\n\s*/g, " ");
-      for (const raw of joined.split("\n")) {
-        let argv = words(raw.trim());
-        while (argv.length && /^[A-Z_]+=/.test(argv[0]!)) argv = argv.slice(1);
-        if (argv[0] === "npx" && argv[1] === "paxflow") found.push({ file, line: raw.trim(), argv: argv.slice(2) });
-        else if (argv[0] === "npm" && argv[1] === "run") found.push({ file, line: raw.trim(), argv: ["npm-run", argv[2]!] });
-      }
+    for (const line of shellLines(file)) {
+      let argv = words(line);
+      while (argv.length && /^[A-Z_]+=/.test(argv[0]!)) argv = argv.slice(1);
+      if (argv[0] === "npx" && argv[1] === "paxflow") found.push({ file, line, argv: argv.slice(2) });
+      else if (argv[0] === "npm" && argv[1] === "run") found.push({ file, line, argv: ["npm-run", argv[2]!] });
     }
   }
   return found;

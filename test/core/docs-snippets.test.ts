@@ -4,27 +4,13 @@
  * package (so `import ... from "paxflow"` resolves as it does for users). Blocks without an
  * import are fragments of a larger program and are left out.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
+import { DOCS, ROOT, codeBlocks } from "../shared/doc-blocks.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const DOCS = ["README.md", "SECURITY.md", "kernels/README.md", "gpu-runners/README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 const DIR = join(ROOT, "test/.snippets");
-
-function tsBlocks(file: string): string[] {
-  const blocks: string[] = [];
-  let body: string[] | null = null;
-  for (const line of readFileSync(join(ROOT, file), "utf8").split("\n")) {
-    if (body === null && /^```ts\s*$/.test(line)) body = [];
-    else if (body !== null && /^```\s*$/.test(line)) {
-      blocks.push(body.join("\n"));
-      body = null;
-    } else if (body !== null) body.push(line);
-  }
-  return blocks;
-}
 
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 
@@ -34,7 +20,7 @@ describe("TypeScript in the docs", () => {
     mkdirSync(DIR, { recursive: true });
     const files: string[] = [];
     for (const doc of DOCS) {
-      tsBlocks(doc).forEach((block, i) => {
+      codeBlocks(doc, ["ts"]).forEach((block, i) => {
         if (!/^import /m.test(block)) return;
         const file = join(DIR, `${doc.replace(/[/.]/g, "_")}-${i + 1}.ts`);
         writeFileSync(file, `${block}\nexport {};\n`);

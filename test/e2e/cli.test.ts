@@ -6,6 +6,7 @@ import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../../cli/local-cluster.ts";
+import { shellLines } from "../shared/doc-blocks.ts";
 import { expectedFailure, expectedOutput, showLogOnFailure, useLocalCluster } from "./support.ts";
 
 const local = useLocalCluster();
@@ -77,6 +78,27 @@ describe("the paxflow CLI against a running cluster", () => {
     expect(ran.code).toBe(1);
     const { name, message } = expectedFailure("shapes/fails", { catchIt: false });
     expect(ran.stdout).toContain(`failed: ${name}: ${message}`);
+  });
+
+  it("runs the README's curl lines as written (its URL and token swapped for this cluster's)", async () => {
+    const lines = shellLines("README.md").filter((l) => l.startsWith("curl "));
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    let id: string | undefined;
+    for (const line of lines) {
+      // The line without its trailing comment, pointed at this cluster and the job the first line made.
+      const command = line.replace(/\s+#\s.*$/, "").replaceAll("http://127.0.0.1:8787", local.cluster.url).replace("<id>", id ?? "<id>");
+      const ran = await new Promise<Ran>((done) =>
+        execFile("bash", ["-c", `${command} -w '\n%{http_code}'`], { env: { ...process.env, AUTH: `Authorization: Bearer ${local.cluster.token}` }, timeout: 60_000 }, (error, stdout, stderr) =>
+          done({ code: error ? 1 : 0, stdout, stderr }),
+        ),
+      );
+      const status = Number(ran.stdout.trim().split("\n").at(-1));
+      expect(ran.code, `${command}\n${ran.stderr}${ran.stdout}`).toBe(0);
+      expect(status, `${line}\n${ran.stdout}`).toBeGreaterThanOrEqual(200);
+      expect(status, `${line}\n${ran.stdout}`).toBeLessThan(300);
+      id ??= /"id":"(j-[0-9a-f]+)"/.exec(ran.stdout)?.[1];
+    }
+    expect(id, "the first curl line submits a job").toBeDefined();
   });
 
   it("says what is wrong and what to do: unknown job, bad token, no API, bad input", async () => {
