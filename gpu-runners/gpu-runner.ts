@@ -138,7 +138,10 @@ async function main(): Promise<void> {
     latencyMs: flags.latencyMs,
     bandwidthMBps: flags.bandwidthMbps,
     heartbeatMs: flags.heartbeatMs,
-    info: { speedProfile: profile ? `file ${flags.profile}` : "calibrated at start-up" },
+    info: {
+      speedProfile: profile ? `file ${flags.profile}` : "calibrated at start-up",
+      adapter: `${gpu.facts.backend}: ${gpu.facts.description || gpu.facts.device || "unnamed"}${gpu.facts.software ? " (software)" : ""}`,
+    },
     log: (line) => console.error(line),
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE" || error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {

@@ -102,14 +102,15 @@ async function nodesView() {
   const rows = nodes.map((n) => {
     const load = n.lastHeartbeat?.load ?? n.load;
     const h = health.get(n.spec.id);
-    const speed = `cpu ${n.spec.speed.cpu}${n.spec.speed.simd === undefined ? "" : `, simd ${n.spec.speed.simd}`}`;
+    const stages = Object.entries(n.spec.speed.stages ?? {});
+    const speed = `cpu ${n.spec.speed.cpu}${n.spec.speed.simd === undefined ? "" : `, simd ${n.spec.speed.simd}`}${stages.length ? `, ${stages.length} stages measured` : ""}`;
     return [
       `<td data-node="${esc(n.spec.id)}">${esc(n.spec.id)}</td>`,
       td(n.spec.kind),
       td(n.status, n.status),
       td(n.spec.caps.join(", ")),
       td(n.spec.info?.adapter ?? "-"),
-      td(speed),
+      `<td title="${esc(stages.map(([s, f]) => `${s}: ${f}`).join("\n"))}">${esc(speed)}</td>`,
       td(load ? `${load.queue} / ${load.inFlight}` : "-"),
       td(h ? h.phi.toFixed(2) : "-"),
       td(h ? h.anomaly.toFixed(2) : "-"),

@@ -241,6 +241,8 @@ describe("gpu-runner (CLI)", () => {
     expect(deployed).toEqual(expect.arrayContaining(["numeric-pipeline/matmul@1", "numeric-pipeline/sum@1"]));
     expect(Object.keys(registration.speed.stages ?? {}).sort()).toEqual(deployed.sort());
     expect(registration.info).toMatchObject({ runner: "gpu-runner", speedProfile: "calibrated at start-up" });
+    // The adapter it runs on, for people (the dashboard's nodes page): "<backend>: <description>".
+    expect(registration.info?.adapter).toMatch(/^\w+: \S/);
     expect((await post(line![1]!, call("numeric-pipeline/sum@1", new Float32Array([0.5, 0.25])))).status).toBe(202);
     await until(() => expect(p.results).toHaveLength(1));
     expect(valueOf(p.results[0]!)).toBe(0.75);
