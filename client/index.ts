@@ -132,6 +132,9 @@ export class PaxflowClient {
       const retry = Number(response.headers.get("retry-after"));
       throw new PaxflowApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? (text.slice(0, 300) || response.statusText), Number.isFinite(retry) && retry > 0 ? retry : undefined);
     }
+    if (typeof json !== "object" || json === null) {
+      throw new PaxflowApiError(response.status, "bad_response", `${method} ${path} answered ${response.status} with something other than JSON (is ${this.base} a paxflow API?): ${text.slice(0, 120)}`);
+    }
     return json as T;
   }
 }

@@ -27,6 +27,11 @@ export const traced: MiddlewareHandler<App> = async (c, next) => {
   c.set("trace", trace);
   c.header("x-paxflow-trace", trace);
   await next();
+  // A Response a handler built itself (a static page, a payload) does not get Hono's prepared headers.
+  if (c.res.headers.get("x-paxflow-trace") !== trace) {
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set("x-paxflow-trace", trace);
+  }
 };
 
 /** The API's logger for this request: its trace on every line. */

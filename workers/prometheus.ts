@@ -64,13 +64,9 @@ export function renderMetrics(shards: readonly ShardMetrics[]): string {
   for (const s of shards) for (const p of s.jobs?.suspicions ?? []) out.sample("paxflow_predicted_failures", { shard: s.shard, node: p.node, verdict: p.verdict }, 1);
 
   out.family("paxflow_node_queue", "gauge", "calls waiting on a runner, as it last reported");
+  for (const s of shards) for (const l of s.jobs?.loads ?? []) out.sample("paxflow_node_queue", { shard: s.shard, node: l.node }, l.queue);
   out.family("paxflow_node_in_flight", "gauge", "calls running on a runner, as it last reported");
-  for (const s of shards) {
-    for (const l of s.jobs?.loads ?? []) {
-      out.sample("paxflow_node_queue", { shard: s.shard, node: l.node }, l.queue);
-      out.sample("paxflow_node_in_flight", { shard: s.shard, node: l.node }, l.inFlight);
-    }
-  }
+  for (const s of shards) for (const l of s.jobs?.loads ?? []) out.sample("paxflow_node_in_flight", { shard: s.shard, node: l.node }, l.inFlight);
 
   out.family("paxflow_leader", "gauge", "1 for the commander that leads its shard");
   for (const s of shards) for (const c of s.commanders) out.sample("paxflow_leader", { shard: s.shard, commander: c.name }, c.leader ? 1 : 0);

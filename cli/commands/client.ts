@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
-import logUpdate from "log-update";
+import logUpdate, { createLogUpdate } from "log-update";
 import { type ClusterView, type Job, PaxflowApiError, PaxflowClient, PaxflowUnreachable } from "../../client/index.ts";
 import { LOCAL_API_TOKEN } from "../local-cluster.ts";
 import { intOption } from "../options.ts";
@@ -136,22 +136,27 @@ function ending(job: Job): string {
   return `${job.status}: ${job.error ? `${job.error.name}: ${job.error.message}` : "no error recorded"}`;
 }
 
-/** Polls the job until it ends, showing its calls: redrawn in place on a terminal, a line per change otherwise. */
-async function watch(client: PaxflowClient, id: string): Promise<Job> {
-  const tty = process.stdout.isTTY === true;
+/**
+ * Polls the job until it ends, showing its calls: redrawn in place on a terminal, a line per
+ * change otherwise; on stderr when stdout carries JSON.
+ */
+async function watch(client: PaxflowClient, id: string, json: boolean): Promise<Job> {
+  const out = json ? process.stderr : process.stdout;
+  const tty = out.isTTY === true;
+  const draw = json ? createLogUpdate(process.stderr) : logUpdate;
   const seen = new Map<number, string>();
   for (;;) {
     const job = await client.job(id, { waitS: 1 });
-    if (tty) logUpdate(renderJob(job));
+    if (tty) draw(renderJob(job));
     else {
       for (const row of callRows(job)) {
         const line = `call ${row[0]} ${row[1]}: ${row[2]} on ${row[3]}`;
-        if (seen.get(row[0] as number) !== line) console.log(line);
+        if (seen.get(row[0] as number) !== line) out.write(`${line}\n`);
         seen.set(row[0] as number, line);
       }
     }
     if (job.status !== "running") {
-      if (tty) logUpdate.done();
+      if (tty) draw.done();
       return job;
     }
   }
@@ -181,7 +186,7 @@ export const submitCommand = apiCommand("submit", "submit a job; with --watch, s
         return;
       }
       if (!flags.json) console.log(`job ${accepted.id} accepted`);
-      const done = await watch(client, accepted.id);
+      const done = await watch(client, accepted.id, flags.json === true);
       if (flags.json) print(done);
       else console.log(ending(done));
       if (done.status !== "done") process.exitCode = 1;

@@ -12,9 +12,22 @@ const login = document.getElementById("login");
 // A token in the link (#token=...) is kept for this tab and taken out of the address bar.
 const fromLink = /(?:^#|&)token=([^&]+)/.exec(location.hash);
 if (fromLink) {
-  sessionStorage.setItem("paxflow-token", decodeURIComponent(fromLink[1]));
+  try {
+    sessionStorage.setItem("paxflow-token", decodeURIComponent(fromLink[1]));
+  } catch {
+    // a malformed link: the login form asks instead
+  }
   history.replaceState(null, "", `${location.pathname}#/cluster`);
 }
+
+/** The route a hash names ("#/jobs/<id>" decoded), or null when it cannot be decoded. */
+const decoded = (text) => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+};
 const token = () => sessionStorage.getItem("paxflow-token");
 
 login.addEventListener("submit", (event) => {
@@ -25,11 +38,11 @@ login.addEventListener("submit", (event) => {
 });
 
 async function api(path) {
-  const response = await fetch(path, { headers: { authorization: `Bearer ${token()}` } });
+  const response = await fetch(path, { headers: { authorization: `Bearer ${token()}` }, signal: AbortSignal.timeout(10_000) });
   const body = await response.json().catch(() => ({}));
-  if (response.status === 401) {
+  if (response.status === 401 || response.status === 403) {
     login.hidden = false;
-    throw new Error("this token is not accepted: enter another");
+    throw new Error(response.status === 401 ? "this token is not accepted: enter another" : "this token may not read the cluster: enter one with the read scope");
   }
   if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
   return body;
@@ -81,8 +94,15 @@ function sample(nodes) {
 }
 
 function drawChart(container) {
+  // Nodes gone for the whole window leave the chart.
+  for (const [id, values] of loads.series) if (values.every((v) => v === null)) loads.series.delete(id);
   const ids = [...loads.series.keys()];
   const data = [loads.at, ...ids.map((id) => loads.series.get(id))];
+  // The same nodes in the same place: new data only (keeps the cursor and legend toggles).
+  if (chart && chart.root.parentElement === container && chart.series.length === ids.length + 1 && ids.every((id, i) => chart.series[i + 1].label === id)) {
+    chart.setData(data);
+    return;
+  }
   const palette = ["#0969da", "#1a7f37", "#cf222e", "#9a6700", "#8250df", "#bf3989", "#57606a"];
   const opts = {
     width: Math.max(320, container.clientWidth - 20),
@@ -186,7 +206,9 @@ async function jobView(id) {
 }
 
 async function explainAttempt(id, seq, attempt) {
+  const route = location.hash;
   const explained = await api(`/v1/jobs/${encodeURIComponent(id)}/explain`);
+  if (location.hash !== route) return; // the user moved on meanwhile
   const call = explained.calls.find((c) => c.seq === seq);
   const a = call?.attempts.find((x) => x.attempt === attempt);
   if (!a) return;
@@ -201,8 +223,8 @@ async function explainAttempt(id, seq, attempt) {
 
 view.addEventListener("click", (event) => {
   const bar = event.target.closest(".bar");
-  const job = /^#\/jobs\/(.+)$/.exec(location.hash)?.[1];
-  if (bar && job) void explainAttempt(decodeURIComponent(job), Number(bar.dataset.seq), Number(bar.dataset.attempt));
+  const job = decoded(/^#\/jobs\/(.+)$/.exec(location.hash)?.[1] ?? "");
+  if (bar && job) void explainAttempt(job, Number(bar.dataset.seq), Number(bar.dataset.attempt));
 });
 view.addEventListener("change", (event) => {
   if (event.target.id === "status-filter") location.hash = `#/jobs${event.target.value ? `?status=${event.target.value}` : ""}`;
@@ -210,18 +232,27 @@ view.addEventListener("change", (event) => {
 
 let drawing = false;
 let shown = "";
+/** Held while the user points at or chooses something: a redraw would replace it under them. */
+let holding = false;
+view.addEventListener("pointerdown", () => (holding = true));
+window.addEventListener("pointerup", () => setTimeout(() => (holding = false), 50));
 async function draw() {
   if (drawing || !token()) {
     if (!token()) login.hidden = false;
     return;
   }
+  if (holding || document.activeElement?.tagName === "SELECT") return;
   drawing = true;
   const route = location.hash || "#/cluster";
   for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", route.startsWith(a.getAttribute("href")));
   try {
     const job = /^#\/jobs\/(.+)$/.exec(route);
     const [path, query] = route.split("?");
-    const html = job ? await jobView(decodeURIComponent(job[1])) : path === "#/nodes" ? await nodesView() : path === "#/jobs" ? await jobsView(query ?? "") : await clusterView();
+    const id = job ? decoded(job[1]) : null;
+    if (job && id === null) throw new Error("that job link is malformed");
+    const html = id !== null ? await jobView(id) : path === "#/nodes" ? await nodesView() : path === "#/jobs" ? await jobsView(query ?? "") : await clusterView();
+    // The route changed while we fetched: the next draw shows the new one.
+    if ((location.hash || "#/cluster") !== route) return;
     // Unchanged pages are left alone: no flicker, and what the user points at stays put.
     if (html !== shown) view.innerHTML = shown = html;
     const container = document.getElementById("chart");
@@ -236,7 +267,10 @@ async function draw() {
 
 window.addEventListener("hashchange", () => {
   detail.hidden = true;
-  void draw();
+  holding = false;
+  // Wait for a draw in flight (it sees the route changed and leaves the page alone), then draw.
+  const next = () => (drawing ? setTimeout(next, 20) : void draw());
+  next();
 });
 void draw();
 setInterval(draw, REFRESH_MS);

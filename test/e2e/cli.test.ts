@@ -73,6 +73,14 @@ describe("the paxflow CLI against a running cluster", () => {
     expect((await paxflow(["cluster"])).stdout).toMatch(/^shard 0: leader shard-0\/commander-\d/m);
   });
 
+  it("with --watch --json, prints only the finished job on stdout (the progress goes to stderr)", async () => {
+    const input = { seed0: 2, runs: 3, samplesPerRun: 100_000 };
+    const ran = await paxflow(["submit", "monte-carlo/pi", "--input", JSON.stringify(input), "--watch", "--json"]);
+    const job = json<{ status: string; output: unknown }>(ran);
+    expect(job).toMatchObject({ status: "done", output: expectedOutput("monte-carlo/pi", input) });
+    expect(ran.stderr).toMatch(/^call 0 monte-carlo\/sample@1: /m);
+  });
+
   it("exits 1 for a failed job under --watch, printing its error", async () => {
     const ran = await paxflow(["submit", "shapes/fails", "--input", '{"catchIt": false}', "--watch"]);
     expect(ran.code).toBe(1);

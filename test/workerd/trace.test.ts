@@ -20,5 +20,11 @@ describe("trace ids", () => {
     await unauthorized.text();
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get("x-paxflow-trace")).toBeTruthy();
+    // Answers a handler builds itself carry it too: the dashboard's page, a 404 outside the API.
+    for (const path of ["/", "/no/such/page"]) {
+      const page = await exports.default.fetch(new Request(`http://paxflow.test${path}`, { headers: { "x-paxflow-trace": "page-trace" } }));
+      await page.text();
+      expect(page.headers.get("x-paxflow-trace"), path).toBe("page-trace");
+    }
   });
 });
