@@ -7,23 +7,13 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { intOption } from "../cli/options.ts";
+import { httpUrl, intOption } from "../cli/options.ts";
 import type { Registry } from "../core/sdk/registry.ts";
 import { type AuthHeaders, signingHeaders } from "./plane.ts";
 
 /** Input the user can fix: one line on stderr and exit code 2. */
 export class UsageError extends Error {}
 
-export const httpUrl = (raw: string): string => {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InvalidArgumentError(`expected an http(s) URL, got "${raw}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError(`expected an http(s) URL, got "${raw}"`);
-  return raw;
-};
 
 export const positiveNumber = (raw: string): number => {
   const n = Number(raw);

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import logUpdate, { createLogUpdate } from "log-update";
 import { type ClusterView, type Job, PaxflowApiError, PaxflowClient, PaxflowUnreachable } from "../../client/index.ts";
 import { LOCAL_API_TOKEN } from "../local-cluster.ts";
-import { intOption } from "../options.ts";
+import { httpUrl, intOption } from "../options.ts";
 import { table } from "../table.ts";
 
 const DEFAULT_API = "http://127.0.0.1:8787";
@@ -28,16 +28,6 @@ function tokenFor(api: string): string | undefined {
 }
 
 const clientFor = (flags: ApiFlags) => new PaxflowClient({ url: flags.api, ...(tokenFor(flags.api) ? { token: tokenFor(flags.api)! } : {}) });
-
-const apiUrl = (raw: string): string => {
-  try {
-    const url = new URL(raw);
-    if (url.protocol === "http:" || url.protocol === "https:") return raw;
-  } catch {
-    // below
-  }
-  throw new InvalidArgumentError(`expected an http(s) URL, got "${raw}"`);
-};
 
 /** What to do about an error, after the API's own message. */
 function hint(error: PaxflowApiError): string {
@@ -79,7 +69,7 @@ async function run(work: () => Promise<void>): Promise<void> {
 function apiCommand(name: string, description: string, examples: readonly string[]): Command {
   return new Command(name)
     .description(description)
-    .addOption(new Option("--api <url>", "the paxflow API").env("PAXFLOW_API").default(DEFAULT_API).argParser(apiUrl))
+    .addOption(new Option("--api <url>", "the paxflow API").env("PAXFLOW_API").default(DEFAULT_API).argParser(httpUrl))
     .option("--json", "print the API's answer as JSON")
     .addHelpText("after", ["", "The token comes from PAXFLOW_TOKEN (default on this machine: the local cluster's).", "", "Examples:", ...examples.map((e) => `  ${e}`)].join("\n"));
 }

@@ -12,6 +12,7 @@ import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
 import type { JobView } from "../../runtime/jobs/contract.ts";
 import { lie } from "../../runners/misbehaviour.ts";
+import { retrying } from "../shared/jobs-conformance.ts";
 import { type MemoryShard, memoryShard, workerBackend } from "./support/memory-driver.ts";
 
 type Behaviour = "honest" | "liar" | "refuses";
@@ -75,18 +76,6 @@ const output = (job: JobView): Value => {
   if (!job.output || !("inline" in job.output)) throw new Error(`no inline output: ${JSON.stringify(job.error ?? job.status)}`);
   return decode(fromBase64(job.output.inline));
 };
-
-/** Retries what a leader change refuses for a moment (the new incarnation waits out the old lease). */
-async function retrying<T>(work: () => Promise<T>): Promise<T> {
-  for (let tries = 0; ; tries++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (tries > 200) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
 
 const PI = { seed0: 3, runs: 4, samplesPerRun: 20_000 };
 

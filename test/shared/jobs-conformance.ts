@@ -43,7 +43,7 @@ const expected = (name: string, input: Value) => {
 const RETRYABLE = new Set(["not-leader", "commit-timeout", "call-timeout", "commander-closed"]);
 
 /** Retries what a leader change or a lease can refuse for a moment. */
-async function retrying<T>(work: () => Promise<T>): Promise<T> {
+export async function retrying<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();
