@@ -90,24 +90,45 @@ interface VerifyInput {
   readonly now: number;
 }
 
-async function verifyWith(input: VerifyInput, secretFor: (runnerId: string) => Promise<string | null>): Promise<Verdict & { readonly nonce?: string }> {
-  const runnerId = input.header(RUNNER_HEADERS.runner);
-  const timestamp = input.header(RUNNER_HEADERS.timestamp);
-  const nonce = input.header(RUNNER_HEADERS.nonce);
-  const signature = input.header(RUNNER_HEADERS.signature);
+/** The signature headers of a request whose format and timestamp are acceptable. */
+export interface SignatureHeaders {
+  readonly runnerId: string;
+  readonly timestamp: number;
+  readonly nonce: string;
+  readonly signature: string;
+}
+
+/**
+ * The checks that need no body: every header present and well-formed, the timestamp within
+ * MAX_SKEW_MS. The plane runs these before it reads a byte of the body, so an unsigned or stale
+ * request costs nothing however large it claims to be.
+ */
+export function readSignatureHeaders(header: (name: string) => string | undefined, now: number): ({ readonly ok: true } & SignatureHeaders) | { readonly ok: false; readonly reason: string } {
+  const runnerId = header(RUNNER_HEADERS.runner);
+  const timestamp = header(RUNNER_HEADERS.timestamp);
+  const nonce = header(RUNNER_HEADERS.nonce);
+  const signature = header(RUNNER_HEADERS.signature);
   if (!runnerId || !timestamp || !nonce || !signature) {
     return { ok: false, reason: `unsigned runner request: send ${Object.values(RUNNER_HEADERS).join(", ")} (docs/runner-protocol.md)` };
   }
-  if (!/^\d{1,16}$/.test(timestamp)) return { ok: false, reason: `${RUNNER_HEADERS.timestamp} must be milliseconds since the epoch` };
+  if (!/^[1-9]\d{0,15}$/.test(timestamp)) return { ok: false, reason: `${RUNNER_HEADERS.timestamp} must be milliseconds since the epoch` };
   if (!/^[0-9a-f]{16,64}$/.test(nonce)) return { ok: false, reason: `${RUNNER_HEADERS.nonce} must be 16 to 64 hex digits` };
-  const skew = input.now - Number(timestamp);
+  if (!/^[0-9a-f]{64}$/.test(signature)) return { ok: false, reason: `${RUNNER_HEADERS.signature} must be 64 hex digits (HMAC-SHA-256)` };
+  const skew = now - Number(timestamp);
   if (Math.abs(skew) > MAX_SKEW_MS) {
     return { ok: false, reason: `stale runner request: its timestamp is ${Math.round(skew / 1000)} s from the plane's clock (at most ${MAX_SKEW_MS / 1000} s)` };
   }
+  return { ok: true, runnerId, timestamp: Number(timestamp), nonce, signature };
+}
+
+async function verifyWith(input: VerifyInput, secretFor: (runnerId: string) => Promise<string | null>): Promise<Verdict & { readonly nonce?: string }> {
+  const headers = readSignatureHeaders(input.header, input.now);
+  if (!headers.ok) return headers;
+  const { runnerId, nonce, signature } = headers;
   const u = new URL(input.url, "http://runner.invalid");
   const secret = await secretFor(runnerId);
   if (secret === null) return { ok: false, reason: `signed for runner "${runnerId}", not this one` };
-  const expected = await hmac(secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body), timestamp, nonce));
+  const expected = await hmac(secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body), String(headers.timestamp), nonce));
   if (!timingSafeEqualHex(expected, signature)) return { ok: false, reason: `bad signature for runner "${runnerId}"` };
   return { ok: true, runnerId, nonce };
 }

@@ -1,18 +1,18 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import type { Context } from "hono";
 import { formatBallot } from "../core/paxos/index.ts";
 import type { AcceptorStatus } from "../durable-objects/acceptor.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { CommanderStatus } from "../runtime/commander-driver.ts";
 import { errorCode, errorMessage } from "../runtime/errors.ts";
-import { authenticate } from "./auth.ts";
+import { canonicalOnly, client, declaredOnly, guard, jsonBody } from "./access.ts";
 import { chaosApi } from "./chaos-api.ts";
 import { type ShardMetrics, renderMetrics } from "./prometheus.ts";
 import { askShard } from "./shard-calls.ts";
 import { type App, fail, onError, traced } from "./http.ts";
 import { jobsApi } from "./jobs-api.ts";
+import { documentedSecurity, errors, json } from "./openapi.ts";
+import { ClusterView, CommandBody, CommandReply } from "./schemas.ts";
 import { LeaderHints, electedView, shardOf, tryCommanders } from "./routing.ts";
 
 export { shardOf };
@@ -26,12 +26,12 @@ const leaderHints = new LeaderHints();
 export const app = new Hono<App>();
 
 app.use("*", traced);
-// Every client route checks its bearer token and scope first (workers/auth.ts).
-app.use("/v1/*", authenticate);
-app.use("/metrics", authenticate);
+// One spelling per resource, then: every route declares who may call it (its guard, workers/access.ts).
+app.use("*", canonicalOnly);
+app.use("*", declaredOnly);
 
 /** Prometheus: each shard's leader's job metrics, each commander's commit latencies and elections (workers/prometheus.ts). */
-app.get("/metrics", async (c) => {
+app.get("/metrics", guard(client("read")), async (c) => {
   const config = parseShardConfig(c.env);
   const shards = await Promise.all(
     Array.from({ length: config.shards }, async (_, shard): Promise<ShardMetrics> => {
@@ -49,7 +49,17 @@ app.get("/metrics", async (c) => {
   return c.text(renderMetrics(shards), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
 });
 
-app.get("/v1/cluster", async (c) => {
+const CLUSTER_ACCESS = client("read");
+jobsApi.openAPIRegistry.registerPath({
+  method: "get",
+  path: "/v1/cluster",
+  tags: ["cluster"],
+  summary: "Every shard's leader, commanders and acceptors with their health",
+  security: documentedSecurity(CLUSTER_ACCESS),
+  responses: { 200: json(ClusterView, "the cluster"), ...errors(401, 403, 500) },
+});
+
+app.get("/v1/cluster", guard(CLUSTER_ACCESS), async (c) => {
   const config = parseShardConfig(c.env);
   const shards = await Promise.all(Array.from({ length: config.shards }, (_, shard) => shardView(c.env, config, shard)));
   return c.json({ shards });
@@ -61,17 +71,19 @@ const OVERLOADED_RETRY_AFTER_S = 1;
 /** Errors that no other commander of the shard would answer differently. */
 const FINAL_FOR_SHARD = new Set(["overloaded", "cluster-mismatch", "command-too-large", "invalid-argument"]);
 
-// Refuse oversized bodies before reading them: storage cannot hold an arbitrarily large command.
-app.post("/v1/commands", (c, next) => {
-  const limit = parseShardConfig(c.env).maxCommandBytes;
-  return bodyLimit({
-    maxSize: limit,
-    onError: (c) =>
-      fail(c as Context<App>, 413, "payload_too_large", `request body exceeds the limit of ${limit} bytes (MAX_COMMAND_BYTES)`),
-  })(c, next);
+// Raw log commands: admin only; storage cannot hold an arbitrarily large command.
+const COMMANDS_ACCESS = client("admin");
+jobsApi.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/v1/commands",
+  tags: ["cluster"],
+  summary: "Commit a command to its key's shard log",
+  security: documentedSecurity(COMMANDS_ACCESS),
+  request: { body: { required: true, content: { "application/json": { schema: CommandBody } } } },
+  responses: { 200: json(CommandReply, "chosen; the same id again answers the same slot"), ...errors(400, 401, 403, 413, 500, 503) },
 });
 
-app.post("/v1/commands", async (c) => {
+app.post("/v1/commands", guard(COMMANDS_ACCESS, jsonBody("MAX_COMMAND_BYTES")), async (c) => {
   const config = parseShardConfig(c.env);
   let body: unknown;
   try {

@@ -14,16 +14,14 @@
  * Runners sign every request instead (runtime/runner-signature.ts): HMAC-SHA-256 with a secret
  * derived from `RUNNER_KEY` (another Worker secret) and the runner's id. A runner acts only for
  * its own node id (registration, heartbeats, results); stale requests (timestamp more than 60 s
- * off) and replays (a nonce seen in this isolate) are refused. Payloads take a runner signature
- * or a client token with `read`.
+ * off) and replays (a nonce seen in this isolate) are refused.
+ *
+ * Which of these a route takes is declared on the route itself (workers/access.ts `guard`);
+ * this module only proves who a request comes from.
  */
-import type { Context, MiddlewareHandler } from "hono";
-import { MAX_SKEW_MS, RUNNER_HEADERS, verifyRequest } from "../runtime/runner-signature.ts";
-import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
-import { integer } from "../durable-objects/shard-config.ts";
-import type { App } from "./http.ts";
-import { DEFAULT_MAX_RESULT_BYTES } from "./defaults.ts";
-import { ApiError } from "./http.ts";
+import type { Context } from "hono";
+import { MAX_SKEW_MS, readSignatureHeaders, verifyRequest } from "../runtime/runner-signature.ts";
+import { type App, ApiError } from "./http.ts";
 
 export const SCOPES = ["read", "submit", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -38,25 +36,6 @@ export interface Principal {
 
 /** API_TOKENS that cannot be parsed: a 500 naming the entry (by position and name, never its token). */
 export class AuthConfigError extends Error {}
-
-/** Who may call a route: a client token with a scope, a signed runner request (acting for the node id in the path or the body), either, or anyone. */
-export type RouteAuth =
-  | { readonly kind: "client"; readonly scope: Scope }
-  | { readonly kind: "runner"; readonly nodeIdFrom: "path" | "body" }
-  | { readonly kind: "runner-or-read" }
-  | { readonly kind: "none" };
-
-export function routeAuth(method: string, path: string): RouteAuth {
-  if (path === "/v1/openapi.json") return { kind: "none" };
-  // The runner protocol's routes (docs/runner-protocol.md).
-  if (method === "POST" && path === "/v1/nodes") return { kind: "runner", nodeIdFrom: "body" };
-  if (method === "POST" && /^\/v1\/nodes\/[^/]+\/(heartbeat|results)$/.test(path)) return { kind: "runner", nodeIdFrom: "path" };
-  if (path.startsWith("/v1/payloads/")) return { kind: "runner-or-read" };
-  if (path === "/v1/commands" || path.startsWith("/v1/chaos/")) return { kind: "client", scope: "admin" };
-  if (method === "POST" && path === "/v1/jobs") return { kind: "client", scope: "submit" };
-  if (method === "DELETE" && path.startsWith("/v1/jobs/")) return { kind: "client", scope: "submit" };
-  return { kind: "client", scope: "read" };
-}
 
 const ENTRY = /^([A-Za-z0-9_.-]{1,64})=([^=,\s]+)=([a-z+]+)$/;
 
@@ -96,20 +75,8 @@ const challenge = { "WWW-Authenticate": 'Bearer realm="paxflow"' };
 
 type AuthContext = Context<App>;
 
-/** Authenticates the request as its route requires (routeAuth); who it is goes on the context. */
-export const authenticate: MiddlewareHandler<App> = async (c, next) => {
-  const path = new URL(c.req.url).pathname;
-  const rule = routeAuth(c.req.method === "HEAD" ? "GET" : c.req.method, path);
-  if (rule.kind === "none") return next();
-  if (rule.kind === "runner" || (rule.kind === "runner-or-read" && c.req.header(RUNNER_HEADERS.signature) !== undefined)) {
-    c.set("runner", await authenticateRunner(c, rule.kind === "runner" ? rule.nodeIdFrom : null, path));
-    return next();
-  }
-  c.set("principal", await authenticateClient(c, rule.kind === "client" ? rule.scope : "read"));
-  return next();
-};
-
-async function authenticateClient(c: AuthContext, scope: Scope): Promise<Principal> {
+/** The principal of the request's bearer token, which must hold `scope` (or admin): else 401 or 403. */
+export async function authenticateClient(c: AuthContext, scope: Scope): Promise<Principal> {
   const raw = c.env.API_TOKENS ?? "";
   if (raw.trim() === "") {
     throw new ApiError(401, "unauthorized", "this deployment has no API tokens: set API_TOKENS (wrangler secret put API_TOKENS; see SECURITY.md)", challenge);
@@ -131,41 +98,6 @@ async function authenticateClient(c: AuthContext, scope: Scope): Promise<Princip
   return principal;
 }
 
-type Limit = readonly ["MAX_RESULT_BYTES" | "MAX_COMMAND_BYTES", number];
-const RESULT_LIMIT: Limit = ["MAX_RESULT_BYTES", DEFAULT_MAX_RESULT_BYTES];
-const COMMAND_LIMIT: Limit = ["MAX_COMMAND_BYTES", COMMANDER_DEFAULTS.maxCommandBytes];
-
-/**
- * The body, read to verify its signature, at most the route's limit (413 naming the variable
- * beyond it, before more is read); the request is rebuilt around the bytes so the route reads
- * them again.
- */
-async function readCapped(c: AuthContext, limit: Limit | null): Promise<Uint8Array> {
-  const raw = c.req.raw;
-  if (raw.body === null) return new Uint8Array(0);
-  const max = limit === null ? 0 : integer(limit[0], c.env[limit[0]], 1, limit[1]);
-  const tooLarge = () => new ApiError(413, "payload_too_large", `request body exceeds the limit of ${max} bytes (${limit![0]})`);
-  if (limit !== null && Number(raw.headers.get("content-length") ?? 0) > max) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = raw.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (limit !== null && size > max) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) (body.set(chunk, at), (at += chunk.byteLength));
-  c.req.raw = new Request(raw, { body });
-  return body;
-}
-
 /** Nonces seen in the last MAX_SKEW_MS, per isolate: a replay that reaches this isolate is refused. */
 const seenNonces = new Map<string, number>();
 
@@ -176,36 +108,20 @@ function remember(nonce: string, now: number): boolean {
   return true;
 }
 
-/** Verifies a runner's signature (runtime/runner-signature.ts); returns the runner id it proved. */
-async function authenticateRunner(c: AuthContext, nodeIdFrom: "path" | "body" | null, path: string): Promise<string> {
+/**
+ * Verifies a runner's signature (runtime/runner-signature.ts) and returns the runner id it
+ * proved. The headers' format and timestamp are checked before `readBody` reads a byte.
+ */
+export async function authenticateRunner(c: AuthContext, readBody: () => Promise<Uint8Array>): Promise<string> {
   const key = c.env.RUNNER_KEY ?? "";
   if (key.trim() === "") throw new ApiError(401, "unauthorized", "this deployment has no RUNNER_KEY: set it (wrangler secret put RUNNER_KEY; see SECURITY.md)");
-  const body = await readCapped(c, nodeIdFrom === null ? null : path.endsWith("/results") ? RESULT_LIMIT : COMMAND_LIMIT);
+  const header = (name: string) => c.req.header(name);
+  const early = readSignatureHeaders(header, Date.now());
+  if (!early.ok) throw new ApiError(401, "unauthorized", early.reason);
+  const body = await readBody();
   const now = Date.now();
-  const verdict = await verifyRequest({ runnerKey: key, method: c.req.method, url: c.req.url, header: (name) => c.req.header(name), body, now });
+  const verdict = await verifyRequest({ runnerKey: key, method: c.req.method, url: c.req.url, header, body, now });
   if (!verdict.ok) throw new ApiError(401, "unauthorized", verdict.reason);
   if (!remember(verdict.nonce!, now)) throw new ApiError(401, "unauthorized", `replayed runner request (nonce ${verdict.nonce} was used already)`);
-  const claimed = nodeIdFrom === "path" ? safeDecode(path.split("/")[3] ?? "") : nodeIdFrom === "body" ? bodyId(body) : verdict.runnerId;
-  if (claimed !== undefined && claimed !== verdict.runnerId) {
-    throw new ApiError(403, "forbidden", `runner "${verdict.runnerId}" cannot act for node "${claimed}"`);
-  }
   return verdict.runnerId;
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined; // the route's own validation names the bad id
-  }
-}
-
-/** The `id` of a registration body, if it has one (else the route's validation answers). */
-function bodyId(body: Uint8Array): string | undefined {
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(body)) as { id?: unknown };
-    return typeof parsed?.id === "string" ? parsed.id : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -13,9 +13,13 @@ import type { Context } from "hono";
 import { acceptorName, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import { parseFault } from "../runtime/fault.ts";
 import { errorMessage } from "../runtime/errors.ts";
+import { client, guard, jsonBody } from "./access.ts";
 import { type App, ApiError } from "./http.ts";
 
 export const chaosApi = new Hono<App>();
+
+/** Fault settings are a few bytes of JSON; the command limit is ample. */
+const CHAOS_BODY = jsonBody("MAX_COMMAND_BYTES");
 
 chaosApi.use("/v1/chaos/*", async (c, next) => {
   if (c.env.PAXFLOW_CHAOS !== "1") throw new ApiError(404, "not_found", 'fault injection is disabled (set PAXFLOW_CHAOS="1" on a test deployment)');
@@ -38,7 +42,7 @@ const commander = (c: Context<App>) => {
   return c.env.COMMANDER.get(c.env.COMMANDER.idFromName(commanderName(shard, index)));
 };
 
-chaosApi.post("/v1/chaos/acceptors/:shard/:index", async (c) => {
+chaosApi.post("/v1/chaos/acceptors/:shard/:index", guard(client("admin"), CHAOS_BODY), async (c) => {
   const { shard, index } = target(c, "acceptors");
   let fault;
   try {
@@ -50,21 +54,21 @@ chaosApi.post("/v1/chaos/acceptors/:shard/:index", async (c) => {
   return c.json({ acceptor: acceptorName(shard, index), fault });
 });
 
-chaosApi.post("/v1/chaos/commanders/:shard/:index/abort", async (c) => {
+chaosApi.post("/v1/chaos/commanders/:shard/:index/abort", guard(client("admin"), CHAOS_BODY), async (c) => {
   const stub = commander(c);
   // The abort rejects the call that caused it: that is the expected answer.
   await stub.abort("chaos: commander aborted").catch(() => undefined);
   return c.json({ aborted: true }, 202);
 });
 
-chaosApi.get("/v1/chaos/commanders/:shard/:index/log", async (c) => {
+chaosApi.get("/v1/chaos/commanders/:shard/:index/log", guard(client("admin")), async (c) => {
   const from = Number(c.req.query("from") ?? "1");
   const limit = Number(c.req.query("limit") ?? "500");
   if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(limit) || limit < 1) throw new ApiError(400, "invalid_field", "from (>= 0) and limit (>= 1) must be integers");
   return c.json({ entries: await commander(c).read(from, limit) });
 });
 
-chaosApi.post("/v1/chaos/commanders/:shard/:index/catch-up", async (c) => {
+chaosApi.post("/v1/chaos/commanders/:shard/:index/catch-up", guard(client("admin"), CHAOS_BODY), async (c) => {
   const stub = commander(c);
   await stub.catchUp();
   const [status, jobs] = await Promise.all([stub.status(), stub.jobStats()]);

@@ -2,3 +2,6 @@
 
 /** Largest POST /v1/nodes/:id/results body by default (MAX_RESULT_BYTES). */
 export const DEFAULT_MAX_RESULT_BYTES = 8 << 20;
+
+/** Largest POST /v1/jobs body by default (MAX_JOB_INPUT_BYTES). */
+export const DEFAULT_MAX_JOB_INPUT_BYTES = 1 << 20;

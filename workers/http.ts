@@ -3,11 +3,10 @@
  * naming the field or limit at fault, and a 500 never leaks a stack.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "../durable-objects/env.ts";
-import { ShardConfigError, integer } from "../durable-objects/shard-config.ts";
+import { ShardConfigError } from "../durable-objects/shard-config.ts";
 import { jsonLogger } from "../runtime/log.ts";
 import { AuthConfigError, type Principal } from "./auth.ts";
 
@@ -74,19 +73,6 @@ export function onError(error: Error, c: Context<App>): Response {
   requestLog(c).error("internal error answering a request", { error });
   return fail(c, 500, "internal", "internal error");
 }
-
-type ByteLimit = "MAX_JOB_INPUT_BYTES" | "MAX_RESULT_BYTES" | "MAX_COMMAND_BYTES";
-
-/** Refuses bodies over the limit before reading them; the 413 names the variable that sets it. */
-export const limitBody =
-  (variable: ByteLimit, fallback: number): MiddlewareHandler<App> =>
-  (c, next) => {
-    const maxSize = integer(variable, c.env[variable], 1, fallback);
-    return bodyLimit({
-      maxSize,
-      onError: (c) => fail(c, 413, "payload_too_large", `request body exceeds the limit of ${maxSize} bytes (${variable})`),
-    })(c, next);
-  };
 
 /** Where a problem is, as a client would write it: `input.items[2].name`. */
 export function formatPath(root: string, path: readonly (PropertyKey | { readonly key: PropertyKey })[]): string {

@@ -2,7 +2,7 @@
  * The jobs API: submit, read, follow, cancel and list jobs; large values by hash. The nodes API
  * (nodes-api.ts) and the OpenAPI document are mounted here too, so one document covers them.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { payloadKey } from "../core/jobs/payload.ts";
 import type { JobId as JobIdType } from "../core/jobs/decisions.ts";
@@ -10,7 +10,8 @@ import type { InputSchema } from "../core/sdk/job.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { JobPlane } from "../runtime/jobs/contract.ts";
-import { ApiError, formatPath, limitBody, preferredWaitMs, requestLog } from "./http.ts";
+import { NO_BODY, client, jsonBody, runnerOrClient } from "./access.ts";
+import { ApiError, formatPath, preferredWaitMs, requestLog } from "./http.ts";
 import { jobIdFor, shardOfJob } from "./job-ids.ts";
 import { limitSubmissions } from "./rate-limit.ts";
 import type { Principal } from "./auth.ts";
@@ -19,7 +20,7 @@ import { explainJob } from "./explain.ts";
 import { jobJson } from "./job-views.ts";
 import { payloadStore, sealJson } from "./json-values.ts";
 import { nodesApi } from "./nodes-api.ts";
-import { errors, json, newApi, serveDocument } from "./openapi.ts";
+import { errors, json, newApi, securedRoute, serveDocument } from "./openapi.ts";
 import { registry } from "./registry.ts";
 import {
   EventsHeaders,
@@ -35,8 +36,6 @@ import {
   SubmitJobBody,
 } from "./schemas.ts";
 import { askShard } from "./shard-calls.ts";
-
-const DEFAULT_MAX_JOB_INPUT_BYTES = 1 << 20;
 
 /** How long one events poll holds the commander; the stream polls again until the job ends. */
 const EVENTS_POLL_MS = 20_000;
@@ -61,20 +60,19 @@ export async function checkInput(name: string, definition: { readonly input?: In
   throw new ApiError(400, "invalid_input", `input does not match job "${name}"'s input schema: ${where.join("; ")}`);
 }
 
-const submitRoute = createRoute({
+const submitRoute = securedRoute(client("submit"), jsonBody("MAX_JOB_INPUT_BYTES"), {
   method: "post",
   path: "/v1/jobs",
   tags: ["jobs"],
   summary: "Submit a job",
   description: "With `Prefer: wait=N`, answers 200 with the whole job if it finishes within N seconds.",
-  middleware: [limitBody("MAX_JOB_INPUT_BYTES", DEFAULT_MAX_JOB_INPUT_BYTES), limitSubmissions] as const,
   request: { headers: PreferHeader, body: { required: true, content: { "application/json": { schema: SubmitJobBody } } } },
   responses: {
     200: json(JobJson, "the job finished within the Prefer: wait time"),
     202: json(JobAccepted, "accepted (created: false when the idempotency key already named this job); Location names it"),
     ...errors(400, 404, 409, 413, 415, 429, 500, 503),
   },
-});
+}, limitSubmissions);
 
 const submitter = (principal: Principal | undefined) => (principal ? { submittedBy: principal.name } : {});
 
@@ -99,7 +97,7 @@ jobsApi.openapi(submitRoute, async (c) => {
 
 // ---- read, cancel ---------------------------------------------------------------------------
 
-const getRoute = createRoute({
+const getRoute = securedRoute(client("read"), NO_BODY, {
   method: "get",
   path: "/v1/jobs/{id}",
   tags: ["jobs"],
@@ -116,7 +114,7 @@ jobsApi.openapi(getRoute, async (c) => {
   return c.json(await jobJson(view, payloadStore(c.env)), 200);
 });
 
-const cancelRoute = createRoute({
+const cancelRoute = securedRoute(client("submit"), NO_BODY, {
   method: "delete",
   path: "/v1/jobs/{id}",
   tags: ["jobs"],
@@ -132,7 +130,7 @@ jobsApi.openapi(cancelRoute, async (c) => {
   return c.json(await jobJson(view, payloadStore(c.env)), 200);
 });
 
-const explainRoute = createRoute({
+const explainRoute = securedRoute(client("read"), NO_BODY, {
   method: "get",
   path: "/v1/jobs/{id}/explain",
   tags: ["jobs"],
@@ -150,7 +148,7 @@ jobsApi.openapi(explainRoute, async (c) => {
 
 // ---- events ---------------------------------------------------------------------------------
 
-const eventsRoute = createRoute({
+const eventsRoute = securedRoute(client("read"), NO_BODY, {
   method: "get",
   path: "/v1/jobs/{id}/events",
   tags: ["jobs"],
@@ -200,7 +198,7 @@ jobsApi.openapi(eventsRoute, async (c) => {
 
 // ---- list -----------------------------------------------------------------------------------
 
-const listRoute = createRoute({
+const listRoute = securedRoute(client("read"), NO_BODY, {
   method: "get",
   path: "/v1/jobs",
   tags: ["jobs"],
@@ -217,7 +215,7 @@ jobsApi.openapi(listRoute, async (c) => {
 
 // ---- payloads -------------------------------------------------------------------------------
 
-const payloadRoute = createRoute({
+const payloadRoute = securedRoute(runnerOrClient("read"), NO_BODY, {
   method: "get",
   path: "/v1/payloads/{sha256}",
   tags: ["runners"],

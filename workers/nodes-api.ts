@@ -3,16 +3,14 @@
  * results here. A node is registered in every shard, since any shard may place calls on it;
  * a result goes to the shard of the job it answers.
  */
-import { createRoute } from "@hono/zod-openapi";
 import type { NodeId as NodeIdType } from "../core/jobs/decisions.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
-import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
 import type { NodeView as NodeViewType } from "../runtime/jobs/contract.ts";
-import { DEFAULT_MAX_RESULT_BYTES } from "./defaults.ts";
-import { ApiError, limitBody } from "./http.ts";
+import { NO_BODY, RUNNER, actingFor, client, jsonBody } from "./access.ts";
+import { ApiError } from "./http.ts";
 import { shardOfJob } from "./job-ids.ts";
 import { payloadStore, sealBase64 } from "./json-values.ts";
-import { errors, json, newApi } from "./openapi.ts";
+import { errors, json, newApi, securedRoute } from "./openapi.ts";
 import { HeartbeatReply, NodeIdParams, NodeList, NodeLoad, NodeView, RegisterRequest, ResultOfferReply, ResultReport } from "./schemas.ts";
 import { askEveryShard, askShard } from "./shard-calls.ts";
 
@@ -21,9 +19,6 @@ import { askEveryShard, askShard } from "./shard-calls.ts";
 const HEARTBEAT_MS = 1_000;
 
 export const nodesApi = newApi();
-
-// Registrations and heartbeats become log commands: they get the commands' body limit.
-const commandSized = limitBody("MAX_COMMAND_BYTES", COMMANDER_DEFAULTS.maxCommandBytes);
 
 const lastHeard = (node: NodeViewType): number => Math.max(node.since, node.lastHeartbeat?.at ?? 0);
 
@@ -38,7 +33,7 @@ function freshest(views: readonly NodeViewType[]): NodeViewType[] {
   return [...byId.values()].sort((a, b) => (a.spec.id < b.spec.id ? -1 : a.spec.id > b.spec.id ? 1 : 0));
 }
 
-const listRoute = createRoute({
+const listRoute = securedRoute(client("read"), NO_BODY, {
   method: "get",
   path: "/v1/nodes",
   tags: ["runners"],
@@ -51,28 +46,27 @@ nodesApi.openapi(listRoute, async (c) => {
   return c.json({ nodes: freshest(perShard.flat()) }, 200);
 });
 
-const registerRoute = createRoute({
+const registerRoute = securedRoute(RUNNER, jsonBody("MAX_COMMAND_BYTES"), {
   method: "post",
   path: "/v1/nodes",
   tags: ["runners"],
   summary: "Register a runner (again: replaces its spec) in every shard",
-  middleware: [commandSized] as const,
   request: { body: { required: true, content: { "application/json": { schema: RegisterRequest } } } },
   responses: { 201: json(NodeView, "registered"), ...errors(400, 413, 415, 500, 503) },
 });
 
 nodesApi.openapi(registerRoute, async (c) => {
   const spec = { ...c.req.valid("json"), kind: "runner" as const };
+  actingFor(c, spec.id);
   const views = await askEveryShard(c.env, (commander) => commander.registerNode(spec));
   return c.json(freshest(views)[0]!, 201);
 });
 
-const heartbeatRoute = createRoute({
+const heartbeatRoute = securedRoute(RUNNER, jsonBody("MAX_COMMAND_BYTES"), {
   method: "post",
   path: "/v1/nodes/{id}/heartbeat",
   tags: ["runners"],
   summary: "A runner's load; the answer says how the plane sees it and when to send the next",
-  middleware: [commandSized] as const,
   request: { params: NodeIdParams, body: { required: true, content: { "application/json": { schema: NodeLoad } } } },
   responses: { 200: json(HeartbeatReply, "heard"), ...errors(400, 404, 413, 415, 500, 503) },
 });
@@ -103,12 +97,11 @@ nodesApi.openapi(heartbeatRoute, async (c) => {
   return c.json({ status, heartbeatMs: HEARTBEAT_MS }, 200);
 });
 
-const resultRoute = createRoute({
+const resultRoute = securedRoute(RUNNER, jsonBody("MAX_RESULT_BYTES"), {
   method: "post",
   path: "/v1/nodes/{id}/results",
   tags: ["runners"],
   summary: "A call's result from the runner it was dispatched to (the first result of a call wins)",
-  middleware: [limitBody("MAX_RESULT_BYTES", DEFAULT_MAX_RESULT_BYTES)] as const,
   request: { params: NodeIdParams, body: { required: true, content: { "application/json": { schema: ResultReport } } } },
   responses: {
     202: json(ResultOfferReply, "offered to the job's shard; accepted says whether it became the call's result"),

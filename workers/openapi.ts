@@ -3,10 +3,11 @@
  * declarations, and the generated document (which also describes the command-plane routes
  * that api.ts serves without schemas).
  */
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
-import type { ValidationTargets } from "hono";
+import { OpenAPIHono, type RouteConfig, createRoute, type z } from "@hono/zod-openapi";
+import type { MiddlewareHandler, ValidationTargets } from "hono";
+import { ANYONE, type Access, type BodyRule, guard } from "./access.ts";
 import { type App, fail, formatPath } from "./http.ts";
-import { ClusterView, CommandBody, CommandReply, ErrorBody } from "./schemas.ts";
+import { ErrorBody } from "./schemas.ts";
 
 const LOCATION: Partial<Record<keyof ValidationTargets, string>> = { query: "query parameter ", param: "path parameter ", header: "header " };
 
@@ -39,7 +40,9 @@ export const newApi = () =>
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
 
 const ERROR_MEANING = {
-  400: "a field, parameter or header is invalid (the message names it)",
+  400: "a field, parameter, header or the path itself is invalid (the message names it)",
+  401: "no credentials, or credentials that do not verify (a bearer token, or a runner's signature)",
+  403: "the credentials are valid but may not do this (a token without the route's scope, a runner acting for another node)",
   404: "no such job, node, payload or route",
   409: "the idempotency key already names a job with another name or input",
   413: "the body is over the limit (the message names the variable)",
@@ -57,25 +60,53 @@ export const errors = <S extends ErrorStatus>(...statuses: S[]) =>
     ReturnType<typeof json<typeof ErrorBody>>
   >;
 
-/** Registers the command-plane routes in the document and serves it. */
+/** How the document names each way to authenticate (components.securitySchemes). */
+const SECURITY_SCHEMES = {
+  bearer: { type: "http", scheme: "bearer", description: "a client token from API_TOKENS; the route's scope is in its description" },
+  runnerSignature: { type: "apiKey", in: "header", name: "x-paxflow-signature", description: "a runner's HMAC signature (docs/runner-protocol.md)" },
+} as const;
+
+/** The document's `security` for a route's access rule. */
+export function documentedSecurity(access: Access): Record<string, string[]>[] {
+  switch (access.who) {
+    case "anyone":
+      return [];
+    case "client":
+      return [{ bearer: [access.scope] }];
+    case "runner":
+      return [{ runnerSignature: [] }];
+    case "runner-or-client":
+      return [{ runnerSignature: [] }, { bearer: [access.scope] }];
+  }
+}
+
+/**
+ * A route with its authorization declared where it is defined: its guard (workers/access.ts)
+ * runs before any other middleware, and the document says who may call it.
+ */
+export const securedRoute = <P extends string, R extends Omit<RouteConfig, "path" | "middleware" | "security"> & { path: P }>(
+  access: Access,
+  body: BodyRule,
+  config: R,
+  ...middleware: MiddlewareHandler<App>[]
+) =>
+  createRoute({
+    ...config,
+    middleware: [guard(access, body), ...middleware],
+    security: documentedSecurity(access),
+    responses: { ...config.responses, ...(access.who === "anyone" ? {} : errors(401, 403)) },
+  });
+
+/** Serves the document (the command-plane routes register themselves in api.ts). */
 export function serveDocument(api: OpenAPIHono<App>): void {
-  api.openAPIRegistry.registerPath({
-    method: "get",
-    path: "/v1/cluster",
-    tags: ["cluster"],
-    summary: "Every shard's leader, commanders and acceptors with their health",
-    responses: { 200: json(ClusterView, "the cluster"), ...errors(500) },
-  });
-  api.openAPIRegistry.registerPath({
-    method: "post",
-    path: "/v1/commands",
-    tags: ["cluster"],
-    summary: "Commit a command to its key's shard log",
-    request: { body: { required: true, content: { "application/json": { schema: CommandBody } } } },
-    responses: { 200: json(CommandReply, "chosen; the same id again answers the same slot"), ...errors(400, 413, 500, 503) },
-  });
-  api.doc("/v1/openapi.json", {
-    openapi: "3.0.3",
-    info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message}}." },
-  });
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) api.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
+  // Served like any route, with its guard: `api.doc` would add a route that declares no authorization.
+  api.get("/v1/openapi.json", guard(ANYONE), (c) =>
+    c.json(
+      api.getOpenAPIDocument({
+        openapi: "3.0.3",
+        info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message}}." },
+      }),
+    ),
+  );
 }

@@ -4,7 +4,7 @@
  * (test/workerd) cover each case in detail; this table checks the deployed shape end to end.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { routeAuth } from "../../workers/auth.ts";
+import { isRunnerRoute, nodeIdOf } from "../shared/tokens.ts";
 import { eventually, finished, showLogOnFailure, submit, useLocalCluster } from "./support.ts";
 
 const local = useLocalCluster();
@@ -125,11 +125,9 @@ describe("bad input gets a 4xx JSON error, never a 5xx", () => {
     for (const [name, c] of cases()) {
       const options = { method: c.method, ...(c.body === undefined ? {} : { body: c.body }), ...(c.headers ? { headers: c.headers } : {}) };
       // Runner routes get a runner's signature (for the node the request names), client routes the cluster's token.
-      const rule = routeAuth(c.method, c.path);
-      const answer =
-        rule.kind === "runner"
-          ? await local.cluster.asRunner(rule.nodeIdFrom === "path" ? decodeURIComponent(c.path.split("/")[3]!) : String((c.body as { id?: unknown } | undefined)?.id ?? "anonymous"), c.path, options)
-          : await local.cluster.api(c.path, options);
+      const answer = (await isRunnerRoute(new Request(`http://paxflow.test${c.path}`, { method: c.method })))
+        ? await local.cluster.asRunner(nodeIdOf(c.path, c.body), c.path, options)
+        : await local.cluster.api(c.path, options);
       const error = (answer.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
       seen.push(`${name}: ${answer.status} ${String(error?.code)}`);
       expect(answer.status, `${name}: ${answer.text.slice(0, 300)}`).toBeGreaterThanOrEqual(400);

@@ -1,3 +1,4 @@
+import { ruleFor } from "../../workers/access.ts";
 import { TEST_RUNNER_KEY, TEST_TOKENS } from "./test-secrets.ts";
 
 export { TEST_API_TOKENS, TEST_RUNNER_KEY, TEST_TOKENS } from "./test-secrets.ts";
@@ -5,26 +6,38 @@ export { TEST_API_TOKENS, TEST_RUNNER_KEY, TEST_TOKENS } from "./test-secrets.ts
 /** The Authorization header of a test token (admin unless named). */
 export const bearer = (who: keyof typeof TEST_TOKENS = "admin") => ({ authorization: `Bearer ${TEST_TOKENS[who]}` });
 
+/** Whether the route the router picks for this request takes a runner's signature only. */
+export async function isRunnerRoute(request: Request): Promise<boolean> {
+  const { app } = await import("../../workers/api.ts");
+  return ruleFor(app, request)?.access.who === "runner";
+}
+
+/**
+ * The node a runner request acts for, as a runner would sign it: the `/v1/nodes/<id>/…` of its
+ * path, else a registration body's `id`.
+ */
+export function nodeIdOf(path: string, body: unknown): string {
+  const inPath = /^\/v1\/nodes\/([^/?]+)\//.exec(path)?.[1];
+  if (inPath !== undefined) return safeDecode(inPath);
+  if (typeof body === "string") {
+    try {
+      return nodeIdOf(path, JSON.parse(body) as unknown);
+    } catch {
+      return "anonymous";
+    }
+  }
+  const id = (body as { id?: unknown } | null | undefined)?.id;
+  return typeof id === "string" ? id : "anonymous";
+}
+
 /**
  * The request as a runner would send it: signed for the node id its route names (the path's, or
  * a registration body's `id`), unless it already carries a signature. Other requests pass as they are.
  */
 export async function signedIfRunnerRoute(request: Request, runnerKey: string = TEST_RUNNER_KEY): Promise<Request> {
-  const url = new URL(request.url);
-  const { routeAuth } = await import("../../workers/auth.ts");
-  const rule = routeAuth(request.method, url.pathname);
-  if (rule.kind !== "runner" || request.headers.has("x-paxflow-signature")) return request;
+  if (request.headers.has("x-paxflow-signature") || !(await isRunnerRoute(request))) return request;
   const body = new Uint8Array(await request.clone().arrayBuffer());
-  let id = "";
-  if (rule.nodeIdFrom === "path") id = safeDecode(url.pathname.split("/")[3] ?? "");
-  else {
-    try {
-      const parsed = JSON.parse(new TextDecoder().decode(body)) as { id?: unknown };
-      id = typeof parsed?.id === "string" ? parsed.id : "anonymous";
-    } catch {
-      id = "anonymous";
-    }
-  }
+  const id = nodeIdOf(new URL(request.url).pathname, new TextDecoder().decode(body));
   // An id no header can carry (non-ASCII, or spaces at its ends) cannot sign: no runner could send it.
   if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(id)) return request;
   const { deriveRunnerSecret, newNonce, signRequest } = await import("../../runtime/runner-signature.ts");

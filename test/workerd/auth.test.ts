@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { commanderName, parseShardConfig } from "../../durable-objects/shard-config.ts";
 import { app } from "../../workers/api.ts";
 import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
-import { parseTokens, routeAuth } from "../../workers/auth.ts";
+import { parseTokens } from "../../workers/auth.ts";
+import { ruleFor } from "../../workers/access.ts";
 import { shardOfJob } from "../../workers/job-ids.ts";
 import { TEST_RUNNER_KEY, TEST_TOKENS, bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 
@@ -124,10 +125,12 @@ describe("client authentication", () => {
 
   it("needs no token for the OpenAPI document, and runner signatures rather than tokens on the runner routes", async () => {
     expect((await send("GET", "/v1/openapi.json")).status).toBe(200);
-    expect(routeAuth("POST", "/v1/nodes")).toEqual({ kind: "runner", nodeIdFrom: "body" });
-    expect(routeAuth("POST", "/v1/nodes/r/results")).toEqual({ kind: "runner", nodeIdFrom: "path" });
-    expect(routeAuth("GET", "/v1/payloads/ab")).toEqual({ kind: "runner-or-read" });
-    expect(routeAuth("GET", "/v1/nodes")).toEqual({ kind: "client", scope: "read" });
+    const access = (method: string, path: string) => ruleFor(app, request(method, path))?.access;
+    expect(access("POST", "/v1/nodes")).toEqual({ who: "runner" });
+    expect(access("POST", "/v1/nodes/r/results")).toEqual({ who: "runner" });
+    expect(access("GET", "/v1/payloads/ab")).toEqual({ who: "runner-or-client", scope: "read" });
+    expect(access("GET", "/v1/nodes")).toEqual({ who: "client", scope: "read" });
+    expect(access("GET", "/v1/openapi.json")).toEqual({ who: "anyone" });
     // A client token is not a runner's signature.
     await expectError(await send("POST", "/v1/nodes/no-such-node/heartbeat", bearer(), LOAD), 401, "unauthorized", "unsigned runner request");
     // Signed, the route answers for itself (an unknown node).
