@@ -27,14 +27,15 @@ import { type App, ApiError } from "./http.ts";
  * Who may call a route.
  * - `anyone`: no credentials (the OpenAPI document).
  * - `client`: a bearer token holding `scope` (admin holds every scope).
- * - `runner`: a runner's signature; the node it acts for is the one it signed as, and a path
- *   `:id` naming another node is refused (403).
+ * - `runner`: a runner's signature. The node it acts for is the one it signed as; the route says
+ *   where a request names its node (the path's `:id`, or the body's `id`), and a request naming
+ *   another node is refused (403) before the route sees it.
  * - `runner-or-client`: either (payloads, which runners fetch and readers inspect).
  */
 export type Access =
   | { readonly who: "anyone" }
   | { readonly who: "client"; readonly scope: Scope }
-  | { readonly who: "runner" }
+  | { readonly who: "runner"; readonly node: "path" | "body" }
   | { readonly who: "runner-or-client"; readonly scope: Scope };
 
 /** What a route takes as its body: none (a body is refused), or JSON of at most `limit` bytes. */
@@ -46,7 +47,8 @@ export interface RouteRule {
 }
 
 export const ANYONE: Access = { who: "anyone" };
-export const RUNNER: Access = { who: "runner" };
+/** A runner route naming its node in the path (`/v1/nodes/:id/…`) or in the JSON body's `id`. */
+export const runner = (node: "path" | "body"): Access => ({ who: "runner", node });
 export const client = (scope: Scope): Access => ({ who: "client", scope });
 export const runnerOrClient = (scope: Scope): Access => ({ who: "runner-or-client", scope });
 export const NO_BODY: BodyRule = { kind: "none" };
@@ -68,8 +70,8 @@ export function guard(access: Access, body: BodyRule = NO_BODY): MiddlewareHandl
     if (body.kind === "none" && hasBody(c.req.raw)) {
       throw new ApiError(400, "unexpected_body", `${c.req.method} ${new URL(c.req.url).pathname} takes no request body`);
     }
-    const read = () => (body.kind === "json" ? readBody(c, body.limit) : Promise.resolve(new Uint8Array(0)));
-    const signed = c.req.header(RUNNER_HEADERS.signature) !== undefined;
+    let bytes: Uint8Array | undefined;
+    const read = async () => (bytes ??= body.kind === "json" ? await readBody(c, body.limit) : new Uint8Array(0));
     switch (access.who) {
       case "anyone":
         break;
@@ -78,29 +80,35 @@ export function guard(access: Access, body: BodyRule = NO_BODY): MiddlewareHandl
         break;
       case "runner":
         c.set("runner", await authenticateRunner(c, read));
-        actingFor(c, c.req.param("id"));
+        actingFor(c, access.node === "path" ? c.req.param("id") : bodyId(await read()));
         break;
       case "runner-or-client":
-        if (signed) c.set("runner", await authenticateRunner(c, read));
+        if (c.req.header(RUNNER_HEADERS.signature) !== undefined) c.set("runner", await authenticateRunner(c, read));
         else c.set("principal", await authenticateClient(c, access.scope));
         break;
     }
     // A runner's body was read to verify its signature; any other is read now, after authentication.
-    if (body.kind === "json" && c.get("runner") === undefined) await read();
+    await read();
     return next();
   };
   RULES.set(middleware, rule);
   return middleware;
 }
 
-/**
- * Refuses (403) a signed runner request that names a node other than the one it signed as:
- * a runner acts only for itself. `claimed` undefined: the route names no node.
- */
-export function actingFor(c: Context<App>, claimed: string | undefined): void {
+/** 403 for a signed runner request naming a node other than the one it signed as: a runner acts only for itself. */
+function actingFor(c: Context<App>, claimed: string | undefined): void {
   const runner = c.get("runner");
-  if (runner === undefined) throw new ApiError(500, "misconfigured", "actingFor on a route whose guard does not authenticate runners");
   if (claimed !== undefined && claimed !== runner) throw new ApiError(403, "forbidden", `runner "${runner}" cannot act for node "${claimed}"`);
+}
+
+/** The `id` a JSON body names, if it names one (else the route's validation refuses the body). */
+function bodyId(body: Uint8Array): string | undefined {
+  try {
+    const parsed = JSON.parse(new TextDecoder().decode(body)) as { id?: unknown } | null;
+    return typeof parsed?.id === "string" ? parsed.id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** 400 for a path that is not canonical, before routing (workers/canonical-path.ts). */

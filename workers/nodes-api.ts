@@ -6,7 +6,7 @@
 import type { NodeId as NodeIdType } from "../core/jobs/decisions.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { NodeView as NodeViewType } from "../runtime/jobs/contract.ts";
-import { NO_BODY, RUNNER, actingFor, client, jsonBody } from "./access.ts";
+import { NO_BODY, client, jsonBody, runner } from "./access.ts";
 import { ApiError } from "./http.ts";
 import { shardOfJob } from "./job-ids.ts";
 import { payloadStore, sealBase64 } from "./json-values.ts";
@@ -46,7 +46,7 @@ nodesApi.openapi(listRoute, async (c) => {
   return c.json({ nodes: freshest(perShard.flat()) }, 200);
 });
 
-const registerRoute = securedRoute(RUNNER, jsonBody("MAX_COMMAND_BYTES"), {
+const registerRoute = securedRoute(runner("body"), jsonBody("MAX_COMMAND_BYTES"), {
   method: "post",
   path: "/v1/nodes",
   tags: ["runners"],
@@ -57,12 +57,11 @@ const registerRoute = securedRoute(RUNNER, jsonBody("MAX_COMMAND_BYTES"), {
 
 nodesApi.openapi(registerRoute, async (c) => {
   const spec = { ...c.req.valid("json"), kind: "runner" as const };
-  actingFor(c, spec.id);
   const views = await askEveryShard(c.env, (commander) => commander.registerNode(spec));
   return c.json(freshest(views)[0]!, 201);
 });
 
-const heartbeatRoute = securedRoute(RUNNER, jsonBody("MAX_COMMAND_BYTES"), {
+const heartbeatRoute = securedRoute(runner("path"), jsonBody("MAX_COMMAND_BYTES"), {
   method: "post",
   path: "/v1/nodes/{id}/heartbeat",
   tags: ["runners"],
@@ -97,7 +96,7 @@ nodesApi.openapi(heartbeatRoute, async (c) => {
   return c.json({ status, heartbeatMs: HEARTBEAT_MS }, 200);
 });
 
-const resultRoute = securedRoute(RUNNER, jsonBody("MAX_RESULT_BYTES"), {
+const resultRoute = securedRoute(runner("path"), jsonBody("MAX_RESULT_BYTES"), {
   method: "post",
   path: "/v1/nodes/{id}/results",
   tags: ["runners"],

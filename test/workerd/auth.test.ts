@@ -126,8 +126,8 @@ describe("client authentication", () => {
   it("needs no token for the OpenAPI document, and runner signatures rather than tokens on the runner routes", async () => {
     expect((await send("GET", "/v1/openapi.json")).status).toBe(200);
     const access = (method: string, path: string) => ruleFor(app, request(method, path))?.access;
-    expect(access("POST", "/v1/nodes")).toEqual({ who: "runner" });
-    expect(access("POST", "/v1/nodes/r/results")).toEqual({ who: "runner" });
+    expect(access("POST", "/v1/nodes")).toEqual({ who: "runner", node: "body" });
+    expect(access("POST", "/v1/nodes/r/results")).toEqual({ who: "runner", node: "path" });
     expect(access("GET", "/v1/payloads/ab")).toEqual({ who: "runner-or-client", scope: "read" });
     expect(access("GET", "/v1/nodes")).toEqual({ who: "client", scope: "read" });
     expect(access("GET", "/v1/openapi.json")).toEqual({ who: "anyone" });
