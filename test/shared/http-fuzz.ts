@@ -1,14 +1,21 @@
 /**
  * Hostile input, property-based (fast-check): random methods, paths, headers, bodies, sizes and
- * encodings against every route of the API Worker. Whatever arrives, the answer is never a 5xx,
- * every error is JSON naming its code and saying why without a stack, nothing hangs, and a normal
- * job still runs to its right result afterwards. Used in workerd (test/workerd/fuzz-http.test.ts)
+ * encodings against every route of the API Worker, with tokens of every scope, none, or a
+ * runner's signature. Whatever arrives, the answer is never a 5xx, never a 2xx to a request the
+ * authorization matrix says must be refused (test/shared/access-matrix.ts, from each route's
+ * declared rule), every error is JSON naming its code and saying why without a stack, nothing
+ * hangs, and a normal job still runs to its right result afterwards. Used in workerd (test/workerd/fuzz-http.test.ts)
  * and on the real local cluster over HTTP (test/e2e/fuzz-http.test.ts).
  */
 import fc from "fast-check";
 import { expect } from "vitest";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
+import { ruleFor } from "../../workers/access.ts";
+import { app } from "../../workers/api.ts";
+import type { Scope } from "../../workers/auth.ts";
+import { RUNNER_HEADERS } from "../../runtime/runner-signature.ts";
+import { type Caller, expected } from "./access-matrix.ts";
 
 export type Fetch = (request: Request) => Promise<Response>;
 
@@ -19,6 +26,15 @@ export interface FuzzReport {
   readonly refusedByRuntime: number;
   /** Answers by status. */
   readonly statuses: Readonly<Record<number, number>>;
+  /** Requests to a route whose declared rule refuses their caller (none of them got a 2xx). */
+  readonly refusedByRule: number;
+}
+
+/** A token the cluster knows, with its name and scopes: the fuzzer sends each as a caller. */
+export interface FuzzToken {
+  readonly token: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
 }
 
 /** A request that takes longer than this counts as a hang. */
@@ -126,16 +142,16 @@ const body = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(2 ** 16 + 1, 2 ** 20 + 1, 3 * 2 ** 20).map((n) => JSON.stringify({ job: "word-count", input: { text: "a".repeat(n) } })) },
 );
 
-/** Mostly the caller's token (so requests reach the handlers), else none, another, or a malformed header. */
-const authorization = (token: string) =>
+/** Mostly a known token (so requests reach the handlers), else none, another, or a malformed header. */
+const authorization = (tokens: readonly FuzzToken[]) =>
   fc.oneof(
-    { weight: 8, arbitrary: fc.constant(`Bearer ${token}`) },
+    { weight: 8, arbitrary: fc.constantFrom(...tokens.map((t) => `Bearer ${t.token}`)) },
     { weight: 1, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.oneof(headerValue, fc.constantFrom("Bearer", "Bearer ", "Basic dXNlcjpwYXNz", `bearer ${token}`, `Bearer ${token}x`, `Bearer ${token} extra`)) },
+    { weight: 1, arbitrary: fc.oneof(headerValue, fc.constantFrom("Bearer", "Bearer ", "Basic dXNlcjpwYXNz", ...tokens.flatMap(({ token }) => [`bearer ${token}`, `Bearer ${token}x`, `Bearer ${token} extra`]))) },
   );
 
-const requestWith = (token: string) => fc.record({
-  authorization: authorization(token),
+const requestWith = (tokens: readonly FuzzToken[]) => fc.record({
+  authorization: authorization(tokens),
   target,
   contentType: fc.option(contentType, { nil: undefined }),
   prefer: fc.option(headerValue, { nil: undefined }),
@@ -189,19 +205,27 @@ async function answer(fetch: Fetch, req: Request): Promise<{ status: number; con
 export async function fuzzHttp(
   fetch: Fetch,
   base: string,
-  token: string,
+  /** The cluster's tokens; the first, an admin's, also submits the final job. */
+  tokens: readonly [FuzzToken, ...FuzzToken[]],
   runs: number,
   seed: number,
-  /** Signs runner routes as a runner would (test/shared/tokens.ts signedIfRunnerRoute); applied with the valid token, so the other tenth stays unsigned. */
+  /** Signs runner routes as a runner would (test/shared/tokens.ts signedIfRunnerRoute); applied with a valid token, so the other tenth stays unsigned. */
   asRunner: (request: Request) => Promise<Request> = async (r) => r,
 ): Promise<FuzzReport> {
   const statuses = new Map<number, number>();
   let sent = 0;
   let refusedByRuntime = 0;
+  let refusedByRule = 0;
+  /** Who the request is, as the API will see it: a runner's signature, a known token sent exactly, else nobody. */
+  const callerOf = (req: Request): Caller => {
+    if (req.headers.has(RUNNER_HEADERS.signature)) return { kind: "runner", own: true };
+    const known = tokens.find((t) => req.headers.get("authorization") === `Bearer ${t.token}`);
+    return known ? { kind: "token", name: known.name, scopes: known.scopes } : { kind: "nobody" };
+  };
   await fc.assert(
-    fc.asyncProperty(requestWith(token), async (r) => {
+    fc.asyncProperty(requestWith(tokens), async (r) => {
       const built = build(base, r);
-      const req = built && r.authorization === `Bearer ${token}` ? await asRunner(built) : built;
+      const req = built && tokens.some((t) => r.authorization === `Bearer ${t.token}`) ? await asRunner(built) : built;
       if (!req) {
         refusedByRuntime++;
         return;
@@ -211,6 +235,11 @@ export async function fuzzHttp(
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       const what = `${req.method} ${req.url.slice(0, 200)}`;
       expect(status, `${what} → ${status} ${text.slice(0, 300)}`).toBeLessThan(500);
+      const rule = ruleFor(app, req);
+      if (rule !== null && !expected(rule.access, callerOf(req)).allowed) {
+        refusedByRule++;
+        expect(status >= 200 && status < 300, `${what} must be refused (${JSON.stringify(rule.access)}) → ${status} ${text.slice(0, 300)}`).toBe(false);
+      }
       if (status >= 400 && req.method !== "HEAD") {
         expect(contentType, what).toContain("application/json");
         const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
@@ -224,12 +253,12 @@ export async function fuzzHttp(
 
   const input = { seed: 5 };
   const response = await fetch(
-    new Request(`${base}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json", prefer: "wait=30", authorization: `Bearer ${token}` }, body: JSON.stringify({ job: "shapes/chain", input }) }),
+    new Request(`${base}/v1/jobs`, { method: "POST", headers: { "content-type": "application/json", prefer: "wait=30", authorization: `Bearer ${tokens[0].token}` }, body: JSON.stringify({ job: "shapes/chain", input }) }),
   );
   const job = (await response.json()) as { status: string; output: unknown };
   expect(job.status).toBe("done");
   const local = runLocally(registry, "shapes/chain", input);
   expect(local.status).toBe("done");
   expect(job.output).toEqual((local as { output: unknown }).output);
-  return { sent, refusedByRuntime, statuses: Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])) };
+  return { sent, refusedByRuntime, refusedByRule, statuses: Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])) };
 }
