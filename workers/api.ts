@@ -12,6 +12,7 @@ import { chaosApi } from "./chaos-api.ts";
 import { type ShardMetrics, renderMetrics } from "./prometheus.ts";
 import { askShard } from "./shard-calls.ts";
 import { type App, fail, onError, traced } from "./http.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { jobsApi } from "./jobs-api.ts";
 import { LeaderHints, electedView, shardOf, tryCommanders } from "./routing.ts";
 
@@ -26,6 +27,7 @@ const leaderHints = new LeaderHints();
 export const app = new Hono<App>();
 
 app.use("*", traced);
+app.use("*", securityHeaders);
 // Every client route checks its bearer token and scope first (workers/auth.ts).
 app.use("/v1/*", authenticate);
 app.use("/metrics", authenticate);
