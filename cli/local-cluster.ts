@@ -12,9 +12,9 @@
  * (RUNNER_LAUNCHERS); the gpu-runner (issue 5) becomes one more kind there.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
-import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
