@@ -12,6 +12,7 @@
  * (RUNNER_LAUNCHERS); the gpu-runner (issue 5) becomes one more kind there.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
@@ -437,9 +438,13 @@ export interface LocalClusterOptions {
   readonly inspectorPort?: number;
   /** The wrangler configuration; default: the repository's wrangler.toml. */
   readonly config?: string;
-  /** Overrides of wrangler.toml [vars] (wrangler dev --var). */
+  /**
+   * Overrides of wrangler.toml [vars] (wrangler dev --var). RUNNER_KEY replaces LOCAL_RUNNER_KEY;
+   * API_TOKENS replaces the local token, and the cluster adds an admin token of its own for its
+   * requests (made up per run, never printed).
+   */
   readonly vars?: Readonly<Record<string, string>>;
-  /** The admin client token the cluster accepts and api() sends; default LOCAL_API_TOKEN. */
+  /** The admin client token the cluster accepts and api() sends; default LOCAL_API_TOKEN, or a random one beside vars.API_TOKENS. */
   readonly token?: string;
   /** Progress, one line each ("starting workerd ...", "API ready"). */
   readonly progress?: (line: string) => void;
@@ -464,10 +469,15 @@ export const LOCAL_API_TOKEN = "paxflow-local-dev-token-not-for-production";
 /** The local cluster's RUNNER_KEY: its runners get secrets derived from it (local only, like LOCAL_API_TOKEN). */
 export const LOCAL_RUNNER_KEY = "paxflow-local-runner-key-not-for-production";
 
+/** The name of the cluster's own token in API_TOKENS. */
+export const LOCAL_TOKEN_NAME = "local";
+
 export class LocalCluster {
   readonly url: string;
-  /** The admin token api() sends (the cluster's API_TOKENS has it as "local"). */
+  /** The admin token api() sends (the cluster's API_TOKENS has it as LOCAL_TOKEN_NAME). */
   readonly token: string;
+  /** The RUNNER_KEY the Worker is given and the runners' secrets derive from. */
+  readonly runnerKey: string;
   readonly host: string;
   readonly port: number;
   readonly persistTo: string;
@@ -483,7 +493,14 @@ export class LocalCluster {
     this.port = options.port;
     this.persistTo = resolve(options.persistTo);
     this.url = `http://${this.host}:${this.port}`;
-    this.token = options.token ?? LOCAL_API_TOKEN;
+    this.token = options.token ?? (options.vars?.API_TOKENS ? randomBytes(24).toString("base64url") : LOCAL_API_TOKEN);
+    this.runnerKey = options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY;
+  }
+
+  /** API_TOKENS as the Worker gets it: the given tokens, if any, and the cluster's own. */
+  private get apiTokens(): string {
+    const own = `${LOCAL_TOKEN_NAME}=${this.token}=admin`;
+    return this.options.vars?.API_TOKENS ? `${this.options.vars.API_TOKENS},${own}` : own;
   }
 
   /** The Authorization header of the cluster's token. */
@@ -521,7 +538,7 @@ export class LocalCluster {
    * (runtime/runner-signature.ts), with the secret the cluster's RUNNER_KEY derives for it.
    */
   async runnerSignature(runnerId: string, method: string, path: string, body?: string): Promise<Record<string, string>> {
-    const secret = await deriveRunnerSecret(this.options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY, runnerId);
+    const secret = await deriveRunnerSecret(this.runnerKey, runnerId);
     return signRequest({ runnerId, secret, method, url: path, ...(body === undefined ? {} : { body }), now: Date.now(), nonce: newNonce() });
   }
 
@@ -564,7 +581,8 @@ export class LocalCluster {
       this.persistTo,
       "--show-interactive-dev-session=false",
       ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
-      ...Object.entries({ API_TOKENS: `local=${this.token}=admin`, RUNNER_KEY: LOCAL_RUNNER_KEY, ...this.options.vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      // Given as --var, which wins over .dev.vars (read by wrangler itself): the Worker gets exactly these.
+      ...Object.entries({ ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();
@@ -639,7 +657,7 @@ export class LocalCluster {
     const port = spec.port ?? (await freePort(this.host));
     if (this.closed) throw new ClusterError("the cluster is stopping");
     const launch = RUNNER_LAUNCHERS[spec.kind](spec, spec.apiUrl ?? this.url, port);
-    const secret = await deriveRunnerSecret(this.options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY, spec.id);
+    const secret = await deriveRunnerSecret(this.runnerKey, spec.id);
     const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", "tsx", resolve(ROOT, launch.script), ...launch.args], {
       cwd: ROOT,
       env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },

@@ -10,6 +10,7 @@ import { chaosApi } from "./chaos-api.ts";
 import { type ShardMetrics, renderMetrics } from "./prometheus.ts";
 import { askShard } from "./shard-calls.ts";
 import { type App, fail, onError, traced } from "./http.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { jobsApi } from "./jobs-api.ts";
 import { documentedSecurity, errors, json } from "./openapi.ts";
 import { ClusterView, CommandBody, CommandReply } from "./schemas.ts";
@@ -26,6 +27,7 @@ const leaderHints = new LeaderHints();
 export const app = new Hono<App>();
 
 app.use("*", traced);
+app.use("*", securityHeaders);
 // One spelling per resource, then: every route declares who may call it (its guard, workers/access.ts).
 app.use("*", canonicalOnly);
 app.use("*", declaredOnly);

@@ -1,6 +1,9 @@
 import { Command } from "commander";
+import { ConfigError } from "../../core/paxos/index.ts";
+import { parseTokens } from "../../workers/auth.ts";
+import { DEV_VARS_FILE, type LocalVars, localVars, readDevVars, varFlag } from "../dev-vars.ts";
 import { intOption } from "../options.ts";
-import { ClusterError, LocalCluster, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
+import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, ROOT, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
   port: number;
@@ -8,6 +11,7 @@ interface DevFlags {
   demo: boolean;
   gpu: boolean;
   runners: number;
+  var?: Record<string, string>;
   verbose?: boolean;
 }
 
@@ -137,15 +141,36 @@ async function demo(cluster: LocalCluster, stop: AbortSignal): Promise<void> {
   if (view.error) say(`demo: error ${view.error.name}: ${view.error.message}`);
 }
 
-function printHelp(cluster: LocalCluster, jobs: number): void {
+/**
+ * What the cluster's secrets are, for the user: where each given one came from and the given
+ * tokens' names and scopes, never a value. Throws a ConfigError for API_TOKENS the Worker would refuse.
+ */
+async function describeSecrets(local: LocalVars): Promise<{ sources: string | null; tokens: string | null }> {
+  const sources = Object.entries(local.sources).map(([secret, source]) => `${secret} from ${source}`);
+  const given = local.vars.API_TOKENS;
+  if (given === undefined) return { sources: sources.length ? sources.join(", ") : null, tokens: null };
+  const principals = await parseTokens(given).catch((error: unknown) => {
+    throw new ConfigError(`API_TOKENS from ${local.sources.API_TOKENS}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const tokens = [...principals.values()].map((p) => `${p.name} (${[...p.scopes].join("+")})`).join(", ");
+  return { sources: sources.join(", "), tokens: `${tokens}; paxflow dev's own requests use one more, ${LOCAL_TOKEN_NAME} (admin), made up for this run` };
+}
+
+/** `tokens`: the given tokens' names and scopes (describeSecrets), or null when the cluster uses its local token. */
+function printHelp(cluster: LocalCluster, jobs: number, tokens: string | null): void {
   const u = cluster.url;
   say(`ready: API on ${u}, state in ${cluster.persistTo} (${jobs} job${jobs === 1 ? "" : "s"} kept there)`);
-  say(`API token (admin scope, this local cluster only): ${cluster.token}`);
-  say(`dashboard: ${cluster.url}/#token=${encodeURIComponent(cluster.token)}`);
+  if (tokens === null) {
+    say(`API token (admin scope, this local cluster only): ${cluster.token}`);
+    say(`dashboard: ${u}/#token=${encodeURIComponent(cluster.token)}`);
+  } else {
+    say(`API tokens: ${tokens}`);
+    say(`dashboard: ${u}/ (it asks for one of your tokens)`);
+  }
   console.log(
     [
       "  try:",
-      `    AUTH='Authorization: Bearer ${cluster.token}'`,
+      `    AUTH='Authorization: Bearer ${tokens === null ? cluster.token : "<one of your tokens>"}'`,
       `    curl -s -H "$AUTH" ${u}/v1/cluster`,
       `    curl -s -H "$AUTH" ${u}/v1/nodes`,
       `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -H 'Prefer: wait=10' -d '{"job":"shapes/chain","input":{"seed":7}}'`,
@@ -175,9 +200,14 @@ async function countJobs(cluster: LocalCluster): Promise<number> {
 
 async function dev(flags: DevFlags): Promise<void> {
   const show = wranglerFilter(flags.verbose ?? false);
+  // .dev.vars sits beside wrangler.toml, where wrangler dev reads it too.
+  const local = localVars({ flags: flags.var ?? {}, env: process.env, file: readDevVars(ROOT) });
+  const secrets = await describeSecrets(local);
+  if (secrets.sources) say(`secrets: ${secrets.sources}`);
   const cluster = new LocalCluster({
     port: flags.port,
     persistTo: flags.persistTo,
+    vars: local.vars,
     progress: say,
     output: (source, line) => {
       if (source !== "wrangler") return console.log(`  [${source}] ${line}`);
@@ -233,7 +263,7 @@ async function dev(flags: DevFlags): Promise<void> {
       });
     }
     if (stopping) return stopping;
-    printHelp(cluster, await countJobs(cluster));
+    printHelp(cluster, await countJobs(cluster), secrets.tokens);
   } catch (error) {
     if (stopping) return stopping;
     console.error(`paxflow dev: error: ${error instanceof Error ? error.message : String(error)}`);
@@ -252,9 +282,25 @@ export const devCommand = new Command("dev")
   .option("--runners <n>", "Node CPU runners to start (alternately fast with 2 slots, and slow with 1 slot)", intOption(0, 16), 2)
   .option("--no-gpu", "do not start the gpu-runner (WebGPU via Dawn; calibrates its kernels for a few seconds at start-up)")
   .option("--no-demo", "do not submit the demo job")
+  .option(
+    "--var <KEY=VALUE>",
+    `a Worker variable, repeatable; wins over the environment and ${DEV_VARS_FILE} (API_TOKENS, RUNNER_KEY: the cluster's secrets)`,
+    varFlag,
+  )
   .option("--verbose", "show all of wrangler's output (every request)")
   .addHelpText(
     "after",
-    "\nExamples:\n  npx paxflow dev\n  npx paxflow dev --port 8788 --runners 3 --no-demo\n  curl -s http://127.0.0.1:8787/v1/cluster",
+    [
+      "",
+      `Secrets: API_TOKENS and RUNNER_KEY come from --var, else the environment, else ${DEV_VARS_FILE}`,
+      "beside wrangler.toml (KEY=VALUE lines). Without them the cluster uses a local admin token",
+      "(printed) and a local RUNNER_KEY; with them it prints the tokens' names and scopes only.",
+      "",
+      "Examples:",
+      "  npx paxflow dev",
+      "  npx paxflow dev --port 8788 --runners 3 --no-demo",
+      "  npx paxflow dev --var VERIFY_FRACTION=1 --var API_TOKENS=ci=<24+ chars>=submit+read",
+      "  curl -s http://127.0.0.1:8787/v1/cluster",
+    ].join("\n"),
   )
   .action((flags: DevFlags) => dev(flags));

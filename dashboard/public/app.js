@@ -8,19 +8,9 @@ const view = document.getElementById("view");
 const detail = document.getElementById("detail");
 const statusLine = document.getElementById("status");
 const login = document.getElementById("login");
+const offer = document.getElementById("offer");
 
-// A token in the link (#token=...) is kept for this tab and taken out of the address bar.
-const fromLink = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-if (fromLink) {
-  try {
-    sessionStorage.setItem("paxflow-token", decodeURIComponent(fromLink[1]));
-  } catch {
-    // a malformed link: the login form asks instead
-  }
-  history.replaceState(null, "", `${location.pathname}#/cluster`);
-}
-
-/** The route a hash names ("#/jobs/<id>" decoded), or null when it cannot be decoded. */
+/** A part of the hash (a job id, a linked token) decoded, or null when it cannot be decoded. */
 const decoded = (text) => {
   try {
     return decodeURIComponent(text);
@@ -29,6 +19,25 @@ const decoded = (text) => {
   }
 };
 const token = () => sessionStorage.getItem("paxflow-token");
+
+// A token in a link (#token=...) is offered, never taken on its own: whoever wrote the link would
+// otherwise choose whose token this tab reads with. It leaves the address bar at once either way,
+// and only its first characters are shown. A link that cannot be decoded offers nothing.
+const linked = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+let offered = linked ? decoded(linked[1]) : null;
+if (linked) history.replaceState(null, "", `${location.pathname}#/cluster`);
+if (offered) {
+  document.getElementById("offer-token").textContent = `${offered.slice(0, 4)}…`;
+  offer.hidden = false;
+}
+const answerOffer = (use) => {
+  if (use) sessionStorage.setItem("paxflow-token", offered);
+  offered = null;
+  offer.hidden = true;
+  void draw();
+};
+document.getElementById("offer-use").addEventListener("click", () => answerOffer(true));
+document.getElementById("offer-ignore").addEventListener("click", () => answerOffer(false));
 
 login.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -192,10 +201,10 @@ async function jobView(id) {
           const left = Math.max(0, (b.from - start) / span);
           const width = Math.max(0.003, (b.to - b.from) / span);
           const title = `call ${b.call.seq} ${b.call.target}, attempt ${b.attempt.attempt}: ${b.attempt.reason}`;
-          return `<div class="bar ${b.state}" style="top:${4 + row * 22}px;left:calc(110px + (100% - 110px) * ${left.toFixed(4)});width:calc((100% - 110px) * ${width.toFixed(4)})" title="${esc(title)}" data-seq="${b.call.seq}" data-attempt="${b.attempt.attempt}">${esc(b.call.seq)}</div>`;
+          return `<div class="bar ${b.state}" data-row="${row}" data-left="${left.toFixed(4)}" data-width="${width.toFixed(4)}" title="${esc(title)}" data-seq="${b.call.seq}" data-attempt="${b.attempt.attempt}">${esc(b.call.seq)}</div>`;
         })
         .join("");
-      return `<div class="lane" data-lane="${esc(node)}" style="height:${8 + rowEnds.length * 22}px"><span class="lane-name">${esc(node)}</span>${placed}</div>`;
+      return `<div class="lane" data-lane="${esc(node)}" data-rows="${rowEnds.length}"><span class="lane-name">${esc(node)}</span>${placed}</div>`;
     })
     .join("");
   const outcome = job.status === "done" ? `output <code>${esc(JSON.stringify(job.output))}</code>` : job.error ? `${esc(job.error.name)}: ${esc(job.error.message)}` : "";
@@ -203,6 +212,15 @@ async function jobView(id) {
     <p>status <b class="${cls(job.status)}" id="job-status">${esc(job.status)}</b>, ${job.calls.length} calls${job.finishedAt ? `, ${((job.finishedAt - start) / 1000).toFixed(2)} s` : ""}. ${outcome}</p>
     <div class="gantt">${bars || "<p>No calls placed yet.</p>"}</div>
     <p><small>Bars: one per attempt, from its dispatch to its result (green), failure (red), timeout (amber) or now (blue). Click one for the placement's explanation.</small></p></section>`;
+}
+
+/**
+ * Sizes the timeline's lanes and bars from their data attributes. The page's CSP refuses style
+ * attributes in markup, so the numbers go in as CSS variables (style.css does the arithmetic).
+ */
+function placeBars() {
+  for (const lane of view.querySelectorAll(".lane")) lane.style.setProperty("--rows", lane.dataset.rows);
+  for (const bar of view.querySelectorAll(".bar")) for (const key of ["row", "left", "width"]) bar.style.setProperty(`--${key}`, bar.dataset[key]);
 }
 
 async function explainAttempt(id, seq, attempt) {
@@ -237,6 +255,8 @@ let holding = false;
 view.addEventListener("pointerdown", () => (holding = true));
 window.addEventListener("pointerup", () => setTimeout(() => (holding = false), 50));
 async function draw() {
+  // Nothing is drawn while a linked token waits for the visitor's answer.
+  if (!offer.hidden) return;
   if (drawing || !token()) {
     if (!token()) login.hidden = false;
     return;
@@ -254,7 +274,10 @@ async function draw() {
     // The route changed while we fetched: the next draw shows the new one.
     if ((location.hash || "#/cluster") !== route) return;
     // Unchanged pages are left alone: no flicker, and what the user points at stays put.
-    if (html !== shown) view.innerHTML = shown = html;
+    if (html !== shown) {
+      view.innerHTML = shown = html;
+      placeBars();
+    }
     const container = document.getElementById("chart");
     if (container) drawChart(container);
     statusLine.textContent = `updated ${new Date().toLocaleTimeString()}`;
