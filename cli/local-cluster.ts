@@ -464,6 +464,9 @@ export const LOCAL_API_TOKEN = "paxflow-local-dev-token-not-for-production";
 /** The local cluster's RUNNER_KEY: its runners get secrets derived from it (local only, like LOCAL_API_TOKEN). */
 export const LOCAL_RUNNER_KEY = "paxflow-local-runner-key-not-for-production";
 
+/** The local cluster's RUNNER_ALLOW: its runners listen on loopback, which a deployment refuses (SECURITY.md). */
+export const LOCAL_RUNNER_ALLOW = "127.0.0.0/8,::1,localhost";
+
 export class LocalCluster {
   readonly url: string;
   /** The admin token api() sends (the cluster's API_TOKENS has it as "local"). */
@@ -564,7 +567,7 @@ export class LocalCluster {
       this.persistTo,
       "--show-interactive-dev-session=false",
       ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
-      ...Object.entries({ API_TOKENS: `local=${this.token}=admin`, RUNNER_KEY: LOCAL_RUNNER_KEY, ...this.options.vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      ...Object.entries({ API_TOKENS: `local=${this.token}=admin`, RUNNER_KEY: LOCAL_RUNNER_KEY, RUNNER_ALLOW: LOCAL_RUNNER_ALLOW, ...this.options.vars }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();

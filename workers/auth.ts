@@ -5,7 +5,7 @@
  *
  *   read    GET jobs, their events and explanations, nodes, the cluster
  *   submit  POST /v1/jobs, DELETE /v1/jobs/:id
- *   admin   everything, and POST /v1/commands (raw log commands)
+ *   admin   everything, POST /v1/commands (raw log commands) and DELETE /v1/nodes/:id
  *
  * Missing or unknown token: 401; a token without the route's scope: 403. Tokens are kept only as
  * SHA-256 digests and never appear in answers, logs or log entries. The OpenAPI document needs
@@ -52,6 +52,7 @@ export function routeAuth(method: string, path: string): RouteAuth {
   if (method === "POST" && path === "/v1/nodes") return { kind: "runner", nodeIdFrom: "body" };
   if (method === "POST" && /^\/v1\/nodes\/[^/]+\/(heartbeat|results)$/.test(path)) return { kind: "runner", nodeIdFrom: "path" };
   if (path.startsWith("/v1/payloads/")) return { kind: "runner-or-read" };
+  if (method === "DELETE" && /^\/v1\/nodes\/[^/]+$/.test(path)) return { kind: "client", scope: "admin" };
   if (path === "/v1/commands" || path.startsWith("/v1/chaos/")) return { kind: "client", scope: "admin" };
   if (method === "POST" && path === "/v1/jobs") return { kind: "client", scope: "submit" };
   if (method === "DELETE" && path.startsWith("/v1/jobs/")) return { kind: "client", scope: "submit" };
@@ -185,6 +186,7 @@ async function authenticateRunner(c: AuthContext, nodeIdFrom: "path" | "body" | 
   const verdict = await verifyRequest({ runnerKey: key, method: c.req.method, url: c.req.url, header: (name) => c.req.header(name), body, now });
   if (!verdict.ok) throw new ApiError(401, "unauthorized", verdict.reason);
   if (!remember(verdict.nonce!, now)) throw new ApiError(401, "unauthorized", `replayed runner request (nonce ${verdict.nonce} was used already)`);
+  c.set("signedAt", verdict.signedAt);
   const claimed = nodeIdFrom === "path" ? safeDecode(path.split("/")[3] ?? "") : nodeIdFrom === "body" ? bodyId(body) : verdict.runnerId;
   if (claimed !== undefined && claimed !== verdict.runnerId) {
     throw new ApiError(403, "forbidden", `runner "${verdict.runnerId}" cannot act for node "${claimed}"`);

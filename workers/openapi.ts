@@ -41,10 +41,10 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({ 
 const ERROR_MEANING = {
   400: "a field, parameter or header is invalid (the message names it)",
   404: "no such job, node, payload or route",
-  409: "the idempotency key already names a job with another name or input",
+  409: "the idempotency key already names a job with another name or input, or a registration is not newer than the node's current one",
   413: "the body is over the limit (the message names the variable)",
   415: "the body is not sent as application/json",
-  429: "the token submits more jobs a second than JOBS_PER_SECOND allows (retry after Retry-After)",
+  429: "the token submits more jobs a second than JOBS_PER_SECOND allows (retry after Retry-After), or MAX_NODES runners are registered",
   500: "the cluster is misconfigured",
   503: "no commander of a shard could answer (overloaded: retry after Retry-After)",
 } as const;
