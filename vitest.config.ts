@@ -33,6 +33,8 @@ export default defineConfig({
                 RUNNER_KEY: TEST_RUNNER_KEY,
                 // Test runners listen on this machine (production refuses loopback runner URLs).
                 RUNNER_ALLOW: LOCAL_RUNNER_ALLOW,
+                // Small enough for test/workerd/nodes.test.ts to reach.
+                MAX_NODES: "64",
                 ALPHA: "4",
                 MAX_BATCH: "8",
                 LEASE_MS: "300",
