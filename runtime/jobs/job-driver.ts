@@ -631,16 +631,23 @@ export class JobDriver implements JobPlane {
 
   /** Silent runners (nodes.ts expiredNodes): removed through the log, so every replica drops them alike. */
   private async expireSilent(now: number): Promise<void> {
-    const expiryMs = this.o.nodeExpiryMs ?? DEFAULT_NODE_EXPIRY_MS;
-    const { expired } = expiredNodes(this.state.allNodes(), (id) => this.hearing(id), now, expiryMs);
+    const { expired } = this.silence(now);
     if (expired.length === 0) return;
-    const reason = (silentMs: number) => `no word from it for ${Math.round(silentMs / 1_000)} s (NODE_EXPIRY_MS is ${expiryMs})`;
+    const reason = (silentMs: number) => `no word from it for ${Math.round(silentMs / 1_000)} s (NODE_EXPIRY_MS is ${this.nodeExpiryMs})`;
     await this.propose(expired.map(({ id, silentMs }) => ({ type: "node.removed" as const, node: id, at: now, reason: reason(silentMs) })));
   }
 
-  private hearing(id: NodeId): Hearing {
-    const beat = this.heartbeats.get(id);
-    return { leadingSince: this.leadingSince, ...(beat ? { heartbeatAt: beat.at } : {}) };
+  private get nodeExpiryMs(): number {
+    return this.o.nodeExpiryMs ?? DEFAULT_NODE_EXPIRY_MS;
+  }
+
+  /** Which runners are silent past the expiry at `now`, by what this leader heard, and when the next will be. */
+  private silence(now: number) {
+    const hearing = (id: NodeId): Hearing => {
+      const beat = this.heartbeats.get(id);
+      return { leadingSince: this.leadingSince, ...(beat ? { heartbeatAt: beat.at } : {}) };
+    };
+    return expiredNodes(this.state.allNodes(), hearing, now, this.nodeExpiryMs);
   }
 
   /** The leader's timer for the next runner that would expire; heartbeats only push it later, so it may find none. */
@@ -648,7 +655,7 @@ export class JobDriver implements JobPlane {
     if (!this.leading) return;
     if (this.expiryTimer !== null) this.o.timers.clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
-    const { nextAt } = expiredNodes(this.state.allNodes(), (id) => this.hearing(id), this.now(), this.o.nodeExpiryMs ?? DEFAULT_NODE_EXPIRY_MS);
+    const { nextAt } = this.silence(this.now());
     if (nextAt === null) return;
     this.expiryTimer = this.o.timers.setTimeout(() => {
       this.expiryTimer = null;
