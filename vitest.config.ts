@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { LOCAL_RUNNER_ALLOW } from "./cli/local-cluster.ts";
 import { TEST_API_TOKENS, TEST_RUNNER_KEY } from "./test/shared/test-secrets.ts";
 
 // Mesa's EGL (the gpu-runner's software path) must not look for a display. Set here, before any
@@ -30,6 +31,10 @@ export default defineConfig({
                 PAXFLOW_CHAOS: "1",
                 API_TOKENS: TEST_API_TOKENS,
                 RUNNER_KEY: TEST_RUNNER_KEY,
+                // Test runners listen on this machine (production refuses loopback runner URLs).
+                RUNNER_ALLOW: LOCAL_RUNNER_ALLOW,
+                // Small enough for test/workerd/nodes.test.ts to reach.
+                MAX_NODES: "64",
                 ALPHA: "4",
                 MAX_BATCH: "8",
                 LEASE_MS: "300",

@@ -471,6 +471,8 @@ export const LOCAL_RUNNER_KEY = "paxflow-local-runner-key-not-for-production";
 
 /** The name of the cluster's own token in API_TOKENS. */
 export const LOCAL_TOKEN_NAME = "local";
+/** The local cluster's RUNNER_ALLOW: its runners listen on loopback, which a deployment refuses (SECURITY.md). */
+export const LOCAL_RUNNER_ALLOW = "127.0.0.0/8,::1,localhost";
 
 export class LocalCluster {
   readonly url: string;
@@ -582,7 +584,7 @@ export class LocalCluster {
       "--show-interactive-dev-session=false",
       ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
       // Given as --var, which wins over .dev.vars (read by wrangler itself): the Worker gets exactly these.
-      ...Object.entries({ ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      ...Object.entries({ RUNNER_ALLOW: LOCAL_RUNNER_ALLOW, ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();

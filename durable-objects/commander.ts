@@ -69,7 +69,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       shard,
       registry,
       payloads: new Payloads(r2Blobs(env.PAYLOADS), jobsConfig.inlinePayloadBytes, payloadKey),
-      backends: runnerBackends(env),
+      backends: runnerBackends(env, jobsConfig.runnerAllow),
       timers: realTimers,
       builtins: builtinNodes(jobsConfig.workerLatencyMs),
       scheduler: createLearningScheduler({ inlineMaxMs: jobsConfig.inlineMaxMs }),
@@ -77,6 +77,8 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       retainFinished: jobsConfig.retainJobs,
       maxCallsPerJob: jobsConfig.maxCallsPerJob,
       verify: jobsConfig.verify,
+      maxNodes: jobsConfig.maxNodes,
+      nodeExpiryMs: jobsConfig.nodeExpiryMs,
       commander: (machine, onElected) =>
         new CommanderDriver({
           // A fresh id per incarnation, so a restarted commander can never reuse an old ballot.
@@ -150,8 +152,11 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   listJobs(query: ListJobsQuery) {
     return this.jobs.listJobs(query);
   }
-  registerNode(spec: NodeSpec) {
-    return this.jobs.registerNode(spec);
+  registerNode(spec: NodeSpec, signedAt: number) {
+    return this.jobs.registerNode(spec, signedAt);
+  }
+  removeNode(id: NodeId, reason: string) {
+    return this.watch(this.jobs.removeNode(id, reason));
   }
   heartbeat(id: NodeId, load: NodeLoad) {
     return this.watch(this.jobs.heartbeat(id, load));

@@ -65,6 +65,12 @@ export interface Env {
   readonly VERIFY_FRACTION?: string;
   /** Every call among a newly registered runner's first this many is verified (default 0). */
   readonly VERIFY_NEW_NODE_CALLS?: string;
+  /** Hosts and CIDR ranges (comma-separated) whose loopback, private or link-local addresses runners may register (core/net/runner-url.ts). Default none. */
+  readonly RUNNER_ALLOW?: string;
+  /** Most runners a shard registers; a new one beyond it gets 429 too_many_nodes. Default 1000. */
+  readonly MAX_NODES?: string;
+  /** A runner not heard from for this many ms is removed. Default 86400000 (24 h), at least 60000. */
+  readonly NODE_EXPIRY_MS?: string;
   /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */
   readonly API_TOKENS?: string;
   /** The key runners' secrets derive from (runtime/runner-signature.ts). A secret: wrangler secret put RUNNER_KEY. */

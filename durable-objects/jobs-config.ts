@@ -1,7 +1,9 @@
 import { DEFAULT_MAX_CALLS_PER_JOB } from "../core/jobs/advance.ts";
+import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS } from "../core/jobs/nodes.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES } from "../core/jobs/payload.ts";
 import { DEFAULT_RETAIN_FINISHED } from "../core/jobs/state.ts";
 import type { VerifyPolicy } from "../core/jobs/verification.ts";
+import { type RunnerAllow, parseRunnerAllow } from "../core/net/runner-url.ts";
 import type { Env } from "./env.ts";
 import { ShardConfigError, integer } from "./shard-config.ts";
 
@@ -13,6 +15,10 @@ export interface JobsConfig {
   readonly retainJobs: number;
   readonly maxCallsPerJob: number;
   readonly verify: VerifyPolicy;
+  /** RUNNER_ALLOW: the loopback, private and link-local addresses runners may register. */
+  readonly runnerAllow: RunnerAllow;
+  readonly maxNodes: number;
+  readonly nodeExpiryMs: number;
 }
 
 function fraction(name: string, raw: string | undefined): number {
@@ -21,6 +27,12 @@ function fraction(name: string, raw: string | undefined): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0 || value > 1) throw new ShardConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
   return value;
+}
+
+function runnerAllow(raw: string | undefined): RunnerAllow {
+  const parsed = parseRunnerAllow(raw ?? "");
+  if (!parsed.ok) throw new ShardConfigError(`RUNNER_ALLOW: "${parsed.entry}" is ${parsed.reason}`);
+  return parsed.allow;
 }
 
 export function parseJobsConfig(env: Env): JobsConfig {
@@ -34,5 +46,8 @@ export function parseJobsConfig(env: Env): JobsConfig {
       fraction: fraction("VERIFY_FRACTION", env.VERIFY_FRACTION),
       newNodeCalls: integer("VERIFY_NEW_NODE_CALLS", env.VERIFY_NEW_NODE_CALLS, 0, 0),
     },
+    runnerAllow: runnerAllow(env.RUNNER_ALLOW),
+    maxNodes: integer("MAX_NODES", env.MAX_NODES, 1, DEFAULT_MAX_NODES),
+    nodeExpiryMs: integer("NODE_EXPIRY_MS", env.NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS, DEFAULT_NODE_EXPIRY_MS),
   };
 }

@@ -1,4 +1,5 @@
 import type { NodeLoad } from "../core/jobs/decisions.ts";
+import { type RunnerAllow, checkRunnerUrl } from "../core/net/runner-url.ts";
 import type { Backends, RunnerAddress } from "../runtime/jobs/backends.ts";
 import { deriveRunnerSecret, newNonce, signRequest } from "../runtime/runner-signature.ts";
 import { PaxflowError } from "../runtime/errors.ts";
@@ -7,8 +8,16 @@ import type { Env } from "./env.ts";
 /** How long a runner has to accept a call or answer a status probe. */
 const RUNNER_ANSWER_MS = 5_000;
 
-/** `{url}/v1/...`: a runner may live under a path prefix. */
-const endpoint = (base: string, path: string) => `${base.replace(/\/+$/, "")}${path}`;
+/**
+ * `{origin}/v1/...` for a runner whose URL RUNNER_ALLOW (still) allows. Registration checks it
+ * too; checked again here for nodes registered before the rule, or before RUNNER_ALLOW narrowed.
+ * Refused counts as unreachable: the node is marked unresponsive and gets no more calls.
+ */
+function endpoint(runner: RunnerAddress, allow: RunnerAllow, path: string): string {
+  const checked = checkRunnerUrl(runner.url, allow);
+  if (!checked.ok) throw new PaxflowError("runner-unreachable", `not calling ${runner.id}: url ${checked.message}`);
+  return `${checked.origin}${path}`;
+}
 
 async function askRunner(url: string, init: RequestInit): Promise<Response> {
   let response: Response;
@@ -18,8 +27,10 @@ async function askRunner(url: string, init: RequestInit): Promise<Response> {
     throw new PaxflowError("runner-unreachable", `${init.method ?? "GET"} ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!response.ok) {
-    const body = await response.text().catch(() => "");
-    throw new PaxflowError("runner-refused", `${init.method ?? "GET"} ${url} answered ${response.status}: ${body.slice(0, 300)}`);
+    // Only the status goes on: this message ends up in the log (call.timeout), which every read
+    // token sees, and a body is whatever the host at that URL chose to say.
+    await response.body?.cancel();
+    throw new PaxflowError("runner-refused", `${init.method ?? "GET"} ${url}: runner answered ${response.status}`);
   }
   return response;
 }
@@ -37,10 +48,10 @@ async function signed(env: Env, runner: RunnerAddress, method: string, url: stri
 }
 
 /** Backends as a deployed commander reaches them: the STAGES binding, and runners over HTTP. */
-export const runnerBackends = (env: Env): Backends => ({
+export const runnerBackends = (env: Env, allow: RunnerAllow): Backends => ({
   worker: (stage, input) => env.STAGES.run(stage, input),
   async sendToRunner(runner, request) {
-    const url = endpoint(runner.url, "/v1/calls");
+    const url = endpoint(runner, allow, "/v1/calls");
     const body = JSON.stringify(request);
     const response = await askRunner(url, {
       method: "POST",
@@ -50,7 +61,7 @@ export const runnerBackends = (env: Env): Backends => ({
     await response.body?.cancel();
   },
   async probeRunner(runner) {
-    const url = endpoint(runner.url, "/v1/status");
+    const url = endpoint(runner, allow, "/v1/status");
     const response = await askRunner(url, { method: "GET", headers: await signed(env, runner, "GET", url) });
     const status = (await response.json()) as Partial<NodeLoad>;
     const count = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);

@@ -27,6 +27,10 @@ export type ErrorCode =
   | "idempotency-conflict"
   /** The job or node is not (or no longer) known. */
   | "not-found"
+  /** A registration not newer than the node's current one (a replay, or an outdated spec). Not retryable. */
+  | "stale-registration"
+  /** MAX_NODES runners are registered already. */
+  | "too-many-nodes"
   /** The log names a large payload that the payload store (R2) does not hold. */
   | "payload-missing"
   /** A runner could not be reached. */

@@ -67,7 +67,8 @@ export async function signRequest(input: SignInput): Promise<Record<string, stri
 /** A fresh nonce: 128 random bits. */
 export const newNonce = (): string => hex(crypto.getRandomValues(new Uint8Array(16)).buffer);
 
-export type Verdict = { readonly ok: true; readonly runnerId: string } | { readonly ok: false; readonly reason: string };
+/** `signedAt`: the request's verified timestamp (registrations must be newer than the node's last one). */
+export type Verdict = { readonly ok: true; readonly runnerId: string; readonly signedAt: number } | { readonly ok: false; readonly reason: string };
 
 /**
  * Checks a request's signature headers against the plane's key. Does not remember nonces (the
@@ -130,7 +131,7 @@ async function verifyWith(input: VerifyInput, secretFor: (runnerId: string) => P
   if (secret === null) return { ok: false, reason: `signed for runner "${runnerId}", not this one` };
   const expected = await hmac(secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body), String(headers.timestamp), nonce));
   if (!timingSafeEqualHex(expected, signature)) return { ok: false, reason: `bad signature for runner "${runnerId}"` };
-  return { ok: true, runnerId, nonce };
+  return { ok: true, runnerId, signedAt: headers.timestamp, nonce };
 }
 
 /** Compares two hex strings in time that depends only on their length. */

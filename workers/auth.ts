@@ -5,7 +5,7 @@
  *
  *   read    GET jobs, their events and explanations, nodes, the cluster
  *   submit  POST /v1/jobs, DELETE /v1/jobs/:id
- *   admin   everything, and POST /v1/commands (raw log commands)
+ *   admin   everything, POST /v1/commands (raw log commands) and DELETE /v1/nodes/:id
  *
  * Missing or unknown token: 401; a token without the route's scope: 403. Tokens are kept only as
  * SHA-256 digests and never appear in answers, logs or log entries. The OpenAPI document needs
@@ -123,5 +123,6 @@ export async function authenticateRunner(c: AuthContext, readBody: () => Promise
   const verdict = await verifyRequest({ runnerKey: key, method: c.req.method, url: c.req.url, header, body, now });
   if (!verdict.ok) throw new ApiError(401, "unauthorized", verdict.reason);
   if (!remember(verdict.nonce!, now)) throw new ApiError(401, "unauthorized", `replayed runner request (nonce ${verdict.nonce} was used already)`);
+  c.set("signedAt", verdict.signedAt);
   return verdict.runnerId;
 }

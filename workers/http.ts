@@ -10,8 +10,11 @@ import { ShardConfigError } from "../durable-objects/shard-config.ts";
 import { jsonLogger } from "../runtime/log.ts";
 import { AuthConfigError, type Principal } from "./auth.ts";
 
-/** Who the request proved to be (workers/auth.ts): a client's token, or a runner's id; and its trace id (traced). */
-export type App = { Bindings: Env; Variables: { principal?: Principal; runner?: string; trace?: string } };
+/**
+ * Who the request proved to be (workers/auth.ts): a client's token, or a runner's id and the
+ * timestamp it signed with; and its trace id (traced).
+ */
+export type App = { Bindings: Env; Variables: { principal?: Principal; runner?: string; signedAt?: number; trace?: string } };
 
 /** Traces longer than this, or with other characters, are replaced (they go into log lines and a header). */
 const TRACE = /^[\w.:-]{1,128}$/;

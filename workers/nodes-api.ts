@@ -4,6 +4,8 @@
  * a result goes to the shard of the job it answers.
  */
 import type { NodeId as NodeIdType } from "../core/jobs/decisions.ts";
+import { checkRunnerUrl } from "../core/net/runner-url.ts";
+import { parseJobsConfig } from "../durable-objects/jobs-config.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { NodeView as NodeViewType } from "../runtime/jobs/contract.ts";
 import { NO_BODY, client, jsonBody, runner } from "./access.ts";
@@ -11,7 +13,17 @@ import { ApiError } from "./http.ts";
 import { shardOfJob } from "./job-ids.ts";
 import { payloadStore, sealBase64 } from "./json-values.ts";
 import { errors, json, newApi, securedRoute } from "./openapi.ts";
-import { HeartbeatReply, NodeIdParams, NodeList, NodeLoad, NodeView, RegisterRequest, ResultOfferReply, ResultReport } from "./schemas.ts";
+import {
+  HeartbeatReply,
+  NodeIdParams,
+  NodeList,
+  NodeLoad,
+  NodeView,
+  RegisterRequest,
+  ResultOfferReply,
+  ResultReport,
+  RunnerIdParams,
+} from "./schemas.ts";
 import { askEveryShard, askShard } from "./shard-calls.ts";
 
 
@@ -50,15 +62,39 @@ const registerRoute = securedRoute(runner("body"), jsonBody("MAX_COMMAND_BYTES")
   method: "post",
   path: "/v1/nodes",
   tags: ["runners"],
-  summary: "Register a runner (again: replaces its spec) in every shard",
+  summary: "Register a runner (again: replaces its spec, if signed later than the registration it replaces) in every shard",
   request: { body: { required: true, content: { "application/json": { schema: RegisterRequest } } } },
-  responses: { 201: json(NodeView, "registered"), ...errors(400, 413, 415, 500, 503) },
+  responses: { 201: json(NodeView, "registered"), ...errors(400, 409, 413, 415, 429, 500, 503) },
 });
 
 nodesApi.openapi(registerRoute, async (c) => {
-  const spec = { ...c.req.valid("json"), kind: "runner" as const };
-  const views = await askEveryShard(c.env, (commander) => commander.registerNode(spec));
+  const { url, ...rest } = c.req.valid("json");
+  const signedAt = c.get("signedAt");
+  // Runner authentication sets it on every registration (workers/auth.ts).
+  if (signedAt === undefined) throw new ApiError(401, "unauthorized", "a registration must be signed by its runner (docs/runner-protocol.md)");
+  const checked = checkRunnerUrl(url, parseJobsConfig(c.env).runnerAllow);
+  if (!checked.ok) throw new ApiError(400, checked.refused === "shape" ? "invalid_field" : "runner_url_refused", `url: ${checked.message}`);
+  const spec = { ...rest, url: checked.origin, kind: "runner" as const };
+  const views = await askEveryShard(c.env, (commander) => commander.registerNode(spec, signedAt));
   return c.json(freshest(views)[0]!, 201);
+});
+
+const removeRoute = securedRoute(client("admin"), NO_BODY, {
+  method: "delete",
+  path: "/v1/nodes/{id}",
+  tags: ["runners"],
+  summary: "Remove a registered runner from every shard (admin); its calls in flight go to other nodes. A runner still running registers again on its next heartbeat",
+  request: { params: RunnerIdParams },
+  responses: { 200: json(NodeView, "removed: the node as it was"), ...errors(400, 404, 500, 503) },
+});
+
+nodesApi.openapi(removeRoute, async (c) => {
+  const { id } = c.req.valid("param");
+  const reason = `deleted by token "${c.get("principal")?.name ?? "unknown"}"`;
+  const removed = await askEveryShard(c.env, (commander) => commander.removeNode(id, reason));
+  const known = removed.filter((view) => view !== null);
+  if (known.length === 0) throw new ApiError(404, "not_found", `no node "${id}" is registered`);
+  return c.json(freshest(known)[0]!, 200);
 });
 
 const heartbeatRoute = securedRoute(runner("path"), jsonBody("MAX_COMMAND_BYTES"), {

@@ -9,6 +9,7 @@ import { DECISION_TYPES, INLINE_NODE, WORKER_NODE } from "../core/jobs/decisions
 import type * as protocol from "../core/jobs/protocol.ts";
 import type * as state from "../core/jobs/state.ts";
 import { JOB_STATUSES } from "../core/jobs/state.ts";
+import { runnerOrigin } from "../core/net/runner-url.ts";
 import { KNOWN_CAPS } from "../core/sdk/caps.ts";
 import type * as contract from "../runtime/jobs/contract.ts";
 import { MAX_WAIT_S } from "./http.ts";
@@ -36,8 +37,12 @@ export const NodeId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "expected a node id: 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
   .openapi({ example: "gpu-runner-1" });
 
+/** A registered runner's id: any node id but the built-in backends'. */
+const RunnerId = NodeId.refine((id) => !RESERVED_NODES.includes(id), `"${INLINE_NODE}" and "${WORKER_NODE}" name the built-in backends, which are not registered runners`);
+
 export const JobIdParams = z.object({ id: JobId });
 export const NodeIdParams = z.object({ id: NodeId });
+export const RunnerIdParams = z.object({ id: RunnerId });
 export const HashParams = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected a SHA-256 digest: 64 lowercase hex digits"),
 });
@@ -245,8 +250,18 @@ const NodeSpec = z
 
 export const RegisterRequest = z
   .object({
-    id: NodeId.refine((id) => !RESERVED_NODES.includes(id), `"${INLINE_NODE}" and "${WORKER_NODE}" name the built-in backends`),
-    url: z.url({ protocol: /^https?$/, error: "expected an http(s) URL the plane can post calls to" }),
+    id: RunnerId,
+    url: z
+      .string()
+      .max(2_048)
+      .superRefine((url, ctx) => {
+        const origin = runnerOrigin(url);
+        if (!origin.ok) ctx.addIssue({ code: "custom", message: origin.message });
+      })
+      .openapi({
+        description: "the runner's origin, where the plane posts calls: http(s), host, optional port. Loopback, private and link-local addresses only where RUNNER_ALLOW lists them",
+        example: "https://runner-1.example.com:7001",
+      }),
     ...nodeFields,
   })
   .openapi("RegisterNode");
@@ -271,6 +286,7 @@ export const NodeView = z
     status: NodeStatus,
     since: Millis,
     registeredAt: Millis,
+    signedAt: Millis.optional().openapi({ description: "the runner's signature timestamp on its current registration: the next must be newer" }),
     dispatched: Count.openapi({ description: "calls dispatched to it so far (a new node's first ones are verified)" }),
     quarantine: z
       .object({ at: Millis, reason: z.string(), call: z.object({ job: JobId, seq: Count }).optional() })

@@ -15,7 +15,16 @@ const leaderHints = new LeaderHints();
 const OVERLOADED_RETRY_AFTER_S = 1;
 
 /** Commander errors another commander of the shard would answer the same way (or worse, by campaigning). */
-const FINAL_FOR_SHARD = new Set(["overloaded", "cluster-mismatch", "command-too-large", "invalid-argument", "idempotency-conflict", "not-found"]);
+const FINAL_FOR_SHARD = new Set([
+  "overloaded",
+  "cluster-mismatch",
+  "command-too-large",
+  "invalid-argument",
+  "idempotency-conflict",
+  "not-found",
+  "stale-registration",
+  "too-many-nodes",
+]);
 
 const commander = (env: Env, shard: number, index: number): JobPlane => env.COMMANDER.get(env.COMMANDER.idFromName(commanderName(shard, index)));
 
@@ -47,6 +56,10 @@ function shardFailure(shard: number, errors: readonly { commander: number; error
         return new ApiError(409, "idempotency_conflict", reason(error));
       case "not-found":
         return new ApiError(404, "not_found", reason(error));
+      case "stale-registration":
+        return new ApiError(409, "stale_registration", reason(error));
+      case "too-many-nodes":
+        return new ApiError(429, "too_many_nodes", reason(error));
       case "invalid-argument":
         return new ApiError(400, "invalid_argument", reason(error));
       case "command-too-large":

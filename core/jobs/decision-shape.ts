@@ -79,10 +79,11 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
   "job.finished": (d) =>
     str(d.job) && num(d.at) && isObj(d.outcome) && (d.outcome.ok === true ? payload(d.outcome.output) : d.outcome.ok === false && jobError(d.outcome.error)),
   "job.cancelled": (d) => str(d.job) && num(d.at) && str(d.reason),
-  "node.registered": (d) => nodeSpec(d.node) && num(d.at),
+  "node.registered": (d) => nodeSpec(d.node) && num(d.at) && optionalNum(d.signedAt),
   "node.unresponsive": (d) => str(d.node) && num(d.at) && str(d.reason),
   "node.back": (d) => str(d.node) && num(d.at) && load(d.load),
   "node.quarantined": (d) => str(d.node) && num(d.at) && str(d.reason),
+  "node.removed": (d) => str(d.node) && num(d.at) && str(d.reason),
 };
 
 /** Whether `data` names a decision type (well formed or not): the entries the job state machine owns. */

@@ -139,11 +139,22 @@ export type Decision<P = Payload> =
       readonly outcome: { readonly ok: true; readonly output: P } | { readonly ok: false; readonly error: JobError };
     }
   | { readonly type: "job.cancelled"; readonly job: JobId; readonly at: number; readonly reason: string }
-  | { readonly type: "node.registered"; readonly node: NodeSpec; readonly at: number }
+  | {
+      readonly type: "node.registered";
+      readonly node: NodeSpec;
+      readonly at: number;
+      /**
+       * The timestamp the runner signed the registration with (x-paxflow-timestamp): a registration
+       * not newer than the node's current one is refused (nodes.ts). Absent in entries from before.
+       */
+      readonly signedAt?: number;
+    }
   | { readonly type: "node.unresponsive"; readonly node: NodeId; readonly at: number; readonly reason: string }
   | { readonly type: "node.back"; readonly node: NodeId; readonly at: number; readonly load: NodeLoad }
   /** Another shard caught the node answering wrongly (verification.ts): this shard stops trusting it too. */
-  | { readonly type: "node.quarantined"; readonly node: NodeId; readonly at: number; readonly reason: string };
+  | { readonly type: "node.quarantined"; readonly node: NodeId; readonly at: number; readonly reason: string }
+  /** Dropped: deleted by an admin, or silent for NODE_EXPIRY_MS (nodes.ts). Its calls in flight go elsewhere. */
+  | { readonly type: "node.removed"; readonly node: NodeId; readonly at: number; readonly reason: string };
 
 export type DecisionType = Decision["type"];
 
@@ -159,6 +170,7 @@ export const DECISION_TYPES = [
   "node.unresponsive",
   "node.back",
   "node.quarantined",
+  "node.removed",
 ] as const satisfies readonly DecisionType[];
 
 
@@ -196,5 +208,7 @@ export function decisionId(d: Decision<unknown>): string {
       return `node/${d.node}/back@${d.at}`;
     case "node.quarantined":
       return `node/${d.node}/quarantined`;
+    case "node.removed":
+      return `node/${d.node}/removed@${d.at}`;
   }
 }

@@ -11,6 +11,7 @@
 import type { Call } from "../sdk/effects.ts";
 import type { CallFailure } from "../sdk/replay.ts";
 import type { Candidate, CallOutcome, Decision, DecisionType, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
+import { newerRegistration } from "./nodes.ts";
 import type { Payload } from "./payload.ts";
 import { type Answer, VERIFY_QUORUM, countable, groups } from "./verification.ts";
 
@@ -90,6 +91,8 @@ export interface NodeRecord {
   /** When the status last changed. */
   since: number;
   registeredAt: number;
+  /** The runner's signature timestamp on its current registration: the next one must be newer (nodes.ts). */
+  signedAt?: number;
   /** The load it reported when it came back (heartbeats between are soft state). */
   load?: NodeLoad;
   /** Calls dispatched to it so far (a new node's first ones are verified). */
@@ -203,14 +206,21 @@ export class JobsState {
         return this.cancel(d);
       case "node.registered": {
         const existing = this.nodes.get(d.node.id);
+        // A replayed or outdated registration must not roll the node back, whichever commander proposed it.
+        if (!newerRegistration(existing, d.signedAt)) return this.stale();
+        const signed = d.signedAt === undefined ? {} : { signedAt: d.signedAt };
         // Registering again does not lift a quarantine: a node caught lying stays out under its id.
         if (existing?.status === "quarantined") {
-          existing.spec = d.node;
+          Object.assign(existing, { spec: d.node, ...signed });
           return { effect: "node", node: d.node.id };
         }
-        this.nodes.set(d.node.id, { spec: d.node, status: "up", since: d.at, registeredAt: existing?.registeredAt ?? d.at, dispatched: existing?.dispatched ?? 0 });
+        this.nodes.set(d.node.id, { spec: d.node, status: "up", since: d.at, registeredAt: existing?.registeredAt ?? d.at, dispatched: existing?.dispatched ?? 0, ...signed });
         return { effect: "node", node: d.node.id };
       }
+      case "node.removed":
+        // A runner removed while it still runs finds out on its next heartbeat (404) and registers again.
+        if (!this.nodes.delete(d.node)) return this.stale();
+        return { effect: "node", node: d.node };
       case "node.unresponsive":
       case "node.back": {
         const node = this.nodes.get(d.node);

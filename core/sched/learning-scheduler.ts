@@ -137,6 +137,13 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     this.refresh(now);
   }
 
+  nodeRemoved(node: NodeId, now: number): void {
+    this.nodes.delete(node);
+    this.health.delete(node);
+    this.runtime.forget(node);
+    this.refresh(now);
+  }
+
   heartbeat(node: NodeId, load: NodeLoad, now: number): void {
     this.nodes.get(node)?.heartbeat(load, now);
     this.refresh(now);

@@ -427,7 +427,7 @@ export class RuntimeModel {
     return out;
   }
 
-  /** Start over for a node (it re-registered with another speed profile). */
+  /** Start over for a node (it re-registered with another speed profile, or left). */
   forget(node: string): void {
     this.nodes.delete(node);
   }

@@ -94,6 +94,8 @@ export interface NodeStats {
 export interface LearningScheduler {
   nodeUp(spec: NodeSpec, now: number): void;
   nodeDown(node: NodeId, now: number): void;
+  /** The node left the cluster (deleted, or expired): forget everything learned about it. */
+  nodeRemoved(node: NodeId, now: number): void;
   heartbeat(node: NodeId, load: NodeLoad, now: number): void;
   dispatched(d: ObservedDispatch): void;
   completed(c: ObservedCompletion): void;

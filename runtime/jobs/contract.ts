@@ -105,7 +105,10 @@ export interface JobPlane {
   jobEvents(id: JobId, after: number, waitMs: number): Promise<JobEventsReply | null>;
   cancelJob(id: JobId, reason: string): Promise<JobView | null>;
   listJobs(query: ListJobsQuery): Promise<ListJobsReply>;
-  registerNode(spec: NodeSpec): Promise<NodeView>;
+  /** `signedAt`: the runner's signature timestamp on the registration; refused unless newer than the node's current one. */
+  registerNode(spec: NodeSpec, signedAt: number): Promise<NodeView>;
+  /** Removes a registered node; null when this shard does not know it. */
+  removeNode(id: NodeId, reason: string): Promise<NodeView | null>;
   /** How this shard sees the node; `reason` says why when it is quarantined. */
   heartbeat(id: NodeId, load: NodeLoad): Promise<{ readonly status: NodeRecord["status"]; readonly reason?: string } | null>;
   /** Another shard quarantined the node: stop trusting it here too (no-op when unknown or already quarantined). */

@@ -19,6 +19,7 @@ import {
   decisionId,
   isDecision,
 } from "../../core/jobs/decisions.ts";
+import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, type Hearing, admitRegistration, expiredNodes } from "../../core/jobs/nodes.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
 import { NO_VERIFICATION, VERIFY_QUORUM, type VerifyPolicy, attemptsNeeded, countable, verifyReason } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
@@ -70,6 +71,10 @@ export interface JobDriverOptions {
   readonly maxCallsPerJob?: number;
   /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default none. */
   readonly verify?: VerifyPolicy;
+  /** Most runners the shard registers (MAX_NODES); default DEFAULT_MAX_NODES. */
+  readonly maxNodes?: number;
+  /** A runner the leader has not heard from this long is removed (NODE_EXPIRY_MS); default DEFAULT_NODE_EXPIRY_MS. */
+  readonly nodeExpiryMs?: number;
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
@@ -82,6 +87,12 @@ const SPECULATIVE = "speculative backup";
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
 const WATCH_MS = 250;
+
+/**
+ * The lock key registrations share (exclusive() keys are job ids otherwise, which never look
+ * like this): one at a time, so each counts the nodes the one before it added (MAX_NODES).
+ */
+const REGISTRATIONS = "node registrations";
 
 const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
 
@@ -138,6 +149,10 @@ export class JobDriver implements JobPlane {
   /** Remote attempts with no result yet, by attemptKey. */
   private readonly open = new Map<string, OpenAttempt>();
   private deadlineTimer: unknown = null;
+  /** Wakes the leader when the next silent runner would expire. */
+  private expiryTimer: unknown = null;
+  /** When this incarnation began to lead: heartbeats before then went to another commander. */
+  private leadingSince = 0;
   private readonly signals = new Signals();
   private readonly heartbeats = new Map<NodeId, { at: number; load: NodeLoad }>();
 
@@ -189,6 +204,8 @@ export class JobDriver implements JobPlane {
   close(): void {
     if (this.deadlineTimer !== null) this.o.timers.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
+    if (this.expiryTimer !== null) this.o.timers.clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
     this.open.clear();
     this.commander.close();
   }
@@ -201,6 +218,8 @@ export class JobDriver implements JobPlane {
     this.learn(d);
     if (effect.effect === "job") for (const node of effect.quarantined ?? []) this.quarantined(node, d.at);
     if (d.type === "node.quarantined") this.quarantined(d.node, d.at);
+    if (d.type === "node.removed") this.removed(d.node, d.reason);
+    if (d.type === "node.registered") this.armExpiry();
     if ("job" in d) this.signals.poke(`job:${d.job}`);
     if (effect.effect === "job") this.signals.poke(`job:${effect.job}`);
     switch (d.type) {
@@ -236,6 +255,9 @@ export class JobDriver implements JobPlane {
       }
       case "node.unresponsive":
         scheduler.nodeDown(d.node, d.at);
+        return;
+      case "node.removed":
+        scheduler.nodeRemoved(d.node, d.at);
         return;
       case "call.dispatched": {
         const stage = this.o.registry.stages.get(d.stage);
@@ -277,9 +299,21 @@ export class JobDriver implements JobPlane {
   private quarantined(node: NodeId, at: number): void {
     this.o.scheduler.nodeDown(node, at);
     this.log.warn("node quarantined", { node, reason: this.state.node(node)?.quarantine?.reason ?? "it disagreed with the majority" });
+    this.moveCallsOff(node, `${node} is quarantined`, "refused");
+  }
+
+  /** A node left the shard (deleted, or silent too long): its calls in flight go elsewhere, as for an unresponsive node. */
+  private removed(node: NodeId, reason: string): void {
+    this.heartbeats.delete(node);
+    this.log.warn("node removed", { node, reason });
+    this.moveCallsOff(node, `${node} was removed (${reason})`, "silent");
+  }
+
+  /** The leader gives up on every attempt out on `node`, now rather than at their deadlines. */
+  private moveCallsOff(node: NodeId, why: string, ending: "silent" | "refused"): void {
     if (!this.leading) return;
     const out = [...this.open.values()].filter((a) => a.node === node);
-    queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, `${node} is quarantined`, "refused"))));
+    queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, why, ending))));
   }
 
   /** After a snapshot: the attempts still waiting for a result, and the nodes as the state has them. */
@@ -336,6 +370,7 @@ export class JobDriver implements JobPlane {
   // ---- leadership -------------------------------------------------------------------------
 
   private onElected(): void {
+    this.leadingSince = this.now();
     // Resume from the whole log: lead() returns once what earlier leaders chose is applied.
     queueMicrotask(() => void this.lead().then(() => this.resume(), () => undefined));
   }
@@ -364,6 +399,7 @@ export class JobDriver implements JobPlane {
     for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone", "orphaned");
     for (const jobId of running) this.poke(jobId);
     this.armDeadlines();
+    this.armExpiry();
   }
 
   /** Campaigns if needed; after this the state reflects everything this leader decides. */
@@ -586,9 +622,47 @@ export class JobDriver implements JobPlane {
     const now = this.now();
     const expired = [...this.open.values()].filter((a) => a.deadline <= now);
     await Promise.all(expired.map((a) => this.expire(a, "no result within its deadline", "silent")));
+    // Before draining: marking a silent node unresponsive would count as news from it.
+    await this.expireSilent(now);
     await this.drainFailing(now);
     await this.speculate(now);
     this.armDeadlines();
+  }
+
+  /** Silent runners (nodes.ts expiredNodes): removed through the log, so every replica drops them alike. */
+  private async expireSilent(now: number): Promise<void> {
+    const { expired } = this.silence(now);
+    if (expired.length === 0) return;
+    const reason = (silentMs: number) => `no word from it for ${Math.round(silentMs / 1_000)} s (NODE_EXPIRY_MS is ${this.nodeExpiryMs})`;
+    await this.propose(expired.map(({ id, silentMs }) => ({ type: "node.removed" as const, node: id, at: now, reason: reason(silentMs) })));
+  }
+
+  private get nodeExpiryMs(): number {
+    return this.o.nodeExpiryMs ?? DEFAULT_NODE_EXPIRY_MS;
+  }
+
+  /** Which runners are silent past the expiry at `now`, by what this leader heard, and when the next will be. */
+  private silence(now: number) {
+    const hearing = (id: NodeId): Hearing => {
+      const beat = this.heartbeats.get(id);
+      return { leadingSince: this.leadingSince, ...(beat ? { heartbeatAt: beat.at } : {}) };
+    };
+    return expiredNodes(this.state.allNodes(), hearing, now, this.nodeExpiryMs);
+  }
+
+  /** The leader's timer for the next runner that would expire; heartbeats only push it later, so it may find none. */
+  private armExpiry(): void {
+    if (!this.leading) return;
+    if (this.expiryTimer !== null) this.o.timers.clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    const { nextAt } = this.silence(this.now());
+    if (nextAt === null) return;
+    this.expiryTimer = this.o.timers.setTimeout(() => {
+      this.expiryTimer = null;
+      this.expireSilent(this.now())
+        .catch((error: unknown) => this.log.warn("removing silent nodes failed; the next leader or tick retries", { reason: errorMessage(error) }))
+        .finally(() => this.armExpiry());
+    }, Math.max(0, nextAt - this.now()));
   }
 
   /**
@@ -849,10 +923,27 @@ export class JobDriver implements JobPlane {
     return { jobs: jobs.slice(0, query.limit) };
   }
 
-  async registerNode(spec: NodeSpec): Promise<NodeView> {
+  /** `signedAt`: the runner's signature timestamp on this registration (it must be newer than the node's current one). */
+  async registerNode(spec: NodeSpec, signedAt: number): Promise<NodeView> {
     await this.lead();
-    await this.propose([{ type: "node.registered", node: spec, at: this.now() }]);
-    return this.nodeView(spec.id)!;
+    return this.exclusive(REGISTRATIONS, async () => {
+      const admission = admitRegistration(spec.id, this.state.node(spec.id), signedAt, this.state.allNodes().length, this.o.maxNodes ?? DEFAULT_MAX_NODES);
+      if (!admission.ok) throw new PaxflowError(admission.code, admission.message);
+      await this.propose([{ type: "node.registered", node: spec, at: this.now(), signedAt }]);
+      const node = this.nodeView(spec.id);
+      // Another commander's registration of the node, newer than this one, was chosen first.
+      if (node?.signedAt !== signedAt) throw new PaxflowError("stale-registration", `a newer registration of "${spec.id}" came first`);
+      return node;
+    });
+  }
+
+  /** Removes a registered node (DELETE /v1/nodes/:id); null when this shard does not know it. */
+  async removeNode(id: NodeId, reason: string): Promise<NodeView | null> {
+    await this.lead();
+    const view = this.nodeView(id);
+    if (!view) return null;
+    await this.propose([{ type: "node.removed", node: id, at: this.now(), reason }]);
+    return view;
   }
 
   async heartbeat(id: NodeId, load: NodeLoad): Promise<{ status: NodeStatus; reason?: string } | null> {

@@ -112,13 +112,14 @@ describe("hostile input to the decoders", () => {
       fc.record({ type: fc.constant("call.timeout"), job, seq, attempt, node, at, reason: fc.string() }),
       fc.record({ type: fc.constant("job.finished"), job, at, outcome: fc.oneof(fc.record({ ok: fc.constant(true), output: p }), fc.record({ ok: fc.constant(false), error: fc.record({ kind: fc.constantFrom("error" as const, "cancelled" as const), name: fc.string(), message: fc.string() }) })) }),
       fc.record({ type: fc.constant("job.cancelled"), job, at, reason: fc.string() }),
-      fc.record({ type: fc.constant("node.registered"), node: spec, at }),
+      fc.record({ type: fc.constant("node.registered"), node: spec, at, signedAt: fc.option(at, { nil: undefined }) }),
+      fc.record({ type: fc.constant("node.removed"), node, at, reason: fc.string() }),
       fc.record({ type: fc.constant("node.unresponsive"), node, at, reason: fc.string() }),
       fc.record({ type: fc.constant("node.back"), node, at, load: fc.record({ queue: fc.nat(9), inFlight: fc.nat(9), bytesIn: fc.nat(), bytesOut: fc.nat() }) }),
     );
     const entry = fc.oneof(
       { weight: 3, arbitrary: wellFormed },
-      { weight: 3, arbitrary: fc.record({ type: fc.constantFrom(...DECISION_TYPES), job, seq: field, attempt: field, node: field, at: field, outcome: field, input: field, name: field, stage: field, parent: field, load: field, predicted: field, alternatives: field, reason: field, by: field, startedAt: field, finishedAt: field }, { requiredKeys: ["type"] }) },
+      { weight: 3, arbitrary: fc.record({ type: fc.constantFrom(...DECISION_TYPES), job, seq: field, attempt: field, node: field, at: field, outcome: field, input: field, name: field, stage: field, parent: field, load: field, predicted: field, alternatives: field, reason: field, by: field, startedAt: field, finishedAt: field, signedAt: field }, { requiredKeys: ["type"] }) },
       { weight: 1, arbitrary: anyValue },
     );
     fc.assert(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../durable-objects/env.ts";
+import { parseJobsConfig } from "../../durable-objects/jobs-config.ts";
 import { errorCode } from "../../runtime/errors.ts";
 import {
   checkReplacementAcceptor,
@@ -102,5 +103,24 @@ describe("shard configuration from [vars]", () => {
       expect(errorCode(error)).toBe("invalid-argument");
       expect(String(error)).toContain('"shard-3/acceptor-<n>"');
     }
+  });
+});
+
+describe("node settings from [vars]", () => {
+  it("defaults to 1000 nodes, 24 h expiry and no private runner addresses", () => {
+    const config = parseJobsConfig(vars());
+    expect(config).toMatchObject({ maxNodes: 1_000, nodeExpiryMs: 86_400_000 });
+    expect(config.runnerAllow.ranges).toEqual([]);
+    expect(parseJobsConfig(vars({ MAX_NODES: "5", NODE_EXPIRY_MS: "60000", RUNNER_ALLOW: "10.0.0.0/8, runners.lan" }))).toMatchObject({
+      maxNodes: 5,
+      nodeExpiryMs: 60_000,
+      runnerAllow: { names: new Set(["runners.lan"]) },
+    });
+  });
+
+  it("names the bad variable", () => {
+    expect(() => parseJobsConfig(vars({ MAX_NODES: "0" }))).toThrow(/MAX_NODES must be an integer >= 1, got "0"/);
+    expect(() => parseJobsConfig(vars({ NODE_EXPIRY_MS: "1000" }))).toThrow(/NODE_EXPIRY_MS must be an integer >= 60000, got "1000"/);
+    expect(() => parseJobsConfig(vars({ RUNNER_ALLOW: "127.0.0.0/8,10.0.0.0/99" }))).toThrow(/RUNNER_ALLOW: "10.0.0.0\/99" is neither a DNS name/);
   });
 });

@@ -57,7 +57,7 @@ async function cluster(behaviours: Record<string, Behaviour>, verify: VerifyPoli
   });
   // Fast runners, so placement prefers them to the built-in backends.
   let speed = 1_000;
-  for (const id of Object.keys(behaviours)) await shard.driver().registerNode(runner(id, (speed -= 100)));
+  for (const id of Object.keys(behaviours)) await shard.driver().registerNode(runner(id, (speed -= 100)), Date.now());
   return shard;
 }
 

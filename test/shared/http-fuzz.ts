@@ -63,6 +63,7 @@ const ROUTES: readonly (readonly [string, string])[] = [
   ["GET", "/v1/jobs/:id/explain"],
   ["GET", "/v1/nodes"],
   ["POST", "/v1/nodes"],
+  ["DELETE", "/v1/nodes/:id"],
   ["POST", "/v1/nodes/:id/heartbeat"],
   ["POST", "/v1/nodes/:id/results"],
   ["GET", "/v1/payloads/:id"],

@@ -154,7 +154,7 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
     it("re-dispatches when a runner does not take the call, and marks it unresponsive", async () => {
           // A registered runner nobody listens for, much faster than anything else: placement picks it first.
       await retrying(() =>
-        h.plane().registerNode(GHOST),
+        h.plane().registerNode(GHOST, Date.now()),
       );
       const input = { iterations: 10, salt: 1 };
       const job = await run("j-ghost", "shapes/spin", input);
@@ -170,7 +170,7 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
 
     it("cancels a running job; its results are then ignored", async () => {
           await retrying(() =>
-        h.plane().registerNode(GHOST),
+        h.plane().registerNode(GHOST, Date.now()),
       );
       const submitted = await retrying(() =>
         h.plane().submitJob({ id: "j-cancel", name: "shapes/spin", input: inlinePayload(encode({ iterations: 3e8, salt: 2 })), waitMs: 0 }),

@@ -47,6 +47,22 @@ export async function signedIfRunnerRoute(request: Request, runnerKey: string = 
   return new Request(request.url, { method: request.method, headers: signed, body: body.byteLength > 0 ? body : null });
 }
 
+/** A runner request signed as `as` with `secret` (default: the secret the test key derives for `as`), at `now`, with `nonce`. */
+export async function runnerRequest(method: string, path: string, as: string, body?: unknown, over: { secret?: string; now?: number; nonce?: string } = {}): Promise<Request> {
+  const { deriveRunnerSecret, newNonce, signRequest } = await import("../../runtime/runner-signature.ts");
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const headers = await signRequest({
+    runnerId: as,
+    secret: over.secret ?? (await deriveRunnerSecret(TEST_RUNNER_KEY, as)),
+    method,
+    url: `http://paxflow.test${path}`,
+    body: text,
+    now: over.now ?? Date.now(),
+    nonce: over.nonce ?? newNonce(),
+  });
+  return new Request(`http://paxflow.test${path}`, { method, headers: { "content-type": "application/json", ...headers }, ...(body === undefined ? {} : { body: text }) });
+}
+
 function safeDecode(segment: string): string {
   try {
     return decodeURIComponent(segment);

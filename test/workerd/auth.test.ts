@@ -6,11 +6,10 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { commanderName, parseShardConfig } from "../../durable-objects/shard-config.ts";
 import { app } from "../../workers/api.ts";
-import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
 import { parseTokens } from "../../workers/auth.ts";
 import { ruleFor } from "../../workers/access.ts";
 import { shardOfJob } from "../../workers/job-ids.ts";
-import { TEST_RUNNER_KEY, TEST_TOKENS, bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
+import { TEST_TOKENS, bearer, runnerRequest, signedIfRunnerRoute } from "../shared/tokens.ts";
 
 const request = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
   new Request(`http://paxflow.test${path}`, {
@@ -33,21 +32,6 @@ async function expectError(response: Response, status: number, code: string, men
 
 const JOB = { job: "shapes/chain", input: { seed: 3 } };
 const LOAD = { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 };
-
-/** A runner request signed as `as` with `secret` (default: the secret the test key derives for `as`). */
-async function runnerRequest(method: string, path: string, as: string, body?: unknown, over: { secret?: string; now?: number; nonce?: string } = {}) {
-  const text = body === undefined ? "" : JSON.stringify(body);
-  const headers = await signRequest({
-    runnerId: as,
-    secret: over.secret ?? (await deriveRunnerSecret(TEST_RUNNER_KEY, as)),
-    method,
-    url: `http://paxflow.test${path}`,
-    body: text,
-    now: over.now ?? Date.now(),
-    nonce: over.nonce ?? newNonce(),
-  });
-  return new Request(`http://paxflow.test${path}`, { method, headers: { "content-type": "application/json", ...headers }, ...(body === undefined ? {} : { body: text }) });
-}
 
 describe("runner signatures", () => {
   const registration = (id: string) => ({ id, url: "http://127.0.0.1:9/", caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 1, bandwidthMBps: 100 });

@@ -38,7 +38,7 @@ const UNKNOWN_JOB = "j-000000000000000000000000";
 const wordCountInput = { text: "the quick brown fox jumps over the lazy dog and the dog sleeps", chunkChars: 16 };
 const runner = {
   id: "test-runner-1",
-  url: "http://127.0.0.1:9/",
+  url: "http://127.0.0.1:9",
   // No cpu: the examples' stages never get placed on this runner, which does not exist.
   caps: ["gpu", "f16"],
   speed: { cpu: 1, simd: 4 },
@@ -125,6 +125,8 @@ describe("jobs API: bad input", () => {
     await expectError(await post("/v1/nodes", { ...runner, caps: [] }), 400, "invalid_field", "caps");
     await expectError(await post("/v1/nodes", { ...runner, url: "ftp://example.test/" }), 400, "invalid_field", "url");
     await expectError(await post("/v1/nodes", { ...runner, url: "not a url" }), 400, "invalid_field", "url");
+    await expectError(await post("/v1/nodes", { ...runner, url: "http://127.0.0.1:9/runner" }), 400, "invalid_field", "url", 'a path "/runner"');
+    await expectError(await post("/v1/nodes", { ...runner, url: "http://10.1.1.1:9" }), 400, "runner_url_refused", "url: 10.1.1.1 is a private address", "RUNNER_ALLOW");
     await expectError(await post("/v1/nodes", { ...runner, speed: { cpu: 0 } }), 400, "invalid_field", "speed.cpu");
     await expectError(await post("/v1/nodes", { ...runner, speed: { cpu: 1, stages: { "a@1": -2 } } }), 400, "invalid_field", "speed.stages.a@1");
     await expectError(await post("/v1/nodes", { ...runner, slots: 1.5 }), 400, "invalid_field", "slots");
@@ -216,6 +218,7 @@ describe("jobs API: documents and helpers", () => {
         "/v1/jobs/{id}/events",
         "/v1/jobs/{id}/explain",
         "/v1/nodes",
+        "/v1/nodes/{id}",
         "/v1/nodes/{id}/heartbeat",
         "/v1/nodes/{id}/results",
         "/v1/payloads/{sha256}",
@@ -223,6 +226,7 @@ describe("jobs API: documents and helpers", () => {
     );
     expect(Object.keys(doc.paths["/v1/jobs"]!).sort()).toEqual(["get", "post"]);
     expect(Object.keys(doc.paths["/v1/jobs/{id}"]!).sort()).toEqual(["delete", "get"]);
+    expect(Object.keys(doc.paths["/v1/nodes/{id}"]!)).toEqual(["delete"]);
     for (const schema of ["Error", "SubmitJob", "Job", "Call", "JobSummary", "RegisterNode", "Node", "ResultReport", "Command", "Cluster"]) {
       expect(doc.components.schemas, schema).toHaveProperty(schema);
     }

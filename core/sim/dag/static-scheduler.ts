@@ -59,6 +59,11 @@ export abstract class TrackingScheduler implements LearningScheduler {
     for (const [key, d] of this.open) if (d.node === node) this.open.delete(key);
   }
 
+  nodeRemoved(node: NodeId): void {
+    this.nodeDown(node);
+    this.nodes.delete(node);
+  }
+
   heartbeat(node: NodeId, load: NodeLoad, now: number): void {
     const n = this.nodes.get(node);
     if (!n) return;

@@ -16,7 +16,7 @@ import type { Backends } from "../../../runtime/jobs/backends.ts";
 import { JobDriver } from "../../../runtime/jobs/job-driver.ts";
 import { MemoryBlobStore, Payloads } from "../../../runtime/jobs/payload-store.ts";
 import { MemoryAcceptors } from "../../../runtime/memory-transport.ts";
-import { realTimers } from "../../../runtime/timers.ts";
+import { type Timers, realTimers } from "../../../runtime/timers.ts";
 
 export interface MemoryShard {
   /** The current incarnation. */
@@ -41,7 +41,16 @@ export function workerBackend(payloads: Payloads): Backends["worker"] {
   };
 }
 
-export function memoryShard(options: { backends: (payloads: Payloads, shard: () => JobDriver) => Backends; verify?: VerifyPolicy }): MemoryShard {
+export interface MemoryShardOptions {
+  readonly backends: (payloads: Payloads, shard: () => JobDriver) => Backends;
+  readonly verify?: VerifyPolicy;
+  /** The job driver's clock and timers (the commander's stay real); default real. */
+  readonly timers?: Timers;
+  readonly maxNodes?: number;
+  readonly nodeExpiryMs?: number;
+}
+
+export function memoryShard(options: MemoryShardOptions): MemoryShard {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"];
   const network = new MemoryAcceptors(acceptors, { leaseMs: 100 });
   const payloads = new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey);
@@ -52,12 +61,14 @@ export function memoryShard(options: { backends: (payloads: Payloads, shard: () 
       registry,
       payloads,
       backends: options.backends(payloads, () => driver),
-      timers: realTimers,
+      timers: options.timers ?? realTimers,
       builtins: builtinNodes(1),
       scheduler: createLearningScheduler({ inlineMaxMs: 2 }),
       maxWaitMs: 60_000,
       retainFinished: 1_000,
       ...(options.verify ? { verify: options.verify } : {}),
+      ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+      ...(options.nodeExpiryMs === undefined ? {} : { nodeExpiryMs: options.nodeExpiryMs }),
       commander: (machine, onElected) =>
         new CommanderDriver({
           id: `commander-0#${++incarnation}`,
