@@ -217,10 +217,11 @@ export async function fuzzHttp(
   let sent = 0;
   let refusedByRuntime = 0;
   let refusedByRule = 0;
-  /** Who the request is, as the API will see it: a runner's signature, a known token sent exactly, else nobody. */
+  /** Who the request is, as the API will see it: a runner's signature, a known bearer token (the scheme in any case), else nobody. */
   const callerOf = (req: Request): Caller => {
     if (req.headers.has(RUNNER_HEADERS.signature)) return { kind: "runner", own: true };
-    const known = tokens.find((t) => req.headers.get("authorization") === `Bearer ${t.token}`);
+    const sent = /^Bearer +(\S+) *$/i.exec(req.headers.get("authorization") ?? "")?.[1];
+    const known = tokens.find((t) => t.token === sent);
     return known ? { kind: "token", name: known.name, scopes: known.scopes } : { kind: "nobody" };
   };
   await fc.assert(
