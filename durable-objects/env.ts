@@ -61,9 +61,11 @@ export interface Env {
   readonly RETAIN_JOBS?: string;
   /** Most calls one job may make before it fails (TooManyCalls). Default 10000. */
   readonly MAX_CALLS_PER_JOB?: string;
+  /** Deepest sub-job nesting (a submitted job is depth 0); deeper fails the tree (JobTooDeep). Default 64. */
+  readonly MAX_JOB_DEPTH?: string;
   /** Share of runner calls re-run on a second node and compared (0 to 1; default 0). */
   readonly VERIFY_FRACTION?: string;
-  /** Every call among a newly registered runner's first this many is verified (default 0). */
+  /** Every call among a newly registered runner's first this many is verified (default 10). */
   readonly VERIFY_NEW_NODE_CALLS?: string;
   /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */
   readonly API_TOKENS?: string;

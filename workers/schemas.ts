@@ -69,7 +69,9 @@ export const SubmitJobBody = z
       .refine((value) => value !== undefined, "required: the job's input as JSON (null for none)")
       .openapi({ description: "the job's input", example: { text: "the quick brown fox", chunkChars: 8 } }),
     idempotencyKey: Name.optional().openapi({
-      description: "the same key always names the same job: a retried submit finds it instead of starting another",
+      description:
+        "the same key from the same token name always names the same job: a retried submit finds it instead of starting another " +
+        "(another token's same key names another job)",
     }),
   })
   .openapi("SubmitJob");
@@ -96,8 +98,16 @@ const Attempt = z
 const CallFailure = z.object({ name: z.string().max(200), message: z.string().max(16_384) }).openapi("CallFailure");
 
 const JobError = z
-  .object({ kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "cancelled"]), name: z.string(), message: z.string() })
+  .object({ kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]), name: z.string(), message: z.string() })
   .openapi("JobError");
+
+const Canceller = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("client"), token: z.string().openapi({ description: "the token's name (never the token)" }) }),
+    z.object({ kind: z.literal("plane") }),
+    z.object({ kind: z.literal("unrecorded").openapi({ description: "logged before cancellers were recorded" }) }),
+  ])
+  .openapi("Canceller");
 
 export const CallStatus = z.enum(["queued", "running", "done", "failed"]);
 
@@ -174,7 +184,15 @@ export const JobJson = z
     root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),
     parent: z.object({ job: JobId, seq: Count }).optional(),
     idempotencyKey: z.string().optional(),
-    submittedBy: z.string().optional().openapi({ description: "the name of the client token that submitted the job" }),
+    submittedBy: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          "the name of the client token that submitted the job (a sub-job: its root's); only that token name and admin tokens see the job, " +
+          "others get 404 as for an unknown id",
+      }),
+    cancelledBy: Canceller.optional().openapi({ description: "who cancelled it (also on sub-jobs cancelled with it)" }),
     acceptedAt: Millis,
     finishedAt: Millis.optional(),
     durationMs: z.number().optional(),
@@ -204,7 +222,7 @@ export const JobList = z
     jobs: z.array(JobSummary).readonly(),
     next: z.string().optional().openapi({ description: "cursor of the next page; absent on the last" }),
   })
-  .openapi("JobList", { description: "newest first, across all shards" });
+  .openapi("JobList", { description: "newest first, across all shards; a token without the admin scope sees only the jobs it submitted" });
 
 export const JobEvent = z
   .object({
@@ -336,7 +354,7 @@ type Same<A, B> = [Plain<A>] extends [Plain<B>] ? ([Plain<B>] extends [Plain<A>]
 type Covers<Schema, Contract> = [Exclude<keyof Contract, keyof Schema>] extends [never] ? true : false;
 type Assert<T extends true> = T;
 
-type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "submittedBy" | "acceptedAt" | "finishedAt" | "error";
+type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "submittedBy" | "cancelledBy" | "acceptedAt" | "finishedAt" | "error";
 type CallKeys = "seq" | "kind" | "target" | "node" | "queuedAt" | "startedAt" | "finishedAt" | "child";
 
 /** A "false" here: the contract changed; change the schema (and the view built from it) to match. */

@@ -17,13 +17,14 @@ import {
   type NodeSpec,
   WORKER_NODE,
   decisionId,
-  isDecision,
+  decodeDecision,
 } from "../../core/jobs/decisions.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
-import { NO_VERIFICATION, VERIFY_QUORUM, type VerifyPolicy, attemptsNeeded, countable, verifyReason } from "../../core/jobs/verification.ts";
+import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, countable, verifyReason } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
-import { type AttemptRecord, type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus } from "../../core/jobs/state.ts";
+import { type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
+import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
 import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
@@ -68,7 +69,9 @@ export interface JobDriverOptions {
   readonly retainFinished: number;
   /** Most calls one job may make (MAX_CALLS_PER_JOB); default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
-  /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default none. */
+  /** Deepest sub-job (MAX_JOB_DEPTH); default DEFAULT_MAX_JOB_DEPTH. */
+  readonly maxJobDepth?: number;
+  /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default DEFAULT_VERIFY_POLICY. */
   readonly verify?: VerifyPolicy;
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
@@ -84,10 +87,6 @@ const SPECULATIVE = "speculative backup";
 const WATCH_MS = 250;
 
 const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
-
-/** A call's attempts that have neither answered nor timed out. */
-const outstanding = (call: CallRecord): AttemptRecord[] =>
-  call.attempts.filter((t) => t.timedOutAt === undefined && !call.answers?.some((a) => a.attempt === t.attempt));
 
 const samePayload = (a: Payload, b: Payload): boolean =>
   a.bytes === b.bytes && ("inline" in a ? "inline" in b && a.inline === b.inline : "r2" in b && a.r2 === b.r2);
@@ -146,7 +145,8 @@ export class JobDriver implements JobPlane {
     this.state = new JobsState({ retainFinished: options.retainFinished });
     const machine: StateMachine = {
       apply: (data) => {
-        if (isDecision(data)) this.applied(data);
+        const decision = decodeDecision(data);
+        if (decision) this.applied(decision);
         else if (claimsDecision(data)) {
           // Every replica skips it alike, so they stay in step; say so once per entry.
           this.state.counters.malformedDecisions++;
@@ -457,6 +457,7 @@ export class JobDriver implements JobPlane {
       place: (request) => this.place(request),
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
+      ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
       verify: (call, node, earlierThisPass) => this.verifyPolicy(call.job, call.seq, call.stage, node, earlierThisPass),
     };
   }
@@ -472,9 +473,8 @@ export class JobDriver implements JobPlane {
     const drafts: (Draft | Decision)[] = [];
     for (const call of job.calls) {
       if (call.outcome || call.kind !== "stage" || call.attempts.length === 0) continue;
+      if (this.state.attemptsNeeded(call, outstanding(call)) === 0) continue;
       const answers = countable(call.answers ?? [], (n) => this.state.distrusted(n));
-      const quorum = call.answers === undefined ? 1 : VERIFY_QUORUM;
-      if (attemptsNeeded(quorum, answers, outstanding(call).length) === 0) continue;
       const why =
         answers.length > 1
           ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
@@ -682,8 +682,7 @@ export class JobDriver implements JobPlane {
    */
   private stillNeeded(call: CallRecord, attempt: number): boolean {
     if (call.answers === undefined) return call.attempts.length === attempt;
-    const others = outstanding(call).filter((t) => t.attempt !== attempt);
-    return attemptsNeeded(VERIFY_QUORUM, countable(call.answers, (n) => this.state.distrusted(n)), others.length) > 0;
+    return this.state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
   }
 
   /**
@@ -741,9 +740,8 @@ export class JobDriver implements JobPlane {
     // A kernel's floating-point output differs between a GPU and the CPU reference within its
     // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
     if (this.o.registry.stages.get(stage)?.kernel) return null;
-    const record = this.state.node(node);
-    // Built-in backends are the plane itself: trusted.
-    return verifyReason(this.o.verify ?? NO_VERIFICATION, { job, seq }, { id: node, trusted: record === undefined, dispatchedBefore: (record?.dispatched ?? 0) + earlierThisPass });
+    const dispatchedBefore = (this.state.node(node)?.dispatched ?? 0) + earlierThisPass;
+    return verifyReason(this.o.verify ?? DEFAULT_VERIFY_POLICY, { job, seq }, { id: node, trusted: this.state.trusted(node), dispatchedBefore });
   }
 
   /** A result from any backend: into the log (the state keeps the first per call). */
@@ -773,7 +771,7 @@ export class JobDriver implements JobPlane {
       input: request.input,
       at: this.now(),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
-      ...(request.submittedBy === undefined ? {} : { submittedBy: request.submittedBy }),
+      submittedBy: request.submittedBy,
     };
     const created = await this.exclusive(request.id, async () => {
       if (this.state.job(request.id)) return false; // a concurrent submit with the same id got there first
@@ -787,10 +785,16 @@ export class JobDriver implements JobPlane {
     return { created, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
   }
 
-  async getJob(id: JobId, waitMs = 0): Promise<JobView | null> {
+  async getJob(id: JobId, viewer: Viewer, waitMs = 0): Promise<JobView | null> {
     await this.lead();
-    if (!this.state.job(id)) return null;
+    if (!this.visible(id, viewer)) return null;
     return this.viewAfter(id, waitMs);
+  }
+
+  /** The job, if the viewer may see it (tenancy.ts); checked before any wait, so a wait cannot tell either. */
+  private visible(id: JobId, viewer: Viewer): JobRecord | undefined {
+    const job = this.state.job(id);
+    return job && mayAccess(job, viewer) ? job : undefined;
   }
 
   private async viewAfter(id: JobId, waitMs: number): Promise<JobView> {
@@ -808,11 +812,11 @@ export class JobDriver implements JobPlane {
     return { ...rest, shard: this.o.shard };
   }
 
-  async jobEvents(id: JobId, after: number, waitMs: number): Promise<JobEventsReply | null> {
+  async jobEvents(id: JobId, viewer: Viewer, after: number, waitMs: number): Promise<JobEventsReply | null> {
     await this.lead();
     const until = this.now() + Math.min(waitMs, this.o.maxWaitMs);
     for (;;) {
-      const job = this.state.job(id);
+      const job = this.visible(id, viewer);
       if (!job) return null;
       const events = job.events.filter((e) => e.n > after);
       if (events.length > 0 || job.status !== "running" || this.now() >= until) return { events, status: job.status };
@@ -820,11 +824,11 @@ export class JobDriver implements JobPlane {
     }
   }
 
-  async cancelJob(id: JobId, reason: string): Promise<JobView | null> {
+  async cancelJob(id: JobId, viewer: Viewer, reason: string): Promise<JobView | null> {
     await this.lead();
-    const job = this.state.job(id);
+    const job = this.visible(id, viewer);
     if (!job) return null;
-    if (job.status === "running") await this.propose([{ type: "job.cancelled", job: id, at: this.now(), reason }]);
+    if (job.status === "running") await this.propose([{ type: "job.cancelled", job: id, at: this.now(), reason, by: cancelledBy(viewer) }]);
     return this.view(this.state.job(id)!);
   }
 
@@ -833,7 +837,7 @@ export class JobDriver implements JobPlane {
     const before = query.before;
     const jobs: JobSummary[] = [];
     for (const job of this.state.allJobs()) {
-      if (job.parent || (query.status && job.status !== query.status)) continue;
+      if (job.parent || (query.status && job.status !== query.status) || !mayAccess(job, query.viewer)) continue;
       if (before && (job.acceptedAt > before.acceptedAt || (job.acceptedAt === before.acceptedAt && job.id >= before.id))) continue;
       jobs.push({
         id: job.id,

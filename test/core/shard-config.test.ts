@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../durable-objects/env.ts";
+import { parseJobsConfig } from "../../durable-objects/jobs-config.ts";
 import { errorCode } from "../../runtime/errors.ts";
 import {
   checkReplacementAcceptor,
@@ -102,5 +103,23 @@ describe("shard configuration from [vars]", () => {
       expect(errorCode(error)).toBe("invalid-argument");
       expect(String(error)).toContain('"shard-3/acceptor-<n>"');
     }
+  });
+});
+
+describe("jobs configuration from [vars]", () => {
+  it("verifies a new runner's first 10 calls and nests sub-jobs 64 deep unless told otherwise", () => {
+    const config = parseJobsConfig(vars());
+    expect(config.verify).toEqual({ fraction: 0, newNodeCalls: 10 });
+    expect(config.maxJobDepth).toBe(64);
+    expect(parseJobsConfig(vars({ VERIFY_NEW_NODE_CALLS: "0", VERIFY_FRACTION: "0.25", MAX_JOB_DEPTH: "3" }))).toMatchObject({
+      verify: { fraction: 0.25, newNodeCalls: 0 },
+      maxJobDepth: 3,
+    });
+  });
+
+  it("names the variable at fault", () => {
+    expect(() => parseJobsConfig(vars({ MAX_JOB_DEPTH: "-1" }))).toThrow(/MAX_JOB_DEPTH must be an integer >= 0, got "-1"/);
+    expect(() => parseJobsConfig(vars({ VERIFY_NEW_NODE_CALLS: "ten" }))).toThrow(/VERIFY_NEW_NODE_CALLS/);
+    expect(() => parseJobsConfig(vars({ VERIFY_FRACTION: "2" }))).toThrow(/VERIFY_FRACTION must be a number from 0 to 1/);
   });
 });

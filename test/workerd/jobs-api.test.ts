@@ -10,7 +10,7 @@ import { sha256Hex } from "../../runtime/jobs/payload-store.ts";
 import { app } from "../../workers/api.ts";
 import { checkInput } from "../../workers/jobs-api.ts";
 import { ApiError } from "../../workers/http.ts";
-import { jobIdFor } from "../../workers/job-ids.ts";
+import { keyedJobId, randomJobId } from "../../workers/job-ids.ts";
 import { toJson } from "../../workers/json-values.ts";
 
 /** A request as the admin test client sends it (its headers may replace the token, or remove it with authorization: ""). */
@@ -228,13 +228,17 @@ describe("jobs API: documents and helpers", () => {
     }
   });
 
-  it("gives the same id for the same idempotency key, and random ids otherwise", async () => {
-    const a = await jobIdFor("order-17");
+  it("gives the same id for the same submitter and idempotency key, and random ids otherwise", async () => {
+    const a = await keyedJobId("alice", "order-17");
     expect(a).toMatch(/^j-[0-9a-f]{24}$/);
-    expect(await jobIdFor("order-17")).toBe(a);
-    expect(await jobIdFor("order-18")).not.toBe(a);
-    expect(a).toBe(`j-${(await sha256Hex(new TextEncoder().encode("order-17"))).slice(0, 24)}`);
-    expect(await jobIdFor(undefined)).not.toBe(await jobIdFor(undefined));
+    expect(await keyedJobId("alice", "order-17")).toBe(a);
+    expect(await keyedJobId("alice", "order-18")).not.toBe(a);
+    expect(await keyedJobId("bob", "order-17")).not.toBe(a);
+    // The pair is hashed unambiguously: moving characters between name and key gives another id.
+    expect(await keyedJobId("alice-", "order-17")).not.toBe(await keyedJobId("alice", "-order-17"));
+    expect(a).toBe(`j-${(await sha256Hex(new TextEncoder().encode('["alice","order-17"]'))).slice(0, 24)}`);
+    expect(randomJobId()).toMatch(/^j-[0-9a-f]{24}$/);
+    expect(randomJobId()).not.toBe(randomJobId());
   });
 
   it("shows typed arrays as plain arrays, 64-bit ones as strings", () => {
@@ -336,7 +340,7 @@ describe("jobs API: through the commanders", () => {
   it("keeps one job per idempotency key, and refuses the key for other input", async () => {
     const body = { job: "word-count", input: { text: "same key", chunkChars: 4 }, idempotencyKey: "jobs-api-test-key" };
     const first = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
-    expect(first.id).toBe(await jobIdFor("jobs-api-test-key"));
+    expect(first.id).toBe(await keyedJobId("admin", "jobs-api-test-key"));
     const again = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
     expect(again).toMatchObject({ id: first.id, created: false });
     await expectError(await post("/v1/jobs", { ...body, input: { text: "other", chunkChars: 4 } }), 409, "idempotency_conflict", first.id);
@@ -344,7 +348,7 @@ describe("jobs API: through the commanders", () => {
 
   it("keeps client command ids apart from decision ids: a command named like a job's acceptance does not swallow it", async () => {
     const key = "jobs-api-poison-key";
-    const id = await jobIdFor(key);
+    const id = await keyedJobId("admin", key);
     // Same shard as the job (commands route by key), and the id of the job's acceptance decision.
     const poison = await post("/v1/commands", { key: id, id: `${id}/accepted`, data: { type: "job.finished", job: id } });
     expect(poison.status, await poison.clone().text()).toBe(200);
