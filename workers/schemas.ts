@@ -128,8 +128,19 @@ export const CallJson = z
     error: CallFailure.optional(),
     child: JobId.optional().openapi({ description: "sub-job calls: the job that answers it" }),
     verify: z.string().optional().openapi({ description: "why this call's result had to be confirmed by a second node" }),
-    verifiedBy: z.array(z.string()).readonly().optional().openapi({ description: "verified calls: the nodes whose answers agreed" }),
-    dissenters: z.array(z.string()).readonly().optional().openapi({ description: "verified calls: nodes whose answers differed (quarantined)" }),
+    verified: z
+      .union([
+        z.object({
+          by: z.array(z.string()).readonly().openapi({ description: "the nodes whose answers agreed" }),
+          dissenters: z.array(z.string()).readonly().optional().openapi({ description: "nodes whose answers differed (quarantined unless the answer was an error)" }),
+        }),
+        z.literal(false),
+      ])
+      .openapi({
+        description:
+          "whether two nodes agreed on this call's result; false for calls not verified (not chosen, still held, " +
+          "or settled by the plane's own backend after the runner under test ended without an answer: `verify` says why it was chosen)",
+      }),
   })
   .openapi("Call");
 
@@ -331,6 +342,13 @@ export const CommandReply = z.object({ shard: Count, slot: z.number().int().posi
 
 export const ClusterView = z
   .object({
+    verification: z
+      .object({
+        newNodeCalls: Count.openapi({ description: "VERIFY_NEW_NODE_CALLS: every call among a new runner's first this many is also run on a second node" }),
+        fraction: z.number().min(0).max(1).openapi({ description: "VERIFY_FRACTION: the share of other runner calls verified the same way" }),
+        warning: z.string().optional().openapi({ description: "present when no call is verified: a runner's wrong results reach jobs unchecked" }),
+      })
+      .openapi({ description: "result verification (README, Verification)" }),
     shards: z
       .array(
         z.looseObject({
@@ -362,8 +380,8 @@ export type ContractChecks = [
   Assert<Same<Pick<z.infer<typeof JobJson>, JobKeys>, Pick<contract.JobView, JobKeys>>>,
   Assert<Covers<z.infer<typeof JobJson>, contract.JobView>>,
   Assert<Same<Pick<z.infer<typeof CallJson>, CallKeys>, Pick<state.CallRecord, CallKeys>>>,
-  // A call's input and outcome are shown as sizes, status and error; held answers are not shown.
-  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome" | "answers">, state.CallRecord>>,
+  // A call's input and outcome are shown as sizes, status and error, its agreement as `verified`; held answers are not shown.
+  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome" | "answers" | "verifiedBy" | "dissenters">, state.CallRecord>>,
   Assert<Same<z.infer<typeof CallJson>["attempts"], state.CallRecord["attempts"]>>,
   Assert<Same<z.infer<typeof JobSummary>, contract.JobSummary>>,
   Assert<Same<z.infer<typeof JobEvent>, state.JobEvent>>,

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
 import { ClusterError, LocalCluster, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
@@ -137,6 +138,13 @@ async function demo(cluster: LocalCluster, stop: AbortSignal): Promise<void> {
   if (view.error) say(`demo: error ${view.error.name}: ${view.error.message}`);
 }
 
+/** Says so when result verification is off (GET /v1/cluster's warning): a local cluster should not hide it. */
+async function warnIfUnverified(cluster: LocalCluster): Promise<void> {
+  const answer = await cluster.api("/v1/cluster");
+  const warning = answer.status === 200 ? (answer.json as ClusterView).verification.warning : undefined;
+  if (warning) say(`warning: ${warning}`);
+}
+
 function printHelp(cluster: LocalCluster, jobs: number): void {
   const u = cluster.url;
   say(`ready: API on ${u}, state in ${cluster.persistTo} (${jobs} job${jobs === 1 ? "" : "s"} kept there)`);
@@ -226,6 +234,7 @@ async function dev(flags: DevFlags): Promise<void> {
         if (!stopping) say(`runner ${runner.spec.id} stopped on its own (${exit.signal ?? `exit code ${exit.code}`}); the plane marks it unresponsive`);
       });
     }
+    await warnIfUnverified(cluster);
     if (flags.demo) {
       // A demo that fails says why, and the cluster stays up.
       await demo(cluster, aborted.signal).catch((error: unknown) => {

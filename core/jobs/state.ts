@@ -160,7 +160,12 @@ const zeroCounters = (): Counters => ({
 /** What applying one decision did, for the commander to react to. */
 export type Applied =
   | { readonly effect: "none" }
-  | { readonly effect: "job"; readonly job: JobId; readonly quarantined?: readonly NodeId[] }
+  /**
+   * `job` may continue (the job the decision names, or the parent a sub-job's end answered);
+   * `ended` lists every job the decision ended: the one it names, its running sub-jobs, and the
+   * ancestors a fatal failure ended with it (each may have someone waiting for its end).
+   */
+  | { readonly effect: "job"; readonly job: JobId; readonly quarantined?: readonly NodeId[]; readonly ended?: readonly JobId[] }
   | { readonly effect: "node"; readonly node: NodeId };
 
 const NONE: Applied = { effect: "none" };
@@ -482,12 +487,14 @@ export class JobsState {
   private finish(id: JobId, at: number, end: { output: Payload } | { error: JobError }, d: Decision): Applied {
     const job = this.jobs.get(id);
     if (!job || job.status !== "running") return this.stale();
-    this.end(job, at, end, d);
+    const ended: JobId[] = [];
+    this.end(job, at, end, d, ended);
     // A sub-job's end is news for its parent, which may now continue.
-    return { effect: "job", job: job.parent?.job ?? id };
+    return { effect: "job", job: job.parent?.job ?? id, ended };
   }
 
-  private end(job: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision): void {
+  private end(job: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision, ended: JobId[]): void {
+    ended.push(job.id);
     job.status = "output" in end ? "done" : end.error.kind === "cancelled" ? "cancelled" : "failed";
     job.finishedAt = at;
     if ("output" in end) job.output = end.output;
@@ -498,18 +505,18 @@ export class JobsState {
     this.event(job, d, "error" in end ? { detail: `${end.error.name}: ${end.error.message}${by}` } : {});
     for (const call of job.calls) {
       const child = call.child === undefined ? undefined : this.jobs.get(call.child);
-      if (child?.status === "running") this.end(child, at, { error: { kind: "cancelled", name: "JobCancelled", message: `parent job ${job.id} ended` } }, d);
+      if (child?.status === "running") this.end(child, at, { error: { kind: "cancelled", name: "JobCancelled", message: `parent job ${job.id} ended` } }, d, ended);
     }
-    if (job.parent) this.answerParent(job, at, end, d);
+    if (job.parent) this.answerParent(job, at, end, d, ended);
     else this.retire(job.id);
   }
 
-  private answerParent(child: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision): void {
+  private answerParent(child: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision, ended: JobId[]): void {
     const parent = this.jobs.get(child.parent!.job);
     const call = parent?.calls[child.parent!.seq];
     if (!parent || parent.status !== "running" || !call || call.outcome) return;
     if ("error" in end && end.error.kind !== "error" && end.error.kind !== "cancelled") {
-      this.end(parent, at, end, d);
+      this.end(parent, at, end, d, ended);
       return;
     }
     const failure: CallFailure | null = "error" in end ? { name: end.error.name, message: end.error.message } : null;

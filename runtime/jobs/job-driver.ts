@@ -202,7 +202,7 @@ export class JobDriver implements JobPlane {
     if (effect.effect === "job") for (const node of effect.quarantined ?? []) this.quarantined(node, d.at);
     if (d.type === "node.quarantined") this.quarantined(d.node, d.at);
     if ("job" in d) this.signals.poke(`job:${d.job}`);
-    if (effect.effect === "job") this.signals.poke(`job:${effect.job}`);
+    if (effect.effect === "job") for (const job of [effect.job, ...(effect.ended ?? [])]) this.signals.poke(`job:${job}`);
     switch (d.type) {
       case "call.dispatched":
         if (d.node !== INLINE_NODE) this.track(d);
@@ -894,7 +894,9 @@ export class JobDriver implements JobPlane {
     }
     const before = job.calls[offer.seq]!;
     const sameReport = (x: { startedAt?: number; finishedAt?: number }) => x.startedAt === offer.startedAt && x.finishedAt === offer.finishedAt;
-    if ((before.node === offer.node && sameReport(before)) || before.answers?.some((a) => a.attempt === offer.attempt && sameReport(a))) {
+    // A verified call keeps only which nodes agreed (its held answers are dropped once accepted).
+    const agreedBefore = before.verifiedBy?.includes(offer.node) === true;
+    if ((before.node === offer.node && sameReport(before)) || agreedBefore || before.answers?.some((a) => a.attempt === offer.attempt && sameReport(a))) {
       // The same report again (the runner did not see our answer, or sends twice): the log has it.
       return { accepted: true, reason: "this result is already recorded" };
     }

@@ -328,7 +328,8 @@ describe("advance", () => {
     s.apply({ type: "job.accepted", job: "p.0", name: "x", input: p(1), at: 2, parent: { job: "p", seq: 0 } });
     s.apply({ type: "job.accepted", job: "p.0.0", name: "x", input: p(1), at: 3, parent: { job: "p.0", seq: 0 } });
     const error = { kind: "too-deep", name: "JobTooDeep", message: "sub-job depth 3 exceeds MAX_JOB_DEPTH 2: x -> x -> x -> x" } as const;
-    s.apply({ type: "job.finished", job: "p.0.0", at: 4, outcome: { ok: false, error } });
+    // Every job it ended is named, so whoever waits for any of them hears of it.
+    expect(s.apply({ type: "job.finished", job: "p.0.0", at: 4, outcome: { ok: false, error } })).toEqual({ effect: "job", job: "p.0", ended: ["p.0.0", "p.0", "p"] });
     for (const id of ["p", "p.0", "p.0.0"]) expect(s.job(id)).toMatchObject({ status: "failed", error });
   });
 

@@ -166,6 +166,19 @@ describe("result verification in the commander", () => {
     expect((await s.driver().jobStats()).counters.duplicateResults).toBe(0);
   });
 
+  it("answers a verified call's second agreeing node sending its report again from the log too", async () => {
+    const s = await cluster({ a: "honest", b: "honest" }, { fraction: 1, newNodeCalls: 0 });
+    const job = await run(s, "j-twice-verified", "shapes/spin", { iterations: 10, salt: 3 });
+    const call = job.calls[0]!;
+    expect(call.verifiedBy).toHaveLength(2);
+    const other = call.verifiedBy!.find((n) => n !== call.node)!;
+    const attempt = call.attempts.find((a) => a.node === other)!.attempt;
+    const before = (await s.driver().commander.read(0, 10_000)).length;
+    const report = { node: other, job: job.id, seq: 0, attempt, outcome: { ok: true as const, value: job.output! }, startedAt: 1, finishedAt: 2 };
+    expect(await s.driver().offerResult(report)).toEqual({ accepted: true, reason: "this result is already recorded" });
+    expect((await s.driver().commander.read(0, 10_000)).length).toBe(before);
+  });
+
   it("a commander that takes over mid-verification finishes it from the log", async () => {
     const s = await cluster({ liar: "liar", honest: "honest" }, { fraction: 1, newNodeCalls: 0 });
     const submitted = await s.driver().submitJob({ id: "j-crash", name: "monte-carlo/pi", input: await s.payloads.seal(sealable(PI)), waitMs: 0, submittedBy: TENANT.name });
