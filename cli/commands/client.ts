@@ -272,7 +272,7 @@ function verificationText({ newNodeCalls, fraction, warning }: ClusterView["veri
   return warning ? `warning: ${warning}` : `verification: a new runner's first ${newNodeCalls} calls, and a share of ${fraction} of the others, also run on a second node`;
 }
 
-function clusterText(view: ClusterView): string {
+export function clusterText(view: ClusterView): string {
   return `${verificationText(view.verification)}\n\n${view.shards
     .map((s) =>
       [
