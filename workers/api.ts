@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Context } from "hono";
+import { describePolicy } from "../core/jobs/verification.ts";
 import { formatBallot } from "../core/paxos/index.ts";
 import type { AcceptorStatus } from "../durable-objects/acceptor.ts";
-import { describePolicy } from "../core/jobs/verification.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { parseJobsConfig } from "../durable-objects/jobs-config.ts";
 import { type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
