@@ -19,7 +19,7 @@ import { type Payload, fromBase64, inlinePayload } from "../core/jobs/payload.ts
 import type { Env } from "../durable-objects/env.ts";
 import { commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import { app } from "../workers/api.ts";
-import { jobIdFor, shardOfJob } from "../workers/job-ids.ts";
+import { randomJobId, shardOfJob } from "../workers/job-ids.ts";
 
 export { Acceptor } from "../durable-objects/acceptor.ts";
 export { Commander } from "../durable-objects/commander.ts";
@@ -38,7 +38,7 @@ const commander = (env: Env, shard: number) => env.COMMANDER.get(env.COMMANDER.i
 /** A job id whose tree lives in `shard`. */
 async function jobIdOn(shard: number, shards: number): Promise<string> {
   for (;;) {
-    const id = await jobIdFor(undefined);
+    const id = randomJobId();
     if (shardOfJob(id, shards) === shard) return id;
   }
 }
@@ -49,13 +49,13 @@ async function op(env: Env, kind: Op, seed: number, onShard?: number): Promise<u
   if (kind === "commit") {
     const n = sequence++;
     // A decision the job state ignores (it names no job): a slot of the log and nothing more.
-    const noop: Decision = { type: "job.cancelled", job: `bench-noop-${n}`, at: 0, reason: "bench: a commit and nothing else" };
+    const noop: Decision = { type: "job.cancelled", job: `bench-noop-${n}`, at: 0, reason: "bench: a commit and nothing else", by: { kind: "plane" } };
     await commander(env, onShard ?? n % shards).submit([{ id: `bench-commit-${crypto.randomUUID()}`, data: noop }]);
     return null;
   }
-  const id = onShard === undefined ? await jobIdFor(undefined) : await jobIdOn(onShard, shards);
+  const id = onShard === undefined ? randomJobId() : await jobIdOn(onShard, shards);
   const input = kind === "empty" ? { depth: 0, loop: false } : { seed };
-  const { job } = await commander(env, shardOfJob(id, shards)).submitJob({ id, name: JOBS[kind], input: inlinePayload(encode(input)), waitMs: 30_000 });
+  const { job } = await commander(env, shardOfJob(id, shards)).submitJob({ id, name: JOBS[kind], input: inlinePayload(encode(input)), waitMs: 30_000, submittedBy: "bench" });
   if (job.status !== "done" || !job.output) throw new Error(`bench: ${JOBS[kind]} ${id} ended ${job.status}: ${JSON.stringify(job.error)}`);
   const output = job.output as Payload;
   if (!("inline" in output)) throw new Error(`bench: ${JOBS[kind]} output is in R2, not inline`);

@@ -9,7 +9,7 @@
  *   const job = await client.job(id, { waitS: 10 });
  */
 import type { z } from "@hono/zod-openapi";
-import type { ExplainJson, JobAccepted, JobJson, JobList, JobStatus, NodeList } from "../workers/schemas.ts";
+import type { ClusterView as ClusterSchema, ExplainJson, JobAccepted, JobJson, JobList, JobStatus, NodeList } from "../workers/schemas.ts";
 
 export type Job = z.infer<typeof JobJson>;
 export type JobAcceptedReply = z.infer<typeof JobAccepted>;
@@ -18,8 +18,9 @@ export type Explanation = z.infer<typeof ExplainJson>;
 export type Nodes = z.infer<typeof NodeList>;
 export type Status = z.infer<typeof JobStatus>;
 
-/** GET /v1/cluster: each shard's leader, commanders, acceptors, indexes and what its scheduler learned. */
+/** GET /v1/cluster: the verification policy, and each shard's leader, commanders, acceptors, indexes and what its scheduler learned. */
 export interface ClusterView {
+  readonly verification: z.infer<typeof ClusterSchema>["verification"];
   readonly shards: readonly {
     readonly shard: number;
     readonly leader: { readonly commander: string; readonly ballot: string } | null;

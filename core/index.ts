@@ -13,6 +13,7 @@ export {
   type ReplayResult,
   CallError,
   ancestorCycle,
+  formatChain,
   formatCycle,
   replay,
 } from "./sdk/replay.ts";

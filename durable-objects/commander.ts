@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { JobId, NodeId, NodeLoad, NodeSpec } from "../core/jobs/decisions.ts";
 import { payloadKey } from "../core/jobs/payload.ts";
+import type { Viewer } from "../core/jobs/tenancy.ts";
 import type { Committed } from "../core/paxos/index.ts";
 import type { CommandSlot } from "../runtime/applied-log.ts";
 import { type CommanderStatus, CommanderDriver, type Reconfigured, type SubmitCommand } from "../runtime/commander-driver.ts";
@@ -76,6 +77,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       maxWaitMs: MAX_WAIT_MS,
       retainFinished: jobsConfig.retainJobs,
       maxCallsPerJob: jobsConfig.maxCallsPerJob,
+      maxJobDepth: jobsConfig.maxJobDepth,
       verify: jobsConfig.verify,
       maxNodes: jobsConfig.maxNodes,
       nodeExpiryMs: jobsConfig.nodeExpiryMs,
@@ -140,14 +142,14 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   submitJob(request: SubmitJobRequest) {
     return this.watch(this.jobs.submitJob(request));
   }
-  getJob(id: JobId, waitMs?: number) {
-    return this.watch(this.jobs.getJob(id, waitMs));
+  getJob(id: JobId, viewer: Viewer, waitMs?: number) {
+    return this.watch(this.jobs.getJob(id, viewer, waitMs));
   }
-  jobEvents(id: JobId, after: number, waitMs: number) {
-    return this.watch(this.jobs.jobEvents(id, after, waitMs));
+  jobEvents(id: JobId, viewer: Viewer, after: number, waitMs: number) {
+    return this.watch(this.jobs.jobEvents(id, viewer, after, waitMs));
   }
-  cancelJob(id: JobId, reason: string) {
-    return this.watch(this.jobs.cancelJob(id, reason));
+  cancelJob(id: JobId, viewer: Viewer, reason: string) {
+    return this.watch(this.jobs.cancelJob(id, viewer, reason));
   }
   listJobs(query: ListJobsQuery) {
     return this.jobs.listJobs(query);

@@ -61,9 +61,11 @@ export interface Env {
   readonly RETAIN_JOBS?: string;
   /** Most calls one job may make before it fails (TooManyCalls). Default 10000. */
   readonly MAX_CALLS_PER_JOB?: string;
+  /** Deepest sub-job nesting (a submitted job is depth 0); deeper fails the tree (JobTooDeep). Default 64. */
+  readonly MAX_JOB_DEPTH?: string;
   /** Share of runner calls re-run on a second node and compared (0 to 1; default 0). */
   readonly VERIFY_FRACTION?: string;
-  /** Every call among a newly registered runner's first this many is verified (default 0). */
+  /** Every call among a newly registered runner's first this many is verified (default 10). */
   readonly VERIFY_NEW_NODE_CALLS?: string;
   /** Hosts and CIDR ranges (comma-separated) whose loopback, private or link-local addresses runners may register (core/net/runner-url.ts). Default none. */
   readonly RUNNER_ALLOW?: string;

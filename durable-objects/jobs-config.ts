@@ -1,8 +1,8 @@
-import { DEFAULT_MAX_CALLS_PER_JOB } from "../core/jobs/advance.ts";
+import { DEFAULT_MAX_CALLS_PER_JOB, DEFAULT_MAX_JOB_DEPTH } from "../core/jobs/advance.ts";
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS } from "../core/jobs/nodes.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES } from "../core/jobs/payload.ts";
 import { DEFAULT_RETAIN_FINISHED } from "../core/jobs/state.ts";
-import type { VerifyPolicy } from "../core/jobs/verification.ts";
+import { DEFAULT_VERIFY_POLICY, type VerifyPolicy } from "../core/jobs/verification.ts";
 import { type RunnerAllow, parseRunnerAllow } from "../core/net/runner-url.ts";
 import type { Env } from "./env.ts";
 import { ShardConfigError, integer } from "./shard-config.ts";
@@ -14,6 +14,7 @@ export interface JobsConfig {
   readonly workerLatencyMs: number;
   readonly retainJobs: number;
   readonly maxCallsPerJob: number;
+  readonly maxJobDepth: number;
   readonly verify: VerifyPolicy;
   /** RUNNER_ALLOW: the loopback, private and link-local addresses runners may register. */
   readonly runnerAllow: RunnerAllow;
@@ -21,9 +22,9 @@ export interface JobsConfig {
   readonly nodeExpiryMs: number;
 }
 
-function fraction(name: string, raw: string | undefined): number {
+function fraction(name: string, raw: string | undefined, fallback: number): number {
   const text = raw?.trim() ?? "";
-  if (text === "") return 0;
+  if (text === "") return fallback;
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0 || value > 1) throw new ShardConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
   return value;
@@ -42,9 +43,10 @@ export function parseJobsConfig(env: Env): JobsConfig {
     workerLatencyMs: integer("WORKER_LATENCY_MS", env.WORKER_LATENCY_MS, 0, 1),
     retainJobs: integer("RETAIN_JOBS", env.RETAIN_JOBS, 1, DEFAULT_RETAIN_FINISHED),
     maxCallsPerJob: integer("MAX_CALLS_PER_JOB", env.MAX_CALLS_PER_JOB, 1, DEFAULT_MAX_CALLS_PER_JOB),
+    maxJobDepth: integer("MAX_JOB_DEPTH", env.MAX_JOB_DEPTH, 0, DEFAULT_MAX_JOB_DEPTH),
     verify: {
-      fraction: fraction("VERIFY_FRACTION", env.VERIFY_FRACTION),
-      newNodeCalls: integer("VERIFY_NEW_NODE_CALLS", env.VERIFY_NEW_NODE_CALLS, 0, 0),
+      fraction: fraction("VERIFY_FRACTION", env.VERIFY_FRACTION, DEFAULT_VERIFY_POLICY.fraction),
+      newNodeCalls: integer("VERIFY_NEW_NODE_CALLS", env.VERIFY_NEW_NODE_CALLS, 0, DEFAULT_VERIFY_POLICY.newNodeCalls),
     },
     runnerAllow: runnerAllow(env.RUNNER_ALLOW),
     maxNodes: integer("MAX_NODES", env.MAX_NODES, 1, DEFAULT_MAX_NODES),

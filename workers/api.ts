@@ -1,7 +1,9 @@
 import { Hono } from "hono";
+import { describePolicy } from "../core/jobs/verification.ts";
 import { formatBallot } from "../core/paxos/index.ts";
 import type { AcceptorStatus } from "../durable-objects/acceptor.ts";
 import type { Env } from "../durable-objects/env.ts";
+import { parseJobsConfig } from "../durable-objects/jobs-config.ts";
 import { type ShardConfig, commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { CommanderStatus } from "../runtime/commander-driver.ts";
 import { errorCode, errorMessage } from "../runtime/errors.ts";
@@ -64,7 +66,8 @@ jobsApi.openAPIRegistry.registerPath({
 app.get("/v1/cluster", guard(CLUSTER_ACCESS), async (c) => {
   const config = parseShardConfig(c.env);
   const shards = await Promise.all(Array.from({ length: config.shards }, (_, shard) => shardView(c.env, config, shard)));
-  return c.json({ shards });
+  // Every commander parses the same [vars]: the policy they dispatch with, and a warning when it checks nothing.
+  return c.json({ verification: describePolicy(parseJobsConfig(c.env).verify), shards });
 });
 
 /** Seconds a client should wait after "overloaded". */

@@ -10,12 +10,16 @@ export const JOB_ID = /^j-[0-9a-f]{24}(?:\.\d+)*$/;
 
 const ID_HEX_DIGITS = 24;
 
-/** With a key, always the same id for it (a retried submit finds its job); otherwise random. */
-export async function jobIdFor(idempotencyKey: string | undefined): Promise<JobId> {
-  const hex =
-    idempotencyKey === undefined
-      ? Array.from(crypto.getRandomValues(new Uint8Array(ID_HEX_DIGITS / 2)), (b) => b.toString(16).padStart(2, "0")).join("")
-      : await sha256Hex(new TextEncoder().encode(idempotencyKey));
+export const randomJobId = (): JobId =>
+  `j-${Array.from(crypto.getRandomValues(new Uint8Array(ID_HEX_DIGITS / 2)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+
+/**
+ * The id an idempotency key names: always the same for that key from that submitter (a retried
+ * submit finds its job), another for another tenant's same key (so neither learns of the other).
+ * The pair is hashed as JSON, so no choice of name and key can pass for another pair.
+ */
+export async function keyedJobId(submittedBy: string, idempotencyKey: string): Promise<JobId> {
+  const hex = await sha256Hex(new TextEncoder().encode(JSON.stringify([submittedBy, idempotencyKey])));
   return `j-${hex.slice(0, ID_HEX_DIGITS)}`;
 }
 

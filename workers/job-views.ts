@@ -13,10 +13,11 @@ function callStatus(call: CallRecord): z.infer<typeof CallStatus> {
 }
 
 function callJson(call: CallRecord): z.infer<typeof CallJson> {
-  const { input, outcome, attempts, ...rest } = call;
+  const { input, outcome, attempts, verifiedBy, dissenters, answers: _held, ...rest } = call;
   return {
     ...rest,
     status: callStatus(call),
+    verified: verifiedBy ? { by: verifiedBy, ...(dissenters ? { dissenters } : {}) } : false,
     attemptCount: attempts.length,
     attempts,
     inputBytes: input.bytes,

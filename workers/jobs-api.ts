@@ -6,13 +6,14 @@ import { z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { payloadKey } from "../core/jobs/payload.ts";
 import type { JobId as JobIdType } from "../core/jobs/decisions.ts";
+import type { Viewer } from "../core/jobs/tenancy.ts";
 import type { InputSchema } from "../core/sdk/job.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { JobPlane } from "../runtime/jobs/contract.ts";
 import { NO_BODY, client, jsonBody, runnerOrClient } from "./access.ts";
 import { ApiError, formatPath, preferredWaitMs, requestLog } from "./http.ts";
-import { jobIdFor, shardOfJob } from "./job-ids.ts";
+import { keyedJobId, randomJobId, shardOfJob } from "./job-ids.ts";
 import { limitSubmissions } from "./rate-limit.ts";
 import type { Principal } from "./auth.ts";
 import { decodeCursor, listJobs } from "./job-list.ts";
@@ -42,7 +43,17 @@ const EVENTS_POLL_MS = 20_000;
 
 export const jobsApi = newApi();
 
+/** Also the answer for another tenant's job (tenancy.ts): the same words, so existence does not leak. */
 const unknownJob = (id: JobIdType) => new ApiError(404, "not_found", `no job ${id} (never submitted, or forgotten after the retention limit)`);
+
+/**
+ * The client calling, as the job plane checks it. Every jobs route authenticates a client token
+ * (auth.ts); one that did not would see no job and submit none (fails closed).
+ */
+function viewerOf(principal: Principal | undefined): Viewer {
+  if (!principal) throw new ApiError(401, "unauthorized", "this route needs a client token: send Authorization: Bearer <token>");
+  return { kind: principal.scopes.has("admin") ? "admin" : "tenant", name: principal.name };
+}
 
 /** Asks the shard that holds the job's tree. */
 const askJobShard = <T>(env: Env, id: JobIdType, call: (commander: JobPlane) => Promise<T>): Promise<T> =>
@@ -74,8 +85,6 @@ const submitRoute = securedRoute(client("submit"), jsonBody("MAX_JOB_INPUT_BYTES
   },
 }, limitSubmissions);
 
-const submitter = (principal: Principal | undefined) => (principal ? { submittedBy: principal.name } : {});
-
 jobsApi.openapi(submitRoute, async (c) => {
   const body = c.req.valid("json");
   const definition = registry.jobs.get(body.job);
@@ -85,11 +94,10 @@ jobsApi.openapi(submitRoute, async (c) => {
   await checkInput(body.job, definition, body.input);
   const payloads = payloadStore(c.env);
   const input = await sealJson(payloads, "input", body.input);
-  const id = await jobIdFor(body.idempotencyKey);
+  const submittedBy = viewerOf(c.get("principal")).name;
+  const id = body.idempotencyKey === undefined ? randomJobId() : await keyedJobId(submittedBy, body.idempotencyKey);
   const waitMs = preferredWaitMs(c.req.valid("header").prefer);
-  const reply = await askJobShard(c.env, id, (commander) =>
-    commander.submitJob({ id, name: body.job, input, idempotencyKey: body.idempotencyKey, waitMs, ...submitter(c.get("principal")) }),
-  );
+  const reply = await askJobShard(c.env, id, (commander) => commander.submitJob({ id, name: body.job, input, idempotencyKey: body.idempotencyKey, waitMs, submittedBy }));
   c.header("Location", `/v1/jobs/${id}`);
   if (waitMs !== undefined && reply.job.status !== "running") return c.json(await jobJson(reply.job, payloads), 200);
   return c.json({ id, status: reply.job.status, created: reply.created }, 202);
@@ -109,7 +117,8 @@ const getRoute = securedRoute(client("read"), NO_BODY, {
 
 jobsApi.openapi(getRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const view = await askJobShard(c.env, id, (commander) => commander.getJob(id, preferredWaitMs(c.req.valid("header").prefer)));
+  const viewer = viewerOf(c.get("principal"));
+  const view = await askJobShard(c.env, id, (commander) => commander.getJob(id, viewer, preferredWaitMs(c.req.valid("header").prefer)));
   if (!view) throw unknownJob(id);
   return c.json(await jobJson(view, payloadStore(c.env)), 200);
 });
@@ -125,7 +134,8 @@ const cancelRoute = securedRoute(client("submit"), NO_BODY, {
 
 jobsApi.openapi(cancelRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const view = await askJobShard(c.env, id, (commander) => commander.cancelJob(id, "cancelled through DELETE /v1/jobs/{id}"));
+  const viewer = viewerOf(c.get("principal"));
+  const view = await askJobShard(c.env, id, (commander) => commander.cancelJob(id, viewer, "cancelled through DELETE /v1/jobs/{id}"));
   if (!view) throw unknownJob(id);
   return c.json(await jobJson(view, payloadStore(c.env)), 200);
 });
@@ -141,7 +151,8 @@ const explainRoute = securedRoute(client("read"), NO_BODY, {
 
 jobsApi.openapi(explainRoute, async (c) => {
   const { id } = c.req.valid("param");
-  const view = await askJobShard(c.env, id, (commander) => commander.getJob(id));
+  const viewer = viewerOf(c.get("principal"));
+  const view = await askJobShard(c.env, id, (commander) => commander.getJob(id, viewer));
   if (!view) throw unknownJob(id);
   return c.json(explainJob(view), 200);
 });
@@ -166,7 +177,8 @@ const eventsRoute = securedRoute(client("read"), NO_BODY, {
 jobsApi.openapi(eventsRoute, async (c) => {
   const { id } = c.req.valid("param");
   let after = Number(c.req.valid("header")["last-event-id"] ?? 0);
-  const poll = (waitMs: number) => askJobShard(c.env, id, (commander) => commander.jobEvents(id, after, waitMs));
+  const viewer = viewerOf(c.get("principal"));
+  const poll = (waitMs: number) => askJobShard(c.env, id, (commander) => commander.jobEvents(id, viewer, after, waitMs));
   // Unknown jobs get a JSON 404, which needs an answer before the stream starts.
   let reply = await poll(0);
   if (!reply) throw unknownJob(id);
@@ -209,7 +221,7 @@ const listRoute = securedRoute(client("read"), NO_BODY, {
 
 jobsApi.openapi(listRoute, async (c) => {
   const { status, limit, cursor } = c.req.valid("query");
-  const page = await listJobs(c.env, { status, limit, before: cursor === undefined ? undefined : decodeCursor(cursor) });
+  const page = await listJobs(c.env, { viewer: viewerOf(c.get("principal")), status, limit, before: cursor === undefined ? undefined : decodeCursor(cursor) });
   return c.json(page, 200);
 });
 

@@ -74,7 +74,9 @@ export const SubmitJobBody = z
       .refine((value) => value !== undefined, "required: the job's input as JSON (null for none)")
       .openapi({ description: "the job's input", example: { text: "the quick brown fox", chunkChars: 8 } }),
     idempotencyKey: Name.optional().openapi({
-      description: "the same key always names the same job: a retried submit finds it instead of starting another",
+      description:
+        "the same key from the same token name always names the same job: a retried submit finds it instead of starting another " +
+        "(another token's same key names another job)",
     }),
   })
   .openapi("SubmitJob");
@@ -101,8 +103,16 @@ const Attempt = z
 const CallFailure = z.object({ name: z.string().max(200), message: z.string().max(16_384) }).openapi("CallFailure");
 
 const JobError = z
-  .object({ kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "cancelled"]), name: z.string(), message: z.string() })
+  .object({ kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]), name: z.string(), message: z.string() })
   .openapi("JobError");
+
+const Canceller = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("client"), token: z.string().openapi({ description: "the token's name (never the token)" }) }),
+    z.object({ kind: z.literal("plane") }),
+    z.object({ kind: z.literal("unrecorded").openapi({ description: "logged before cancellers were recorded" }) }),
+  ])
+  .openapi("Canceller");
 
 export const CallStatus = z.enum(["queued", "running", "done", "failed"]);
 
@@ -123,8 +133,19 @@ export const CallJson = z
     error: CallFailure.optional(),
     child: JobId.optional().openapi({ description: "sub-job calls: the job that answers it" }),
     verify: z.string().optional().openapi({ description: "why this call's result had to be confirmed by a second node" }),
-    verifiedBy: z.array(z.string()).readonly().optional().openapi({ description: "verified calls: the nodes whose answers agreed" }),
-    dissenters: z.array(z.string()).readonly().optional().openapi({ description: "verified calls: nodes whose answers differed (quarantined)" }),
+    verified: z
+      .union([
+        z.object({
+          by: z.array(z.string()).readonly().openapi({ description: "the nodes whose answers agreed" }),
+          dissenters: z.array(z.string()).readonly().optional().openapi({ description: "nodes whose answers differed (quarantined unless the answer was an error)" }),
+        }),
+        z.literal(false),
+      ])
+      .openapi({
+        description:
+          "whether two nodes agreed on this call's result; false for calls not verified (not chosen, still held, " +
+          "or settled by the plane's own backend after the runner under test ended without an answer: `verify` says why it was chosen)",
+      }),
   })
   .openapi("Call");
 
@@ -179,7 +200,15 @@ export const JobJson = z
     root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),
     parent: z.object({ job: JobId, seq: Count }).optional(),
     idempotencyKey: z.string().optional(),
-    submittedBy: z.string().optional().openapi({ description: "the name of the client token that submitted the job" }),
+    submittedBy: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          "the name of the client token that submitted the job (a sub-job: its root's); only that token name and admin tokens see the job, " +
+          "others get 404 as for an unknown id",
+      }),
+    cancelledBy: Canceller.optional().openapi({ description: "who cancelled it (also on sub-jobs cancelled with it)" }),
     acceptedAt: Millis,
     finishedAt: Millis.optional(),
     durationMs: z.number().optional(),
@@ -209,7 +238,7 @@ export const JobList = z
     jobs: z.array(JobSummary).readonly(),
     next: z.string().optional().openapi({ description: "cursor of the next page; absent on the last" }),
   })
-  .openapi("JobList", { description: "newest first, across all shards" });
+  .openapi("JobList", { description: "newest first, across all shards; a token without the admin scope sees only the jobs it submitted" });
 
 export const JobEvent = z
   .object({
@@ -329,6 +358,13 @@ export const CommandReply = z.object({ shard: Count, slot: z.number().int().posi
 
 export const ClusterView = z
   .object({
+    verification: z
+      .object({
+        newNodeCalls: Count.openapi({ description: "VERIFY_NEW_NODE_CALLS: every call among a new runner's first this many is also run on a second node" }),
+        fraction: z.number().min(0).max(1).openapi({ description: "VERIFY_FRACTION: the share of other runner calls verified the same way" }),
+        warning: z.string().optional().openapi({ description: "present when no call is verified: a runner's wrong results reach jobs unchecked" }),
+      })
+      .openapi({ description: "result verification (README, Verification)" }),
     shards: z
       .array(
         z.looseObject({
@@ -352,7 +388,7 @@ type Same<A, B> = [Plain<A>] extends [Plain<B>] ? ([Plain<B>] extends [Plain<A>]
 type Covers<Schema, Contract> = [Exclude<keyof Contract, keyof Schema>] extends [never] ? true : false;
 type Assert<T extends true> = T;
 
-type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "submittedBy" | "acceptedAt" | "finishedAt" | "error";
+type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "submittedBy" | "cancelledBy" | "acceptedAt" | "finishedAt" | "error";
 type CallKeys = "seq" | "kind" | "target" | "node" | "queuedAt" | "startedAt" | "finishedAt" | "child";
 
 /** A "false" here: the contract changed; change the schema (and the view built from it) to match. */
@@ -360,8 +396,8 @@ export type ContractChecks = [
   Assert<Same<Pick<z.infer<typeof JobJson>, JobKeys>, Pick<contract.JobView, JobKeys>>>,
   Assert<Covers<z.infer<typeof JobJson>, contract.JobView>>,
   Assert<Same<Pick<z.infer<typeof CallJson>, CallKeys>, Pick<state.CallRecord, CallKeys>>>,
-  // A call's input and outcome are shown as sizes, status and error; held answers are not shown.
-  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome" | "answers">, state.CallRecord>>,
+  // A call's input and outcome are shown as sizes, status and error, its agreement as `verified`; held answers are not shown.
+  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome" | "answers" | "verifiedBy" | "dissenters">, state.CallRecord>>,
   Assert<Same<z.infer<typeof CallJson>["attempts"], state.CallRecord["attempts"]>>,
   Assert<Same<z.infer<typeof JobSummary>, contract.JobSummary>>,
   Assert<Same<z.infer<typeof JobEvent>, state.JobEvent>>,

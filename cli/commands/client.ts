@@ -95,17 +95,17 @@ function readInput(raw: string): unknown {
   }
 }
 
-/** One line per call: where it is, where it runs or ran, how long it took. */
+/** One line per call: where it is, where it runs or ran, how long it took, which nodes agreed on its result. */
 export function callRows(job: Job): (string | number)[][] {
   return job.calls.map((call) => {
     const last = call.attempts.at(-1);
     const where = call.node ?? last?.node ?? (call.child ? `sub-job ${call.child}` : "-");
     const took = call.startedAt !== undefined && call.finishedAt !== undefined ? `${call.finishedAt - call.startedAt} ms` : "-";
-    return [call.seq, call.target, call.status, where, call.attemptCount, took];
+    return [call.seq, call.target, call.status, where, call.attemptCount, took, call.verified ? call.verified.by.join(" + ") : "-"];
   });
 }
 
-const CALL_HEADERS = ["#", "call", "status", "node", "attempts", "ran"];
+const CALL_HEADERS = ["#", "call", "status", "node", "attempts", "ran", "verified by"];
 
 /** The live view: the job's line, then its calls (the last 20 of a big fan-out, with counts). */
 export function renderJob(job: Job): string {
@@ -267,8 +267,13 @@ export const nodesCommand = apiCommand("nodes", "every backend: built-ins and re
   }),
 );
 
-function clusterText(view: ClusterView): string {
-  return view.shards
+/** The verification policy in a line; a warning first when it checks nothing. */
+function verificationText({ newNodeCalls, fraction, warning }: ClusterView["verification"]): string {
+  return warning ? `warning: ${warning}` : `verification: a new runner's first ${newNodeCalls} calls, and a share of ${fraction} of the others, also run on a second node`;
+}
+
+export function clusterText(view: ClusterView): string {
+  return `${verificationText(view.verification)}\n\n${view.shards
     .map((s) =>
       [
         `shard ${s.shard}: leader ${s.leader ? `${s.leader.commander} (ballot ${s.leader.ballot})` : "none"}, chosen ${s.chosenIndex}, applied ${s.appliedIndex}`,
@@ -276,7 +281,7 @@ function clusterText(view: ClusterView): string {
         table(["acceptor", "health", "latency ms", "chosen", "fault"], s.acceptors.map((a) => [a.name, a.health, a.latencyMs === null ? "-" : a.latencyMs.toFixed(1), a.chosenThrough ?? "-", a.fault ? JSON.stringify(a.fault) : "-"])),
       ].join("\n"),
     )
-    .join("\n\n");
+    .join("\n\n")}`;
 }
 
 export const clusterCommand = apiCommand("cluster", "the command plane: each shard's leader, ballot, chosen and applied indexes, commanders and acceptors", ["npx paxflow cluster"]).action(

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { ConfigError } from "../../core/paxos/index.ts";
 import { parseTokens } from "../../workers/auth.ts";
 import { DEV_VARS_FILE, type LocalVars, localVars, readDevVars, varFlag } from "../dev-vars.ts";
+import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
 import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, ROOT, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
@@ -141,6 +142,13 @@ async function demo(cluster: LocalCluster, stop: AbortSignal): Promise<void> {
   if (view.error) say(`demo: error ${view.error.name}: ${view.error.message}`);
 }
 
+/** Says so when result verification is off (GET /v1/cluster's warning): a local cluster should not hide it. */
+async function warnIfUnverified(cluster: LocalCluster): Promise<void> {
+  const answer = await cluster.api("/v1/cluster");
+  const warning = answer.status === 200 ? (answer.json as ClusterView).verification.warning : undefined;
+  if (warning) say(`warning: ${warning}`);
+}
+
 /**
  * What the cluster's secrets are, for the user: where each given one came from and the given
  * tokens' names and scopes, never a value. Throws a ConfigError for API_TOKENS the Worker would refuse.
@@ -256,6 +264,7 @@ async function dev(flags: DevFlags): Promise<void> {
         if (!stopping) say(`runner ${runner.spec.id} stopped on its own (${exit.signal ?? `exit code ${exit.code}`}); the plane marks it unresponsive`);
       });
     }
+    await warnIfUnverified(cluster);
     if (flags.demo) {
       // A demo that fails says why, and the cluster stays up.
       await demo(cluster, aborted.signal).catch((error: unknown) => {

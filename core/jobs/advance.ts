@@ -7,7 +7,7 @@
 import { type Value, CodecError, encode } from "../codec.ts";
 import type { Call } from "../sdk/effects.ts";
 import type { Registry } from "../sdk/registry.ts";
-import { type Outcome, type RecordedCall, ancestorCycle, formatCycle, replay } from "../sdk/replay.ts";
+import { type Outcome, type RecordedCall, ancestorCycle, formatChain, formatCycle, replay } from "../sdk/replay.ts";
 import { type Decision, INLINE_NODE, type JobError, type JobId, type NodeId } from "./decisions.ts";
 import { type InputOn, type Placement, type PlacementRequest, longestFirst } from "./placement.ts";
 
@@ -49,6 +49,8 @@ export interface AdvanceContext {
   runInline(stage: string, input: Value): InlineRun;
   /** Most calls (stages and sub-jobs) one job may make; past it the job fails. Default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
+  /** Deepest sub-job (a submitted job is at depth 0); one deeper fails its tree. Default DEFAULT_MAX_JOB_DEPTH. */
+  readonly maxJobDepth?: number;
   /**
    * Why a call placed on `node` must be verified on a second node (verification.ts), or null.
    * `earlierThisPass` counts the calls this pass already gave the node (not in the log yet).
@@ -61,6 +63,13 @@ export interface AdvanceContext {
  * each step, so a runaway loop of calls would cost more with every call; it fails instead.
  */
 export const DEFAULT_MAX_CALLS_PER_JOB = 10_000;
+
+/**
+ * How deep sub-jobs may nest by default (MAX_JOB_DEPTH). Every step of a job walks its ancestry
+ * (the wait-cycle check), so a runaway recursion would cost more with every level; it fails
+ * instead, like a cycle: the whole tree, with one error naming the chain.
+ */
+export const DEFAULT_MAX_JOB_DEPTH = 64;
 
 const failure = (kind: JobError["kind"], name: string, message: string): JobError => ({ kind, name, message });
 
@@ -147,6 +156,13 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       if (call.kind === "job") {
         const cycle = ancestorCycle(seed.ancestry, call);
         if (cycle) return finish({ ok: false, error: failure("wait-cycle", "WaitCycleError", `sub-job waits on itself: ${formatCycle(cycle)}`) });
+        // The ancestry runs from the root (depth 0) to this job, so its length is the new sub-job's depth.
+        const depth = seed.ancestry.length;
+        const maxDepth = ctx.maxJobDepth ?? DEFAULT_MAX_JOB_DEPTH;
+        if (depth > maxDepth) {
+          const chain = formatChain([...seed.ancestry, call]);
+          return finish({ ok: false, error: failure("too-deep", "JobTooDeep", `sub-job depth ${depth} exceeds MAX_JOB_DEPTH ${maxDepth}: ${chain}`) });
+        }
         if (!ctx.registry.jobs.has(call.target)) {
           return finish({ ok: false, error: failure("unknown", "UnknownJob", `call ${seq}: no job named "${call.target}" is deployed`) });
         }

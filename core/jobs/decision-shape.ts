@@ -18,7 +18,7 @@ const positiveInt = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 
 const payload = (v: unknown) => isObj(v) && count(v.bytes) && (str(v.inline) || str(v.r2));
 const failure = (v: unknown) => isObj(v) && str(v.name) && str(v.message);
 const candidate = (v: unknown) => isObj(v) && str(v.node) && num(v.finishAt) && num(v.waitMs) && num(v.transferMs) && num(v.runMs);
-const JOB_ERROR_KINDS = new Set(["error", "nondeterministic", "unknown", "wait-cycle", "cancelled"]);
+const JOB_ERROR_KINDS = new Set(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]);
 const jobError = (v: unknown) => isObj(v) && JOB_ERROR_KINDS.has(v.kind as string) && str(v.name) && str(v.message);
 const NODE_KINDS = new Set(["inline", "worker", "runner"]);
 const speed = (v: unknown) =>
@@ -34,6 +34,9 @@ const nodeSpec = (v: unknown) =>
   positiveInt(v.slots) &&
   num(v.latencyMs) &&
   num(v.bandwidthMBps);
+/** Entries logged before cancellers were recorded have no `by` (decodeDecision in decisions.ts). */
+const canceller = (v: unknown) =>
+  v === undefined || (isObj(v) && (v.kind === "client" ? str(v.token) : v.kind === "plane" || v.kind === "unrecorded"));
 const optionalNum = (v: unknown) => v === undefined || num(v);
 const load = (v: unknown) =>
   isObj(v) &&
@@ -78,7 +81,7 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
   "call.timeout": (d) => call(d) && str(d.node) && num(d.at) && str(d.reason),
   "job.finished": (d) =>
     str(d.job) && num(d.at) && isObj(d.outcome) && (d.outcome.ok === true ? payload(d.outcome.output) : d.outcome.ok === false && jobError(d.outcome.error)),
-  "job.cancelled": (d) => str(d.job) && num(d.at) && str(d.reason),
+  "job.cancelled": (d) => str(d.job) && num(d.at) && str(d.reason) && canceller(d.by),
   "node.registered": (d) => nodeSpec(d.node) && num(d.at) && optionalNum(d.signedAt),
   "node.unresponsive": (d) => str(d.node) && num(d.at) && str(d.reason),
   "node.back": (d) => str(d.node) && num(d.at) && load(d.load),

@@ -69,9 +69,15 @@ export interface Candidate {
   readonly runMs: number;
 }
 
+/**
+ * Who cancelled a job: a client, by its token's name (never the token); the plane itself; or
+ * nobody knows, for an entry logged before cancellers were recorded (decodeDecision).
+ */
+export type Canceller = { readonly kind: "client"; readonly token: string } | { readonly kind: "plane" } | { readonly kind: "unrecorded" };
+
 /** Why a job ended other than with a result. */
 export interface JobError {
-  readonly kind: "error" | "nondeterministic" | "unknown" | "wait-cycle" | "cancelled";
+  readonly kind: "error" | "nondeterministic" | "unknown" | "wait-cycle" | "too-deep" | "cancelled";
   readonly name: string;
   readonly message: string;
 }
@@ -86,7 +92,11 @@ export type Decision<P = Payload> =
       readonly input: P;
       readonly at: number;
       readonly idempotencyKey?: string;
-      /** The name of the client token that submitted it (never the token itself). */
+      /**
+       * The name of the client token that submitted it (never the token itself). Absent on
+       * sub-jobs (they belong to their root's submitter: state.ts) and on entries logged before
+       * submitters were recorded.
+       */
       readonly submittedBy?: string;
       /** Sub-jobs: the call of the parent job this job answers. */
       readonly parent?: { readonly job: JobId; readonly seq: number };
@@ -138,7 +148,7 @@ export type Decision<P = Payload> =
       readonly at: number;
       readonly outcome: { readonly ok: true; readonly output: P } | { readonly ok: false; readonly error: JobError };
     }
-  | { readonly type: "job.cancelled"; readonly job: JobId; readonly at: number; readonly reason: string }
+  | { readonly type: "job.cancelled"; readonly job: JobId; readonly at: number; readonly reason: string; readonly by: Canceller }
   | {
       readonly type: "node.registered";
       readonly node: NodeSpec;
@@ -175,10 +185,16 @@ export const DECISION_TYPES = [
 
 
 /**
- * A well-formed decision (decision-shape.ts checks every field). The log also carries plain
- * commands (POST /v1/commands, wrapped as { key, data }): only decisions drive the job state.
+ * A log entry as a decision, or null when it is not a well-formed one (decision-shape.ts checks
+ * every field). The log also carries plain commands (POST /v1/commands, wrapped as { key, data }):
+ * only decisions drive the job state. Entries logged before a field existed decode with what its
+ * absence meant: a `job.cancelled` without `by` did not record who cancelled.
  */
-export const isDecision = (data: unknown): data is Decision => claimsDecision(data) && wellFormedDecision(data);
+export function decodeDecision(data: unknown): Decision | null {
+  if (!claimsDecision(data) || !wellFormedDecision(data)) return null;
+  if (data.type === "job.cancelled" && data.by === undefined) return { ...data, by: { kind: "unrecorded" } } as Decision;
+  return data as Decision;
+}
 
 /**
  * The log command id of a decision: equal decisions from two commanders get one id, so the

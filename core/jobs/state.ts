@@ -10,10 +10,10 @@
  */
 import type { Call } from "../sdk/effects.ts";
 import type { CallFailure } from "../sdk/replay.ts";
-import type { Candidate, CallOutcome, Decision, DecisionType, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
+import type { Candidate, CallOutcome, Canceller, Decision, DecisionType, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
 import { newerRegistration } from "./nodes.ts";
 import type { Payload } from "./payload.ts";
-import { type Answer, VERIFY_QUORUM, countable, groups } from "./verification.ts";
+import { type Answer, VERIFY_QUORUM, attemptsNeeded, countable, groups, quorumFor } from "./verification.ts";
 
 export type JobStatus = "running" | "done" | "failed" | "cancelled";
 export const JOB_STATUSES: readonly JobStatus[] = ["running", "done", "failed", "cancelled"];
@@ -52,6 +52,10 @@ export interface CallRecord {
   dissenters?: NodeId[];
 }
 
+/** A call's attempts that have neither answered nor timed out. */
+export const outstanding = (call: CallRecord): AttemptRecord[] =>
+  call.attempts.filter((t) => t.timedOutAt === undefined && !call.answers?.some((a) => a.attempt === t.attempt));
+
 /** One line of a job's history: what the log decided about it, in order. */
 export interface JobEvent {
   readonly n: number;
@@ -69,7 +73,10 @@ export interface JobRecord {
   readonly input: Payload;
   readonly acceptedAt: number;
   readonly idempotencyKey?: string;
-  /** The client token's name that submitted it (absent for sub-jobs and tokenless planes). */
+  /**
+   * The name of the client token that submitted it: its tenant (tenancy.ts). Sub-jobs carry
+   * their root's. Absent only for jobs logged before submitters were recorded.
+   */
   readonly submittedBy?: string;
   readonly parent?: { readonly job: JobId; readonly seq: number };
   /** The job at the top of this job's tree (itself when it has no parent). */
@@ -78,6 +85,8 @@ export interface JobRecord {
   finishedAt?: number;
   output?: Payload;
   error?: JobError;
+  /** Jobs ended by a `job.cancelled` decision (the job it names and its running sub-jobs): who cancelled. */
+  cancelledBy?: Canceller;
   readonly calls: CallRecord[];
   readonly events: JobEvent[];
 }
@@ -154,10 +163,26 @@ const zeroCounters = (): Counters => ({
 /** What applying one decision did, for the commander to react to. */
 export type Applied =
   | { readonly effect: "none" }
-  | { readonly effect: "job"; readonly job: JobId; readonly quarantined?: readonly NodeId[] }
+  /**
+   * `job` may continue (the job the decision names, or the parent a sub-job's end answered);
+   * `ended` lists every job the decision ended: the one it names, its running sub-jobs, and the
+   * ancestors a fatal failure ended with it (each may have someone waiting for its end).
+   */
+  | { readonly effect: "job"; readonly job: JobId; readonly quarantined?: readonly NodeId[]; readonly ended?: readonly JobId[] }
   | { readonly effect: "node"; readonly node: NodeId };
 
 const NONE: Applied = { effect: "none" };
+
+function describeCanceller(by: Canceller): string {
+  switch (by.kind) {
+    case "client":
+      return `by token "${by.token}"`;
+    case "plane":
+      return "by the plane";
+    case "unrecorded":
+      return "canceller not recorded";
+  }
+}
 
 export class JobsState {
   private readonly jobs = new Map<JobId, JobRecord>();
@@ -271,10 +296,13 @@ export class JobsState {
   private accept(d: Extract<Decision, { type: "job.accepted" }>): Applied {
     if (this.jobs.has(d.job)) return this.stale();
     let root = d.job;
+    let submittedBy = d.submittedBy;
     if (d.parent) {
       const parent = this.jobs.get(d.parent.job);
       if (!parent || parent.status !== "running" || d.parent.seq !== parent.calls.length) return this.stale();
       root = parent.root;
+      // A sub-job belongs to its tree's tenant: whoever may see the root may see it, and no one else.
+      submittedBy = parent.submittedBy;
       parent.calls.push({ seq: d.parent.seq, kind: "job", target: d.name, input: d.input, queuedAt: d.at, attempts: [], child: d.job, startedAt: d.at });
       this.event(parent, d, { seq: d.parent.seq, detail: `sub-job ${d.job} (${d.name})` });
     }
@@ -288,7 +316,7 @@ export class JobsState {
       calls: [],
       events: [],
       ...(d.idempotencyKey === undefined ? {} : { idempotencyKey: d.idempotencyKey }),
-      ...(d.submittedBy === undefined ? {} : { submittedBy: d.submittedBy }),
+      ...(submittedBy === undefined ? {} : { submittedBy }),
       ...(d.parent ? { parent: d.parent } : {}),
     };
     this.jobs.set(d.job, job);
@@ -367,17 +395,47 @@ export class JobsState {
     call.finishedAt = answer.finishedAt;
   }
 
-  /**
-   * An answer to a call under verification: held until two trusted nodes agree; then accepted,
-   * and every node whose answer differs is quarantined.
-   */
+  /** An answer to a call under verification: held until the answers settle it (settle). */
   private verifying(job: JobRecord, call: CallRecord, d: Extract<Decision, { type: "call.result" }>): Applied {
     const answers = call.answers!;
     answers.push({ attempt: d.attempt, node: d.node, outcome: d.outcome, startedAt: d.startedAt, finishedAt: d.finishedAt });
-    const [majority] = groups(countable(answers, (n) => this.distrusted(n)));
-    if (!majority || majority.length < VERIFY_QUORUM) {
-      this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: `held: ${answers.length} answer(s), ${VERIFY_QUORUM} must agree (${call.verify})` });
-      return { effect: "job", job: d.job };
+    const settled = this.settle(job, call, d.at);
+    const detail = settled?.detail ?? `held: ${answers.length} answer(s), ${VERIFY_QUORUM} must agree (${call.verify})`;
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail });
+    return { effect: "job", job: d.job, ...(settled?.quarantined.length ? { quarantined: settled.quarantined } : {}) };
+  }
+
+  /** Whether the plane takes a node's answers without a second opinion: its own backends, which are never registered. */
+  trusted(node: NodeId): boolean {
+    return !this.nodes.has(node);
+  }
+
+  /** More attempts a call needs to get a result (verification.ts), with `running` of its attempts still out. */
+  attemptsNeeded(call: CallRecord, running: readonly AttemptRecord[]): number {
+    if (call.answers === undefined) return attemptsNeeded(1, [], running.length);
+    const answers = countable(call.answers, (n) => this.distrusted(n));
+    return attemptsNeeded(this.quorum(answers, running), answers, running.length);
+  }
+
+  private quorum(answers: readonly Answer[], running: readonly AttemptRecord[]): number {
+    return quorumFor(answers, running.some((t) => !this.trusted(t.node)), (n) => this.trusted(n));
+  }
+
+  /**
+   * A held call's result, once its answers settle it (verification.ts quorumFor): accepted, and
+   * when two nodes agreed, every node whose answer differs is quarantined. Null while it waits.
+   */
+  private settle(job: JobRecord, call: CallRecord, at: number): { detail: string; quarantined: NodeId[] } | null {
+    const answers = call.answers!;
+    const counted = countable(answers, (n) => this.distrusted(n));
+    const [majority] = groups(counted);
+    if (!majority || majority.length < this.quorum(counted, outstanding(call))) return null;
+    if (majority.length < VERIFY_QUORUM) {
+      // Only the plane's own backends answered, and no runner can any more: nothing to compare.
+      this.take(call, majority[0]!);
+      call.answers = undefined;
+      const runners = [...new Set(call.attempts.filter((t) => !this.trusted(t.node)).map((t) => t.node))];
+      return { detail: `accepted unverified from ${majority[0]!.node}: no answer of ${runners.join(", ")} left to check (${call.verify})`, quarantined: [] };
     }
     const agreed = majority.map((a) => a.node);
     const dissenters = [...new Set(answers.filter((a) => !majority.includes(a)).map((a) => a.node))].filter((n) => !agreed.includes(n));
@@ -389,7 +447,6 @@ export class JobsState {
       call.dissenters = dissenters;
       this.counters.disputes++;
     }
-    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: `verified: ${agreed.join(" and ")} agree${dissenters.length ? `; ${dissenters.join(", ")} disagreed` : ""}` });
     const quarantined: NodeId[] = [];
     for (const id of dissenters) {
       const node = this.nodes.get(id);
@@ -400,12 +457,12 @@ export class JobsState {
       if (!node || node.status === "quarantined" || errored) continue;
       const reason = `its result for ${job.id}#${call.seq} (${call.target}) differs from ${agreed.join(" and ")}'s`;
       node.status = "quarantined";
-      node.since = d.at;
-      node.quarantine = { at: d.at, reason, call: { job: job.id, seq: call.seq } };
+      node.since = at;
+      node.quarantine = { at, reason, call: { job: job.id, seq: call.seq } };
       this.counters.quarantines++;
       quarantined.push(id);
     }
-    return { effect: "job", job: d.job, ...(quarantined.length ? { quarantined } : {}) };
+    return { detail: `verified: ${agreed.join(" and ")} agree${dissenters.length ? `; ${dissenters.join(", ")} disagreed` : ""}`, quarantined };
   }
 
   /** Whether a node's answers no longer count. */
@@ -422,8 +479,10 @@ export class JobsState {
     }
     attempt.timedOutAt = d.at;
     this.counters.timeouts++;
-    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: d.reason });
-    return { effect: "job", job: d.job };
+    // The attempt that ended may have been the last one a held answer waited for.
+    const settled = call.answers === undefined ? null : this.settle(job, call, d.at);
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: settled ? `${d.reason}; ${settled.detail}` : d.reason });
+    return { effect: "job", job: d.job, ...(settled?.quarantined.length ? { quarantined: settled.quarantined } : {}) };
   }
 
   private cancel(d: Extract<Decision, { type: "job.cancelled" }>): Applied {
@@ -438,32 +497,36 @@ export class JobsState {
   private finish(id: JobId, at: number, end: { output: Payload } | { error: JobError }, d: Decision): Applied {
     const job = this.jobs.get(id);
     if (!job || job.status !== "running") return this.stale();
-    this.end(job, at, end, d);
+    const ended: JobId[] = [];
+    this.end(job, at, end, d, ended);
     // A sub-job's end is news for its parent, which may now continue.
-    return { effect: "job", job: job.parent?.job ?? id };
+    return { effect: "job", job: job.parent?.job ?? id, ended };
   }
 
-  private end(job: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision): void {
+  private end(job: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision, ended: JobId[]): void {
+    ended.push(job.id);
     job.status = "output" in end ? "done" : end.error.kind === "cancelled" ? "cancelled" : "failed";
     job.finishedAt = at;
     if ("output" in end) job.output = end.output;
     else job.error = end.error;
+    if (d.type === "job.cancelled") job.cancelledBy = d.by;
     this.running.delete(job.id);
-    this.event(job, d, "error" in end ? { detail: `${end.error.name}: ${end.error.message}` } : {});
+    const by = d.type === "job.cancelled" ? ` (${describeCanceller(d.by)})` : "";
+    this.event(job, d, "error" in end ? { detail: `${end.error.name}: ${end.error.message}${by}` } : {});
     for (const call of job.calls) {
       const child = call.child === undefined ? undefined : this.jobs.get(call.child);
-      if (child?.status === "running") this.end(child, at, { error: { kind: "cancelled", name: "JobCancelled", message: `parent job ${job.id} ended` } }, d);
+      if (child?.status === "running") this.end(child, at, { error: { kind: "cancelled", name: "JobCancelled", message: `parent job ${job.id} ended` } }, d, ended);
     }
-    if (job.parent) this.answerParent(job, at, end, d);
+    if (job.parent) this.answerParent(job, at, end, d, ended);
     else this.retire(job.id);
   }
 
-  private answerParent(child: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision): void {
+  private answerParent(child: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision, ended: JobId[]): void {
     const parent = this.jobs.get(child.parent!.job);
     const call = parent?.calls[child.parent!.seq];
     if (!parent || parent.status !== "running" || !call || call.outcome) return;
     if ("error" in end && end.error.kind !== "error" && end.error.kind !== "cancelled") {
-      this.end(parent, at, end, d);
+      this.end(parent, at, end, d, ended);
       return;
     }
     const failure: CallFailure | null = "error" in end ? { name: end.error.name, message: end.error.message } : null;

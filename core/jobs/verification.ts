@@ -51,6 +51,18 @@ export function countable(answers: readonly Answer[], distrusted: (node: NodeId)
 }
 
 /**
+ * Agreeing answers a call under verification needs before one is accepted. Verification checks
+ * the nodes the plane does not trust (runners): while one of them has answered the call or may
+ * still (an attempt out), two must agree. Once every untrusted attempt has ended without an
+ * answer, nothing is left to check, and one answer from the plane's own backends (inline, the
+ * stage Worker) settles it: a runner that dies mid-verification does not leave its call waiting
+ * for a third node that may not exist.
+ */
+export function quorumFor(answers: readonly Answer[], untrustedOut: boolean, trusted: (node: NodeId) => boolean): number {
+  return untrustedOut || answers.some((a) => !trusted(a.node)) ? VERIFY_QUORUM : 1;
+}
+
+/**
  * How many more attempts a call needs so that it can reach `quorum` agreeing answers: the quorum,
  * less the largest agreeing group, less the attempts still running. A call with one answer short
  * and one attempt out needs nothing; two answers that disagree need a third.
@@ -84,7 +96,21 @@ export interface VerifyPolicy {
   readonly newNodeCalls: number;
 }
 
-export const NO_VERIFICATION: VerifyPolicy = { fraction: 0, newNodeCalls: 0 };
+/**
+ * VERIFY_FRACTION and VERIFY_NEW_NODE_CALLS when unset: a new runner's first 10 calls are checked
+ * against a second node, so a runner that lies from the start is caught before its results
+ * pile up (a cluster with no second node for a call runs it once, and says so in the reason).
+ */
+export const DEFAULT_VERIFY_POLICY: VerifyPolicy = { fraction: 0, newNodeCalls: 10 };
+
+/** What GET /v1/cluster says of the policy; a warning when no call at all is verified. */
+export function describePolicy(policy: VerifyPolicy): VerifyPolicy & { readonly warning?: string } {
+  if (policy.fraction > 0 || policy.newNodeCalls > 0) return { ...policy };
+  return {
+    ...policy,
+    warning: "result verification is off (VERIFY_NEW_NODE_CALLS=0, VERIFY_FRACTION=0): a runner's wrong results reach jobs unchecked",
+  };
+}
 
 /**
  * Why a call dispatched to `node` must be verified, or null. `dispatchedBefore` is how many

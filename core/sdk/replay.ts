@@ -149,4 +149,18 @@ export function ancestorCycle(ancestors: readonly Call[], next: Call): Call[] | 
   return at < 0 ? null : [...ancestors.slice(at), next];
 }
 
-export const formatCycle = (cycle: readonly Call[]): string => cycle.map((c) => c.target).join(" -> ");
+/** How many names a shortened chain keeps at each end. */
+const CHAIN_ENDS = 3;
+
+/**
+ * The job names along a chain of calls, "a -> b -> c"; a long chain keeps its ends and says how
+ * many are left out between them, so an error about a deep tree stays one readable line.
+ */
+export function formatChain(chain: readonly Call[]): string {
+  const names = chain.map((c) => c.target);
+  if (names.length <= 2 * CHAIN_ENDS + 1) return names.join(" -> ");
+  return [...names.slice(0, CHAIN_ENDS), `... ${names.length - 2 * CHAIN_ENDS} more ...`, ...names.slice(-CHAIN_ENDS)].join(" -> ");
+}
+
+/** A wait-for cycle (ancestorCycle), as a chain that ends where it began. */
+export const formatCycle = (cycle: readonly Call[]): string => formatChain(cycle);

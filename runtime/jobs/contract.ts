@@ -6,21 +6,22 @@ import type { JobId, NodeId, NodeLoad, NodeSpec } from "../../core/jobs/decision
 import type { Payload } from "../../core/jobs/payload.ts";
 import type { CallFailure } from "../../core/sdk/replay.ts";
 import type { Counters, JobEvent, JobRecord, JobStatus, NodeRecord } from "../../core/jobs/state.ts";
+import type { Viewer } from "../../core/jobs/tenancy.ts";
 
 export interface SubmitJobRequest {
-  /** Chosen by the API: derived from the idempotency key when there is one, random otherwise. */
+  /** Chosen by the API: derived from the submitter and the idempotency key when there is one, random otherwise. */
   readonly id: JobId;
   readonly name: string;
   readonly input: Payload;
   readonly idempotencyKey?: string;
-  /** The name of the client token submitting it (recorded in the log; never the token). */
-  readonly submittedBy?: string;
+  /** The name of the client token submitting it, its tenant (recorded in the log; never the token). */
+  readonly submittedBy: string;
   /** Answer once the job is terminal or this many ms passed (0: as soon as it is accepted). */
   readonly waitMs?: number;
 }
 
 export interface SubmitJobReply {
-  /** False when a job with this id already existed (same idempotency key). */
+  /** False when a job with this id already existed (same submitter and idempotency key). */
   readonly created: boolean;
   readonly job: JobView;
 }
@@ -39,6 +40,8 @@ export interface JobSummary {
 }
 
 export interface ListJobsQuery {
+  /** Only the jobs this client may see (tenancy.ts). */
+  readonly viewer: Viewer;
   readonly status?: JobStatus;
   readonly limit: number;
   /** Jobs accepted strictly before this (acceptedAt, id) position; from ListJobsReply.next. */
@@ -96,14 +99,19 @@ export interface JobsMetrics {
   readonly loads: readonly { readonly node: NodeId; readonly queue: number; readonly inFlight: number }[];
 }
 
-/** The commander's job RPC surface. Methods throw PaxflowError (codes in errors.ts) on failure. */
+/**
+ * The commander's job RPC surface. Methods throw PaxflowError (codes in errors.ts) on failure.
+ * Those that take a job id answer null for a job the viewer may not see (tenancy.ts) exactly as
+ * for one that is unknown here (never submitted, or forgotten after the retention limit), and
+ * before waiting or changing anything.
+ */
 export interface JobPlane {
   submitJob(request: SubmitJobRequest): Promise<SubmitJobReply>;
-  /** null: unknown here (never submitted, or forgotten after the retention limit). */
-  getJob(id: JobId, waitMs?: number): Promise<JobView | null>;
+  getJob(id: JobId, viewer: Viewer, waitMs?: number): Promise<JobView | null>;
   /** Events with n > after; waits up to waitMs for new ones when there are none yet. */
-  jobEvents(id: JobId, after: number, waitMs: number): Promise<JobEventsReply | null>;
-  cancelJob(id: JobId, reason: string): Promise<JobView | null>;
+  jobEvents(id: JobId, viewer: Viewer, after: number, waitMs: number): Promise<JobEventsReply | null>;
+  /** Cancels the job as `viewer` (the log records its token's name as the canceller). */
+  cancelJob(id: JobId, viewer: Viewer, reason: string): Promise<JobView | null>;
   listJobs(query: ListJobsQuery): Promise<ListJobsReply>;
   /** `signedAt`: the runner's signature timestamp on the registration; refused unless newer than the node's current one. */
   registerNode(spec: NodeSpec, signedAt: number): Promise<NodeView>;

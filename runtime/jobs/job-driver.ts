@@ -17,14 +17,15 @@ import {
   type NodeSpec,
   WORKER_NODE,
   decisionId,
-  isDecision,
+  decodeDecision,
 } from "../../core/jobs/decisions.ts";
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, type Hearing, admitRegistration, expiredNodes } from "../../core/jobs/nodes.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
-import { NO_VERIFICATION, VERIFY_QUORUM, type VerifyPolicy, attemptsNeeded, countable, verifyReason } from "../../core/jobs/verification.ts";
+import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, countable, verifyReason } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
-import { type AttemptRecord, type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus } from "../../core/jobs/state.ts";
+import { type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
+import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
 import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
@@ -69,7 +70,9 @@ export interface JobDriverOptions {
   readonly retainFinished: number;
   /** Most calls one job may make (MAX_CALLS_PER_JOB); default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
-  /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default none. */
+  /** Deepest sub-job (MAX_JOB_DEPTH); default DEFAULT_MAX_JOB_DEPTH. */
+  readonly maxJobDepth?: number;
+  /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default DEFAULT_VERIFY_POLICY. */
   readonly verify?: VerifyPolicy;
   /** Most runners the shard registers (MAX_NODES); default DEFAULT_MAX_NODES. */
   readonly maxNodes?: number;
@@ -95,10 +98,6 @@ const WATCH_MS = 250;
 const REGISTRATIONS = "node registrations";
 
 const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
-
-/** A call's attempts that have neither answered nor timed out. */
-const outstanding = (call: CallRecord): AttemptRecord[] =>
-  call.attempts.filter((t) => t.timedOutAt === undefined && !call.answers?.some((a) => a.attempt === t.attempt));
 
 const samePayload = (a: Payload, b: Payload): boolean =>
   a.bytes === b.bytes && ("inline" in a ? "inline" in b && a.inline === b.inline : "r2" in b && a.r2 === b.r2);
@@ -161,7 +160,8 @@ export class JobDriver implements JobPlane {
     this.state = new JobsState({ retainFinished: options.retainFinished });
     const machine: StateMachine = {
       apply: (data) => {
-        if (isDecision(data)) this.applied(data);
+        const decision = decodeDecision(data);
+        if (decision) this.applied(decision);
         else if (claimsDecision(data)) {
           // Every replica skips it alike, so they stay in step; say so once per entry.
           this.state.counters.malformedDecisions++;
@@ -221,7 +221,7 @@ export class JobDriver implements JobPlane {
     if (d.type === "node.removed") this.removed(d.node, d.reason);
     if (d.type === "node.registered") this.armExpiry();
     if ("job" in d) this.signals.poke(`job:${d.job}`);
-    if (effect.effect === "job") this.signals.poke(`job:${effect.job}`);
+    if (effect.effect === "job") for (const job of [effect.job, ...(effect.ended ?? [])]) this.signals.poke(`job:${job}`);
     switch (d.type) {
       case "call.dispatched":
         if (d.node !== INLINE_NODE) this.track(d);
@@ -493,6 +493,7 @@ export class JobDriver implements JobPlane {
       place: (request) => this.place(request),
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
+      ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
       verify: (call, node, earlierThisPass) => this.verifyPolicy(call.job, call.seq, call.stage, node, earlierThisPass),
     };
   }
@@ -508,9 +509,8 @@ export class JobDriver implements JobPlane {
     const drafts: (Draft | Decision)[] = [];
     for (const call of job.calls) {
       if (call.outcome || call.kind !== "stage" || call.attempts.length === 0) continue;
+      if (this.state.attemptsNeeded(call, outstanding(call)) === 0) continue;
       const answers = countable(call.answers ?? [], (n) => this.state.distrusted(n));
-      const quorum = call.answers === undefined ? 1 : VERIFY_QUORUM;
-      if (attemptsNeeded(quorum, answers, outstanding(call).length) === 0) continue;
       const why =
         answers.length > 1
           ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
@@ -756,8 +756,7 @@ export class JobDriver implements JobPlane {
    */
   private stillNeeded(call: CallRecord, attempt: number): boolean {
     if (call.answers === undefined) return call.attempts.length === attempt;
-    const others = outstanding(call).filter((t) => t.attempt !== attempt);
-    return attemptsNeeded(VERIFY_QUORUM, countable(call.answers, (n) => this.state.distrusted(n)), others.length) > 0;
+    return this.state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
   }
 
   /**
@@ -815,9 +814,8 @@ export class JobDriver implements JobPlane {
     // A kernel's floating-point output differs between a GPU and the CPU reference within its
     // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
     if (this.o.registry.stages.get(stage)?.kernel) return null;
-    const record = this.state.node(node);
-    // Built-in backends are the plane itself: trusted.
-    return verifyReason(this.o.verify ?? NO_VERIFICATION, { job, seq }, { id: node, trusted: record === undefined, dispatchedBefore: (record?.dispatched ?? 0) + earlierThisPass });
+    const dispatchedBefore = (this.state.node(node)?.dispatched ?? 0) + earlierThisPass;
+    return verifyReason(this.o.verify ?? DEFAULT_VERIFY_POLICY, { job, seq }, { id: node, trusted: this.state.trusted(node), dispatchedBefore });
   }
 
   /** A result from any backend: into the log (the state keeps the first per call). */
@@ -847,7 +845,7 @@ export class JobDriver implements JobPlane {
       input: request.input,
       at: this.now(),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
-      ...(request.submittedBy === undefined ? {} : { submittedBy: request.submittedBy }),
+      submittedBy: request.submittedBy,
     };
     const created = await this.exclusive(request.id, async () => {
       if (this.state.job(request.id)) return false; // a concurrent submit with the same id got there first
@@ -861,10 +859,16 @@ export class JobDriver implements JobPlane {
     return { created, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
   }
 
-  async getJob(id: JobId, waitMs = 0): Promise<JobView | null> {
+  async getJob(id: JobId, viewer: Viewer, waitMs = 0): Promise<JobView | null> {
     await this.lead();
-    if (!this.state.job(id)) return null;
+    if (!this.visible(id, viewer)) return null;
     return this.viewAfter(id, waitMs);
+  }
+
+  /** The job, if the viewer may see it (tenancy.ts); checked before any wait, so a wait cannot tell either. */
+  private visible(id: JobId, viewer: Viewer): JobRecord | undefined {
+    const job = this.state.job(id);
+    return job && mayAccess(job, viewer) ? job : undefined;
   }
 
   private async viewAfter(id: JobId, waitMs: number): Promise<JobView> {
@@ -882,11 +886,11 @@ export class JobDriver implements JobPlane {
     return { ...rest, shard: this.o.shard };
   }
 
-  async jobEvents(id: JobId, after: number, waitMs: number): Promise<JobEventsReply | null> {
+  async jobEvents(id: JobId, viewer: Viewer, after: number, waitMs: number): Promise<JobEventsReply | null> {
     await this.lead();
     const until = this.now() + Math.min(waitMs, this.o.maxWaitMs);
     for (;;) {
-      const job = this.state.job(id);
+      const job = this.visible(id, viewer);
       if (!job) return null;
       const events = job.events.filter((e) => e.n > after);
       if (events.length > 0 || job.status !== "running" || this.now() >= until) return { events, status: job.status };
@@ -894,11 +898,11 @@ export class JobDriver implements JobPlane {
     }
   }
 
-  async cancelJob(id: JobId, reason: string): Promise<JobView | null> {
+  async cancelJob(id: JobId, viewer: Viewer, reason: string): Promise<JobView | null> {
     await this.lead();
-    const job = this.state.job(id);
+    const job = this.visible(id, viewer);
     if (!job) return null;
-    if (job.status === "running") await this.propose([{ type: "job.cancelled", job: id, at: this.now(), reason }]);
+    if (job.status === "running") await this.propose([{ type: "job.cancelled", job: id, at: this.now(), reason, by: cancelledBy(viewer) }]);
     return this.view(this.state.job(id)!);
   }
 
@@ -907,7 +911,7 @@ export class JobDriver implements JobPlane {
     const before = query.before;
     const jobs: JobSummary[] = [];
     for (const job of this.state.allJobs()) {
-      if (job.parent || (query.status && job.status !== query.status)) continue;
+      if (job.parent || (query.status && job.status !== query.status) || !mayAccess(job, query.viewer)) continue;
       if (before && (job.acceptedAt > before.acceptedAt || (job.acceptedAt === before.acceptedAt && job.id >= before.id))) continue;
       jobs.push({
         id: job.id,
@@ -981,7 +985,9 @@ export class JobDriver implements JobPlane {
     }
     const before = job.calls[offer.seq]!;
     const sameReport = (x: { startedAt?: number; finishedAt?: number }) => x.startedAt === offer.startedAt && x.finishedAt === offer.finishedAt;
-    if ((before.node === offer.node && sameReport(before)) || before.answers?.some((a) => a.attempt === offer.attempt && sameReport(a))) {
+    // A verified call keeps only which nodes agreed (its held answers are dropped once accepted).
+    const agreedBefore = before.verifiedBy?.includes(offer.node) === true;
+    if ((before.node === offer.node && sameReport(before)) || agreedBefore || before.answers?.some((a) => a.attempt === offer.attempt && sameReport(a))) {
       // The same report again (the runner did not see our answer, or sends twice): the log has it.
       return { accepted: true, reason: "this result is already recorded" };
     }

@@ -13,7 +13,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CodecError, decode, encode } from "../../core/codec.ts";
-import { DECISION_TYPES, INLINE_NODE, isDecision } from "../../core/jobs/decisions.ts";
+import { DECISION_TYPES, INLINE_NODE, decodeDecision } from "../../core/jobs/decisions.ts";
 import { JobsState } from "../../core/jobs/state.ts";
 import { PaxflowError } from "../../runtime/errors.ts";
 import { parseBatch } from "../../runtime/acceptor-batch.ts";
@@ -111,7 +111,17 @@ describe("hostile input to the decoders", () => {
       fc.record({ type: fc.constant("call.result"), job, seq, attempt, node, outcome: fc.oneof(fc.record({ ok: fc.constant(true), value: p }), fc.record({ ok: fc.constant(false), error: fc.record({ name: fc.string(), message: fc.string() }) })), startedAt: at, finishedAt: at, at }),
       fc.record({ type: fc.constant("call.timeout"), job, seq, attempt, node, at, reason: fc.string() }),
       fc.record({ type: fc.constant("job.finished"), job, at, outcome: fc.oneof(fc.record({ ok: fc.constant(true), output: p }), fc.record({ ok: fc.constant(false), error: fc.record({ kind: fc.constantFrom("error" as const, "cancelled" as const), name: fc.string(), message: fc.string() }) })) }),
-      fc.record({ type: fc.constant("job.cancelled"), job, at, reason: fc.string() }),
+      fc.record(
+        {
+          type: fc.constant("job.cancelled"),
+          job,
+          at,
+          reason: fc.string(),
+          by: fc.oneof(fc.record({ kind: fc.constant("client" as const), token: fc.string() }), fc.constant({ kind: "plane" as const })),
+        },
+        // Entries logged before cancellers were recorded have no `by`.
+        { requiredKeys: ["type", "job", "at", "reason"] },
+      ),
       fc.record({ type: fc.constant("node.registered"), node: spec, at, signedAt: fc.option(at, { nil: undefined }) }),
       fc.record({ type: fc.constant("node.removed"), node, at, reason: fc.string() }),
       fc.record({ type: fc.constant("node.unresponsive"), node, at, reason: fc.string() }),
@@ -130,7 +140,8 @@ describe("hostile input to the decoders", () => {
         // A well-formed start, so later entries can hit a running job.
         state.apply({ type: "job.accepted", job: "j-1", name: "shapes/chain", input: { inline: "oA==", bytes: 1 } as never, at: 0 });
         for (const data of entries) {
-          if (isDecision(data)) state.apply(data);
+          const decision = decodeDecision(data);
+          if (decision) state.apply(decision);
           // What claims a decision type without its shape never reaches the state.
           else if (typeof data === "object" && data !== null && DECISION_TYPES.includes((data as { type?: never }).type!)) malformed++;
         }

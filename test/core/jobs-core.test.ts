@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type Value, encode } from "../../core/codec.ts";
 import { advance, childId, type AdvanceContext, type JobSeed } from "../../core/jobs/advance.ts";
-import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE } from "../../core/jobs/decisions.ts";
+import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decodeDecision } from "../../core/jobs/decisions.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, longestFirst, place, predict } from "../../core/jobs/placement.ts";
 import { JobsState } from "../../core/jobs/state.ts";
+import { type Viewer, mayAccess } from "../../core/jobs/tenancy.ts";
 import { type Step, all, defineJob, defineStage } from "paxflow";
 import { createRegistry } from "../../core/sdk/registry.ts";
 import { registry } from "../../examples/index.ts";
@@ -153,17 +154,53 @@ describe("JobsState", () => {
     expect(s.counters.staleDecisions).toBe(3);
   });
 
-  it("ignores results after a cancel, and cancels running sub-jobs with their parent", () => {
+  it("ignores results after a cancel, and cancels running sub-jobs with their parent, recording who cancelled", () => {
     const s = new JobsState();
     s.apply(accepted("p"));
     s.apply({ type: "job.accepted", job: childId("p", 0), name: "shapes/chain", input: p({ seed: 2 }), at: 2, parent: { job: "p", seq: 0 } });
     s.apply(dispatched(0, 1, "a", childId("p", 0)));
-    s.apply({ type: "job.cancelled", job: "p", at: 3, reason: "user" });
-    expect(s.job("p")!.status).toBe("cancelled");
-    expect(s.job(childId("p", 0))!.status).toBe("cancelled");
+    s.apply({ type: "job.cancelled", job: "p", at: 3, reason: "user", by: { kind: "client", token: "ci" } });
+    expect(s.job("p")).toMatchObject({ status: "cancelled", cancelledBy: { kind: "client", token: "ci" }, error: { kind: "cancelled", message: "user" } });
+    expect(s.job("p")!.events.at(-1)!.detail).toBe('JobCancelled: user (by token "ci")');
+    expect(s.job(childId("p", 0))).toMatchObject({ status: "cancelled", cancelledBy: { kind: "client", token: "ci" } });
     s.apply(result(0, 1, "a", 1, childId("p", 0)));
     expect(s.counters.lateResults).toBe(1);
     expect(s.runningJobs()).toEqual([]);
+  });
+
+  it("decodes a job.cancelled logged before cancellers were recorded, and refuses a malformed canceller", () => {
+    const old = { type: "job.cancelled", job: "p", at: 3, reason: "cancelled through DELETE /v1/jobs/{id}" };
+    expect(decodeDecision(old)).toEqual({ ...old, by: { kind: "unrecorded" } });
+    const s = new JobsState();
+    s.apply(accepted("p"));
+    s.apply(decodeDecision(old)!);
+    expect(s.job("p")).toMatchObject({ status: "cancelled", cancelledBy: { kind: "unrecorded" } });
+    expect(s.job("p")!.events.at(-1)!.detail).toContain("canceller not recorded");
+    const plane = { ...old, by: { kind: "plane" } };
+    expect(decodeDecision(plane)).toEqual(plane);
+    expect(decodeDecision({ ...old, by: { kind: "client" } })).toBeNull();
+    expect(decodeDecision({ ...old, by: "ci" })).toBeNull();
+    expect(decodeDecision({ ...old, by: { kind: "someone" } })).toBeNull();
+  });
+
+  it("gives a sub-job its tree's tenant: only the root's submitter and admins see it", () => {
+    const s = new JobsState();
+    s.apply({ ...accepted("p"), submittedBy: "alice" } as Decision);
+    // A sub-job's acceptance names no submitter (or a wrong one): the tree's owner is the root's.
+    s.apply({ type: "job.accepted", job: "p.0", name: "shapes/chain", input: p({ seed: 2 }), at: 2, parent: { job: "p", seq: 0 }, submittedBy: "mallory" });
+    expect(s.job("p.0")!.submittedBy).toBe("alice");
+    const alice: Viewer = { kind: "tenant", name: "alice" };
+    const bob: Viewer = { kind: "tenant", name: "bob" };
+    const admin: Viewer = { kind: "admin", name: "ops" };
+    for (const id of ["p", "p.0"]) {
+      expect(mayAccess(s.job(id)!, alice)).toBe(true);
+      expect(mayAccess(s.job(id)!, bob)).toBe(false);
+      expect(mayAccess(s.job(id)!, admin)).toBe(true);
+    }
+    // Logged before submitters were recorded: admins only.
+    s.apply(accepted("old"));
+    expect(mayAccess(s.job("old")!, alice)).toBe(false);
+    expect(mayAccess(s.job("old")!, admin)).toBe(true);
   });
 
   it("answers the parent's call when a sub-job ends; a fatal sub-job failure ends the parent", () => {
@@ -262,6 +299,38 @@ describe("advance", () => {
     expect(message).toContain("call 5: shapes/stats@1");
     // Within the limit it runs as usual.
     expect(advance(seed("shapes/fanout", { seed: 1 }), { ...ctx, maxCallsPerJob: 8 }).at(-1)).toMatchObject({ type: "job.finished", outcome: { ok: true } });
+  });
+
+  it("fails a job that would start a sub-job deeper than MAX_JOB_DEPTH, naming the chain shortened in the middle", () => {
+    // A job at depth d has d + 1 entries of ancestry (the root first, itself last).
+    const at = (depth: number): JobSeed => {
+      const ancestry = Array.from({ length: depth + 1 }, (_, i) => ({ kind: "job" as const, target: "shapes/recurse", input: { depth: 100 - i, loop: false } }));
+      return { ...seed("shapes/recurse", ancestry.at(-1)!.input), ancestry };
+    };
+    expect(advance(at(63), ctx)).toMatchObject([{ type: "job.accepted", job: "j.0", parent: { job: "j", seq: 0 } }]);
+    const [finished, ...rest] = advance(at(64), ctx);
+    expect(rest).toEqual([]);
+    expect(finished).toMatchObject({ type: "job.finished", outcome: { ok: false, error: { kind: "too-deep", name: "JobTooDeep" } } });
+    const message = (finished as { outcome: { error: { message: string } } }).outcome.error.message;
+    // 64 ancestors and the new sub-job: 66 names, the first and last three shown.
+    expect(message).toBe(
+      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse -> shapes/recurse -> shapes/recurse -> ... 60 more ... -> shapes/recurse -> shapes/recurse -> shapes/recurse",
+    );
+    expect(advance(at(2), { ...ctx, maxJobDepth: 2 })).toMatchObject([{ type: "job.finished", outcome: { ok: false, error: { kind: "too-deep" } } }]);
+    expect(advance(seed("shapes/nested", { seed: 1 }), { ...ctx, maxJobDepth: 0 })[0]).toMatchObject({
+      outcome: { error: { message: "sub-job depth 1 exceeds MAX_JOB_DEPTH 0: shapes/nested -> shapes/chain" } },
+    });
+  });
+
+  it("ends a whole tree with the too-deep error of its deepest job, as with a wait cycle", () => {
+    const s = new JobsState();
+    s.apply({ type: "job.accepted", job: "p", name: "x", input: p(1), at: 1 });
+    s.apply({ type: "job.accepted", job: "p.0", name: "x", input: p(1), at: 2, parent: { job: "p", seq: 0 } });
+    s.apply({ type: "job.accepted", job: "p.0.0", name: "x", input: p(1), at: 3, parent: { job: "p.0", seq: 0 } });
+    const error = { kind: "too-deep", name: "JobTooDeep", message: "sub-job depth 3 exceeds MAX_JOB_DEPTH 2: x -> x -> x -> x" } as const;
+    // Every job it ended is named, so whoever waits for any of them hears of it.
+    expect(s.apply({ type: "job.finished", job: "p.0.0", at: 4, outcome: { ok: false, error } })).toEqual({ effect: "job", job: "p.0", ended: ["p.0.0", "p.0", "p"] });
+    for (const id of ["p", "p.0", "p.0.0"]) expect(s.job(id)).toMatchObject({ status: "failed", error });
   });
 
   it("fails an unknown job, and a sub-job that waits on itself", () => {

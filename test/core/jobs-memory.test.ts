@@ -18,8 +18,10 @@ jobsConformance("JobDriver over in-memory acceptors in Node", async () => {
   return {
     plane: () => ({
       submitJob: (r) => driver().submitJob(r),
-      getJob: (id, waitMs) => driver().getJob(id, waitMs),
-      cancelJob: (id, reason) => driver().cancelJob(id, reason),
+      getJob: (id, viewer, waitMs) => driver().getJob(id, viewer, waitMs),
+      jobEvents: (id, viewer, after, waitMs) => driver().jobEvents(id, viewer, after, waitMs),
+      cancelJob: (id, viewer, reason) => driver().cancelJob(id, viewer, reason),
+      listJobs: (query) => driver().listJobs(query),
       registerNode: (spec, signedAt) => driver().registerNode(spec, signedAt),
       listNodes: () => driver().listNodes(),
       jobStats: () => driver().jobStats(),

@@ -1,6 +1,8 @@
 /** The rules of who stays registered (core/jobs/nodes.ts) and how the job state applies them. */
 import { describe, expect, it } from "vitest";
-import { type Decision, type NodeSpec, decisionId, isDecision } from "../../core/jobs/decisions.ts";
+import { type Decision, type NodeSpec, decisionId, decodeDecision } from "../../core/jobs/decisions.ts";
+
+const isDecision = (data: unknown) => decodeDecision(data) !== null;
 import { admitRegistration, expiredNodes, newerRegistration } from "../../core/jobs/nodes.ts";
 import { JobsState, type NodeRecord } from "../../core/jobs/state.ts";
 

@@ -3,6 +3,7 @@
  * registrations that cannot roll back (also after a restart), silent runners expiring, removal
  * moving calls elsewhere, and what the log says of a runner that refuses a call.
  */
+import type { Viewer } from "../../core/jobs/tenancy.ts";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -54,14 +55,17 @@ const removals = async (s: MemoryShard) =>
   (await s.driver().commander.read(1, 1_000))
     .flatMap((c) => JSON.stringify(c.entry).match(/"type":"node\.removed","node":"[^"]+","at":\d+,"reason":"[^"]*"/g) ?? []);
 
+/** The jobs here are read as an admin: who may see a job is not what these tests are about. */
+const ADMIN: Viewer = { kind: "admin", name: "ops" };
+
 async function submit(s: MemoryShard, id: string): Promise<void> {
-  await retrying(() => s.driver().submitJob({ id, name: "shapes/spin", input: inlinePayload(encode({ iterations: 10, salt: 1 })), waitMs: 0 }));
+  await retrying(() => s.driver().submitJob({ id, name: "shapes/spin", input: inlinePayload(encode({ iterations: 10, salt: 1 })), waitMs: 0, submittedBy: "ops" }));
 }
 
-const finished = async (s: MemoryShard, id: string): Promise<JobView> => (await s.driver().getJob(id, 20_000))!;
+const finished = async (s: MemoryShard, id: string): Promise<JobView> => (await s.driver().getJob(id, ADMIN, 20_000))!;
 
 async function timeoutDetail(s: MemoryShard, job: string): Promise<string> {
-  const reply = await s.driver().jobEvents(job, 0, 0);
+  const reply = await s.driver().jobEvents(job, ADMIN, 0, 0);
   return reply!.events.find((e) => e.type === "call.timeout")?.detail ?? "";
 }
 
@@ -128,7 +132,7 @@ describe("removing a node", () => {
     const s = start();
     await retrying(() => s.driver().registerNode(runner("holder"), 1));
     await submit(s, "j-held");
-    await vi.waitFor(async () => expect((await s.driver().getJob("j-held"))!.calls[0]?.attempts[0]?.node).toBe("holder"), { timeout: 15_000, interval: 10 });
+    await vi.waitFor(async () => expect((await s.driver().getJob("j-held", ADMIN))!.calls[0]?.attempts[0]?.node).toBe("holder"), { timeout: 15_000, interval: 10 });
     const removed = await s.driver().removeNode("holder", 'deleted by token "ops"');
     expect(removed?.spec.id).toBe("holder");
     const job = await finished(s, "j-held");

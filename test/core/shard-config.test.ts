@@ -124,3 +124,21 @@ describe("node settings from [vars]", () => {
     expect(() => parseJobsConfig(vars({ RUNNER_ALLOW: "127.0.0.0/8,10.0.0.0/99" }))).toThrow(/RUNNER_ALLOW: "10.0.0.0\/99" is neither a DNS name/);
   });
 });
+
+describe("jobs configuration from [vars]", () => {
+  it("verifies a new runner's first 10 calls and nests sub-jobs 64 deep unless told otherwise", () => {
+    const config = parseJobsConfig(vars());
+    expect(config.verify).toEqual({ fraction: 0, newNodeCalls: 10 });
+    expect(config.maxJobDepth).toBe(64);
+    expect(parseJobsConfig(vars({ VERIFY_NEW_NODE_CALLS: "0", VERIFY_FRACTION: "0.25", MAX_JOB_DEPTH: "3" }))).toMatchObject({
+      verify: { fraction: 0.25, newNodeCalls: 0 },
+      maxJobDepth: 3,
+    });
+  });
+
+  it("names the variable at fault", () => {
+    expect(() => parseJobsConfig(vars({ MAX_JOB_DEPTH: "-1" }))).toThrow(/MAX_JOB_DEPTH must be an integer >= 0, got "-1"/);
+    expect(() => parseJobsConfig(vars({ VERIFY_NEW_NODE_CALLS: "ten" }))).toThrow(/VERIFY_NEW_NODE_CALLS/);
+    expect(() => parseJobsConfig(vars({ VERIFY_FRACTION: "2" }))).toThrow(/VERIFY_FRACTION must be a number from 0 to 1/);
+  });
+});

@@ -7,6 +7,7 @@ import { type Value, decode } from "../../core/codec.ts";
 import { sealable } from "../../core/jobs/advance.ts";
 import type { NodeSpec } from "../../core/jobs/decisions.ts";
 import { fromBase64 } from "../../core/jobs/payload.ts";
+import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
@@ -62,7 +63,7 @@ async function cluster(behaviours: Record<string, Behaviour>, verify: VerifyPoli
 }
 
 async function run(s: MemoryShard, id: string, name: string, input: Value): Promise<JobView> {
-  const reply = await s.driver().submitJob({ id, name, input: await s.payloads.seal(sealable(input)), waitMs: 20_000 });
+  const reply = await s.driver().submitJob({ id, name, input: await s.payloads.seal(sealable(input)), waitMs: 20_000, submittedBy: TENANT.name });
   return reply.job;
 }
 
@@ -78,6 +79,9 @@ const output = (job: JobView): Value => {
 };
 
 const PI = { seed0: 3, runs: 4, samplesPerRun: 20_000 };
+
+/** Who submits and reads the jobs here. */
+const TENANT: Viewer = { kind: "tenant", name: "verification-test" };
 
 describe("result verification in the commander", () => {
   it("catches a runner that answers wrongly: the job gets the majority's result, the liar is quarantined", async () => {
@@ -139,6 +143,16 @@ describe("result verification in the commander", () => {
     expect(call.attempts.find((a) => a.node === "full")?.timedOutAt).toBeDefined();
   });
 
+  it("with verification off, re-dispatches a call a runner refuses to the next best node", async () => {
+    const s = await cluster({ full: "refuses" }, { fraction: 0, newNodeCalls: 0 });
+    const job = await run(s, "j-off", "shapes/spin", { iterations: 1_000, salt: 6 });
+    expect(output(job)).toEqual(expected("shapes/spin", { iterations: 1_000, salt: 6 }));
+    const call = job.calls[0]!;
+    expect(call.attempts.map((a) => a.node)).toEqual(["full", "worker"]);
+    expect(call.attempts[1]!.reason).toContain("re-dispatch after full failed it");
+    expect(call.verify).toBeUndefined();
+  });
+
   it("answers a result report sent twice from the log, without a second entry", async () => {
     const s = await cluster({ r: "honest" }, { fraction: 0, newNodeCalls: 0 });
     const job = await run(s, "j-twice", "shapes/spin", { iterations: 10, salt: 2 });
@@ -152,12 +166,25 @@ describe("result verification in the commander", () => {
     expect((await s.driver().jobStats()).counters.duplicateResults).toBe(0);
   });
 
+  it("answers a verified call's second agreeing node sending its report again from the log too", async () => {
+    const s = await cluster({ a: "honest", b: "honest" }, { fraction: 1, newNodeCalls: 0 });
+    const job = await run(s, "j-twice-verified", "shapes/spin", { iterations: 10, salt: 3 });
+    const call = job.calls[0]!;
+    expect(call.verifiedBy).toHaveLength(2);
+    const other = call.verifiedBy!.find((n) => n !== call.node)!;
+    const attempt = call.attempts.find((a) => a.node === other)!.attempt;
+    const before = (await s.driver().commander.read(0, 10_000)).length;
+    const report = { node: other, job: job.id, seq: 0, attempt, outcome: { ok: true as const, value: job.output! }, startedAt: 1, finishedAt: 2 };
+    expect(await s.driver().offerResult(report)).toEqual({ accepted: true, reason: "this result is already recorded" });
+    expect((await s.driver().commander.read(0, 10_000)).length).toBe(before);
+  });
+
   it("a commander that takes over mid-verification finishes it from the log", async () => {
     const s = await cluster({ liar: "liar", honest: "honest" }, { fraction: 1, newNodeCalls: 0 });
-    const submitted = await s.driver().submitJob({ id: "j-crash", name: "monte-carlo/pi", input: await s.payloads.seal(sealable(PI)), waitMs: 0 });
+    const submitted = await s.driver().submitJob({ id: "j-crash", name: "monte-carlo/pi", input: await s.payloads.seal(sealable(PI)), waitMs: 0, submittedBy: TENANT.name });
     expect(submitted.created).toBe(true);
     s.crash();
-    const job = (await retrying(() => s.driver().getJob("j-crash", 20_000)))!;
+    const job = (await retrying(() => s.driver().getJob("j-crash", TENANT, 20_000)))!;
     expect(job.status).toBe("done");
     expect(output(job)).toEqual(expected("monte-carlo/pi", PI));
     for (const call of job.calls.filter((c) => c.verify)) expect(call.verifiedBy).not.toContain("liar");

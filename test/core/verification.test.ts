@@ -5,7 +5,18 @@ import { type CallOutcome, type Decision, INLINE_NODE, type NodeSpec, WORKER_NOD
 import { type Payload, inlinePayload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, place } from "../../core/jobs/placement.ts";
 import { JobsState } from "../../core/jobs/state.ts";
-import { type Answer, attemptsNeeded, countable, groups, sameOutcome, sampled, verifyReason } from "../../core/jobs/verification.ts";
+import {
+  type Answer,
+  DEFAULT_VERIFY_POLICY,
+  attemptsNeeded,
+  countable,
+  describePolicy,
+  groups,
+  quorumFor,
+  sameOutcome,
+  sampled,
+  verifyReason,
+} from "../../core/jobs/verification.ts";
 import { registry } from "../../examples/index.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
@@ -37,6 +48,20 @@ describe("verification rules", () => {
     expect(attemptsNeeded(2, [answer(1, "a", 1), answer(2, "b", 2)], 0)).toBe(1); // a dispute: a third decides
     expect(attemptsNeeded(2, [answer(1, "a", 1), answer(2, "b", 2)], 1)).toBe(0); // the third is out
     expect(attemptsNeeded(1, [], 0)).toBe(1);
+  });
+
+  it("needs two agreeing answers while a runner has answered or may still, one of the plane's own otherwise", () => {
+    const trusted = (n: string) => n === WORKER_NODE || n === INLINE_NODE;
+    expect(quorumFor([answer(2, WORKER_NODE, 1)], true, trusted)).toBe(2);
+    expect(quorumFor([answer(1, "r", 1)], false, trusted)).toBe(2);
+    expect(quorumFor([answer(2, WORKER_NODE, 1)], false, trusted)).toBe(1);
+    expect(quorumFor([], false, trusted)).toBe(1);
+  });
+
+  it("describes the policy for GET /v1/cluster, with a warning only when nothing is verified", () => {
+    expect(describePolicy(DEFAULT_VERIFY_POLICY)).toEqual({ fraction: 0, newNodeCalls: 10 });
+    expect(describePolicy({ fraction: 0.1, newNodeCalls: 0 })).not.toHaveProperty("warning");
+    expect(describePolicy({ fraction: 0, newNodeCalls: 0 }).warning).toMatch(/verification is off/);
   });
 
   it("samples a stable fraction of calls, by their identity", () => {
@@ -123,6 +148,46 @@ describe("JobsState: verified calls", () => {
     expect(s.node("b")).toMatchObject({ status: "quarantined", quarantine: { call: { job: "j", seq: 0 } } });
     expect(s.node("b")!.quarantine!.reason).toMatch(/differs from a and c/);
     expect(s.counters).toMatchObject({ verifiedCalls: 1, disputes: 1, quarantines: 1 });
+  });
+
+  it("accepts the plane's own answer unverified once the runner under test ended without one, and not before", () => {
+    const runnerThenWorker = () => {
+      const s = new JobsState();
+      s.apply({ type: "node.registered", node: spec("r"), at: 0 });
+      s.apply({ type: "job.accepted", job: "j", name: "shapes/chain", input: p({ seed: 1 }), at: 1 });
+      s.apply(dispatched(1, "r", "new node"));
+      s.apply(dispatched(2, WORKER_NODE));
+      return s;
+    };
+    const timeout: Decision = { type: "call.timeout", job: "j", seq: 0, attempt: 1, node: "r", at: 9, reason: "r did not take the call" };
+    // The Worker answers first: held while r may still answer; r's attempt ends: accepted.
+    const s = runnerThenWorker();
+    s.apply(result(2, WORKER_NODE, "right"));
+    const call = s.job("j")!.calls[0]!;
+    expect(call.outcome).toBeUndefined();
+    expect(s.attemptsNeeded(call, call.attempts.slice(0, 1))).toBe(0);
+    s.apply(timeout);
+    expect(call).toMatchObject({ outcome: ok("right"), node: WORKER_NODE, verify: "new node" });
+    expect(call.verifiedBy).toBeUndefined();
+    expect(call.answers).toBeUndefined();
+    expect(s.counters.verifiedCalls).toBe(0);
+    expect(s.job("j")!.events.at(-1)).toMatchObject({ type: "call.timeout", detail: expect.stringMatching(/accepted unverified from worker: no answer of r left to check/) });
+    // r's attempt ends first: the Worker's answer is accepted when it comes; r's late answer is a duplicate.
+    const t = runnerThenWorker();
+    t.apply(timeout);
+    const later = t.job("j")!.calls[0]!;
+    expect(t.attemptsNeeded(later, [later.attempts[1]!])).toBe(0);
+    t.apply(result(2, WORKER_NODE, "right"));
+    expect(later).toMatchObject({ outcome: ok("right"), node: WORKER_NODE });
+    t.apply(result(1, "r", "wrong"));
+    expect(later.outcome).toEqual(ok("right"));
+    expect(t.counters.duplicateResults).toBe(1);
+    // Two runners: one's answer still needs the other's (or a third node's), whatever the Worker says.
+    const u = fresh();
+    u.apply(result(1, "a", "right"));
+    u.apply({ ...timeout, attempt: 2, node: "b" } as Decision);
+    expect(u.job("j")!.calls[0]!.outcome).toBeUndefined();
+    expect(u.attemptsNeeded(u.job("j")!.calls[0]!, [])).toBe(1);
   });
 
   it("refuses a quarantined node's work and results, and keeps it quarantined when it registers again or heartbeats back", () => {

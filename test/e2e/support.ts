@@ -108,8 +108,7 @@ export interface CallJson {
   readonly error?: { readonly name: string; readonly message: string };
   readonly child?: string;
   readonly verify?: string;
-  readonly verifiedBy?: readonly string[];
-  readonly dissenters?: readonly string[];
+  readonly verified: false | { readonly by: readonly string[]; readonly dissenters?: readonly string[] };
 }
 
 export interface JobJson {

@@ -24,11 +24,12 @@ describe("a runner that returns wrong answers", () => {
       expect(job.status, JSON.stringify(job.error)).toBe("done");
       expect(job.output).toEqual(expectedOutput("monte-carlo/pi", inputs[i]!));
       for (const call of job.calls.filter((c) => c.verify !== undefined)) {
-        expect(call.verifiedBy, `${job.id}#${call.seq}`).toHaveLength(2);
-        expect(call.verifiedBy).not.toContain("liar");
+        const by = call.verified ? call.verified.by : [];
+        expect(by, `${job.id}#${call.seq}`).toHaveLength(2);
+        expect(by).not.toContain("liar");
       }
     }
-    const disputed = jobs.flatMap((j) => j.calls).filter((c) => c.dissenters?.includes("liar"));
+    const disputed = jobs.flatMap((j) => j.calls).filter((c) => c.verified && c.verified.dissenters?.includes("liar"));
     expect(disputed.length, "at least one call where the liar was outvoted").toBeGreaterThan(0);
 
     // Quarantined by the shard that caught it, then (through its heartbeats) by the other shard too.

@@ -10,11 +10,12 @@ import { fromBase64, inlinePayload } from "../../core/jobs/payload.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import type { Committed } from "../../core/paxos/index.ts";
 import { registry } from "../../examples/index.ts";
+import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { JobPlane, JobView } from "../../runtime/jobs/contract.ts";
 import type { Payloads } from "../../runtime/jobs/payload-store.ts";
 import { errorCode } from "../../runtime/errors.ts";
 
-export type HarnessPlane = Pick<JobPlane, "submitJob" | "getJob" | "cancelJob" | "registerNode" | "listNodes" | "jobStats"> & {
+export type HarnessPlane = Pick<JobPlane, "submitJob" | "getJob" | "jobEvents" | "cancelJob" | "listJobs" | "registerNode" | "listNodes" | "jobStats"> & {
   read(fromSlot: number, limit: number): Promise<Committed[]>;
 };
 
@@ -54,6 +55,12 @@ export async function retrying<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The client token name the suite submits as, and how it (its tenant), another tenant and an admin ask. */
+const TENANT = "conformance";
+const OWNER: Viewer = { kind: "tenant", name: TENANT };
+const STRANGER: Viewer = { kind: "tenant", name: "stranger" };
+const ADMIN: Viewer = { kind: "admin", name: "ops" };
+
 /** A registered runner nobody listens for, much faster than anything else: placement picks it first. */
 const GHOST = { id: "ghost", kind: "runner", url: "http://127.0.0.1:9", caps: ["cpu"], speed: { cpu: 100 }, slots: 4, latencyMs: 0.1, bandwidthMBps: 1_000 } as const;
 
@@ -69,7 +76,7 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
 
     async function run(id: string, job: string, input: Value): Promise<JobView> {
       const sealed = await h.payloads.seal(sealable(input));
-      const reply = await retrying(() => h.plane().submitJob({ id, name: job, input: sealed, waitMs: 20_000 }));
+      const reply = await retrying(() => h.plane().submitJob({ id, name: job, input: sealed, waitMs: 20_000, submittedBy: TENANT }));
       return reply.job as JobView;
     }
 
@@ -140,55 +147,88 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       expect(job.error!.message).toContain("shapes/recurse -> shapes/recurse");
     });
 
+    it("fails a tree deeper than MAX_JOB_DEPTH as a whole, and whoever waits for its root hears of it", async () => {
+      // A wait longer than the test's own timeout: only the root's end, heard, answers it in time.
+      const input = await h.payloads.seal(sealable({ depth: 65, loop: false }));
+      const { job } = await retrying(() => h.plane().submitJob({ id: "j-deep", name: "shapes/recurse", input, waitMs: 60_000, submittedBy: TENANT }));
+      expect(job.status).toBe("failed");
+      expect(job.error).toMatchObject({ kind: "too-deep", name: "JobTooDeep" });
+      expect(job.error!.message).toMatch(/^sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes\/recurse -> .* -> shapes\/recurse$/);
+    });
+
     it("gives the same job for the same id, and refuses the id with another input", async () => {
           const first = await run("j-idem", "shapes/chain", { seed: 2 });
-      const again = await h.plane().submitJob({ id: "j-idem", name: "shapes/chain", input: inlinePayload(encode({ seed: 2 })) });
+      const again = await h.plane().submitJob({ id: "j-idem", name: "shapes/chain", input: inlinePayload(encode({ seed: 2 })), submittedBy: TENANT });
       expect(again.created).toBe(false);
       expect(again.job.acceptedAt).toBe(first.acceptedAt);
       const conflict = await h.plane()
-        .submitJob({ id: "j-idem", name: "shapes/chain", input: inlinePayload(encode({ seed: 3 })) })
+        .submitJob({ id: "j-idem", name: "shapes/chain", input: inlinePayload(encode({ seed: 3 })), submittedBy: TENANT })
         .catch((e: unknown) => e);
       expect(errorCode(conflict)).toBe("idempotency-conflict");
     });
 
-    it("re-dispatches when a runner does not take the call, and marks it unresponsive", async () => {
-          // A registered runner nobody listens for, much faster than anything else: placement picks it first.
-      await retrying(() =>
-        h.plane().registerNode(GHOST, Date.now()),
-      );
+    it("shows a job and its sub-jobs only to their tenant and admins: to others they do not exist", async () => {
+      const job = await run("j-tenant", "shapes/nested", { seed: 4 });
+      expect(job.submittedBy).toBe(TENANT);
+      const child = job.calls[0]!.child!;
+      for (const id of [job.id, child]) {
+        expect((await h.plane().getJob(id, OWNER))?.submittedBy).toBe(TENANT);
+        expect((await h.plane().getJob(id, ADMIN))?.id).toBe(id);
+        expect(await h.plane().getJob(id, STRANGER)).toBeNull();
+        expect(await h.plane().jobEvents(id, STRANGER, 0, 0)).toBeNull();
+        // Visibility is checked before anything else: the cancel finds no job and changes nothing.
+        expect(await h.plane().cancelJob(id, STRANGER, "not mine")).toBeNull();
+        expect((await h.plane().getJob(id, OWNER))?.cancelledBy).toBeUndefined();
+        expect((await h.plane().jobEvents(id, OWNER, 0, 0))?.events.length).toBeGreaterThan(0);
+      }
+      // The same answer as for an id nobody submitted.
+      expect(await h.plane().getJob("j-never", STRANGER)).toBeNull();
+      const listed = async (viewer: Viewer) => (await h.plane().listJobs({ viewer, limit: 100 })).jobs.map((j) => j.id);
+      expect(await listed(OWNER)).toContain(job.id);
+      expect(await listed(ADMIN)).toContain(job.id);
+      expect(await listed(STRANGER)).toEqual([]);
+    });
+
+    it("a new runner that does not take a call: marked unresponsive, and the verifying stage Worker's answer is taken", async () => {
+      // A new node's first calls are verified by default (VERIFY_NEW_NODE_CALLS): the ghost's
+      // attempt goes out with a second one on the stage Worker. Once the ghost has failed, no
+      // runner's answer is left to check, so the Worker's answer settles the call, and the job
+      // does not wait for a third node the shard does not have.
+      await retrying(() => h.plane().registerNode(GHOST, Date.now()));
       const input = { iterations: 10, salt: 1 };
       const job = await run("j-ghost", "shapes/spin", input);
       expect(job.status).toBe("done");
       expect(outputOf(job)).toBe(expected("shapes/spin", input));
-      const attempts = job.calls[0]!.attempts;
-      expect(attempts.map((a) => a.node)).toEqual(["ghost", "worker"]);
-      expect(attempts[0]!.timedOutAt).toBeDefined();
-      expect(attempts[1]!.reason).toContain("re-dispatch after ghost failed it");
+      const call = job.calls[0]!;
+      expect(call.attempts.map((a) => a.node)).toEqual(["ghost", "worker"]);
+      expect(call.attempts[0]!.timedOutAt).toBeDefined();
+      expect(call.attempts[1]!.reason).toMatch(/^verifies attempt 1 on ghost \(new node: ghost's call 1 of the first 10\)/);
+      expect(call).toMatchObject({ node: "worker", verify: expect.stringMatching(/^new node/) });
+      expect(call.verifiedBy).toBeUndefined();
       const nodes = await h.plane().listNodes();
       expect(nodes.find((n) => n.spec.id === "ghost")!.status).toBe("unresponsive");
     });
 
     it("cancels a running job; its results are then ignored", async () => {
-          await retrying(() =>
-        h.plane().registerNode(GHOST, Date.now()),
-      );
+      await retrying(() => h.plane().registerNode(GHOST, Date.now()));
       const submitted = await retrying(() =>
-        h.plane().submitJob({ id: "j-cancel", name: "shapes/spin", input: inlinePayload(encode({ iterations: 3e8, salt: 2 })), waitMs: 0 }),
+        h.plane().submitJob({ id: "j-cancel", name: "shapes/spin", input: inlinePayload(encode({ iterations: 3e8, salt: 2 })), waitMs: 0, submittedBy: TENANT }),
       );
       expect(submitted.job.status).toBe("running");
-      const cancelled = await h.plane().cancelJob("j-cancel", "test cancels it");
+      const cancelled = await h.plane().cancelJob("j-cancel", OWNER, "test cancels it");
       expect(cancelled!.status).toBe("cancelled");
       expect(cancelled!.error).toMatchObject({ kind: "cancelled", message: "test cancels it" });
-      const later = await h.plane().getJob("j-cancel", 2_000);
+      expect(cancelled!.cancelledBy).toEqual({ kind: "client", token: TENANT });
+      const later = await h.plane().getJob("j-cancel", OWNER, 2_000);
       expect(later!.status).toBe("cancelled");
     });
 
     it("finishes a job whose commander was aborted mid-job, choosing each result once", async () => {
-          const input = { iterations: 5e7, salt: 9 };
-      const submitted = await retrying(() => h.plane().submitJob({ id: "j-abort", name: "shapes/spin", input: inlinePayload(encode(input)), waitMs: 0 }));
+      const input = { iterations: 5e7, salt: 9 };
+      const submitted = await retrying(() => h.plane().submitJob({ id: "j-abort", name: "shapes/spin", input: inlinePayload(encode(input)), waitMs: 0, submittedBy: TENANT }));
       expect(submitted.job.status).toBe("running");
       await h.crashCommander();
-      const job = (await retrying(() => h.plane().getJob("j-abort", 20_000))) as JobView;
+      const job = (await retrying(() => h.plane().getJob("j-abort", OWNER, 20_000))) as JobView;
       expect(job.error).toBeUndefined();
       expect(job.status).toBe("done");
       expect(outputOf(job)).toBe(expected("shapes/spin", input));

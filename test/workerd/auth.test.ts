@@ -89,16 +89,18 @@ describe("client authentication", () => {
     await expectError(await send("DELETE", "/v1/jobs/j-000000000000000000000000", bearer("reader")), 403, "forbidden", "submit scope");
   });
 
-  it("lets each scope do its part: submit submits, read reads, admin does both and raw commands", async () => {
+  it("lets each scope do its part: submit submits, read reads (its own jobs), admin does both for every tenant and raw commands", async () => {
     const submitted = await send("POST", "/v1/jobs", { ...bearer("submitter"), prefer: "wait=10" }, JOB);
     expect(submitted.status, await submitted.clone().text()).toBe(200);
     const { id, submittedBy } = (await submitted.json()) as { id: string; submittedBy?: string };
     // The log records which token submitted it, by name.
     expect(submittedBy).toBe("submitter");
-    const read = await send("GET", `/v1/jobs/${id}`, bearer("reader"));
+    // A job is its submitter's: another token, even with read, does not see it (jobs-api.test.ts, "tenants").
+    await expectError(await send("GET", `/v1/jobs/${id}`, bearer("reader")), 404, "not_found", id);
+    const read = await send("GET", `/v1/jobs/${id}`, bearer("admin"));
     expect(read.status).toBe(200);
     expect(((await read.json()) as { submittedBy?: string }).submittedBy).toBe("submitter");
-    expect((await send("GET", `/v1/jobs/${id}/explain`, bearer("reader"))).status).toBe(200);
+    expect((await send("GET", `/v1/jobs/${id}/explain`, bearer("admin"))).status).toBe(200);
     expect((await send("GET", "/v1/cluster", bearer("reader"))).status).toBe(200);
     expect((await send("GET", "/v1/nodes", bearer("reader"))).status).toBe(200);
     expect((await send("GET", `/v1/jobs/${id}`, bearer("admin"))).status).toBe(200);

@@ -3,15 +3,17 @@ import { describe, expect, it } from "vitest";
 import { bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 import { z } from "zod";
 import { encode } from "../../core/codec.ts";
-import { payloadKey, toBase64 } from "../../core/jobs/payload.ts";
+import { inlinePayload, payloadKey, toBase64 } from "../../core/jobs/payload.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
 import { sha256Hex } from "../../runtime/jobs/payload-store.ts";
 import { app } from "../../workers/api.ts";
 import { checkInput } from "../../workers/jobs-api.ts";
 import { ApiError } from "../../workers/http.ts";
-import { jobIdFor } from "../../workers/job-ids.ts";
-import { toJson } from "../../workers/json-values.ts";
+import { keyedJobId, randomJobId } from "../../workers/job-ids.ts";
+import { payloadStore, toJson } from "../../workers/json-values.ts";
+import { jobJson } from "../../workers/job-views.ts";
+import { JobsState } from "../../core/jobs/state.ts";
 
 /** A request as the admin test client sends it (its headers may replace the token, or remove it with authorization: ""). */
 const call = (path: string, init?: RequestInit) => {
@@ -232,13 +234,17 @@ describe("jobs API: documents and helpers", () => {
     }
   });
 
-  it("gives the same id for the same idempotency key, and random ids otherwise", async () => {
-    const a = await jobIdFor("order-17");
+  it("gives the same id for the same submitter and idempotency key, and random ids otherwise", async () => {
+    const a = await keyedJobId("alice", "order-17");
     expect(a).toMatch(/^j-[0-9a-f]{24}$/);
-    expect(await jobIdFor("order-17")).toBe(a);
-    expect(await jobIdFor("order-18")).not.toBe(a);
-    expect(a).toBe(`j-${(await sha256Hex(new TextEncoder().encode("order-17"))).slice(0, 24)}`);
-    expect(await jobIdFor(undefined)).not.toBe(await jobIdFor(undefined));
+    expect(await keyedJobId("alice", "order-17")).toBe(a);
+    expect(await keyedJobId("alice", "order-18")).not.toBe(a);
+    expect(await keyedJobId("bob", "order-17")).not.toBe(a);
+    // The pair is hashed unambiguously: moving characters between name and key gives another id.
+    expect(await keyedJobId("alice-", "order-17")).not.toBe(await keyedJobId("alice", "-order-17"));
+    expect(a).toBe(`j-${(await sha256Hex(new TextEncoder().encode('["alice","order-17"]'))).slice(0, 24)}`);
+    expect(randomJobId()).toMatch(/^j-[0-9a-f]{24}$/);
+    expect(randomJobId()).not.toBe(randomJobId());
   });
 
   it("shows typed arrays as plain arrays, 64-bit ones as strings", () => {
@@ -340,7 +346,7 @@ describe("jobs API: through the commanders", () => {
   it("keeps one job per idempotency key, and refuses the key for other input", async () => {
     const body = { job: "word-count", input: { text: "same key", chunkChars: 4 }, idempotencyKey: "jobs-api-test-key" };
     const first = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
-    expect(first.id).toBe(await jobIdFor("jobs-api-test-key"));
+    expect(first.id).toBe(await keyedJobId("admin", "jobs-api-test-key"));
     const again = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
     expect(again).toMatchObject({ id: first.id, created: false });
     await expectError(await post("/v1/jobs", { ...body, input: { text: "other", chunkChars: 4 } }), 409, "idempotency_conflict", first.id);
@@ -348,7 +354,7 @@ describe("jobs API: through the commanders", () => {
 
   it("keeps client command ids apart from decision ids: a command named like a job's acceptance does not swallow it", async () => {
     const key = "jobs-api-poison-key";
-    const id = await jobIdFor(key);
+    const id = await keyedJobId("admin", key);
     // Same shard as the job (commands route by key), and the id of the job's acceptance decision.
     const poison = await post("/v1/commands", { key: id, id: `${id}/accepted`, data: { type: "job.finished", job: id } });
     expect(poison.status, await poison.clone().text()).toBe(200);
@@ -450,5 +456,120 @@ describe("jobs API: through the commanders", () => {
     });
     expect(result.status).toBe(202);
     expect(await result.json()).toMatchObject({ accepted: false, reason: expect.any(String) });
+  });
+});
+
+describe("jobs API: tenants", () => {
+  /** A request as `who` (test/shared/test-secrets.ts: alice and bob have submit and read, reader only read). */
+  const as =
+    (who: "alice" | "bob" | "reader" | "admin") =>
+    (path: string, init: RequestInit = {}) =>
+      call(path, { ...init, headers: { ...Object.fromEntries(new Headers(init.headers)), ...bearer(who) } });
+  const submitAs = (who: "alice" | "bob", body: unknown) =>
+    as(who)("/v1/jobs", { method: "POST", headers: { "content-type": "application/json", prefer: "wait=10" }, body: JSON.stringify(body) });
+  const errorOf = async (response: Response) => ({ status: response.status, body: (await response.json()) as { error: { code: string; message: string } } });
+
+  it("names two jobs for one idempotency key from two tenants: no 409, and neither learns of the other", async () => {
+    const key = "tenants-shared-key";
+    const alice = await submitAs("alice", { job: "word-count", input: { text: "a a b", chunkChars: 2 }, idempotencyKey: key });
+    expect(alice.status, await alice.clone().text()).toBe(200);
+    const aliceJob = (await alice.json()) as JobBody & { submittedBy: string };
+    expect(aliceJob).toMatchObject({ id: await keyedJobId("alice", key), submittedBy: "alice", output: { a: 2, b: 1 } });
+    // The same key, another input: for bob a new job, not a conflict with alice's.
+    const bob = await submitAs("bob", { job: "word-count", input: { text: "c", chunkChars: 2 }, idempotencyKey: key });
+    expect(bob.status, await bob.clone().text()).toBe(200);
+    const bobJob = (await bob.json()) as JobBody & { submittedBy: string };
+    expect(bobJob).toMatchObject({ id: await keyedJobId("bob", key), submittedBy: "bob", output: { c: 1 } });
+    expect(bobJob.id).not.toBe(aliceJob.id);
+    // Each tenant's retry finds its own job; a tenant's own key with other input is still a conflict.
+    const again = await as("bob")("/v1/jobs", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ job: "word-count", input: { text: "c", chunkChars: 2 }, idempotencyKey: key }) });
+    expect(await again.json()).toMatchObject({ id: bobJob.id, created: false });
+    await expectError(await submitAs("alice", { job: "word-count", input: { text: "c", chunkChars: 2 }, idempotencyKey: key }), 409, "idempotency_conflict", aliceJob.id);
+  });
+
+  it("answers another tenant's job, and its sub-jobs, exactly as a job that does not exist", async () => {
+    const submitted = await submitAs("alice", { job: "shapes/nested", input: { seed: 9 } });
+    const job = (await submitted.json()) as JobBody & { calls: { child?: string }[] };
+    expect(job.status).toBe("done");
+    const child = job.calls[0]!.child!;
+    for (const id of [job.id, child]) {
+      const unknown = id.replace(/^j-[0-9a-f]{24}/, UNKNOWN_JOB);
+      for (const [path, method] of [[`/v1/jobs/${id}`, "GET"], [`/v1/jobs/${id}/explain`, "GET"], [`/v1/jobs/${id}/events`, "GET"], [`/v1/jobs/${id}`, "DELETE"]] as const) {
+        // What bob gets for alice's job is what he gets for an id nobody submitted, but for the id.
+        const theirs = await errorOf(await as("bob")(path, { method }));
+        const nobodys = await errorOf(await as("bob")(path.replace(id, unknown), { method }));
+        expect(theirs.status, `${method} ${path}`).toBe(404);
+        expect({ ...theirs, body: JSON.parse(JSON.stringify(theirs.body).replaceAll(id, unknown)) }).toEqual(nobodys);
+      }
+      // A token with read but not the job's: the same.
+      await expectError(await as("reader")(`/v1/jobs/${id}`), 404, "not_found", id);
+      const own = await as("alice")(`/v1/jobs/${id}`);
+      expect(own.status).toBe(200);
+      expect(((await own.json()) as { submittedBy: string }).submittedBy).toBe("alice");
+      expect((await as("admin")(`/v1/jobs/${id}`)).status).toBe(200);
+    }
+    // bob's DELETE changed nothing.
+    expect(((await (await as("alice")(`/v1/jobs/${job.id}`)).json()) as { status: string; cancelledBy?: unknown }).cancelledBy).toBeUndefined();
+  });
+
+  it("lists each tenant only its own jobs; admins see every tenant's", async () => {
+    const alice = (await (await submitAs("alice", { job: "shapes/chain", input: { seed: 21 } })).json()) as JobBody;
+    const bob = (await (await submitAs("bob", { job: "shapes/chain", input: { seed: 22 } })).json()) as JobBody;
+    const listed = async (who: "alice" | "bob" | "reader" | "admin") => ((await (await as(who)("/v1/jobs?limit=500")).json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
+    expect(await listed("alice")).toContain(alice.id);
+    expect(await listed("alice")).not.toContain(bob.id);
+    expect(await listed("bob")).toContain(bob.id);
+    expect(await listed("bob")).not.toContain(alice.id);
+    expect(await listed("reader")).toEqual([]);
+    expect(await listed("admin")).toEqual(expect.arrayContaining([alice.id, bob.id]));
+    // Every job alice is shown is one she can read.
+    for (const id of await listed("alice")) expect((await as("alice")(`/v1/jobs/${id}`)).status).toBe(200);
+  });
+});
+
+describe("jobs API: sub-job depth", () => {
+  it("runs sub-jobs MAX_JOB_DEPTH (64) deep, and fails a tree that goes deeper, naming the chain", async () => {
+    const deepest = await post("/v1/jobs", { job: "shapes/recurse", input: { depth: 64, loop: false } }, { prefer: "wait=60" });
+    expect(deepest.status, await deepest.clone().text()).toBe(200);
+    expect(await deepest.json()).toMatchObject({ status: "done", output: 64 });
+    const tooDeep = await post("/v1/jobs", { job: "shapes/recurse", input: { depth: 65, loop: false } }, { prefer: "wait=60" });
+    expect(tooDeep.status, await tooDeep.clone().text()).toBe(200);
+    const job = (await tooDeep.json()) as JobBody & { error: { kind: string; name: string; message: string } };
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatchObject({ kind: "too-deep", name: "JobTooDeep" });
+    expect(job.error.message).toBe(
+      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse -> shapes/recurse -> shapes/recurse -> ... 60 more ... -> shapes/recurse -> shapes/recurse -> shapes/recurse",
+    );
+  });
+});
+
+describe("jobs API: verification", () => {
+  it("GET /v1/cluster states the verification policy, and warns when it is off", async () => {
+    const on = (await (await call("/v1/cluster")).json()) as { verification: { newNodeCalls: number; fraction: number; warning?: string } };
+    expect(on.verification).toEqual({ newNodeCalls: 10, fraction: 0 });
+    const off = await app.fetch(new Request("http://paxflow.test/v1/cluster", { headers: bearer() }), { ...env, VERIFY_NEW_NODE_CALLS: "0" });
+    const view = (await off.json()) as typeof on;
+    expect(view.verification).toMatchObject({ newNodeCalls: 0, fraction: 0, warning: expect.stringContaining("verification is off") });
+  });
+
+  it("says of every call whether two nodes agreed on its result", async () => {
+    const job = (await (await post("/v1/jobs", { job: "shapes/chain", input: { seed: 5 } }, { prefer: "wait=10" })).json()) as JobBody & { calls: { verified: unknown }[] };
+    // Inline calls are the plane's own: nothing to verify.
+    for (const c of job.calls) expect(c.verified).toBe(false);
+    // A call two runners agreed on (and a third contradicted), as the log leaves it: the view names them.
+    const state = new JobsState();
+    const payload = inlinePayload(encode(1));
+    const runnerSpec = (id: string) => ({ ...runner, id, kind: "runner" as const, caps: ["cpu" as const] });
+    for (const id of ["a", "b", "c"]) state.apply({ type: "node.registered", node: runnerSpec(id), at: 0 });
+    state.apply({ type: "job.accepted", job: "j-v", name: "shapes/spin", input: payload, at: 1, submittedBy: "admin" });
+    for (const [attempt, node, value] of [[1, "a", 1], [2, "b", 2], [3, "c", 1]] as const) {
+      const predicted = { node, finishAt: 2, waitMs: 0, transferMs: 0, runMs: 1 };
+      state.apply({ type: "call.dispatched", job: "j-v", seq: 0, attempt, stage: "shapes/spin@1", input: payload, node, at: 2, predicted, alternatives: [], reason: "test", by: "c", ...(attempt === 1 ? { verify: "sampled" } : {}) });
+      state.apply({ type: "call.result", job: "j-v", seq: 0, attempt, node, outcome: { ok: true, value: inlinePayload(encode(value)) }, startedAt: 3, finishedAt: 4, at: 5 });
+    }
+    const { events: _events, ...record } = state.job("j-v")!;
+    const view = await jobJson({ ...record, shard: 0 }, payloadStore(env));
+    expect(view.calls[0]).toMatchObject({ verify: "sampled", verified: { by: ["a", "c"], dissenters: ["b"] } });
+    expect(view.calls[0]).not.toHaveProperty("verifiedBy");
   });
 });
