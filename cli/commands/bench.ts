@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { benchConsensus } from "../../bench/consensus.ts";
 import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
+import { CASES, type Case, benchScale, defaultScaleOut } from "../../bench/scale.ts";
 import { intOption } from "../options.ts";
 
 interface ConsensusBenchFlags {
@@ -52,18 +53,21 @@ interface JobsBenchFlags {
   json?: boolean;
 }
 
-const shapeList = (raw: string): Shape[] | "all" => {
-  if (raw === "all") return "all";
-  return raw.split(",").map((part) => {
-    const shape = part.trim();
-    if ((SHAPES as readonly string[]).includes(shape)) return shape as Shape;
-    throw new InvalidArgumentError(`expected ${[...SHAPES, "all"].join(", ")}, got "${shape}"`);
-  });
-};
+/** Parses a comma-separated list of `names` (in the order given), or "all". */
+const nameList =
+  <T extends string>(names: readonly T[]) =>
+  (raw: string): T[] | "all" => {
+    if (raw === "all") return "all";
+    return raw.split(",").map((part) => {
+      const name = part.trim();
+      if ((names as readonly string[]).includes(name)) return name as T;
+      throw new InvalidArgumentError(`expected ${[...names, "all"].join(", ")}, got "${name}"`);
+    });
+  };
 
 const jobs = new Command("jobs")
   .description("job latency, throughput, log entries and per-stage overhead of the real Worker and Durable Objects in local workerd")
-  .option("--shape <shape>", `job shape to measure: ${SHAPES.join(", ")} or all (comma-separated for an order)`, shapeList, "all")
+  .option("--shape <shape>", `job shape to measure: ${SHAPES.join(", ")} or all (comma-separated for an order)`, nameList(SHAPES), "all")
   .option("--samples <n>", "timed sequential jobs per shape (latency)", intOption(10), 300)
   .option("--warmup <n>", "untimed sequential jobs per shape before its timed ones", intOption(0), 50)
   .option("--warmup-load <n>", "untimed jobs per shape from --concurrency clients at the start", intOption(0), 500)
@@ -133,9 +137,46 @@ const gpu = new Command("gpu")
     console.error(`results written to ${out}`);
   });
 
+interface ScaleBenchFlags {
+  /** "all" only as the default (commander does not parse defaults). */
+  case: Case[] | "all";
+  quick?: boolean;
+  /** true when the flag comes without a revision. */
+  against?: string | true;
+  runs: number;
+  timeout: number;
+  out?: string;
+  json?: boolean;
+}
+
+const scale = new Command("scale")
+  .description("how a job's cost grows with its size (chain, fan-out on runners, the dag example), in Node over in-memory acceptors; optionally beside another git revision")
+  .option("--case <name>", `cases to measure: ${CASES.join(", ")} or all (comma-separated)`, nameList(CASES), "all")
+  .option("--quick", "smaller sizes only (chain up to 2,000 calls, fan-out 1,000, dag 500)")
+  .option("--against [rev]", "also measure this git revision (default HEAD~1), each figure right beside this tree's")
+  .option("--runs <n>", "runs per figure and side; the median is shown", intOption(1, 100), 1)
+  .option("--timeout <s>", "seconds before one run counts as \"timeout\"", intOption(1), 120)
+  .option("--out <file>", "where the JSON results go (default bench/results/scale-<timestamp>.json)")
+  .option("--json", "print the JSON rows instead of the table")
+  .addHelpText("after", "\nExamples:\n  npm run bench:scale -- --quick --against HEAD~1\n  npx paxflow bench scale --case chain,dag --against main --runs 3")
+  .action(async (flags: ScaleBenchFlags) => {
+    const { rows, text, out } = await benchScale({
+      cases: flags.case === "all" ? CASES : flags.case,
+      quick: flags.quick ?? false,
+      ...(flags.against === undefined ? {} : { against: flags.against === true ? "HEAD~1" : flags.against }),
+      runs: flags.runs,
+      timeoutMs: flags.timeout * 1_000,
+      out: flags.out ?? defaultScaleOut(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(flags.json ? JSON.stringify(rows, null, 2) : text);
+    console.error(`results written to ${out}`);
+  });
+
 export const benchCommand = new Command("bench")
   .description("reproducible benchmarks (tables on stdout, JSON in bench/results/)")
   .addCommand(consensus)
   .addCommand(jobs)
   .addCommand(gpu)
-  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu");
+  .addCommand(scale)
+  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu\n  npx paxflow bench scale --quick --against HEAD~1");

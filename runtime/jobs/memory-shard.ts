@@ -1,0 +1,122 @@
+/**
+ * A JobDriver over in-memory acceptors, in this process: the commander of one shard as the
+ * in-memory jobs conformance run, the driver-level tests and `npm run bench:scale` use it.
+ * Backends are the caller's; workerBackend and localRunners answer from this process.
+ */
+import { sealable } from "../../core/jobs/advance.ts";
+import { builtinNodes } from "../../core/jobs/builtins.ts";
+import type { CallOutcome } from "../../core/jobs/decisions.ts";
+import { DEFAULT_INLINE_PAYLOAD_BYTES, type Payload, payloadKey } from "../../core/jobs/payload.ts";
+import type { VerifyPolicy } from "../../core/jobs/verification.ts";
+import { makeConfig } from "../../core/paxos/index.ts";
+import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
+import type { Registry } from "../../core/sdk/registry.ts";
+import { CommanderDriver } from "../commander-driver.ts";
+import { errorMessage } from "../errors.ts";
+import { MemoryAcceptors } from "../memory-transport.ts";
+import { type Timers, realTimers } from "../timers.ts";
+import type { Backends } from "./backends.ts";
+import { JobDriver } from "./job-driver.ts";
+import { MemoryBlobStore, Payloads } from "./payload-store.ts";
+
+export interface MemoryShard {
+  /** The current incarnation. */
+  driver(): JobDriver;
+  readonly payloads: Payloads;
+  /** Kills the commander with everything in its memory and starts the next incarnation. */
+  crash(): void;
+  close(): void;
+}
+
+/** Runs a stage here as the stage Worker or a runner would: open the input, run the stage, seal the output. */
+async function runHere(registry: Registry, payloads: Payloads, stage: string, input: Payload): Promise<CallOutcome<Payload>> {
+  try {
+    return { ok: true, value: await payloads.seal(sealable(registry.stages.get(stage)!.run(await payloads.open(input)))) };
+  } catch (error) {
+    return { ok: false, error: { name: (error as Error).name, message: errorMessage(error) } };
+  }
+}
+
+/** The stage Worker's part, in this process. */
+export function workerBackend(registry: Registry, payloads: Payloads): Backends["worker"] {
+  return async (stage, input) => {
+    const startedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1)); // a real hop: the caller must not assume a synchronous answer
+    const outcome = await runHere(registry, payloads, stage, input);
+    return { outcome, startedAt, finishedAt: Date.now() };
+  };
+}
+
+/**
+ * Runners in this process: each takes every call it is sent and offers the result on a later
+ * turn of the event loop, as a runner answers the API. An offer the shard refuses is dropped:
+ * the call's deadline sends it elsewhere.
+ */
+export function localRunners(registry: Registry, payloads: Payloads, shard: () => JobDriver): Pick<Backends, "sendToRunner" | "probeRunner"> {
+  return {
+    async sendToRunner({ id }, call) {
+      setTimeout(async () => {
+        const startedAt = Date.now();
+        const outcome = await runHere(registry, payloads, call.stage, call.input);
+        await shard()
+          .offerResult({ node: id, job: call.job, seq: call.seq, attempt: call.attempt, outcome, startedAt, finishedAt: Date.now() })
+          .catch(() => undefined);
+      }, 0);
+    },
+    async probeRunner() {
+      return { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 };
+    },
+  };
+}
+
+export interface MemoryShardOptions {
+  readonly registry: Registry;
+  readonly backends: (payloads: Payloads, shard: () => JobDriver) => Backends;
+  readonly verify?: VerifyPolicy;
+  /** The job driver's clock and timers (the commander's stay real); default real. */
+  readonly timers?: Timers;
+  readonly maxNodes?: number;
+  readonly nodeExpiryMs?: number;
+}
+
+export function memoryShard(options: MemoryShardOptions): MemoryShard {
+  const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"];
+  const network = new MemoryAcceptors(acceptors, { leaseMs: 100 });
+  const payloads = new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey);
+  let incarnation = 0;
+  const start = (): JobDriver =>
+    new JobDriver({
+      shard: 0,
+      registry: options.registry,
+      payloads,
+      backends: options.backends(payloads, () => driver),
+      timers: options.timers ?? realTimers,
+      builtins: builtinNodes(1),
+      scheduler: createLearningScheduler({ inlineMaxMs: 2 }),
+      maxWaitMs: 60_000,
+      retainFinished: 1_000,
+      ...(options.verify ? { verify: options.verify } : {}),
+      ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+      ...(options.nodeExpiryMs === undefined ? {} : { nodeExpiryMs: options.nodeExpiryMs }),
+      commander: (machine, onElected) =>
+        new CommanderDriver({
+          id: `commander-0#${++incarnation}`,
+          initial: makeConfig(acceptors, { alpha: 4 }),
+          transport: network,
+          maxBatch: 64,
+          retryMs: 5,
+          machine,
+          onElected,
+        }),
+    });
+  let driver: JobDriver = start();
+  return {
+    driver: () => driver,
+    payloads,
+    crash: () => {
+      driver.close();
+      driver = start();
+    },
+    close: () => driver.close(),
+  };
+}
