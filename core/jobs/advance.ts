@@ -1,13 +1,14 @@
 /**
- * What a job does next, decided from its log: replay the generator over the calls recorded so
- * far and turn what it now asks for into decisions (dispatch a call, start a sub-job, finish).
- * Calls the placement sends inline run right here, and the job keeps going on their results in
- * the same pass, so a job made of small stages can go from accepted to finished in one slot.
+ * What a job does next, decided from its log: bring the job's generator up to the calls recorded
+ * so far (the leader keeps it running between steps: JobRun) and turn what it now asks for into
+ * decisions (dispatch a call, start a sub-job, finish). Calls the placement sends inline run right
+ * here, and the job keeps going on their results in the same pass, so a job made of small stages
+ * can go from accepted to finished in one slot.
  */
 import { type Value, CodecError, encode } from "../codec.ts";
 import type { Call } from "../sdk/effects.ts";
 import type { Registry } from "../sdk/registry.ts";
-import { type Outcome, type RecordedCall, ancestorCycle, formatChain, formatCycle, replay } from "../sdk/replay.ts";
+import { type CallLog, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatChain, formatCycle } from "../sdk/replay.ts";
 import { type Decision, INLINE_NODE, type JobError, type JobId, type NodeId } from "./decisions.ts";
 import { type InputOn, type Placement, type PlacementRequest, longestFirst } from "./placement.ts";
 
@@ -21,14 +22,19 @@ export type Draft = Decision<Sealable>;
 
 export const sealable = (value: Value): Sealable => ({ value, bytes: encode(value) });
 
-/** A job as replay needs it: input and recorded calls as values. */
+/** A job as a step needs it: input and recorded calls as values. */
 export interface JobSeed {
   readonly id: JobId;
   readonly name: string;
   readonly input: Value;
-  readonly calls: readonly RecordedCall[];
-  /** Encoded outputs of finished calls and the node that produced each (for data locality). */
-  readonly outputs: readonly { readonly bytes: Uint8Array; readonly node: NodeId }[];
+  readonly calls: CallLog;
+  /**
+   * The job's generator where the last step left it, when the caller keeps it (a leader does:
+   * each step then costs what is new); else the step replays the job from its start.
+   */
+  readonly run?: JobRun;
+  /** Which node produced each finished call's output, by outputKey of its encoding (data locality). */
+  readonly outputs: ReadonlyMap<string, NodeId>;
   /** (job, input) of every ancestor job, root first, this job last: the runtime cycle check. */
   readonly ancestry: readonly Call[];
 }
@@ -59,8 +65,8 @@ export interface AdvanceContext {
 }
 
 /**
- * Calls one job may make by default (MAX_CALLS_PER_JOB). A job is replayed from its start at
- * each step, so a runaway loop of calls would cost more with every call; it fails instead.
+ * Calls one job may make by default (MAX_CALLS_PER_JOB): a runaway loop of calls fails rather
+ * than filling the log.
  */
 export const DEFAULT_MAX_CALLS_PER_JOB = 10_000;
 
@@ -73,19 +79,11 @@ export const DEFAULT_MAX_JOB_DEPTH = 64;
 
 const failure = (kind: JobError["kind"], name: string, message: string): JobError => ({ kind, name, message });
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Which node produced exactly these bytes as a call's output, if any did (it has them all). */
-function producer(outputs: JobSeed["outputs"], bytes: Uint8Array): InputOn | undefined {
-  for (let i = outputs.length - 1; i >= 0; i--) {
-    const out = outputs[i]!;
-    if (sameBytes(out.bytes, bytes)) return new Map([[out.node, bytes.length]]);
-  }
-  return undefined;
+/** A call output's bytes as a map key: equal bytes, equal keys (outputs kept inline are small). */
+export function outputKey(bytes: Uint8Array): string {
+  let key = "";
+  for (let i = 0; i < bytes.length; i += 8_192) key += String.fromCharCode(...bytes.subarray(i, i + 8_192));
+  return key;
 }
 
 /** Sub-job ids: the parent's id and the call's position, so a retried decision names the same job. */
@@ -105,13 +103,28 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     return drafts;
   };
   if (!job) return finish({ ok: false, error: failure("unknown", "UnknownJob", `no job named "${seed.name}" is deployed`) });
-  const log: RecordedCall[] = [...seed.calls];
-  const outputs = [...seed.outputs];
+  // What this step runs inline, over the seed's log and outputs (which it does not copy: a copy
+  // per step would make a job's cost grow with the square of its calls again).
+  const ran = new Map<number, RecordedCall>();
+  let ranThrough = 0;
+  const log: CallLog = { get length() { return Math.max(seed.calls.length, ranThrough); }, at: (seq) => ran.get(seq) ?? seed.calls.at(seq) };
+  const record = (seq: number, call: RecordedCall) => {
+    ran.set(seq, call);
+    ranThrough = Math.max(ranThrough, seq + 1);
+  };
+  const ranOutputs = new Map<string, NodeId>();
+  /** Which node produced exactly these bytes as a call's output, if any did (it has them all). */
+  const producer = (bytes: Uint8Array): InputOn | undefined => {
+    const key = outputKey(bytes);
+    const node = ranOutputs.get(key) ?? seed.outputs.get(key);
+    return node === undefined ? undefined : new Map([[node, bytes.length]]);
+  };
+  const run = seed.run ?? new JobRun(job, seed.input);
   // Calls placed in this pass occupy their nodes for the next placements (fan-out spreads).
   const placedMs = new Map<NodeId, number>();
   const placedCalls = new Map<NodeId, number>();
   for (;;) {
-    const result = replay(job, seed.input, log);
+    const result = run.advanceTo(log);
     if (result.status === "done") {
       try {
         return finish({ ok: true, output: sealable(result.output) });
@@ -146,7 +159,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     for (const { seq, call, input } of longestFirst(sealed, declaredRunMs)) {
       const stage = call.kind === "stage" ? ctx.registry.stages.get(call.target) : undefined;
       if (!stage) continue;
-      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(outputs, input.bytes), exclude: new Set(), now, placedMs });
+      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(input.bytes), exclude: new Set(), now, placedMs });
       placements.set(seq, placement);
       if (placement.ok && placement.winner.node !== INLINE_NODE) {
         placedMs.set(placement.winner.node, (placedMs.get(placement.winner.node) ?? 0) + placement.winner.runMs);
@@ -167,7 +180,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
           return finish({ ok: false, error: failure("unknown", "UnknownJob", `call ${seq}: no job named "${call.target}" is deployed`) });
         }
         drafts.push({ type: "job.accepted", job: childId(seed.id, seq), name: call.target, input, at: now, parent: { job: seed.id, seq } });
-        log[seq] = { call };
+        record(seq, { call });
         waitsElsewhere = true;
         continue;
       }
@@ -180,7 +193,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       placedCalls.set(winner.node, earlier + 1);
       const why = winner.node === INLINE_NODE ? null : (ctx.verify?.({ job: seed.id, seq, stage: call.target }, winner.node, earlier) ?? null);
       // The verifying attempt runs on the best other node, at the same time as the first.
-      const second = why === null ? null : ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(outputs, input.bytes), exclude: new Set([winner.node]), now, placedMs });
+      const second = why === null ? null : ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(input.bytes), exclude: new Set([winner.node]), now, placedMs });
       const dispatch = { type: "call.dispatched", job: seed.id, seq, stage: call.target, input, at: now, by: ctx.by } as const;
       drafts.push({
         ...dispatch,
@@ -197,14 +210,14 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
         else placedMs.set(second.winner.node, (placedMs.get(second.winner.node) ?? 0) + second.winner.runMs);
       }
       if (winner.node !== INLINE_NODE) {
-        log[seq] = { call };
+        record(seq, { call });
         waitsElsewhere = true;
         continue;
       }
-      const ran = runHere(1, { seq, call });
-      now = ran.now;
-      log[seq] = { call, outcome: ran.outcome };
-      if (ran.value) outputs.push({ bytes: ran.value.bytes, node: INLINE_NODE });
+      const here = runHere(1, { seq, call });
+      now = here.now;
+      record(seq, { call, outcome: here.outcome });
+      if (here.value) ranOutputs.set(outputKey(here.value.bytes), INLINE_NODE);
     }
     if (waitsElsewhere) return drafts;
   }

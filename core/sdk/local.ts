@@ -6,7 +6,7 @@
 import { type Value, CodecError, decode, encode } from "../codec.ts";
 import type { Call } from "./effects.ts";
 import type { Registry } from "./registry.ts";
-import { type JobFailure, type Outcome, type RecordedCall, ancestorCycle, formatCycle, replay } from "./replay.ts";
+import { type JobFailure, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatCycle } from "./replay.ts";
 
 /**
  * Failures that are not results: a deployment that lacks a stage or job, a job that waits on
@@ -30,8 +30,9 @@ export function runLocally(registry: Registry, job: string, input: Value, ancest
   const log: RecordedCall[] = [];
   let calls = 0;
   const self: Call = { kind: "job", target: job, input };
+  const run = new JobRun(definition, input);
   for (;;) {
-    const result = replay(definition, input, log);
+    const result = run.advanceTo(log);
     if (result.status === "failed") return { ...result, calls };
     if (result.status === "done") {
       try {

@@ -78,67 +78,142 @@ const thrown = (error: unknown): ReplayResult => ({
 type Resume = { readonly throw: false; readonly value: unknown } | { readonly throw: true; readonly error: Error };
 
 /**
- * Runs `job` on `input` against the calls recorded so far. Returns the calls it now waits
- * for (several at once for all()), or its result, or its failure. A job that asks for
- * something other than what the log recorded fails as nondeterministic instead of being fed
- * another call's result.
+ * A job's calls in the order it made them, as far as they are known: an array, or a view over
+ * one (the commander's records plus what a step just ran inline) that need not be copied.
  */
-export function replay<I extends Value, O extends Value>(job: JobSpec<I, O>, input: I, log: readonly RecordedCall[]): ReplayResult {
-  let generator: Generator<Effect, O, unknown>;
-  let seq = 0;
-  // A job that stops early (returns, throws, yields garbage) while the log holds later calls
-  // is not the job that made them: that is nondeterminism, not an ordinary failure.
-  const ended = (result: ReplayResult): ReplayResult =>
-    seq < log.length ? nondeterministic(`job "${job.name}" stopped after ${seq} calls, but the log records ${log.length}`) : result;
-  try {
-    generator = job.run(fresh(input));
-  } catch (error) {
-    return ended(thrown(error));
+export interface CallLog {
+  readonly length: number;
+  at(seq: number): RecordedCall | undefined;
+}
+
+/**
+ * A job's generator, kept where it stopped: each step feeds it only what is new in the log, so a
+ * job of N calls costs O(N) to run, not O(N²) (a generator replayed from its start at every
+ * result once made a 4,000-call chain take 11 s). A new run on a long log replays it once,
+ * comparing each recorded call with what the job asks for.
+ *
+ * Positions a run issued past the log's end are its own: when their records arrive they are not
+ * compared again (they were made from these very calls). A run that got ahead of the log (it was
+ * fed results a step ran inline, and the step's decisions were not chosen) says so through
+ * `followsLog`; its owner then starts a new one.
+ */
+export class JobRun<I extends Value = Value, O extends Value = Value> {
+  private generator: Generator<Effect, O, unknown> | undefined;
+  /** Calls the job has asked for so far (the current effect's included). */
+  private seq = 0;
+  /** The effect the job waits at: its calls are at [at, at + calls.length). */
+  private waiting: { readonly calls: readonly Call[]; readonly all: boolean; readonly at: number } | undefined;
+  /** How the job ended, once it has. */
+  private final: ReplayResult | undefined;
+  /** Log positions below this were compared with the job's calls, or issued past the log's end. */
+  private checked = 0;
+  /** Positions below this had outcomes when their results were fed to the generator. */
+  private fed = 0;
+  /** Positions below this were found in the log with their outcomes (followsLog). */
+  private confirmed = 0;
+
+  constructor(
+    private readonly job: JobSpec<I, O>,
+    private readonly input: I,
+  ) {}
+
+  /**
+   * Whether every result this run was fed is in `log` too; false: the run went ahead of the
+   * log and must be replaced. Costs what was fed since the last call.
+   */
+  followsLog(log: CallLog): boolean {
+    for (; this.confirmed < this.fed; this.confirmed++) if (log.at(this.confirmed)?.outcome === undefined) return false;
+    return true;
   }
-  let resume: Resume = { throw: false, value: undefined };
-  for (;;) {
-    let step: IteratorResult<Effect, O>;
-    try {
-      step = resume.throw ? generator.throw(resume.error) : generator.next(resume.value);
-    } catch (error) {
-      return ended(thrown(error));
+
+  /**
+   * Runs the job as far as `log` lets it: the calls it now waits for (several at once for
+   * all()), or its result, or its failure. A job that asks for something other than what the log
+   * recorded fails as nondeterministic instead of being fed another call's result.
+   */
+  advanceTo(log: CallLog): ReplayResult {
+    if (this.final) return this.final;
+    let resume: Resume;
+    if (this.generator === undefined) {
+      try {
+        this.generator = this.job.run(fresh(this.input));
+      } catch (error) {
+        return this.end(thrown(error), log);
+      }
+      resume = { throw: false, value: undefined };
+    } else {
+      const settled = this.settle(log);
+      if (!("resume" in settled)) return settled;
+      resume = settled.resume;
     }
-    if (step.done) return ended({ status: "done", output: step.value });
-    const effect: unknown = step.value;
-    if (!isEffect(effect)) {
-      return ended(thrown(new TypeError(`job "${job.name}" yielded ${JSON.stringify(effect) ?? String(effect)}; jobs may only yield* stage calls, all(...) and sub-jobs`)));
+    for (;;) {
+      let step: IteratorResult<Effect, O>;
+      try {
+        step = resume.throw ? this.generator.throw(resume.error) : this.generator.next(resume.value);
+      } catch (error) {
+        return this.end(thrown(error), log);
+      }
+      if (step.done) return this.end({ status: "done", output: step.value }, log);
+      const effect: unknown = step.value;
+      if (!isEffect(effect)) {
+        return this.end(thrown(new TypeError(`job "${this.job.name}" yielded ${JSON.stringify(effect) ?? String(effect)}; jobs may only yield* stage calls, all(...) and sub-jobs`)), log);
+      }
+      const calls = effect.kind === "all" ? effect.calls : [effect];
+      this.waiting = { calls, all: effect.kind === "all", at: this.seq };
+      this.seq += calls.length;
+      const settled = this.settle(log);
+      if (!("resume" in settled)) return settled;
+      resume = settled.resume;
     }
-    const calls = effect.kind === "all" ? effect.calls : [effect];
+  }
+
+  /** The current effect against the log: what to resume the generator with, or why it cannot be resumed yet. */
+  private settle(log: CallLog): ReplayResult | { readonly resume: Resume } {
+    const { calls, all, at } = this.waiting!;
     const outcomes: Outcome[] = [];
     const pending: PendingCall[] = [];
     for (const [i, call] of calls.entries()) {
-      const record = log[seq + i];
-      if (record && !sameCall(record.call, call)) {
+      const record = log.at(at + i);
+      if (record && at + i >= this.checked && !sameCall(record.call, call)) {
         const what =
           describe(record.call) === describe(call)
             ? `${describe(call)} with another input than the log recorded`
             : `${describe(call)} now, but the log recorded ${describe(record.call)}`;
-        return nondeterministic(`call ${seq + i} of job "${job.name}" is ${what}`);
+        return this.end(nondeterministic(`call ${at + i} of job "${this.job.name}" is ${what}`));
       }
       if (record?.outcome) outcomes.push(record.outcome);
-      else pending.push({ seq: seq + i, call, recorded: record !== undefined });
+      else pending.push({ seq: at + i, call, recorded: record !== undefined });
     }
-    seq += calls.length;
+    this.checked = Math.max(this.checked, this.seq);
     if (pending.length > 0) {
       // The job cannot have issued later calls before these returned.
-      if (log.length > seq) return nondeterministic(`job "${job.name}" waits at call ${seq - 1}, but the log records ${log.length} calls`);
+      if (log.length > this.seq) return this.end(nondeterministic(`job "${this.job.name}" waits at call ${this.seq - 1}, but the log records ${log.length} calls`));
       return { status: "waiting", pending };
     }
+    this.waiting = undefined;
+    this.fed = this.seq;
     const failed = outcomes.findIndex((o) => !o.ok);
     if (failed >= 0) {
       const outcome = outcomes[failed] as Extract<Outcome, { ok: false }>;
-      resume = { throw: true, error: new CallError(calls[failed]!.target, outcome.error) };
-    } else {
-      const values = outcomes.map((o) => fresh((o as Extract<Outcome, { ok: true }>).value));
-      resume = { throw: false, value: effect.kind === "all" ? values : values[0] };
+      return { resume: { throw: true, error: new CallError(calls[failed]!.target, outcome.error) } };
     }
+    const values = outcomes.map((o) => fresh((o as Extract<Outcome, { ok: true }>).value));
+    return { resume: { throw: false, value: all ? values : values[0] } };
+  }
+
+  /**
+   * The job's end. A job that stops early (returns, throws, yields garbage) while the log holds
+   * later calls is not the job that made them: that is nondeterminism, not an ordinary failure.
+   */
+  private end(result: ReplayResult, log?: CallLog): ReplayResult {
+    this.final = log !== undefined && this.seq < log.length ? nondeterministic(`job "${this.job.name}" stopped after ${this.seq} calls, but the log records ${log.length}`) : result;
+    this.generator = undefined;
+    return this.final;
   }
 }
+
+/** Runs `job` on `input` against the calls recorded so far, from its start (JobRun.advanceTo). */
+export const replay = <I extends Value, O extends Value>(job: JobSpec<I, O>, input: I, log: CallLog): ReplayResult => new JobRun(job, input).advanceTo(log);
 
 /**
  * Runtime guard against divergence: a sub-job call whose (job, input) equals one of its

@@ -28,7 +28,7 @@ import { type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSn
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
-import type { Outcome, RecordedCall } from "../../core/sdk/replay.ts";
+import { JobRun, type Outcome } from "../../core/sdk/replay.ts";
 import type { StateMachine } from "../applied-log.ts";
 import type { CommanderDriver, SubmitCommand } from "../commander-driver.ts";
 import { PaxflowError, errorCode, errorMessage } from "../errors.ts";
@@ -50,6 +50,7 @@ import type {
   SubmitJobReply,
   SubmitJobRequest,
 } from "./contract.ts";
+import { LiveJobs } from "./live-jobs.ts";
 import type { Payloads } from "./payload-store.ts";
 
 export interface JobDriverOptions {
@@ -154,9 +155,12 @@ export class JobDriver implements JobPlane {
   private leadingSince = 0;
   private readonly signals = new Signals();
   private readonly heartbeats = new Map<NodeId, { at: number; load: NodeLoad }>();
+  /** Running jobs as this leader keeps them between steps (live-jobs.ts). */
+  private readonly live: LiveJobs;
 
   constructor(options: JobDriverOptions) {
     this.o = options;
+    this.live = new LiveJobs(options.registry, options.payloads);
     this.state = new JobsState({ retainFinished: options.retainFinished });
     const machine: StateMachine = {
       apply: (data) => {
@@ -172,6 +176,7 @@ export class JobDriver implements JobPlane {
       restore: (snapshot) => {
         if (!snapshot) return;
         this.state.restore(snapshot as JobsSnapshot);
+        this.live.clear();
         this.reopen();
       },
     };
@@ -221,7 +226,16 @@ export class JobDriver implements JobPlane {
     if (d.type === "node.removed") this.removed(d.node, d.reason);
     if (d.type === "node.registered") this.armExpiry();
     if ("job" in d) this.signals.poke(`job:${d.job}`);
-    if (effect.effect === "job") for (const job of [effect.job, ...(effect.ended ?? [])]) this.signals.poke(`job:${job}`);
+    if (d.type === "call.result") this.live.changed(d.job, d.seq);
+    if (effect.effect === "job") {
+      for (const job of [effect.job, ...(effect.ended ?? [])]) {
+        this.signals.poke(`job:${job}`);
+        // A sub-job's end is its parent's call's outcome; an ended job needs no generator.
+        const record = this.state.job(job);
+        if (record?.parent) this.live.changed(record.parent.job, record.parent.seq);
+        if (record?.status !== "running") this.live.drop(job);
+      }
+    }
     switch (d.type) {
       case "call.dispatched":
         if (d.node !== INLINE_NODE) this.track(d);
@@ -371,6 +385,8 @@ export class JobDriver implements JobPlane {
 
   private onElected(): void {
     this.leadingSince = this.now();
+    // Runs kept by an earlier term may have been overtaken by another leader's decisions.
+    this.live.clear();
     // Resume from the whole log: lead() returns once what earlier leaders chose is applied.
     queueMicrotask(() => void this.lead().then(() => this.resume(), () => undefined));
   }
@@ -441,6 +457,7 @@ export class JobDriver implements JobPlane {
 
   private async advanceJob(id: JobId): Promise<void> {
     const job = this.state.job(id);
+    if (!this.leading) this.live.clear();
     if (!this.leading || !job || job.status !== "running" || this.locks.has(id)) return;
     await this.exclusive(id, async () => {
       const current = this.state.job(id);
@@ -448,37 +465,20 @@ export class JobDriver implements JobPlane {
       try {
         // Calls that cannot get (or agree on) a result with the attempts they have out: another node first.
         const more = this.missingAttempts(current);
-        const drafts = more.length > 0 ? more : advance(await this.seed(current), this.context());
+        const drafts = more.length > 0 ? more : advance(await this.live.seed(current, () => this.ancestry(current)), this.context());
         if (drafts.length > 0) await this.propose(drafts);
       } catch (error) {
+        // Its run may have gone ahead of what was chosen: the next step rebuilds it from the log.
+        this.live.drop(id);
         // Not leader any more, or the quorum is away: the next leader (or the next poke) retries.
         this.log.warn("advancing the job failed; the next leader or poke retries", { job: id, trace: this.traceOf(id), reason: errorMessage(error) });
       }
     });
   }
 
-  private async seed(job: JobRecord): Promise<JobSeed> {
-    const input = await this.o.payloads.open(job.input);
-    const calls: RecordedCall[] = [];
-    const outputs: { bytes: Uint8Array; node: NodeId }[] = [];
-    for (const c of job.calls) {
-      const call: Call = { kind: c.kind, target: c.target, input: await this.o.payloads.open(c.input) };
-      if (!c.outcome) {
-        calls.push({ call });
-        continue;
-      }
-      let outcome: Outcome;
-      if (c.outcome.ok) {
-        outcome = { ok: true, value: await this.o.payloads.open(c.outcome.value) };
-        if (c.node !== undefined && "inline" in c.outcome.value) outputs.push({ bytes: await this.o.payloads.bytes(c.outcome.value), node: c.node });
-      } else outcome = { ok: false, error: c.outcome.error };
-      calls.push({ call, outcome });
-    }
-    return { id: job.id, name: job.name, input, calls, outputs, ancestry: await this.ancestry(job, input) };
-  }
-
-  private async ancestry(job: JobRecord, input: Value): Promise<Call[]> {
-    const chain: Call[] = [{ kind: "job", target: job.name, input }];
+  /** (job, input) of the job and every ancestor, root first: the wait-cycle check's chain. */
+  private async ancestry(job: JobRecord): Promise<Call[]> {
+    const chain: Call[] = [{ kind: "job", target: job.name, input: await this.o.payloads.open(job.input) }];
     for (let at = job.parent && this.state.job(job.parent.job); at; at = at.parent && this.state.job(at.parent.job)) {
       chain.unshift({ kind: "job", target: at.name, input: await this.o.payloads.open(at.input) });
     }
@@ -851,8 +851,12 @@ export class JobDriver implements JobPlane {
       if (this.state.job(request.id)) return false; // a concurrent submit with the same id got there first
       const input = await this.o.payloads.open(request.input);
       // Advance a job that is not in the state yet: accepted and its first steps share a slot.
-      const seed: JobSeed = { id: request.id, name: request.name, input, calls: [], outputs: [], ancestry: [{ kind: "job", target: request.name, input }] };
+      const definition = this.o.registry.jobs.get(request.name);
+      const run = definition && new JobRun(definition, input);
+      const seed: JobSeed = { id: request.id, name: request.name, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: request.name, input }], ...(run ? { run } : {}) };
       await this.propose([accepted, ...advance(seed, this.context())]);
+      // The leader keeps the job's generator where this first step left it.
+      if (run && this.leading && this.state.job(request.id)?.status === "running") this.live.adopt({ ...seed, run });
       return true;
     });
     this.poke(request.id);

@@ -241,7 +241,7 @@ describe("advance", () => {
     place: (r) => place({ ...r, inlineMaxMs: 2 }, builtins),
     runInline: (stage, input) => ({ outcome: { ok: true, value: registry.stages.get(stage)!.run(input) }, startedAt: 100, finishedAt: 100 }),
   };
-  const seed = (name: string, input: Value): JobSeed => ({ id: "j", name, input, calls: [], outputs: [], ancestry: [{ kind: "job", target: name, input }] });
+  const seed = (name: string, input: Value): JobSeed => ({ id: "j", name, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: name, input }] });
 
   it("runs a job of small stages to its end in one pass", () => {
     const drafts = advance(seed("shapes/chain", { seed: 5 }), ctx);

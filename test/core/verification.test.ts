@@ -286,7 +286,7 @@ describe("advance: verification", () => {
     runInline: (stage, input) => ({ outcome: { ok: true, value: registry.stages.get(stage)!.run(input) }, startedAt: 100, finishedAt: 100 }),
     verify,
   });
-  const seed: JobSeed = { id: "j", name: "shapes/spin", input: { iterations: 1, salt: 1 }, calls: [], outputs: [], ancestry: [] };
+  const seed: JobSeed = { id: "j", name: "shapes/spin", input: { iterations: 1, salt: 1 }, calls: [], outputs: new Map(), ancestry: [] };
 
   it("dispatches a verified call to two nodes at once, the second being the best other node", () => {
     const drafts = advance(seed, ctx(nodes(spec("fast", 100), spec("next", 50)), () => "sampled"));

@@ -1,0 +1,108 @@
+/**
+ * The running jobs a leader keeps between steps (core/jobs/advance.ts JobSeed): inputs and
+ * results decoded once, the job's generator where it stopped (core/sdk/replay.ts JobRun), the
+ * outputs by producer. Each step then costs what is new since the last: a result decoded, a
+ * generator resumed. Without it every result re-opened every payload and replayed the job from
+ * its start, so a job's cost grew with the square of its calls.
+ *
+ * Only a leader keeps them, and only while it leads: the records past the log's end that a run
+ * issued are trusted to be its own (JobRun). Whatever is dropped is rebuilt from the state at the
+ * next step, at O(calls) once.
+ */
+import type { Value } from "../../core/codec.ts";
+import { type JobSeed, outputKey } from "../../core/jobs/advance.ts";
+import type { JobId, NodeId } from "../../core/jobs/decisions.ts";
+import type { Payload } from "../../core/jobs/payload.ts";
+import type { CallRecord, JobRecord } from "../../core/jobs/state.ts";
+import type { Call } from "../../core/sdk/effects.ts";
+import type { Registry } from "../../core/sdk/registry.ts";
+import { JobRun, type Outcome, type RecordedCall } from "../../core/sdk/replay.ts";
+
+/** How the keeper reads payloads (runtime/jobs/payload-store.ts Payloads). */
+export interface PayloadReader {
+  open(payload: Payload): Promise<Value>;
+  bytes(payload: Payload): Promise<Uint8Array>;
+}
+
+interface LiveJob {
+  readonly seed: JobSeed & { readonly calls: RecordedCall[]; readonly outputs: Map<string, NodeId>; readonly run: JobRun };
+  /** Calls whose outcome may have arrived since the last step (noted as decisions apply). */
+  readonly changed: Set<number>;
+}
+
+export class LiveJobs {
+  private readonly jobs = new Map<JobId, LiveJob>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly payloads: PayloadReader,
+  ) {}
+
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  /** A decision may have given call `seq` of `job` its outcome (a result, a sub-job's end). */
+  changed(job: JobId, seq: number): void {
+    this.jobs.get(job)?.changed.add(seq);
+  }
+
+  drop(job: JobId): void {
+    this.jobs.delete(job);
+  }
+
+  /** Leadership changed, or the state was restored: every kept run may be stale. */
+  clear(): void {
+    this.jobs.clear();
+  }
+
+  /** Keeps a run a caller started for a job not yet in the state (a submit's first step). */
+  adopt(seed: JobSeed & { readonly run: JobRun }): void {
+    this.jobs.set(seed.id, { seed: { ...seed, calls: [], outputs: new Map(), run: seed.run }, changed: new Set() });
+  }
+
+  /** The job as the next step needs it: brought up to date from its record, or built anew. */
+  async seed(job: JobRecord, ancestry: () => Promise<Call[]>): Promise<JobSeed> {
+    const kept = this.jobs.get(job.id);
+    if (kept && (await this.catchUp(kept, job))) return kept.seed;
+    const input = await this.payloads.open(job.input);
+    const outputs = new Map<string, NodeId>();
+    const calls: RecordedCall[] = [];
+    for (const record of job.calls) calls.push(await this.recorded(record, outputs));
+    const seed = { id: job.id, name: job.name, input, calls, outputs, ancestry: await ancestry() };
+    const definition = this.registry.jobs.get(job.name);
+    // An unknown job gets no run: advance() finishes it without one.
+    if (!definition) return seed;
+    const live: LiveJob = { seed: { ...seed, run: new JobRun(definition, input) }, changed: new Set() };
+    this.jobs.set(job.id, live);
+    return live.seed;
+  }
+
+  /** Brings a kept job up to its record; false when its run went ahead of the log (rebuild). */
+  private async catchUp(live: LiveJob, job: JobRecord): Promise<boolean> {
+    const { calls, outputs, run } = live.seed;
+    for (const seq of live.changed) {
+      const record = job.calls[seq];
+      const known = calls[seq];
+      if (record?.outcome && known && !known.outcome) calls[seq] = { call: known.call, outcome: await this.outcome(record, outputs) };
+    }
+    live.changed.clear();
+    for (let seq = calls.length; seq < job.calls.length; seq++) calls.push(await this.recorded(job.calls[seq]!, outputs));
+    if (run.followsLog(calls)) return true;
+    this.jobs.delete(job.id);
+    return false;
+  }
+
+  private async recorded(record: CallRecord, outputs: Map<string, NodeId>): Promise<RecordedCall> {
+    const call: Call = { kind: record.kind, target: record.target, input: await this.payloads.open(record.input) };
+    return record.outcome ? { call, outcome: await this.outcome(record, outputs) } : { call };
+  }
+
+  /** A call's outcome as the job sees it; an output kept inline is noted with the node that made it. */
+  private async outcome(record: CallRecord, outputs: Map<string, NodeId>): Promise<Outcome> {
+    const outcome = record.outcome!;
+    if (!outcome.ok) return { ok: false, error: outcome.error };
+    if (record.node !== undefined && "inline" in outcome.value) outputs.set(outputKey(await this.payloads.bytes(outcome.value)), record.node);
+    return { ok: true, value: await this.payloads.open(outcome.value) };
+  }
+}

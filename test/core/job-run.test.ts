@@ -1,0 +1,115 @@
+/**
+ * Incremental execution: a job's generator is kept where it stopped and fed only what is new
+ * (core/sdk/replay.ts JobRun; runtime/jobs/live-jobs.ts keeps one per running job on the leader).
+ * Counted, not timed: how many times a job's body starts.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { all, defineJob, defineStage } from "../../core/index.ts";
+import { createRegistry } from "../../core/sdk/registry.ts";
+import { JobRun, type RecordedCall, replay } from "../../core/sdk/replay.ts";
+import { realTimers } from "../../runtime/timers.ts";
+import { type MemoryShard, localRunners, memoryShard, workerBackend } from "../../runtime/jobs/memory-shard.ts";
+import type { Viewer } from "../../core/jobs/tenancy.ts";
+import { retrying } from "../shared/jobs-conformance.ts";
+import { inlinePayload } from "../../core/jobs/payload.ts";
+import { encode } from "../../core/codec.ts";
+
+/** How many times each test job's body began: a replay from the start is one more. */
+const starts = { chain: 0, fan: 0 };
+
+const inc = defineStage({ name: "run-test/inc", version: 1, caps: ["cpu"], timeoutMs: 5_000, cost: { runtimeMs: () => 0.001, outputBytes: () => 8 }, run: (x: number) => x + 1 });
+/** Declared slow, so the commander sends it to a runner, never inline: every result arrives on its own. */
+const slowInc = defineStage({ name: "run-test/slow-inc", version: 1, caps: ["cpu"], timeoutMs: 5_000, cost: { runtimeMs: () => 50, outputBytes: () => 8 }, run: (x: number) => x + 1 });
+
+const chain = defineJob({
+  name: "run-test/chain",
+  *run({ n, slow }: { n: number; slow: boolean }) {
+    starts.chain++;
+    let x = 0;
+    for (let i = 0; i < n; i++) x = yield* (slow ? slowInc : inc)(x);
+    return x;
+  },
+});
+
+const fan = defineJob({
+  name: "run-test/fan",
+  *run({ n }: { n: number }) {
+    starts.fan++;
+    const out = yield* all(Array.from({ length: n }, (_, i) => slowInc(i)));
+    return out.reduce((a, b) => a + b, 0);
+  },
+});
+
+const registry = createRegistry({ inc, slowInc, chain, fan });
+
+describe("JobRun", () => {
+  it("runs a job to the end starting its body once, fed one result at a time, and agrees with replay", () => {
+    starts.chain = 0;
+    const run = new JobRun(chain, { n: 50, slow: false });
+    const log: RecordedCall[] = [];
+    for (;;) {
+      const result = run.advanceTo(log);
+      if (result.status !== "waiting") {
+        expect(result).toEqual({ status: "done", output: 50 });
+        break;
+      }
+      for (const { seq, call } of result.pending) log[seq] = { call, outcome: { ok: true, value: (call.input as number) + 1 } };
+    }
+    expect(starts.chain).toBe(1);
+    expect(replay(chain, { n: 50, slow: false }, log)).toEqual({ status: "done", output: 50 });
+    expect(starts.chain).toBe(2);
+  });
+
+  it("a new run on a long log catches up once; a log that disagrees is nondeterminism", () => {
+    const log: RecordedCall[] = Array.from({ length: 10 }, (_, i) => ({ call: { kind: "stage", target: "run-test/inc@1", input: i }, outcome: { ok: true, value: i + 1 } }));
+    expect(new JobRun(chain, { n: 12, slow: false }).advanceTo(log)).toMatchObject({ status: "waiting", pending: [{ seq: 10, recorded: false }] });
+    const wrong = [...log];
+    wrong[4] = { call: { kind: "stage", target: "run-test/inc@1", input: 99 }, outcome: { ok: true, value: 100 } };
+    expect(new JobRun(chain, { n: 12, slow: false }).advanceTo(wrong)).toMatchObject({ status: "failed", error: { kind: "nondeterministic", message: expect.stringContaining("call 4") } });
+  });
+
+  it("knows when it went ahead of the log (results it was fed that the log does not have)", () => {
+    const run = new JobRun(chain, { n: 3, slow: false });
+    const ahead: RecordedCall[] = [];
+    const first = run.advanceTo(ahead);
+    expect(first.status).toBe("waiting");
+    ahead[0] = { call: { kind: "stage", target: "run-test/inc@1", input: 0 }, outcome: { ok: true, value: 1 } };
+    expect(run.advanceTo(ahead)).toMatchObject({ status: "waiting", pending: [{ seq: 1 }] });
+    expect(run.followsLog([{ call: ahead[0]!.call }])).toBe(false);
+    expect(run.followsLog(ahead)).toBe(true);
+  });
+});
+
+describe("the leader keeps each running job's generator", () => {
+  let shard: MemoryShard | undefined;
+  afterEach(() => shard?.close());
+  const ADMIN: Viewer = { kind: "admin", name: "ops" };
+
+  async function finish(s: MemoryShard, id: string, name: string, input: unknown) {
+    await retrying(() => s.driver().submitJob({ id, name, input: inlinePayload(encode(input as never)), waitMs: 0, submittedBy: "ops" }));
+    return (await s.driver().getJob(id, ADMIN, 60_000))!;
+  }
+
+  it("starts a 200-call chain's body about once, though every result arrives on its own", async () => {
+    shard = memoryShard({ registry, timers: realTimers, verify: { fraction: 0, newNodeCalls: 0 }, backends: (payloads, driver) => ({ worker: workerBackend(registry, payloads), ...localRunners(registry, payloads, driver) }) });
+    starts.chain = 0;
+    const job = await finish(shard, "j-chain", "run-test/chain", { n: 200, slow: true });
+    expect(job.status).toBe("done");
+    expect(job.calls).toHaveLength(200);
+    // Replayed from the start at every result, it would be 201; a rebuild after a lost proposal adds one.
+    expect(starts.chain).toBeLessThan(10);
+  });
+
+  it("starts a 300-call fan-out's body about once, and again on takeover only", async () => {
+    shard = memoryShard({ registry, timers: realTimers, verify: { fraction: 0, newNodeCalls: 0 }, backends: (payloads, driver) => ({ worker: workerBackend(registry, payloads), ...localRunners(registry, payloads, driver) }) });
+    starts.fan = 0;
+    const job = await finish(shard, "j-fan", "run-test/fan", { n: 300 });
+    expect(job.status).toBe("done");
+    expect(starts.fan).toBeLessThan(10);
+    const before = starts.fan;
+    shard.crash();
+    const again = (await retrying(() => shard!.driver().getJob("j-fan", ADMIN)))!;
+    expect(again.status).toBe("done");
+    expect(starts.fan).toBe(before);
+  });
+});
