@@ -225,7 +225,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // is: at least this slow (a lower bound), even though its result will never come.
     if (a && n && a.runningSince !== undefined) {
       const ran = now - a.runningSince - cautiousTransferMs(a);
-      if (ran >= this.o.latenessFactor * this.timeline(a, now, false).runMs) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ran, a.declaredRunMs, now);
+      if (ran >= this.o.latenessFactor * this.timeline(a, now, 1).runMs) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ran, a.declaredRunMs, now);
     }
     this.forget(key, now);
     if (n) n.progress.withdrawn(this.nextExpected(n, now));
@@ -264,12 +264,14 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
    * The attempt's timeline with the runtime scale learned by `now`, stretched by how late the
    * node's running calls are when that is beyond chance (`lateness`) — except for a running call
    * already that late itself: its own overrun already says how long it may still take.
+   * `extra` is the node's extraSlowdown at `now` (1: the learned scale alone); a caller that
+   * asks about many of a node's attempts computes it once, since it walks all of them
+   * (a fan-out of N calls on one runner once cost O(N²) per event here).
    */
-  private timeline(a: Attempt, now: number, withLateness = true): Timeline {
+  private timeline(a: Attempt, now: number, extra = this.extraSlowdownOf(a.d.node, now)): Timeline {
     const n = this.nodes.get(a.d.node);
     if (!n) return timeline(a, a.scaleAtDispatch);
     const base = timeline(a, this.runtime.scale(a.d.stage.ref, a.d.node, now));
-    const extra = withLateness ? this.extraSlowdown(n, now) : 1;
     if (extra === 1) return base;
     if (a.runningSince !== undefined && now - a.runningSince - cautiousTransferMs(a) >= extra * base.runMs) return base;
     return timeline(a, base.scale * extra);
@@ -287,6 +289,11 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   /** Whether its speed probes show a slow-down of `suspectDegradation` or more against its baseline. */
   private probeDegraded(n: NodeStatsTracker): boolean {
     return n.probe.slowdown() >= this.o.suspectDegradation;
+  }
+
+  private extraSlowdownOf(node: NodeId, now: number): number {
+    const n = this.nodes.get(node);
+    return n ? this.extraSlowdown(n, now) : 1;
   }
 
   /** How much slower than learned the node runs now: its running calls' lateness when evident, or its probes' slow-down, whichever is more. */
@@ -309,10 +316,13 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   private lateness(n: NodeStatsTracker, now: number): { phi: number; factor: number; evident: boolean } {
     let phi = 0;
     let factor = Infinity;
+    // The calls holding a slot are a prefix of the node's queue (promote marks its oldest, and
+    // attempts only leave the queue or join its end): the first one not running ends the look,
+    // so a long queue behind the slots costs nothing here.
     for (const key of n.open) {
       const a = this.open.get(key)!;
-      if (a.runningSince === undefined) continue;
-      const expected = cautiousTransferMs(a) + this.timeline(a, now, false).runMs;
+      if (a.runningSince === undefined) break;
+      const expected = cautiousTransferMs(a) + this.timeline(a, now, 1).runMs;
       const ratio = (now - a.runningSince) / expected;
       if (!(expected > 0) || ratio <= 1) continue;
       factor = Math.min(factor, ratio);
@@ -341,8 +351,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
 
   private nextExpected(n: NodeStatsTracker, now: number): number | null {
     let next: number | null = null;
+    const extra = this.extraSlowdown(n, now);
     for (const key of n.open) {
-      const f = patientFinishEstimate(this.timeline(this.open.get(key)!, now), now);
+      const f = patientFinishEstimate(this.timeline(this.open.get(key)!, now, extra), now);
       if (next === null || f < next) next = f;
     }
     return next;
@@ -356,9 +367,10 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
    */
   private freeAt(n: NodeStatsTracker, now: number): number {
     const slots = new Array<number>(Math.max(1, n.spec.slots)).fill(now);
+    const extra = this.extraSlowdown(n, now);
     for (const key of n.open) {
       const a = this.open.get(key)!;
-      const t = this.timeline(a, now);
+      const t = this.timeline(a, now, extra);
       let i = 0;
       for (let j = 1; j < slots.length; j++) if (slots[j]! < slots[i]!) i = j;
       slots[i]! += a.runningSince !== undefined ? remainingRunMs(t, now) : t.runMs;
