@@ -419,6 +419,14 @@ export class CommanderDriver {
     this.assertOpen(); // closed while we waited: nobody would ever answer these
     // Checked after the await, right before the ids join `proposed`, so concurrent submits cannot overshoot.
     const fresh = new Set(commands.filter((c) => this.applied.slotOf(c.id) === undefined && !this.proposed.has(c.id)).map((c) => c.id));
+    if (fresh.size > this.settings.maxPending) {
+      // No wait frees room for this: say so, rather than "retry later".
+      throw new PaxflowError(
+        "invalid-argument",
+        `one submit of ${fresh.size} commands is more than commander ${this.id} ever holds at once (MAX_PENDING is ${this.settings.maxPending}): ` +
+          "submit them in smaller parts; retrying as it is cannot succeed",
+      );
+    }
     if (this.proposed.size + fresh.size > this.settings.maxPending) {
       throw new PaxflowError(
         "overloaded",

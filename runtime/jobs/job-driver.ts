@@ -53,6 +53,9 @@ import type {
 import { LiveJobs } from "./live-jobs.ts";
 import type { Payloads } from "./payload-store.ts";
 
+/** Most decisions one proposal carries (propose); well under the commander's MAX_PENDING. */
+export const MAX_DECISIONS_PER_PROPOSAL = 1_000;
+
 export interface JobDriverOptions {
   readonly shard: number;
   readonly registry: Registry;
@@ -539,10 +542,17 @@ export class JobDriver implements JobPlane {
     return { outcome, startedAt, finishedAt: this.now() };
   }
 
+  /**
+   * Proposes a step's decisions in order, at most MAX_DECISIONS_PER_PROPOSAL at a time, each part
+   * once the one before is applied: a step that decides thousands (a fan-out, a chain of inline
+   * calls) is admitted in parts rather than refused whole by MAX_PENDING, and holds few of the
+   * commander's waiters at once. A leader that fails between parts leaves a prefix chosen, which
+   * the next step (or leader) takes from the log like any other.
+   */
   private async propose(drafts: readonly (Draft | Decision)[]): Promise<void> {
     const sealed = await Promise.all(drafts.map((d) => this.seal(d)));
     const commands: SubmitCommand[] = sealed.map((d) => ({ id: decisionId(d), data: d }));
-    await this.commander.submit(commands);
+    for (let at = 0; at < commands.length; at += MAX_DECISIONS_PER_PROPOSAL) await this.commander.submit(commands.slice(at, at + MAX_DECISIONS_PER_PROPOSAL));
   }
 
   /** Values become Payloads (large ones are written to R2 before the log names them). */

@@ -195,6 +195,21 @@ describe("CommanderDriver", () => {
     }
   });
 
+  it("refuses a single submit larger than maxPending as one that can never fit, not as overloaded", async () => {
+    const { start, stop } = cluster({ driver: { maxPending: 6 } });
+    try {
+      const c0 = start("c0");
+      await one(c0, "lead");
+      const huge = await c0.submit(Array.from({ length: 7 }, (_, i) => ({ id: `h-${i}`, data: i }))).catch((e: unknown) => e);
+      expect(errorCode(huge)).toBe("invalid-argument");
+      expect(String(huge)).toContain("one submit of 7 commands is more than");
+      expect(String(huge)).toContain("retrying as it is cannot succeed");
+      expect(c0.status().pending).toBe(0);
+    } finally {
+      await stop();
+    }
+  });
+
   it("fails submits fast with overloaded beyond maxPending; withdrawn commands free the room", async () => {
     const { network, start, stop } = cluster({ driver: { maxBatch: 1, maxPending: 6, commitTimeoutMs: 100 } });
     try {

@@ -31,6 +31,15 @@ const chain = defineJob({
   },
 });
 
+/** A fan-out of cheap calls that all run inline, in one step: twice as many decisions as calls. */
+const wide = defineJob({
+  name: "run-test/wide",
+  *run({ n }: { n: number }) {
+    const out = yield* all(Array.from({ length: n }, (_, i) => inc(i)));
+    return out.length;
+  },
+});
+
 const fan = defineJob({
   name: "run-test/fan",
   *run({ n }: { n: number }) {
@@ -40,7 +49,7 @@ const fan = defineJob({
   },
 });
 
-const registry = createRegistry({ inc, slowInc, chain, fan });
+const registry = createRegistry({ inc, slowInc, chain, fan, wide });
 
 describe("JobRun", () => {
   it("runs a job to the end starting its body once, fed one result at a time, and agrees with replay", () => {
@@ -98,6 +107,13 @@ describe("the leader keeps each running job's generator", () => {
     expect(job.calls).toHaveLength(200);
     // Replayed from the start at every result, it would be 201; a rebuild after a lost proposal adds one.
     expect(starts.chain).toBeLessThan(10);
+  });
+
+  it("admits a step of more decisions than MAX_PENDING in parts: MAX_CALLS_PER_JOB is reachable: a 10,000-call inline fan-out (20,000 decisions) ends done", async () => {
+    shard = memoryShard({ registry, timers: realTimers, verify: { fraction: 0, newNodeCalls: 0 }, backends: (payloads, driver) => ({ worker: workerBackend(registry, payloads), ...localRunners(registry, payloads, driver) }) });
+    const job = await finish(shard, "j-wide", "run-test/wide", { n: 10_000 });
+    expect(job.status, JSON.stringify(job.error)).toBe("done");
+    expect(job.calls).toHaveLength(10_000);
   });
 
   it("starts a 300-call fan-out's body about once, and again on takeover only", async () => {
