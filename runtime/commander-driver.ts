@@ -1,3 +1,4 @@
+import { DeadlineQueue } from "./deadline-queue.ts";
 import { jsonLogger } from "./log.ts";
 import { Histogram, type HistogramSnapshot } from "./histogram.ts";
 import {
@@ -205,6 +206,8 @@ export class CommanderDriver {
   private readonly proposer: Proposer;
   private readonly transport: AcceptorTransport;
   private readonly timers: Timers;
+  /** Every waiting command's COMMIT_TIMEOUT_MS, on one timer (deadline-queue.ts). */
+  private readonly commitDeadlines: DeadlineQueue;
   private readonly settings: Omit<Required<CommanderOptions>, "id" | "initial" | "transport" | "timers" | "machine" | "onElected" | "freshAcceptor">;
   private readonly onElected: () => void;
   private readonly commitLatency = new Histogram();
@@ -276,6 +279,7 @@ export class CommanderDriver {
     this.cluster = configFingerprint(options.initial);
     this.transport = options.transport;
     this.timers = options.timers ?? realTimers;
+    this.commitDeadlines = new DeadlineQueue(this.timers, this.settings.commitTimeoutMs);
     this.applied = new AppliedLog(this.settings.dedupeWindow, this.settings.retainEntries, this.settings.retainBytes, machine ?? null);
   }
 
@@ -399,6 +403,7 @@ export class CommanderDriver {
     this.closed = true;
     if (this.retryTimer !== null) this.timers.clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.commitDeadlines.clear();
     const error = new PaxflowError("commander-closed", `commander ${this.id} shut down`);
     this.campaign?.settle(error);
     for (const id of [...this.waiters.keys()]) this.rejectWaiters(id, error);
@@ -441,7 +446,7 @@ export class CommanderDriver {
     const known = this.applied.slotOf(command.id);
     if (known !== undefined) return Promise.resolve({ id: command.id, slot: known });
     return new Promise<CommandSlot>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
+      const cancel = this.commitDeadlines.add(() => {
         remove();
         if (!this.waiters.has(command.id)) this.withdraw(command);
         reject(
@@ -451,14 +456,14 @@ export class CommanderDriver {
               "(no phase-2 quorum answered); it may still commit later, retry with the same id",
           ),
         );
-      }, this.settings.commitTimeoutMs);
+      });
       const waiter: Waiter = {
         resolve: (slot) => {
-          this.timers.clearTimeout(timer);
+          cancel();
           resolve({ id: command.id, slot });
         },
         reject: (error) => {
-          this.timers.clearTimeout(timer);
+          cancel();
           reject(error);
         },
       };
