@@ -57,6 +57,8 @@ export interface AdvanceContext {
   readonly maxCallsPerJob?: number;
   /** Deepest sub-job (a submitted job is at depth 0); one deeper fails its tree. Default DEFAULT_MAX_JOB_DEPTH. */
   readonly maxJobDepth?: number;
+  /** Most calls one step runs inline before it hands back what it decided. Default INLINE_RUNS_PER_STEP. */
+  readonly inlineRunsPerStep?: number;
   /**
    * Why a call placed on `node` must be verified on a second node (verification.ts), or null.
    * `earlierThisPass` counts the calls this pass already gave the node (not in the log yet).
@@ -76,6 +78,14 @@ export const DEFAULT_MAX_CALLS_PER_JOB = 10_000;
  * instead, like a cycle: the whole tree, with one error naming the chain.
  */
 export const DEFAULT_MAX_JOB_DEPTH = 64;
+
+/**
+ * Calls one step runs inline at most. A step runs on the shard's only thread (in workerd, every
+ * isolate's), so a chain or fan-out of thousands of small calls run at once would hold up every
+ * request and lease meanwhile; past this many the step hands back its decisions and the job goes
+ * on at its next step, once they are applied.
+ */
+export const INLINE_RUNS_PER_STEP = 1_000;
 
 const failure = (kind: JobError["kind"], name: string, message: string): JobError => ({ kind, name, message });
 
@@ -120,10 +130,13 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     return node === undefined ? undefined : new Map([[node, bytes.length]]);
   };
   const run = seed.run ?? new JobRun(job, seed.input);
+  const inlineBudget = Math.max(1, ctx.inlineRunsPerStep ?? INLINE_RUNS_PER_STEP);
+  let inlineRuns = 0;
   // Calls placed in this pass occupy their nodes for the next placements (fan-out spreads).
   const placedMs = new Map<NodeId, number>();
   const placedCalls = new Map<NodeId, number>();
   for (;;) {
+    if (inlineRuns >= inlineBudget) return drafts;
     const result = run.advanceTo(log);
     if (result.status === "done") {
       try {
@@ -166,6 +179,8 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       }
     }
     for (const { seq, call, input } of sealed) {
+      // The calls not handled yet are still new to the next step.
+      if (inlineRuns >= inlineBudget) return drafts;
       if (call.kind === "job") {
         const cycle = ancestorCycle(seed.ancestry, call);
         if (cycle) return finish({ ok: false, error: failure("wait-cycle", "WaitCycleError", `sub-job waits on itself: ${formatCycle(cycle)}`) });
@@ -224,6 +239,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
 
   /** Runs a call inline and drafts its result for `attempt`. */
   function runHere(attempt: number, { seq, call }: { seq: number; call: Call }): { now: number; outcome: Outcome; value: Sealable | null } {
+    inlineRuns++;
     const run = ctx.runInline(call.target, call.input);
     let outcome = run.outcome;
     let value: Sealable | null = null;

@@ -4,7 +4,7 @@
  * Pure: the driver passes the time and what it heard; the drop itself is a decision in the log
  * (node.removed), so every replica drops the node at the same slot.
  */
-import type { NodeId } from "./decisions.ts";
+import type { NodeId, NodeSpec } from "./decisions.ts";
 import type { NodeRecord } from "./state.ts";
 
 export const DEFAULT_MAX_NODES = 1_000;
@@ -20,12 +20,17 @@ export const MIN_NODE_EXPIRY_MS = 60_000;
 export const newerRegistration = (current: Pick<NodeRecord, "signedAt"> | undefined, signedAt: number | undefined): boolean =>
   current?.signedAt === undefined || signedAt === undefined || signedAt > current.signedAt;
 
+/** `current`: it is the node's registration already (a retry of one that was chosen): nothing to propose. */
 export type Admission =
-  | { readonly ok: true }
+  | { readonly ok: true; readonly current: boolean }
   | { readonly ok: false; readonly code: "stale-registration" | "too-many-nodes"; readonly message: string };
 
 /** Whether a runner's registration is taken, given the node as the shard has it and how many nodes it holds. */
-export function admitRegistration(id: NodeId, current: NodeRecord | undefined, signedAt: number, registered: number, maxNodes: number): Admission {
+export function admitRegistration(spec: NodeSpec, current: NodeRecord | undefined, signedAt: number, registered: number, maxNodes: number): Admission {
+  const id = spec.id;
+  // The same signed registration again (a caller retrying after a timeout that hid its commit)
+  // changes nothing, so it is answered as taken rather than as a rollback.
+  if (current?.signedAt === signedAt && JSON.stringify(current.spec) === JSON.stringify(spec)) return { ok: true, current: true };
   if (!newerRegistration(current, signedAt)) {
     return {
       ok: false,
@@ -40,7 +45,7 @@ export function admitRegistration(id: NodeId, current: NodeRecord | undefined, s
       message: `${registered} nodes are registered, the most MAX_NODES allows (${maxNodes}): remove one (DELETE /v1/nodes/:id), wait for silent ones to expire (NODE_EXPIRY_MS), or raise MAX_NODES`,
     };
   }
-  return { ok: true };
+  return { ok: true, current: false };
 }
 
 /** When a node last showed signs of life as far as the leader can tell. */

@@ -945,9 +945,9 @@ export class JobDriver implements JobPlane {
   async registerNode(spec: NodeSpec, signedAt: number): Promise<NodeView> {
     await this.lead();
     return this.exclusive(REGISTRATIONS, async () => {
-      const admission = admitRegistration(spec.id, this.state.node(spec.id), signedAt, this.state.allNodes().length, this.o.maxNodes ?? DEFAULT_MAX_NODES);
+      const admission = admitRegistration(spec, this.state.node(spec.id), signedAt, this.state.allNodes().length, this.o.maxNodes ?? DEFAULT_MAX_NODES);
       if (!admission.ok) throw new PaxflowError(admission.code, admission.message);
-      await this.propose([{ type: "node.registered", node: spec, at: this.now(), signedAt }]);
+      if (!admission.current) await this.propose([{ type: "node.registered", node: spec, at: this.now(), signedAt }]);
       const node = this.nodeView(spec.id);
       // Another commander's registration of the node, newer than this one, was chosen first.
       if (node?.signedAt !== signedAt) throw new PaxflowError("stale-registration", `a newer registration of "${spec.id}" came first`);

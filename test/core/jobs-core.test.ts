@@ -8,6 +8,7 @@ import { JobsState } from "../../core/jobs/state.ts";
 import { type Viewer, mayAccess } from "../../core/jobs/tenancy.ts";
 import { type Step, all, defineJob, defineStage } from "paxflow";
 import { createRegistry } from "../../core/sdk/registry.ts";
+import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
@@ -286,6 +287,49 @@ describe("advance", () => {
       [0, "t/short@1", "slow"],
       [1, "t/long@1", "fast"],
     ]);
+  });
+
+  it("hands back a step after INLINE_RUNS_PER_STEP inline runs; the job goes on at its next steps, in order", () => {
+    const inc = defineStage({ name: "t/inc", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 0.001, outputBytes: () => 8 }, run: (x: number) => x + 1 });
+    const long = defineJob({
+      name: "t/long",
+      *run(n: number): Step<number> {
+        let x = 0;
+        for (let i = 0; i < n; i += 2) {
+          const [a, b] = yield* all([inc(x), inc(x + 1)]);
+          x = a + b;
+        }
+        return x;
+      },
+    });
+    const own = createRegistry({ inc, long });
+    const sliced: AdvanceContext = {
+      ...ctx,
+      registry: own,
+      inlineRunsPerStep: 7,
+      runInline: (stage, input) => ({ outcome: { ok: true, value: own.stages.get(stage)!.run(input) }, startedAt: 100, finishedAt: 100 }),
+    };
+    const calls: { call: { kind: "stage"; target: string; input: Value }; outcome?: { ok: true; value: Value } }[] = [];
+    const steps: number[] = [];
+    for (let step = 0; step < 10; step++) {
+      const drafts = advance({ ...seed("t/long", 20), calls }, sliced);
+      const results = drafts.filter((d) => d.type === "call.result");
+      steps.push(results.length);
+      // What the log would record: each dispatched call, then its result.
+      for (const d of drafts) {
+        if (d.type === "call.dispatched") calls[d.seq] = { call: { kind: "stage", target: d.stage, input: d.input.value } };
+        if (d.type === "call.result" && d.outcome.ok) calls[d.seq] = { ...calls[d.seq]!, outcome: { ok: true, value: d.outcome.value.value } };
+      }
+      const end = drafts.find((d) => d.type === "job.finished");
+      if (end) {
+        const local = runLocally(own, "t/long", 20);
+        expect(end).toMatchObject({ outcome: { ok: true, output: { value: (local as { output: Value }).output } } });
+        break;
+      }
+    }
+    // 20 inline calls, at most 7 a step (an all(...) may be cut in the middle): 7, 7, 6.
+    expect(steps).toEqual([7, 7, 6]);
+    expect(calls).toHaveLength(20);
   });
 
   it("fails a job that makes more calls than MAX_CALLS_PER_JOB, naming the limit and the call", () => {

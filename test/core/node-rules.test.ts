@@ -1,10 +1,10 @@
 /** The rules of who stays registered (core/jobs/nodes.ts) and how the job state applies them. */
 import { describe, expect, it } from "vitest";
 import { type Decision, type NodeSpec, decisionId, decodeDecision } from "../../core/jobs/decisions.ts";
-
-const isDecision = (data: unknown) => decodeDecision(data) !== null;
 import { admitRegistration, expiredNodes, newerRegistration } from "../../core/jobs/nodes.ts";
 import { JobsState, type NodeRecord } from "../../core/jobs/state.ts";
+
+const isDecision = (data: unknown) => decodeDecision(data) !== null;
 
 const spec = (id: string, slots = 1): NodeSpec => ({ id, kind: "runner", url: `http://${id}.test`, caps: ["cpu"], speed: { cpu: 1 }, slots, latencyMs: 1, bandwidthMBps: 100 });
 const record = (id: string, over: Partial<NodeRecord> = {}): NodeRecord => ({ spec: spec(id), status: "up", since: 0, registeredAt: 0, dispatched: 0, ...over });
@@ -22,14 +22,21 @@ describe("registrations", () => {
 
   it("refuses a stale registration and a new node past MAX_NODES, naming why", () => {
     const current = record("a", { signedAt: 100 });
-    expect(admitRegistration("a", current, 101, 5, 5)).toEqual({ ok: true });
-    const stale = admitRegistration("a", current, 100, 1, 5);
+    expect(admitRegistration(spec("a"), current, 101, 5, 5)).toEqual({ ok: true, current: false });
+    const stale = admitRegistration(spec("a", 2), current, 100, 1, 5);
     expect(stale).toMatchObject({ ok: false, code: "stale-registration" });
     expect(!stale.ok && stale.message).toContain('registration of "a" signed at 100 is not newer than its current one (signed at 100)');
-    const full = admitRegistration("b", undefined, 1, 5, 5);
+    const full = admitRegistration(spec("b"), undefined, 1, 5, 5);
     expect(full).toMatchObject({ ok: false, code: "too-many-nodes" });
     expect(!full.ok && full.message).toContain("MAX_NODES allows (5)");
-    expect(admitRegistration("b", undefined, 1, 4, 5)).toEqual({ ok: true });
+    expect(admitRegistration(spec("b"), undefined, 1, 4, 5)).toEqual({ ok: true, current: false });
+  });
+
+  it("answers the very registration the node has (a retry after a hidden commit) as taken, with nothing to propose", () => {
+    const current = record("a", { signedAt: 100 });
+    expect(admitRegistration(spec("a"), current, 100, 5, 5)).toEqual({ ok: true, current: true });
+    // The same time with another spec is a different registration: stale.
+    expect(admitRegistration(spec("a", 3), current, 100, 5, 5)).toMatchObject({ ok: false, code: "stale-registration" });
   });
 
   it("applies the same rule to the log: a stale node.registered changes nothing, on every replica", () => {
