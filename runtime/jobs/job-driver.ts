@@ -229,6 +229,8 @@ export class JobDriver implements JobPlane {
     if (d.type === "node.removed") this.removed(d.node, d.reason);
     if (d.type === "node.registered") this.armExpiry();
     if ("job" in d) this.signals.poke(`job:${d.job}`);
+    // A follower keeps no runs: whatever it kept as leader would be stale by its next term.
+    if (!this.leading) this.live.clear();
     if (d.type === "call.result") this.live.changed(d.job, d.seq);
     if (effect.effect === "job") {
       for (const job of [effect.job, ...(effect.ended ?? [])]) {
