@@ -215,7 +215,23 @@ export class JobsState {
     return [...this.running];
   }
 
+  /**
+   * The calls the last applied decision gave their outcome (a result, a verified agreement, the
+   * plane's answer once no runner can answer, a sub-job's end): a leader's kept runs learn of
+   * them here (runtime/jobs/live-jobs.ts). Not state: reset by every apply, never snapshotted.
+   */
+  get settledByLastApply(): readonly { readonly job: JobId; readonly seq: number }[] {
+    return this.settledNow;
+  }
+
+  private settledNow: { job: JobId; seq: number }[] = [];
+
   apply(d: Decision): Applied {
+    this.settledNow = [];
+    return this.applyDecision(d);
+  }
+
+  private applyDecision(d: Decision): Applied {
     switch (d.type) {
       case "job.accepted":
         return this.accept(d);
@@ -381,14 +397,15 @@ export class JobsState {
     }
     const detail = d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` };
     if (call.answers === undefined) {
-      this.take(call, d);
+      this.take(job, call, d);
       this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ...detail });
       return { effect: "job", job: d.job };
     }
     return this.verifying(job, call, d);
   }
 
-  private take(call: CallRecord, answer: Pick<Answer, "node" | "outcome" | "startedAt" | "finishedAt">): void {
+  private take(job: JobRecord, call: CallRecord, answer: Pick<Answer, "node" | "outcome" | "startedAt" | "finishedAt">): void {
+    this.settledNow.push({ job: job.id, seq: call.seq });
     call.outcome = answer.outcome;
     call.node = answer.node;
     call.startedAt = answer.startedAt;
@@ -432,14 +449,14 @@ export class JobsState {
     if (!majority || majority.length < this.quorum(counted, outstanding(call))) return null;
     if (majority.length < VERIFY_QUORUM) {
       // Only the plane's own backends answered, and no runner can any more: nothing to compare.
-      this.take(call, majority[0]!);
+      this.take(job, call, majority[0]!);
       call.answers = undefined;
       const runners = [...new Set(call.attempts.filter((t) => !this.trusted(t.node)).map((t) => t.node))];
       return { detail: `accepted unverified from ${majority[0]!.node}: no answer of ${runners.join(", ")} left to check (${call.verify})`, quarantined: [] };
     }
     const agreed = majority.map((a) => a.node);
     const dissenters = [...new Set(answers.filter((a) => !majority.includes(a)).map((a) => a.node))].filter((n) => !agreed.includes(n));
-    this.take(call, majority[0]!);
+    this.take(job, call, majority[0]!);
     call.verifiedBy = agreed;
     call.answers = undefined;
     this.counters.verifiedCalls++;
@@ -530,6 +547,7 @@ export class JobsState {
       return;
     }
     const failure: CallFailure | null = "error" in end ? { name: end.error.name, message: end.error.message } : null;
+    this.settledNow.push({ job: parent.id, seq: call.seq });
     call.outcome = failure ? { ok: false, error: failure } : { ok: true, value: (end as { output: Payload }).output };
     call.finishedAt = at;
     this.event(parent, d, { seq: call.seq, detail: failure ? `sub-job ${child.id} failed: ${failure.message}` : `sub-job ${child.id} done` });

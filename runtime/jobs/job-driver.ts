@@ -222,6 +222,7 @@ export class JobDriver implements JobPlane {
 
   private applied(d: Decision): void {
     const effect = this.state.apply(d);
+    for (const { job, seq } of this.state.settledByLastApply) this.live.changed(job, seq);
     if (effect.effect === "none") return;
     this.learn(d);
     if (effect.effect === "job") for (const node of effect.quarantined ?? []) this.quarantined(node, d.at);
@@ -231,14 +232,11 @@ export class JobDriver implements JobPlane {
     if ("job" in d) this.signals.poke(`job:${d.job}`);
     // A follower keeps no runs: whatever it kept as leader would be stale by its next term.
     if (!this.leading) this.live.clear();
-    if (d.type === "call.result") this.live.changed(d.job, d.seq);
     if (effect.effect === "job") {
       for (const job of [effect.job, ...(effect.ended ?? [])]) {
         this.signals.poke(`job:${job}`);
-        // A sub-job's end is its parent's call's outcome; an ended job needs no generator.
-        const record = this.state.job(job);
-        if (record?.parent) this.live.changed(record.parent.job, record.parent.seq);
-        if (record?.status !== "running") this.live.drop(job);
+        // An ended job needs no generator.
+        if (this.state.job(job)?.status !== "running") this.live.drop(job);
       }
     }
     switch (d.type) {

@@ -18,6 +18,15 @@ import { encode } from "../../core/codec.ts";
 const starts = { chain: 0, fan: 0 };
 
 const inc = defineStage({ name: "run-test/inc", version: 1, caps: ["cpu"], timeoutMs: 5_000, cost: { runtimeMs: () => 0.001, outputBytes: () => 8 }, run: (x: number) => x + 1 });
+/** Declared slow with a short timeout: a runner that never answers is given up on soon. */
+const quickTimeout = defineStage({ name: "run-test/quick-timeout", version: 1, caps: ["cpu"], timeoutMs: 300, cost: { runtimeMs: () => 50, outputBytes: () => 8 }, run: (x: number) => x * 2 });
+const once = defineJob({
+  name: "run-test/once",
+  *run(x: number) {
+    return yield* quickTimeout(x);
+  },
+});
+
 /** Declared slow, so the commander sends it to a runner, never inline: every result arrives on its own. */
 const slowInc = defineStage({ name: "run-test/slow-inc", version: 1, caps: ["cpu"], timeoutMs: 5_000, cost: { runtimeMs: () => 50, outputBytes: () => 8 }, run: (x: number) => x + 1 });
 
@@ -49,7 +58,7 @@ const fan = defineJob({
   },
 });
 
-const registry = createRegistry({ inc, slowInc, chain, fan, wide });
+const registry = createRegistry({ inc, slowInc, chain, fan, wide, quickTimeout, once });
 
 describe("JobRun", () => {
   it("runs a job to the end starting its body once, fed one result at a time, and agrees with replay", () => {
@@ -114,6 +123,24 @@ describe("the leader keeps each running job's generator", () => {
     const job = await finish(shard, "j-wide", "run-test/wide", { n: 10_000 });
     expect(job.status, JSON.stringify(job.error)).toBe("done");
     expect(job.calls).toHaveLength(10_000);
+  });
+
+  it("hears of an outcome that no result decided: a verified call settled by its runner's timeout, the stage Worker's answer held until then", async () => {
+    // A new runner's first call is verified: attempt 1 on the runner (which never answers), attempt
+    // 2 on the stage Worker, whose answer is held for a second opinion. The runner's timeout then
+    // leaves the Worker's answer to settle the call: a call.timeout, not a call.result, gives the
+    // call its outcome, and the kept generator must hear of it.
+    shard = memoryShard({
+      registry,
+      timers: realTimers,
+      verify: { fraction: 0, newNodeCalls: 1 },
+      backends: (payloads) => ({ worker: workerBackend(registry, payloads), sendToRunner: async () => undefined, probeRunner: async () => ({ queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }) }),
+    });
+    await retrying(() => shard!.driver().registerNode({ id: "silent", kind: "runner", url: "http://127.0.0.1:9", caps: ["cpu"], speed: { cpu: 100 }, slots: 4, latencyMs: 0.1, bandwidthMBps: 1_000 }, 1));
+    const job = await finish(shard, "j-settled", "run-test/once", 21);
+    expect(job.status, JSON.stringify(job.error)).toBe("done");
+    expect(job.calls[0]!.attempts.map((a) => a.node)).toEqual(["silent", "worker"]);
+    expect(job.calls[0]!.attempts[0]!.timedOutAt).toBeDefined();
   });
 
   it("starts a 300-call fan-out's body about once, and again on takeover only", async () => {
