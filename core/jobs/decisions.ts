@@ -217,7 +217,8 @@ export function decisionId(d: Decision<unknown>): string {
     case "job.cancelled":
       return `${d.job}/cancelled`;
     case "node.registered":
-      return `node/${d.node.id}/registered@${d.at}`;
+      // Its signature time too: two registrations of a node within one millisecond are two decisions.
+      return `node/${d.node.id}/registered@${d.at}${d.signedAt === undefined ? "" : `/signed@${d.signedAt}`}`;
     case "node.unresponsive":
       return `node/${d.node}/unresponsive@${d.at}`;
     case "node.back":

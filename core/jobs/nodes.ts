@@ -20,6 +20,14 @@ export const MIN_NODE_EXPIRY_MS = 60_000;
 export const newerRegistration = (current: Pick<NodeRecord, "signedAt"> | undefined, signedAt: number | undefined): boolean =>
   current?.signedAt === undefined || signedAt === undefined || signedAt > current.signedAt;
 
+/** JSON with every object's keys in order: a spec that went through the log may list its fields in another order. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+
+const sameSpec = (a: NodeSpec, b: NodeSpec): boolean => canonicalJson(a) === canonicalJson(b);
+
 /** `current`: it is the node's registration already (a retry of one that was chosen): nothing to propose. */
 export type Admission =
   | { readonly ok: true; readonly current: boolean }
@@ -30,7 +38,7 @@ export function admitRegistration(spec: NodeSpec, current: NodeRecord | undefine
   const id = spec.id;
   // The same signed registration again (a caller retrying after a timeout that hid its commit)
   // changes nothing, so it is answered as taken rather than as a rollback.
-  if (current?.signedAt === signedAt && JSON.stringify(current.spec) === JSON.stringify(spec)) return { ok: true, current: true };
+  if (current?.signedAt === signedAt && sameSpec(current.spec, spec)) return { ok: true, current: true };
   if (!newerRegistration(current, signedAt)) {
     return {
       ok: false,

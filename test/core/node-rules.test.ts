@@ -32,9 +32,18 @@ describe("registrations", () => {
     expect(admitRegistration(spec("b"), undefined, 1, 4, 5)).toEqual({ ok: true, current: false });
   });
 
+  it("gives two registrations of a node in one millisecond two decision ids (their signature times differ)", () => {
+    const at = (signedAt: number): Decision => ({ type: "node.registered", node: spec("a"), at: 10, signedAt });
+    expect(decisionId(at(100))).not.toBe(decisionId(at(200)));
+    expect(decisionId(at(100))).toBe(decisionId(at(100)));
+  });
+
   it("answers the very registration the node has (a retry after a hidden commit) as taken, with nothing to propose", () => {
     const current = record("a", { signedAt: 100 });
     expect(admitRegistration(spec("a"), current, 100, 5, 5)).toEqual({ ok: true, current: true });
+    // The log may hand the spec back with its fields in another order: the same registration still.
+    const reordered = Object.fromEntries(Object.entries(spec("a")).reverse()) as unknown as NodeSpec;
+    expect(admitRegistration(reordered, current, 100, 5, 5)).toEqual({ ok: true, current: true });
     // The same time with another spec is a different registration: stale.
     expect(admitRegistration(spec("a", 3), current, 100, 5, 5)).toMatchObject({ ok: false, code: "stale-registration" });
   });
