@@ -23,7 +23,7 @@ export type ByteLimit = keyof typeof BYTE_LIMITS;
 export const MAX_JSON_DEPTH = 64;
 
 /** The limit's value in this deployment. */
-export const byteLimit = (c: Context<App>, limit: ByteLimit): number => integer(limit, c.env[limit], 1, BYTE_LIMITS[limit]);
+const byteLimit = (c: Context<App>, limit: ByteLimit): number => integer(limit, c.env[limit], 1, BYTE_LIMITS[limit]);
 
 /** Whether the request carries a body at all (a declared length of zero is none). */
 export function hasBody(request: Request): boolean {

@@ -54,7 +54,7 @@ import { LiveJobs } from "./live-jobs.ts";
 import type { Payloads } from "./payload-store.ts";
 
 /** Most decisions one proposal carries (propose); well under the commander's MAX_PENDING. */
-export const MAX_DECISIONS_PER_PROPOSAL = 1_000;
+const MAX_DECISIONS_PER_PROPOSAL = 1_000;
 
 export interface JobDriverOptions {
   readonly shard: number;

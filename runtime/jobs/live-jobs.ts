@@ -38,10 +38,6 @@ export class LiveJobs {
     private readonly payloads: PayloadReader,
   ) {}
 
-  get size(): number {
-    return this.jobs.size;
-  }
-
   /** A decision may have given call `seq` of `job` its outcome (a result, a sub-job's end). */
   changed(job: JobId, seq: number): void {
     this.jobs.get(job)?.changed.add(seq);
