@@ -398,6 +398,11 @@ export class CommanderDriver {
     };
   }
 
+  /** Most commands it holds queued or in flight at once (MAX_PENDING): a caller splits larger work. */
+  get maxPending(): number {
+    return this.settings.maxPending;
+  }
+
   /** Stops timers and fails every waiting caller: this incarnation is gone. */
   close(): void {
     this.closed = true;

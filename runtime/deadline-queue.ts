@@ -8,8 +8,8 @@ import type { Timers } from "./timers.ts";
 
 interface Entry {
   readonly at: number;
-  readonly fire: () => void;
-  live: boolean;
+  /** Null once fired or cancelled: what it would have called (and holds) is let go at once. */
+  fire: (() => void) | null;
 }
 
 /** Entries already passed that may pile up before the queue drops them (a cheap, amortised compaction). */
@@ -28,11 +28,11 @@ export class DeadlineQueue {
 
   /** Calls `fire` once `delayMs` have passed, unless the returned function is called first. */
   add(fire: () => void): () => void {
-    const entry: Entry = { at: this.timers.now() + this.delayMs, fire, live: true };
+    const entry: Entry = { at: this.timers.now() + this.delayMs, fire };
     this.queue.push(entry);
     if (this.timer === null) this.arm();
     return () => {
-      entry.live = false;
+      entry.fire = null;
     };
   }
 
@@ -45,7 +45,7 @@ export class DeadlineQueue {
   }
 
   private arm(): void {
-    while (this.head < this.queue.length && !this.queue[this.head]!.live) this.head++;
+    while (this.head < this.queue.length && this.queue[this.head]!.fire === null) this.head++;
     if (this.head > COMPACT_AFTER && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
@@ -58,11 +58,11 @@ export class DeadlineQueue {
   private fireDue(): void {
     this.timer = null;
     const now = this.timers.now();
-    while (this.head < this.queue.length && (!this.queue[this.head]!.live || this.queue[this.head]!.at <= now)) {
+    while (this.head < this.queue.length && (this.queue[this.head]!.fire === null || this.queue[this.head]!.at <= now)) {
       const entry = this.queue[this.head++]!;
-      if (!entry.live) continue;
-      entry.live = false;
-      entry.fire();
+      const fire = entry.fire;
+      entry.fire = null;
+      fire?.();
     }
     this.arm();
   }

@@ -56,6 +56,9 @@ import type { Payloads } from "./payload-store.ts";
 /** Most decisions one proposal carries (propose); well under the commander's MAX_PENDING. */
 const MAX_DECISIONS_PER_PROPOSAL = 1_000;
 
+/** Whether a proposal may begin at this decision: not in the middle of a call's first dispatch and its inline runs. */
+const startsGroup = (d: Decision): boolean => d.type !== "call.result" && !(d.type === "call.dispatched" && d.attempt !== 1);
+
 export interface JobDriverOptions {
   readonly shard: number;
   readonly registry: Registry;
@@ -460,6 +463,7 @@ export class JobDriver implements JobPlane {
 
   private async advanceJob(id: JobId): Promise<void> {
     const job = this.state.job(id);
+    // Not leading: runs kept from a term that ended must not outlive it.
     if (!this.leading) this.live.clear();
     if (!this.leading || !job || job.status !== "running" || this.locks.has(id)) return;
     await this.exclusive(id, async () => {
@@ -470,6 +474,9 @@ export class JobDriver implements JobPlane {
         const more = this.missingAttempts(current);
         const drafts = more.length > 0 ? more : advance(await this.live.seed(current, () => this.ancestry(current)), this.context());
         if (drafts.length > 0) await this.propose(drafts);
+        // The kept run was fed this step's inline results: if the log chose another result for one
+        // of those calls (a late answer to an earlier attempt), the run must be rebuilt from the log.
+        if (!this.inlineResultsTaken(id, drafts)) this.live.drop(id);
       } catch (error) {
         // Its run may have gone ahead of what was chosen: the next step rebuilds it from the log.
         this.live.drop(id);
@@ -477,6 +484,12 @@ export class JobDriver implements JobPlane {
         this.log.warn("advancing the job failed; the next leader or poke retries", { job: id, trace: this.traceOf(id), reason: errorMessage(error) });
       }
     });
+  }
+
+  /** Whether every inline result among `drafts` is the result the state holds for its call. */
+  private inlineResultsTaken(id: JobId, drafts: readonly (Draft | Decision)[]): boolean {
+    const job = this.state.job(id);
+    return drafts.every((d) => d.type !== "call.result" || d.node !== INLINE_NODE || job?.calls[d.seq]?.node === INLINE_NODE);
   }
 
   /** (job, input) of the job and every ancestor, root first: the wait-cycle check's chain. */
@@ -552,7 +565,15 @@ export class JobDriver implements JobPlane {
   private async propose(drafts: readonly (Draft | Decision)[]): Promise<void> {
     const sealed = await Promise.all(drafts.map((d) => this.seal(d)));
     const commands: SubmitCommand[] = sealed.map((d) => ({ id: decisionId(d), data: d }));
-    for (let at = 0; at < commands.length; at += MAX_DECISIONS_PER_PROPOSAL) await this.commander.submit(commands.slice(at, at + MAX_DECISIONS_PER_PROPOSAL));
+    const part = Math.max(1, Math.min(MAX_DECISIONS_PER_PROPOSAL, this.commander.maxPending));
+    for (let at = 0; at < commands.length; ) {
+      let end = Math.min(at + part, commands.length);
+      // A call's dispatch and what ran of it inline go in one part: an inline attempt chosen without
+      // its result would have no deadline to give up on it.
+      while (end < commands.length && !startsGroup(sealed[end]!)) end++;
+      await this.commander.submit(commands.slice(at, end));
+      at = end;
+    }
   }
 
   /** Values become Payloads (large ones are written to R2 before the log names them). */
@@ -864,9 +885,11 @@ export class JobDriver implements JobPlane {
       const definition = this.o.registry.jobs.get(request.name);
       const run = definition && new JobRun(definition, input);
       const seed: JobSeed = { id: request.id, name: request.name, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: request.name, input }], ...(run ? { run } : {}) };
-      await this.propose([accepted, ...advance(seed, this.context())]);
-      // The leader keeps the job's generator where this first step left it.
-      if (run && this.leading && this.state.job(request.id)?.status === "running") this.live.adopt({ ...seed, run });
+      const generation = this.live.generation;
+      const drafts = [accepted, ...advance(seed, this.context())];
+      await this.propose(drafts);
+      // The leader keeps the job's generator where this first step left it, if the log took the step as decided.
+      if (run && this.leading && this.inlineResultsTaken(request.id, drafts)) this.live.adopt({ ...seed, run }, this.state.job(request.id), generation);
       return true;
     });
     this.poke(request.id);

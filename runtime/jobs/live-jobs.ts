@@ -30,17 +30,34 @@ interface LiveJob {
   readonly changed: Set<number>;
 }
 
+/**
+ * Running jobs kept at most: beyond it the least recently stepped is let go (and rebuilt from the
+ * log at its next step), so what a leader holds stays bounded however many jobs run.
+ */
+const KEPT_JOBS = 1_000;
+
 export class LiveJobs {
+  /** In the order they were last stepped, oldest first. */
   private readonly jobs = new Map<JobId, LiveJob>();
+  /** Hints for jobs being built (seed awaits payloads meanwhile, and decisions go on applying). */
+  private readonly building = new Map<JobId, Set<number>>();
+  /** Bumped by clear(): a run built or started before it must not be kept after it. */
+  private era = 0;
 
   constructor(
     private readonly registry: Registry,
     private readonly payloads: PayloadReader,
   ) {}
 
+  /** The current era, for adopt(): a caller reads it before the work whose run it would keep. */
+  get generation(): number {
+    return this.era;
+  }
+
   /** A decision may have given call `seq` of `job` its outcome (a result, a sub-job's end). */
   changed(job: JobId, seq: number): void {
     this.jobs.get(job)?.changed.add(seq);
+    this.building.get(job)?.add(seq);
   }
 
   drop(job: JobId): void {
@@ -50,28 +67,49 @@ export class LiveJobs {
   /** Leadership changed, or the state was restored: every kept run may be stale. */
   clear(): void {
     this.jobs.clear();
+    this.era++;
   }
 
-  /** Keeps a run a caller started for a job not yet in the state (a submit's first step). */
-  adopt(seed: JobSeed & { readonly run: JobRun }): void {
-    this.jobs.set(seed.id, { seed: { ...seed, calls: [], outputs: new Map(), run: seed.run }, changed: new Set() });
+  /** Keeps a run a caller started (a submit's first step) in era `generation`, if that era lasts and the job runs. */
+  adopt(seed: JobSeed & { readonly run: JobRun }, job: JobRecord | undefined, generation: number): void {
+    if (generation !== this.era || job?.status !== "running") return;
+    this.keep(seed.id, { seed: { ...seed, calls: [], outputs: new Map(), run: seed.run }, changed: new Set() });
+  }
+
+  private keep(id: JobId, live: LiveJob): void {
+    this.jobs.delete(id);
+    this.jobs.set(id, live);
+    if (this.jobs.size > KEPT_JOBS) this.jobs.delete(this.jobs.keys().next().value!);
   }
 
   /** The job as the next step needs it: brought up to date from its record, or built anew. */
   async seed(job: JobRecord, ancestry: () => Promise<Call[]>): Promise<JobSeed> {
     const kept = this.jobs.get(job.id);
-    if (kept && (await this.catchUp(kept, job))) return kept.seed;
-    const input = await this.payloads.open(job.input);
-    const outputs = new Map<string, NodeId>();
-    const calls: RecordedCall[] = [];
-    for (const record of job.calls) calls.push(await this.recorded(record, outputs));
-    const seed = { id: job.id, name: job.name, input, calls, outputs, ancestry: await ancestry() };
-    const definition = this.registry.jobs.get(job.name);
-    // An unknown job gets no run: advance() finishes it without one.
-    if (!definition) return seed;
-    const live: LiveJob = { seed: { ...seed, run: new JobRun(definition, input) }, changed: new Set() };
-    this.jobs.set(job.id, live);
-    return live.seed;
+    if (kept && (await this.catchUp(kept, job))) {
+      // Still kept after the awaits (not dropped, not cleared): now the most recently stepped.
+      if (this.jobs.get(job.id) === kept) this.keep(job.id, kept);
+      return kept.seed;
+    }
+    const era = this.era;
+    // Outcomes applied while this awaits payloads are noted here, for the next step to take.
+    const changed = new Set<number>();
+    this.building.set(job.id, changed);
+    try {
+      const input = await this.payloads.open(job.input);
+      const outputs = new Map<string, NodeId>();
+      const calls: RecordedCall[] = [];
+      for (const record of job.calls) calls.push(await this.recorded(record, outputs));
+      const seed = { id: job.id, name: job.name, input, calls, outputs, ancestry: await ancestry() };
+      const definition = this.registry.jobs.get(job.name);
+      // An unknown job gets no run: advance() finishes it without one.
+      if (!definition) return seed;
+      const live: LiveJob = { seed: { ...seed, run: new JobRun(definition, input) }, changed };
+      // Not kept when leadership changed meanwhile, or the job ended (nothing would drop it again).
+      if (era === this.era && job.status === "running") this.keep(job.id, live);
+      return live.seed;
+    } finally {
+      this.building.delete(job.id);
+    }
   }
 
   /** Brings a kept job up to its record; false when its run went ahead of the log (rebuild). */
