@@ -24,9 +24,16 @@ describe("a runner that returns wrong answers", () => {
       expect(job.status, JSON.stringify(job.error)).toBe("done");
       expect(job.output).toEqual(expectedOutput("monte-carlo/pi", inputs[i]!));
       for (const call of job.calls.filter((c) => c.verify !== undefined)) {
-        const by = call.verified ? call.verified.by : [];
-        expect(by, `${job.id}#${call.seq}`).toHaveLength(2);
-        expect(by).not.toContain("liar");
+        expect(call.node, `${job.id}#${call.seq}`).not.toBe("liar");
+        if (call.verified) {
+          expect(call.verified.by, `${job.id}#${call.seq}`).toHaveLength(2);
+          expect(call.verified.by).not.toContain("liar");
+        } else {
+          // Taken unverified only from the plane's own backends, once no runner's answer is left to
+          // check (on a loaded machine the honest runner's attempt can time out; the liar's answers
+          // no longer count once it is quarantined).
+          expect(["worker", "inline"], `${job.id}#${call.seq}: unverified, from ${call.node}`).toContain(call.node);
+        }
       }
     }
     const disputed = jobs.flatMap((j) => j.calls).filter((c) => c.verified && c.verified.dissenters?.includes("liar"));
