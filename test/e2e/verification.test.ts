@@ -45,7 +45,8 @@ describe("a runner that returns wrong answers", () => {
       return n?.status === "quarantined" ? n : undefined;
     });
     expect(liar.quarantine!.reason).toMatch(/differs from/);
-    expect((await nodeView(local.cluster, "honest"))!.status).toBe("up");
+    // The honest runner is never quarantined (under load a late attempt may mark it unresponsive for a while).
+    expect((await nodeView(local.cluster, "honest"))!.status).not.toBe("quarantined");
     await eventually("the liar to hear it is quarantined", async () => (local.log.some((l) => l.includes("QUARANTINED by the plane")) ? true : undefined));
     // The heartbeat reply that told it so came after every shard had recorded the quarantine.
     const later = await Promise.all([5, 6, 7, 8].map((seed0) => submit(local.cluster, "monte-carlo/pi", { seed0, runs: 2, samplesPerRun: 50_000 })));
