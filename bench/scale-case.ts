@@ -13,26 +13,18 @@ import type { NodeSpec } from "../core/jobs/decisions.ts";
 import * as dag from "../examples/dag.ts";
 import { localRunners, memoryShard, workerBackend } from "../runtime/jobs/memory-shard.ts";
 
-/** A trivial stage declared cheap enough for the commander to run inline. */
-export const step = defineStage({
-  name: "scale/step",
-  version: 1,
-  caps: ["cpu"],
-  timeoutMs: 1_000,
-  cost: { runtimeMs: () => 0.001, outputBytes: () => 9 },
-  run: (x: number): number => x + 1,
-});
+/** x + 1, declared to take `runtimeMs`: placement runs it inline when cheap, on a runner when not. */
+const plusOne = (name: string, runtimeMs: number, timeoutMs: number) =>
+  defineStage({ name, version: 1, caps: ["cpu"], timeoutMs, cost: { runtimeMs: () => runtimeMs, outputBytes: () => 9 }, run: (x: number): number => x + 1 });
 
-/** The same work declared slow, so that placement sends it to a runner, never inline. */
-export const remote = defineStage({
-  name: "scale/remote",
-  version: 1,
-  caps: ["cpu"],
-  // Long: a result that waits behind a busy commander must not count as a lost call.
-  timeoutMs: 600_000,
-  cost: { runtimeMs: () => 50, outputBytes: () => 9 },
-  run: (x: number): number => x + 1,
-});
+/** A trivial stage declared cheap enough for the commander to run inline. */
+export const step = plusOne("scale/step", 0.001, 1_000);
+
+/**
+ * The same work declared slow, so that placement sends it to a runner, never inline. Its timeout is
+ * long: a result that waits behind a busy commander must not count as a lost call.
+ */
+export const remote = plusOne("scale/remote", 50, 600_000);
 
 export const chain = defineJob({
   name: "scale/chain",

@@ -463,8 +463,6 @@ export class JobDriver implements JobPlane {
 
   private async advanceJob(id: JobId): Promise<void> {
     const job = this.state.job(id);
-    // Not leading: runs kept from a term that ended must not outlive it.
-    if (!this.leading) this.live.clear();
     if (!this.leading || !job || job.status !== "running" || this.locks.has(id)) return;
     await this.exclusive(id, async () => {
       const current = this.state.job(id);
