@@ -21,10 +21,24 @@ import {
 } from "../../core/jobs/decisions.ts";
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, type Hearing, admitRegistration, expiredNodes } from "../../core/jobs/nodes.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
-import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, countable, verifyReason } from "../../core/jobs/verification.ts";
+import {
+  DEFAULT_STAGE_TIMEOUT_MS,
+  type Ending,
+  type RecoveryContext,
+  SPECULATIVE,
+  attemptEnded,
+  attemptTimeoutMs,
+  awaited,
+  backupOf,
+  comesBack,
+  drains,
+  nextAttempt,
+  verifyReasonFor,
+} from "../../core/jobs/recovery.ts";
+import { type VerifyPolicy, countable } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
-import { type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
+import { type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
@@ -88,12 +102,6 @@ export interface JobDriverOptions {
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
-
-/** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
-const MAX_ATTEMPTS = 5;
-
-/** How a speculative backup's reason starts (the scheduler counts those apart). */
-const SPECULATIVE = "speculative backup";
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
 const WATCH_MS = 250;
@@ -330,7 +338,7 @@ export class JobDriver implements JobPlane {
   }
 
   /** The leader gives up on every attempt out on `node`, now rather than at their deadlines. */
-  private moveCallsOff(node: NodeId, why: string, ending: "silent" | "refused"): void {
+  private moveCallsOff(node: NodeId, why: string, ending: Exclude<Ending, "orphaned">): void {
     if (!this.leading) return;
     const out = [...this.open.values()].filter((a) => a.node === node);
     queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, why, ending))));
@@ -346,11 +354,8 @@ export class JobDriver implements JobPlane {
     for (const id of this.state.runningJobs()) {
       const job = this.state.job(id)!;
       for (const call of job.calls) {
-        if (call.outcome) continue;
-        // A verified call has several attempts out at once; any other call only its last.
-        const out = call.verify === undefined ? call.attempts.slice(-1) : outstanding(call);
-        for (const last of out) {
-          if (last.timedOutAt !== undefined || last.node === INLINE_NODE) continue;
+        for (const last of awaited(call)) {
+          if (last.node === INLINE_NODE) continue;
           this.track({
             type: "call.dispatched",
             job: id,
@@ -374,8 +379,7 @@ export class JobDriver implements JobPlane {
     const stage = this.o.registry.stages.get(d.stage);
     const spec = this.nodeSpec(d.node);
     const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
-    // A slower node gets proportionally longer before the call counts as lost.
-    const timeoutMs = (stage?.timeoutMs ?? 30_000) / Math.min(1, speed) + d.predicted.transferMs;
+    const timeoutMs = attemptTimeoutMs(stage?.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, speed, d.predicted.transferMs);
     this.open.set(attemptKey(d.job, d.seq, d.attempt), {
       job: d.job,
       seq: d.seq,
@@ -408,9 +412,7 @@ export class JobDriver implements JobPlane {
     for (const jobId of running) {
       const job = this.state.job(jobId)!;
       for (const call of job.calls) {
-        if (call.outcome) continue;
-        for (const last of call.verify === undefined ? call.attempts.slice(-1) : outstanding(call)) {
-          if (last.timedOutAt !== undefined) continue;
+        for (const last of awaited(call)) {
           const open = this.open.get(attemptKey(jobId, call.seq, last.attempt));
           if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
             redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
@@ -508,7 +510,7 @@ export class JobDriver implements JobPlane {
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
       ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
-      verify: (call, node, earlierThisPass) => this.verifyPolicy(call.job, call.seq, call.stage, node, earlierThisPass),
+      verify: (call, node, earlierThisPass) => verifyReasonFor(this.recovery(), call, node, earlierThisPass),
     };
   }
 
@@ -531,7 +533,7 @@ export class JobDriver implements JobPlane {
           : call.answers === undefined
             ? "every attempt ended without a result"
             : "a verifying attempt ended without an answer";
-      drafts.push(this.redispatch(job, call, now, null, why));
+      drafts.push(nextAttempt(this.recovery(), job, call, now, null, why));
       // One call at a time: the next one's attempt numbers follow from the state once this is applied.
       break;
     }
@@ -612,7 +614,7 @@ export class JobDriver implements JobPlane {
         attempt: d.attempt,
         stage: d.stage,
         input: d.input,
-        deadlineAt: open?.deadline ?? d.at + 30_000,
+        deadlineAt: open?.deadline ?? d.at + DEFAULT_STAGE_TIMEOUT_MS,
       });
     } catch (error) {
       const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
@@ -701,8 +703,7 @@ export class JobDriver implements JobPlane {
    */
   private async drainFailing(now: number): Promise<void> {
     for (const s of this.o.scheduler.suspicions(now)) {
-      const node = this.state.node(s.node);
-      if (s.verdict === "healthy" || node?.status !== "up") continue;
+      if (!drains(s, this.state.node(s.node)?.status)) continue;
       try {
         await this.propose([{ type: "node.unresponsive", node: s.node, at: now, reason: `${s.verdict}: ${s.reason}` }]);
       } catch (error) {
@@ -720,25 +721,8 @@ export class JobDriver implements JobPlane {
       const open = this.open.get(advice.key);
       if (!open) continue;
       await this.exclusive(open.job, async () => {
-        const job = this.state.job(open.job);
-        const call = job?.calls[open.seq];
-        if (!job || job.status !== "running" || !call || call.outcome) return;
-        const verify = this.verifyOn(open.job, call, advice.backup.node);
-        const backup: Decision = {
-          ...(verify ? { verify } : {}),
-          type: "call.dispatched",
-          job: open.job,
-          seq: open.seq,
-          attempt: call.attempts.length + 1,
-          stage: call.target,
-          input: call.input,
-          node: advice.backup.node,
-          at: now,
-          predicted: advice.backup,
-          alternatives: [advice.backup],
-          reason: `${SPECULATIVE} of attempt ${open.attempt} on ${open.node}: ${advice.reason}`,
-          by: this.id,
-        };
+        const backup = backupOf(this.recovery(), open, advice.backup, advice.reason, now);
+        if (!backup) return;
         await this.propose([backup]).catch((error: unknown) =>
           this.log.warn("speculative backup failed", { job: open.job, call: `${open.job}#${open.seq}`, trace: this.traceOf(open.job), reason: errorMessage(error) }),
         );
@@ -746,105 +730,22 @@ export class JobDriver implements JobPlane {
     }
   }
 
-  /**
-   * Gives up on one attempt and sends the call to the next-best node. How the attempt ended
-   * decides the blame: a node that stayed silent (timeout) or could not be reached is marked
-   * unresponsive and not tried again for this call; one that answered "no" (full, unknown
-   * stage) is only skipped for this call; a call that died with its commander blames nobody.
-   */
-  private expire(a: OpenAttempt, why: string, ending: "silent" | "refused" | "orphaned"): Promise<void> {
+  /** Gives up on one attempt (recovery.ts attemptEnded says what follows) and forgets it once that is chosen. */
+  private expire(a: OpenAttempt, why: string, ending: Ending): Promise<void> {
     return this.exclusive(a.job, async () => {
-      const job = this.state.job(a.job);
-      const call = job?.calls[a.seq];
-      const live = call !== undefined && outstanding(call).some((t) => t.attempt === a.attempt);
-      const needed = live && this.stillNeeded(call, a.attempt);
-      // A verified call records every attempt that ends (so it stops counting as out); others only the one a backup has not superseded.
-      if (!job || job.status !== "running" || !call || call.outcome || !live || (!needed && call.answers === undefined)) {
-        this.open.delete(attemptKey(a.job, a.seq, a.attempt));
-        return;
-      }
       try {
-        const now = this.now();
-        const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
-        if (ending === "silent" && this.state.node(a.node)?.status === "up") {
-          decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
-        }
-        const failed = ending === "orphaned" ? null : a.node;
-        if (needed) decisions.push(this.redispatch(job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
-        await this.propose(decisions);
+        const decisions = attemptEnded(this.recovery(), a, why, ending, this.now());
+        if (decisions === null) this.open.delete(attemptKey(a.job, a.seq, a.attempt));
+        else await this.propose(decisions);
       } catch (error) {
         this.log.warn("re-dispatching failed", { job: a.job, call: `${a.job}#${a.seq}`, trace: this.traceOf(a.job), reason: errorMessage(error) });
       }
     });
   }
 
-  /**
-   * Whether an attempt that is ending (deadline, refusal) must be replaced: for most calls, when
-   * it is the last one (a backup may have superseded it); for a verified call, when the answers
-   * and the other attempts out can no longer reach agreement without it.
-   */
-  private stillNeeded(call: CallRecord, attempt: number): boolean {
-    if (call.answers === undefined) return call.attempts.length === attempt;
-    return this.state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
-  }
-
-  /**
-   * The next attempt of a call, on the best node that has not failed it yet (or, when every
-   * able node has, the best of them again), up to MAX_ATTEMPTS. A verified call's next attempt
-   * also avoids the nodes that answered it or still run it: agreement needs other nodes.
-   */
-  private redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId | null, why: string): Draft | Decision {
-    const stage = this.o.registry.stages.get(call.target)!;
-    const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
-    const busy = call.answers === undefined ? [] : call.attempts.filter((t) => t.timedOutAt === undefined).map((t) => t.node);
-    const exclude = new Set([...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
-    const request = { stage, inputBytes: call.input.bytes, now };
-    let placement = this.place({ ...request, exclude });
-    if (!placement.ok) placement = this.place({ ...request, exclude: new Set(busy) });
-    if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
-      const disagree = call.answers && call.answers.length > 1 ? `; the answers of ${call.answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
-      const why = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
-      return {
-        type: "job.finished",
-        job: job.id,
-        at: now,
-        outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${why}` } },
-      };
-    }
-    const verify = this.verifyOn(job.id, call, placement.winner.node);
-    return {
-      type: "call.dispatched",
-      job: job.id,
-      seq: call.seq,
-      attempt: call.attempts.length + 1,
-      stage: call.target,
-      input: call.input,
-      node: placement.winner.node,
-      at: now,
-      predicted: placement.winner,
-      alternatives: placement.alternatives,
-      reason: `re-dispatch after ${why}; ${placement.reason}`,
-      by: this.id,
-      ...(verify ? { verify } : {}),
-    };
-  }
-
-  /**
-   * Why a call not yet verified must be, now that an attempt goes to `node` (a new node's first
-   * calls, the sample); null when it is verified already or need not be. The call's other
-   * attempts count towards the agreement, so a backup on a new node is checked against them.
-   */
-  private verifyOn(job: JobId, call: CallRecord, node: NodeId): string | null {
-    if (call.answers !== undefined) return null;
-    return this.verifyPolicy(job, call.seq, call.target, node, 0);
-  }
-
-  private verifyPolicy(job: JobId, seq: number, stage: string, node: NodeId, earlierThisPass: number): string | null {
-    // A kernel's floating-point output differs between a GPU and the CPU reference within its
-    // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
-    if (this.o.registry.stages.get(stage)?.kernel) return null;
-    const dispatchedBefore = (this.state.node(node)?.dispatched ?? 0) + earlierThisPass;
-    return verifyReason(this.o.verify ?? DEFAULT_VERIFY_POLICY, { job, seq }, { id: node, trusted: this.state.trusted(node), dispatchedBefore });
+  /** What recovery.ts's rules consult: the state now, and this leader's placement. */
+  private recovery(): RecoveryContext {
+    return { state: this.state, registry: this.o.registry, by: this.id, verify: this.o.verify, place: (request) => this.place(request) };
   }
 
   /** A result from any backend: into the log (the state keeps the first per call). */
@@ -993,9 +894,7 @@ export class JobDriver implements JobPlane {
     this.heartbeats.set(id, { at: this.now(), load });
     this.o.scheduler.heartbeat(id, load, this.now());
     const verdict = this.o.scheduler.suspicions(this.now()).find((s) => s.node === id)?.verdict ?? "healthy";
-    // A heartbeat proves it is alive again; but a node drained for running slow keeps
-    // heartbeating all along, so a suspect one stays out (it would flap in and out otherwise).
-    if (node.status === "unresponsive" && node.spec.url && verdict !== "suspect") {
+    if (node.status === "unresponsive" && node.spec.url && comesBack(verdict)) {
       // It answers again: ask for its load and traffic now, and re-rank it from that.
       const probed = await this.o.backends.probeRunner({ id, url: node.spec.url }).catch(() => null);
       if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);
