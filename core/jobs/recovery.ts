@@ -39,12 +39,13 @@ export interface AttemptRef {
 }
 
 /**
- * How long after its dispatch an attempt counts as lost: the stage's declared timeout, longer in
- * proportion on a node slower than the reference (a slow node is not a failed one), plus the
- * predicted time to move its data.
+ * How long after its dispatch an attempt counts as lost: the wait its placement predicted (the
+ * calls we queued ahead of it there are not the node's fault), then the stage's declared timeout,
+ * longer in proportion on a node slower than the reference (a slow node is not a failed one),
+ * plus the predicted time to move its data.
  */
-export function attemptTimeoutMs(stageTimeoutMs: number, speed: number, transferMs: number): number {
-  return stageTimeoutMs / Math.min(1, speed) + transferMs;
+export function attemptTimeoutMs(stageTimeoutMs: number, speed: number, predicted: Pick<Candidate, "waitMs" | "transferMs">): number {
+  return predicted.waitMs + stageTimeoutMs / Math.min(1, speed) + predicted.transferMs;
 }
 
 /** What the rules consult besides the call: the applied state, the deployed code, and the leader's placement. */

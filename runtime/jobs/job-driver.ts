@@ -379,7 +379,7 @@ export class JobDriver implements JobPlane {
     const stage = this.o.registry.stages.get(d.stage);
     const spec = this.nodeSpec(d.node);
     const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
-    const timeoutMs = attemptTimeoutMs(stage?.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, speed, d.predicted.transferMs);
+    const timeoutMs = attemptTimeoutMs(stage?.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, speed, d.predicted);
     this.open.set(attemptKey(d.job, d.seq, d.attempt), {
       job: d.job,
       seq: d.seq,

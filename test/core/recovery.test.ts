@@ -67,11 +67,13 @@ function context(s: JobsState): RecoveryContext {
 const ref = (attempt: number, node: string) => ({ job: "j", seq: 0, attempt, node });
 
 describe("recovery rules", () => {
-  it("gives a slower node proportionally longer, never a faster one less, and counts the transfer", () => {
-    expect(attemptTimeoutMs(1_000, 1, 0)).toBe(1_000);
-    expect(attemptTimeoutMs(1_000, 0.5, 0)).toBe(2_000);
-    expect(attemptTimeoutMs(1_000, 4, 0)).toBe(1_000);
-    expect(attemptTimeoutMs(1_000, 1, 250)).toBe(1_250);
+  it("gives a slower node proportionally longer, never a faster one less, and counts the predicted wait and transfer", () => {
+    const none = { waitMs: 0, transferMs: 0 };
+    expect(attemptTimeoutMs(1_000, 1, none)).toBe(1_000);
+    expect(attemptTimeoutMs(1_000, 0.5, none)).toBe(2_000);
+    expect(attemptTimeoutMs(1_000, 4, none)).toBe(1_000);
+    expect(attemptTimeoutMs(1_000, 1, { waitMs: 0, transferMs: 250 })).toBe(1_250);
+    expect(attemptTimeoutMs(1_000, 1, { waitMs: 3_000, transferMs: 250 })).toBe(4_250);
   });
 
   it("a silent attempt: its timeout, its node marked unresponsive, and the call on another node", () => {
