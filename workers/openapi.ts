@@ -105,7 +105,7 @@ export function serveDocument(api: OpenAPIHono<App>): void {
     c.json(
       api.getOpenAPIDocument({
         openapi: "3.0.3",
-        info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message}}." },
+        info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message, retryable}}." },
       }),
     ),
   );
