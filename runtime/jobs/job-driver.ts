@@ -356,26 +356,14 @@ export class JobDriver implements JobPlane {
       for (const call of job.calls) {
         for (const last of awaited(call)) {
           if (last.node === INLINE_NODE) continue;
-          this.track({
-            type: "call.dispatched",
-            job: id,
-            seq: call.seq,
-            attempt: last.attempt,
-            stage: call.target,
-            input: call.input,
-            node: last.node,
-            at: last.dispatchedAt,
-            predicted: last.predicted,
-            alternatives: last.alternatives,
-            reason: last.reason,
-            by: last.by,
-          });
+          this.track({ job: id, seq: call.seq, stage: call.target, attempt: last.attempt, node: last.node, at: last.dispatchedAt, predicted: last.predicted });
         }
       }
     }
   }
 
-  private track(d: Extract<Decision, { type: "call.dispatched" }>): void {
+  /** Starts the deadline of an attempt out on a backend (applied just now, or found in the state after a snapshot). */
+  private track(d: Pick<Extract<Decision, { type: "call.dispatched" }>, "job" | "seq" | "stage" | "attempt" | "node" | "at" | "predicted">): void {
     const stage = this.o.registry.stages.get(d.stage);
     const spec = this.nodeSpec(d.node);
     const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
