@@ -8,6 +8,7 @@
 import type { Value } from "../../core/codec.ts";
 import { type AdvanceContext, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
+import { type OpenAttempt, OpenAttempts, attemptKey } from "../../core/jobs/open-attempts.ts";
 import {
   type Decision,
   INLINE_NODE,
@@ -112,19 +113,10 @@ const WATCH_MS = 250;
  */
 const REGISTRATIONS = "node registrations";
 
-const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
 
 const samePayload = (a: Payload, b: Payload): boolean =>
   a.bytes === b.bytes && ("inline" in a ? "inline" in b && a.inline === b.inline : "r2" in b && a.r2 === b.r2);
 
-interface OpenAttempt {
-  readonly job: JobId;
-  readonly seq: number;
-  readonly attempt: number;
-  readonly node: NodeId;
-  readonly deadline: number;
-  readonly runMs: number;
-}
 
 /** Resolves waiters registered under a key when that key is poked. */
 class Signals {
@@ -160,8 +152,8 @@ export class JobDriver implements JobPlane {
   /** Jobs that changed while busy, or were poked: advance once free. */
   private readonly dirty = new Set<JobId>();
   private advanceScheduled = false;
-  /** Remote attempts with no result yet, by attemptKey. */
-  private readonly open = new Map<string, OpenAttempt>();
+  /** Remote attempts with no result yet, and their deadlines. */
+  private readonly open = new OpenAttempts();
   private deadlineTimer: unknown = null;
   /** Wakes the leader when the next silent runner would expire. */
   private expiryTimer: unknown = null;
@@ -246,8 +238,11 @@ export class JobDriver implements JobPlane {
     if (effect.effect === "job") {
       for (const job of [effect.job, ...(effect.ended ?? [])]) {
         this.signals.poke(`job:${job}`);
-        // An ended job needs no generator.
-        if (this.state.job(job)?.status !== "running") this.live.drop(job);
+        // An ended job needs no generator, and waits on no attempt.
+        if (this.state.job(job)?.status !== "running") {
+          this.live.drop(job);
+          this.open.closeJob(job);
+        }
       }
     }
     switch (d.type) {
@@ -257,11 +252,7 @@ export class JobDriver implements JobPlane {
         break;
       case "call.result":
       case "call.timeout":
-        this.open.delete(attemptKey(d.job, d.seq, d.attempt));
-        break;
-      case "job.finished":
-      case "job.cancelled":
-        for (const [key, a] of this.open) if (!this.state.job(a.job) || this.state.job(a.job)!.status !== "running") this.open.delete(key);
+        this.open.close(d.job, d.seq, d.attempt);
         break;
     }
     if (effect.effect === "job" && this.leading) this.poke(effect.job);
@@ -340,7 +331,7 @@ export class JobDriver implements JobPlane {
   /** The leader gives up on every attempt out on `node`, now rather than at their deadlines. */
   private moveCallsOff(node: NodeId, why: string, ending: Exclude<Ending, "orphaned">): void {
     if (!this.leading) return;
-    const out = [...this.open.values()].filter((a) => a.node === node);
+    const out = this.open.onNode(node);
     queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, why, ending))));
   }
 
@@ -368,7 +359,7 @@ export class JobDriver implements JobPlane {
     const spec = this.nodeSpec(d.node);
     const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
     const timeoutMs = attemptTimeoutMs(stage?.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, speed, d.predicted);
-    this.open.set(attemptKey(d.job, d.seq, d.attempt), {
+    this.open.add({
       job: d.job,
       seq: d.seq,
       attempt: d.attempt,
@@ -401,7 +392,7 @@ export class JobDriver implements JobPlane {
       const job = this.state.job(jobId)!;
       for (const call of job.calls) {
         for (const last of awaited(call)) {
-          const open = this.open.get(attemptKey(jobId, call.seq, last.attempt));
+          const open = this.open.get(jobId, call.seq, last.attempt);
           if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
             redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
           }
@@ -595,7 +586,7 @@ export class JobDriver implements JobPlane {
       }
       const url = this.state.node(d.node)?.spec.url;
       if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
-      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      const open = this.open.get(d.job, d.seq, d.attempt);
       await this.o.backends.sendToRunner({ id: d.node, url }, {
         job: d.job,
         seq: d.seq,
@@ -605,7 +596,7 @@ export class JobDriver implements JobPlane {
         deadlineAt: open?.deadline ?? d.at + DEFAULT_STAGE_TIMEOUT_MS,
       });
     } catch (error) {
-      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      const open = this.open.get(d.job, d.seq, d.attempt);
       if (open) await this.expire(open, `${d.node} did not take the call: ${errorMessage(error)}`, errorCode(error) === "runner-refused" ? "refused" : "silent");
     }
   }
@@ -627,9 +618,7 @@ export class JobDriver implements JobPlane {
 
   /** The earliest deadline of a call in flight, or null: when the shell should wake us. */
   nextDeadline(): number | null {
-    let next: number | null = null;
-    for (const a of this.open.values()) if (next === null || a.deadline < next) next = a.deadline;
-    return next;
+    return this.open.nextDeadline();
   }
 
   /** Handles every expired deadline (called by the timer and by the Durable Object alarm). */
@@ -639,7 +628,7 @@ export class JobDriver implements JobPlane {
       await this.lead(); // the alarm of a fresh incarnation: take over, resume() runs on election
     }
     const now = this.now();
-    const expired = [...this.open.values()].filter((a) => a.deadline <= now);
+    const expired = this.open.due(now);
     await Promise.all(expired.map((a) => this.expire(a, "no result within its deadline", "silent")));
     // Before draining: marking a silent node unresponsive would count as news from it.
     await this.expireSilent(now);
@@ -698,7 +687,7 @@ export class JobDriver implements JobPlane {
         this.log.warn("marking a node unresponsive failed", { node: s.node, reason: errorMessage(error) });
         continue;
       }
-      const draining = [...this.open.values()].filter((a) => a.node === s.node);
+      const draining = this.open.onNode(s.node);
       await Promise.all(draining.map((a) => this.expire(a, `drained: ${s.node} is ${s.verdict} (${s.reason})`, "refused")));
     }
   }
@@ -706,7 +695,7 @@ export class JobDriver implements JobPlane {
   /** Backup attempts for calls running far past their prediction, where the scheduler says a backup would win. */
   private async speculate(now: number): Promise<void> {
     for (const advice of this.o.scheduler.stragglers(now)) {
-      const open = this.open.get(advice.key);
+      const open = this.open.byKey(advice.key);
       if (!open) continue;
       await this.exclusive(open.job, async () => {
         const backup = backupOf(this.recovery(), open, advice.backup, advice.reason, now);
@@ -723,7 +712,7 @@ export class JobDriver implements JobPlane {
     return this.exclusive(a.job, async () => {
       try {
         const decisions = attemptEnded(this.recovery(), a, why, ending, this.now());
-        if (decisions === null) this.open.delete(attemptKey(a.job, a.seq, a.attempt));
+        if (decisions === null) this.open.close(a.job, a.seq, a.attempt);
         else await this.propose(decisions);
       } catch (error) {
         this.log.warn("re-dispatching failed", { job: a.job, call: `${a.job}#${a.seq}`, trace: this.traceOf(a.job), reason: errorMessage(error) });

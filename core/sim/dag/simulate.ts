@@ -45,7 +45,7 @@ import type { LearningScheduler } from "../../sched/scheduler.ts";
 import { Random } from "../random.ts";
 import { type Cluster, type ClusterNode, type Fault, canRun, checkRunnable, nodeSpec, transferMs } from "./cluster.ts";
 import { type Dag, type DagTask, successors, taskCaps, topologicalOrder } from "./dag.ts";
-import { Heap } from "./heap.ts";
+import { Heap } from "../../heap.ts";
 import { type Policy, type PolicyName, createPolicy } from "./policies.ts";
 
 export interface SimulateOptions {
