@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dispatchedAt } from "../shared/decisions.ts";
 import { type Value, encode } from "../../core/codec.ts";
 import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
@@ -32,23 +33,7 @@ function fresh(): JobsState {
   return s;
 }
 
-function dispatched(attempt: number, node: string, verify?: string): Decision {
-  return {
-    type: "call.dispatched",
-    job: "j",
-    seq: 0,
-    attempt,
-    stage: "t/work@1",
-    input: p(1),
-    node,
-    at: 2,
-    predicted: { node, finishAt: 3, waitMs: 0, transferMs: 0, runMs: 1 },
-    alternatives: [],
-    reason: "test",
-    by: "c",
-    ...(verify ? { verify } : {}),
-  };
-}
+const dispatched = (attempt: number, node: string, verify?: string): Decision => dispatchedAt({ attempt, node, stage: "t/work@1", input: 1, ...(verify ? { verify } : {}) });
 
 /** Placement over the registered runners that are up (no inline or worker backends: the choice is among a, b and c). */
 function context(s: JobsState): RecoveryContext {
