@@ -78,6 +78,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       retainFinished: jobsConfig.retainJobs,
       maxCallsPerJob: jobsConfig.maxCallsPerJob,
       maxJobDepth: jobsConfig.maxJobDepth,
+      maxRunningJobs: jobsConfig.maxRunningJobs,
       verify: jobsConfig.verify,
       maxNodes: jobsConfig.maxNodes,
       nodeExpiryMs: jobsConfig.nodeExpiryMs,

@@ -6,7 +6,7 @@
  * log and finishes the work (see resume()).
  */
 import type { Value } from "../../core/codec.ts";
-import { type AdvanceContext, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
 import { type OpenAttempt, OpenAttempts, attemptKey } from "../../core/jobs/open-attempts.ts";
 import {
@@ -96,6 +96,8 @@ export interface JobDriverOptions {
   readonly maxJobDepth?: number;
   /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default DEFAULT_VERIFY_POLICY. */
   readonly verify?: VerifyPolicy;
+  /** Most jobs the shard runs at once (MAX_RUNNING_JOBS); a submit beyond it is refused. Default DEFAULT_MAX_RUNNING_JOBS. */
+  readonly maxRunningJobs?: number;
   /** Most runners the shard registers (MAX_NODES); default DEFAULT_MAX_NODES. */
   readonly maxNodes?: number;
   /** A runner the leader has not heard from this long is removed (NODE_EXPIRY_MS); default DEFAULT_NODE_EXPIRY_MS. */
@@ -744,6 +746,11 @@ export class JobDriver implements JobPlane {
         );
       }
       return { created: false, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
+    }
+    // Running jobs live in memory: past the bound a new one waits for others to finish (sub-jobs of running ones are always taken).
+    const maxRunning = this.o.maxRunningJobs ?? DEFAULT_MAX_RUNNING_JOBS;
+    if (this.state.runningCount >= maxRunning) {
+      throw new PaxflowError("too-many-running", `shard ${this.o.shard} runs ${this.state.runningCount} jobs and MAX_RUNNING_JOBS is ${maxRunning}: retry once some finish`);
     }
     const accepted: Decision = {
       type: "job.accepted",

@@ -77,6 +77,7 @@ export interface MemoryShardOptions {
   readonly timers?: Timers;
   readonly maxNodes?: number;
   readonly nodeExpiryMs?: number;
+  readonly maxRunningJobs?: number;
 }
 
 export function memoryShard(options: MemoryShardOptions): MemoryShard {
@@ -97,6 +98,7 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
       retainFinished: 1_000,
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+      ...(options.maxRunningJobs === undefined ? {} : { maxRunningJobs: options.maxRunningJobs }),
       ...(options.nodeExpiryMs === undefined ? {} : { nodeExpiryMs: options.nodeExpiryMs }),
       commander: (machine, onElected) =>
         new CommanderDriver({
