@@ -22,7 +22,13 @@ export interface Side {
 export type Measured<T> = T | { readonly failed: string };
 
 /** Runs `node --import tsx <script> ...args` in `dir`; its last stdout line, parsed, or why there is none. */
-export function measureIn<T>(dir: string, script: string, args: readonly string[], timeoutMs: number, onStderr?: (line: string) => void): Promise<Measured<T>> {
+export async function measureIn<T>(dir: string, script: string, args: readonly string[], timeoutMs: number, onStderr?: (line: string) => void): Promise<Measured<T>> {
+  const ran = await runIn(dir, script, args, timeoutMs, onStderr);
+  return "failed" in ran ? ran : (JSON.parse(ran.stdout.trim().split("\n").at(-1)!) as T);
+}
+
+/** Runs `node --import tsx <script> ...args` in `dir`: its stdout, or why it failed (its error line, or the timeout). */
+export function runIn(dir: string, script: string, args: readonly string[], timeoutMs: number, onStderr?: (line: string) => void): Promise<Measured<{ stdout: string }>> {
   return new Promise((done) => {
     const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -44,7 +50,7 @@ export function measureIn<T>(dir: string, script: string, args: readonly string[
         const lines = stderr.split("\n").map((l) => l.trim());
         return done({ failed: `error: ${lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.filter(Boolean).at(-1) ?? `exit ${code}`}` });
       }
-      done(JSON.parse(stdout.trim().split("\n").at(-1)!) as T);
+      done({ stdout });
     });
   });
 }

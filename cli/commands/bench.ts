@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { benchConsensus } from "../../bench/consensus.ts";
 import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
+import { compareJobs } from "../../bench/jobs-compare.ts";
 import { LOAD_CASES, type LoadCase, benchLoad, defaultLoadOut } from "../../bench/load.ts";
 import { CASES, type Case, benchScale, defaultScaleOut } from "../../bench/scale.ts";
 import { intOption } from "../options.ts";
@@ -50,6 +51,8 @@ interface JobsBenchFlags {
   profile?: boolean;
   phases: boolean;
   gzip?: boolean;
+  /** true when the flag comes without a revision. */
+  against?: string | true;
   out?: string;
   json?: boolean;
 }
@@ -79,12 +82,31 @@ const jobs = new Command("jobs")
   .option("--gzip", "accept gzip replies, as Node's fetch does by default (local workerd then compresses each one on the benchmark's cores)")
   .option("--no-phases", "skip the layer-by-layer breakdown (a second cluster with bench/jobs-worker.ts)")
   .option("--profile", "also profile workerd's CPU (V8 inspector) over extra runs; .cpuprofile files go beside the JSON")
+  .option("--against [rev]", "instead, run the benchmark in a checkout of this git revision (default HEAD~1) and here, shape by shape in turns, and compare the main figures")
   .option("--out <file>", "where the JSON results go (default bench/results/jobs-<timestamp>.json)")
   .option("--json", "print the JSON results instead of the tables")
-  .addHelpText("after", "\nExamples:\n  npm run bench:jobs\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500 --json")
+  .addHelpText("after", "\nExamples:\n  npm run bench:jobs\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500 --json\n  npm run bench:jobs -- --against main --no-phases")
   .action(async (flags: JobsBenchFlags) => {
     process.env.WRANGLER_SEND_METRICS = "false";
     process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+    if (flags.against !== undefined) {
+      const passed = [
+        ...["--samples", flags.samples, "--warmup", flags.warmup, "--warmup-load", flags.warmupLoad, "--jobs", flags.jobs, "--concurrency", flags.concurrency, "--events", flags.events, "--config", flags.config].map(String),
+        ...(flags.phases ? [] : ["--no-phases"]),
+        ...(flags.gzip ? ["--gzip"] : []),
+      ];
+      const { text, out } = await compareJobs({
+        against: flags.against === true ? "HEAD~1" : flags.against,
+        shapes: flags.shape === "all" ? SHAPES : flags.shape,
+        args: passed,
+        timeoutMs: 3_600_000,
+        out: flags.out ?? defaultOut(),
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      console.log(text);
+      console.error(`results written to ${out}`);
+      return;
+    }
     const { results, text, out } = await benchJobs({
       shapes: flags.shape === "all" ? SHAPES : flags.shape,
       samples: flags.samples,
