@@ -1,0 +1,120 @@
+/**
+ * Where a commander keeps finished jobs: off the heap, for JOB_RETENTION. A finished tree is
+ * final (no decision changes a job once it ended), so it is written once, in the slot that ended
+ * it, and read by id; memory holds only running jobs (JobsState with retainFinished 0) and a
+ * bounded cache. Two implementations answer alike (test/shared/finished-jobs-conformance.ts):
+ * this in-memory one (tests, the memory shard, benchmarks) and SQLite in the Commander Durable
+ * Object (durable-objects/finished-jobs-sqlite.ts).
+ *
+ * Completeness: `completeThrough` is the slot through which the store holds every job retired
+ * (less the expired ones). A commander that applies every slot keeps it moving with the log; one
+ * that adopts a snapshot skips slots, and copies the jobs retired in the skipped ones from the
+ * snapshot's author (job-driver.ts fillGap), which was complete through the snapshot when it
+ * took it. Until then its store has a gap, and it does not answer from it as leader.
+ */
+import type { JobId } from "../../core/jobs/decisions.ts";
+import type { RetiredJob } from "../../core/jobs/retention.ts";
+import type { JobRecord, JobStatus } from "../../core/jobs/state.ts";
+import { type Viewer, mayAccess } from "../../core/jobs/tenancy.ts";
+import type { JobSummary, ListJobsQuery } from "./contract.ts";
+
+export type StoredJob = RetiredJob<JobRecord>;
+
+/** Where a page of `between` starts: after this (slot, id). */
+export interface StoreCursor {
+  readonly slot: number;
+  readonly id: JobId;
+}
+
+export type StoredSummary = Omit<JobSummary, "shard">;
+
+export interface FinishedJobs {
+  /** A finished job that is still kept, by id (sub-jobs too). */
+  get(id: JobId): JobRecord | undefined;
+  /** Keeps these jobs; the same job again replaces itself (a slot applied twice writes the same rows). */
+  put(rows: readonly StoredJob[]): void;
+  /** Removes every tree retired at or before `cutoff` (retention.ts retentionCutoff). */
+  expire(cutoff: number): void;
+  /** The slot through which every retired job is here (see above); 0 for a new store. */
+  completeThrough(): number;
+  setCompleteThrough(slot: number): void;
+  /** Jobs retired in slots after `after` through `through`, by (slot, id), after `cursor`, at most `limit`: a peer's gap. */
+  between(after: number, through: number, cursor: StoreCursor | null, limit: number): StoredJob[];
+  /** Top-level jobs the viewer may see, newest accepted first (acceptedAt, then id, descending), as listJobs pages them. */
+  list(query: ListJobsQuery): StoredSummary[];
+  /** Jobs kept (sub-jobs included), by status. */
+  counts(): Record<Exclude<JobStatus, "running">, number>;
+}
+
+export const summaryOf = (job: JobRecord): StoredSummary => ({
+  id: job.id,
+  name: job.name,
+  status: job.status,
+  acceptedAt: job.acceptedAt,
+  ...(job.finishedAt === undefined ? {} : { finishedAt: job.finishedAt }),
+  calls: job.calls.length,
+});
+
+/** listJobs' order: newest accepted first, ties by id, descending. */
+export const newestFirst = (a: { acceptedAt: number; id: JobId }, b: { acceptedAt: number; id: JobId }): number =>
+  b.acceptedAt - a.acceptedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/** Whether a job falls in a listJobs page: top-level, of the status asked, visible to the viewer, before the cursor. */
+export function listed(job: JobRecord, query: ListJobsQuery): boolean {
+  const before = query.before;
+  if (job.parent || (query.status && job.status !== query.status) || !mayAccess(job, query.viewer)) return false;
+  return !before || job.acceptedAt < before.acceptedAt || (job.acceptedAt === before.acceptedAt && job.id < before.id);
+}
+
+/** The submitter a viewer is limited to: none for an admin. */
+export const tenantOf = (viewer: Viewer): string | null => (viewer.kind === "admin" ? null : viewer.name);
+
+export class MemoryFinishedJobs implements FinishedJobs {
+  private readonly rows = new Map<JobId, StoredJob>();
+  private through = 0;
+
+  get(id: JobId): JobRecord | undefined {
+    // A copy, as SQLite gives: a reader must not reach into the store.
+    const row = this.rows.get(id);
+    return row && structuredClone(row.record);
+  }
+
+  put(rows: readonly StoredJob[]): void {
+    for (const row of rows) this.rows.set(row.id, structuredClone(row));
+  }
+
+  expire(cutoff: number): void {
+    for (const [id, row] of this.rows) if (row.retiredAt <= cutoff) this.rows.delete(id);
+  }
+
+  completeThrough(): number {
+    return this.through;
+  }
+
+  setCompleteThrough(slot: number): void {
+    this.through = slot;
+  }
+
+  between(after: number, through: number, cursor: StoreCursor | null, limit: number): StoredJob[] {
+    return [...this.rows.values()]
+      .filter((r) => r.slot > after && r.slot <= through && (!cursor || r.slot > cursor.slot || (r.slot === cursor.slot && r.id > cursor.id)))
+      .sort((a, b) => a.slot - b.slot || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, Math.max(0, limit))
+      .map((r) => structuredClone(r));
+  }
+
+  list(query: ListJobsQuery): StoredSummary[] {
+    return [...this.rows.values()]
+      .map((r) => r.record)
+      .filter((job) => listed(job, query))
+      .sort(newestFirst)
+      .slice(0, query.limit)
+      .map(summaryOf);
+  }
+
+  counts(): Record<Exclude<JobStatus, "running">, number> {
+    const counts = { done: 0, failed: 0, cancelled: 0 };
+    for (const { record } of this.rows.values()) if (record.status !== "running") counts[record.status]++;
+    return counts;
+  }
+}
