@@ -36,7 +36,7 @@ interface Row {
  */
 export class SqliteFinishedJobs implements FinishedJobs {
   /** The most recently read records, newest last (Map order): reads of a hot job skip the parse. */
-  private readonly cache = new Map<JobId, JobRecord>();
+  private readonly cache = new Map<JobId, StoredJob>();
 
   constructor(
     private readonly sql: SqlStorage,
@@ -45,18 +45,20 @@ export class SqliteFinishedJobs implements FinishedJobs {
     for (const statement of SCHEMA) sql.exec(statement);
   }
 
-  get(id: JobId): JobRecord | undefined {
+  get(id: JobId): StoredJob | undefined {
     const hit = this.cache.get(id);
     if (hit) {
       this.cache.delete(id);
       this.cache.set(id, hit);
       return hit;
     }
+    const row = this.sql.exec<Row>("SELECT id, root, retired_at, slot FROM finished_job WHERE id = ?", id).toArray()[0];
+    if (!row) return undefined;
     const parts = this.sql.exec<{ body: string }>("SELECT body FROM finished_part WHERE id = ? ORDER BY part", id).toArray();
-    if (parts.length === 0) return undefined;
     const record = JSON.parse(parts.map((p) => p.body).join("")) as JobRecord;
-    this.remember(id, record);
-    return record;
+    const stored: StoredJob = { id: row.id, root: row.root, retiredAt: row.retired_at, slot: row.slot, record };
+    this.remember(stored);
+    return stored;
   }
 
   put(rows: readonly StoredJob[]): void {
@@ -102,8 +104,8 @@ export class SqliteFinishedJobs implements FinishedJobs {
 
   between(after: number, through: number, cursor: StoreCursor | null, limit: number): StoredJob[] {
     const rows = this.sql
-      .exec<Row>(
-        `SELECT id, root, retired_at, slot FROM finished_job
+      .exec<{ id: string }>(
+        `SELECT id FROM finished_job
          WHERE slot > ? AND slot <= ? AND (slot > ? OR (slot = ? AND id > ?)) ORDER BY slot, id LIMIT ?`,
         after,
         through,
@@ -113,10 +115,7 @@ export class SqliteFinishedJobs implements FinishedJobs {
         Math.max(0, limit),
       )
       .toArray();
-    return rows.flatMap((r) => {
-      const record = this.get(r.id);
-      return record ? [{ id: r.id, root: r.root, retiredAt: r.retired_at, slot: r.slot, record }] : [];
-    });
+    return rows.flatMap((r) => this.get(r.id) ?? []);
   }
 
   list(query: ListJobsQuery): StoredSummary[] {
@@ -140,8 +139,8 @@ export class SqliteFinishedJobs implements FinishedJobs {
       )
       .toArray();
     return rows.flatMap(({ id }) => {
-      const job = this.get(id);
-      return job ? [summaryOf(job)] : [];
+      const row = this.get(id);
+      return row ? [summaryOf(row.record)] : [];
     });
   }
 
@@ -153,9 +152,9 @@ export class SqliteFinishedJobs implements FinishedJobs {
     return counts;
   }
 
-  private remember(id: JobId, record: JobRecord): void {
+  private remember(row: StoredJob): void {
     if (this.cacheSize <= 0) return;
-    this.cache.set(id, record);
+    this.cache.set(row.id, row);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
   }
 

@@ -21,20 +21,23 @@ export interface RetiredJob<Record> {
   readonly id: JobId;
   /** The tree's root (the job itself when top-level): a tree is stored and expired whole. */
   readonly root: JobId;
-  /** The root's finishedAt: the retention clock starts there, for every job of the tree. */
+  /** The log's clock when the tree ended (JobsState.appliedAt): retention counts from there, for every job of the tree. */
   readonly retiredAt: number;
   /** The log slot whose decision ended the tree. */
   readonly slot: number;
   readonly record: Record;
 }
 
-/** The rows a decision's retired trees (JobsState.retiredByLastApply) become, at `slot`. */
-export function retiredRows<R extends { readonly id: JobId; readonly finishedAt?: number }>(trees: readonly (readonly R[])[], slot: number): RetiredJob<R>[] {
+/**
+ * The rows a decision's retired trees (JobsState.retiredByLastApply) become, at `slot`, the log's
+ * clock reading `retiredAt` (not the job's finishedAt: a decision applied before it in the same
+ * step may carry a later time, and the job must not be born expired).
+ */
+export function retiredRows<R extends { readonly id: JobId }>(trees: readonly (readonly R[])[], slot: number, retiredAt: number): RetiredJob<R>[] {
   const rows: RetiredJob<R>[] = [];
   for (const tree of trees) {
     const root = tree[0];
     if (!root) continue;
-    const retiredAt = root.finishedAt ?? 0;
     for (const record of tree) rows.push({ id: record.id, root: root.id, retiredAt, slot, record });
   }
   return rows;

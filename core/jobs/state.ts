@@ -151,6 +151,12 @@ export interface JobsSnapshot {
   readonly finishedOrder: readonly JobId[];
   /** JobsState.appliedAt; absent in snapshots taken before it was kept. */
   readonly appliedAt?: number;
+  /**
+   * The commander that took it (set by the commander, not by JobsState): its store held every
+   * finished job through the snapshot's slot, so one that adopts the snapshot copies the jobs it
+   * missed from there (runtime/jobs/job-driver.ts).
+   */
+  readonly author?: string;
 }
 
 const zeroCounters = (): Counters => ({
@@ -604,6 +610,17 @@ export class JobsState {
     into.push(job);
     for (const call of job.calls) if (call.child !== undefined) this.tree(call.child, into);
     return into;
+  }
+
+  /**
+   * Hands over every finished tree this state keeps, oldest first, and forgets them: for a
+   * commander that adopts a snapshot taken while finished jobs still lived in the state.
+   */
+  releaseFinished(): JobRecord[][] {
+    const trees = this.finishedOrder.map((root) => this.tree(root));
+    for (const root of this.finishedOrder) this.forget(root);
+    this.finishedOrder = [];
+    return trees;
   }
 
   private forget(id: JobId): void {

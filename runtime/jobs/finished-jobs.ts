@@ -28,9 +28,14 @@ export interface StoreCursor {
 
 export type StoredSummary = Omit<JobSummary, "shard">;
 
+/** Another commander of the shard, as one filling its gap reaches it (an RPC in the Durable Objects). */
+export interface FinishedJobsPeer {
+  finishedBetween(after: number, through: number, cursor: StoreCursor | null, limit: number): Promise<StoredJob[]>;
+}
+
 export interface FinishedJobs {
-  /** A finished job that is still kept, by id (sub-jobs too). */
-  get(id: JobId): JobRecord | undefined;
+  /** A finished job that is still here, by id (sub-jobs too); whether it expired is the reader's rule (retention.ts). */
+  get(id: JobId): StoredJob | undefined;
   /** Keeps these jobs; the same job again replaces itself (a slot applied twice writes the same rows). */
   put(rows: readonly StoredJob[]): void;
   /** Removes every tree retired at or before `cutoff` (retention.ts retentionCutoff). */
@@ -73,10 +78,10 @@ export class MemoryFinishedJobs implements FinishedJobs {
   private readonly rows = new Map<JobId, StoredJob>();
   private through = 0;
 
-  get(id: JobId): JobRecord | undefined {
+  get(id: JobId): StoredJob | undefined {
     // A copy, as SQLite gives: a reader must not reach into the store.
     const row = this.rows.get(id);
-    return row && structuredClone(row.record);
+    return row && structuredClone(row);
   }
 
   put(rows: readonly StoredJob[]): void {

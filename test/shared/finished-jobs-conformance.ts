@@ -37,11 +37,12 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
       withStore((store) => {
         const root = job("root", { calls: [{ seq: 0, kind: "job", target: "child", input, queuedAt: 100, attempts: [], child: "child" as JobId }] });
         const child = job("child", { root: "root" as JobId, parent: { job: "root" as JobId, seq: 0 } });
-        const rows = retiredRows([[root, child]], 7);
+        const rows = retiredRows([[root, child]], 7, 200);
         store.put(rows);
         store.put(rows);
-        expect(store.get("root" as JobId)).toEqual(root);
-        expect(store.get("child" as JobId)).toEqual(child);
+        expect(store.get("root" as JobId)).toEqual({ id: "root", root: "root", retiredAt: 200, slot: 7, record: root });
+        expect(store.get("child" as JobId)?.record).toEqual(child);
+        expect(store.get("child" as JobId)?.root).toBe("root");
         expect(store.get("nope" as JobId)).toBeUndefined();
         expect(store.counts()).toEqual({ done: 2, failed: 0, cancelled: 0 });
       }));
@@ -49,18 +50,18 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
     it("holds a record larger than one SQLite value (2 MB)", () =>
       withStore((store) => {
         const big = job("big", { output: { inline: "x".repeat(2_500_000), bytes: 2_500_000 } as JobRecord["output"] });
-        store.put(retiredRows([[big]], 1));
-        expect(store.get("big" as JobId)?.output).toEqual(big.output);
+        store.put(retiredRows([[big]], 1, 200));
+        expect(store.get("big" as JobId)?.record.output).toEqual(big.output);
         // Replaced by a smaller one: no part of the old one is left over.
-        store.put(retiredRows([[job("big")]], 1));
-        expect(store.get("big" as JobId)).toEqual(job("big"));
+        store.put(retiredRows([[job("big")]], 1, 200));
+        expect(store.get("big" as JobId)?.record).toEqual(job("big"));
       }));
 
-    it("expires whole trees retired at or before the cutoff, measured from the root's end", () =>
+    it("expires whole trees retired at or before the cutoff", () =>
       withStore((store) => {
         const child = job("old-child", { root: "old" as JobId, parent: { job: "old" as JobId, seq: 0 }, finishedAt: 150 });
-        store.put(retiredRows([[job("old", { finishedAt: 1_000 }), child]], 1));
-        store.put(retiredRows([[job("new", { finishedAt: 2_000 })]], 2));
+        store.put(retiredRows([[job("old"), child]], 1, 1_000));
+        store.put(retiredRows([[job("new")]], 2, 2_000));
         store.expire(retentionCutoff(1_999, 1_000));
         expect(store.get("old" as JobId)).toBeDefined();
         store.expire(retentionCutoff(2_000, 1_000));
@@ -72,10 +73,10 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
 
     it("pages the jobs retired in a range of slots by (slot, id), for a peer's gap", () =>
       withStore((store) => {
-        store.put(retiredRows([[job("a")], [job("c")]], 3));
-        store.put(retiredRows([[job("b")]], 4));
-        store.put(retiredRows([[job("z")]], 2));
-        store.put(retiredRows([[job("y")]], 9));
+        store.put(retiredRows([[job("a")], [job("c")]], 3, 200));
+        store.put(retiredRows([[job("b")]], 4, 200));
+        store.put(retiredRows([[job("z")]], 2, 200));
+        store.put(retiredRows([[job("y")]], 9, 200));
         const first = store.between(2, 8, null, 2);
         expect(first.map((r) => [r.slot, r.id])).toEqual([[3, "a"], [3, "c"]]);
         expect(first[0]!.record).toEqual(job("a"));
@@ -86,9 +87,9 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
 
     it("lists top-level jobs newest first, by status, tenant and cursor", () =>
       withStore((store) => {
-        store.put(retiredRows([[job("j1", { acceptedAt: 10 })]], 1));
-        store.put(retiredRows([[job("j2", { acceptedAt: 20, status: "failed", submittedBy: "bob" })]], 2));
-        store.put(retiredRows([[job("j3", { acceptedAt: 20 }), job("j3-sub", { acceptedAt: 25, root: "j3" as JobId, parent: { job: "j3" as JobId, seq: 0 } })]], 3));
+        store.put(retiredRows([[job("j1", { acceptedAt: 10 })]], 1, 200));
+        store.put(retiredRows([[job("j2", { acceptedAt: 20, status: "failed", submittedBy: "bob" })]], 2, 200));
+        store.put(retiredRows([[job("j3", { acceptedAt: 20 }), job("j3-sub", { acceptedAt: 25, root: "j3" as JobId, parent: { job: "j3" as JobId, seq: 0 } })]], 3, 200));
         const admin = { kind: "admin", name: "root" } as const;
         const alice = { kind: "tenant", name: "alice" } as const;
         expect(store.list({ viewer: admin, limit: 10 }).map((j) => j.id)).toEqual(["j3", "j2", "j1"]);
@@ -102,11 +103,11 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
     it("keeps its rows and how far it is complete across a restart", () =>
       withStore((store, reopen) => {
         expect(store.completeThrough()).toBe(0);
-        store.put(retiredRows([[job("kept")]], 5));
+        store.put(retiredRows([[job("kept")]], 5, 200));
         store.setCompleteThrough(5);
         const again = reopen();
         expect(again.completeThrough()).toBe(5);
-        expect(again.get("kept" as JobId)).toEqual(job("kept"));
+        expect(again.get("kept" as JobId)?.record).toEqual(job("kept"));
       }));
   });
 }
