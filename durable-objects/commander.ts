@@ -202,7 +202,8 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       await this.jobs.tick();
     } catch (error) {
       // Another commander leads (or the quorum is away): it handles the jobs; we look again later.
-      if (!["not-leader", "commit-timeout", "lease-held"].includes(errorCode(error) ?? "")) throw error;
+      // Or this one's store of finished jobs still waits for a peer's copy (job-driver.ts fillGap): the next alarm tries again.
+      if (!["not-leader", "commit-timeout", "lease-held", "store-incomplete"].includes(errorCode(error) ?? "")) throw error;
     }
     await this.rearm();
   }

@@ -14,9 +14,9 @@ import type { JobsSnapshot } from "../../../core/jobs/state.ts";
 import type { Viewer } from "../../../core/jobs/tenancy.ts";
 import type { Snapshot } from "../../../core/paxos/index.ts";
 import type { AppliedState } from "../../../runtime/applied-log.ts";
-import { errorCode } from "../../../runtime/errors.ts";
 import type { JobView, SubmitJobReply } from "../../../runtime/jobs/contract.ts";
 import { keyedJobId } from "../../../workers/job-ids.ts";
+import { retrying as retryingShared } from "../../shared/jobs-conformance.ts";
 import { bearer } from "../../shared/tokens.ts";
 
 const ADMIN: Viewer = { kind: "admin", name: "admin" };
@@ -54,18 +54,9 @@ async function eventTypes(id: string): Promise<string[]> {
 let nextShard = 1_100;
 const commander = (shard: number, index: number) => env.COMMANDER.get(env.COMMANDER.idFromName(`shard-${shard}/commander-${index}`));
 
-/** What a refusal during a change of leadership (a lease still held, a campaign lost) says: ask again. */
-const RETRYABLE = new Set(["not-leader", "lease-held", "commit-timeout", "commander-closed", "store-incomplete"]);
-async function retrying<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt > 400 || !RETRYABLE.has(errorCode(error) ?? "")) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
+/** Besides what a leader change refuses: a commander taking over while a lease is held, or before its copy from a peer is done. */
+const TAKEOVER = ["lease-held", "store-incomplete"];
+const retrying = <T>(work: () => Promise<T>) => retryingShared(work, TAKEOVER);
 
 const submit = (shard: number, index: number, id: string, seed: number, waitMs = 20_000) =>
   retrying(
