@@ -101,8 +101,12 @@ export interface JobDriverOptions {
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
 
-/** Finished jobs one page of a peer's copy carries (fillGap): keeps each RPC reply a few MB at most. */
+/**
+ * Most finished jobs, and about most bytes of them, one page of a peer's copy carries (fillGap):
+ * a Durable Object RPC reply must stay well under its 32 MiB limit, and one job can be MBs.
+ */
 const GAP_PAGE = 100;
+const GAP_PAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Expired jobs are deleted when the log's clock has moved on by this share of JOB_RETENTION since
@@ -218,8 +222,9 @@ export class JobDriver implements JobPlane {
         if (!snapshot) return;
         const adopted = snapshot as JobsSnapshot;
         this.state.restore(adopted);
-        // Taken before finished jobs moved to disk: they come out of the snapshot into the store.
-        this.o.finished.put(retiredRows(this.state.releaseFinished(), through, this.state.appliedAt));
+        // Taken before finished jobs moved to disk: they come out of the snapshot into the store,
+        // their retention counted from their end (such a snapshot has no log clock of its own).
+        for (const tree of this.state.releaseFinished()) this.o.finished.put(retiredRows([tree], through, tree[0]?.finishedAt ?? this.state.appliedAt));
         this.live.clear();
         this.reopen();
         this.adopted(through, adopted.author);
@@ -482,11 +487,11 @@ export class JobDriver implements JobPlane {
               `${gap.author === undefined ? "the snapshot's author (not recorded)" : gap.author} to copy them; retry later`,
           );
         }
-        let cursor: StoreCursor | null = null;
-        for (;;) {
+        // Until a page comes back empty: a page is cut by bytes too, so a short one is not the last.
+        for (let cursor: StoreCursor | null = null; ; ) {
           const page = await peer.finishedBetween(gap.after, gap.through, cursor, GAP_PAGE);
+          if (page.length === 0) break;
           this.o.finished.put(page);
-          if (page.length < GAP_PAGE) break;
           const last = page.at(-1)!;
           cursor = { slot: last.slot, id: last.id };
         }
@@ -504,15 +509,20 @@ export class JobDriver implements JobPlane {
   }
 
   /**
-   * For a peer filling its gap (fillGap): jobs retired in slots (after, through], by (slot, id).
-   * Refused unless this store is complete through `through`, so a copy never misses a job.
+   * For a peer filling its gap (fillGap): jobs retired in slots (after, through], by (slot, id),
+   * at most `limit` and about GAP_PAGE_BYTES; empty once there are no more. Refused unless this
+   * store is complete through `through`, so a copy never misses a job.
    */
   async finishedBetween(after: number, through: number, cursor: StoreCursor | null, limit: number): Promise<StoredJob[]> {
     const complete = this.o.finished.completeThrough();
     if (complete < through) {
       throw new PaxflowError("store-incomplete", `commander ${this.o.name} holds the finished jobs through slot ${complete} only, not through ${through}; retry later`);
     }
-    return this.o.finished.between(after, through, cursor, Math.min(Math.max(limit, 0), GAP_PAGE));
+    const rows = this.o.finished.between(after, through, cursor, Math.min(Math.max(limit, 0), GAP_PAGE));
+    // At least one row, however large (a page that carried none would end the copy early).
+    let bytes = 0;
+    const page = rows.findIndex((row) => (bytes += JSON.stringify(row.record).length) > GAP_PAGE_BYTES);
+    return page < 0 ? rows : rows.slice(0, Math.max(1, page));
   }
 
   // ---- leadership -------------------------------------------------------------------------
