@@ -491,7 +491,8 @@ export class JobDriver implements JobPlane {
         for (let cursor: StoreCursor | null = null; ; ) {
           const page = await peer.finishedBetween(gap.after, gap.through, cursor, GAP_PAGE);
           if (page.length === 0) break;
-          this.o.finished.put(page);
+          // A job run again under its id and retired after the gap (its key's retention ended) is newer here.
+          this.o.finished.put(page.filter((row) => (this.o.finished.get(row.id)?.slot ?? 0) <= row.slot));
           const last = page.at(-1)!;
           cursor = { slot: last.slot, id: last.id };
         }
@@ -1160,8 +1161,6 @@ export class JobDriver implements JobPlane {
       // The same report again (the runner did not see our answer, or sends twice): the log has it.
       return { accepted: true, reason: "this result is already recorded" };
     }
-    // Nothing changes a finished job: no need to ask the log.
-    if (job.status !== "running") return { accepted: false, reason: `job ${job.id} already ${job.status}` };
     await this.offer(offer);
     const call = this.job(offer.job)?.calls[offer.seq];
     const won = call?.node === offer.node && call.finishedAt === offer.finishedAt;
