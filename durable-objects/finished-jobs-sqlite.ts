@@ -1,7 +1,7 @@
 import type { JobId } from "../core/jobs/decisions.ts";
 import type { JobRecord, JobStatus } from "../core/jobs/state.ts";
 import type { ListJobsQuery } from "../runtime/jobs/contract.ts";
-import { type FinishedJobs, type StoreCursor, type StoredJob, type StoredSummary, summaryOf, tenantOf } from "../runtime/jobs/finished-jobs.ts";
+import { type CallCount, type FinishedJobs, type StoreCursor, type StoredJob, type StoredSummary, callTally, summaryOf, tenantOf } from "../runtime/jobs/finished-jobs.ts";
 
 /** At most 3 UTF-8 bytes per UTF-16 unit: 600k units stay under SQLite's 2 MB per value. */
 const PART_CHARS = 600_000;
@@ -18,6 +18,8 @@ const SCHEMA = [
   // A job with thousands of calls can outgrow one SQLite value (2 MB): its JSON is stored in parts.
   "CREATE TABLE IF NOT EXISTS finished_part (id TEXT NOT NULL, part INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (id, part))",
   "CREATE TABLE IF NOT EXISTS finished_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+  // Each job's calls by node and outcome (callTally), so GET /metrics sums them without reading every job.
+  "CREATE TABLE IF NOT EXISTS finished_calls (id TEXT NOT NULL, node TEXT NOT NULL, outcome TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (id, node, outcome))",
 ];
 
 interface Row {
@@ -64,8 +66,12 @@ export class SqliteFinishedJobs implements FinishedJobs {
   put(rows: readonly StoredJob[]): void {
     for (const { id, root, retiredAt, slot, record } of rows) {
       this.forget(id);
-      // A replaced record may have had more parts than the new one.
+      // A replaced record may have had more parts, and other calls, than the new one.
       this.sql.exec("DELETE FROM finished_part WHERE id = ?", id);
+      this.sql.exec("DELETE FROM finished_calls WHERE id = ?", id);
+      for (const { node, outcome, count } of callTally(record).values()) {
+        this.sql.exec("INSERT INTO finished_calls (id, node, outcome, count) VALUES (?, ?, ?, ?)", id, node, outcome, count);
+      }
       const json = JSON.stringify(record);
       const parts = Math.max(1, Math.ceil(json.length / PART_CHARS));
       this.sql.exec(
@@ -91,6 +97,7 @@ export class SqliteFinishedJobs implements FinishedJobs {
     if (gone.length === 0) return;
     for (const { id } of gone) this.forget(id);
     this.sql.exec("DELETE FROM finished_part WHERE id IN (SELECT id FROM finished_job WHERE retired_at <= ?)", cutoff);
+    this.sql.exec("DELETE FROM finished_calls WHERE id IN (SELECT id FROM finished_job WHERE retired_at <= ?)", cutoff);
     this.sql.exec("DELETE FROM finished_job WHERE retired_at <= ?", cutoff);
   }
 
@@ -150,6 +157,13 @@ export class SqliteFinishedJobs implements FinishedJobs {
       if (row.status in counts) counts[row.status as keyof typeof counts] = row.n;
     }
     return counts;
+  }
+
+  callCounts(): CallCount[] {
+    return this.sql
+      .exec<{ node: string; outcome: string; count: number }>("SELECT node, outcome, SUM(count) AS count FROM finished_calls GROUP BY node, outcome ORDER BY node, outcome")
+      .toArray()
+      .map((r) => ({ node: r.node, outcome: r.outcome as CallCount["outcome"], count: r.count }));
   }
 
   private remember(row: StoredJob): void {

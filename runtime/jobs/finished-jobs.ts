@@ -12,7 +12,7 @@
  * snapshot's author (job-driver.ts fillGap), which was complete through the snapshot when it
  * took it. Until then its store has a gap, and it does not answer from it as leader.
  */
-import type { JobId } from "../../core/jobs/decisions.ts";
+import type { JobId, NodeId } from "../../core/jobs/decisions.ts";
 import type { RetiredJob } from "../../core/jobs/retention.ts";
 import type { JobRecord, JobStatus } from "../../core/jobs/state.ts";
 import { type Viewer, mayAccess } from "../../core/jobs/tenancy.ts";
@@ -49,6 +49,35 @@ export interface FinishedJobs {
   list(query: ListJobsQuery): StoredSummary[];
   /** Jobs kept (sub-jobs included), by status. */
   counts(): Record<Exclude<JobStatus, "running">, number>;
+  /** The kept jobs' calls by node and outcome (callTally), summed. */
+  callCounts(): CallCount[];
+}
+
+export interface CallCount {
+  readonly node: NodeId;
+  readonly outcome: "ok" | "failed" | "running";
+  readonly count: number;
+}
+
+/** The key callTally counts a (node, outcome) under. */
+export const callKey = (node: NodeId, outcome: CallCount["outcome"]): string => `${node}\u0000${outcome}`;
+
+/**
+ * A job's calls by the node that answered them (or runs them now) and how they ended, as GET
+ * /metrics counts them; a call of an ended job that never got a result is not counted.
+ */
+export function callTally(job: JobRecord, into = new Map<string, { node: NodeId; outcome: CallCount["outcome"]; count: number }>()) {
+  for (const call of job.calls) {
+    const node = call.node ?? call.attempts.at(-1)?.node;
+    if (node === undefined) continue;
+    const outcome = call.outcome ? (call.outcome.ok ? "ok" : "failed") : job.status === "running" ? "running" : null;
+    if (outcome === null) continue;
+    const key = callKey(node, outcome);
+    const entry = into.get(key) ?? { node, outcome, count: 0 };
+    entry.count++;
+    into.set(key, entry);
+  }
+  return into;
 }
 
 export const summaryOf = (job: JobRecord): StoredSummary => ({
@@ -121,5 +150,11 @@ export class MemoryFinishedJobs implements FinishedJobs {
     const counts = { done: 0, failed: 0, cancelled: 0 };
     for (const { record } of this.rows.values()) if (record.status !== "running") counts[record.status]++;
     return counts;
+  }
+
+  callCounts(): CallCount[] {
+    const tally = new Map<string, { node: NodeId; outcome: CallCount["outcome"]; count: number }>();
+    for (const { record } of this.rows.values()) callTally(record, tally);
+    return [...tally.values()];
   }
 }

@@ -51,7 +51,18 @@ import type {
   SubmitJobReply,
   SubmitJobRequest,
 } from "./contract.ts";
-import { type FinishedJobs, type FinishedJobsPeer, type StoreCursor, type StoredJob, listed, newestFirst, summaryOf } from "./finished-jobs.ts";
+import {
+  type CallCount,
+  type FinishedJobs,
+  type FinishedJobsPeer,
+  type StoreCursor,
+  type StoredJob,
+  callKey,
+  callTally,
+  listed,
+  newestFirst,
+  summaryOf,
+} from "./finished-jobs.ts";
 import { LiveJobs } from "./live-jobs.ts";
 import type { Payloads } from "./payload-store.ts";
 
@@ -1194,21 +1205,13 @@ export class JobDriver implements JobPlane {
 
   async metrics(): Promise<JobsMetrics> {
     await this.lead();
-    // Finished jobs counted from the store; their calls are not (that would read every kept job).
+    // Finished jobs and their calls counted by the store.
     const jobs: Record<JobStatus, number> = { running: 0, ...this.o.finished.counts() };
-    const calls = new Map<string, { node: NodeId; outcome: "ok" | "failed" | "running"; count: number }>();
+    const calls = new Map<string, { node: NodeId; outcome: CallCount["outcome"]; count: number }>();
+    for (const { node, outcome, count } of this.o.finished.callCounts()) calls.set(callKey(node, outcome), { node, outcome, count });
     for (const job of this.state.allJobs()) {
       jobs[job.status]++;
-      for (const call of job.calls) {
-        const node = call.node ?? call.attempts.at(-1)?.node;
-        if (node === undefined) continue;
-        const outcome = call.outcome ? (call.outcome.ok ? "ok" : "failed") : job.status === "running" ? "running" : null;
-        if (outcome === null) continue;
-        const key = `${node}\u0000${outcome}`;
-        const entry = calls.get(key) ?? { node, outcome, count: 0 };
-        entry.count++;
-        calls.set(key, entry);
-      }
+      callTally(job, calls);
     }
     const now = this.now();
     return {

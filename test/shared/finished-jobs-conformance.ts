@@ -47,6 +47,27 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
         expect(store.counts()).toEqual({ done: 2, failed: 0, cancelled: 0 });
       }));
 
+    it("sums the kept jobs' calls by node and outcome, and forgets a replaced or expired job's", () =>
+      withStore((store) => {
+        const attempt = (node: string) => ({ attempt: 1, node, dispatchedAt: 1, predicted: { node, finishAt: 2, runMs: 1, transferMs: 0, waitMs: 0 }, alternatives: [], reason: "r", by: "c" });
+        const withCalls = (id: string, nodes: readonly [string, boolean][]) =>
+          job(id, {
+            calls: nodes.map(([node, ok], seq) => ({
+              seq, kind: "stage", target: "s", input, queuedAt: 1, attempts: [attempt(node)], node, outcome: ok ? { ok: true, value: input } : { ok: false, error: { name: "E", message: "m" } },
+            })) as JobRecord["calls"],
+          });
+        store.put(retiredRows([[withCalls("c1", [["inline", true], ["inline", true], ["w", false]])]], 1, 100));
+        store.put(retiredRows([[withCalls("c2", [["inline", true]])]], 2, 200));
+        store.put(retiredRows([[withCalls("c2", [["inline", true]])]], 2, 200));
+        const sorted = () => [...store.callCounts()].sort((a, b) => (a.node + a.outcome < b.node + b.outcome ? -1 : 1));
+        expect(sorted()).toEqual([
+          { node: "inline", outcome: "ok", count: 3 },
+          { node: "w", outcome: "failed", count: 1 },
+        ]);
+        store.expire(150);
+        expect(sorted()).toEqual([{ node: "inline", outcome: "ok", count: 1 }]);
+      }));
+
     it("holds a record larger than one SQLite value (2 MB)", () =>
       withStore((store) => {
         const big = job("big", { output: { inline: "x".repeat(2_500_000), bytes: 2_500_000 } as JobRecord["output"] });
