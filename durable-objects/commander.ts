@@ -23,6 +23,7 @@ import { runnerBackends } from "./runner-backends.ts";
 import {
   ShardConfigError,
   checkReplacementAcceptor,
+  commanderName,
   initialConfig,
   nextAcceptorOf,
   parseCommanderName,
@@ -81,8 +82,13 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       finished: new SqliteFinishedJobs(ctx.storage.sql, jobsConfig.retainJobs),
       retentionMs: jobsConfig.jobRetentionMs,
       name,
-      // A peer's finished jobs, for the slots a snapshot made this one skip (job-driver.ts fillGap).
-      peer: (peer) => (parseCommanderName(config, peer).shard === shard ? env.COMMANDER.get(env.COMMANDER.idFromName(peer)) : null),
+      // The shard's other commanders' finished jobs, for the slots a snapshot made this one skip (job-driver.ts fillGap).
+      peers: () =>
+        new Map(
+          Array.from({ length: config.commandersPerShard }, (_, index) => commanderName(shard, index))
+            .filter((peer) => peer !== name)
+            .map((peer) => [peer, env.COMMANDER.get(env.COMMANDER.idFromName(peer))]),
+        ),
       maxCallsPerJob: jobsConfig.maxCallsPerJob,
       maxJobDepth: jobsConfig.maxJobDepth,
       verify: jobsConfig.verify,

@@ -94,10 +94,10 @@ export interface JobDriverOptions {
   /** This commander's lasting name (not the incarnation's id): the snapshots it takes name it as their author. */
   readonly name: string;
   /**
-   * Another commander of the shard, by its name: where one that adopted a snapshot copies the
-   * finished jobs retired in the slots it skipped. Null when it cannot be reached from here.
+   * The other commanders of the shard, by name: where one that adopted a snapshot copies the
+   * finished jobs retired in the slots it skipped (the snapshot's author first, see fillGap).
    */
-  readonly peer?: (name: string) => FinishedJobsPeer | null;
+  readonly peers?: () => ReadonlyMap<string, FinishedJobsPeer>;
   /** Most calls one job may make (MAX_CALLS_PER_JOB); default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
   /** Deepest sub-job (MAX_JOB_DEPTH); default DEFAULT_MAX_JOB_DEPTH. */
@@ -485,27 +485,45 @@ export class JobDriver implements JobPlane {
     void this.fillGap().catch((error: unknown) => this.log.warn("copying finished jobs from a peer failed; lead() retries", { reason: errorMessage(error) }));
   }
 
-  /** Copies the gap's finished jobs from the snapshot's author, page by page; resolves once the store is complete. */
+  /**
+   * Copies the gap's finished jobs, page by page, from the snapshot's author, or from any other
+   * commander of the shard whose store is complete through the gap (one that is not refuses:
+   * finishedBetween); resolves once this store is complete.
+   */
   private fillGap(): Promise<void> {
     this.filling ??= (async () => {
       while (this.gap !== null) {
         const gap = this.gap;
-        const peer = gap.author === undefined || gap.author === this.o.name ? null : (this.o.peer?.(gap.author) ?? null);
-        if (!peer) {
+        const peers = [...(this.o.peers?.() ?? new Map<string, FinishedJobsPeer>())].filter(([name]) => name !== this.o.name);
+        // The author first: it held every job of the gap when it took the snapshot.
+        peers.sort(([a], [b]) => Number(b === gap.author) - Number(a === gap.author));
+        const failures: string[] = [];
+        let cursor: StoreCursor | null = null;
+        let copied = false;
+        for (const [name, peer] of peers) {
+          try {
+            // Until a page comes back empty: a page is cut by bytes too, so a short one is not the last.
+            // Every complete store pages alike (by slot, then id), so the next peer goes on from the cursor.
+            for (;;) {
+              const page = await peer.finishedBetween(gap.after, gap.through, cursor, GAP_PAGE);
+              if (page.length === 0) break;
+              // A job run again under its id and retired after the gap (its key's retention ended) is newer here.
+              this.o.finished.put(page.filter((row) => (this.o.finished.get(row.id)?.slot ?? 0) <= row.slot));
+              const last = page.at(-1)!;
+              cursor = { slot: last.slot, id: last.id };
+            }
+            copied = true;
+            break;
+          } catch (error) {
+            failures.push(`${name}: ${errorMessage(error)}`);
+          }
+        }
+        if (!copied) {
           throw new PaxflowError(
             "store-incomplete",
-            `commander ${this.o.name} lacks the finished jobs of slots ${gap.after + 1}..${gap.through} and cannot reach ` +
-              `${gap.author === undefined ? "the snapshot's author (not recorded)" : gap.author} to copy them; retry later`,
+            `commander ${this.o.name} lacks the finished jobs of slots ${gap.after + 1}..${gap.through} and no other commander ` +
+              `could give them (${failures.join("; ") || "none is reachable from here"}); retry later`,
           );
-        }
-        // Until a page comes back empty: a page is cut by bytes too, so a short one is not the last.
-        for (let cursor: StoreCursor | null = null; ; ) {
-          const page = await peer.finishedBetween(gap.after, gap.through, cursor, GAP_PAGE);
-          if (page.length === 0) break;
-          // A job run again under its id and retired after the gap (its key's retention ended) is newer here.
-          this.o.finished.put(page.filter((row) => (this.o.finished.get(row.id)?.slot ?? 0) <= row.slot));
-          const last = page.at(-1)!;
-          cursor = { slot: last.slot, id: last.id };
         }
         // A newer snapshot adopted meanwhile widened the gap: go round again, from its author.
         if (this.gap === gap) {

@@ -29,7 +29,14 @@ export interface MemoryShard {
   /** "commander-<i>": the first of a shard is 0, each one `beside` it the next. */
   readonly name: string;
   /** The shard's parts its commanders share: acceptors, payloads, and each commander's current incarnation by name. */
-  readonly shared: { readonly network: MemoryAcceptors; readonly payloads: Payloads; readonly commanders: Map<string, () => JobDriver> };
+  readonly shared: {
+    readonly network: MemoryAcceptors;
+    readonly payloads: Payloads;
+    /** Each reachable commander's current incarnation (a test removes one to make it unreachable). */
+    readonly commanders: Map<string, () => JobDriver>;
+    /** Every name given so far, in order: never given twice. */
+    readonly names: string[];
+  };
   /** Kills the commander with everything in its memory and starts the next incarnation. */
   crash(): void;
   close(): void;
@@ -100,9 +107,11 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
     network: new MemoryAcceptors(acceptors, { leaseMs: 100 }),
     payloads: new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
     commanders: new Map<string, () => JobDriver>(),
+    names: [],
   };
   const { network, payloads } = shared;
-  const name = `commander-${shared.commanders.size}`;
+  const name = `commander-${shared.names.length}`;
+  shared.names.push(name);
   // The commander's own storage: it outlives each incarnation, as a Durable Object's SQLite does.
   const finished = options.finished ?? new MemoryFinishedJobs();
   let incarnation = 0;
@@ -118,7 +127,7 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
       maxWaitMs: 60_000,
       finished,
       name,
-      peer: (peer) => shared.commanders.get(peer)?.() ?? null,
+      peers: () => new Map([...shared.commanders].map(([peer, driver]) => [peer, driver()])),
       ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),

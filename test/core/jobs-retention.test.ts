@@ -12,6 +12,7 @@ import type { JobsSnapshot } from "../../core/jobs/state.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { AppliedState } from "../../runtime/applied-log.ts";
 import type { JobView } from "../../runtime/jobs/contract.ts";
+import { errorCode } from "../../runtime/errors.ts";
 import { retrying } from "../shared/jobs-conformance.ts";
 import { type MemoryShard, type MemoryShardOptions, memoryShard, workerBackend } from "./support/memory-driver.ts";
 
@@ -96,5 +97,29 @@ describe("finished jobs", () => {
     expect(b.finished.completeThrough()).toBe(0);
     for (const [id, output] of outputs) expect((await getJob(b, id))?.output).toEqual(output);
     expect(b.finished.completeThrough()).toBeGreaterThanOrEqual(snapshot!.through);
+
+    // The author out of reach: a third commander copies from the other one whose store is complete.
+    a.shared.commanders.delete(a.name);
+    const c = start({ beside: a, compactEvery: 4 });
+    for (const [id, output] of outputs) expect((await getJob(c, id))?.output).toEqual(output);
+    expect(c.finished.completeThrough()).toBeGreaterThanOrEqual(snapshot!.through);
+  });
+
+  it("are not answered for by a commander that skipped them and can reach no complete store: 503, never 404", async () => {
+    const a = start({ compactEvery: 4 });
+    for (let n = 0; a.shared.network.inspect("acceptor-0").snapshot === null; n++) {
+      expect(n).toBeLessThan(200);
+      await run(a, `early-${n}`, "shapes/chain", { seed: n });
+    }
+    a.shared.commanders.delete(a.name);
+    const b = start({ beside: a, compactEvery: 4 });
+    const refusal = await retrying(() => b.driver().getJob("early-0" as JobId, ADMIN)).then(
+      () => "answered",
+      (error: unknown) => errorCode(error),
+    );
+    expect(refusal).toBe("store-incomplete");
+    // Back within reach: the next request fills the gap and answers.
+    a.shared.commanders.set(a.name, () => a.driver());
+    expect((await getJob(b, "early-0"))?.status).toBe("done");
   });
 });
