@@ -91,6 +91,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
         ),
       maxCallsPerJob: jobsConfig.maxCallsPerJob,
       maxJobDepth: jobsConfig.maxJobDepth,
+      maxRunningJobs: jobsConfig.maxRunningJobs,
       verify: jobsConfig.verify,
       maxNodes: jobsConfig.maxNodes,
       nodeExpiryMs: jobsConfig.nodeExpiryMs,

@@ -73,6 +73,7 @@ export interface Env {
   readonly RUNNER_ALLOW?: string;
   /** Most runners a shard registers; a new one beyond it gets 429 too_many_nodes. Default 1000. */
   readonly MAX_NODES?: string;
+  readonly MAX_RUNNING_JOBS?: string;
   /** A runner not heard from for this many ms is removed. Default 86400000 (24 h), at least 60000. */
   readonly NODE_EXPIRY_MS?: string;
   /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_CALLS_PER_JOB, DEFAULT_MAX_JOB_DEPTH } from "../core/jobs/advance.ts";
+import { DEFAULT_MAX_CALLS_PER_JOB, DEFAULT_MAX_JOB_DEPTH, DEFAULT_MAX_RUNNING_JOBS } from "../core/jobs/advance.ts";
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS } from "../core/jobs/nodes.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES } from "../core/jobs/payload.ts";
 import { DEFAULT_JOB_RETENTION_MS } from "../core/jobs/retention.ts";
@@ -19,6 +19,7 @@ export interface JobsConfig {
   readonly jobRetentionMs: number;
   readonly maxCallsPerJob: number;
   readonly maxJobDepth: number;
+  readonly maxRunningJobs: number;
   readonly verify: VerifyPolicy;
   /** RUNNER_ALLOW: the loopback, private and link-local addresses runners may register. */
   readonly runnerAllow: RunnerAllow;
@@ -63,6 +64,7 @@ export function parseJobsConfig(env: Env): JobsConfig {
     jobRetentionMs: duration("JOB_RETENTION", env.JOB_RETENTION, DEFAULT_JOB_RETENTION_MS),
     maxCallsPerJob: integer("MAX_CALLS_PER_JOB", env.MAX_CALLS_PER_JOB, 1, DEFAULT_MAX_CALLS_PER_JOB),
     maxJobDepth: integer("MAX_JOB_DEPTH", env.MAX_JOB_DEPTH, 0, DEFAULT_MAX_JOB_DEPTH),
+    maxRunningJobs: integer("MAX_RUNNING_JOBS", env.MAX_RUNNING_JOBS, 1, DEFAULT_MAX_RUNNING_JOBS),
     verify: {
       fraction: fraction("VERIFY_FRACTION", env.VERIFY_FRACTION, DEFAULT_VERIFY_POLICY.fraction),
       newNodeCalls: integer("VERIFY_NEW_NODE_CALLS", env.VERIFY_NEW_NODE_CALLS, 0, DEFAULT_VERIFY_POLICY.newNodeCalls),

@@ -36,6 +36,8 @@ export type ErrorCode =
   | "stale-registration"
   /** MAX_NODES runners are registered already. */
   | "too-many-nodes"
+  /** MAX_RUNNING_JOBS jobs run on the shard already; a retry once some finish can succeed. */
+  | "too-many-running"
   /** The log names a large payload that the payload store (R2) does not hold. */
   | "payload-missing"
   /** A runner could not be reached. */

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { benchConsensus } from "../../bench/consensus.ts";
 import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
+import { LOAD_CASES, type LoadCase, benchLoad, defaultLoadOut } from "../../bench/load.ts";
 import { CASES, type Case, benchScale, defaultScaleOut } from "../../bench/scale.ts";
 import { intOption } from "../options.ts";
 
@@ -173,10 +174,53 @@ const scale = new Command("scale")
     console.error(`results written to ${out}`);
   });
 
+interface LoadBenchFlags {
+  /** "all" only as the default (commander does not parse defaults). */
+  case: LoadCase[] | "all";
+  dag: number;
+  fanout: number;
+  jobs: number;
+  clients: number;
+  /** true when the flag comes without a revision. */
+  against?: string | true;
+  timeout: number;
+  out?: string;
+  json?: boolean;
+}
+
+const load = new Command("load")
+  .description("the local cluster (workerd via wrangler dev, two CPU runners) under a big job and a soak of small ones, as users see it: /v1/cluster latency, leader changes, memory, results kept; optionally beside another git revision")
+  .option("--case <name>", `cases to measure: ${LOAD_CASES.join(", ")} or all (comma-separated)`, nameList(LOAD_CASES), "all")
+  .option("--dag <n>", "tasks in the dag chain", intOption(2), 2_000)
+  .option("--fanout <n>", "sample calls of the monte-carlo/pi fan-out", intOption(1), 10_000)
+  .option("--jobs <n>", "small jobs (shapes/chain) in the soak", intOption(100), 100_000)
+  .option("--clients <n>", "concurrent clients in the soak", intOption(1, 1024), 32)
+  .option("--against [rev]", "also measure this git revision (default HEAD~1), each case right beside this tree's")
+  .option("--timeout <s>", "seconds before one case counts as \"timeout\"", intOption(1), 3_600)
+  .option("--out <file>", "where the JSON results go (default bench/results/load-<timestamp>.json)")
+  .option("--json", "print the JSON figures instead of the table")
+  .addHelpText("after", "\nExamples:\n  npm run bench:load -- --against main\n  npx paxflow bench load --case dag,fanout --dag 500 --fanout 1000\n  npx paxflow bench load --case soak --jobs 10000")
+  .action(async (flags: LoadBenchFlags) => {
+    process.env.WRANGLER_SEND_METRICS = "false";
+    const { cases, text, out } = await benchLoad({
+      cases: flags.case === "all" ? LOAD_CASES : flags.case,
+      bigN: { dag: flags.dag, fanout: flags.fanout },
+      soakJobs: flags.jobs,
+      clients: flags.clients,
+      ...(flags.against === undefined ? {} : { against: flags.against === true ? "HEAD~1" : flags.against }),
+      timeoutMs: flags.timeout * 1_000,
+      out: flags.out ?? defaultLoadOut(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(flags.json ? JSON.stringify(cases, null, 2) : text);
+    console.error(`results written to ${out}`);
+  });
+
 export const benchCommand = new Command("bench")
   .description("reproducible benchmarks (tables on stdout, JSON in bench/results/)")
   .addCommand(consensus)
   .addCommand(jobs)
   .addCommand(gpu)
   .addCommand(scale)
-  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu\n  npx paxflow bench scale --quick --against HEAD~1");
+  .addCommand(load)
+  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu\n  npx paxflow bench scale --quick --against HEAD~1\n  npx paxflow bench load --against main");

@@ -223,6 +223,11 @@ export class JobsState {
     return [...this.nodes.values()];
   }
 
+  /** How many jobs run (sub-jobs included): what the shard holds in memory. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
   runningJobs(): JobId[] {
     return [...this.running];
   }

@@ -6,8 +6,9 @@
  * log and finishes the work (see resume()).
  */
 import type { Value } from "../../core/codec.ts";
-import { type AdvanceContext, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
+import { type OpenAttempt, OpenAttempts, attemptKey } from "../../core/jobs/open-attempts.ts";
 import {
   type Decision,
   INLINE_NODE,
@@ -21,11 +22,25 @@ import {
 } from "../../core/jobs/decisions.ts";
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, type Hearing, admitRegistration, expiredNodes } from "../../core/jobs/nodes.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
-import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, countable, verifyReason } from "../../core/jobs/verification.ts";
+import {
+  DEFAULT_STAGE_TIMEOUT_MS,
+  type Ending,
+  type RecoveryContext,
+  SPECULATIVE,
+  attemptEnded,
+  attemptTimeoutMs,
+  awaited,
+  backupOf,
+  comesBack,
+  drains,
+  nextAttempt,
+  verifyReasonFor,
+} from "../../core/jobs/recovery.ts";
+import { type VerifyPolicy, countable } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff, retiredRows } from "../../core/jobs/retention.ts";
-import { type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
+import { type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
@@ -104,6 +119,8 @@ export interface JobDriverOptions {
   readonly maxJobDepth?: number;
   /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default DEFAULT_VERIFY_POLICY. */
   readonly verify?: VerifyPolicy;
+  /** Most jobs the shard runs at once (MAX_RUNNING_JOBS); a submit beyond it is refused. Default DEFAULT_MAX_RUNNING_JOBS. */
+  readonly maxRunningJobs?: number;
   /** Most runners the shard registers (MAX_NODES); default DEFAULT_MAX_NODES. */
   readonly maxNodes?: number;
   /** A runner the leader has not heard from this long is removed (NODE_EXPIRY_MS); default DEFAULT_NODE_EXPIRY_MS. */
@@ -125,12 +142,6 @@ const GAP_PAGE_BYTES = 4 * 1024 * 1024;
  */
 const SWEEP_SHARE = 64;
 
-/** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
-const MAX_ATTEMPTS = 5;
-
-/** How a speculative backup's reason starts (the scheduler counts those apart). */
-const SPECULATIVE = "speculative backup";
-
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
 const WATCH_MS = 250;
 
@@ -140,19 +151,10 @@ const WATCH_MS = 250;
  */
 const REGISTRATIONS = "node registrations";
 
-const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
 
 const samePayload = (a: Payload, b: Payload): boolean =>
   a.bytes === b.bytes && ("inline" in a ? "inline" in b && a.inline === b.inline : "r2" in b && a.r2 === b.r2);
 
-interface OpenAttempt {
-  readonly job: JobId;
-  readonly seq: number;
-  readonly attempt: number;
-  readonly node: NodeId;
-  readonly deadline: number;
-  readonly runMs: number;
-}
 
 /** Resolves waiters registered under a key when that key is poked. */
 class Signals {
@@ -188,8 +190,8 @@ export class JobDriver implements JobPlane {
   /** Jobs that changed while busy, or were poked: advance once free. */
   private readonly dirty = new Set<JobId>();
   private advanceScheduled = false;
-  /** Remote attempts with no result yet, by attemptKey. */
-  private readonly open = new Map<string, OpenAttempt>();
+  /** Remote attempts with no result yet, and their deadlines. */
+  private readonly open = new OpenAttempts();
   private deadlineTimer: unknown = null;
   /** Wakes the leader when the next silent runner would expire. */
   private expiryTimer: unknown = null;
@@ -296,8 +298,11 @@ export class JobDriver implements JobPlane {
     if (effect.effect === "job") {
       for (const job of [effect.job, ...(effect.ended ?? [])]) {
         this.signals.poke(`job:${job}`);
-        // An ended job needs no generator.
-        if (this.state.job(job)?.status !== "running") this.live.drop(job);
+        // An ended job needs no generator, and waits on no attempt.
+        if (this.state.job(job)?.status !== "running") {
+          this.live.drop(job);
+          this.open.closeJob(job);
+        }
       }
     }
     switch (d.type) {
@@ -307,11 +312,7 @@ export class JobDriver implements JobPlane {
         break;
       case "call.result":
       case "call.timeout":
-        this.open.delete(attemptKey(d.job, d.seq, d.attempt));
-        break;
-      case "job.finished":
-      case "job.cancelled":
-        for (const [key, a] of this.open) if (!this.state.job(a.job) || this.state.job(a.job)!.status !== "running") this.open.delete(key);
+        this.open.close(d.job, d.seq, d.attempt);
         break;
     }
     if (effect.effect === "job" && this.leading) this.poke(effect.job);
@@ -388,9 +389,9 @@ export class JobDriver implements JobPlane {
   }
 
   /** The leader gives up on every attempt out on `node`, now rather than at their deadlines. */
-  private moveCallsOff(node: NodeId, why: string, ending: "silent" | "refused"): void {
+  private moveCallsOff(node: NodeId, why: string, ending: Exclude<Ending, "orphaned">): void {
     if (!this.leading) return;
-    const out = [...this.open.values()].filter((a) => a.node === node);
+    const out = this.open.onNode(node);
     queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, why, ending))));
   }
 
@@ -404,37 +405,21 @@ export class JobDriver implements JobPlane {
     for (const id of this.state.runningJobs()) {
       const job = this.state.job(id)!;
       for (const call of job.calls) {
-        if (call.outcome) continue;
-        // A verified call has several attempts out at once; any other call only its last.
-        const out = call.verify === undefined ? call.attempts.slice(-1) : outstanding(call);
-        for (const last of out) {
-          if (last.timedOutAt !== undefined || last.node === INLINE_NODE) continue;
-          this.track({
-            type: "call.dispatched",
-            job: id,
-            seq: call.seq,
-            attempt: last.attempt,
-            stage: call.target,
-            input: call.input,
-            node: last.node,
-            at: last.dispatchedAt,
-            predicted: last.predicted,
-            alternatives: last.alternatives,
-            reason: last.reason,
-            by: last.by,
-          });
+        for (const last of awaited(call)) {
+          if (last.node === INLINE_NODE) continue;
+          this.track({ job: id, seq: call.seq, stage: call.target, attempt: last.attempt, node: last.node, at: last.dispatchedAt, predicted: last.predicted });
         }
       }
     }
   }
 
-  private track(d: Extract<Decision, { type: "call.dispatched" }>): void {
+  /** Starts the deadline of an attempt out on a backend (applied just now, or found in the state after a snapshot). */
+  private track(d: Pick<Extract<Decision, { type: "call.dispatched" }>, "job" | "seq" | "stage" | "attempt" | "node" | "at" | "predicted">): void {
     const stage = this.o.registry.stages.get(d.stage);
     const spec = this.nodeSpec(d.node);
     const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
-    // A slower node gets proportionally longer before the call counts as lost.
-    const timeoutMs = (stage?.timeoutMs ?? 30_000) / Math.min(1, speed) + d.predicted.transferMs;
-    this.open.set(attemptKey(d.job, d.seq, d.attempt), {
+    const timeoutMs = attemptTimeoutMs(stage?.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, speed, d.predicted);
+    this.open.add({
       job: d.job,
       seq: d.seq,
       attempt: d.attempt,
@@ -576,10 +561,8 @@ export class JobDriver implements JobPlane {
     for (const jobId of running) {
       const job = this.state.job(jobId)!;
       for (const call of job.calls) {
-        if (call.outcome) continue;
-        for (const last of call.verify === undefined ? call.attempts.slice(-1) : outstanding(call)) {
-          if (last.timedOutAt !== undefined) continue;
-          const open = this.open.get(attemptKey(jobId, call.seq, last.attempt));
+        for (const last of awaited(call)) {
+          const open = this.open.get(jobId, call.seq, last.attempt);
           if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
             redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
           }
@@ -680,7 +663,7 @@ export class JobDriver implements JobPlane {
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
       ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
-      verify: (call, node, earlierThisPass) => this.verifyPolicy(call.job, call.seq, call.stage, node, earlierThisPass),
+      verify: (call, node, earlierThisPass) => verifyReasonFor(this.recovery(), call, node, earlierThisPass),
     };
   }
 
@@ -703,7 +686,7 @@ export class JobDriver implements JobPlane {
           : call.answers === undefined
             ? "every attempt ended without a result"
             : "a verifying attempt ended without an answer";
-      drafts.push(this.redispatch(job, call, now, null, why));
+      drafts.push(nextAttempt(this.recovery(), job, call, now, null, why));
       // One call at a time: the next one's attempt numbers follow from the state once this is applied.
       break;
     }
@@ -780,17 +763,17 @@ export class JobDriver implements JobPlane {
       }
       const url = this.state.node(d.node)?.spec.url;
       if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
-      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      const open = this.open.get(d.job, d.seq, d.attempt);
       await this.o.backends.sendToRunner({ id: d.node, url }, {
         job: d.job,
         seq: d.seq,
         attempt: d.attempt,
         stage: d.stage,
         input: d.input,
-        deadlineAt: open?.deadline ?? d.at + 30_000,
+        deadlineAt: open?.deadline ?? d.at + DEFAULT_STAGE_TIMEOUT_MS,
       });
     } catch (error) {
-      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      const open = this.open.get(d.job, d.seq, d.attempt);
       if (open) await this.expire(open, `${d.node} did not take the call: ${errorMessage(error)}`, errorCode(error) === "runner-refused" ? "refused" : "silent");
     }
   }
@@ -812,9 +795,7 @@ export class JobDriver implements JobPlane {
 
   /** The earliest deadline of a call in flight, or null: when the shell should wake us. */
   nextDeadline(): number | null {
-    let next: number | null = null;
-    for (const a of this.open.values()) if (next === null || a.deadline < next) next = a.deadline;
-    return next;
+    return this.open.nextDeadline();
   }
 
   /** Handles every expired deadline (called by the timer and by the Durable Object alarm). */
@@ -824,7 +805,7 @@ export class JobDriver implements JobPlane {
       await this.lead(); // the alarm of a fresh incarnation: take over, resume() runs on election
     }
     const now = this.now();
-    const expired = [...this.open.values()].filter((a) => a.deadline <= now);
+    const expired = this.open.due(now);
     await Promise.all(expired.map((a) => this.expire(a, "no result within its deadline", "silent")));
     // Before draining: marking a silent node unresponsive would count as news from it.
     await this.expireSilent(now);
@@ -876,15 +857,14 @@ export class JobDriver implements JobPlane {
    */
   private async drainFailing(now: number): Promise<void> {
     for (const s of this.o.scheduler.suspicions(now)) {
-      const node = this.state.node(s.node);
-      if (s.verdict === "healthy" || node?.status !== "up") continue;
+      if (!drains(s, this.state.node(s.node)?.status)) continue;
       try {
         await this.propose([{ type: "node.unresponsive", node: s.node, at: now, reason: `${s.verdict}: ${s.reason}` }]);
       } catch (error) {
         this.log.warn("marking a node unresponsive failed", { node: s.node, reason: errorMessage(error) });
         continue;
       }
-      const draining = [...this.open.values()].filter((a) => a.node === s.node);
+      const draining = this.open.onNode(s.node);
       await Promise.all(draining.map((a) => this.expire(a, `drained: ${s.node} is ${s.verdict} (${s.reason})`, "refused")));
     }
   }
@@ -892,28 +872,11 @@ export class JobDriver implements JobPlane {
   /** Backup attempts for calls running far past their prediction, where the scheduler says a backup would win. */
   private async speculate(now: number): Promise<void> {
     for (const advice of this.o.scheduler.stragglers(now)) {
-      const open = this.open.get(advice.key);
+      const open = this.open.byKey(advice.key);
       if (!open) continue;
       await this.exclusive(open.job, async () => {
-        const job = this.state.job(open.job);
-        const call = job?.calls[open.seq];
-        if (!job || job.status !== "running" || !call || call.outcome) return;
-        const verify = this.verifyOn(open.job, call, advice.backup.node);
-        const backup: Decision = {
-          ...(verify ? { verify } : {}),
-          type: "call.dispatched",
-          job: open.job,
-          seq: open.seq,
-          attempt: call.attempts.length + 1,
-          stage: call.target,
-          input: call.input,
-          node: advice.backup.node,
-          at: now,
-          predicted: advice.backup,
-          alternatives: [advice.backup],
-          reason: `${SPECULATIVE} of attempt ${open.attempt} on ${open.node}: ${advice.reason}`,
-          by: this.id,
-        };
+        const backup = backupOf(this.recovery(), open, advice.backup, advice.reason, now);
+        if (!backup) return;
         await this.propose([backup]).catch((error: unknown) =>
           this.log.warn("speculative backup failed", { job: open.job, call: `${open.job}#${open.seq}`, trace: this.traceOf(open.job), reason: errorMessage(error) }),
         );
@@ -921,105 +884,22 @@ export class JobDriver implements JobPlane {
     }
   }
 
-  /**
-   * Gives up on one attempt and sends the call to the next-best node. How the attempt ended
-   * decides the blame: a node that stayed silent (timeout) or could not be reached is marked
-   * unresponsive and not tried again for this call; one that answered "no" (full, unknown
-   * stage) is only skipped for this call; a call that died with its commander blames nobody.
-   */
-  private expire(a: OpenAttempt, why: string, ending: "silent" | "refused" | "orphaned"): Promise<void> {
+  /** Gives up on one attempt (recovery.ts attemptEnded says what follows) and forgets it once that is chosen. */
+  private expire(a: OpenAttempt, why: string, ending: Ending): Promise<void> {
     return this.exclusive(a.job, async () => {
-      const job = this.state.job(a.job);
-      const call = job?.calls[a.seq];
-      const live = call !== undefined && outstanding(call).some((t) => t.attempt === a.attempt);
-      const needed = live && this.stillNeeded(call, a.attempt);
-      // A verified call records every attempt that ends (so it stops counting as out); others only the one a backup has not superseded.
-      if (!job || job.status !== "running" || !call || call.outcome || !live || (!needed && call.answers === undefined)) {
-        this.open.delete(attemptKey(a.job, a.seq, a.attempt));
-        return;
-      }
       try {
-        const now = this.now();
-        const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
-        if (ending === "silent" && this.state.node(a.node)?.status === "up") {
-          decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
-        }
-        const failed = ending === "orphaned" ? null : a.node;
-        if (needed) decisions.push(this.redispatch(job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
-        await this.propose(decisions);
+        const decisions = attemptEnded(this.recovery(), a, why, ending, this.now());
+        if (decisions === null) this.open.close(a.job, a.seq, a.attempt);
+        else await this.propose(decisions);
       } catch (error) {
         this.log.warn("re-dispatching failed", { job: a.job, call: `${a.job}#${a.seq}`, trace: this.traceOf(a.job), reason: errorMessage(error) });
       }
     });
   }
 
-  /**
-   * Whether an attempt that is ending (deadline, refusal) must be replaced: for most calls, when
-   * it is the last one (a backup may have superseded it); for a verified call, when the answers
-   * and the other attempts out can no longer reach agreement without it.
-   */
-  private stillNeeded(call: CallRecord, attempt: number): boolean {
-    if (call.answers === undefined) return call.attempts.length === attempt;
-    return this.state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
-  }
-
-  /**
-   * The next attempt of a call, on the best node that has not failed it yet (or, when every
-   * able node has, the best of them again), up to MAX_ATTEMPTS. A verified call's next attempt
-   * also avoids the nodes that answered it or still run it: agreement needs other nodes.
-   */
-  private redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId | null, why: string): Draft | Decision {
-    const stage = this.o.registry.stages.get(call.target)!;
-    const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
-    const busy = call.answers === undefined ? [] : call.attempts.filter((t) => t.timedOutAt === undefined).map((t) => t.node);
-    const exclude = new Set([...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
-    const request = { stage, inputBytes: call.input.bytes, now };
-    let placement = this.place({ ...request, exclude });
-    if (!placement.ok) placement = this.place({ ...request, exclude: new Set(busy) });
-    if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
-      const disagree = call.answers && call.answers.length > 1 ? `; the answers of ${call.answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
-      const why = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
-      return {
-        type: "job.finished",
-        job: job.id,
-        at: now,
-        outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${why}` } },
-      };
-    }
-    const verify = this.verifyOn(job.id, call, placement.winner.node);
-    return {
-      type: "call.dispatched",
-      job: job.id,
-      seq: call.seq,
-      attempt: call.attempts.length + 1,
-      stage: call.target,
-      input: call.input,
-      node: placement.winner.node,
-      at: now,
-      predicted: placement.winner,
-      alternatives: placement.alternatives,
-      reason: `re-dispatch after ${why}; ${placement.reason}`,
-      by: this.id,
-      ...(verify ? { verify } : {}),
-    };
-  }
-
-  /**
-   * Why a call not yet verified must be, now that an attempt goes to `node` (a new node's first
-   * calls, the sample); null when it is verified already or need not be. The call's other
-   * attempts count towards the agreement, so a backup on a new node is checked against them.
-   */
-  private verifyOn(job: JobId, call: CallRecord, node: NodeId): string | null {
-    if (call.answers !== undefined) return null;
-    return this.verifyPolicy(job, call.seq, call.target, node, 0);
-  }
-
-  private verifyPolicy(job: JobId, seq: number, stage: string, node: NodeId, earlierThisPass: number): string | null {
-    // A kernel's floating-point output differs between a GPU and the CPU reference within its
-    // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
-    if (this.o.registry.stages.get(stage)?.kernel) return null;
-    const dispatchedBefore = (this.state.node(node)?.dispatched ?? 0) + earlierThisPass;
-    return verifyReason(this.o.verify ?? DEFAULT_VERIFY_POLICY, { job, seq }, { id: node, trusted: this.state.trusted(node), dispatchedBefore });
+  /** What recovery.ts's rules consult: the state now, and this leader's placement. */
+  private recovery(): RecoveryContext {
+    return { state: this.state, registry: this.o.registry, by: this.id, verify: this.o.verify, place: (request) => this.place(request) };
   }
 
   /** A result from any backend: into the log (the state keeps the first per call). */
@@ -1042,6 +922,11 @@ export class JobDriver implements JobPlane {
         );
       }
       return { created: false, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
+    }
+    // Running jobs live in memory: past the bound a new one waits for others to finish (sub-jobs of running ones are always taken).
+    const maxRunning = this.o.maxRunningJobs ?? DEFAULT_MAX_RUNNING_JOBS;
+    if (this.state.runningCount >= maxRunning) {
+      throw new PaxflowError("too-many-running", `shard ${this.o.shard} runs ${this.state.runningCount} jobs and MAX_RUNNING_JOBS is ${maxRunning}: retry once some finish`);
     }
     const accepted: Decision = {
       type: "job.accepted",
@@ -1157,9 +1042,7 @@ export class JobDriver implements JobPlane {
     this.heartbeats.set(id, { at: this.now(), load });
     this.o.scheduler.heartbeat(id, load, this.now());
     const verdict = this.o.scheduler.suspicions(this.now()).find((s) => s.node === id)?.verdict ?? "healthy";
-    // A heartbeat proves it is alive again; but a node drained for running slow keeps
-    // heartbeating all along, so a suspect one stays out (it would flap in and out otherwise).
-    if (node.status === "unresponsive" && node.spec.url && verdict !== "suspect") {
+    if (node.status === "unresponsive" && node.spec.url && comesBack(verdict)) {
       // It answers again: ask for its load and traffic now, and re-rank it from that.
       const probed = await this.o.backends.probeRunner({ id, url: node.spec.url }).catch(() => null);
       if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);

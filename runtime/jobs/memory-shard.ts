@@ -99,6 +99,7 @@ export interface MemoryShardOptions {
   readonly compactEvery?: number;
   /** Another commander of that shard's: same acceptors and payloads, and each reaches the other's finished jobs as a peer. */
   readonly beside?: MemoryShard;
+  readonly maxRunningJobs?: number;
 }
 
 export function memoryShard(options: MemoryShardOptions): MemoryShard {
@@ -131,6 +132,7 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
       ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+      ...(options.maxRunningJobs === undefined ? {} : { maxRunningJobs: options.maxRunningJobs }),
       ...(options.nodeExpiryMs === undefined ? {} : { nodeExpiryMs: options.nodeExpiryMs }),
       commander: (machine, onElected) =>
         new CommanderDriver({
