@@ -25,6 +25,11 @@ export type ErrorCode =
   | "invalid-argument"
   /** The idempotency key already names a job with another name or input. Not retryable. */
   | "idempotency-conflict"
+  /**
+   * A commander's store of finished jobs has a gap (it adopted a snapshot) that it could not fill
+   * from a peer yet; another commander may answer, or the same one later.
+   */
+  | "store-incomplete"
   /** The job or node is not (or no longer) known. */
   | "not-found"
   /** A registration not newer than the node's current one (a replay, or an outdated spec). Not retryable. */

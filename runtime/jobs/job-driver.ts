@@ -39,6 +39,7 @@ import {
 import { type VerifyPolicy, countable } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
+import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff, retiredRows } from "../../core/jobs/retention.ts";
 import { type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
@@ -65,6 +66,18 @@ import type {
   SubmitJobReply,
   SubmitJobRequest,
 } from "./contract.ts";
+import {
+  type CallCount,
+  type FinishedJobs,
+  type FinishedJobsPeer,
+  type StoreCursor,
+  type StoredJob,
+  callKey,
+  callTally,
+  listed,
+  newestFirst,
+  summaryOf,
+} from "./finished-jobs.ts";
 import { LiveJobs } from "./live-jobs.ts";
 import type { Payloads } from "./payload-store.ts";
 
@@ -89,7 +102,17 @@ export interface JobDriverOptions {
   readonly scheduler: LearningScheduler;
   /** Longest a long-poll (getJob/jobEvents with a wait) is held. */
   readonly maxWaitMs: number;
-  readonly retainFinished: number;
+  /** Finished jobs, off the heap (finished-jobs.ts): memory keeps running jobs only. */
+  readonly finished: FinishedJobs;
+  /** How long a finished job stays readable (JOB_RETENTION), on the log's clock; default DEFAULT_JOB_RETENTION_MS. */
+  readonly retentionMs?: number;
+  /** This commander's lasting name (not the incarnation's id): the snapshots it takes name it as their author. */
+  readonly name: string;
+  /**
+   * The other commanders of the shard, by name: where one that adopted a snapshot copies the
+   * finished jobs retired in the slots it skipped (the snapshot's author first, see fillGap).
+   */
+  readonly peers?: () => ReadonlyMap<string, FinishedJobsPeer>;
   /** Most calls one job may make (MAX_CALLS_PER_JOB); default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
   /** Deepest sub-job (MAX_JOB_DEPTH); default DEFAULT_MAX_JOB_DEPTH. */
@@ -105,6 +128,19 @@ export interface JobDriverOptions {
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
+
+/**
+ * Most finished jobs, and about most bytes of them, one page of a peer's copy carries (fillGap):
+ * a Durable Object RPC reply must stay well under its 32 MiB limit, and one job can be MBs.
+ */
+const GAP_PAGE = 100;
+const GAP_PAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Expired jobs are deleted when the log's clock has moved on by this share of JOB_RETENTION since
+ * the last sweep (reads hide them as soon as they expire, so this only bounds the disk's lag).
+ */
+const SWEEP_SHARE = 64;
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
 const WATCH_MS = 250;
@@ -165,28 +201,48 @@ export class JobDriver implements JobPlane {
   private readonly heartbeats = new Map<NodeId, { at: number; load: NodeLoad }>();
   /** Running jobs as this leader keeps them between steps (live-jobs.ts). */
   private readonly live: LiveJobs;
+  private readonly retentionMs: number;
+  /** The last slot applied here, and the retention cutoff of the last sweep of the store. */
+  private appliedThrough = 0;
+  private sweptTo = -Infinity;
+  /**
+   * Slots this commander skipped by adopting a snapshot, whose finished jobs its store lacks
+   * until they are copied from the snapshot's author (fillGap); null when the store is complete.
+   */
+  private gap: { readonly after: number; readonly through: number; readonly author: string | undefined } | null = null;
+  private filling: Promise<void> | null = null;
 
   constructor(options: JobDriverOptions) {
     this.o = options;
     this.live = new LiveJobs(options.registry, options.payloads);
-    this.state = new JobsState({ retainFinished: options.retainFinished });
+    // Finished trees leave memory as they end, for the store (see applied()).
+    this.state = new JobsState({ retainFinished: 0 });
+    this.retentionMs = options.retentionMs ?? DEFAULT_JOB_RETENTION_MS;
     const machine: StateMachine = {
-      apply: (data) => {
+      apply: (data, _id, slot) => {
         const decision = decodeDecision(data);
-        if (decision) this.applied(decision);
+        if (decision) this.applied(decision, slot);
         else if (claimsDecision(data)) {
           // Every replica skips it alike, so they stay in step; say so once per entry.
           this.state.counters.malformedDecisions++;
           this.log.warn("skipped a malformed log entry", { type: data.type });
         }
       },
-      snapshot: () => this.state.snapshot(),
-      restore: (snapshot) => {
+      appliedSlot: (slot) => this.appliedSlot(slot),
+      // Running jobs only (finished ones are on every commander's disk): small, whatever the history.
+      snapshot: (): JobsSnapshot => ({ ...this.state.snapshot(), author: options.name }),
+      restore: (snapshot, through) => {
         if (!snapshot) return;
-        this.state.restore(snapshot as JobsSnapshot);
+        const adopted = snapshot as JobsSnapshot;
+        this.state.restore(adopted);
+        // Taken before finished jobs moved to disk: they come out of the snapshot into the store,
+        // their retention counted from their end (such a snapshot has no log clock of its own).
+        for (const tree of this.state.releaseFinished()) this.o.finished.put(retiredRows([tree], through, tree[0]?.finishedAt ?? this.state.appliedAt));
         this.live.clear();
         this.reopen();
+        this.adopted(through, adopted.author);
       },
+      snapshotReady: () => this.gap === null,
     };
     this.commander = options.commander(machine, () => this.onElected());
     for (const spec of options.builtins) options.scheduler.nodeUp(spec, options.timers.now());
@@ -225,8 +281,10 @@ export class JobDriver implements JobPlane {
 
   // ---- the learner: every commander applies every decision --------------------------------
 
-  private applied(d: Decision): void {
+  private applied(d: Decision, slot: number): void {
     const effect = this.state.apply(d);
+    // Written before anyone waiting on the job is woken: they read it from the store.
+    if (this.state.retiredByLastApply.length > 0) this.o.finished.put(retiredRows(this.state.retiredByLastApply, slot, this.state.appliedAt));
     for (const { job, seq } of this.state.settledByLastApply) this.live.changed(job, seq);
     if (effect.effect === "none") return;
     this.learn(d);
@@ -372,6 +430,116 @@ export class JobDriver implements JobPlane {
     this.armDeadlines();
   }
 
+  // ---- finished jobs: the store ---------------------------------------------------------
+  //
+  // Why a commander that skipped slots copies from the snapshot's author, rather than acceptors
+  // keeping every slot until each commander has stored it: followers learn the log only when
+  // asked, so a watermark would be held back by any idle commander, and a commander silent for
+  // long must then copy from a peer anyway. Copying from the author needs no change to the
+  // consensus core or the acceptors, and is sound because (1) a finished tree never changes
+  // again, (2) the author's store was complete through the snapshot's slot when it took it (a
+  // commander with a gap takes no snapshot: snapshotReady), and (3) its storage lasts, as an
+  // acceptor's does. Until the copy is done this commander does not lead (lead()): a leader with
+  // a gap would answer 404 for a kept job, and re-run it for its idempotency key.
+
+  /** A job by id: running (memory) or finished and still kept (the store, unless expired on the log's clock). */
+  private job(id: JobId): JobRecord | undefined {
+    const live = this.state.job(id);
+    if (live) return live;
+    const row = this.o.finished.get(id);
+    return row && !expired(row.retiredAt, this.state.appliedAt, this.retentionMs) ? row.record : undefined;
+  }
+
+  /** Every command of `slot` is applied: the store is complete through it (unless it has a gap), and expired jobs go. */
+  private appliedSlot(slot: number): void {
+    this.appliedThrough = slot;
+    if (this.gap === null && slot > this.o.finished.completeThrough()) this.o.finished.setCompleteThrough(slot);
+    const cutoff = retentionCutoff(this.state.appliedAt, this.retentionMs);
+    if (cutoff - this.sweptTo >= this.retentionMs / SWEEP_SHARE) {
+      this.o.finished.expire(cutoff);
+      this.sweptTo = cutoff;
+    }
+  }
+
+  /** A snapshot through `through` was adopted: the jobs retired in the slots this store lacks come from its author. */
+  private adopted(through: number, author: string | undefined): void {
+    this.appliedThrough = through;
+    const complete = this.o.finished.completeThrough();
+    if (complete >= through) return;
+    this.gap = { after: this.gap?.after ?? complete, through, author };
+    void this.fillGap().catch((error: unknown) => this.log.warn("copying finished jobs from a peer failed; lead() retries", { reason: errorMessage(error) }));
+  }
+
+  /**
+   * Copies the gap's finished jobs, page by page, from the snapshot's author, or from any other
+   * commander of the shard whose store is complete through the gap (one that is not refuses:
+   * finishedBetween); resolves once this store is complete.
+   */
+  private fillGap(): Promise<void> {
+    this.filling ??= (async () => {
+      while (this.gap !== null) {
+        const gap = this.gap;
+        const peers = [...(this.o.peers?.() ?? new Map<string, FinishedJobsPeer>())].filter(([name]) => name !== this.o.name);
+        // The author first: it held every job of the gap when it took the snapshot.
+        peers.sort(([a], [b]) => Number(b === gap.author) - Number(a === gap.author));
+        const failures: string[] = [];
+        let cursor: StoreCursor | null = null;
+        let copied = false;
+        for (const [name, peer] of peers) {
+          try {
+            // Until a page comes back empty: a page is cut by bytes too, so a short one is not the last.
+            // Every complete store pages alike (by slot, then id), so the next peer goes on from the cursor.
+            for (;;) {
+              const page = await peer.finishedBetween(gap.after, gap.through, cursor, GAP_PAGE);
+              if (page.length === 0) break;
+              // A job run again under its id and retired after the gap (its key's retention ended) is newer here.
+              this.o.finished.put(page.filter((row) => (this.o.finished.get(row.id)?.slot ?? 0) <= row.slot));
+              const last = page.at(-1)!;
+              cursor = { slot: last.slot, id: last.id };
+            }
+            copied = true;
+            break;
+          } catch (error) {
+            failures.push(`${name}: ${errorMessage(error)}`);
+          }
+        }
+        if (!copied) {
+          throw new PaxflowError(
+            "store-incomplete",
+            `commander ${this.o.name} lacks the finished jobs of slots ${gap.after + 1}..${gap.through} and no other commander ` +
+              `could give them (${failures.join("; ") || "none is reachable from here"}); retry later`,
+          );
+        }
+        // A newer snapshot adopted meanwhile widened the gap: go round again, from its author.
+        if (this.gap === gap) {
+          this.gap = null;
+          this.o.finished.setCompleteThrough(this.appliedThrough);
+          this.log.info("copied the finished jobs of skipped slots from a peer", { from: gap.author, after: gap.after, through: gap.through });
+        }
+      }
+    })().finally(() => {
+      this.filling = null;
+    });
+    return this.filling;
+  }
+
+  /**
+   * For a peer filling its gap (fillGap): jobs retired in slots (after, through], by (slot, id),
+   * at most `limit` and about GAP_PAGE_BYTES; empty once there are no more. Refused unless this
+   * store is complete through `through`, so a copy never misses a job.
+   */
+  async finishedBetween(after: number, through: number, cursor: StoreCursor | null, limit: number): Promise<StoredJob[]> {
+    const complete = this.o.finished.completeThrough();
+    if (complete < through) {
+      throw new PaxflowError("store-incomplete", `commander ${this.o.name} holds the finished jobs through slot ${complete} only, not through ${through}; retry later`);
+    }
+    const rows = this.o.finished.between(after, through, cursor, Math.min(Math.max(limit, 0), GAP_PAGE));
+    // At least one row, however large (a page that carried none would end the copy early).
+    let bytes = 0;
+    const page = rows.findIndex((row) => (bytes += JSON.stringify(row.record).length) > GAP_PAGE_BYTES);
+    return page < 0 ? rows : rows.slice(0, Math.max(1, page));
+  }
+
   // ---- leadership -------------------------------------------------------------------------
 
   private onElected(): void {
@@ -407,9 +575,13 @@ export class JobDriver implements JobPlane {
     this.armExpiry();
   }
 
-  /** Campaigns if needed; after this the state reflects everything this leader decides. */
-  private lead(): Promise<void> {
-    return this.commander.lead();
+  /**
+   * Campaigns if needed; after this the state reflects everything this leader decides, and its
+   * store holds every finished job still kept (a gap is filled first: see fillGap).
+   */
+  private async lead(): Promise<void> {
+    await this.commander.lead();
+    if (this.gap !== null) await this.fillGap();
   }
 
   // ---- the scheduler ----------------------------------------------------------------------
@@ -545,7 +717,10 @@ export class JobDriver implements JobPlane {
    */
   private async propose(drafts: readonly (Draft | Decision)[]): Promise<void> {
     const sealed = await Promise.all(drafts.map((d) => this.seal(d)));
-    const commands: SubmitCommand[] = sealed.map((d) => ({ id: decisionId(d), data: d }));
+    // Which run of its job each decision belongs to (decisionId): a job accepted in this very step has no record yet.
+    const runs = new Map(sealed.flatMap((d) => (d.type === "job.accepted" ? [[d.job, d.at] as const] : [])));
+    const runOf = (d: Decision) => ("job" in d ? (runs.get(d.job) ?? this.job(d.job)?.acceptedAt) : undefined);
+    const commands: SubmitCommand[] = sealed.map((d) => ({ id: decisionId(d, runOf(d)), data: d }));
     const part = Math.max(1, Math.min(MAX_DECISIONS_PER_PROPOSAL, this.commander.maxPending));
     for (let at = 0; at < commands.length; ) {
       let end = Math.min(at + part, commands.length);
@@ -737,7 +912,8 @@ export class JobDriver implements JobPlane {
 
   async submitJob(request: SubmitJobRequest): Promise<SubmitJobReply> {
     await this.lead();
-    const existing = this.state.job(request.id);
+    // A finished job answers for its idempotency key for as long as it is kept (JOB_RETENTION).
+    const existing = this.job(request.id);
     if (existing) {
       if (existing.name !== request.name || !samePayload(existing.input, request.input)) {
         throw new PaxflowError(
@@ -762,7 +938,7 @@ export class JobDriver implements JobPlane {
       submittedBy: request.submittedBy,
     };
     const created = await this.exclusive(request.id, async () => {
-      if (this.state.job(request.id)) return false; // a concurrent submit with the same id got there first
+      if (this.job(request.id)) return false; // a concurrent submit with the same id got there first
       const input = await this.o.payloads.open(request.input);
       // Advance a job that is not in the state yet: accepted and its first steps share a slot.
       const definition = this.o.registry.jobs.get(request.name);
@@ -787,7 +963,7 @@ export class JobDriver implements JobPlane {
 
   /** The job, if the viewer may see it (tenancy.ts); checked before any wait, so a wait cannot tell either. */
   private visible(id: JobId, viewer: Viewer): JobRecord | undefined {
-    const job = this.state.job(id);
+    const job = this.job(id);
     return job && mayAccess(job, viewer) ? job : undefined;
   }
 
@@ -796,8 +972,8 @@ export class JobDriver implements JobPlane {
     while (this.state.job(id)?.status === "running" && this.now() < until) {
       await this.signals.wait(`job:${id}`, until - this.now(), this.o.timers);
     }
-    const job = this.state.job(id);
-    if (!job) throw new PaxflowError("not-found", `job ${id} was forgotten (retention limit)`);
+    const job = this.job(id);
+    if (!job) throw new PaxflowError("not-found", `job ${id} was forgotten (JOB_RETENTION)`);
     return this.view(job);
   }
 
@@ -823,28 +999,16 @@ export class JobDriver implements JobPlane {
     const job = this.visible(id, viewer);
     if (!job) return null;
     if (job.status === "running") await this.propose([{ type: "job.cancelled", job: id, at: this.now(), reason, by: cancelledBy(viewer) }]);
-    return this.view(this.state.job(id)!);
+    return this.view(this.job(id)!);
   }
 
   async listJobs(query: ListJobsQuery): Promise<ListJobsReply> {
     await this.lead();
-    const before = query.before;
-    const jobs: JobSummary[] = [];
-    for (const job of this.state.allJobs()) {
-      if (job.parent || (query.status && job.status !== query.status) || !mayAccess(job, query.viewer)) continue;
-      if (before && (job.acceptedAt > before.acceptedAt || (job.acceptedAt === before.acceptedAt && job.id >= before.id))) continue;
-      jobs.push({
-        id: job.id,
-        name: job.name,
-        status: job.status,
-        acceptedAt: job.acceptedAt,
-        ...(job.finishedAt === undefined ? {} : { finishedAt: job.finishedAt }),
-        calls: job.calls.length,
-        shard: this.o.shard,
-      });
-    }
-    jobs.sort((a, b) => b.acceptedAt - a.acceptedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return { jobs: jobs.slice(0, query.limit) };
+    // Running trees from memory, finished ones from the store (each already a page of at most `limit`).
+    const running = [...this.state.allJobs()].filter((job) => listed(job, query)).map(summaryOf);
+    const finished = this.o.finished.list(query).filter((job) => this.job(job.id) !== undefined);
+    const jobs: JobSummary[] = [...running, ...finished].sort(newestFirst).slice(0, query.limit).map((job) => ({ ...job, shard: this.o.shard }));
+    return { jobs };
   }
 
   /** `signedAt`: the runner's signature timestamp on this registration (it must be newer than the node's current one). */
@@ -895,7 +1059,7 @@ export class JobDriver implements JobPlane {
 
   async offerResult(offer: ResultOffer): Promise<ResultOfferReply> {
     await this.lead();
-    const job = this.state.job(offer.job);
+    const job = this.job(offer.job);
     const attempt = job?.calls[offer.seq]?.attempts[offer.attempt - 1];
     if (!job) return { accepted: false, reason: `unknown job ${offer.job}` };
     if (!attempt || attempt.node !== offer.node) {
@@ -910,7 +1074,7 @@ export class JobDriver implements JobPlane {
       return { accepted: true, reason: "this result is already recorded" };
     }
     await this.offer(offer);
-    const call = this.state.job(offer.job)?.calls[offer.seq];
+    const call = this.job(offer.job)?.calls[offer.seq];
     const won = call?.node === offer.node && call.finishedAt === offer.finishedAt;
     if (won) return { accepted: true };
     if (this.state.distrusted(offer.node)) return { accepted: false, reason: `${offer.node} is quarantined: ${this.state.node(offer.node)?.quarantine?.reason ?? ""}` };
@@ -942,20 +1106,13 @@ export class JobDriver implements JobPlane {
 
   async metrics(): Promise<JobsMetrics> {
     await this.lead();
-    const jobs: Record<JobStatus, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
-    const calls = new Map<string, { node: NodeId; outcome: "ok" | "failed" | "running"; count: number }>();
+    // Finished jobs and their calls counted by the store.
+    const jobs: Record<JobStatus, number> = { running: 0, ...this.o.finished.counts() };
+    const calls = new Map<string, { node: NodeId; outcome: CallCount["outcome"]; count: number }>();
+    for (const { node, outcome, count } of this.o.finished.callCounts()) calls.set(callKey(node, outcome), { node, outcome, count });
     for (const job of this.state.allJobs()) {
       jobs[job.status]++;
-      for (const call of job.calls) {
-        const node = call.node ?? call.attempts.at(-1)?.node;
-        if (node === undefined) continue;
-        const outcome = call.outcome ? (call.outcome.ok ? "ok" : "failed") : job.status === "running" ? "running" : null;
-        if (outcome === null) continue;
-        const key = `${node}\u0000${outcome}`;
-        const entry = calls.get(key) ?? { node, outcome, count: 0 };
-        entry.count++;
-        calls.set(key, entry);
-      }
+      callTally(job, calls);
     }
     const now = this.now();
     return {
@@ -968,7 +1125,7 @@ export class JobDriver implements JobPlane {
   }
 
   async jobStats(): Promise<JobsStats> {
-    let retained = 0;
+    let retained = Object.values(this.o.finished.counts()).reduce((a, b) => a + b, 0);
     for (const _ of this.state.allJobs()) retained++;
     return { counters: { ...this.state.counters }, running: this.state.runningJobs().length, retained };
   }
