@@ -1006,7 +1006,7 @@ export class JobDriver implements JobPlane {
     await this.lead();
     // Running trees from memory, finished ones from the store (each already a page of at most `limit`).
     const running = [...this.state.allJobs()].filter((job) => listed(job, query)).map(summaryOf);
-    const finished = this.o.finished.list(query).filter((job) => this.job(job.id) !== undefined);
+    const finished = this.o.finished.list(query, retentionCutoff(this.state.appliedAt, this.retentionMs));
     const jobs: JobSummary[] = [...running, ...finished].sort(newestFirst).slice(0, query.limit).map((job) => ({ ...job, shard: this.o.shard }));
     return { jobs };
   }
