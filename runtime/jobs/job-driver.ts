@@ -466,6 +466,12 @@ export class JobDriver implements JobPlane {
     this.appliedThrough = through;
     const complete = this.o.finished.completeThrough();
     if (complete >= through) return;
+    if (author === undefined) {
+      // Taken before finished jobs moved to disk: every job it kept came out of it (restore), and
+      // no store anywhere holds more; nothing to copy (and no complete peer to copy from).
+      this.o.finished.setCompleteThrough(through);
+      return;
+    }
     this.gap = { after: this.gap?.after ?? complete, through, author };
     void this.fillGap().catch((error: unknown) => this.log.warn("copying finished jobs from a peer failed; lead() retries", { reason: errorMessage(error) }));
   }
