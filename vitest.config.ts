@@ -65,11 +65,12 @@ export default defineConfig({
       },
       workerdProject("workerd", { include: ["test/workerd/**/*.test.ts"], exclude: ["test/workerd/retention/**"] }),
       // Finished jobs' retention on the log's clock (test/workerd/retention/): a JOB_RETENTION short
-      // enough for a test to outlive it, frequent snapshots, and a RETAIN_JOBS cache smaller than
-      // the jobs it reads back. The other suites keep the defaults.
+      // enough for a test to outlive it (and long enough that the jobs a test reads back outlive the
+      // few others it runs meanwhile, on a loaded machine too), frequent snapshots, and a RETAIN_JOBS
+      // cache smaller than the jobs it reads back. The other suites keep the defaults.
       workerdProject("workerd-retention", {
         include: ["test/workerd/retention/**/*.test.ts"],
-        bindings: { JOB_RETENTION: "4s", COMPACT_EVERY: "16", RETAIN_JOBS: "2" },
+        bindings: { JOB_RETENTION: "10s", COMPACT_EVERY: "16", RETAIN_JOBS: "2" },
       }),
       {
         // The real local cluster: wrangler dev (workerd) and runner processes, over HTTP. One file at a

@@ -125,15 +125,16 @@ export class SqliteFinishedJobs implements FinishedJobs {
     return rows.flatMap((r) => this.get(r.id) ?? []);
   }
 
-  list(query: ListJobsQuery): StoredSummary[] {
+  list(query: ListJobsQuery, cutoff: number): StoredSummary[] {
     const tenant = tenantOf(query.viewer);
     const before = query.before;
     const rows = this.sql
       .exec<{ id: string }>(
-        `SELECT id FROM finished_job WHERE top = 1
+        `SELECT id FROM finished_job WHERE top = 1 AND retired_at > ?
            AND (? IS NULL OR status = ?) AND (? IS NULL OR submitted_by = ?)
            AND (? IS NULL OR accepted_at < ? OR (accepted_at = ? AND id < ?))
          ORDER BY accepted_at DESC, id DESC LIMIT ?`,
+        cutoff,
         query.status ?? null,
         query.status ?? null,
         tenant,

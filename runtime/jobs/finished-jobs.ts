@@ -45,8 +45,12 @@ export interface FinishedJobs {
   setCompleteThrough(slot: number): void;
   /** Jobs retired in slots after `after` through `through`, by (slot, id), after `cursor`, at most `limit`: a peer's gap. */
   between(after: number, through: number, cursor: StoreCursor | null, limit: number): StoredJob[];
-  /** Top-level jobs the viewer may see, newest accepted first (acceptedAt, then id, descending), as listJobs pages them. */
-  list(query: ListJobsQuery): StoredSummary[];
+  /**
+   * Top-level jobs the viewer may see, newest accepted first (acceptedAt, then id, descending), as
+   * listJobs pages them, leaving out those retired at or before `cutoff` (expired, maybe not yet
+   * swept): a page is short only at the end.
+   */
+  list(query: ListJobsQuery, cutoff: number): StoredSummary[];
   /** Jobs kept (sub-jobs included), by status. */
   counts(): Record<Exclude<JobStatus, "running">, number>;
   /** The kept jobs' calls by node and outcome (callTally), summed. */
@@ -137,8 +141,9 @@ export class MemoryFinishedJobs implements FinishedJobs {
       .map((r) => structuredClone(r));
   }
 
-  list(query: ListJobsQuery): StoredSummary[] {
+  list(query: ListJobsQuery, cutoff: number): StoredSummary[] {
     return [...this.rows.values()]
+      .filter((r) => r.retiredAt > cutoff)
       .map((r) => r.record)
       .filter((job) => listed(job, query))
       .sort(newestFirst)

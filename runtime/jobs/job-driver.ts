@@ -466,6 +466,12 @@ export class JobDriver implements JobPlane {
     this.appliedThrough = through;
     const complete = this.o.finished.completeThrough();
     if (complete >= through) return;
+    if (author === undefined) {
+      // Taken before finished jobs moved to disk: every job it kept came out of it (restore), and
+      // no store anywhere holds more; nothing to copy (and no complete peer to copy from).
+      this.o.finished.setCompleteThrough(through);
+      return;
+    }
     this.gap = { after: this.gap?.after ?? complete, through, author };
     void this.fillGap().catch((error: unknown) => this.log.warn("copying finished jobs from a peer failed; lead() retries", { reason: errorMessage(error) }));
   }
@@ -1006,7 +1012,7 @@ export class JobDriver implements JobPlane {
     await this.lead();
     // Running trees from memory, finished ones from the store (each already a page of at most `limit`).
     const running = [...this.state.allJobs()].filter((job) => listed(job, query)).map(summaryOf);
-    const finished = this.o.finished.list(query).filter((job) => this.job(job.id) !== undefined);
+    const finished = this.o.finished.list(query, retentionCutoff(this.state.appliedAt, this.retentionMs));
     const jobs: JobSummary[] = [...running, ...finished].sort(newestFirst).slice(0, query.limit).map((job) => ({ ...job, shard: this.o.shard }));
     return { jobs };
   }

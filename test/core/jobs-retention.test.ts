@@ -9,6 +9,7 @@ import { encode } from "../../core/codec.ts";
 import type { JobId } from "../../core/jobs/decisions.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
 import type { JobsSnapshot } from "../../core/jobs/state.ts";
+import type { Snapshot } from "../../core/paxos/index.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { AppliedState } from "../../runtime/applied-log.ts";
 import type { JobView } from "../../runtime/jobs/contract.ts";
@@ -103,6 +104,31 @@ describe("finished jobs", () => {
     const c = start({ beside: a, compactEvery: 4 });
     for (const [id, output] of outputs) expect((await getJob(c, id))?.output).toEqual(output);
     expect(c.finished.completeThrough()).toBeGreaterThanOrEqual(snapshot!.through);
+  });
+
+  it("kept in a snapshot taken before they moved to disk come out of it into the store, with nothing to copy", async () => {
+    const a = start({ compactEvery: 100_000 });
+    const outputs = new Map<string, unknown>();
+    for (let n = 0; n < 3; n++) outputs.set(`early-${n}`, (await run(a, `early-${n}`, "shapes/chain", { seed: n })).job.output);
+    // The snapshot the commander before this change would take now: finished jobs inside, no author.
+    const commander = a.driver().commander as unknown as { applied: { state(): AppliedState }; proposer: { history: readonly { chosenAt: number }[] } };
+    const through = a.driver().commander.status().appliedThrough;
+    const app = structuredClone(commander.applied.state()) as AppliedState & { machine: Record<string, unknown> };
+    const kept = a.finished.between(0, through, null, 1_000).map((row) => row.record);
+    app.machine.jobs = [...(app.machine.jobs as unknown[]), ...kept];
+    app.machine.finishedOrder = kept.filter((job) => !job.parent).map((job) => job.id);
+    delete app.machine.author;
+    delete app.machine.appliedAt;
+    const snapshot = { through, configs: commander.proposer.history.filter((c) => c.chosenAt <= through), app } as unknown as Snapshot;
+    for (const acceptor of ["acceptor-0", "acceptor-1", "acceptor-2"]) {
+      await a.shared.network.call(acceptor, [{ type: "compact", snapshot }], a.shared.network.clusterOf(acceptor)!);
+    }
+    // No commander is complete that far to copy from: the snapshot itself holds what there is.
+    a.shared.commanders.delete(a.name);
+    const b = start({ beside: a });
+    for (const [id, output] of outputs) expect((await getJob(b, id))?.output).toEqual(output);
+    expect(b.driver().state.snapshot().jobs.filter((job) => job.status !== "running")).toEqual([]);
+    expect(b.finished.completeThrough()).toBeGreaterThanOrEqual(through);
   });
 
   it("are not answered for by a commander that skipped them and can reach no complete store: 503, never 404", async () => {

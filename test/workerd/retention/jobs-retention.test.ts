@@ -1,6 +1,6 @@
 /**
  * Finished jobs in the Commander Durable Objects, under this project's bindings (vitest.config.ts
- * "workerd-retention"): RETAIN_JOBS 2 (the parsed cache), JOB_RETENTION 4s on the log's clock,
+ * "workerd-retention"): RETAIN_JOBS 2 (the parsed cache), JOB_RETENTION 10s on the log's clock,
  * a snapshot every 16 slots. Time moves on here only as decisions are applied: tests end a
  * retention by running other jobs until the job is gone, never by sleeping.
  */
