@@ -349,11 +349,20 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     return finishEstimate(this.timeline(a, now), now);
   }
 
+  /**
+   * When the node's next result is expected: the earliest among our attempts holding one of its
+   * slots. Only those can complete next (the node serves our queue in order, as freeAt assumes),
+   * and they are a prefix of its queue (see lateness), so this costs the node's slots, not its
+   * queue: walking every queued attempt at each completion made a fan-out of N calls on one
+   * runner cost O(N²). Null when nothing is out there.
+   */
   private nextExpected(n: NodeStatsTracker, now: number): number | null {
     let next: number | null = null;
     const extra = this.extraSlowdown(n, now);
     for (const key of n.open) {
-      const f = patientFinishEstimate(this.timeline(this.open.get(key)!, now, extra), now);
+      const a = this.open.get(key)!;
+      if (a.runningSince === undefined) break;
+      const f = patientFinishEstimate(this.timeline(a, now, extra), now);
       if (next === null || f < next) next = f;
     }
     return next;
