@@ -196,6 +196,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     this.forecaster.record(d.at);
     if (n) {
       n.open.add(d.key);
+      n.queued.add(d.key);
       this.promote(n, d.at);
       n.progress.dispatched(d.at, patientFinishEstimate(this.timeline(attempt, d.at), d.at));
     }
@@ -270,6 +271,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const n = this.nodes.get(a.d.node);
     if (n) {
       n.open.delete(key);
+      n.queued.delete(key);
       this.promote(n, now);
     }
     const keys = this.calls.get(a.d.call);
@@ -278,14 +280,18 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     return a;
   }
 
-  /** Our oldest attempts on the node hold its slots (those other work leaves us): mark when each got one. */
+  /**
+   * Our oldest attempts on the node hold its slots (those other work leaves us): mark when each
+   * got one. Taken from the head of its queue, so a node of many slots is not walked from its
+   * oldest attempt at every event.
+   */
   private promote(n: NodeStatsTracker, now: number): void {
     this.version++;
-    let slots = Math.max(1, n.spec.slots - n.foreignCalls());
-    for (const key of n.open) {
-      if (slots-- <= 0) break;
-      const a = this.open.get(key)!;
-      a.runningSince ??= now;
+    const slots = Math.max(1, n.spec.slots - n.foreignCalls());
+    for (const key of n.queued) {
+      if (n.open.size - n.queued.size >= slots) break;
+      n.queued.delete(key);
+      this.open.get(key)!.runningSince = now;
     }
   }
 
