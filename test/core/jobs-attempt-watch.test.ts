@@ -4,36 +4,22 @@
  * still needing an attempt. Counted: how often JobsState.attemptsNeeded is asked.
  */
 import { describe, expect, it, vi } from "vitest";
-import { type Value, encode } from "../../core/codec.ts";
+import type { Value } from "../../core/codec.ts";
 import { AttemptWatch } from "../../core/jobs/attempt-watch.ts";
 import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
-import { inlinePayload } from "../../core/jobs/payload.ts";
 import { JobsState } from "../../core/jobs/state.ts";
+import { dispatchedAt, inline } from "../shared/decisions.ts";
 
-const p = (value: Value) => inlinePayload(encode(value));
 const spec = (id: string): NodeSpec => ({ id, kind: "runner", url: `http://${id}`, caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 1, bandwidthMBps: 100 });
-const dispatched = (seq: number, attempt: number, node: string, verify?: string): Decision => ({
-  type: "call.dispatched",
-  job: "j",
-  seq,
-  attempt,
-  stage: "shapes/stats@1",
-  input: p({ seed: seq, n: 1 }),
-  node,
-  at: 2,
-  predicted: { node, finishAt: 3, waitMs: 0, transferMs: 0, runMs: 1 },
-  alternatives: [],
-  reason: "test",
-  by: "c",
-  ...(verify ? { verify } : {}),
-});
+const dispatched = (seq: number, attempt: number, node: string, verify?: string): Decision =>
+  dispatchedAt({ seq, attempt, node, stage: "shapes/stats@1", input: { seed: seq, n: 1 }, ...(verify ? { verify } : {}) });
 const result = (seq: number, attempt: number, node: string, value: Value): Decision => ({
   type: "call.result",
   job: "j",
   seq,
   attempt,
   node,
-  outcome: { ok: true, value: p(value) },
+  outcome: { ok: true, value: inline(value) },
   startedAt: 3,
   finishedAt: 4,
   at: 5,
@@ -45,7 +31,7 @@ function fanOut(n: number) {
   const watch = new AttemptWatch();
   const apply = (d: Decision) => watch.applied(d, state.apply(d));
   for (const id of ["a", "b", "c"]) apply({ type: "node.registered", node: spec(id), at: 0 });
-  apply({ type: "job.accepted", job: "j", name: "shapes/chain", input: p({ seed: 1 }), at: 1 });
+  apply({ type: "job.accepted", job: "j", name: "shapes/chain", input: inline({ seed: 1 }), at: 1 });
   for (let seq = 0; seq < n; seq++) apply(dispatched(seq, 1, "a"));
   const asked = vi.spyOn(state, "attemptsNeeded");
   const look = () => watch.firstNeeding(state.job("j")!, state)?.seq;
