@@ -340,8 +340,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   }
 
   /**
-   * How late the node's running calls are against what was learned. Each call holding a slot (the oldest, see oldestRunning) is
-   * compared over all the time it has held it: elapsed / (cautious transfer + expected run).
+   * How late the node's running calls are against what was learned. Each call holding a slot (the
+   * oldest, see oldestRunning) is compared over all the time it has held it: elapsed / (cautious
+   * transfer + expected run).
    * `phi` sums, over the late ones, -log10 of the chance of being that late given the learned
    * spread; `factor` is the least late of those. Evident when phi reaches `latenessPhi` (plus
    * log10 of the calls the node has completed, see below), factor
