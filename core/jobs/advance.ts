@@ -120,10 +120,21 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
   // per step would make a job's cost grow with the square of its calls again).
   const ran = new Map<number, RecordedCall>();
   let ranThrough = 0;
-  const log: CallLog = { get length() { return Math.max(seed.calls.length, ranThrough); }, at: (seq) => ran.get(seq) ?? seed.calls.at(seq) };
+  let ranSettled = 0;
+  const log: CallLog = {
+    get length() {
+      return Math.max(seed.calls.length, ranThrough);
+    },
+    at: (seq) => ran.get(seq) ?? seed.calls.at(seq),
+    // This step records only calls past the seed's end, so the counts add up.
+    get settled() {
+      return seed.calls.settled === undefined ? undefined : seed.calls.settled + ranSettled;
+    },
+  };
   const record = (seq: number, call: RecordedCall) => {
     ran.set(seq, call);
     ranThrough = Math.max(ranThrough, seq + 1);
+    if (call.outcome) ranSettled++;
   };
   const ranOutputs = new Map<string, NodeId>();
   /** Which node produced exactly these bytes as a call's output, if any did (it has them all). */
@@ -150,7 +161,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       }
     }
     if (result.status === "failed") return finish({ ok: false, error: result.error });
-    const fresh = result.pending.filter((p) => !p.recorded);
+    const fresh = run.unrecorded(log);
     if (fresh.length === 0) return drafts;
     const maxCalls = ctx.maxCallsPerJob ?? DEFAULT_MAX_CALLS_PER_JOB;
     const over = fresh.find((p) => p.seq >= maxCalls);

@@ -44,6 +44,18 @@ export type { LearningSchedulerOptions } from "./options.ts";
 type Stage = PlacementRequest["stage"];
 type Verdict = NodeSuspicion["verdict"];
 
+/** Running attempts per node that its health and next expected result are judged from (oldestRunning). */
+const WATCHED_RUNNING = 64;
+
+interface Memo {
+  readonly now: number;
+  readonly version: number;
+  /** By stage and node: the runtime model's scale. */
+  readonly scales: Map<string, number>;
+  /** By node: how late its running calls are (lateness before the verdict on it). */
+  readonly late: Map<NodeId, { readonly phi: number; readonly factor: number }>;
+}
+
 interface Health {
   verdict: Verdict;
   phi: number;
@@ -90,6 +102,14 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   private readonly anyServiceMs: Ewma;
   /** Live nodes whose runtime has degraded past `suspectDegradation` (as of the last refresh). */
   private degraded = new Set<NodeId>();
+  /** Bumped by every change to the open attempts, their slots or the runtime model: what `memo` rests on. */
+  private version = 0;
+  /**
+   * Learned scales and nodes' lateness walks at one instant, while nothing they rest on changes.
+   * An event asks for them many times over (health, placement, the progress detector), and a node
+   * with many slots (the stage Worker's 1,000) holds as many running attempts to walk.
+   */
+  private memo: Memo = { now: NaN, version: 0, scales: new Map(), late: new Map() };
 
   constructor(options: LearningSchedulerOptions) {
     this.o = {
@@ -114,6 +134,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       // A new speed profile (a recalibrated runner) makes what was learned against the old one meaningless.
       if (JSON.stringify(known.spec.speed) !== JSON.stringify(spec.speed)) {
         this.runtime.forget(spec.id);
+        this.version++;
         known.probe.reset();
       }
       known.respec(spec);
@@ -141,6 +162,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     this.nodes.delete(node);
     this.health.delete(node);
     this.runtime.forget(node);
+    this.version++;
     this.refresh(now);
   }
 
@@ -174,6 +196,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     this.forecaster.record(d.at);
     if (n) {
       n.open.add(d.key);
+      n.queued.add(d.key);
       this.promote(n, d.at);
       n.progress.dispatched(d.at, patientFinishEstimate(this.timeline(attempt, d.at), d.at));
     }
@@ -187,6 +210,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       const run = Math.max(0, c.finishedAt - c.startedAt);
       if (c.ok) {
         this.runtime.observe(a.d.stage.ref, n.spec.id, run, a.declaredRunMs, c.at);
+        this.version++;
         n.serviceMs.update(run);
         this.anyServiceMs.update(run);
         if (n.spec.kind === "runner") this.runnerServiceMs.update(run);
@@ -211,7 +235,10 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       // time out is learned slow, not left looking fast. One still queued says nothing about run time.
       if (a.runningSince !== undefined) {
         const ranAtLeast = now - a.runningSince - cautiousTransferMs(a);
-        if (ranAtLeast > 0) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ranAtLeast, a.declaredRunMs, now);
+        if (ranAtLeast > 0) {
+          this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ranAtLeast, a.declaredRunMs, now);
+          this.version++;
+        }
       }
       n.progress.timedOut(this.nextExpected(n, now));
     }
@@ -225,7 +252,10 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // is: at least this slow (a lower bound), even though its result will never come.
     if (a && n && a.runningSince !== undefined) {
       const ran = now - a.runningSince - cautiousTransferMs(a);
-      if (ran >= this.o.latenessFactor * this.timeline(a, now, 1).runMs) this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ran, a.declaredRunMs, now);
+      if (ran >= this.o.latenessFactor * this.timeline(a, now, 1).runMs) {
+        this.runtime.observeAtLeast(a.d.stage.ref, n.spec.id, ran, a.declaredRunMs, now);
+        this.version++;
+      }
     }
     this.forget(key, now);
     if (n) n.progress.withdrawn(this.nextExpected(n, now));
@@ -237,9 +267,11 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const a = this.open.get(key);
     if (!a) return undefined;
     this.open.delete(key);
+    this.version++;
     const n = this.nodes.get(a.d.node);
     if (n) {
       n.open.delete(key);
+      n.queued.delete(key);
       this.promote(n, now);
     }
     const keys = this.calls.get(a.d.call);
@@ -248,13 +280,18 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     return a;
   }
 
-  /** Our oldest attempts on the node hold its slots (those other work leaves us): mark when each got one. */
+  /**
+   * Our oldest attempts on the node hold its slots (those other work leaves us): mark when each
+   * got one. Taken from the head of its queue, so a node of many slots is not walked from its
+   * oldest attempt at every event.
+   */
   private promote(n: NodeStatsTracker, now: number): void {
-    let slots = Math.max(1, n.spec.slots - n.foreignCalls());
-    for (const key of n.open) {
-      if (slots-- <= 0) break;
-      const a = this.open.get(key)!;
-      a.runningSince ??= now;
+    this.version++;
+    const slots = Math.max(1, n.spec.slots - n.foreignCalls());
+    for (const key of n.queued) {
+      if (n.open.size - n.queued.size >= slots) break;
+      n.queued.delete(key);
+      this.open.get(key)!.runningSince = now;
     }
   }
 
@@ -271,7 +308,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   private timeline(a: Attempt, now: number, extra = this.extraSlowdownOf(a.d.node, now)): Timeline {
     const n = this.nodes.get(a.d.node);
     if (!n) return timeline(a, a.scaleAtDispatch);
-    const base = timeline(a, this.runtime.scale(a.d.stage.ref, a.d.node, now));
+    const base = timeline(a, this.scale(a.d.stage.ref, a.d.node, now));
     if (extra === 1) return base;
     if (a.runningSince !== undefined && now - a.runningSince - cautiousTransferMs(a) >= extra * base.runMs) return base;
     return timeline(a, base.scale * extra);
@@ -303,8 +340,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   }
 
   /**
-   * How late the node's running calls are against what was learned. Each call holding a slot is
-   * compared over all the time it has held it: elapsed / (cautious transfer + expected run).
+   * How late the node's running calls are against what was learned. Each call holding a slot (the
+   * oldest, see oldestRunning) is compared over all the time it has held it: elapsed / (cautious
+   * transfer + expected run).
    * `phi` sums, over the late ones, -log10 of the chance of being that late given the learned
    * spread; `factor` is the least late of those. Evident when phi reaches `latenessPhi` (plus
    * log10 of the calls the node has completed, see below), factor
@@ -314,20 +352,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
    * longer than thought, or that the node started later than we assume, looks late too) does not.
    */
   private lateness(n: NodeStatsTracker, now: number): { phi: number; factor: number; evident: boolean } {
-    let phi = 0;
-    let factor = Infinity;
-    // The calls holding a slot are a prefix of the node's queue (promote marks its oldest, and
-    // attempts only leave the queue or join its end): the first one not running ends the look,
-    // so a long queue behind the slots costs nothing here.
-    for (const key of n.open) {
-      const a = this.open.get(key)!;
-      if (a.runningSince === undefined) break;
-      const expected = cautiousTransferMs(a) + this.timeline(a, now, 1).runMs;
-      const ratio = (now - a.runningSince) / expected;
-      if (!(expected > 0) || ratio <= 1) continue;
-      factor = Math.min(factor, ratio);
-      phi += phiNormal(Math.log(ratio), 0, this.runtime.cautiousSigma(n.spec.id));
-    }
+    const { phi, factor } = this.lateRunning(n, now);
     if (factor === Infinity) return { phi: 0, factor: 1, evident: false };
     const stalled = n.progress.overdue(now) >= this.o.latenessFactor;
     // Watched all along, a busy node offers a chance of a false alarm with every call it runs:
@@ -340,6 +365,58 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     return { phi, factor, evident: phi >= bar && factor >= minFactor && stalled };
   }
 
+  /** lateness' walk over the node's running calls: phi summed over the late ones, and the least late one's factor (Infinity: none late). */
+  private lateRunning(n: NodeStatsTracker, now: number): { readonly phi: number; readonly factor: number } {
+    const memo = this.memoAt(now);
+    const known = memo.late.get(n.spec.id);
+    if (known) return known;
+    let phi = 0;
+    let factor = Infinity;
+    const sigma = this.runtime.cautiousSigma(n.spec.id);
+    for (const a of this.oldestRunning(n)) {
+      const expected = cautiousTransferMs(a) + this.timeline(a, now, 1).runMs;
+      const ratio = (now - a.runningSince) / expected;
+      if (!(expected > 0) || ratio <= 1) continue;
+      factor = Math.min(factor, ratio);
+      phi += phiNormal(Math.log(ratio), 0, sigma);
+    }
+    const late = { phi, factor };
+    memo.late.set(n.spec.id, late);
+    return late;
+  }
+
+  /**
+   * The node's attempts holding a slot, oldest first, at most WATCHED_RUNNING of them. They are a
+   * prefix of its queue (promote marks its oldest, and attempts only leave the queue or join its
+   * end), so the queue behind them costs nothing. The cap is for a node of many slots (the stage
+   * Worker has 1,000): its health and next result were judged from every running call at every
+   * event, which made a fan-out's cost per call grow with its size; the oldest are the ones whose
+   * lateness says most and that should finish first.
+   */
+  private *oldestRunning(n: NodeStatsTracker): Generator<Attempt & { readonly runningSince: number }> {
+    let left = WATCHED_RUNNING;
+    for (const key of n.open) {
+      const a = this.open.get(key)!;
+      if (a.runningSince === undefined || left-- === 0) return;
+      yield a as Attempt & { readonly runningSince: number };
+    }
+  }
+
+  /** The runtime model's scale of a stage on a node at `now`. */
+  private scale(stage: string, node: NodeId, now: number): number {
+    const { scales } = this.memoAt(now);
+    const key = `${stage}\n${node}`;
+    let scale = scales.get(key);
+    if (scale === undefined) scales.set(key, (scale = this.runtime.scale(stage, node, now)));
+    return scale;
+  }
+
+  /** The memo for `now`, emptied when the time or anything it rests on changed. */
+  private memoAt(now: number): Memo {
+    if (this.memo.now !== now || this.memo.version !== this.version) this.memo = { now, version: this.version, scales: new Map(), late: new Map() };
+    return this.memo;
+  }
+
   /** The node's slow-down now: its learned node-wide scale, times what its running calls' lateness or its probes add. */
   private slowdown(n: NodeStatsTracker, now: number): number {
     return this.runtime.nodeScale(n.spec.id, now) * this.extraSlowdown(n, now);
@@ -349,11 +426,17 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     return finishEstimate(this.timeline(a, now), now);
   }
 
+  /**
+   * When the node's next result is expected: the earliest among our attempts holding one of its
+   * slots (the oldest of them, see oldestRunning). Only those can complete next (the node serves
+   * our queue in order, as freeAt assumes): walking every queued attempt at each completion made
+   * a fan-out of N calls on one runner cost O(N²). Null when nothing is out there.
+   */
   private nextExpected(n: NodeStatsTracker, now: number): number | null {
     let next: number | null = null;
     const extra = this.extraSlowdown(n, now);
-    for (const key of n.open) {
-      const f = patientFinishEstimate(this.timeline(this.open.get(key)!, now, extra), now);
+    for (const a of this.oldestRunning(n)) {
+      const f = patientFinishEstimate(this.timeline(a, now, extra), now);
       if (next === null || f < next) next = f;
     }
     return next;
@@ -481,7 +564,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
   /** The node as placement sees it with what was learned: speed for this stage (slowed by its running calls' lateness when evident), link, backlog. */
   private learnedNode(n: NodeStatsTracker, stage: Stage, now: number): PlacementNode {
     const { spec } = n;
-    const speed = speedFor(spec.speed, stage) / (this.runtime.scale(stage.ref, spec.id, now) * this.extraSlowdown(n, now));
+    const speed = speedFor(spec.speed, stage) / (this.scale(stage.ref, spec.id, now) * this.extraSlowdown(n, now));
     const rtt = n.link.rttMs();
     const learnedSpec: NodeSpec = {
       ...spec,

@@ -113,6 +113,8 @@ export class NodeStatsTracker {
   private foreign = 0;
   /** Our attempts out on the node (dispatched, not completed, timed out or abandoned). */
   readonly open = new Set<string>();
+  /** Those of `open` not holding one of its slots yet, in dispatch order (the scheduler's promote). */
+  readonly queued = new Set<string>();
   down = false;
   downAt = 0;
 

@@ -84,6 +84,46 @@ type Resume = { readonly throw: false; readonly value: unknown } | { readonly th
 export interface CallLog {
   readonly length: number;
   at(seq: number): RecordedCall | undefined;
+  /**
+   * How many of its calls have their outcome, where the log keeps count (RecordedCalls): a run
+   * waiting on all(...) of N calls then sees that the last result came without walking the N at
+   * every result. Absent: the run walks its effect's calls.
+   */
+  readonly settled?: number;
+}
+
+/**
+ * A job's calls, as the leader keeps them between steps: records in the order the job made them
+ * (records only ever join the end, and an outcome, once given, stays), and how many have outcomes.
+ */
+export class RecordedCalls implements CallLog {
+  private readonly records: RecordedCall[] = [];
+  private outcomes = 0;
+
+  get length(): number {
+    return this.records.length;
+  }
+
+  get settled(): number {
+    return this.outcomes;
+  }
+
+  at(seq: number): RecordedCall | undefined {
+    return this.records[seq];
+  }
+
+  push(record: RecordedCall): void {
+    this.records.push(record);
+    if (record.outcome) this.outcomes++;
+  }
+
+  /** Call `seq` got its outcome (a call it does not hold, or one that has its outcome already, stays as it is). */
+  settle(seq: number, outcome: Outcome): void {
+    const known = this.records[seq];
+    if (!known || known.outcome) return;
+    this.records[seq] = { call: known.call, outcome };
+    this.outcomes++;
+  }
 }
 
 /**
@@ -167,28 +207,39 @@ export class JobRun<I extends Value = Value, O extends Value = Value> {
     }
   }
 
+  /**
+   * The calls the job waits for that `log` has no record of (it issued them past the log's end):
+   * what a step must dispatch. Costs their number, since a log records a job's calls in order.
+   */
+  unrecorded(log: CallLog): PendingCall[] {
+    if (this.final || !this.waiting) return [];
+    const { calls, at } = this.waiting;
+    const fresh: PendingCall[] = [];
+    for (let seq = Math.max(at, log.length); seq < this.seq; seq++) fresh.push({ seq, call: calls[seq - at]!, recorded: false });
+    return fresh;
+  }
+
   /** The current effect against the log: what to resume the generator with, or why it cannot be resumed yet. */
   private settle(log: CallLog): ReplayResult | { readonly resume: Resume } {
     const { calls, all, at } = this.waiting!;
-    const outcomes: Outcome[] = [];
-    const pending: PendingCall[] = [];
-    for (const [i, call] of calls.entries()) {
-      const record = log.at(at + i);
-      if (record && at + i >= this.checked && !sameCall(record.call, call)) {
+    // Each recorded call is compared with what the job asks for once, when the job first asks.
+    for (let seq = Math.max(at, this.checked); seq < Math.min(this.seq, log.length); seq++) {
+      const record = log.at(seq);
+      const call = calls[seq - at]!;
+      if (record && !sameCall(record.call, call)) {
         const what =
           describe(record.call) === describe(call)
             ? `${describe(call)} with another input than the log recorded`
             : `${describe(call)} now, but the log recorded ${describe(record.call)}`;
-        return this.end(nondeterministic(`call ${at + i} of job "${this.job.name}" is ${what}`));
+        return this.end(nondeterministic(`call ${seq} of job "${this.job.name}" is ${what}`));
       }
-      if (record?.outcome) outcomes.push(record.outcome);
-      else pending.push({ seq: at + i, call, recorded: record !== undefined });
     }
     this.checked = Math.max(this.checked, this.seq);
-    if (pending.length > 0) {
+    const outcomes = this.outcomes(log);
+    if (outcomes === null) {
       // The job cannot have issued later calls before these returned.
       if (log.length > this.seq) return this.end(nondeterministic(`job "${this.job.name}" waits at call ${this.seq - 1}, but the log records ${log.length} calls`));
-      return { status: "waiting", pending };
+      return this.waitingOn(log);
     }
     this.waiting = undefined;
     this.fed = this.seq;
@@ -199,6 +250,46 @@ export class JobRun<I extends Value = Value, O extends Value = Value> {
     }
     const values = outcomes.map((o) => fresh((o as Extract<Outcome, { ok: true }>).value));
     return { resume: { throw: false, value: all ? values : values[0] } };
+  }
+
+  /**
+   * The outcomes of the current effect's calls, or null while one has none. A log that counts its
+   * outcomes answers "not yet" at once: every call before the effect has its outcome (the job was
+   * fed them), so the effect is complete only once the count reaches its end.
+   */
+  private outcomes(log: CallLog): Outcome[] | null {
+    if (log.settled !== undefined && log.settled < this.seq) return null;
+    const outcomes: Outcome[] = [];
+    for (let seq = this.waiting!.at; seq < this.seq; seq++) {
+      const outcome = log.at(seq)?.outcome;
+      if (!outcome) return null;
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  /**
+   * "Waiting", with the calls still without outcome listed only when read (a leader's step reads
+   * unrecorded() instead): listing them at every result made a fan-out of N calls cost O(N) per
+   * result. Read from `log` as it is when first read, so read it before changing the log.
+   */
+  private waitingOn(log: CallLog): ReplayResult {
+    const { calls, at } = this.waiting!;
+    let pending: PendingCall[] | undefined;
+    const list = (): PendingCall[] => {
+      const out: PendingCall[] = [];
+      for (const [i, call] of calls.entries()) {
+        const record = log.at(at + i);
+        if (!record?.outcome) out.push({ seq: at + i, call, recorded: record !== undefined });
+      }
+      return out;
+    };
+    return {
+      status: "waiting",
+      get pending() {
+        return (pending ??= list());
+      },
+    };
   }
 
   /**

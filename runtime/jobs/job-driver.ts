@@ -7,6 +7,7 @@
  */
 import type { Value } from "../../core/codec.ts";
 import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import { AttemptWatch } from "../../core/jobs/attempt-watch.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
 import { type OpenAttempt, OpenAttempts, attemptKey } from "../../core/jobs/open-attempts.ts";
 import {
@@ -211,6 +212,8 @@ export class JobDriver implements JobPlane {
    */
   private gap: { readonly after: number; readonly through: number; readonly author: string | undefined } | null = null;
   private filling: Promise<void> | null = null;
+  /** The calls each step looks at for a missing attempt (attempt-watch.ts). */
+  private readonly watch = new AttemptWatch();
 
   constructor(options: JobDriverOptions) {
     this.o = options;
@@ -239,6 +242,7 @@ export class JobDriver implements JobPlane {
         // their retention counted from their end (such a snapshot has no log clock of its own).
         for (const tree of this.state.releaseFinished()) this.o.finished.put(retiredRows([tree], through, tree[0]?.finishedAt ?? this.state.appliedAt));
         this.live.clear();
+        this.watch.everything();
         this.reopen();
         this.adopted(through, adopted.author);
       },
@@ -286,6 +290,7 @@ export class JobDriver implements JobPlane {
     // Written before anyone waiting on the job is woken: they read it from the store.
     if (this.state.retiredByLastApply.length > 0) this.o.finished.put(retiredRows(this.state.retiredByLastApply, slot, this.state.appliedAt));
     for (const { job, seq } of this.state.settledByLastApply) this.live.changed(job, seq);
+    this.watch.applied(d, effect);
     if (effect.effect === "none") return;
     this.learn(d);
     if (effect.effect === "job") for (const node of effect.quarantined ?? []) this.quarantined(node, d.at);
@@ -298,10 +303,11 @@ export class JobDriver implements JobPlane {
     if (effect.effect === "job") {
       for (const job of [effect.job, ...(effect.ended ?? [])]) {
         this.signals.poke(`job:${job}`);
-        // An ended job needs no generator, and waits on no attempt.
+        // An ended job needs no generator, waits on no attempt, and needs no more.
         if (this.state.job(job)?.status !== "running") {
           this.live.drop(job);
           this.open.closeJob(job);
+          this.watch.forget(job);
         }
       }
     }
@@ -552,6 +558,7 @@ export class JobDriver implements JobPlane {
     this.leadingSince = this.now();
     // Runs kept by an earlier term may have been overtaken by another leader's decisions.
     this.live.clear();
+    this.watch.everything();
     // Resume from the whole log: lead() returns once what earlier leaders chose is applied.
     queueMicrotask(() => void this.lead().then(() => this.resume(), () => undefined));
   }
@@ -680,23 +687,17 @@ export class JobDriver implements JobPlane {
    * dispatch was refused, say, because its node was quarantined in between).
    */
   private missingAttempts(job: JobRecord): (Draft | Decision)[] {
-    const now = this.now();
-    const drafts: (Draft | Decision)[] = [];
-    for (const call of job.calls) {
-      if (call.outcome || call.kind !== "stage" || call.attempts.length === 0) continue;
-      if (this.state.attemptsNeeded(call, outstanding(call)) === 0) continue;
-      const answers = countable(call.answers ?? [], (n) => this.state.distrusted(n));
-      const why =
-        answers.length > 1
-          ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
-          : call.answers === undefined
-            ? "every attempt ended without a result"
-            : "a verifying attempt ended without an answer";
-      drafts.push(nextAttempt(this.recovery(), job, call, now, null, why));
-      // One call at a time: the next one's attempt numbers follow from the state once this is applied.
-      break;
-    }
-    return drafts;
+    // One call at a time: the next one's attempt numbers follow from the state once this is applied.
+    const call = this.watch.firstNeeding(job, this.state);
+    if (!call) return [];
+    const answers = countable(call.answers ?? [], (n) => this.state.distrusted(n));
+    const why =
+      answers.length > 1
+        ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
+        : call.answers === undefined
+          ? "every attempt ended without a result"
+          : "a verifying attempt ended without an answer";
+    return [nextAttempt(this.recovery(), job, call, this.now(), null, why)];
   }
 
   private place(request: Omit<PlacementRequest, "inlineMaxMs">) {

@@ -16,7 +16,7 @@ import type { Payload } from "../../core/jobs/payload.ts";
 import type { CallRecord, JobRecord } from "../../core/jobs/state.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
-import { JobRun, type Outcome, type RecordedCall } from "../../core/sdk/replay.ts";
+import { JobRun, type Outcome, type RecordedCall, RecordedCalls } from "../../core/sdk/replay.ts";
 
 /** How the keeper reads payloads (runtime/jobs/payload-store.ts Payloads). */
 export interface PayloadReader {
@@ -25,7 +25,7 @@ export interface PayloadReader {
 }
 
 interface LiveJob {
-  readonly seed: JobSeed & { readonly calls: RecordedCall[]; readonly outputs: Map<string, NodeId>; readonly run: JobRun };
+  readonly seed: JobSeed & { readonly calls: RecordedCalls; readonly outputs: Map<string, NodeId>; readonly run: JobRun };
   /** Calls whose outcome may have arrived since the last step (noted as decisions apply). */
   readonly changed: Set<number>;
 }
@@ -73,7 +73,7 @@ export class LiveJobs {
   /** Keeps a run a caller started (a submit's first step) in era `generation`, if that era lasts and the job runs. */
   adopt(seed: JobSeed & { readonly run: JobRun }, job: JobRecord | undefined, generation: number): void {
     if (generation !== this.era || job?.status !== "running") return;
-    this.keep(seed.id, { seed: { ...seed, calls: [], outputs: new Map(), run: seed.run }, changed: new Set() });
+    this.keep(seed.id, { seed: { ...seed, calls: new RecordedCalls(), outputs: new Map(), run: seed.run }, changed: new Set() });
   }
 
   private keep(id: JobId, live: LiveJob): void {
@@ -97,7 +97,7 @@ export class LiveJobs {
     try {
       const input = await this.payloads.open(job.input);
       const outputs = new Map<string, NodeId>();
-      const calls: RecordedCall[] = [];
+      const calls = new RecordedCalls();
       for (const record of job.calls) calls.push(await this.recorded(record, outputs));
       const seed = { id: job.id, name: job.name, input, calls, outputs, ancestry: await ancestry() };
       const definition = this.registry.jobs.get(job.name);
@@ -117,8 +117,8 @@ export class LiveJobs {
     const { calls, outputs, run } = live.seed;
     for (const seq of live.changed) {
       const record = job.calls[seq];
-      const known = calls[seq];
-      if (record?.outcome && known && !known.outcome) calls[seq] = { call: known.call, outcome: await this.outcome(record, outputs) };
+      const known = calls.at(seq);
+      if (record?.outcome && known && !known.outcome) calls.settle(seq, await this.outcome(record, outputs));
     }
     live.changed.clear();
     for (let seq = calls.length; seq < job.calls.length; seq++) calls.push(await this.recorded(job.calls[seq]!, outputs));

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { all, defineJob, defineStage } from "../../core/index.ts";
 import { createRegistry } from "../../core/sdk/registry.ts";
-import { JobRun, type RecordedCall, replay } from "../../core/sdk/replay.ts";
+import { type CallLog, JobRun, type RecordedCall, RecordedCalls, replay } from "../../core/sdk/replay.ts";
 import { realTimers } from "../../runtime/timers.ts";
 import { type MemoryShard, localRunners, memoryShard, workerBackend } from "../../runtime/jobs/memory-shard.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
@@ -76,6 +76,52 @@ describe("JobRun", () => {
     expect(starts.chain).toBe(1);
     expect(replay(chain, { n: 50, slow: false }, log)).toEqual({ status: "done", output: 50 });
     expect(starts.chain).toBe(2);
+  });
+
+  it("waits on all(...) of N calls without walking them at each result when the log counts outcomes, and resumes after the last", () => {
+    const n = 1_000;
+    const run = new JobRun(fan, { n });
+    const calls = new RecordedCalls();
+    let reads = 0;
+    const log: CallLog = {
+      get length() {
+        return calls.length;
+      },
+      get settled() {
+        return calls.settled;
+      },
+      at: (seq) => {
+        reads++;
+        return calls.at(seq);
+      },
+    };
+    expect(run.advanceTo(log).status).toBe("waiting");
+    const issued = run.unrecorded(log);
+    expect(issued.map((p) => p.seq)).toEqual(Array.from({ length: n }, (_, i) => i));
+    for (const { call } of issued) calls.push({ call });
+    expect(run.unrecorded(log)).toEqual([]);
+    // Results in any order; the job resumes once the last one is in, and not before.
+    for (let seq = n - 1; seq >= 0; seq--) {
+      expect(run.advanceTo(log).status).toBe("waiting");
+      calls.settle(seq, { ok: true, value: seq + 1 });
+    }
+    expect(run.advanceTo(log)).toEqual({ status: "done", output: (n * (n + 1)) / 2 });
+    // The last step reads the N outcomes once; walking them at every result would read N²/2.
+    expect(reads).toBeLessThanOrEqual(2 * n);
+  });
+
+  it("lists what it waits for on a log that counts nothing, as results come in", () => {
+    const run = new JobRun(fan, { n: 3 });
+    const log: RecordedCall[] = [];
+    const first = run.advanceTo(log);
+    expect(first.status === "waiting" && first.pending.map((p) => [p.seq, p.recorded])).toEqual([[0, false], [1, false], [2, false]]);
+    for (const { seq, call } of run.unrecorded(log)) log[seq] = { call };
+    log[1] = { call: log[1]!.call, outcome: { ok: true, value: 2 } };
+    const next = run.advanceTo(log);
+    expect(next.status === "waiting" && next.pending.map((p) => [p.seq, p.recorded])).toEqual([[0, true], [2, true]]);
+    log[0] = { call: log[0]!.call, outcome: { ok: true, value: 1 } };
+    log[2] = { call: log[2]!.call, outcome: { ok: true, value: 3 } };
+    expect(run.advanceTo(log)).toEqual({ status: "done", output: 6 });
   });
 
   it("a new run on a long log catches up once; a log that disagrees is nondeterminism", () => {

@@ -257,6 +257,23 @@ describe("health", () => {
     expect(failedBecause.get("cpu-3")).toMatch(/^cpu-3 phi \d+\.\d ≥ 8: its calls stopped completing \(\d+× past the expected next completion\)/);
   });
 
+  it("expects a node's next result from the attempts holding its slots, not from those queued behind them", () => {
+    // One slot: a call of 1 s runs once the first is done; a 10 ms one waits behind it, though its
+    // own prediction (no wait) says it is overdue already. Expecting the next result from that one
+    // would call the node dead while it runs the long call exactly as declared.
+    const long: Stage = { ...work, ref: "long@1", cost: { ...work.cost, runtimeMs: () => 1_000 } };
+    const short: Stage = { ...work, ref: "short@1", cost: { ...work.cost, runtimeMs: () => 10 } };
+    const s = createLearningScheduler();
+    s.nodeUp(runner("a", { slots: 1 }), 0);
+    dispatchTo(s, "first", "a", 0);
+    dispatchTo(s, "long", "a", 0, 1_000, { waitMs: 100, stage: long });
+    dispatchTo(s, "short", "a", 0, 10, { stage: short });
+    complete(s, "first", 0, 100);
+    for (const t of [500, 1_000, 2_000]) expect(s.suspicions(t).find((v) => v.node === "a")).toMatchObject({ verdict: "healthy" });
+    // Long past what the long call should take, the node is late all the same.
+    expect(s.suspicions(20_000).find((v) => v.node === "a")).toMatchObject({ verdict: "failed", reason: expect.stringContaining("its calls stopped completing") });
+  });
+
   it("flags a node slowing 5x as suspect before its calls time out, and gives it no new work", () => {
     // cpu-3 slows 5x at 20 s and hangs at 30 s; a call times out after 2 s. The prediction
     // must come from the slow-down, before any call of cpu-3 times out.
