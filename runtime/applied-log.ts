@@ -131,6 +131,7 @@ export const DEFAULT_RETAIN_BYTES = 8 * 1024 * 1024;
  */
 export class AppliedLog {
   private appliedThrough_ = 0;
+  private appliedBytes_ = 0;
   private appliedCommands = 0;
   private digest = INITIAL_DIGEST;
   /** Insertion-ordered, so the oldest ids are evicted first; deterministic on every replica. */
@@ -148,6 +149,11 @@ export class AppliedLog {
 
   get appliedThrough(): number {
     return this.appliedThrough_;
+  }
+
+  /** About how many bytes of entries this replica applied since it started (the UTF-8 length of their commands' JSON). */
+  get appliedBytes(): number {
+    return this.appliedBytes_;
   }
 
   /** How many entries, and about how many bytes of them, are held for reads. */
@@ -178,6 +184,7 @@ export class AppliedLog {
       outcome.push({ id: command.id, slot: first ?? committed.slot });
     }
     this.appliedThrough_ = committed.slot;
+    this.appliedBytes_ += size;
     this.machine?.appliedSlot?.(committed.slot);
     this.entries.push(committed, size);
     return outcome;

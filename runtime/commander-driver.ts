@@ -27,6 +27,9 @@ import { NotLeaderError, PaxflowError, errorCode } from "./errors.ts";
 import { type Timers, realTimers, withTimeout } from "./timers.ts";
 import type { AcceptorTransport } from "./transport.ts";
 
+/** Snapshots up to this size are taken every COMPACT_EVERY slots; larger ones once the log since has grown as large. */
+export const AMORTISE_SNAPSHOTS_ABOVE_BYTES = 256 * 1024;
+
 export interface CommanderOptions {
   /** Proposer id, unique per incarnation (a restarted commander must never reuse a ballot). */
   readonly id: string;
@@ -231,6 +234,9 @@ export class CommanderDriver {
   /** The last commit notice has not reached the acceptors yet (it rides on the next timeout). */
   private commitNoticeDue = false;
   private lastCompactedThrough = 0;
+  /** The size of the last snapshot this commander took, and the bytes it had applied then (maybeCompact). */
+  private lastSnapshotBytes = 0;
+  private bytesAtCompaction = 0;
   private closed = false;
   /** The fingerprint of our bootstrap configuration, sent with every acceptor batch. */
   private readonly cluster: string;
@@ -791,10 +797,17 @@ export class CommanderDriver {
     const through = this.applied.appliedThrough;
     if (this.settings.compactEvery <= 0 || this.proposer.role !== "leader") return;
     if (through - this.lastCompactedThrough < this.settings.compactEvery) return;
+    // A snapshot costs its size to take, send and store three times. Once snapshots are large (a
+    // job with thousands of calls running), the next waits until the log since the last one has
+    // grown as large: snapshots then cost O(the log) in all, not O(slots × state), and the log
+    // the acceptors keep meanwhile stays about the state's size.
+    if (this.lastSnapshotBytes > AMORTISE_SNAPSHOTS_ABOVE_BYTES && this.applied.appliedBytes - this.bytesAtCompaction < this.lastSnapshotBytes) return;
     // Tried again on a later step; the acceptors keep their slots meanwhile.
     if (!this.applied.snapshotReady) return;
     this.lastCompactedThrough = through;
     const app: AppliedState = this.applied.state();
+    this.lastSnapshotBytes = utf8Length(JSON.stringify(app));
+    this.bytesAtCompaction = this.applied.appliedBytes;
     void this.step({ type: "compact", through, app });
   }
 

@@ -71,6 +71,28 @@ describe("CommanderDriver", () => {
     }
   });
 
+  it("takes a large snapshot only once the log since the last one has grown as large", async () => {
+    // A state machine whose snapshot is 300 KB, whatever was applied: AMORTISE_SNAPSHOTS_ABOVE_BYTES is 256 KiB.
+    const big = "x".repeat(300_000);
+    const machine = { apply: () => undefined, snapshot: () => big, restore: () => undefined };
+    const { network, start, stop } = cluster({ driver: { compactEvery: 3, machine } });
+    const snapshotThrough = () => Math.min(...ACCEPTORS.map((a) => network.inspect(a).snapshot?.through ?? 0));
+    try {
+      const c0 = start("c0");
+      for (let i = 0; i < 3; i++) await one(c0, `small-${i}`);
+      await eventually(() => snapshotThrough() >= 3);
+      // Small commands: every 3 slots would have taken a snapshot; these take none.
+      for (let i = 3; i < 12; i++) await one(c0, `small-${i}`);
+      expect(snapshotThrough()).toBeLessThan(6);
+      // About 320 KB of log later, the next one.
+      const payload = "y".repeat(40_000);
+      for (let i = 0; i < 8; i++) await c0.submit([{ id: `big-${i}`, data: payload }]);
+      await eventually(() => snapshotThrough() > 12);
+    } finally {
+      stop();
+    }
+  });
+
   it("replicas that apply the same log reach the same digest", async () => {
     const { start, stop } = cluster();
     try {
