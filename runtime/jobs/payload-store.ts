@@ -36,6 +36,8 @@ export class Payloads {
 
   async seal(value: Sealable | Payload): Promise<Payload> {
     if (isPayload(value)) return value;
+    // A Stored reference names bytes already in the store (core/sdk/stored.ts): sealed as they are.
+    if ("stored" in value) return { r2: value.stored.r2, bytes: value.stored.bytes };
     const { bytes } = value;
     if (bytes.length <= this.inlineLimit) return inlinePayload(bytes);
     const hash = await sha256Hex(bytes);
