@@ -12,7 +12,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { table } from "../cli/table.ts";
-import { type RevTree, checkoutRev } from "./rev-tree.ts";
+import { type Side, withSides } from "./rev-tree.ts";
 import { round } from "./stats.ts";
 
 export const CASES = ["chain", "fanout", "dag"] as const;
@@ -49,13 +49,6 @@ type Measured = { readonly ms: number } | { readonly failed: string };
 /** One figure: the median of its runs, or why there is none. */
 export type Figure = { readonly ms: number; readonly runsMs: readonly number[] } | { readonly failed: string };
 
-interface Side {
-  readonly label: string;
-  readonly dir: string;
-  readonly sha?: string;
-  readonly copied?: readonly string[];
-}
-
 export interface ScaleRow {
   readonly case: Case;
   readonly n: number;
@@ -65,10 +58,13 @@ export interface ScaleRow {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Runs one measurement in `dir`; kills it after `timeoutMs`. */
-function measureOnce(dir: string, kind: Case, n: number, timeoutMs: number): Promise<Measured> {
+/**
+ * Runs `node --import tsx <script> ...args` in `dir` (a measurement in a process of its own: a
+ * fresh heap, and killed after `timeoutMs`); its result is the JSON of its last stdout line.
+ */
+export function runMeasurement<T>(dir: string, script: string, args: readonly string[], timeoutMs: number): Promise<T | { readonly failed: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/scale-case.ts", kind, String(n)], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -85,12 +81,16 @@ function measureOnce(dir: string, kind: Case, n: number, timeoutMs: number): Pro
         const lines = stderr.split("\n").map((l) => l.trim());
         return done({ failed: `error: ${lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.filter(Boolean).at(-1) ?? `exit ${code}`}` });
       }
-      done(JSON.parse(stdout.trim().split("\n").at(-1)!) as { ms: number });
+      done(JSON.parse(stdout.trim().split("\n").at(-1)!) as T);
     });
   });
 }
 
-const median = (xs: readonly number[]): number => {
+/** Runs one measurement in `dir`; kills it after `timeoutMs`. */
+const measureOnce = (dir: string, kind: Case, n: number, timeoutMs: number): Promise<Measured> =>
+  runMeasurement<{ ms: number }>(dir, "bench/scale-case.ts", [kind, String(n)], timeoutMs);
+
+export const median = (xs: readonly number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -164,22 +164,7 @@ function render(rows: readonly ScaleRow[], sides: readonly Side[]): string {
 export const defaultScaleOut = () => `bench/results/scale-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
 
 export async function benchScale(o: ScaleOptions): Promise<{ rows: ScaleRow[]; text: string; out: string }> {
-  let base: RevTree | undefined;
-  const cleanUp = () => base?.dispose();
-  // An interrupted run must not leave its worktree behind.
-  const interrupted = () => {
-    cleanUp();
-    process.exit(130);
-  };
-  process.once("SIGINT", interrupted);
-  try {
-    const sides: Side[] = [];
-    if (o.against !== undefined) {
-      base = checkoutRev(ROOT, o.against, MEASURING_FILES);
-      o.log(`${o.against} is ${base.sha.slice(0, 12)} in ${base.dir}${base.copied.length > 0 ? `; copied there: ${base.copied.join(", ")}` : ""}`);
-      sides.push({ label: o.against, dir: base.dir, sha: base.sha, copied: base.copied });
-    }
-    sides.push({ label: "this tree", dir: ROOT });
+  return withSides(ROOT, o.against, MEASURING_FILES, {}, o.log, async (sides) => {
     const loadBefore = loadavg();
     const rows = await measureAll(sides, o);
     const machine = { cpus: availableParallelism(), loadavgBefore: loadBefore, loadavgAfter: loadavg() };
@@ -189,8 +174,5 @@ export async function benchScale(o: ScaleOptions): Promise<{ rows: ScaleRow[]; t
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     const text = `${render(rows, sides)}\n\n${machine.cpus} CPUs, load average before ${load(loadBefore)}, after ${load(machine.loadavgAfter)}; median of ${o.runs} run(s) per figure`;
     return { rows, text, out: o.out };
-  } finally {
-    process.off("SIGINT", interrupted);
-    cleanUp();
-  }
+  });
 }
