@@ -30,7 +30,8 @@ export class Payloads {
 
   constructor(
     private readonly blobs: BlobStore,
-    private readonly inlineLimit: number,
+    /** Payloads of at most this many bytes are inline (INLINE_PAYLOAD_BYTES). */
+    readonly inlineLimit: number,
     private readonly keyOf: (sha256: string) => string,
   ) {}
 
