@@ -7,6 +7,50 @@ import { TEST_API_TOKENS, TEST_RUNNER_KEY } from "./test/shared/test-secrets.ts"
 // worker starts, so every test process inherits it (device.ts sets it too, for the CLI).
 process.env.EGL_PLATFORM ??= "surfaceless";
 
+/**
+ * A project of tests inside workerd (@cloudflare/vitest-pool-workers) over wrangler.toml, with
+ * the bindings every such suite runs under plus its own.
+ */
+function workerdProject(name: string, options: { include: string[]; exclude?: string[]; bindings?: Record<string, string> }) {
+  return {
+    plugins: [
+      cloudflareTest({
+        main: "./workers/index.ts",
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          // Tests inject faults and want failures noticed quickly; production keeps wrangler.toml's values.
+          // The timeouts leave several times what a quiet machine needs, so load does not trip them.
+          bindings: {
+            PAXFLOW_CHAOS: "1",
+            API_TOKENS: TEST_API_TOKENS,
+            RUNNER_KEY: TEST_RUNNER_KEY,
+            // Test runners listen on this machine (production refuses loopback runner URLs).
+            RUNNER_ALLOW: LOCAL_RUNNER_ALLOW,
+            // Small enough for test/workerd/nodes.test.ts to reach.
+            MAX_NODES: "64",
+            ALPHA: "4",
+            MAX_BATCH: "8",
+            LEASE_MS: "300",
+            RETRY_MS: "20",
+            CALL_TIMEOUT_MS: "1500",
+            CAMPAIGN_TIMEOUT_MS: "2000",
+            COMMIT_TIMEOUT_MS: "3000",
+            ...options.bindings,
+          },
+        },
+      }),
+    ],
+    test: {
+      name,
+      testTimeout: 30_000,
+      // test/workerd/fuzz-http.test.ts: requests (at most 400 there) and the seed; workerd sees no shell environment.
+      provide: { fuzzRuns: Number(process.env.FUZZ_RUNS ?? 600), fuzzSeed: Number(process.env.FUZZ_SEED ?? 20261124) },
+      include: options.include,
+      ...(options.exclude ? { exclude: options.exclude } : {}),
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -19,41 +63,14 @@ export default defineConfig({
           include: ["test/core/**/*.test.ts"],
         },
       },
-      {
-        plugins: [
-          cloudflareTest({
-            main: "./workers/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              // Tests inject faults and want failures noticed quickly; production keeps wrangler.toml's values.
-              // The timeouts leave several times what a quiet machine needs, so load does not trip them.
-              bindings: {
-                PAXFLOW_CHAOS: "1",
-                API_TOKENS: TEST_API_TOKENS,
-                RUNNER_KEY: TEST_RUNNER_KEY,
-                // Test runners listen on this machine (production refuses loopback runner URLs).
-                RUNNER_ALLOW: LOCAL_RUNNER_ALLOW,
-                // Small enough for test/workerd/nodes.test.ts to reach.
-                MAX_NODES: "64",
-                ALPHA: "4",
-                MAX_BATCH: "8",
-                LEASE_MS: "300",
-                RETRY_MS: "20",
-                CALL_TIMEOUT_MS: "1500",
-                CAMPAIGN_TIMEOUT_MS: "2000",
-                COMMIT_TIMEOUT_MS: "3000",
-              },
-            },
-          }),
-        ],
-        test: {
-          name: "workerd",
-          testTimeout: 30_000,
-          // test/workerd/fuzz-http.test.ts: requests (at most 400 there) and the seed; workerd sees no shell environment.
-          provide: { fuzzRuns: Number(process.env.FUZZ_RUNS ?? 600), fuzzSeed: Number(process.env.FUZZ_SEED ?? 20261124) },
-          include: ["test/workerd/**/*.test.ts"],
-        },
-      },
+      workerdProject("workerd", { include: ["test/workerd/**/*.test.ts"], exclude: ["test/workerd/retention/**"] }),
+      // Finished jobs' retention on the log's clock (test/workerd/retention/): a JOB_RETENTION short
+      // enough for a test to outlive it, frequent snapshots, and a RETAIN_JOBS cache smaller than
+      // the jobs it reads back. The other suites keep the defaults.
+      workerdProject("workerd-retention", {
+        include: ["test/workerd/retention/**/*.test.ts"],
+        bindings: { JOB_RETENTION: "4s", COMPACT_EVERY: "16", RETAIN_JOBS: "2" },
+      }),
       {
         // The real local cluster: wrangler dev (workerd) and runner processes, over HTTP. One file at a
         // time, each with its own cluster on a free port and a fresh state directory; after the other

@@ -14,11 +14,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { LocalCluster, freePort } from "../cli/local-cluster.ts";
+import { pollClusterEvery } from "./cluster-polls.ts";
 
 const MB = 1_000_000;
-/** How often GET /v1/cluster is asked, each request on its own (a stall shows as many slow ones, not one). */
+/** How often GET /v1/cluster is asked (one request at a time). */
 const POLL_MS = 50;
 /** A poll that takes longer counts as failed: the API did not answer. */
 const POLL_TIMEOUT_MS = 5_000;
@@ -45,9 +45,10 @@ export interface SizeResult {
   /** POST /v1/jobs to the finished job, or why it did not finish. */
   readonly ms: number | null;
   readonly failed?: string;
-  /** GET /v1/cluster latencies (ms) of the polls that answered 200, and how many did not. */
+  /** GET /v1/cluster latencies (ms; one without an answer in time counts as POLL_TIMEOUT_MS), how many got none, leader changes. */
   readonly pollsMs: readonly number[];
   readonly pollFailures: number;
+  readonly leaderChanges: number;
 }
 
 export interface PayloadCase {
@@ -73,27 +74,6 @@ async function roundtrip(cluster: LocalCluster, bytes: number): Promise<void> {
   if (job.output !== expectedSum(bytes)) throw new Error(`wrong output ${JSON.stringify(job.output)}, expected ${expectedSum(bytes)}`);
 }
 
-/** Asks GET /v1/cluster every POLL_MS until `stop` settles. */
-async function pollCluster(cluster: LocalCluster, stop: Promise<unknown>): Promise<{ pollsMs: number[]; pollFailures: number }> {
-  const pollsMs: number[] = [];
-  let pollFailures = 0;
-  let stopped = false;
-  void stop.finally(() => (stopped = true));
-  const polls: Promise<void>[] = [];
-  while (!stopped) {
-    const started = performance.now();
-    polls.push(
-      cluster.api("/v1/cluster", { timeoutMs: POLL_TIMEOUT_MS }).then(
-        (answer) => (answer.status === 200 ? void pollsMs.push(performance.now() - started) : void pollFailures++),
-        () => void pollFailures++,
-      ),
-    );
-    await sleep(POLL_MS);
-  }
-  await Promise.all(polls);
-  return { pollsMs, pollFailures };
-}
-
 async function main(sizesMb: readonly number[]): Promise<PayloadCase> {
   const dir = mkdtempSync(join(tmpdir(), "paxflow-bench-payload-"));
   const cluster = new LocalCluster({
@@ -110,13 +90,15 @@ async function main(sizesMb: readonly number[]): Promise<PayloadCase> {
     await roundtrip(cluster, 1 * MB);
     const sizes: SizeResult[] = [];
     for (const mb of sizesMb) {
+      const poller = pollClusterEvery(cluster, POLL_MS, POLL_TIMEOUT_MS);
       const started = performance.now();
-      const job = roundtrip(cluster, mb * MB).then(
+      const job = await roundtrip(cluster, mb * MB).then(
         () => ({ ms: performance.now() - started }),
         (error: unknown) => ({ ms: null, failed: error instanceof Error ? error.message : String(error) }),
       );
-      const polls = await pollCluster(cluster, job);
-      sizes.push({ mb, ...(await job), ...polls });
+      await poller.stop();
+      const { latencies, failed, leaderChanges } = poller.polls;
+      sizes.push({ mb, ...job, pollsMs: latencies, pollFailures: failed, leaderChanges });
     }
     return { sizes };
   } finally {

@@ -6,13 +6,11 @@
  * before or after this tree's (the order alternating between runs), so both columns of a row
  * see the same machine: a shared one is too noisy to compare runs made apart.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
 import { table } from "../cli/table.ts";
-import { type Side, withSides } from "./rev-tree.ts";
+import { type Measured, type Side, measureIn, median, stamp, turn, withSides } from "./side-by-side.ts";
 import { round } from "./stats.ts";
 
 export const CASES = ["chain", "fanout", "dag"] as const;
@@ -45,9 +43,9 @@ export interface ScaleOptions {
   readonly log: (line: string) => void;
 }
 
-type Measured = { readonly ms: number } | { readonly failed: string };
 /** One figure: the median of its runs, or why there is none. */
 export type Figure = { readonly ms: number; readonly runsMs: readonly number[] } | { readonly failed: string };
+
 
 export interface ScaleRow {
   readonly case: Case;
@@ -56,45 +54,8 @@ export interface ScaleRow {
   readonly figures: Readonly<Record<string, Figure>>;
 }
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/**
- * Runs `node --import tsx <script> ...args` in `dir` (a measurement in a process of its own: a
- * fresh heap, and killed after `timeoutMs`); its result is the JSON of its last stdout line.
- */
-export function runMeasurement<T>(dir: string, script: string, args: readonly string[], timeoutMs: number): Promise<T | { readonly failed: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (timedOut) return done({ failed: `timeout (${timeoutMs / 1_000} s)` });
-      if (code !== 0) {
-        const lines = stderr.split("\n").map((l) => l.trim());
-        return done({ failed: `error: ${lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.filter(Boolean).at(-1) ?? `exit ${code}`}` });
-      }
-      done(JSON.parse(stdout.trim().split("\n").at(-1)!) as T);
-    });
-  });
-}
-
 /** Runs one measurement in `dir`; kills it after `timeoutMs`. */
-const measureOnce = (dir: string, kind: Case, n: number, timeoutMs: number): Promise<Measured> =>
-  runMeasurement<{ ms: number }>(dir, "bench/scale-case.ts", [kind, String(n)], timeoutMs);
-
-export const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+const measureOnce = (dir: string, kind: Case, n: number, timeoutMs: number): Promise<Measured<{ ms: number }>> => measureIn(dir, "bench/scale-case.ts", [kind, String(n)], timeoutMs);
 
 /** Every case at every size, each side in turn; a side that failed at some N skips the larger ones. */
 async function measureAll(sides: readonly Side[], o: ScaleOptions): Promise<ScaleRow[]> {
@@ -105,8 +66,7 @@ async function measureAll(sides: readonly Side[], o: ScaleOptions): Promise<Scal
       const runs = new Map<string, number[]>(sides.map((s) => [s.label, []]));
       const failures = new Map<string, string>();
       for (let run = 0; run < o.runs; run++) {
-        // Alternate which side goes first, so neither always meets the machine warmer.
-        for (const side of run % 2 === 0 ? sides : [...sides].reverse()) {
+        for (const side of turn(sides, run)) {
           const smaller = failedAt.get(side.label);
           if (smaller !== undefined) {
             failures.set(side.label, `skipped (failed at N = ${smaller.toLocaleString("en")})`);
@@ -161,10 +121,10 @@ function render(rows: readonly ScaleRow[], sides: readonly Side[]): string {
   return [table(headers, body), "", "growth: ms per call at this N / ms per call at the case's smallest N", ...legend].join("\n");
 }
 
-export const defaultScaleOut = () => `bench/results/scale-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+export const defaultScaleOut = () => `bench/results/scale-${stamp()}.json`;
 
-export async function benchScale(o: ScaleOptions): Promise<{ rows: ScaleRow[]; text: string; out: string }> {
-  return withSides(ROOT, o.against, MEASURING_FILES, {}, o.log, async (sides) => {
+export function benchScale(o: ScaleOptions): Promise<{ rows: ScaleRow[]; text: string; out: string }> {
+  return withSides(o.against, MEASURING_FILES, o.log, async (sides) => {
     const loadBefore = loadavg();
     const rows = await measureAll(sides, o);
     const machine = { cpus: availableParallelism(), loadavgBefore: loadBefore, loadavgAfter: loadavg() };

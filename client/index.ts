@@ -32,12 +32,14 @@ export interface ClusterView {
   }[];
 }
 
-/** An answer other than 2xx: the API's JSON error (code, message) and the HTTP status. */
+/** An answer other than 2xx: the API's JSON error (code, message, retryable) and the HTTP status. */
 export class PaxflowApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Whether the same request may succeed later (after retryAfterS, when given); false when the request must change. */
+    readonly retryable: boolean,
     readonly retryAfterS?: number,
   ) {
     super(message);
@@ -129,12 +131,21 @@ export class PaxflowClient {
       json = undefined;
     }
     if (!response.ok) {
-      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const error = (json as { error?: { code?: string; message?: string; retryable?: boolean } } | undefined)?.error;
       const retry = Number(response.headers.get("retry-after"));
-      throw new PaxflowApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? (text.slice(0, 300) || response.statusText), Number.isFinite(retry) && retry > 0 ? retry : undefined);
+      // Something other than the API (a proxy) may answer without the field: 429 and 5xx other than 500 are worth a retry.
+      const retryable = error?.retryable ?? (response.status === 429 || (response.status > 500 && response.status < 600));
+      throw new PaxflowApiError(
+        response.status,
+        error?.code ?? `http_${response.status}`,
+        error?.message ?? (text.slice(0, 300) || response.statusText),
+        retryable,
+        Number.isFinite(retry) && retry > 0 ? retry : undefined,
+      );
     }
     if (typeof json !== "object" || json === null) {
-      throw new PaxflowApiError(response.status, "bad_response", `${method} ${path} answered ${response.status} with something other than JSON (is ${this.base} a paxflow API?): ${text.slice(0, 120)}`);
+      const what = `${method} ${path} answered ${response.status} with something other than JSON (is ${this.base} a paxflow API?): ${text.slice(0, 120)}`;
+      throw new PaxflowApiError(response.status, "bad_response", what, false);
     }
     return json as T;
   }

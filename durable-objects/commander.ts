@@ -6,6 +6,7 @@ import type { Committed } from "../core/paxos/index.ts";
 import type { CommandSlot } from "../runtime/applied-log.ts";
 import { type CommanderStatus, CommanderDriver, type Reconfigured, type SubmitCommand } from "../runtime/commander-driver.ts";
 import type { JobPlane, ListJobsQuery, ResultOffer, SubmitJobRequest } from "../runtime/jobs/contract.ts";
+import type { StoreCursor, StoredJob } from "../runtime/jobs/finished-jobs.ts";
 import { JobDriver } from "../runtime/jobs/job-driver.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
 import { realTimers } from "../runtime/timers.ts";
@@ -16,11 +17,13 @@ import type { Env } from "./env.ts";
 import { parseJobsConfig } from "./jobs-config.ts";
 import { builtinNodes } from "../core/jobs/builtins.ts";
 import { createLearningScheduler } from "../core/sched/learning-scheduler.ts";
+import { SqliteFinishedJobs } from "./finished-jobs-sqlite.ts";
 import { r2Blobs } from "./r2-blobs.ts";
 import { runnerBackends } from "./runner-backends.ts";
 import {
   ShardConfigError,
   checkReplacementAcceptor,
+  commanderName,
   initialConfig,
   nextAcceptorOf,
   parseCommanderName,
@@ -38,8 +41,9 @@ const MAX_WAIT_MS = 60_000;
 
 /**
  * One commander ("shard-<k>/commander-<i>"): a CommanderDriver whose acceptors are Acceptor
- * Durable Objects, and the JobDriver that the log drives. It stores nothing but its alarm; a
- * new incarnation rebuilds everything from the acceptors.
+ * Durable Objects, and the JobDriver that the log drives. Its own storage holds its alarm and the
+ * finished jobs it applied (finished-jobs-sqlite.ts, kept for JOB_RETENTION); a new incarnation
+ * rebuilds the running jobs from the acceptors' snapshot and log.
  */
 export class Commander extends DurableObject<Env> implements JobPlane {
   private readonly driver: CommanderDriver;
@@ -75,9 +79,19 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       builtins: builtinNodes(jobsConfig.workerLatencyMs),
       scheduler: createLearningScheduler({ inlineMaxMs: jobsConfig.inlineMaxMs }),
       maxWaitMs: MAX_WAIT_MS,
-      retainFinished: jobsConfig.retainJobs,
+      finished: new SqliteFinishedJobs(ctx.storage.sql, jobsConfig.retainJobs),
+      retentionMs: jobsConfig.jobRetentionMs,
+      name,
+      // The shard's other commanders' finished jobs, for the slots a snapshot made this one skip (job-driver.ts fillGap).
+      peers: () =>
+        new Map(
+          Array.from({ length: config.commandersPerShard }, (_, index) => commanderName(shard, index))
+            .filter((peer) => peer !== name)
+            .map((peer) => [peer, env.COMMANDER.get(env.COMMANDER.idFromName(peer))]),
+        ),
       maxCallsPerJob: jobsConfig.maxCallsPerJob,
       maxJobDepth: jobsConfig.maxJobDepth,
+      maxRunningJobs: jobsConfig.maxRunningJobs,
       verify: jobsConfig.verify,
       maxNodes: jobsConfig.maxNodes,
       nodeExpiryMs: jobsConfig.nodeExpiryMs,
@@ -122,6 +136,11 @@ export class Commander extends DurableObject<Env> implements JobPlane {
 
   async read(fromSlot = 1, limit = 100): Promise<Committed[]> {
     return this.driver.read(fromSlot, Math.min(Math.max(limit, 0), MAX_READ));
+  }
+
+  /** For a peer commander of this shard filling its store's gap (runtime/jobs/job-driver.ts fillGap). */
+  async finishedBetween(after: number, through: number, cursor: StoreCursor | null, limit: number): Promise<StoredJob[]> {
+    return this.jobs.finishedBetween(after, through, cursor, limit);
   }
 
   async status(): Promise<CommanderStatus> {
@@ -190,7 +209,8 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       await this.jobs.tick();
     } catch (error) {
       // Another commander leads (or the quorum is away): it handles the jobs; we look again later.
-      if (!["not-leader", "commit-timeout", "lease-held"].includes(errorCode(error) ?? "")) throw error;
+      // Or this one's store of finished jobs still waits for a peer's copy (job-driver.ts fillGap): the next alarm tries again.
+      if (!["not-leader", "commit-timeout", "lease-held", "store-incomplete"].includes(errorCode(error) ?? "")) throw error;
     }
     await this.rearm();
   }

@@ -59,8 +59,10 @@ export interface Env {
   readonly INLINE_MAX_MS?: string;
   /** Round-trip share the placement model charges for a stage Worker call, in ms. Default 1. */
   readonly WORKER_LATENCY_MS?: string;
-  /** Finished top-level jobs each shard keeps (older ones are forgotten). Default 1000. */
+  /** Finished jobs a commander keeps parsed in memory (a cache; all of them are on disk). Default 1000. */
   readonly RETAIN_JOBS?: string;
+  /** How long a finished job stays readable, with its unit ("7d", "12h", "250ms"). Default 7d. */
+  readonly JOB_RETENTION?: string;
   /** Most calls one job may make before it fails (TooManyCalls). Default 10000. */
   readonly MAX_CALLS_PER_JOB?: string;
   /** Deepest sub-job nesting (a submitted job is depth 0); deeper fails the tree (JobTooDeep). Default 64. */
@@ -73,6 +75,7 @@ export interface Env {
   readonly RUNNER_ALLOW?: string;
   /** Most runners a shard registers; a new one beyond it gets 429 too_many_nodes. Default 1000. */
   readonly MAX_NODES?: string;
+  readonly MAX_RUNNING_JOBS?: string;
   /** A runner not heard from for this many ms is removed. Default 86400000 (24 h), at least 60000. */
   readonly NODE_EXPIRY_MS?: string;
   /** Client bearer tokens, `name=token=scope+scope` comma-separated (workers/auth.ts). A secret: wrangler secret put API_TOKENS. */

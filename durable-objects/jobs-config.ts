@@ -1,6 +1,7 @@
-import { DEFAULT_MAX_CALLS_PER_JOB, DEFAULT_MAX_JOB_DEPTH } from "../core/jobs/advance.ts";
+import { DEFAULT_MAX_CALLS_PER_JOB, DEFAULT_MAX_JOB_DEPTH, DEFAULT_MAX_RUNNING_JOBS } from "../core/jobs/advance.ts";
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS } from "../core/jobs/nodes.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES } from "../core/jobs/payload.ts";
+import { DEFAULT_JOB_RETENTION_MS } from "../core/jobs/retention.ts";
 import { DEFAULT_RETAIN_FINISHED } from "../core/jobs/state.ts";
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy } from "../core/jobs/verification.ts";
 import { type RunnerAllow, parseRunnerAllow } from "../core/net/runner-url.ts";
@@ -12,9 +13,13 @@ export interface JobsConfig {
   readonly inlinePayloadBytes: number;
   readonly inlineMaxMs: number;
   readonly workerLatencyMs: number;
+  /** RETAIN_JOBS: finished jobs a commander keeps parsed in memory (a cache over its store). */
   readonly retainJobs: number;
+  /** JOB_RETENTION in ms: how long a finished job stays readable, on the log's clock. */
+  readonly jobRetentionMs: number;
   readonly maxCallsPerJob: number;
   readonly maxJobDepth: number;
+  readonly maxRunningJobs: number;
   readonly verify: VerifyPolicy;
   /** RUNNER_ALLOW: the loopback, private and link-local addresses runners may register. */
   readonly runnerAllow: RunnerAllow;
@@ -30,6 +35,20 @@ function fraction(name: string, raw: string | undefined, fallback: number): numb
   return value;
 }
 
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration with its unit ("7d", "12h", "30m", "45s", "250ms"), in ms; at least 1 ms. */
+export function duration(name: string, raw: string | undefined, fallbackMs: number): number {
+  const text = raw?.trim() ?? "";
+  if (text === "") return fallbackMs;
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  const ms = match ? Number(match[1]) * DURATION_UNITS_MS[match[2] as keyof typeof DURATION_UNITS_MS] : NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw new ShardConfigError(`${name} must be a whole number with a unit (ms, s, m, h or d), at least 1ms, e.g. "7d"; got "${raw}"`);
+  }
+  return ms;
+}
+
 function runnerAllow(raw: string | undefined): RunnerAllow {
   const parsed = parseRunnerAllow(raw ?? "");
   if (!parsed.ok) throw new ShardConfigError(`RUNNER_ALLOW: "${parsed.entry}" is ${parsed.reason}`);
@@ -41,9 +60,11 @@ export function parseJobsConfig(env: Env): JobsConfig {
     inlinePayloadBytes: integer("INLINE_PAYLOAD_BYTES", env.INLINE_PAYLOAD_BYTES, 0, DEFAULT_INLINE_PAYLOAD_BYTES),
     inlineMaxMs: integer("INLINE_MAX_MS", env.INLINE_MAX_MS, 0, 2),
     workerLatencyMs: integer("WORKER_LATENCY_MS", env.WORKER_LATENCY_MS, 0, 1),
-    retainJobs: integer("RETAIN_JOBS", env.RETAIN_JOBS, 1, DEFAULT_RETAIN_FINISHED),
+    retainJobs: integer("RETAIN_JOBS", env.RETAIN_JOBS, 0, DEFAULT_RETAIN_FINISHED),
+    jobRetentionMs: duration("JOB_RETENTION", env.JOB_RETENTION, DEFAULT_JOB_RETENTION_MS),
     maxCallsPerJob: integer("MAX_CALLS_PER_JOB", env.MAX_CALLS_PER_JOB, 1, DEFAULT_MAX_CALLS_PER_JOB),
     maxJobDepth: integer("MAX_JOB_DEPTH", env.MAX_JOB_DEPTH, 0, DEFAULT_MAX_JOB_DEPTH),
+    maxRunningJobs: integer("MAX_RUNNING_JOBS", env.MAX_RUNNING_JOBS, 1, DEFAULT_MAX_RUNNING_JOBS),
     verify: {
       fraction: fraction("VERIFY_FRACTION", env.VERIFY_FRACTION, DEFAULT_VERIFY_POLICY.fraction),
       newNodeCalls: integer("VERIFY_NEW_NODE_CALLS", env.VERIFY_NEW_NODE_CALLS, 0, DEFAULT_VERIFY_POLICY.newNodeCalls),

@@ -21,8 +21,16 @@ export interface AppliedState {
  */
 export interface StateMachine {
   apply(data: unknown, id: string, slot: number): void;
+  /** Every command of `slot` is applied (called for every slot, with or without app commands). */
+  appliedSlot?(slot: number): void;
   snapshot(): unknown;
-  restore(state: unknown): void;
+  /** Adopts a snapshot's state, taken once the log was applied through `through`. */
+  restore(state: unknown, through: number): void;
+  /**
+   * Whether a snapshot may be taken now (default yes). The jobs machine says no while its store
+   * of finished jobs has a gap: its snapshot would let others truncate slots no complete store holds.
+   */
+  snapshotReady?(): boolean;
 }
 
 export interface CommandSlot {
@@ -170,6 +178,7 @@ export class AppliedLog {
       outcome.push({ id: command.id, slot: first ?? committed.slot });
     }
     this.appliedThrough_ = committed.slot;
+    this.machine?.appliedSlot?.(committed.slot);
     this.entries.push(committed, size);
     return outcome;
   }
@@ -182,10 +191,15 @@ export class AppliedLog {
     this.digest = snapshot.app.digest;
     this.recentIds.clear();
     for (const [id, slot] of snapshot.app.recentIds) this.recentIds.set(id, slot);
-    this.machine?.restore(snapshot.app.machine);
+    this.machine?.restore(snapshot.app.machine, snapshot.through);
     // Entries before the snapshot that we never saw cannot be read from here any more.
     this.entries.clear();
     return snapshot.app.recentIds.map(([id, slot]) => ({ id, slot }));
+  }
+
+  /** Whether the machine can be snapshotted now (StateMachine.snapshotReady). */
+  get snapshotReady(): boolean {
+    return this.machine?.snapshotReady?.() ?? true;
   }
 
   state(): AppliedState {

@@ -791,6 +791,8 @@ export class CommanderDriver {
     const through = this.applied.appliedThrough;
     if (this.settings.compactEvery <= 0 || this.proposer.role !== "leader") return;
     if (through - this.lastCompactedThrough < this.settings.compactEvery) return;
+    // Tried again on a later step; the acceptors keep their slots meanwhile.
+    if (!this.applied.snapshotReady) return;
     this.lastCompactedThrough = through;
     const app: AppliedState = this.applied.state();
     void this.step({ type: "compact", through, app });

@@ -25,12 +25,19 @@ export type ErrorCode =
   | "invalid-argument"
   /** The idempotency key already names a job with another name or input. Not retryable. */
   | "idempotency-conflict"
+  /**
+   * A commander's store of finished jobs has a gap (it adopted a snapshot) that it could not fill
+   * from a peer yet; another commander may answer, or the same one later.
+   */
+  | "store-incomplete"
   /** The job or node is not (or no longer) known. */
   | "not-found"
   /** A registration not newer than the node's current one (a replay, or an outdated spec). Not retryable. */
   | "stale-registration"
   /** MAX_NODES runners are registered already. */
   | "too-many-nodes"
+  /** MAX_RUNNING_JOBS jobs run on the shard already; a retry once some finish can succeed. */
+  | "too-many-running"
   /** The log names a large payload that the payload store (R2) does not hold. */
   | "payload-missing"
   /** A runner could not be reached. */

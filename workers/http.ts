@@ -39,7 +39,13 @@ export const traced: MiddlewareHandler<App> = async (c, next) => {
 /** The API's logger for this request: its trace on every line. */
 export const requestLog = (c: Context<App>) => jsonLogger({ trace: c.get("trace") ?? null, method: c.req.method, path: new URL(c.req.url).pathname });
 
-export const fail = (c: Context, status: ContentfulStatusCode, code: string, message: string) => c.json({ error: { code, message } }, status);
+/**
+ * Statuses a client may retry unchanged (after Retry-After, when the answer has one): what stood
+ * in the way was the server's state, not the request. Any other error needs the request changed.
+ */
+const RETRYABLE: ReadonlySet<number> = new Set([408, 425, 429, 502, 503, 504]);
+
+export const fail = (c: Context, status: ContentfulStatusCode, code: string, message: string) => c.json({ error: { code, message, retryable: RETRYABLE.has(status) } }, status);
 
 /** A request that cannot succeed. Thrown, so handlers read as their happy path; onError answers it. */
 export class ApiError extends Error {

@@ -46,7 +46,7 @@ const EVENTS_POLL_MS = 20_000;
 export const jobsApi = newApi();
 
 /** Also the answer for another tenant's job (tenancy.ts): the same words, so existence does not leak. */
-const unknownJob = (id: JobIdType) => new ApiError(404, "not_found", `no job ${id} (never submitted, or forgotten after the retention limit)`);
+const unknownJob = (id: JobIdType) => new ApiError(404, "not_found", `no job ${id} (never submitted, or removed once its JOB_RETENTION ended)`);
 
 /**
  * The client calling, as the job plane checks it. Every jobs route authenticates a client token

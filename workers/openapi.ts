@@ -50,7 +50,7 @@ const ERROR_MEANING = {
   415: "the body is not sent as application/json",
   429: "the token submits more jobs a second than JOBS_PER_SECOND allows (retry after Retry-After), or MAX_NODES runners are registered",
   500: "the cluster is misconfigured",
-  503: "no commander of a shard could answer (overloaded: retry after Retry-After)",
+  503: "no commander of a shard could answer, or the shard runs MAX_RUNNING_JOBS jobs already (overloaded, too_many_running: retry after Retry-After)",
 } as const;
 
 type ErrorStatus = keyof typeof ERROR_MEANING;
@@ -106,7 +106,7 @@ export function serveDocument(api: OpenAPIHono<App>): void {
     c.json(
       api.getOpenAPIDocument({
         openapi: "3.0.3",
-        info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message}}." },
+        info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message, retryable}}." },
       }),
     ),
   );

@@ -49,7 +49,7 @@ export function renderMetrics(shards: readonly ShardMetrics[]): string {
   out.family("paxflow_shard_up", "gauge", "1 when the shard's leader answered");
   for (const s of shards) out.sample("paxflow_shard_up", { shard: s.shard }, s.jobs ? 1 : 0);
 
-  out.family("paxflow_jobs", "gauge", "jobs a shard holds (finished ones up to RETAIN_JOBS, sub-jobs included) by status");
+  out.family("paxflow_jobs", "gauge", "jobs a shard holds (finished ones for JOB_RETENTION, sub-jobs included) by status");
   for (const s of shards) for (const [status, n] of Object.entries(s.jobs?.jobs ?? {})) out.sample("paxflow_jobs", { shard: s.shard, status }, n);
 
   out.family("paxflow_calls", "gauge", "calls of the jobs a shard holds, by the node that answered or runs them and how they ended");

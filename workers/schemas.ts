@@ -17,7 +17,13 @@ import { JOB_ID } from "./job-ids.ts";
 import { registry } from "./registry.ts";
 
 export const ErrorBody = z
-  .object({ error: z.object({ code: z.string().openapi({ example: "invalid_field" }), message: z.string() }) })
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_field" }),
+      message: z.string(),
+      retryable: z.boolean().openapi({ description: "whether the same request may succeed later (after Retry-After, when given): true for 429 and 503, false when the request must change" }),
+    }),
+  })
   .openapi("Error");
 
 const Millis = z.number().openapi({ description: "epoch milliseconds" });

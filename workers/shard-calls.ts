@@ -24,6 +24,7 @@ const FINAL_FOR_SHARD = new Set([
   "not-found",
   "stale-registration",
   "too-many-nodes",
+  "too-many-running",
 ]);
 
 const commander = (env: Env, shard: number, index: number): JobPlane => env.COMMANDER.get(env.COMMANDER.idFromName(commanderName(shard, index)));
@@ -66,6 +67,8 @@ function shardFailure(shard: number, errors: readonly { commander: number; error
         return new ApiError(413, "payload_too_large", reason(error));
       case "cluster-mismatch":
         return new ApiError(500, "misconfigured", reason(error));
+      case "too-many-running":
+        return new ApiError(503, "too_many_running", reason(error), { "Retry-After": String(OVERLOADED_RETRY_AFTER_S) });
       case "overloaded":
         return new ApiError(503, "overloaded", `shard ${shard} is overloaded: ${reason(error)}`, { "Retry-After": String(OVERLOADED_RETRY_AFTER_S) });
     }

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { benchConsensus } from "../../bench/consensus.ts";
 import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
+import { compareJobs } from "../../bench/jobs-compare.ts";
+import { LOAD_CASES, type LoadCase, benchLoad, defaultLoadOut } from "../../bench/load.ts";
 import { DEFAULT_SIZES_MB, benchPayload, defaultPayloadOut } from "../../bench/payload.ts";
 import { CASES, type Case, benchScale, defaultScaleOut } from "../../bench/scale.ts";
 import { intOption } from "../options.ts";
@@ -50,6 +52,8 @@ interface JobsBenchFlags {
   profile?: boolean;
   phases: boolean;
   gzip?: boolean;
+  /** true when the flag comes without a revision. */
+  against?: string | true;
   out?: string;
   json?: boolean;
 }
@@ -79,12 +83,31 @@ const jobs = new Command("jobs")
   .option("--gzip", "accept gzip replies, as Node's fetch does by default (local workerd then compresses each one on the benchmark's cores)")
   .option("--no-phases", "skip the layer-by-layer breakdown (a second cluster with bench/jobs-worker.ts)")
   .option("--profile", "also profile workerd's CPU (V8 inspector) over extra runs; .cpuprofile files go beside the JSON")
+  .option("--against [rev]", "instead, run the benchmark in a checkout of this git revision (default HEAD~1) and here, shape by shape in turns, and compare the main figures")
   .option("--out <file>", "where the JSON results go (default bench/results/jobs-<timestamp>.json)")
   .option("--json", "print the JSON results instead of the tables")
-  .addHelpText("after", "\nExamples:\n  npm run bench:jobs\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500 --json")
+  .addHelpText("after", "\nExamples:\n  npm run bench:jobs\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500 --json\n  npm run bench:jobs -- --against main --no-phases")
   .action(async (flags: JobsBenchFlags) => {
     process.env.WRANGLER_SEND_METRICS = "false";
     process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+    if (flags.against !== undefined) {
+      const passed = [
+        ...["--samples", flags.samples, "--warmup", flags.warmup, "--warmup-load", flags.warmupLoad, "--jobs", flags.jobs, "--concurrency", flags.concurrency, "--events", flags.events, "--config", flags.config].map(String),
+        ...(flags.phases ? [] : ["--no-phases"]),
+        ...(flags.gzip ? ["--gzip"] : []),
+      ];
+      const { text, out } = await compareJobs({
+        against: flags.against === true ? "HEAD~1" : flags.against,
+        shapes: flags.shape === "all" ? SHAPES : flags.shape,
+        args: passed,
+        timeoutMs: 3_600_000,
+        out: flags.out ?? defaultOut(),
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      console.log(text);
+      console.error(`results written to ${out}`);
+      return;
+    }
     const { results, text, out } = await benchJobs({
       shapes: flags.shape === "all" ? SHAPES : flags.shape,
       samples: flags.samples,
@@ -174,6 +197,48 @@ const scale = new Command("scale")
     console.error(`results written to ${out}`);
   });
 
+interface LoadBenchFlags {
+  /** "all" only as the default (commander does not parse defaults). */
+  case: LoadCase[] | "all";
+  dag: number;
+  fanout: number;
+  jobs: number;
+  clients: number;
+  /** true when the flag comes without a revision. */
+  against?: string | true;
+  timeout: number;
+  out?: string;
+  json?: boolean;
+}
+
+const load = new Command("load")
+  .description("the local cluster (workerd via wrangler dev, two CPU runners) under a big job and a soak of small ones, as users see it: /v1/cluster latency, leader changes, memory, results kept; optionally beside another git revision")
+  .option("--case <name>", `cases to measure: ${LOAD_CASES.join(", ")} or all (comma-separated)`, nameList(LOAD_CASES), "all")
+  .option("--dag <n>", "tasks in the dag chain", intOption(2), 2_000)
+  .option("--fanout <n>", "sample calls of the monte-carlo/pi fan-out", intOption(1), 10_000)
+  .option("--jobs <n>", "small jobs (shapes/chain) in the soak", intOption(100), 100_000)
+  .option("--clients <n>", "concurrent clients in the soak", intOption(1, 1024), 32)
+  .option("--against [rev]", "also measure this git revision (default HEAD~1), each case right beside this tree's")
+  .option("--timeout <s>", "seconds before one case counts as \"timeout\"", intOption(1), 3_600)
+  .option("--out <file>", "where the JSON results go (default bench/results/load-<timestamp>.json)")
+  .option("--json", "print the JSON figures instead of the table")
+  .addHelpText("after", "\nExamples:\n  npm run bench:load -- --against main\n  npx paxflow bench load --case dag,fanout --dag 500 --fanout 1000\n  npx paxflow bench load --case soak --jobs 10000")
+  .action(async (flags: LoadBenchFlags) => {
+    process.env.WRANGLER_SEND_METRICS = "false";
+    const { cases, text, out } = await benchLoad({
+      cases: flags.case === "all" ? LOAD_CASES : flags.case,
+      bigN: { dag: flags.dag, fanout: flags.fanout },
+      soakJobs: flags.jobs,
+      clients: flags.clients,
+      ...(flags.against === undefined ? {} : { against: flags.against === true ? "HEAD~1" : flags.against }),
+      timeoutMs: flags.timeout * 1_000,
+      out: flags.out ?? defaultLoadOut(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(flags.json ? JSON.stringify(cases, null, 2) : text);
+    console.error(`results written to ${out}`);
+  });
+
 interface PayloadBenchFlags {
   sizes: number[];
   /** true when the flag comes without a revision. */
@@ -214,5 +279,6 @@ export const benchCommand = new Command("bench")
   .addCommand(jobs)
   .addCommand(gpu)
   .addCommand(scale)
+  .addCommand(load)
   .addCommand(payload)
-  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu\n  npx paxflow bench scale --quick --against HEAD~1\n  npx paxflow bench payload --against main");
+  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu\n  npx paxflow bench scale --quick --against HEAD~1\n  npx paxflow bench load --against main\n  npx paxflow bench payload --against main");

@@ -41,7 +41,7 @@ function hint(error: PaxflowApiError): string {
     case 503:
       return "the cluster is electing a leader or overloaded: retry in a moment";
     default:
-      return "";
+      return error.retryable ? `retry in ${error.retryAfterS ?? 1} s` : "";
   }
 }
 

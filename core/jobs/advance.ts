@@ -87,6 +87,9 @@ export const DEFAULT_MAX_CALLS_PER_JOB = 10_000;
  * (the wait-cycle check), so a runaway recursion would cost more with every level; it fails
  * instead, like a cycle: the whole tree, with one error naming the chain.
  */
+/** Jobs one shard runs at once (MAX_RUNNING_JOBS): they live in the leader's memory. */
+export const DEFAULT_MAX_RUNNING_JOBS = 10_000;
+
 export const DEFAULT_MAX_JOB_DEPTH = 64;
 
 /**

@@ -200,8 +200,18 @@ export function decodeDecision(data: unknown): Decision | null {
  * The log command id of a decision: equal decisions from two commanders get one id, so the
  * log's dedupe keeps one copy. Results are keyed per attempt and node: two nodes finishing
  * the same call are two commands, and the state keeps the first.
+ *
+ * `run` tells apart two runs of one job id: the `at` of the job.accepted that began the run (a
+ * job.accepted's own). An idempotency key runs again once its job's retention ended
+ * (JOB_RETENTION), and its second run's decisions must not be taken for copies of the first's
+ * while those ids are still in the log's dedupe window.
  */
-export function decisionId(d: Decision<unknown>): string {
+export function decisionId(d: Decision<unknown>, run?: number): string {
+  const base = baseDecisionId(d);
+  return run === undefined || !("job" in d) ? base : `${base}~${run}`;
+}
+
+function baseDecisionId(d: Decision<unknown>): string {
   switch (d.type) {
     case "job.accepted":
       return `${d.job}/accepted`;

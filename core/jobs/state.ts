@@ -133,7 +133,11 @@ export interface Counters {
 }
 
 export interface JobsStateOptions {
-  /** Finished top-level jobs kept (with their sub-jobs); the oldest are forgotten first. */
+  /**
+   * Finished top-level jobs kept in this state (with their sub-jobs); the oldest are forgotten
+   * first. A commander keeps none (0): a finished tree leaves memory as it ends, handed over in
+   * `retiredByLastApply` to the commander's store of finished jobs (runtime/jobs/finished-jobs.ts).
+   */
   readonly retainFinished: number;
 }
 
@@ -145,6 +149,14 @@ export interface JobsSnapshot {
   readonly nodes: readonly NodeRecord[];
   readonly counters: Counters;
   readonly finishedOrder: readonly JobId[];
+  /** JobsState.appliedAt; absent in snapshots taken before it was kept. */
+  readonly appliedAt?: number;
+  /**
+   * The commander that took it (set by the commander, not by JobsState): its store held every
+   * finished job through the snapshot's slot, so one that adopts the snapshot copies the jobs it
+   * missed from there (runtime/jobs/job-driver.ts).
+   */
+  readonly author?: string;
 }
 
 const zeroCounters = (): Counters => ({
@@ -211,6 +223,11 @@ export class JobsState {
     return [...this.nodes.values()];
   }
 
+  /** How many jobs run (sub-jobs included): what the shard holds in memory. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
   runningJobs(): JobId[] {
     return [...this.running];
   }
@@ -226,8 +243,32 @@ export class JobsState {
 
   private settledNow: { job: JobId; seq: number }[] = [];
 
+  /**
+   * The finished trees the last applied decision ended, every job of each (root first), with
+   * the slot-independent facts a store keeps: they are final (nothing in the log changes a
+   * finished job) and, with retainFinished 0, already gone from this state. Not state: reset by
+   * every apply, never snapshotted.
+   */
+  get retiredByLastApply(): readonly (readonly JobRecord[])[] {
+    return this.retiredNow;
+  }
+
+  private retiredNow: JobRecord[][] = [];
+
+  /**
+   * The latest `at` among the applied decisions: the log's own clock, the same on every replica
+   * that applied the same prefix (retention is measured on it, never on a local clock).
+   */
+  get appliedAt(): number {
+    return this.appliedAt_;
+  }
+
+  private appliedAt_ = 0;
+
   apply(d: Decision): Applied {
     this.settledNow = [];
+    this.retiredNow = [];
+    if (Number.isFinite(d.at) && d.at > this.appliedAt_) this.appliedAt_ = d.at;
     return this.applyDecision(d);
   }
 
@@ -284,7 +325,13 @@ export class JobsState {
   }
 
   snapshot(): JobsSnapshot {
-    return { jobs: [...this.jobs.values()], nodes: [...this.nodes.values()], counters: { ...this.counters }, finishedOrder: [...this.finishedOrder] };
+    return {
+      jobs: [...this.jobs.values()],
+      nodes: [...this.nodes.values()],
+      counters: { ...this.counters },
+      finishedOrder: [...this.finishedOrder],
+      appliedAt: this.appliedAt_,
+    };
   }
 
   restore(snapshot: JobsSnapshot): void {
@@ -298,6 +345,7 @@ export class JobsState {
     for (const node of snapshot.nodes) this.nodes.set(node.spec.id, { ...node, dispatched: node.dispatched ?? 0 });
     this.counters = { ...zeroCounters(), ...snapshot.counters };
     this.finishedOrder = [...snapshot.finishedOrder];
+    this.appliedAt_ = snapshot.appliedAt ?? 0;
   }
 
   private stale(): Applied {
@@ -553,16 +601,34 @@ export class JobsState {
     this.event(parent, d, { seq: call.seq, detail: failure ? `sub-job ${child.id} failed: ${failure.message}` : `sub-job ${child.id} done` });
   }
 
-  /** Forget the oldest finished trees beyond the retention limit. */
+  /** Hand the finished tree over (retiredByLastApply); forget the oldest finished trees beyond the retention limit. */
   private retire(root: JobId): void {
+    this.retiredNow.push(this.tree(root));
     this.finishedOrder.push(root);
     while (this.finishedOrder.length > this.options.retainFinished) this.forget(this.finishedOrder.shift()!);
   }
 
-  private forget(id: JobId): void {
+  /** A job and every sub-job below it, the job first. */
+  private tree(id: JobId, into: JobRecord[] = []): JobRecord[] {
     const job = this.jobs.get(id);
-    if (!job) return;
-    this.jobs.delete(id);
-    for (const call of job.calls) if (call.child !== undefined) this.forget(call.child);
+    if (!job) return into;
+    into.push(job);
+    for (const call of job.calls) if (call.child !== undefined) this.tree(call.child, into);
+    return into;
+  }
+
+  /**
+   * Hands over every finished tree this state keeps, oldest first, and forgets them: for a
+   * commander that adopts a snapshot taken while finished jobs still lived in the state.
+   */
+  releaseFinished(): JobRecord[][] {
+    const trees = this.finishedOrder.map((root) => this.tree(root));
+    for (const root of this.finishedOrder) this.forget(root);
+    this.finishedOrder = [];
+    return trees;
+  }
+
+  private forget(id: JobId): void {
+    for (const job of this.tree(id)) this.jobs.delete(job.id);
   }
 }

@@ -436,7 +436,14 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const { heartbeat, progress } = n.phi(now);
     const phi = Math.max(heartbeat, progress);
     const threshold = this.o.phiThreshold;
-    if (n.down) return { verdict: "failed", phi, reason: `${id} marked down at ${fmt(n.downAt)}` };
+    const h = this.health.get(id);
+    const wasSuspect = h?.verdict === "suspect";
+    const held = wasSuspect && h.holdUntil !== undefined && now < h.holdUntil;
+    const hold = () => ({ verdict: "suspect" as const, phi, reason: `${h!.reason.replace(/ \(held .*\)$/, "")} (held until ${fmt(h!.holdUntil!)}: a suspect gets no work to clear it)` });
+    // A node drained as a suspect is one until its hold ends: being marked down is what the
+    // suspicion did, not news of a failure, and judging it "failed" would let its next heartbeat
+    // bring it straight back (recovery.ts comesBack), to be drained again.
+    if (n.down) return held ? hold() : { verdict: "failed", phi, reason: `${id} marked down at ${fmt(n.downAt)}` };
     if (phi >= threshold) {
       const why =
         heartbeat >= progress
@@ -447,10 +454,8 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     const score = this.anomaly.score(id);
     const degradation = this.runtime.degradation(id, now);
     const late = this.lateness(n, now);
-    const h = this.health.get(id);
     // Hysteresis: a suspect stays suspect until its score falls clearly below the threshold, so a
     // score hovering around it does not hand the node work every other sample.
-    const wasSuspect = h?.verdict === "suspect";
     const bar = this.anomaly.o.threshold - (wasSuspect ? this.o.suspectHysteresis : 0);
     const anomalous = score > bar;
     if (anomalous && this.degrading(n, now)) {
@@ -462,9 +467,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
       const over = score > this.anomaly.o.threshold ? `> ${this.anomaly.o.threshold}` : `> ${Number(bar.toFixed(2))} (a suspect's threshold)`;
       return { verdict: "suspect", phi, reason: `${id} anomaly ${score.toFixed(2)} ${over} and ${why}` };
     }
-    if (wasSuspect && h.holdUntil !== undefined && now < h.holdUntil) {
-      return { verdict: "suspect", phi, reason: `${h.reason.replace(/ \(held .*\)$/, "")} (held until ${fmt(h.holdUntil)}: a suspect gets no work to clear it)` };
-    }
+    if (held) return hold();
     const note = anomalous ? ` (anomalous, but its runtime is steady: ${times(degradation)} its baseline)` : "";
     return { verdict: "healthy", phi, reason: `${id} phi ${phi.toFixed(1)}, anomaly ${score.toFixed(2)}${note}` };
   }

@@ -88,7 +88,7 @@ export interface JobsStats {
 
 /** What GET /metrics shows of one shard's jobs (runtime/jobs/job-driver.ts metrics()). */
 export interface JobsMetrics {
-  /** Jobs the shard holds (finished ones up to RETAIN_JOBS), sub-jobs included, by status. */
+  /** Jobs the shard holds (finished ones for JOB_RETENTION), sub-jobs included, by status. */
   readonly jobs: Readonly<Record<JobStatus, number>>;
   /** Calls of those jobs by the node that answered (or runs) them and how they ended. */
   readonly calls: readonly { readonly node: NodeId; readonly outcome: "ok" | "failed" | "running"; readonly count: number }[];
@@ -102,7 +102,7 @@ export interface JobsMetrics {
 /**
  * The commander's job RPC surface. Methods throw PaxflowError (codes in errors.ts) on failure.
  * Those that take a job id answer null for a job the viewer may not see (tenancy.ts) exactly as
- * for one that is unknown here (never submitted, or forgotten after the retention limit), and
+ * for one that is unknown here (never submitted, or removed once its JOB_RETENTION ended), and
  * before waiting or changing anything.
  */
 export interface JobPlane {

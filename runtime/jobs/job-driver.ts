@@ -6,8 +6,9 @@
  * log and finishes the work (see resume()).
  */
 import type { Value } from "../../core/codec.ts";
-import { type AdvanceContext, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
+import { type OpenAttempt, OpenAttempts, attemptKey } from "../../core/jobs/open-attempts.ts";
 import {
   type Decision,
   INLINE_NODE,
@@ -21,10 +22,25 @@ import {
 } from "../../core/jobs/decisions.ts";
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, type Hearing, admitRegistration, expiredNodes } from "../../core/jobs/nodes.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
-import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, countable, verifyReason } from "../../core/jobs/verification.ts";
+import {
+  DEFAULT_STAGE_TIMEOUT_MS,
+  type Ending,
+  type RecoveryContext,
+  SPECULATIVE,
+  attemptEnded,
+  attemptTimeoutMs,
+  awaited,
+  backupOf,
+  comesBack,
+  drains,
+  nextAttempt,
+  verifyReasonFor,
+} from "../../core/jobs/recovery.ts";
+import { type VerifyPolicy, countable } from "../../core/jobs/verification.ts";
 import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
-import { type CallRecord, type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
+import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff, retiredRows } from "../../core/jobs/retention.ts";
+import { type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
@@ -50,6 +66,18 @@ import type {
   SubmitJobReply,
   SubmitJobRequest,
 } from "./contract.ts";
+import {
+  type CallCount,
+  type FinishedJobs,
+  type FinishedJobsPeer,
+  type StoreCursor,
+  type StoredJob,
+  callKey,
+  callTally,
+  listed,
+  newestFirst,
+  summaryOf,
+} from "./finished-jobs.ts";
 import { LiveJobs } from "./live-jobs.ts";
 import type { Payloads } from "./payload-store.ts";
 
@@ -74,13 +102,25 @@ export interface JobDriverOptions {
   readonly scheduler: LearningScheduler;
   /** Longest a long-poll (getJob/jobEvents with a wait) is held. */
   readonly maxWaitMs: number;
-  readonly retainFinished: number;
+  /** Finished jobs, off the heap (finished-jobs.ts): memory keeps running jobs only. */
+  readonly finished: FinishedJobs;
+  /** How long a finished job stays readable (JOB_RETENTION), on the log's clock; default DEFAULT_JOB_RETENTION_MS. */
+  readonly retentionMs?: number;
+  /** This commander's lasting name (not the incarnation's id): the snapshots it takes name it as their author. */
+  readonly name: string;
+  /**
+   * The other commanders of the shard, by name: where one that adopted a snapshot copies the
+   * finished jobs retired in the slots it skipped (the snapshot's author first, see fillGap).
+   */
+  readonly peers?: () => ReadonlyMap<string, FinishedJobsPeer>;
   /** Most calls one job may make (MAX_CALLS_PER_JOB); default DEFAULT_MAX_CALLS_PER_JOB. */
   readonly maxCallsPerJob?: number;
   /** Deepest sub-job (MAX_JOB_DEPTH); default DEFAULT_MAX_JOB_DEPTH. */
   readonly maxJobDepth?: number;
   /** Which runner calls are re-run on a second node (VERIFY_FRACTION, VERIFY_NEW_NODE_CALLS); default DEFAULT_VERIFY_POLICY. */
   readonly verify?: VerifyPolicy;
+  /** Most jobs the shard runs at once (MAX_RUNNING_JOBS); a submit beyond it is refused. Default DEFAULT_MAX_RUNNING_JOBS. */
+  readonly maxRunningJobs?: number;
   /** Most runners the shard registers (MAX_NODES); default DEFAULT_MAX_NODES. */
   readonly maxNodes?: number;
   /** A runner the leader has not heard from this long is removed (NODE_EXPIRY_MS); default DEFAULT_NODE_EXPIRY_MS. */
@@ -89,11 +129,18 @@ export interface JobDriverOptions {
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
 }
 
-/** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
-const MAX_ATTEMPTS = 5;
+/**
+ * Most finished jobs, and about most bytes of them, one page of a peer's copy carries (fillGap):
+ * a Durable Object RPC reply must stay well under its 32 MiB limit, and one job can be MBs.
+ */
+const GAP_PAGE = 100;
+const GAP_PAGE_BYTES = 4 * 1024 * 1024;
 
-/** How a speculative backup's reason starts (the scheduler counts those apart). */
-const SPECULATIVE = "speculative backup";
+/**
+ * Expired jobs are deleted when the log's clock has moved on by this share of JOB_RETENTION since
+ * the last sweep (reads hide them as soon as they expire, so this only bounds the disk's lag).
+ */
+const SWEEP_SHARE = 64;
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
 const WATCH_MS = 250;
@@ -104,19 +151,10 @@ const WATCH_MS = 250;
  */
 const REGISTRATIONS = "node registrations";
 
-const attemptKey = (job: JobId, seq: number, attempt: number) => `${job}/${seq}/${attempt}`;
 
 const samePayload = (a: Payload, b: Payload): boolean =>
   a.bytes === b.bytes && ("inline" in a ? "inline" in b && a.inline === b.inline : "r2" in b && a.r2 === b.r2);
 
-interface OpenAttempt {
-  readonly job: JobId;
-  readonly seq: number;
-  readonly attempt: number;
-  readonly node: NodeId;
-  readonly deadline: number;
-  readonly runMs: number;
-}
 
 /** Resolves waiters registered under a key when that key is poked. */
 class Signals {
@@ -152,8 +190,8 @@ export class JobDriver implements JobPlane {
   /** Jobs that changed while busy, or were poked: advance once free. */
   private readonly dirty = new Set<JobId>();
   private advanceScheduled = false;
-  /** Remote attempts with no result yet, by attemptKey. */
-  private readonly open = new Map<string, OpenAttempt>();
+  /** Remote attempts with no result yet, and their deadlines. */
+  private readonly open = new OpenAttempts();
   private deadlineTimer: unknown = null;
   /** Wakes the leader when the next silent runner would expire. */
   private expiryTimer: unknown = null;
@@ -163,28 +201,48 @@ export class JobDriver implements JobPlane {
   private readonly heartbeats = new Map<NodeId, { at: number; load: NodeLoad }>();
   /** Running jobs as this leader keeps them between steps (live-jobs.ts). */
   private readonly live: LiveJobs;
+  private readonly retentionMs: number;
+  /** The last slot applied here, and the retention cutoff of the last sweep of the store. */
+  private appliedThrough = 0;
+  private sweptTo = -Infinity;
+  /**
+   * Slots this commander skipped by adopting a snapshot, whose finished jobs its store lacks
+   * until they are copied from the snapshot's author (fillGap); null when the store is complete.
+   */
+  private gap: { readonly after: number; readonly through: number; readonly author: string | undefined } | null = null;
+  private filling: Promise<void> | null = null;
 
   constructor(options: JobDriverOptions) {
     this.o = options;
     this.live = new LiveJobs(options.registry, options.payloads);
-    this.state = new JobsState({ retainFinished: options.retainFinished });
+    // Finished trees leave memory as they end, for the store (see applied()).
+    this.state = new JobsState({ retainFinished: 0 });
+    this.retentionMs = options.retentionMs ?? DEFAULT_JOB_RETENTION_MS;
     const machine: StateMachine = {
-      apply: (data) => {
+      apply: (data, _id, slot) => {
         const decision = decodeDecision(data);
-        if (decision) this.applied(decision);
+        if (decision) this.applied(decision, slot);
         else if (claimsDecision(data)) {
           // Every replica skips it alike, so they stay in step; say so once per entry.
           this.state.counters.malformedDecisions++;
           this.log.warn("skipped a malformed log entry", { type: data.type });
         }
       },
-      snapshot: () => this.state.snapshot(),
-      restore: (snapshot) => {
+      appliedSlot: (slot) => this.appliedSlot(slot),
+      // Running jobs only (finished ones are on every commander's disk): small, whatever the history.
+      snapshot: (): JobsSnapshot => ({ ...this.state.snapshot(), author: options.name }),
+      restore: (snapshot, through) => {
         if (!snapshot) return;
-        this.state.restore(snapshot as JobsSnapshot);
+        const adopted = snapshot as JobsSnapshot;
+        this.state.restore(adopted);
+        // Taken before finished jobs moved to disk: they come out of the snapshot into the store,
+        // their retention counted from their end (such a snapshot has no log clock of its own).
+        for (const tree of this.state.releaseFinished()) this.o.finished.put(retiredRows([tree], through, tree[0]?.finishedAt ?? this.state.appliedAt));
         this.live.clear();
         this.reopen();
+        this.adopted(through, adopted.author);
       },
+      snapshotReady: () => this.gap === null,
     };
     this.commander = options.commander(machine, () => this.onElected());
     for (const spec of options.builtins) options.scheduler.nodeUp(spec, options.timers.now());
@@ -223,8 +281,10 @@ export class JobDriver implements JobPlane {
 
   // ---- the learner: every commander applies every decision --------------------------------
 
-  private applied(d: Decision): void {
+  private applied(d: Decision, slot: number): void {
     const effect = this.state.apply(d);
+    // Written before anyone waiting on the job is woken: they read it from the store.
+    if (this.state.retiredByLastApply.length > 0) this.o.finished.put(retiredRows(this.state.retiredByLastApply, slot, this.state.appliedAt));
     for (const { job, seq } of this.state.settledByLastApply) this.live.changed(job, seq);
     if (effect.effect === "none") return;
     this.learn(d);
@@ -238,8 +298,11 @@ export class JobDriver implements JobPlane {
     if (effect.effect === "job") {
       for (const job of [effect.job, ...(effect.ended ?? [])]) {
         this.signals.poke(`job:${job}`);
-        // An ended job needs no generator.
-        if (this.state.job(job)?.status !== "running") this.live.drop(job);
+        // An ended job needs no generator, and waits on no attempt.
+        if (this.state.job(job)?.status !== "running") {
+          this.live.drop(job);
+          this.open.closeJob(job);
+        }
       }
     }
     switch (d.type) {
@@ -249,11 +312,7 @@ export class JobDriver implements JobPlane {
         break;
       case "call.result":
       case "call.timeout":
-        this.open.delete(attemptKey(d.job, d.seq, d.attempt));
-        break;
-      case "job.finished":
-      case "job.cancelled":
-        for (const [key, a] of this.open) if (!this.state.job(a.job) || this.state.job(a.job)!.status !== "running") this.open.delete(key);
+        this.open.close(d.job, d.seq, d.attempt);
         break;
     }
     if (effect.effect === "job" && this.leading) this.poke(effect.job);
@@ -330,9 +389,9 @@ export class JobDriver implements JobPlane {
   }
 
   /** The leader gives up on every attempt out on `node`, now rather than at their deadlines. */
-  private moveCallsOff(node: NodeId, why: string, ending: "silent" | "refused"): void {
+  private moveCallsOff(node: NodeId, why: string, ending: Exclude<Ending, "orphaned">): void {
     if (!this.leading) return;
-    const out = [...this.open.values()].filter((a) => a.node === node);
+    const out = this.open.onNode(node);
     queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, why, ending))));
   }
 
@@ -346,37 +405,21 @@ export class JobDriver implements JobPlane {
     for (const id of this.state.runningJobs()) {
       const job = this.state.job(id)!;
       for (const call of job.calls) {
-        if (call.outcome) continue;
-        // A verified call has several attempts out at once; any other call only its last.
-        const out = call.verify === undefined ? call.attempts.slice(-1) : outstanding(call);
-        for (const last of out) {
-          if (last.timedOutAt !== undefined || last.node === INLINE_NODE) continue;
-          this.track({
-            type: "call.dispatched",
-            job: id,
-            seq: call.seq,
-            attempt: last.attempt,
-            stage: call.target,
-            input: call.input,
-            node: last.node,
-            at: last.dispatchedAt,
-            predicted: last.predicted,
-            alternatives: last.alternatives,
-            reason: last.reason,
-            by: last.by,
-          });
+        for (const last of awaited(call)) {
+          if (last.node === INLINE_NODE) continue;
+          this.track({ job: id, seq: call.seq, stage: call.target, attempt: last.attempt, node: last.node, at: last.dispatchedAt, predicted: last.predicted });
         }
       }
     }
   }
 
-  private track(d: Extract<Decision, { type: "call.dispatched" }>): void {
+  /** Starts the deadline of an attempt out on a backend (applied just now, or found in the state after a snapshot). */
+  private track(d: Pick<Extract<Decision, { type: "call.dispatched" }>, "job" | "seq" | "stage" | "attempt" | "node" | "at" | "predicted">): void {
     const stage = this.o.registry.stages.get(d.stage);
     const spec = this.nodeSpec(d.node);
     const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
-    // A slower node gets proportionally longer before the call counts as lost.
-    const timeoutMs = (stage?.timeoutMs ?? 30_000) / Math.min(1, speed) + d.predicted.transferMs;
-    this.open.set(attemptKey(d.job, d.seq, d.attempt), {
+    const timeoutMs = attemptTimeoutMs(stage?.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, speed, d.predicted);
+    this.open.add({
       job: d.job,
       seq: d.seq,
       attempt: d.attempt,
@@ -385,6 +428,116 @@ export class JobDriver implements JobPlane {
       runMs: d.predicted.runMs,
     });
     this.armDeadlines();
+  }
+
+  // ---- finished jobs: the store ---------------------------------------------------------
+  //
+  // Why a commander that skipped slots copies from the snapshot's author, rather than acceptors
+  // keeping every slot until each commander has stored it: followers learn the log only when
+  // asked, so a watermark would be held back by any idle commander, and a commander silent for
+  // long must then copy from a peer anyway. Copying from the author needs no change to the
+  // consensus core or the acceptors, and is sound because (1) a finished tree never changes
+  // again, (2) the author's store was complete through the snapshot's slot when it took it (a
+  // commander with a gap takes no snapshot: snapshotReady), and (3) its storage lasts, as an
+  // acceptor's does. Until the copy is done this commander does not lead (lead()): a leader with
+  // a gap would answer 404 for a kept job, and re-run it for its idempotency key.
+
+  /** A job by id: running (memory) or finished and still kept (the store, unless expired on the log's clock). */
+  private job(id: JobId): JobRecord | undefined {
+    const live = this.state.job(id);
+    if (live) return live;
+    const row = this.o.finished.get(id);
+    return row && !expired(row.retiredAt, this.state.appliedAt, this.retentionMs) ? row.record : undefined;
+  }
+
+  /** Every command of `slot` is applied: the store is complete through it (unless it has a gap), and expired jobs go. */
+  private appliedSlot(slot: number): void {
+    this.appliedThrough = slot;
+    if (this.gap === null && slot > this.o.finished.completeThrough()) this.o.finished.setCompleteThrough(slot);
+    const cutoff = retentionCutoff(this.state.appliedAt, this.retentionMs);
+    if (cutoff - this.sweptTo >= this.retentionMs / SWEEP_SHARE) {
+      this.o.finished.expire(cutoff);
+      this.sweptTo = cutoff;
+    }
+  }
+
+  /** A snapshot through `through` was adopted: the jobs retired in the slots this store lacks come from its author. */
+  private adopted(through: number, author: string | undefined): void {
+    this.appliedThrough = through;
+    const complete = this.o.finished.completeThrough();
+    if (complete >= through) return;
+    this.gap = { after: this.gap?.after ?? complete, through, author };
+    void this.fillGap().catch((error: unknown) => this.log.warn("copying finished jobs from a peer failed; lead() retries", { reason: errorMessage(error) }));
+  }
+
+  /**
+   * Copies the gap's finished jobs, page by page, from the snapshot's author, or from any other
+   * commander of the shard whose store is complete through the gap (one that is not refuses:
+   * finishedBetween); resolves once this store is complete.
+   */
+  private fillGap(): Promise<void> {
+    this.filling ??= (async () => {
+      while (this.gap !== null) {
+        const gap = this.gap;
+        const peers = [...(this.o.peers?.() ?? new Map<string, FinishedJobsPeer>())].filter(([name]) => name !== this.o.name);
+        // The author first: it held every job of the gap when it took the snapshot.
+        peers.sort(([a], [b]) => Number(b === gap.author) - Number(a === gap.author));
+        const failures: string[] = [];
+        let cursor: StoreCursor | null = null;
+        let copied = false;
+        for (const [name, peer] of peers) {
+          try {
+            // Until a page comes back empty: a page is cut by bytes too, so a short one is not the last.
+            // Every complete store pages alike (by slot, then id), so the next peer goes on from the cursor.
+            for (;;) {
+              const page = await peer.finishedBetween(gap.after, gap.through, cursor, GAP_PAGE);
+              if (page.length === 0) break;
+              // A job run again under its id and retired after the gap (its key's retention ended) is newer here.
+              this.o.finished.put(page.filter((row) => (this.o.finished.get(row.id)?.slot ?? 0) <= row.slot));
+              const last = page.at(-1)!;
+              cursor = { slot: last.slot, id: last.id };
+            }
+            copied = true;
+            break;
+          } catch (error) {
+            failures.push(`${name}: ${errorMessage(error)}`);
+          }
+        }
+        if (!copied) {
+          throw new PaxflowError(
+            "store-incomplete",
+            `commander ${this.o.name} lacks the finished jobs of slots ${gap.after + 1}..${gap.through} and no other commander ` +
+              `could give them (${failures.join("; ") || "none is reachable from here"}); retry later`,
+          );
+        }
+        // A newer snapshot adopted meanwhile widened the gap: go round again, from its author.
+        if (this.gap === gap) {
+          this.gap = null;
+          this.o.finished.setCompleteThrough(this.appliedThrough);
+          this.log.info("copied the finished jobs of skipped slots from a peer", { from: gap.author, after: gap.after, through: gap.through });
+        }
+      }
+    })().finally(() => {
+      this.filling = null;
+    });
+    return this.filling;
+  }
+
+  /**
+   * For a peer filling its gap (fillGap): jobs retired in slots (after, through], by (slot, id),
+   * at most `limit` and about GAP_PAGE_BYTES; empty once there are no more. Refused unless this
+   * store is complete through `through`, so a copy never misses a job.
+   */
+  async finishedBetween(after: number, through: number, cursor: StoreCursor | null, limit: number): Promise<StoredJob[]> {
+    const complete = this.o.finished.completeThrough();
+    if (complete < through) {
+      throw new PaxflowError("store-incomplete", `commander ${this.o.name} holds the finished jobs through slot ${complete} only, not through ${through}; retry later`);
+    }
+    const rows = this.o.finished.between(after, through, cursor, Math.min(Math.max(limit, 0), GAP_PAGE));
+    // At least one row, however large (a page that carried none would end the copy early).
+    let bytes = 0;
+    const page = rows.findIndex((row) => (bytes += JSON.stringify(row.record).length) > GAP_PAGE_BYTES);
+    return page < 0 ? rows : rows.slice(0, Math.max(1, page));
   }
 
   // ---- leadership -------------------------------------------------------------------------
@@ -408,10 +561,8 @@ export class JobDriver implements JobPlane {
     for (const jobId of running) {
       const job = this.state.job(jobId)!;
       for (const call of job.calls) {
-        if (call.outcome) continue;
-        for (const last of call.verify === undefined ? call.attempts.slice(-1) : outstanding(call)) {
-          if (last.timedOutAt !== undefined) continue;
-          const open = this.open.get(attemptKey(jobId, call.seq, last.attempt));
+        for (const last of awaited(call)) {
+          const open = this.open.get(jobId, call.seq, last.attempt);
           if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
             redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
           }
@@ -424,9 +575,13 @@ export class JobDriver implements JobPlane {
     this.armExpiry();
   }
 
-  /** Campaigns if needed; after this the state reflects everything this leader decides. */
-  private lead(): Promise<void> {
-    return this.commander.lead();
+  /**
+   * Campaigns if needed; after this the state reflects everything this leader decides, and its
+   * store holds every finished job still kept (a gap is filled first: see fillGap).
+   */
+  private async lead(): Promise<void> {
+    await this.commander.lead();
+    if (this.gap !== null) await this.fillGap();
   }
 
   // ---- the scheduler ----------------------------------------------------------------------
@@ -508,7 +663,7 @@ export class JobDriver implements JobPlane {
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
       ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
-      verify: (call, node, earlierThisPass) => this.verifyPolicy(call.job, call.seq, call.stage, node, earlierThisPass),
+      verify: (call, node, earlierThisPass) => verifyReasonFor(this.recovery(), call, node, earlierThisPass),
     };
   }
 
@@ -531,7 +686,7 @@ export class JobDriver implements JobPlane {
           : call.answers === undefined
             ? "every attempt ended without a result"
             : "a verifying attempt ended without an answer";
-      drafts.push(this.redispatch(job, call, now, null, why));
+      drafts.push(nextAttempt(this.recovery(), job, call, now, null, why));
       // One call at a time: the next one's attempt numbers follow from the state once this is applied.
       break;
     }
@@ -562,7 +717,10 @@ export class JobDriver implements JobPlane {
    */
   private async propose(drafts: readonly (Draft | Decision)[]): Promise<void> {
     const sealed = await Promise.all(drafts.map((d) => this.seal(d)));
-    const commands: SubmitCommand[] = sealed.map((d) => ({ id: decisionId(d), data: d }));
+    // Which run of its job each decision belongs to (decisionId): a job accepted in this very step has no record yet.
+    const runs = new Map(sealed.flatMap((d) => (d.type === "job.accepted" ? [[d.job, d.at] as const] : [])));
+    const runOf = (d: Decision) => ("job" in d ? (runs.get(d.job) ?? this.job(d.job)?.acceptedAt) : undefined);
+    const commands: SubmitCommand[] = sealed.map((d) => ({ id: decisionId(d, runOf(d)), data: d }));
     const part = Math.max(1, Math.min(MAX_DECISIONS_PER_PROPOSAL, this.commander.maxPending));
     for (let at = 0; at < commands.length; ) {
       let end = Math.min(at + part, commands.length);
@@ -605,17 +763,17 @@ export class JobDriver implements JobPlane {
       }
       const url = this.state.node(d.node)?.spec.url;
       if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
-      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      const open = this.open.get(d.job, d.seq, d.attempt);
       await this.o.backends.sendToRunner({ id: d.node, url }, {
         job: d.job,
         seq: d.seq,
         attempt: d.attempt,
         stage: d.stage,
         input: d.input,
-        deadlineAt: open?.deadline ?? d.at + 30_000,
+        deadlineAt: open?.deadline ?? d.at + DEFAULT_STAGE_TIMEOUT_MS,
       });
     } catch (error) {
-      const open = this.open.get(attemptKey(d.job, d.seq, d.attempt));
+      const open = this.open.get(d.job, d.seq, d.attempt);
       if (open) await this.expire(open, `${d.node} did not take the call: ${errorMessage(error)}`, errorCode(error) === "runner-refused" ? "refused" : "silent");
     }
   }
@@ -637,9 +795,7 @@ export class JobDriver implements JobPlane {
 
   /** The earliest deadline of a call in flight, or null: when the shell should wake us. */
   nextDeadline(): number | null {
-    let next: number | null = null;
-    for (const a of this.open.values()) if (next === null || a.deadline < next) next = a.deadline;
-    return next;
+    return this.open.nextDeadline();
   }
 
   /** Handles every expired deadline (called by the timer and by the Durable Object alarm). */
@@ -649,7 +805,7 @@ export class JobDriver implements JobPlane {
       await this.lead(); // the alarm of a fresh incarnation: take over, resume() runs on election
     }
     const now = this.now();
-    const expired = [...this.open.values()].filter((a) => a.deadline <= now);
+    const expired = this.open.due(now);
     await Promise.all(expired.map((a) => this.expire(a, "no result within its deadline", "silent")));
     // Before draining: marking a silent node unresponsive would count as news from it.
     await this.expireSilent(now);
@@ -701,15 +857,14 @@ export class JobDriver implements JobPlane {
    */
   private async drainFailing(now: number): Promise<void> {
     for (const s of this.o.scheduler.suspicions(now)) {
-      const node = this.state.node(s.node);
-      if (s.verdict === "healthy" || node?.status !== "up") continue;
+      if (!drains(s, this.state.node(s.node)?.status)) continue;
       try {
         await this.propose([{ type: "node.unresponsive", node: s.node, at: now, reason: `${s.verdict}: ${s.reason}` }]);
       } catch (error) {
         this.log.warn("marking a node unresponsive failed", { node: s.node, reason: errorMessage(error) });
         continue;
       }
-      const draining = [...this.open.values()].filter((a) => a.node === s.node);
+      const draining = this.open.onNode(s.node);
       await Promise.all(draining.map((a) => this.expire(a, `drained: ${s.node} is ${s.verdict} (${s.reason})`, "refused")));
     }
   }
@@ -717,28 +872,11 @@ export class JobDriver implements JobPlane {
   /** Backup attempts for calls running far past their prediction, where the scheduler says a backup would win. */
   private async speculate(now: number): Promise<void> {
     for (const advice of this.o.scheduler.stragglers(now)) {
-      const open = this.open.get(advice.key);
+      const open = this.open.byKey(advice.key);
       if (!open) continue;
       await this.exclusive(open.job, async () => {
-        const job = this.state.job(open.job);
-        const call = job?.calls[open.seq];
-        if (!job || job.status !== "running" || !call || call.outcome) return;
-        const verify = this.verifyOn(open.job, call, advice.backup.node);
-        const backup: Decision = {
-          ...(verify ? { verify } : {}),
-          type: "call.dispatched",
-          job: open.job,
-          seq: open.seq,
-          attempt: call.attempts.length + 1,
-          stage: call.target,
-          input: call.input,
-          node: advice.backup.node,
-          at: now,
-          predicted: advice.backup,
-          alternatives: [advice.backup],
-          reason: `${SPECULATIVE} of attempt ${open.attempt} on ${open.node}: ${advice.reason}`,
-          by: this.id,
-        };
+        const backup = backupOf(this.recovery(), open, advice.backup, advice.reason, now);
+        if (!backup) return;
         await this.propose([backup]).catch((error: unknown) =>
           this.log.warn("speculative backup failed", { job: open.job, call: `${open.job}#${open.seq}`, trace: this.traceOf(open.job), reason: errorMessage(error) }),
         );
@@ -746,105 +884,22 @@ export class JobDriver implements JobPlane {
     }
   }
 
-  /**
-   * Gives up on one attempt and sends the call to the next-best node. How the attempt ended
-   * decides the blame: a node that stayed silent (timeout) or could not be reached is marked
-   * unresponsive and not tried again for this call; one that answered "no" (full, unknown
-   * stage) is only skipped for this call; a call that died with its commander blames nobody.
-   */
-  private expire(a: OpenAttempt, why: string, ending: "silent" | "refused" | "orphaned"): Promise<void> {
+  /** Gives up on one attempt (recovery.ts attemptEnded says what follows) and forgets it once that is chosen. */
+  private expire(a: OpenAttempt, why: string, ending: Ending): Promise<void> {
     return this.exclusive(a.job, async () => {
-      const job = this.state.job(a.job);
-      const call = job?.calls[a.seq];
-      const live = call !== undefined && outstanding(call).some((t) => t.attempt === a.attempt);
-      const needed = live && this.stillNeeded(call, a.attempt);
-      // A verified call records every attempt that ends (so it stops counting as out); others only the one a backup has not superseded.
-      if (!job || job.status !== "running" || !call || call.outcome || !live || (!needed && call.answers === undefined)) {
-        this.open.delete(attemptKey(a.job, a.seq, a.attempt));
-        return;
-      }
       try {
-        const now = this.now();
-        const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
-        if (ending === "silent" && this.state.node(a.node)?.status === "up") {
-          decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
-        }
-        const failed = ending === "orphaned" ? null : a.node;
-        if (needed) decisions.push(this.redispatch(job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
-        await this.propose(decisions);
+        const decisions = attemptEnded(this.recovery(), a, why, ending, this.now());
+        if (decisions === null) this.open.close(a.job, a.seq, a.attempt);
+        else await this.propose(decisions);
       } catch (error) {
         this.log.warn("re-dispatching failed", { job: a.job, call: `${a.job}#${a.seq}`, trace: this.traceOf(a.job), reason: errorMessage(error) });
       }
     });
   }
 
-  /**
-   * Whether an attempt that is ending (deadline, refusal) must be replaced: for most calls, when
-   * it is the last one (a backup may have superseded it); for a verified call, when the answers
-   * and the other attempts out can no longer reach agreement without it.
-   */
-  private stillNeeded(call: CallRecord, attempt: number): boolean {
-    if (call.answers === undefined) return call.attempts.length === attempt;
-    return this.state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
-  }
-
-  /**
-   * The next attempt of a call, on the best node that has not failed it yet (or, when every
-   * able node has, the best of them again), up to MAX_ATTEMPTS. A verified call's next attempt
-   * also avoids the nodes that answered it or still run it: agreement needs other nodes.
-   */
-  private redispatch(job: JobRecord, call: CallRecord, now: number, failed: NodeId | null, why: string): Draft | Decision {
-    const stage = this.o.registry.stages.get(call.target)!;
-    const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
-    const busy = call.answers === undefined ? [] : call.attempts.filter((t) => t.timedOutAt === undefined).map((t) => t.node);
-    const exclude = new Set([...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
-    const request = { stage, inputBytes: call.input.bytes, now };
-    let placement = this.place({ ...request, exclude });
-    if (!placement.ok) placement = this.place({ ...request, exclude: new Set(busy) });
-    if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
-      const disagree = call.answers && call.answers.length > 1 ? `; the answers of ${call.answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
-      const why = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
-      return {
-        type: "job.finished",
-        job: job.id,
-        at: now,
-        outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${why}` } },
-      };
-    }
-    const verify = this.verifyOn(job.id, call, placement.winner.node);
-    return {
-      type: "call.dispatched",
-      job: job.id,
-      seq: call.seq,
-      attempt: call.attempts.length + 1,
-      stage: call.target,
-      input: call.input,
-      node: placement.winner.node,
-      at: now,
-      predicted: placement.winner,
-      alternatives: placement.alternatives,
-      reason: `re-dispatch after ${why}; ${placement.reason}`,
-      by: this.id,
-      ...(verify ? { verify } : {}),
-    };
-  }
-
-  /**
-   * Why a call not yet verified must be, now that an attempt goes to `node` (a new node's first
-   * calls, the sample); null when it is verified already or need not be. The call's other
-   * attempts count towards the agreement, so a backup on a new node is checked against them.
-   */
-  private verifyOn(job: JobId, call: CallRecord, node: NodeId): string | null {
-    if (call.answers !== undefined) return null;
-    return this.verifyPolicy(job, call.seq, call.target, node, 0);
-  }
-
-  private verifyPolicy(job: JobId, seq: number, stage: string, node: NodeId, earlierThisPass: number): string | null {
-    // A kernel's floating-point output differs between a GPU and the CPU reference within its
-    // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
-    if (this.o.registry.stages.get(stage)?.kernel) return null;
-    const dispatchedBefore = (this.state.node(node)?.dispatched ?? 0) + earlierThisPass;
-    return verifyReason(this.o.verify ?? DEFAULT_VERIFY_POLICY, { job, seq }, { id: node, trusted: this.state.trusted(node), dispatchedBefore });
+  /** What recovery.ts's rules consult: the state now, and this leader's placement. */
+  private recovery(): RecoveryContext {
+    return { state: this.state, registry: this.o.registry, by: this.id, verify: this.o.verify, place: (request) => this.place(request) };
   }
 
   /** A result from any backend: into the log (the state keeps the first per call). */
@@ -857,7 +912,8 @@ export class JobDriver implements JobPlane {
 
   async submitJob(request: SubmitJobRequest): Promise<SubmitJobReply> {
     await this.lead();
-    const existing = this.state.job(request.id);
+    // A finished job answers for its idempotency key for as long as it is kept (JOB_RETENTION).
+    const existing = this.job(request.id);
     if (existing) {
       if (existing.name !== request.name || !samePayload(existing.input, request.input)) {
         throw new PaxflowError(
@@ -866,6 +922,11 @@ export class JobDriver implements JobPlane {
         );
       }
       return { created: false, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
+    }
+    // Running jobs live in memory: past the bound a new one waits for others to finish (sub-jobs of running ones are always taken).
+    const maxRunning = this.o.maxRunningJobs ?? DEFAULT_MAX_RUNNING_JOBS;
+    if (this.state.runningCount >= maxRunning) {
+      throw new PaxflowError("too-many-running", `shard ${this.o.shard} runs ${this.state.runningCount} jobs and MAX_RUNNING_JOBS is ${maxRunning}: retry once some finish`);
     }
     const accepted: Decision = {
       type: "job.accepted",
@@ -877,7 +938,7 @@ export class JobDriver implements JobPlane {
       submittedBy: request.submittedBy,
     };
     const created = await this.exclusive(request.id, async () => {
-      if (this.state.job(request.id)) return false; // a concurrent submit with the same id got there first
+      if (this.job(request.id)) return false; // a concurrent submit with the same id got there first
       const input = await this.o.payloads.open(request.input);
       // Advance a job that is not in the state yet: accepted and its first steps share a slot.
       const definition = this.o.registry.jobs.get(request.name);
@@ -902,7 +963,7 @@ export class JobDriver implements JobPlane {
 
   /** The job, if the viewer may see it (tenancy.ts); checked before any wait, so a wait cannot tell either. */
   private visible(id: JobId, viewer: Viewer): JobRecord | undefined {
-    const job = this.state.job(id);
+    const job = this.job(id);
     return job && mayAccess(job, viewer) ? job : undefined;
   }
 
@@ -911,8 +972,8 @@ export class JobDriver implements JobPlane {
     while (this.state.job(id)?.status === "running" && this.now() < until) {
       await this.signals.wait(`job:${id}`, until - this.now(), this.o.timers);
     }
-    const job = this.state.job(id);
-    if (!job) throw new PaxflowError("not-found", `job ${id} was forgotten (retention limit)`);
+    const job = this.job(id);
+    if (!job) throw new PaxflowError("not-found", `job ${id} was forgotten (JOB_RETENTION)`);
     return this.view(job);
   }
 
@@ -938,28 +999,16 @@ export class JobDriver implements JobPlane {
     const job = this.visible(id, viewer);
     if (!job) return null;
     if (job.status === "running") await this.propose([{ type: "job.cancelled", job: id, at: this.now(), reason, by: cancelledBy(viewer) }]);
-    return this.view(this.state.job(id)!);
+    return this.view(this.job(id)!);
   }
 
   async listJobs(query: ListJobsQuery): Promise<ListJobsReply> {
     await this.lead();
-    const before = query.before;
-    const jobs: JobSummary[] = [];
-    for (const job of this.state.allJobs()) {
-      if (job.parent || (query.status && job.status !== query.status) || !mayAccess(job, query.viewer)) continue;
-      if (before && (job.acceptedAt > before.acceptedAt || (job.acceptedAt === before.acceptedAt && job.id >= before.id))) continue;
-      jobs.push({
-        id: job.id,
-        name: job.name,
-        status: job.status,
-        acceptedAt: job.acceptedAt,
-        ...(job.finishedAt === undefined ? {} : { finishedAt: job.finishedAt }),
-        calls: job.calls.length,
-        shard: this.o.shard,
-      });
-    }
-    jobs.sort((a, b) => b.acceptedAt - a.acceptedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    return { jobs: jobs.slice(0, query.limit) };
+    // Running trees from memory, finished ones from the store (each already a page of at most `limit`).
+    const running = [...this.state.allJobs()].filter((job) => listed(job, query)).map(summaryOf);
+    const finished = this.o.finished.list(query).filter((job) => this.job(job.id) !== undefined);
+    const jobs: JobSummary[] = [...running, ...finished].sort(newestFirst).slice(0, query.limit).map((job) => ({ ...job, shard: this.o.shard }));
+    return { jobs };
   }
 
   /** `signedAt`: the runner's signature timestamp on this registration (it must be newer than the node's current one). */
@@ -993,9 +1042,7 @@ export class JobDriver implements JobPlane {
     this.heartbeats.set(id, { at: this.now(), load });
     this.o.scheduler.heartbeat(id, load, this.now());
     const verdict = this.o.scheduler.suspicions(this.now()).find((s) => s.node === id)?.verdict ?? "healthy";
-    // A heartbeat proves it is alive again; but a node drained for running slow keeps
-    // heartbeating all along, so a suspect one stays out (it would flap in and out otherwise).
-    if (node.status === "unresponsive" && node.spec.url && verdict !== "suspect") {
+    if (node.status === "unresponsive" && node.spec.url && comesBack(verdict)) {
       // It answers again: ask for its load and traffic now, and re-rank it from that.
       const probed = await this.o.backends.probeRunner({ id, url: node.spec.url }).catch(() => null);
       if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);
@@ -1012,7 +1059,7 @@ export class JobDriver implements JobPlane {
 
   async offerResult(offer: ResultOffer): Promise<ResultOfferReply> {
     await this.lead();
-    const job = this.state.job(offer.job);
+    const job = this.job(offer.job);
     const attempt = job?.calls[offer.seq]?.attempts[offer.attempt - 1];
     if (!job) return { accepted: false, reason: `unknown job ${offer.job}` };
     if (!attempt || attempt.node !== offer.node) {
@@ -1027,7 +1074,7 @@ export class JobDriver implements JobPlane {
       return { accepted: true, reason: "this result is already recorded" };
     }
     await this.offer(offer);
-    const call = this.state.job(offer.job)?.calls[offer.seq];
+    const call = this.job(offer.job)?.calls[offer.seq];
     const won = call?.node === offer.node && call.finishedAt === offer.finishedAt;
     if (won) return { accepted: true };
     if (this.state.distrusted(offer.node)) return { accepted: false, reason: `${offer.node} is quarantined: ${this.state.node(offer.node)?.quarantine?.reason ?? ""}` };
@@ -1059,20 +1106,13 @@ export class JobDriver implements JobPlane {
 
   async metrics(): Promise<JobsMetrics> {
     await this.lead();
-    const jobs: Record<JobStatus, number> = { running: 0, done: 0, failed: 0, cancelled: 0 };
-    const calls = new Map<string, { node: NodeId; outcome: "ok" | "failed" | "running"; count: number }>();
+    // Finished jobs and their calls counted by the store.
+    const jobs: Record<JobStatus, number> = { running: 0, ...this.o.finished.counts() };
+    const calls = new Map<string, { node: NodeId; outcome: CallCount["outcome"]; count: number }>();
+    for (const { node, outcome, count } of this.o.finished.callCounts()) calls.set(callKey(node, outcome), { node, outcome, count });
     for (const job of this.state.allJobs()) {
       jobs[job.status]++;
-      for (const call of job.calls) {
-        const node = call.node ?? call.attempts.at(-1)?.node;
-        if (node === undefined) continue;
-        const outcome = call.outcome ? (call.outcome.ok ? "ok" : "failed") : job.status === "running" ? "running" : null;
-        if (outcome === null) continue;
-        const key = `${node}\u0000${outcome}`;
-        const entry = calls.get(key) ?? { node, outcome, count: 0 };
-        entry.count++;
-        calls.set(key, entry);
-      }
+      callTally(job, calls);
     }
     const now = this.now();
     return {
@@ -1085,7 +1125,7 @@ export class JobDriver implements JobPlane {
   }
 
   async jobStats(): Promise<JobsStats> {
-    let retained = 0;
+    let retained = Object.values(this.o.finished.counts()).reduce((a, b) => a + b, 0);
     for (const _ of this.state.allJobs()) retained++;
     return { counters: { ...this.state.counters }, running: this.state.runningJobs().length, retained };
   }

@@ -16,6 +16,7 @@ import { errorMessage } from "../errors.ts";
 import { MemoryAcceptors } from "../memory-transport.ts";
 import { type Timers, realTimers } from "../timers.ts";
 import type { Backends } from "./backends.ts";
+import { type FinishedJobs, MemoryFinishedJobs } from "./finished-jobs.ts";
 import { JobDriver } from "./job-driver.ts";
 import { MemoryBlobStore, Payloads } from "./payload-store.ts";
 
@@ -23,6 +24,19 @@ export interface MemoryShard {
   /** The current incarnation. */
   driver(): JobDriver;
   readonly payloads: Payloads;
+  /** The commander's finished jobs (they survive crash()). */
+  readonly finished: FinishedJobs;
+  /** "commander-<i>": the first of a shard is 0, each one `beside` it the next. */
+  readonly name: string;
+  /** The shard's parts its commanders share: acceptors, payloads, and each commander's current incarnation by name. */
+  readonly shared: {
+    readonly network: MemoryAcceptors;
+    readonly payloads: Payloads;
+    /** Each reachable commander's current incarnation (a test removes one to make it unreachable). */
+    readonly commanders: Map<string, () => JobDriver>;
+    /** Every name given so far, in order: never given twice. */
+    readonly names: string[];
+  };
   /** Kills the commander with everything in its memory and starts the next incarnation. */
   crash(): void;
   close(): void;
@@ -77,12 +91,30 @@ export interface MemoryShardOptions {
   readonly timers?: Timers;
   readonly maxNodes?: number;
   readonly nodeExpiryMs?: number;
+  /** JOB_RETENTION in ms; default DEFAULT_JOB_RETENTION_MS. */
+  readonly retentionMs?: number;
+  /** The commander's store of finished jobs; default a new in-memory one. */
+  readonly finished?: FinishedJobs;
+  /** Compact every this many slots (the commander's default otherwise). */
+  readonly compactEvery?: number;
+  /** Another commander of that shard's: same acceptors and payloads, and each reaches the other's finished jobs as a peer. */
+  readonly beside?: MemoryShard;
+  readonly maxRunningJobs?: number;
 }
 
 export function memoryShard(options: MemoryShardOptions): MemoryShard {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"];
-  const network = new MemoryAcceptors(acceptors, { leaseMs: 100 });
-  const payloads = new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey);
+  const shared = options.beside?.shared ?? {
+    network: new MemoryAcceptors(acceptors, { leaseMs: 100 }),
+    payloads: new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
+    commanders: new Map<string, () => JobDriver>(),
+    names: [],
+  };
+  const { network, payloads } = shared;
+  const name = `commander-${shared.names.length}`;
+  shared.names.push(name);
+  // The commander's own storage: it outlives each incarnation, as a Durable Object's SQLite does.
+  const finished = options.finished ?? new MemoryFinishedJobs();
   let incarnation = 0;
   const start = (): JobDriver =>
     new JobDriver({
@@ -94,25 +126,34 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
       builtins: builtinNodes(1),
       scheduler: createLearningScheduler({ inlineMaxMs: 2 }),
       maxWaitMs: 60_000,
-      retainFinished: 1_000,
+      finished,
+      name,
+      peers: () => new Map([...shared.commanders].map(([peer, driver]) => [peer, driver()])),
+      ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+      ...(options.maxRunningJobs === undefined ? {} : { maxRunningJobs: options.maxRunningJobs }),
       ...(options.nodeExpiryMs === undefined ? {} : { nodeExpiryMs: options.nodeExpiryMs }),
       commander: (machine, onElected) =>
         new CommanderDriver({
-          id: `commander-0#${++incarnation}`,
+          id: `${name}#${++incarnation}`,
           initial: makeConfig(acceptors, { alpha: 4 }),
           transport: network,
           maxBatch: 64,
           retryMs: 5,
+          ...(options.compactEvery === undefined ? {} : { compactEvery: options.compactEvery }),
           machine,
           onElected,
         }),
     });
   let driver: JobDriver = start();
+  shared.commanders.set(name, () => driver);
   return {
+    name,
+    shared,
     driver: () => driver,
     payloads,
+    finished,
     crash: () => {
       driver.close();
       driver = start();

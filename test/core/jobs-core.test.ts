@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dispatchedAt } from "../shared/decisions.ts";
 import { type Value, encode } from "../../core/codec.ts";
 import { advance, childId, type AdvanceContext, type JobSeed, type Sealable } from "../../core/jobs/advance.ts";
 import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decodeDecision } from "../../core/jobs/decisions.ts";
@@ -109,20 +110,8 @@ describe("placement", () => {
 
 describe("JobsState", () => {
   const accepted = (job = "j"): Decision => ({ type: "job.accepted", job, name: "shapes/chain", input: p({ seed: 1 }), at: 1 });
-  const dispatched = (seq: number, attempt: number, node: string, job = "j"): Decision => ({
-    type: "call.dispatched",
-    job,
-    seq,
-    attempt,
-    stage: "shapes/stats@1",
-    input: p({ seed: seq, n: 1 }),
-    node,
-    at: 2,
-    predicted: { node, finishAt: 3, waitMs: 0, transferMs: 0, runMs: 1 },
-    alternatives: [],
-    reason: "test",
-    by: "c",
-  });
+  const dispatched = (seq: number, attempt: number, node: string, job = "j"): Decision =>
+    dispatchedAt({ job, seq, attempt, node, stage: "shapes/stats@1", input: { seed: seq, n: 1 } });
   const result = (seq: number, attempt: number, node: string, value: Value, job = "j"): Decision => ({
     type: "call.result",
     job,

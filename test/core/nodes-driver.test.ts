@@ -1,5 +1,5 @@
 /**
- * Node membership through the commander (JobDriver over in-memory acceptors): MAX_NODES,
+ * Admission (MAX_RUNNING_JOBS) and node membership through the commander (JobDriver over in-memory acceptors): MAX_NODES,
  * registrations that cannot roll back (also after a restart), silent runners expiring, removal
  * moving calls elsewhere, and what the log says of a runner that refuses a call.
  */
@@ -68,6 +68,23 @@ async function timeoutDetail(s: MemoryShard, job: string): Promise<string> {
   const reply = await s.driver().jobEvents(job, ADMIN, 0, 0);
   return reply!.events.find((e) => e.type === "call.timeout")?.detail ?? "";
 }
+
+describe("MAX_RUNNING_JOBS", () => {
+  it("refuses a new job while the shard runs that many, saying so; one ending makes room, and a known job is found as before", async () => {
+    const s = start({ maxRunningJobs: 2 });
+    await retrying(() => s.driver().registerNode(runner("a"), 1));
+    await submit(s, "j-held-1");
+    await submit(s, "j-held-2");
+    const refused = await s.driver().submitJob({ id: "j-third", name: "shapes/spin", input: inlinePayload(encode({ iterations: 10, salt: 3 })), waitMs: 0, submittedBy: "ops" }).catch((e: unknown) => e);
+    expect(errorCode(refused)).toBe("too-many-running");
+    expect(String(refused)).toContain("runs 2 jobs and MAX_RUNNING_JOBS is 2");
+    // Submitting a job that exists is not a new one.
+    expect((await s.driver().submitJob({ id: "j-held-1", name: "shapes/spin", input: inlinePayload(encode({ iterations: 10, salt: 1 })), waitMs: 0, submittedBy: "ops" })).created).toBe(false);
+    await s.driver().cancelJob("j-held-1", ADMIN, "make room");
+    await submit(s, "j-third");
+    expect((await s.driver().getJob("j-third", ADMIN))!.status).toBe("running");
+  });
+});
 
 describe("MAX_NODES", () => {
   it("refuses a new node beyond it, but not a registered one registering again; a removal makes room", async () => {

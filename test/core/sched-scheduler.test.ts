@@ -10,6 +10,7 @@ import type { PlacementRequest } from "../../core/jobs/placement.ts";
 import { type LearningSchedulerOptions, createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { Random } from "../../core/sim/random.ts";
+import { comesBack } from "../../core/jobs/recovery.ts";
 
 type Stage = PlacementRequest["stage"];
 
@@ -281,9 +282,12 @@ describe("health", () => {
     expect(dispatches.filter((d) => d.node === "cpu-3" && d.at >= suspectAt! && d.at >= since)).toEqual([]);
   });
 
-  it("flags a node whose long calls run late before any of them completes, and holds the flag", () => {
-    // Calls of 10 s on slow-ish nodes: cpu-2 slows 5x at 30 s. No slowed call completes before
-    // 80 s, and a call times out only after 3x its run; the running calls' lateness says it first.
+  /**
+   * Calls of 10 s on slow-ish nodes: cpu-2 slows 5x at 30 s. No slowed call completes before 80
+   * s, and a call times out only after 3x its run; the running calls' lateness says it first.
+   * Returns the scheduler when it first judges cpu-2 suspect.
+   */
+  function lateOnCpu2() {
     const long: Stage = { ref: "long@1", caps: ["cpu"], cost: { runtimeMs: () => 10_000, outputBytes: () => 1_000 } };
     const s = createLearningScheduler({ suspectHoldMs: 20_000 });
     for (const id of ["cpu-1", "cpu-2", "cpu-3"]) s.nodeUp(runner(id, { slots: 1 }), 0);
@@ -311,6 +315,11 @@ describe("health", () => {
       beat(t);
       if (s.suspicions(t).find((v) => v.node === "cpu-2")!.verdict === "suspect") flaggedAt = t;
     }
+    return { s, long, busy, beat, flaggedAt };
+  }
+
+  it("flags a node whose long calls run late before any of them completes, and holds the flag", () => {
+    const { s, long, busy, beat, flaggedAt } = lateOnCpu2();
     expect(flaggedAt).not.toBeNull();
     expect(flaggedAt!).toBeLessThan(30_000 + 3 * 10_000); // before the call's 3x timeout
     const v = s.suspicions(flaggedAt!).find((x) => x.node === "cpu-2")!;
@@ -328,6 +337,18 @@ describe("health", () => {
     // Until the hold ends: then it is tried again.
     for (let b = flaggedAt! + 3_000; b <= flaggedAt! + 25_000; b += 1_000) beat(b);
     expect(s.suspicions(flaggedAt! + 25_000).find((x) => x.node === "cpu-2")!.verdict).toBe("healthy");
+  });
+
+  it("a suspect drained (marked down) stays suspect until its hold ends, so its heartbeats do not bring it back at once", () => {
+    const { s, flaggedAt } = lateOnCpu2();
+    expect(flaggedAt).not.toBeNull();
+    s.nodeDown("cpu-2", flaggedAt!);
+    const verdictAt = (t: number) => s.suspicions(t).find((x) => x.node === "cpu-2")!;
+    expect(verdictAt(flaggedAt! + 1_000)).toMatchObject({ verdict: "suspect", reason: expect.stringMatching(/held until/) });
+    expect(comesBack(verdictAt(flaggedAt! + 10_000).verdict)).toBe(false);
+    // Past the hold it is only "marked down": the next heartbeat may bring it back, to be judged afresh.
+    expect(verdictAt(flaggedAt! + 21_000)).toMatchObject({ verdict: "failed", reason: expect.stringMatching(/marked down/) });
+    expect(comesBack(verdictAt(flaggedAt! + 21_000).verdict)).toBe(true);
   });
 });
 

@@ -142,3 +142,18 @@ describe("jobs configuration from [vars]", () => {
     expect(() => parseJobsConfig(vars({ VERIFY_FRACTION: "2" }))).toThrow(/VERIFY_FRACTION must be a number from 0 to 1/);
   });
 });
+
+describe("finished jobs' retention from [vars]", () => {
+  it("keeps finished jobs 7 days and caches 1000 parsed, unless told otherwise", () => {
+    expect(parseJobsConfig(vars())).toMatchObject({ jobRetentionMs: 7 * 86_400_000, retainJobs: 1_000 });
+    const cases = { "250ms": 250, "45s": 45_000, "30m": 1_800_000, "12h": 43_200_000, "7d": 604_800_000, " 1d ": 86_400_000 };
+    for (const [raw, ms] of Object.entries(cases)) expect(parseJobsConfig(vars({ JOB_RETENTION: raw })).jobRetentionMs).toBe(ms);
+    expect(parseJobsConfig(vars({ RETAIN_JOBS: "0" })).retainJobs).toBe(0);
+  });
+
+  it("names JOB_RETENTION and the form it takes", () => {
+    for (const raw of ["7", "0d", "1.5h", "7 days", "-1s", "1w"]) {
+      expect(() => parseJobsConfig(vars({ JOB_RETENTION: raw }))).toThrow(/JOB_RETENTION must be a whole number with a unit \(ms, s, m, h or d\)/);
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { dispatchedAt } from "../shared/decisions.ts";
 import { type Value, encode } from "../../core/codec.ts";
 import { type AdvanceContext, type JobSeed, advance } from "../../core/jobs/advance.ts";
 import { type CallOutcome, type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decisionId } from "../../core/jobs/decisions.ts";
@@ -85,21 +86,8 @@ describe("verification rules", () => {
 
 describe("JobsState: verified calls", () => {
   const spec = (id: string): NodeSpec => ({ id, kind: "runner", url: `http://${id}`, caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 1, bandwidthMBps: 100 });
-  const dispatched = (attempt: number, node: string, verify?: string): Decision => ({
-    type: "call.dispatched",
-    job: "j",
-    seq: 0,
-    attempt,
-    stage: "shapes/stats@1",
-    input: p({ seed: 1, n: 1 }),
-    node,
-    at: 2,
-    predicted: { node, finishAt: 3, waitMs: 0, transferMs: 0, runMs: 1 },
-    alternatives: [],
-    reason: "test",
-    by: "c",
-    ...(verify ? { verify } : {}),
-  });
+  const dispatched = (attempt: number, node: string, verify?: string): Decision =>
+    dispatchedAt({ attempt, node, stage: "shapes/stats@1", input: { seed: 1, n: 1 }, ...(verify ? { verify } : {}) });
   const result = (attempt: number, node: string, value: Value): Decision => ({
     type: "call.result",
     job: "j",

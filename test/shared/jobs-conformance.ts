@@ -43,13 +43,14 @@ const expected = (name: string, input: Value) => {
 
 const RETRYABLE = new Set(["not-leader", "commit-timeout", "call-timeout", "commander-closed"]);
 
-/** Retries what a leader change or a lease can refuse for a moment. */
-export async function retrying<T>(work: () => Promise<T>): Promise<T> {
+/** Retries what a leader change or a lease can refuse for a moment, and the codes in `also`. */
+export async function retrying<T>(work: () => Promise<T>, also: readonly string[] = []): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await work();
     } catch (error) {
-      if (attempt > 200 || !RETRYABLE.has(errorCode(error) ?? "")) throw error;
+      const code = errorCode(error) ?? "";
+      if (attempt > 200 || !(RETRYABLE.has(code) || also.includes(code))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }

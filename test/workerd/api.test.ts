@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { expectError } from "../shared/api-errors.ts";
 import { bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 import { app, shardOf } from "../../workers/api.ts";
 
@@ -16,14 +17,6 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-async function expectError(response: Response, status: number, code: string, mentions: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toContain("application/json");
-  const body = (await response.json()) as ErrorBody;
-  expect(body.error.code).toBe(code);
-  expect(body.error.message).toContain(mentions);
-  expect(body.error.message).not.toMatch(/\n\s+at /); // no stack traces
-}
 
 describe("HTTP API", () => {
   it("POST /v1/commands commits to the key's shard and is idempotent by id", async () => {

@@ -4,6 +4,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { expectError as expectApiError } from "../shared/api-errors.ts";
 import { commanderName, parseShardConfig } from "../../durable-objects/shard-config.ts";
 import { app } from "../../workers/api.ts";
 import { parseTokens } from "../../workers/auth.ts";
@@ -19,15 +20,11 @@ const request = (method: string, path: string, headers: Record<string, string> =
   });
 const send = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) => exports.default.fetch(request(method, path, headers, body));
 
+/** An API error (shared/api-errors.ts) that names no token. */
 async function expectError(response: Response, status: number, code: string, mention: string) {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  expect(response.headers.get("content-type")).toContain("application/json");
-  const { error } = JSON.parse(text) as { error: { code: string; message: string } };
-  expect(error.code).toBe(code);
-  expect(error.message).toContain(mention);
+  const text = await response.clone().text();
   for (const token of Object.values(TEST_TOKENS)) expect(text).not.toContain(token);
-  return response;
+  return expectApiError(response, status, code, mention);
 }
 
 const JOB = { job: "shapes/chain", input: { seed: 3 } };

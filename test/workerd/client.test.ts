@@ -20,11 +20,11 @@ describe("PaxflowClient", () => {
     expect((await client().cluster()).shards.length).toBe(2);
   });
 
-  it("throws the API's error with its status and code", async () => {
+  it("throws the API's error with its status, code and whether a retry can help", async () => {
     const error = await client(TEST_TOKENS.reader).submit("shapes/chain", { seed: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PaxflowApiError);
-    expect(error).toMatchObject({ status: 403, code: "forbidden" });
+    expect(error).toMatchObject({ status: 403, code: "forbidden", retryable: false });
     const missing = await client().job("j-000000000000000000000000").catch((e: unknown) => e);
-    expect(missing).toMatchObject({ status: 404 });
+    expect(missing).toMatchObject({ status: 404, retryable: false });
   });
 });

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { expectError } from "../shared/api-errors.ts";
 import { bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 import { z } from "zod";
 import { encode } from "../../core/codec.ts";
@@ -26,15 +27,6 @@ const send = (method: string, path: string, body: unknown, headers: Record<strin
   call(path, { method, headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
 const post = (path: string, body: unknown, headers?: Record<string, string>) => send("POST", path, body, headers);
 
-async function expectError(response: Response, status: number, code: string, ...mentions: string[]) {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  expect(response.headers.get("content-type")).toContain("application/json");
-  const { error } = JSON.parse(text) as { error: { code: string; message: string } };
-  expect(error.code, text).toBe(code);
-  for (const mention of mentions) expect(error.message).toContain(mention);
-  expect(error.message).not.toMatch(/\n\s+at /);
-}
 
 const UNKNOWN_JOB = "j-000000000000000000000000";
 const wordCountInput = { text: "the quick brown fox jumps over the lazy dog and the dog sleeps", chunkChars: 16 };

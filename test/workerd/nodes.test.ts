@@ -6,6 +6,7 @@
 import { env, exports } from "cloudflare:workers";
 import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { expectError } from "../shared/api-errors.ts";
 import { errorCode } from "../../runtime/errors.ts";
 import { app } from "../../workers/api.ts";
 import { ruleFor } from "../../workers/access.ts";
@@ -22,13 +23,6 @@ const register = async (id: string, url?: string, over: { now?: number; nonce?: 
 const client = (method: string, path: string, who: Parameters<typeof bearer>[0] = "admin") =>
   exports.default.fetch(new Request(`http://paxflow.test${path}`, { method, headers: bearer(who) }));
 
-async function expectError(response: Response, status: number, code: string, ...mentions: string[]) {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  const { error } = JSON.parse(text) as { error: { code: string; message: string } };
-  expect(error.code, text).toBe(code);
-  for (const mention of mentions) expect(error.message, text).toContain(mention);
-}
 
 async function expectRegistered(response: Response): Promise<{ spec: { url: string; slots: number }; signedAt?: number }> {
   const text = await response.text();

@@ -26,24 +26,26 @@
  *   (a fixed workload's time at the node's current rate, the faster of two runs with ±10% noise
  *   each); a crashed node is silent,
  *   a slowed one heartbeats on time, its probes as slow as its calls.
- * - **Every tick** (`tickMs`), and after every completion, the plane: times out calls running
- *   past 3 × their declared runtime at the node's speed + 1 s (`timedOut`; re-sent elsewhere,
- *   the original keeps running, the first result wins); asks `suspicions()` and acts: a
- *   "failed" node is marked down (`nodeDown`) and every call the plane had there is re-sent, a
- *   "suspect" one gets no new calls and its queued, not yet started calls move (a suspect node
- *   that does not answer the drain is marked down); asks `stragglers()` (paxflow only) and
- *   launches each backup (at most one per call; the first to finish wins, the other is
- *   cancelled). A node that heartbeats again comes back (`nodeUp`); one that restarted loses
- *   what the plane had sent it, which is re-sent.
+ * - **Every tick** (`tickMs`), and after every completion, the plane applies the product's own
+ *   rules (core/jobs/recovery.ts, the ones every leader applies): a call times out at its
+ *   dispatch + predicted wait + its stage's timeout (`timeoutFactor` × its declared runtime + 1 s)
+ *   at the node's speed + the transfer (`timedOut`; re-sent elsewhere, the original keeps
+ *   running, the first result wins); a node `suspicions()` judges suspect or failed while it is
+ *   up is drained: marked down (`nodeDown`), and every call the plane had there is re-sent,
+ *   the originals running on; `stragglers()` (paxflow only) get a backup each (at most one per
+ *   call; the first to finish wins, the other is cancelled). A node that heartbeats again comes
+ *   back (`nodeUp`) unless it is still judged suspect; one that restarted loses what the plane
+ *   had sent it, which is re-sent.
  */
 import { fnv1a } from "../../hash.ts";
 import type { Candidate, NodeLoad, NodeSpec } from "../../jobs/decisions.ts";
-import { type PlacementRequest, longestFirst } from "../../jobs/placement.ts";
+import { type PlacementRequest, longestFirst, speedFor } from "../../jobs/placement.ts";
+import { attemptTimeoutMs, comesBack, drains } from "../../jobs/recovery.ts";
 import type { LearningScheduler } from "../../sched/scheduler.ts";
 import { Random } from "../random.ts";
 import { type Cluster, type ClusterNode, type Fault, canRun, checkRunnable, nodeSpec, transferMs } from "./cluster.ts";
 import { type Dag, type DagTask, successors, taskCaps, topologicalOrder } from "./dag.ts";
-import { Heap } from "./heap.ts";
+import { Heap } from "../../heap.ts";
 import { type Policy, type PolicyName, createPolicy } from "./policies.ts";
 
 export interface SimulateOptions {
@@ -53,7 +55,7 @@ export interface SimulateOptions {
   readonly tickMs?: number;
   /** Heartbeat period of live nodes (ms). Default 1000. */
   readonly heartbeatMs?: number;
-  /** A call times out after timeoutFactor × its declared runtime at the node's speed + 1 s. Default 3. */
+  /** Each task's stage declares a timeout of timeoutFactor × its declared runtime + 1 s (recovery.ts scales it per node). Default 3. */
   readonly timeoutFactor?: number;
   /** Run this scheduler instead of the policy's own (tests, ablations); the policy still names the run. */
   readonly scheduler?: LearningScheduler;
@@ -149,6 +151,8 @@ interface TaskState {
   /** Real work: ms on a speed-1 node. */
   readonly work: number;
   readonly declaredMs: number;
+  /** The timeout its stage declares: timeoutFactor × its declared runtime + 1 s. */
+  readonly timeoutMs: number;
   /** Producer -> bytes read from it. */
   readonly reads: ReadonlyMap<string, number>;
   readonly inputBytes: number;
@@ -185,7 +189,7 @@ interface Attempt {
   remaining: number;
   lastAt: number;
   version: number;
-  deadline: number | null;
+  readonly deadline: number;
   timedOut: boolean;
 }
 
@@ -201,7 +205,8 @@ interface SimNode {
   bytesIn: number;
   bytesOut: number;
   readonly recent: number[];
-  plane: "up" | "suspect" | "down";
+  /** What the plane holds of it: "up", or "down" (the product's "unresponsive"). */
+  plane: "up" | "down";
   planeIncarnation: number;
   readonly wakes: Set<number>;
   readonly beats: Random;
@@ -307,6 +312,7 @@ class Simulation {
         spec,
         work: this.workMs[index]!,
         declaredMs,
+        timeoutMs: this.timeoutFactor * declaredMs + 1_000,
         reads,
         inputBytes: [...reads.values()].reduce((s, b) => s + b, 0),
         consumers: consumers.get(spec.id)!,
@@ -461,8 +467,6 @@ class Simulation {
     a.startedAt = this.now;
     a.remaining = a.task.work;
     a.lastAt = this.now;
-    // The runner tells the plane it started; the plane's deadline runs from here.
-    a.deadline = this.now + (this.timeoutFactor * a.task.declaredMs) / node.spec.speed + 1_000;
     this.scheduleFinish(a);
   }
 
@@ -569,10 +573,6 @@ class Simulation {
       for (const a of lost) this.close(a, "lost");
       this.resend(lost, "lost");
     }
-    if (node.plane === "down") {
-      this.scheduler.nodeUp(node.nodeSpec, this.now);
-      node.plane = "up";
-    }
     const load: NodeLoad = {
       queue: node.queue.length,
       inFlight: node.slots.filter((a) => a !== null).length,
@@ -583,6 +583,12 @@ class Simulation {
       probeMs: (PROBE_MS / this.rate(node)) * Math.exp(PROBE_NOISE * Math.min(normal(node.probes), normal(node.probes))),
     };
     this.scheduler.heartbeat(node.spec.id, load, this.now);
+    // As the leader does on a heartbeat (recovery.ts comesBack): an unresponsive node comes back unless it is judged running slow.
+    const verdict = this.scheduler.suspicions(this.now).find((s) => s.node === node.spec.id)?.verdict ?? "healthy";
+    if (node.plane === "down" && comesBack(verdict)) {
+      this.scheduler.nodeUp(node.nodeSpec, this.now);
+      node.plane = "up";
+    }
   }
 
   // ---- the plane ---------------------------------------------------------------------
@@ -643,7 +649,8 @@ class Simulation {
       remaining: 0,
       lastAt: 0,
       version: 0,
-      deadline: null,
+      // The product's rule (recovery.ts): from dispatch, the stage's timeout at the node's speed plus the transfer.
+      deadline: this.now + attemptTimeoutMs(task.timeoutMs, speedFor(node.nodeSpec.speed, task.stage), predicted),
       timedOut: false,
     };
     task.attempts.push(a);
@@ -757,6 +764,7 @@ class Simulation {
     this.resend(gone, "lost");
   }
 
+  /** The fault oracle's drain (not the product's: it knows which calls have not started). */
   private drain(node: SimNode): void {
     if (!node.alive) {
       this.markDown(node); // the drain request finds it unreachable
@@ -776,7 +784,7 @@ class Simulation {
   private tick(): void {
     this.push({ kind: "tick", at: this.now + this.tickMs });
     for (const a of [...this.open]) {
-      if (a.timedOut || a.deadline === null || a.deadline > this.now) continue;
+      if (a.timedOut || a.deadline > this.now) continue;
       a.timedOut = true;
       this.timeouts++;
       this.scheduler.timedOut(a.key, this.now);
@@ -800,14 +808,8 @@ class Simulation {
       const node = this.nodes.get(s.node);
       if (!node) continue;
       this.flag(node, s.verdict !== "healthy");
-      if (s.verdict === "failed") {
-        if (node.plane !== "down") this.markDown(node);
-      } else if (s.verdict === "suspect") {
-        if (node.plane === "up") node.plane = "suspect";
-        if (node.plane === "suspect") this.drain(node);
-      } else if (node.plane === "suspect") {
-        node.plane = "up";
-      }
+      // The product's rule (recovery.ts): a node judged failing is marked unresponsive and what it holds goes elsewhere now.
+      if (drains(s, node.plane === "up" ? "up" : "unresponsive")) this.markDown(node);
     }
     if (!this.policy.speculate) return;
     for (const advice of this.scheduler.stragglers(this.now)) {
@@ -920,7 +922,7 @@ class Simulation {
     const factorAt = (t: number) => changes.filter((c) => c.at <= t).at(-1)?.factor ?? 1;
     let visible: number | null = null;
     for (const a of this.allAttempts) {
-      if (a.node !== node || a.startedAt === null || a.deadline === null) continue;
+      if (a.node !== node || a.startedAt === null) continue;
       if (a.startedAt >= until || (a.endedAt ?? Infinity) <= at) continue;
       let t = a.startedAt;
       let work = a.task.work;

@@ -1,10 +1,15 @@
-/** A binary min-heap ordered by `less`: the simulator's event queue. */
+/** A binary min-heap ordered by `less`: the simulator's event queue, a leader's attempt deadlines. */
 export class Heap<T> {
   private readonly items: T[] = [];
   constructor(private readonly less: (a: T, b: T) => boolean) {}
 
   get size(): number {
     return this.items.length;
+  }
+
+  /** The least item, left in place. */
+  peek(): T | undefined {
+    return this.items[0];
   }
 
   push(item: T): void {

@@ -1,0 +1,184 @@
+/**
+ * What happens when an attempt of a stage call ends without a result or runs late, and when a
+ * node looks like failing: the rules every leader applies (runtime/jobs/job-driver.ts) and the
+ * schedule simulator models (core/sim/dag/simulate.ts), in one place so the simulator's figures
+ * are the product's. Pure: the applied state, the placement and the clock's reading come in;
+ * decisions to propose come out.
+ */
+import type { Draft } from "./advance.ts";
+import type { Candidate, Decision, JobId, NodeId } from "./decisions.ts";
+import type { Placement, PlacementRequest } from "./placement.ts";
+import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, outstanding } from "./state.ts";
+import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, verifyReason } from "./verification.ts";
+import type { Registry } from "../sdk/registry.ts";
+import type { NodeSuspicion } from "../sched/scheduler.ts";
+
+/** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
+export const MAX_ATTEMPTS = 5;
+
+/** How a speculative backup's reason starts (the scheduler counts those apart). */
+export const SPECULATIVE = "speculative backup";
+
+/** A stage's timeout when it declares none. */
+export const DEFAULT_STAGE_TIMEOUT_MS = 30_000;
+
+/**
+ * How an attempt ended, which decides the blame: a node that stayed silent (timeout) or could not
+ * be reached is marked unresponsive and not tried again for this call; one that answered "no"
+ * (full, unknown stage, drained) is only skipped for this call; a call that died with its
+ * commander blames nobody.
+ */
+export type Ending = "silent" | "refused" | "orphaned";
+
+/** An attempt the leader waits on. */
+export interface AttemptRef {
+  readonly job: JobId;
+  readonly seq: number;
+  readonly attempt: number;
+  readonly node: NodeId;
+}
+
+/**
+ * How long after its dispatch an attempt counts as lost: the wait its placement predicted (the
+ * calls we queued ahead of it there are not the node's fault), then the stage's declared timeout,
+ * longer in proportion on a node slower than the reference (a slow node is not a failed one),
+ * plus the predicted time to move its data.
+ */
+export function attemptTimeoutMs(stageTimeoutMs: number, speed: number, predicted: Pick<Candidate, "waitMs" | "transferMs">): number {
+  return predicted.waitMs + stageTimeoutMs / Math.min(1, speed) + predicted.transferMs;
+}
+
+/** What the rules consult besides the call: the applied state, the deployed code, and the leader's placement. */
+export interface RecoveryContext {
+  readonly state: JobsState;
+  readonly registry: Registry;
+  /** The commander incarnation deciding. */
+  readonly by: string;
+  readonly verify: VerifyPolicy | undefined;
+  place(request: Omit<PlacementRequest, "inlineMaxMs">): Placement;
+}
+
+/** The attempts of a call the leader still waits on: a verified call has several out at once, any other call only its last. */
+export function awaited(call: CallRecord): AttemptRecord[] {
+  if (call.outcome) return [];
+  return (call.verify === undefined ? call.attempts.slice(-1) : outstanding(call)).filter((t) => t.timedOutAt === undefined);
+}
+
+/**
+ * Why a call must be verified now that an attempt goes to `node` (a new node's first calls, the
+ * sample), or null. `earlierThisPass` counts the node's attempts decided in the same step.
+ */
+export function verifyReasonFor(ctx: RecoveryContext, call: { job: JobId; seq: number; stage: string }, node: NodeId, earlierThisPass: number): string | null {
+  // A kernel's floating-point output differs between a GPU and the CPU reference within its
+  // tolerance, so comparing bytes would blame honest nodes: SIMD stages are not verified.
+  if (ctx.registry.stages.get(call.stage)?.kernel) return null;
+  const dispatchedBefore = (ctx.state.node(node)?.dispatched ?? 0) + earlierThisPass;
+  return verifyReason(ctx.verify ?? DEFAULT_VERIFY_POLICY, call, { id: node, trusted: ctx.state.trusted(node), dispatchedBefore });
+}
+
+/** Why a call not yet verified must be, now that another attempt goes to `node`; its other attempts count towards the agreement. */
+function verifyOn(ctx: RecoveryContext, job: JobId, call: CallRecord, node: NodeId): string | null {
+  if (call.answers !== undefined) return null;
+  return verifyReasonFor(ctx, { job, seq: call.seq, stage: call.target }, node, 0);
+}
+
+/**
+ * Whether an attempt that is ending must be replaced: for most calls, when it is the last one (a
+ * backup may have superseded it); for a verified call, when the answers and the other attempts
+ * out can no longer reach agreement without it.
+ */
+export function stillNeeded(state: JobsState, call: CallRecord, attempt: number): boolean {
+  if (call.answers === undefined) return call.attempts.length === attempt;
+  return state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
+}
+
+/**
+ * The next attempt of a call, on the best node that has not failed it yet (or, when every able
+ * node has, the best of them again), up to MAX_ATTEMPTS; past that, or with no node able, the job
+ * fails. A verified call's next attempt also avoids the nodes that answered it or still run it:
+ * agreement needs other nodes.
+ */
+export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: CallRecord, now: number, failed: NodeId | null, why: string): Draft | Decision {
+  const stage = ctx.registry.stages.get(call.target)!;
+  const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
+  const busy = call.answers === undefined ? [] : call.attempts.filter((t) => t.timedOutAt === undefined).map((t) => t.node);
+  const exclude = new Set([...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
+  const request = { stage, inputBytes: call.input.bytes, now };
+  let placement = ctx.place({ ...request, exclude });
+  if (!placement.ok) placement = ctx.place({ ...request, exclude: new Set(busy) });
+  if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
+    const disagree = call.answers && call.answers.length > 1 ? `; the answers of ${call.answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
+    const cause = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
+    return {
+      type: "job.finished",
+      job: job.id,
+      at: now,
+      outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${cause}` } },
+    };
+  }
+  return attemptOn(ctx, job.id, call, now, placement.winner, placement.alternatives, `re-dispatch after ${why}; ${placement.reason}`);
+}
+
+/** A further attempt of `call` on `winner` (verified when the policy says so for that node). */
+function attemptOn(ctx: RecoveryContext, job: JobId, call: CallRecord, now: number, winner: Candidate, alternatives: readonly Candidate[], reason: string): Decision {
+  const verify = verifyOn(ctx, job, call, winner.node);
+  return {
+    type: "call.dispatched",
+    job,
+    seq: call.seq,
+    attempt: call.attempts.length + 1,
+    stage: call.target,
+    input: call.input,
+    node: winner.node,
+    at: now,
+    predicted: winner,
+    alternatives,
+    reason,
+    by: ctx.by,
+    ...(verify ? { verify } : {}),
+  };
+}
+
+/**
+ * What to propose when attempt `a` ends without a result (`why`, `ending`): null when it no
+ * longer matters (the call has its result, the job ended, a backup superseded it); else its
+ * timeout, the blame on a silent node, and its replacement when the call still needs one. A
+ * verified call records every attempt that ends (so it stops counting as out), needed or not.
+ */
+export function attemptEnded(ctx: RecoveryContext, a: AttemptRef, why: string, ending: Ending, now: number): (Draft | Decision)[] | null {
+  const job = ctx.state.job(a.job);
+  const call = job?.calls[a.seq];
+  if (!job || job.status !== "running" || !call || call.outcome) return null;
+  if (!outstanding(call).some((t) => t.attempt === a.attempt)) return null;
+  const needed = stillNeeded(ctx.state, call, a.attempt);
+  if (!needed && call.answers === undefined) return null;
+  const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
+  if (ending === "silent" && ctx.state.node(a.node)?.status === "up") {
+    decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
+  }
+  const failed = ending === "orphaned" ? null : a.node;
+  if (needed) decisions.push(nextAttempt(ctx, job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
+  return decisions;
+}
+
+/** A speculative backup of a straggling attempt on the node the scheduler advises, or null once the call no longer needs it. */
+export function backupOf(ctx: RecoveryContext, late: AttemptRef, backup: Candidate, why: string, now: number): Decision | null {
+  const job = ctx.state.job(late.job);
+  const call = job?.calls[late.seq];
+  if (!job || job.status !== "running" || !call || call.outcome) return null;
+  return attemptOn(ctx, late.job, call, now, backup, [backup], `${SPECULATIVE} of attempt ${late.attempt} on ${late.node}: ${why}`);
+}
+
+/**
+ * Whether a node the scheduler judges is drained: marked unresponsive (no new work) with every
+ * attempt out there sent elsewhere now rather than at its deadline. Only an `up` node: one
+ * already out has nothing left to drain.
+ */
+export const drains = (s: Pick<NodeSuspicion, "verdict">, status: NodeStatus | undefined): boolean => s.verdict !== "healthy" && status === "up";
+
+/**
+ * Whether an unresponsive node that heartbeats again comes back. A heartbeat proves it is alive;
+ * but a node drained for running slow keeps heartbeating all along, so a suspect one stays out
+ * (it would flap in and out otherwise).
+ */
+export const comesBack = (verdict: NodeSuspicion["verdict"]): boolean => verdict !== "suspect";

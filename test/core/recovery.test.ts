@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { dispatchedAt } from "../shared/decisions.ts";
+import { type Value, encode } from "../../core/codec.ts";
+import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
+import { inlinePayload } from "../../core/jobs/payload.ts";
+import { type PlacementNode, place } from "../../core/jobs/placement.ts";
+import {
+  MAX_ATTEMPTS,
+  type RecoveryContext,
+  SPECULATIVE,
+  attemptEnded,
+  attemptTimeoutMs,
+  awaited,
+  backupOf,
+  comesBack,
+  drains,
+} from "../../core/jobs/recovery.ts";
+import { JobsState } from "../../core/jobs/state.ts";
+import { createRegistry, defineStage } from "../../core/index.ts";
+
+const p = (value: Value) => inlinePayload(encode(value));
+const work = defineStage({ name: "t/work", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 50, outputBytes: () => 9 }, run: (x: number): number => x + 1 });
+const registry = createRegistry({ work });
+const spec = (id: string): NodeSpec => ({ id, kind: "runner", url: `http://${id}`, caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 1, bandwidthMBps: 100 });
+const RUNNERS = ["a", "b", "c"];
+
+/** A state with three runners and job "j" whose call 0 went to `a` (attempt 1). */
+function fresh(): JobsState {
+  const s = new JobsState();
+  for (const id of RUNNERS) s.apply({ type: "node.registered", node: spec(id), at: 0 });
+  s.apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+  s.apply(dispatched(1, "a"));
+  return s;
+}
+
+const dispatched = (attempt: number, node: string, verify?: string): Decision => dispatchedAt({ attempt, node, stage: "t/work@1", input: 1, ...(verify ? { verify } : {}) });
+
+/** Placement over the registered runners that are up (no inline or worker backends: the choice is among a, b and c). */
+function context(s: JobsState): RecoveryContext {
+  return {
+    state: s,
+    registry,
+    by: "leader",
+    verify: { fraction: 0, newNodeCalls: 0 },
+    place: (request) => {
+      const nodes: PlacementNode[] = s.allNodes().filter((n) => n.status === "up").map((n) => ({ spec: n.spec, freeAt: 0 }));
+      return place({ ...request, inlineMaxMs: 0 }, nodes);
+    },
+  };
+}
+
+const ref = (attempt: number, node: string) => ({ job: "j", seq: 0, attempt, node });
+
+describe("recovery rules", () => {
+  it("gives a slower node proportionally longer, never a faster one less, and counts the predicted wait and transfer", () => {
+    const none = { waitMs: 0, transferMs: 0 };
+    expect(attemptTimeoutMs(1_000, 1, none)).toBe(1_000);
+    expect(attemptTimeoutMs(1_000, 0.5, none)).toBe(2_000);
+    expect(attemptTimeoutMs(1_000, 4, none)).toBe(1_000);
+    expect(attemptTimeoutMs(1_000, 1, { waitMs: 0, transferMs: 250 })).toBe(1_250);
+    expect(attemptTimeoutMs(1_000, 1, { waitMs: 3_000, transferMs: 250 })).toBe(4_250);
+  });
+
+  it("a silent attempt: its timeout, its node marked unresponsive, and the call on another node", () => {
+    const s = fresh();
+    const decisions = attemptEnded(context(s), ref(1, "a"), "no result within its deadline", "silent", 10)!;
+    expect(decisions.map((d) => d.type)).toEqual(["call.timeout", "node.unresponsive", "call.dispatched"]);
+    const next = decisions[2] as Extract<Decision, { type: "call.dispatched" }>;
+    expect(next).toMatchObject({ attempt: 2, by: "leader", at: 10 });
+    expect(next.node).not.toBe("a");
+    expect(next.reason).toMatch(/re-dispatch after a failed it/);
+  });
+
+  it("a refused attempt blames nobody, and an orphaned one may go back to the same node", () => {
+    const s = fresh();
+    const refused = attemptEnded(context(s), ref(1, "a"), "full", "refused", 10)!;
+    expect(refused.map((d) => d.type)).toEqual(["call.timeout", "call.dispatched"]);
+    expect((refused[1] as Extract<Decision, { type: "call.dispatched" }>).node).not.toBe("a");
+    const orphaned = attemptEnded(context(s), ref(1, "a"), "its commander is gone", "orphaned", 10)!;
+    expect(orphaned.map((d) => d.type)).toEqual(["call.timeout", "call.dispatched"]);
+    expect((orphaned[1] as Extract<Decision, { type: "call.dispatched" }>).reason).toMatch(/the dispatching commander went away/);
+  });
+
+  it("an attempt that no longer matters gives nothing: superseded by a backup, answered, or its job ended", () => {
+    const superseded = fresh();
+    superseded.apply(dispatched(2, "b"));
+    expect(attemptEnded(context(superseded), ref(1, "a"), "late", "silent", 10)).toBeNull();
+    expect(awaited(superseded.job("j")!.calls[0]!).map((t) => t.attempt)).toEqual([2]);
+
+    const answered = fresh();
+    answered.apply({ type: "call.result", job: "j", seq: 0, attempt: 1, node: "a", outcome: { ok: true, value: p(2) }, startedAt: 2, finishedAt: 3, at: 4 });
+    expect(attemptEnded(context(answered), ref(1, "a"), "late", "silent", 10)).toBeNull();
+    expect(awaited(answered.job("j")!.calls[0]!)).toEqual([]);
+
+    const cancelled = fresh();
+    cancelled.apply({ type: "job.cancelled", job: "j", at: 5, reason: "test", by: { kind: "plane" } });
+    expect(attemptEnded(context(cancelled), ref(1, "a"), "late", "silent", 10)).toBeNull();
+  });
+
+  it("fails the job once a call has had MAX_ATTEMPTS attempts", () => {
+    const s = fresh();
+    for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
+      s.apply({ type: "call.timeout", job: "j", seq: 0, attempt: attempt - 1, node: RUNNERS[(attempt - 2) % 3]!, at: 3, reason: "test" });
+      s.apply(dispatched(attempt, RUNNERS[(attempt - 1) % 3]!));
+    }
+    const last = attemptEnded(context(s), ref(MAX_ATTEMPTS, RUNNERS[(MAX_ATTEMPTS - 1) % 3]!), "late", "refused", 10)!;
+    expect(last.at(-1)).toMatchObject({ type: "job.finished", outcome: { ok: false, error: { name: "NoBackend" } } });
+    expect(JSON.stringify(last.at(-1))).toMatch(new RegExp(`gave up after ${MAX_ATTEMPTS} attempts`));
+  });
+
+  it("a verified call records every attempt that ends, and replaces one only when agreement needs it", () => {
+    const s = new JobsState();
+    for (const id of RUNNERS) s.apply({ type: "node.registered", node: spec(id), at: 0 });
+    s.apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    s.apply(dispatched(1, "a", "sampled"));
+    s.apply(dispatched(2, "b"));
+    s.apply(dispatched(3, "c"));
+    expect(awaited(s.job("j")!.calls[0]!).map((t) => t.attempt)).toEqual([1, 2, 3]);
+    // Two others still out can agree without it: recorded, not replaced.
+    expect(attemptEnded(context(s), ref(1, "a"), "late", "refused", 10)!.map((d) => d.type)).toEqual(["call.timeout"]);
+    s.apply({ type: "call.timeout", job: "j", seq: 0, attempt: 1, node: "a", at: 10, reason: "late" });
+    // Now only one other is out: agreement needs a replacement, away from the node still running it.
+    const decisions = attemptEnded(context(s), ref(2, "b"), "late", "refused", 11)!;
+    expect(decisions.map((d) => d.type)).toEqual(["call.timeout", "call.dispatched"]);
+    expect((decisions[1] as Extract<Decision, { type: "call.dispatched" }>).node).not.toBe("c");
+  });
+
+  it("a backup is the call's next attempt, named speculative, until the call has its result", () => {
+    const s = fresh();
+    const backup = backupOf(context(s), ref(1, "a"), { node: "b", finishAt: 5, waitMs: 0, transferMs: 0, runMs: 1 }, "running 10× past its prediction", 4)!;
+    expect(backup).toMatchObject({ type: "call.dispatched", attempt: 2, node: "b", by: "leader" });
+    expect(backup.type === "call.dispatched" && backup.reason.startsWith(SPECULATIVE)).toBe(true);
+    s.apply({ type: "call.result", job: "j", seq: 0, attempt: 1, node: "a", outcome: { ok: true, value: p(2) }, startedAt: 2, finishedAt: 3, at: 4 });
+    expect(backupOf(context(s), ref(1, "a"), { node: "b", finishAt: 5, waitMs: 0, transferMs: 0, runMs: 1 }, "late", 5)).toBeNull();
+  });
+
+  it("drains a node judged suspect or failed while it is up; lets back a failed one that heartbeats, never a suspect one", () => {
+    expect(drains({ verdict: "suspect" }, "up")).toBe(true);
+    expect(drains({ verdict: "failed" }, "up")).toBe(true);
+    expect(drains({ verdict: "healthy" }, "up")).toBe(false);
+    expect(drains({ verdict: "failed" }, "unresponsive")).toBe(false);
+    expect(drains({ verdict: "failed" }, undefined)).toBe(false);
+    expect(comesBack("failed")).toBe(true);
+    expect(comesBack("healthy")).toBe(true);
+    expect(comesBack("suspect")).toBe(false);
+  });
+});

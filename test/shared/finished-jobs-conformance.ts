@@ -1,0 +1,134 @@
+/**
+ * One behaviour for every FinishedJobs (runtime/jobs/finished-jobs.ts): the in-memory store
+ * (test/core/finished-jobs-memory.test.ts) and SQLite in a Durable Object
+ * (test/workerd/finished-jobs-do.test.ts) run these same cases.
+ */
+import { describe, expect, it } from "vitest";
+import type { JobId } from "../../core/jobs/decisions.ts";
+import { retiredRows, retentionCutoff } from "../../core/jobs/retention.ts";
+import type { JobRecord, JobStatus } from "../../core/jobs/state.ts";
+import type { FinishedJobs } from "../../runtime/jobs/finished-jobs.ts";
+
+/** Runs `body` against a fresh store (inside its Durable Object, for SQLite); `reopen` gives the same storage anew. */
+export type WithStore = (body: (store: FinishedJobs, reopen: () => FinishedJobs) => void) => Promise<void>;
+
+const input = { inline: "1", bytes: 1 } as JobRecord["input"];
+
+function job(id: string, over: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id: id as JobId,
+    name: "double",
+    input,
+    acceptedAt: 100,
+    root: (over.root ?? id) as JobId,
+    status: "done" as JobStatus,
+    finishedAt: 200,
+    output: input,
+    submittedBy: "alice",
+    calls: [],
+    events: [{ n: 1, type: "job.accepted", at: 100 }],
+    ...over,
+  } as JobRecord;
+}
+
+export function finishedJobsConformance(label: string, withStore: WithStore): void {
+  describe(`finished jobs store (${label})`, () => {
+    it("keeps a finished tree by id, sub-jobs too, and the same slot applied twice changes nothing", () =>
+      withStore((store) => {
+        const root = job("root", { calls: [{ seq: 0, kind: "job", target: "child", input, queuedAt: 100, attempts: [], child: "child" as JobId }] });
+        const child = job("child", { root: "root" as JobId, parent: { job: "root" as JobId, seq: 0 } });
+        const rows = retiredRows([[root, child]], 7, 200);
+        store.put(rows);
+        store.put(rows);
+        expect(store.get("root" as JobId)).toEqual({ id: "root", root: "root", retiredAt: 200, slot: 7, record: root });
+        expect(store.get("child" as JobId)?.record).toEqual(child);
+        expect(store.get("child" as JobId)?.root).toBe("root");
+        expect(store.get("nope" as JobId)).toBeUndefined();
+        expect(store.counts()).toEqual({ done: 2, failed: 0, cancelled: 0 });
+      }));
+
+    it("sums the kept jobs' calls by node and outcome, and forgets a replaced or expired job's", () =>
+      withStore((store) => {
+        const attempt = (node: string) => ({ attempt: 1, node, dispatchedAt: 1, predicted: { node, finishAt: 2, runMs: 1, transferMs: 0, waitMs: 0 }, alternatives: [], reason: "r", by: "c" });
+        const withCalls = (id: string, nodes: readonly [string, boolean][]) =>
+          job(id, {
+            calls: nodes.map(([node, ok], seq) => ({
+              seq, kind: "stage", target: "s", input, queuedAt: 1, attempts: [attempt(node)], node, outcome: ok ? { ok: true, value: input } : { ok: false, error: { name: "E", message: "m" } },
+            })) as JobRecord["calls"],
+          });
+        store.put(retiredRows([[withCalls("c1", [["inline", true], ["inline", true], ["w", false]])]], 1, 100));
+        store.put(retiredRows([[withCalls("c2", [["inline", true]])]], 2, 200));
+        store.put(retiredRows([[withCalls("c2", [["inline", true]])]], 2, 200));
+        const sorted = () => [...store.callCounts()].sort((a, b) => (a.node + a.outcome < b.node + b.outcome ? -1 : 1));
+        expect(sorted()).toEqual([
+          { node: "inline", outcome: "ok", count: 3 },
+          { node: "w", outcome: "failed", count: 1 },
+        ]);
+        store.expire(150);
+        expect(sorted()).toEqual([{ node: "inline", outcome: "ok", count: 1 }]);
+      }));
+
+    it("holds a record larger than one SQLite value (2 MB)", () =>
+      withStore((store) => {
+        const big = job("big", { output: { inline: "x".repeat(2_500_000), bytes: 2_500_000 } as JobRecord["output"] });
+        store.put(retiredRows([[big]], 1, 200));
+        expect(store.get("big" as JobId)?.record.output).toEqual(big.output);
+        // Replaced by a smaller one: no part of the old one is left over.
+        store.put(retiredRows([[job("big")]], 1, 200));
+        expect(store.get("big" as JobId)?.record).toEqual(job("big"));
+      }));
+
+    it("expires whole trees retired at or before the cutoff", () =>
+      withStore((store) => {
+        const child = job("old-child", { root: "old" as JobId, parent: { job: "old" as JobId, seq: 0 }, finishedAt: 150 });
+        store.put(retiredRows([[job("old"), child]], 1, 1_000));
+        store.put(retiredRows([[job("new")]], 2, 2_000));
+        store.expire(retentionCutoff(1_999, 1_000));
+        expect(store.get("old" as JobId)).toBeDefined();
+        store.expire(retentionCutoff(2_000, 1_000));
+        expect(store.get("old" as JobId)).toBeUndefined();
+        expect(store.get("old-child" as JobId)).toBeUndefined();
+        expect(store.get("new" as JobId)).toBeDefined();
+        expect(store.counts()).toEqual({ done: 1, failed: 0, cancelled: 0 });
+      }));
+
+    it("pages the jobs retired in a range of slots by (slot, id), for a peer's gap", () =>
+      withStore((store) => {
+        store.put(retiredRows([[job("a")], [job("c")]], 3, 200));
+        store.put(retiredRows([[job("b")]], 4, 200));
+        store.put(retiredRows([[job("z")]], 2, 200));
+        store.put(retiredRows([[job("y")]], 9, 200));
+        const first = store.between(2, 8, null, 2);
+        expect(first.map((r) => [r.slot, r.id])).toEqual([[3, "a"], [3, "c"]]);
+        expect(first[0]!.record).toEqual(job("a"));
+        const last = first.at(-1)!;
+        expect(store.between(2, 8, { slot: last.slot, id: last.id }, 2).map((r) => r.id)).toEqual(["b"]);
+        expect(store.between(4, 8, null, 10)).toEqual([]);
+      }));
+
+    it("lists top-level jobs newest first, by status, tenant and cursor", () =>
+      withStore((store) => {
+        store.put(retiredRows([[job("j1", { acceptedAt: 10 })]], 1, 200));
+        store.put(retiredRows([[job("j2", { acceptedAt: 20, status: "failed", submittedBy: "bob" })]], 2, 200));
+        store.put(retiredRows([[job("j3", { acceptedAt: 20 }), job("j3-sub", { acceptedAt: 25, root: "j3" as JobId, parent: { job: "j3" as JobId, seq: 0 } })]], 3, 200));
+        const admin = { kind: "admin", name: "root" } as const;
+        const alice = { kind: "tenant", name: "alice" } as const;
+        expect(store.list({ viewer: admin, limit: 10 }).map((j) => j.id)).toEqual(["j3", "j2", "j1"]);
+        expect(store.list({ viewer: alice, limit: 10 }).map((j) => j.id)).toEqual(["j3", "j1"]);
+        expect(store.list({ viewer: admin, limit: 10, status: "failed" }).map((j) => j.id)).toEqual(["j2"]);
+        expect(store.list({ viewer: admin, limit: 10, status: "running" })).toEqual([]);
+        expect(store.list({ viewer: admin, limit: 1, before: { acceptedAt: 20, id: "j3" as JobId } }).map((j) => j.id)).toEqual(["j2"]);
+        expect(store.list({ viewer: admin, limit: 1 })).toEqual([{ id: "j3", name: "double", status: "done", acceptedAt: 20, finishedAt: 200, calls: 0 }]);
+      }));
+
+    it("keeps its rows and how far it is complete across a restart", () =>
+      withStore((store, reopen) => {
+        expect(store.completeThrough()).toBe(0);
+        store.put(retiredRows([[job("kept")]], 5, 200));
+        store.setCompleteThrough(5);
+        const again = reopen();
+        expect(again.completeThrough()).toBe(5);
+        expect(again.get("kept" as JobId)?.record).toEqual(job("kept"));
+      }));
+  });
+}
