@@ -22,9 +22,11 @@ export function pollClusterEvery(cluster: LocalCluster, everyMs: number, timeout
     while (running) {
       const started = performance.now();
       try {
-        const response = await fetch(`${cluster.url}/v1/cluster`, { headers: cluster.auth, signal: AbortSignal.timeout(timeoutMs) });
-        const body = (await response.json()) as { shards?: { shard: number; leader: { commander: string; ballot: string } | null }[] };
-        if (!response.ok) throw new Error(`status ${response.status}`);
+        // node:http through cluster.api, not fetch: a fetch aborted while workerd stalled mid-answer
+        // once never settled, and held bench:payload for minutes after its last job.
+        const answer = await cluster.api("/v1/cluster", { timeoutMs });
+        if (answer.status !== 200) throw new Error(`status ${answer.status}`);
+        const body = answer.json as { shards?: { shard: number; leader: { commander: string; ballot: string } | null }[] };
         polls.latencies.push(performance.now() - started);
         for (const shard of body.shards ?? []) {
           if (!shard.leader) continue;
