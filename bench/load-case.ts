@@ -13,60 +13,18 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster, devRunners, freePort } from "../cli/local-cluster.ts";
+import { type Polls, pollClusterEvery } from "./cluster-polls.ts";
 
 const POLL_EVERY_MS = 100;
 /** A /v1/cluster poll slower than this counts as failed (and its latency as this). */
 const POLL_TIMEOUT_MS = 2_000;
+const pollCluster = (cluster: LocalCluster) => pollClusterEvery(cluster, POLL_EVERY_MS, POLL_TIMEOUT_MS);
 const SAMPLE_MEMORY_EVERY_MS = 1_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // ---- what the cluster does meanwhile --------------------------------------------------------
 
-interface Polls {
-  /** Latency of each /v1/cluster poll, ms (a failed one counts as POLL_TIMEOUT_MS). */
-  readonly latencies: number[];
-  failed: number;
-  /** Times a shard's leader (commander and ballot) changed between polls. */
-  leaderChanges: number;
-}
-
-/** Polls GET /v1/cluster every POLL_EVERY_MS until stopped. */
-function pollCluster(cluster: LocalCluster): { polls: Polls; stop: () => Promise<void> } {
-  const polls: Polls = { latencies: [], failed: 0, leaderChanges: 0 };
-  const leaders = new Map<number, string>();
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      try {
-        const response = await fetch(`${cluster.url}/v1/cluster`, { headers: cluster.auth, signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
-        const body = (await response.json()) as { shards?: { shard: number; leader: { commander: string; ballot: string } | null }[] };
-        if (!response.ok) throw new Error(`status ${response.status}`);
-        polls.latencies.push(performance.now() - started);
-        for (const shard of body.shards ?? []) {
-          if (!shard.leader) continue;
-          const now = `${shard.leader.commander}@${shard.leader.ballot}`;
-          const before = leaders.get(shard.shard);
-          if (before !== undefined && before !== now) polls.leaderChanges++;
-          leaders.set(shard.shard, now);
-        }
-      } catch {
-        polls.failed++;
-        polls.latencies.push(POLL_TIMEOUT_MS);
-      }
-      const left = POLL_EVERY_MS - (performance.now() - started);
-      if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
-    }
-  })();
-  return {
-    polls,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
-}
 
 /** The workerd processes this process started (through wrangler): their resident memory, MiB. */
 function workerdRssMiB(): number {

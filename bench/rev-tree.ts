@@ -5,7 +5,7 @@
  * predates them.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -13,7 +13,7 @@ export interface RevTree {
   readonly dir: string;
   /** The commit checked out. */
   readonly sha: string;
-  /** Files of `files` that the revision lacked and that were copied from this tree. */
+  /** Files of `files` that the revision lacked and that were copied from this tree (and `adapt`ed). */
   readonly copied: readonly string[];
   /** Removes the worktree; safe to call more than once. */
   dispose(): void;
@@ -21,8 +21,16 @@ export interface RevTree {
 
 const git = (cwd: string, ...args: string[]): string => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
+/** How a benchmark's own files reach a revision that predates them. */
+export interface Carried {
+  /** Copied there even when the revision has its own (a registry that must list the benchmark's job). */
+  readonly overwrite?: readonly string[];
+  /** Rewrites a copied file's text for the revision (a benchmark job written against an API it lacks). */
+  readonly adapt?: (file: string, text: string) => string;
+}
+
 /** Checks out `rev` (anything `git rev-parse` takes) from the repository at `root`. */
-export function checkoutRev(root: string, rev: string, files: readonly string[]): RevTree {
+export function checkoutRev(root: string, rev: string, files: readonly string[], carried: Carried = {}): RevTree {
   const sha = git(root, "rev-parse", "--verify", `${rev}^{commit}`);
   const dir = mkdtempSync(join(tmpdir(), "paxflow-rev-"));
   git(root, "worktree", "add", "--detach", dir, sha);
@@ -35,10 +43,13 @@ export function checkoutRev(root: string, rev: string, files: readonly string[])
   };
   try {
     symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
-    const copied = files.filter((file) => !existsSync(join(dir, file)));
+    const copied = files.filter((file) => !existsSync(join(dir, file)) || carried.overwrite?.includes(file));
     for (const file of copied) {
       mkdirSync(dirname(join(dir, file)), { recursive: true });
-      copyFileSync(join(root, file), join(dir, file));
+      const text = readFileSync(join(root, file), "utf8");
+      const adapted = carried.adapt?.(file, text) ?? text;
+      if (adapted === text) copyFileSync(join(root, file), join(dir, file));
+      else writeFileSync(join(dir, file), adapted);
     }
     return { dir, sha, copied, dispose };
   } catch (error) {

@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RevTree, checkoutRev } from "./rev-tree.ts";
+import { type Carried, type RevTree, checkoutRev } from "./rev-tree.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -55,8 +55,17 @@ export function runIn(dir: string, script: string, args: readonly string[], time
   });
 }
 
-/** The sides to measure: `against` (checked out, given `files` it may lack) then this tree; `work` runs with them, and the checkout goes afterwards, also on Ctrl-C. */
-export async function withSides<T>(against: string | undefined, files: readonly string[], log: (line: string) => void, work: (sides: readonly Side[]) => Promise<T>): Promise<T> {
+/**
+ * The sides to measure: `against` (checked out, given `files` it may lack, `carried` there as it
+ * says) then this tree; `work` runs with them, and the checkout goes afterwards, also on Ctrl-C.
+ */
+export async function withSides<T>(
+  against: string | undefined,
+  files: readonly string[],
+  log: (line: string) => void,
+  work: (sides: readonly Side[]) => Promise<T>,
+  carried: Carried = {},
+): Promise<T> {
   let base: RevTree | undefined;
   const cleanUp = () => base?.dispose();
   // An interrupted run must not leave its worktree behind.
@@ -68,7 +77,7 @@ export async function withSides<T>(against: string | undefined, files: readonly 
   try {
     const sides: Side[] = [];
     if (against !== undefined) {
-      base = checkoutRev(ROOT, against, files);
+      base = checkoutRev(ROOT, against, files, carried);
       log(`${against} is ${base.sha.slice(0, 12)} in ${base.dir}${base.copied.length > 0 ? `; copied there: ${base.copied.join(", ")}` : ""}`);
       sides.push({ label: against, dir: base.dir, sha: base.sha, copied: base.copied });
     }

@@ -3,6 +3,7 @@ export { type Value, CodecError, decode, encode, encodedSize } from "./codec.ts"
 export { type Call, type CallStep, type Effect, type Parallel, type Step } from "./sdk/effects.ts";
 export { type Cap, type CostModel, type KernelArray, type KernelBinding, type SimdKernel, type Stage, type StageSpec, DefinitionError, KNOWN_CAPS, defineStage } from "./sdk/stage.ts";
 export { type Job, type JobSpec, all, defineJob } from "./sdk/job.ts";
+export { type CallInput, Stored } from "./sdk/stored.ts";
 export { type Registry, createRegistry } from "./sdk/registry.ts";
 export {
   type CallFailure,

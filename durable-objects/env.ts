@@ -53,6 +53,8 @@ export interface Env {
   readonly MAX_JOB_INPUT_BYTES?: string;
   /** Largest POST /v1/nodes/:id/results body (413 beyond). Default 8 MiB. */
   readonly MAX_RESULT_BYTES?: string;
+  /** Largest PUT /v1/payloads/:sha256 body, streamed to R2 (413 beyond, from Content-Length). Default 100 MiB. */
+  readonly MAX_PAYLOAD_BYTES?: string;
   /** The commander runs a call itself when its predicted runtime is at most this many ms. Default 2. */
   readonly INLINE_MAX_MS?: string;
   /** Round-trip share the placement model charges for a stage Worker call, in ms. Default 1. */

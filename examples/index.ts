@@ -9,6 +9,7 @@
  *   monte-carlo/pi       ./monte-carlo.ts
  *   dag                  ./dag.ts
  *   shapes/*             ./shapes.ts (test and benchmark shapes)
+ *   payloads/roundtrip   ./payloads.ts (large values from runner to runner: npm run bench:payload)
  *   simd/stats           ../kernels/index.ts (with the stages simd/map, reduce, matmul, scan, histogram)
  */
 import { createRegistry } from "paxflow";
@@ -16,7 +17,8 @@ import * as kernels from "../kernels/index.ts";
 import * as dag from "./dag.ts";
 import * as monteCarlo from "./monte-carlo.ts";
 import * as numeric from "./numeric-pipeline.ts";
+import * as payloads from "./payloads.ts";
 import * as shapes from "./shapes.ts";
 import * as wordCount from "./word-count.ts";
 
-export const registry = createRegistry(wordCount, numeric, monteCarlo, dag, shapes, kernels);
+export const registry = createRegistry(wordCount, numeric, monteCarlo, dag, shapes, kernels, payloads);

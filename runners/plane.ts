@@ -7,10 +7,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { newNonce, signRequest } from "../runtime/runner-signature.ts";
 
 export interface PlaneRequest {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "PUT";
   readonly url: string;
   /** The exact JSON text sent, so a signature can cover it. */
   readonly body?: string;
+  /** A binary body's SHA-256 (a payload upload, which is named by it): what a signature covers instead. */
+  readonly bodySha256?: string;
+}
+
+/** A large value's encoded bytes, sent as they are (PUT /v1/payloads/:sha256), with the digest that names them. */
+export class Upload {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly sha256: string,
+  ) {}
 }
 
 /** Extra headers for one request to the plane (signingHeaders signs each request). */
@@ -20,7 +30,16 @@ export type AuthHeaders = (request: PlaneRequest) => Record<string, string> | Pr
 export const signingHeaders =
   (runnerId: string, secret: string): AuthHeaders =>
   (request) =>
-    signRequest({ runnerId, secret, method: request.method, url: request.url, ...(request.body === undefined ? {} : { body: request.body }), now: Date.now(), nonce: newNonce() });
+    signRequest({
+      runnerId,
+      secret,
+      method: request.method,
+      url: request.url,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      ...(request.bodySha256 === undefined ? {} : { bodySha256: request.bodySha256 }),
+      now: Date.now(),
+      nonce: newNonce(),
+    });
 
 /** An answer from the plane, whatever its status; a request that got no answer throws instead. */
 export interface PlaneAnswer {
@@ -54,12 +73,15 @@ export class PlaneClient {
     return `${this.base}${path}`;
   }
 
+  /** Sends `json` as JSON, or an Upload's bytes as CBOR. */
   async send(method: PlaneRequest["method"], path: string, json: unknown, signal?: AbortSignal): Promise<PlaneAnswer> {
     const url = this.url(path);
-    const body = json === undefined ? undefined : JSON.stringify(json);
-    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
-    Object.assign(headers, await this.authHeaders?.(body === undefined ? { method, url } : { method, url, body }));
-    const response = await fetch(url, { method, headers, body, signal });
+    const upload = json instanceof Upload ? json : undefined;
+    const text = upload !== undefined || json === undefined ? undefined : JSON.stringify(json);
+    const request: PlaneRequest = upload ? { method, url, bodySha256: upload.sha256 } : text === undefined ? { method, url } : { method, url, body: text };
+    const headers: Record<string, string> = upload ? { "content-type": "application/cbor" } : text === undefined ? {} : { "content-type": "application/json" };
+    Object.assign(headers, await this.authHeaders?.(request));
+    const response = await fetch(url, { method, headers, body: upload?.bytes ?? text, signal });
     return { status: response.status, body: new Uint8Array(await response.arrayBuffer()) };
   }
 

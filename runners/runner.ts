@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Value, CodecError, decode, encode } from "../core/codec.ts";
 import type { NodeId, NodeLoad, SpeedProfile } from "../core/jobs/decisions.ts";
-import { fromBase64, toBase64 } from "../core/jobs/payload.ts";
+import { DEFAULT_INLINE_PAYLOAD_BYTES, fromBase64, toBase64 } from "../core/jobs/payload.ts";
 import type { CallRequest, HeartbeatReply, RegisterRequest, ResultReport, RunnerStatus } from "../core/jobs/protocol.ts";
 import type { Cap } from "../core/sdk/caps.ts";
 import type { CallFailure } from "../core/sdk/replay.ts";
@@ -20,7 +20,7 @@ import { PayloadCache, sha256Hex } from "./payload-cache.ts";
 import { MAX_SKEW_MS, verifyForRunner } from "../runtime/runner-signature.ts";
 import { type Misbehaviour, lie } from "./misbehaviour.ts";
 import { measureProbe } from "./probe.ts";
-import { type AuthHeaders, type PlaneAnswer, type RetryPolicy, PlaneClient, describeAnswer, networkReason } from "./plane.ts";
+import { type AuthHeaders, type PlaneAnswer, type RetryPolicy, PlaneClient, Upload, describeAnswer, networkReason } from "./plane.ts";
 
 /** Runs one stage ("name@version") on a decoded input; a throw is the stage's failure. */
 export type Executor = (stage: string, input: Value) => Promise<Value> | Value;
@@ -54,6 +54,12 @@ export interface RunnerOptions {
   readonly maxQueue?: number;
   /** Budget of the payload cache; default 64 MiB. */
   readonly cacheBytes?: number;
+  /**
+   * Outputs larger than this many encoded bytes are uploaded (PUT /v1/payloads/:sha256) and
+   * reported by reference; smaller ones travel in the report. Default the plane's default
+   * INLINE_PAYLOAD_BYTES (16 KiB): the plane inlines a smaller reference anyway.
+   */
+  readonly inlineBytes?: number;
   /** Largest POST /v1/calls body accepted; default 8 MiB. */
   readonly maxBodyBytes?: number;
   /** How long to keep retrying a result report the plane does not take; default 30 s. */
@@ -109,6 +115,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   if (!Number.isSafeInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer >= 1, got ${slots}`);
   const maxQueue = options.maxQueue ?? slots * 64;
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const inlineBytes = options.inlineBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES;
   const resultRetry: RetryPolicy = { firstDelayMs: 200, maxDelayMs: 5_000, giveUpAfterMs: options.resultRetryMs ?? 30_000 };
   const log = options.log ?? ((line: string) => console.error(line));
   const say = (line: string) => log(`runner ${options.id}: ${line}`);
@@ -254,21 +261,48 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       await new Promise((resolve) => graceOver.signal.addEventListener("abort", resolve, { once: true }));
       return;
     }
-    let outcome: ResultReport["outcome"];
+    let output: { readonly bytes: Uint8Array; readonly sha256: string } | CallFailure;
     try {
-      const output = await options.executor(request.stage, value);
-      const bytes = encode(misbehave?.kind === "lie" ? lie(output) : output);
-      cache.put(sha256Hex(bytes), bytes);
+      const result = await options.executor(request.stage, value);
+      const bytes = encode(misbehave?.kind === "lie" ? lie(result) : result);
+      output = { bytes, sha256: sha256Hex(bytes) };
+      cache.put(output.sha256, bytes);
       bytesOut += bytes.byteLength;
-      outcome = { ok: true, value: toBase64(bytes) };
     } catch (error) {
-      outcome = { ok: false, error: failureOf(error) };
+      output = failureOf(error);
     }
-    const report: ResultReport = { job: request.job, seq: request.seq, attempt: request.attempt, outcome, startedAt, finishedAt: Date.now() };
-    // The slot is free once the stage ran; the report goes on in the background.
-    const reported = sendReport(report).finally(() => known.delete(callKey(request)));
+    const finishedAt = Date.now();
+    // The slot is free once the stage ran; the upload and the report go on in the background.
+    const reported = settle(request, output, startedAt, finishedAt).finally(() => known.delete(callKey(request)));
     running.add(reported);
     void reported.finally(() => running.delete(reported));
+  }
+
+  /**
+   * Reports a call's result. A large output is uploaded first, as the bytes it was encoded into
+   * (streamed to R2 by the plane, never decoded or re-encoded there), and the report names it;
+   * an output the plane cannot take is not reported: the plane re-dispatches the call after its
+   * deadline.
+   */
+  async function settle(request: CallRequest, output: { readonly bytes: Uint8Array; readonly sha256: string } | CallFailure, startedAt: number, finishedAt: number): Promise<void> {
+    let outcome: ResultReport["outcome"];
+    if (!("bytes" in output)) outcome = { ok: false, error: output };
+    else if (output.bytes.byteLength <= inlineBytes) outcome = { ok: true, value: toBase64(output.bytes) };
+    else {
+      try {
+        outcome = { ok: true, value: await upload(output.bytes, output.sha256) };
+      } catch (error) {
+        say(`dropped the result of ${callKey(request)} (${request.stage}): cannot upload its output: ${failureOf(error).message}`);
+        return;
+      }
+    }
+    await sendReport({ job: request.job, seq: request.seq, attempt: request.attempt, outcome, startedAt, finishedAt });
+  }
+
+  async function upload(bytes: Uint8Array, sha256: string): Promise<{ r2: string; bytes: number }> {
+    const answer = await plane.sendRetrying("PUT", `/v1/payloads/${sha256}`, new Upload(bytes, sha256), resultRetry, graceOver.signal);
+    if (answer.status !== 200 && answer.status !== 201) throw new Error(`PUT /v1/payloads/${sha256}: ${describeAnswer(answer)}`);
+    return { r2: sha256, bytes: bytes.byteLength };
   }
 
   /** An R2 payload's bytes: from the cache, or fetched once even when several calls want it. */

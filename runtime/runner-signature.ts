@@ -48,6 +48,8 @@ export interface SignInput {
   /** Absolute URL or path; only the path and query are signed (proxies may change the host). */
   readonly url: string;
   readonly body?: Uint8Array | string;
+  /** The body's SHA-256 in hex, when the caller has it already (a payload named by it): not hashed again. */
+  readonly bodySha256?: string;
   readonly now: number;
   readonly nonce: string;
 }
@@ -55,7 +57,8 @@ export interface SignInput {
 export async function signRequest(input: SignInput): Promise<Record<string, string>> {
   const u = new URL(input.url, "http://runner.invalid");
   const timestamp = String(Math.round(input.now));
-  const signature = await hmac(input.secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body ?? ""), timestamp, input.nonce));
+  const bodyHash = input.bodySha256 ?? (await sha256Hex(input.body ?? ""));
+  const signature = await hmac(input.secret, canonical(input.method, u.pathname + u.search, bodyHash, timestamp, input.nonce));
   return {
     [RUNNER_HEADERS.runner]: input.runnerId,
     [RUNNER_HEADERS.timestamp]: timestamp,
@@ -87,7 +90,11 @@ interface VerifyInput {
   readonly method: string;
   readonly url: string;
   readonly header: (name: string) => string | undefined;
-  readonly body: Uint8Array;
+  /**
+   * The body, or its SHA-256 in hex for a body the plane streams on without reading (a payload
+   * upload: its path names that digest, and the store refuses bytes that do not hash to it).
+   */
+  readonly body: Uint8Array | { readonly sha256: string };
   readonly now: number;
 }
 
@@ -129,7 +136,8 @@ async function verifyWith(input: VerifyInput, secretFor: (runnerId: string) => P
   const u = new URL(input.url, "http://runner.invalid");
   const secret = await secretFor(runnerId);
   if (secret === null) return { ok: false, reason: `signed for runner "${runnerId}", not this one` };
-  const expected = await hmac(secret, canonical(input.method, u.pathname + u.search, await sha256Hex(input.body), String(headers.timestamp), nonce));
+  const bodyHash = input.body instanceof Uint8Array ? await sha256Hex(input.body) : input.body.sha256;
+  const expected = await hmac(secret, canonical(input.method, u.pathname + u.search, bodyHash, String(headers.timestamp), nonce));
   if (!timingSafeEqualHex(expected, signature)) return { ok: false, reason: `bad signature for runner "${runnerId}"` };
   return { ok: true, runnerId, signedAt: headers.timestamp, nonce };
 }

@@ -19,7 +19,7 @@ import { matchedRoutes } from "hono/route";
 import { getPath } from "hono/utils/url";
 import { RUNNER_HEADERS } from "../runtime/runner-signature.ts";
 import { type Scope, authenticateClient, authenticateRunner } from "./auth.ts";
-import { type ByteLimit, hasBody, readBody } from "./body.ts";
+import { type ByteLimit, declaredLength, hasBody, readBody } from "./body.ts";
 import { nonCanonical } from "./canonical-path.ts";
 import { type App, ApiError } from "./http.ts";
 
@@ -38,8 +38,17 @@ export type Access =
   | { readonly who: "runner"; readonly node: "path" | "body" }
   | { readonly who: "runner-or-client"; readonly scope: Scope };
 
-/** What a route takes as its body: none (a body is refused), or JSON of at most `limit` bytes. */
-export type BodyRule = { readonly kind: "none" } | { readonly kind: "json"; readonly limit: ByteLimit };
+/**
+ * What a route takes as its body: none (a body is refused), JSON of at most `limit` bytes, or a
+ * stream the route passes on without reading it here: at most `limit` bytes, declared in
+ * Content-Length (411 without, 413 above, before a byte is read), and named by the SHA-256 in
+ * the path parameter `digest`, which is what a runner signs as the body's hash (the store the
+ * route streams to refuses bytes that do not hash to it).
+ */
+export type BodyRule =
+  | { readonly kind: "none" }
+  | { readonly kind: "json"; readonly limit: ByteLimit }
+  | { readonly kind: "stream"; readonly limit: ByteLimit; readonly digest: string };
 
 export interface RouteRule {
   readonly access: Access;
@@ -53,6 +62,7 @@ export const client = (scope: Scope): Access => ({ who: "client", scope });
 export const runnerOrClient = (scope: Scope): Access => ({ who: "runner-or-client", scope });
 export const NO_BODY: BodyRule = { kind: "none" };
 export const jsonBody = (limit: ByteLimit): BodyRule => ({ kind: "json", limit });
+export const streamedBody = (limit: ByteLimit, digest: string): BodyRule => ({ kind: "stream", limit, digest });
 
 /** Each guard's rule, by the middleware function the router holds. */
 const RULES = new WeakMap<object, RouteRule>();
@@ -72,6 +82,8 @@ export function guard(access: Access, body: BodyRule = NO_BODY): MiddlewareHandl
     }
     let bytes: Uint8Array | undefined;
     const read = async () => (bytes ??= body.kind === "json" ? await readBody(c, body.limit) : new Uint8Array(0));
+    // A streamed body is never read here: a signature covers it through the digest its path names.
+    const signed = async () => (body.kind === "stream" ? { sha256: c.req.param(body.digest) ?? "" } : read());
     switch (access.who) {
       case "anyone":
         break;
@@ -79,16 +91,17 @@ export function guard(access: Access, body: BodyRule = NO_BODY): MiddlewareHandl
         c.set("principal", await authenticateClient(c, access.scope));
         break;
       case "runner":
-        c.set("runner", await authenticateRunner(c, read));
+        c.set("runner", await authenticateRunner(c, signed));
         actingFor(c, access.node === "path" ? c.req.param("id") : bodyId(await read()));
         break;
       case "runner-or-client":
-        if (c.req.header(RUNNER_HEADERS.signature) !== undefined) c.set("runner", await authenticateRunner(c, read));
+        if (c.req.header(RUNNER_HEADERS.signature) !== undefined) c.set("runner", await authenticateRunner(c, signed));
         else c.set("principal", await authenticateClient(c, access.scope));
         break;
     }
     // A runner's body was read to verify its signature; any other is read now, after authentication.
-    await read();
+    if (body.kind === "stream") declaredLength(c, body.limit);
+    else await read();
     return next();
   };
   RULES.set(middleware, rule);

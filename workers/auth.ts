@@ -112,7 +112,7 @@ function remember(nonce: string, now: number): boolean {
  * Verifies a runner's signature (runtime/runner-signature.ts) and returns the runner id it
  * proved. The headers' format and timestamp are checked before `readBody` reads a byte.
  */
-export async function authenticateRunner(c: AuthContext, readBody: () => Promise<Uint8Array>): Promise<string> {
+export async function authenticateRunner(c: AuthContext, readBody: () => Promise<Uint8Array | { readonly sha256: string }>): Promise<string> {
   const key = c.env.RUNNER_KEY ?? "";
   if (key.trim() === "") throw new ApiError(401, "unauthorized", "this deployment has no RUNNER_KEY: set it (wrangler secret put RUNNER_KEY; see SECURITY.md)");
   const header = (name: string) => c.req.header(name);

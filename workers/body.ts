@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { integer } from "../durable-objects/shard-config.ts";
 import { COMMANDER_DEFAULTS } from "../runtime/commander-driver.ts";
-import { DEFAULT_MAX_JOB_INPUT_BYTES, DEFAULT_MAX_RESULT_BYTES } from "./defaults.ts";
+import { DEFAULT_MAX_JOB_INPUT_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_RESULT_BYTES } from "./defaults.ts";
 import { type App, ApiError } from "./http.ts";
 
 /** The settings that bound a route's body, with their defaults. */
@@ -15,6 +15,7 @@ const BYTE_LIMITS = {
   MAX_JOB_INPUT_BYTES: DEFAULT_MAX_JOB_INPUT_BYTES,
   MAX_RESULT_BYTES: DEFAULT_MAX_RESULT_BYTES,
   MAX_COMMAND_BYTES: COMMANDER_DEFAULTS.maxCommandBytes,
+  MAX_PAYLOAD_BYTES: DEFAULT_MAX_PAYLOAD_BYTES,
 } as const;
 
 export type ByteLimit = keyof typeof BYTE_LIMITS;
@@ -24,6 +25,21 @@ export const MAX_JSON_DEPTH = 64;
 
 /** The limit's value in this deployment. */
 const byteLimit = (c: Context<App>, limit: ByteLimit): number => integer(limit, c.env[limit], 1, BYTE_LIMITS[limit]);
+
+/**
+ * The length a streamed body declares, checked before a byte of it is read: 411 without a
+ * Content-Length (the stream is not buffered, so its size must be known up front), 413 above
+ * `limit`. The route passes the body on; what it streams to checks that it is that long.
+ */
+export function declaredLength(c: Context<App>, limit: ByteLimit): number {
+  const raw = c.req.raw.headers.get("content-length");
+  if (raw === null || !/^\d{1,16}$/.test(raw)) {
+    throw new ApiError(411, "length_required", "send the body's length in Content-Length: a streamed body is checked against its limit before it is read");
+  }
+  const max = byteLimit(c, limit);
+  if (Number(raw) > max) throw new ApiError(413, "payload_too_large", `request body of ${raw} bytes exceeds the limit of ${max} bytes (${limit})`);
+  return Number(raw);
+}
 
 /** Whether the request carries a body at all (a declared length of zero is none). */
 export function hasBody(request: Request): boolean {

@@ -11,7 +11,7 @@ import type { InputSchema } from "../core/sdk/job.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import type { JobPlane } from "../runtime/jobs/contract.ts";
-import { NO_BODY, client, jsonBody, runnerOrClient } from "./access.ts";
+import { NO_BODY, client, jsonBody, runnerOrClient, streamedBody } from "./access.ts";
 import { ApiError, formatPath, preferredWaitMs, requestLog } from "./http.ts";
 import { keyedJobId, randomJobId, shardOfJob } from "./job-ids.ts";
 import { limitSubmissions } from "./rate-limit.ts";
@@ -33,9 +33,11 @@ import {
   JobJson,
   JobList,
   ListJobsQuery,
+  PayloadRef,
   PreferHeader,
   SubmitJobBody,
 } from "./schemas.ts";
+import { storeStream } from "./payload-upload.ts";
 import { askShard } from "./shard-calls.ts";
 
 /** How long one events poll holds the commander; the stream polls again until the job ends. */
@@ -254,6 +256,29 @@ jobsApi.openapi(payloadRoute, async (c) => {
       "cache-control": "public, max-age=31536000, immutable",
     },
   });
+});
+
+const uploadRoute = securedRoute(runnerOrClient("submit"), streamedBody("MAX_PAYLOAD_BYTES", "sha256"), {
+  method: "put",
+  path: "/v1/payloads/{sha256}",
+  tags: ["runners"],
+  summary: "Store a large value's CBOR bytes under their SHA-256, streamed to R2 as they arrive",
+  description:
+    "The body is passed to R2 without being read, decoded or copied here; R2 stores it only if its bytes hash to the path's SHA-256 " +
+    "(else 400 `digest_mismatch`, nothing stored). Content-Length is required, and checked against MAX_PAYLOAD_BYTES before a byte is read. " +
+    "A runner signs the request with that SHA-256 as the body's hash. Then name it as `{ r2, bytes }` in a result (`outcome.value`).",
+  request: { params: HashParams, body: { required: true, content: { "application/cbor": { schema: z.string().openapi({ format: "binary" }) } } } },
+  responses: {
+    200: json(PayloadRef, "already stored (the name is the hash of the bytes: the same bytes)"),
+    201: json(PayloadRef, "stored"),
+    ...errors(400, 411, 413),
+  },
+});
+
+jobsApi.openapi(uploadRoute, async (c) => {
+  const { sha256 } = c.req.valid("param");
+  const stored = await storeStream(c.env.PAYLOADS, sha256, c.req.raw.body, Number(c.req.header("content-length")));
+  return c.json({ r2: sha256, bytes: stored.bytes }, stored.created ? 201 : 200);
 });
 
 jobsApi.route("/", nodesApi);

@@ -5,7 +5,7 @@
  * and NaN or an infinity as null.
  */
 import { type Value, CodecError, decode, encode } from "../core/codec.ts";
-import { type Payload, fromBase64, payloadKey } from "../core/jobs/payload.ts";
+import { type Payload, fromBase64, inlinePayload, payloadKey } from "../core/jobs/payload.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { parseJobsConfig } from "../durable-objects/jobs-config.ts";
 import { r2Blobs } from "../durable-objects/r2-blobs.ts";
@@ -45,6 +45,24 @@ export async function sealBase64(payloads: Payloads, field: string, base64: stri
     throw new ApiError(400, "invalid_field", `${field}: ${error instanceof CodecError ? error.message : "not valid base64"}`);
   }
   return payloads.seal({ value, bytes: encodeAt(field, value) });
+}
+
+/**
+ * A value a runner stored with PUT /v1/payloads/:sha256, as a Payload, checked to be there at that
+ * size (400 otherwise: the report is refused and the call gets no result from it). Its bytes are
+ * not read: the runner encoded them, the runner that takes them decodes them. One small enough to
+ * be inline is read back and inlined, so a value has the one form the commander would give it
+ * (verification compares answers by their payloads).
+ */
+export async function storedPayload(env: Env, ref: { readonly r2: string; readonly bytes: number }): Promise<Payload> {
+  const payloads = payloadStore(env);
+  const head = await env.PAYLOADS.head(payloadKey(ref.r2));
+  if (!head || head.size !== ref.bytes) {
+    const found = head ? `${head.size} bytes` : "nothing";
+    throw new ApiError(400, "payload_missing", `outcome.value: no payload of ${ref.bytes} bytes is stored under ${ref.r2} (found ${found}); upload it first with PUT /v1/payloads/${ref.r2}`);
+  }
+  const payload: Payload = { r2: ref.r2, bytes: ref.bytes };
+  return ref.bytes > payloads.inlineLimit ? payload : inlinePayload(await payloads.bytes(payload));
 }
 
 function encodeAt(field: string, value: unknown): Uint8Array {

@@ -11,7 +11,7 @@ import type { NodeView as NodeViewType } from "../runtime/jobs/contract.ts";
 import { NO_BODY, client, jsonBody, runner } from "./access.ts";
 import { ApiError } from "./http.ts";
 import { shardOfJob } from "./job-ids.ts";
-import { payloadStore, sealBase64 } from "./json-values.ts";
+import { payloadStore, sealBase64, storedPayload } from "./json-values.ts";
 import { errors, json, newApi, securedRoute } from "./openapi.ts";
 import {
   HeartbeatReply,
@@ -148,7 +148,7 @@ nodesApi.openapi(resultRoute, async (c) => {
   const { id: node } = c.req.valid("param");
   const report = c.req.valid("json");
   const outcome = report.outcome.ok
-    ? { ok: true as const, value: await sealBase64(payloadStore(c.env), "outcome.value", report.outcome.value) }
+    ? { ok: true as const, value: typeof report.outcome.value === "string" ? await sealBase64(payloadStore(c.env), "outcome.value", report.outcome.value) : await storedPayload(c.env, report.outcome.value) }
     : report.outcome;
   const reply = await askShard(c.env, shardOfJob(report.job, parseShardConfig(c.env).shards), (commander) =>
     commander.offerResult({

@@ -45,6 +45,7 @@ const ERROR_MEANING = {
   403: "the credentials are valid but may not do this (a token without the route's scope, a runner acting for another node)",
   404: "no such job, node, payload or route",
   409: "the idempotency key already names a job with another name or input, or a registration is not newer than the node's current one",
+  411: "a streamed body was sent without Content-Length",
   413: "the body is over the limit (the message names the variable)",
   415: "the body is not sent as application/json",
   429: "the token submits more jobs a second than JOBS_PER_SECOND allows (retry after Retry-After), or MAX_NODES runners are registered",

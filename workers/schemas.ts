@@ -49,9 +49,12 @@ const RunnerId = NodeId.refine((id) => !RESERVED_NODES.includes(id), `"${INLINE_
 export const JobIdParams = z.object({ id: JobId });
 export const NodeIdParams = z.object({ id: NodeId });
 export const RunnerIdParams = z.object({ id: RunnerId });
-export const HashParams = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, "expected a SHA-256 digest: 64 lowercase hex digits"),
-});
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a SHA-256 digest: 64 lowercase hex digits");
+
+export const HashParams = z.object({ sha256: Sha256 });
+
+/** A value stored in R2 (PUT /v1/payloads/:sha256): the SHA-256 of its CBOR bytes, and how many there are. */
+export const PayloadRef = z.object({ r2: Sha256, bytes: Count }).openapi("PayloadRef");
 
 export const PreferHeader = z.object({
   prefer: z
@@ -344,7 +347,13 @@ export const ResultReport = z
     seq: Count,
     attempt: z.number().int().positive(),
     outcome: z.discriminatedUnion("ok", [
-      z.object({ ok: z.literal(true), value: z.base64().openapi({ description: "the stage's output: base64 of its CBOR bytes" }) }),
+      z.object({
+        ok: z.literal(true),
+        value: z.union([
+          z.base64().openapi({ description: "the stage's output: base64 of its CBOR bytes" }),
+          PayloadRef.openapi({ description: "the stage's output, uploaded first with PUT /v1/payloads/:sha256 (large outputs)" }),
+        ]),
+      }),
       z.object({ ok: z.literal(false), error: CallFailure }),
     ]),
     startedAt: Millis,

@@ -3,6 +3,7 @@ import { benchConsensus } from "../../bench/consensus.ts";
 import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
 import { compareJobs } from "../../bench/jobs-compare.ts";
 import { LOAD_CASES, type LoadCase, benchLoad, defaultLoadOut } from "../../bench/load.ts";
+import { DEFAULT_SIZES_MB, benchPayload, defaultPayloadOut } from "../../bench/payload.ts";
 import { CASES, type Case, benchScale, defaultScaleOut } from "../../bench/scale.ts";
 import { intOption } from "../options.ts";
 
@@ -238,6 +239,40 @@ const load = new Command("load")
     console.error(`results written to ${out}`);
   });
 
+interface PayloadBenchFlags {
+  sizes: number[];
+  /** true when the flag comes without a revision. */
+  against?: string | true;
+  runs: number;
+  timeout: number;
+  out?: string;
+  json?: boolean;
+}
+
+const sizeList = (raw: string): number[] => raw.split(",").map((part) => intOption(1, 256)(part.trim()));
+
+const payload = new Command("payload")
+  .description("a large stage payload end to end on the local cluster (workerd, one CPU runner), with GET /v1/cluster's latency meanwhile; optionally beside another git revision")
+  .option("--sizes <list>", "payload sizes in MB, comma-separated", sizeList, [...DEFAULT_SIZES_MB])
+  .option("--against [rev]", "also measure this git revision (default HEAD~1), each run right beside this tree's")
+  .option("--runs <n>", "runs per side (each with a cluster of its own); the median time is shown", intOption(1, 20), 1)
+  .option("--timeout <s>", "seconds before one run of a side counts as \"timeout\"", intOption(1), 600)
+  .option("--out <file>", "where the JSON results go (default bench/results/payload-<timestamp>.json)")
+  .option("--json", "print the JSON rows instead of the table")
+  .addHelpText("after", "\nExamples:\n  npm run bench:payload -- --against main\n  npx paxflow bench payload --sizes 5,20 --runs 3")
+  .action(async (flags: PayloadBenchFlags) => {
+    const { rows, text, out } = await benchPayload({
+      sizesMb: flags.sizes,
+      ...(flags.against === undefined ? {} : { against: flags.against === true ? "HEAD~1" : flags.against }),
+      runs: flags.runs,
+      timeoutMs: flags.timeout * 1_000,
+      out: flags.out ?? defaultPayloadOut(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(flags.json ? JSON.stringify(rows, null, 2) : text);
+    console.error(`results written to ${out}`);
+  });
+
 export const benchCommand = new Command("bench")
   .description("reproducible benchmarks (tables on stdout, JSON in bench/results/)")
   .addCommand(consensus)
@@ -245,4 +280,5 @@ export const benchCommand = new Command("bench")
   .addCommand(gpu)
   .addCommand(scale)
   .addCommand(load)
-  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu\n  npx paxflow bench scale --quick --against HEAD~1\n  npx paxflow bench load --against main");
+  .addCommand(payload)
+  .addHelpText("after", "\nExamples:\n  npx paxflow bench consensus\n  npx paxflow bench jobs --shape chain --samples 100 --jobs 500\n  npx paxflow bench gpu\n  npx paxflow bench scale --quick --against HEAD~1\n  npx paxflow bench load --against main\n  npx paxflow bench payload --against main");

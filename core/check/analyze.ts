@@ -938,6 +938,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
       return isCallable(e.left, depth + 1, steps) && isCallable(e.right, depth + 1, steps);
     }
+    // `stage.stored(x)`: the same one call, whose result the job holds as a reference (core/sdk/stored.ts).
+    if (ts.isPropertyAccessExpression(e) && e.name.text === "stored" && targetOfExpr(e.expression)?.kind === "entity") return true;
     if (ts.isElementAccessExpression(e) || ts.isPropertyAccessExpression(e)) {
       // A lookup table of stages (`steps[i]`, `table[kind]`): every entry must be callable.
       if (ts.isPropertyAccessExpression(e) && declOf(e)) return false;

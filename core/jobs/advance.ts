@@ -7,20 +7,30 @@
  */
 import { type Value, CodecError, encode } from "../codec.ts";
 import type { Call } from "../sdk/effects.ts";
+import { type CallInput, type StoredRef, plainValue, storedRef } from "../sdk/stored.ts";
 import type { Registry } from "../sdk/registry.ts";
 import { type CallLog, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatChain, formatCycle } from "../sdk/replay.ts";
 import { type Decision, INLINE_NODE, type JobError, type JobId, type NodeId } from "./decisions.ts";
 import { type InputOn, type Placement, type PlacementRequest, longestFirst } from "./placement.ts";
 
-/** A value on its way into the log: the commander seals it into a Payload (inline or R2). */
-export interface Sealable {
-  readonly value: Value;
-  readonly bytes: Uint8Array;
-}
+/**
+ * A value on its way into the log: the commander seals it into a Payload (inline or R2). A
+ * Stored reference is already sealed: it goes into the log as the payload it names, neither
+ * read nor encoded again.
+ */
+export type Sealable = { readonly value: Value; readonly bytes: Uint8Array } | { readonly stored: StoredRef };
 
 export type Draft = Decision<Sealable>;
 
-export const sealable = (value: Value): Sealable => ({ value, bytes: encode(value) });
+export function sealable(value: CallInput): Sealable {
+  const ref = storedRef(value);
+  if (ref) return { stored: ref };
+  const plain = plainValue(value);
+  return { value: plain, bytes: encode(plain) };
+}
+
+/** Encoded size of a sealable value: the `n` of cost models and placement. */
+export const sealedSize = (s: Sealable): number => ("stored" in s ? s.stored.bytes : s.bytes.length);
 
 /** A job as a step needs it: input and recorded calls as values. */
 export interface JobSeed {
@@ -138,7 +148,9 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
   };
   const ranOutputs = new Map<string, NodeId>();
   /** Which node produced exactly these bytes as a call's output, if any did (it has them all). */
-  const producer = (bytes: Uint8Array): InputOn | undefined => {
+  const producer = (input: Sealable): InputOn | undefined => {
+    if ("stored" in input) return undefined;
+    const { bytes } = input;
     const key = outputKey(bytes);
     const node = ranOutputs.get(key) ?? seed.outputs.get(key);
     return node === undefined ? undefined : new Map([[node, bytes.length]]);
@@ -161,6 +173,9 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       }
     }
     if (result.status === "failed") return finish({ ok: false, error: result.error });
+    // The shell loads what a run needs before it steps (runtime/jobs/live-jobs.ts), and what
+    // this step runs inline gives values: a run that still needs a reference is a shell's bug.
+    if (result.status === "needs") throw new Error(`job ${seed.id} needs ${result.stored.length} stored value(s) loaded before it can step`);
     const fresh = run.unrecorded(log);
     if (fresh.length === 0) return drafts;
     const maxCalls = ctx.maxCallsPerJob ?? DEFAULT_MAX_CALLS_PER_JOB;
@@ -181,12 +196,14 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     // Calls that became ready together are placed longest first (placement.ts longestFirst), and
     // logged in call order (the log numbers a job's calls in the order it made them).
     const declaredRunMs = ({ call, input }: (typeof sealed)[number]) =>
-      call.kind === "stage" ? Math.max(0, ctx.registry.stages.get(call.target)?.cost.runtimeMs(input.bytes.length) ?? 0) : 0;
+      call.kind === "stage" ? Math.max(0, ctx.registry.stages.get(call.target)?.cost.runtimeMs(sealedSize(input)) ?? 0) : 0;
+    // A reference's bytes are in R2: running it inline would read and decode them in the commander.
+    const notHere = (input: Sealable, also?: NodeId) => new Set([...("stored" in input ? [INLINE_NODE] : []), ...(also === undefined ? [] : [also])]);
     const placements = new Map<number, Placement>();
     for (const { seq, call, input } of longestFirst(sealed, declaredRunMs)) {
       const stage = call.kind === "stage" ? ctx.registry.stages.get(call.target) : undefined;
       if (!stage) continue;
-      const placement = ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(input.bytes), exclude: new Set(), now, placedMs });
+      const placement = ctx.place({ stage, inputBytes: sealedSize(input), inputOn: producer(input), exclude: notHere(input), now, placedMs });
       placements.set(seq, placement);
       if (placement.ok && placement.winner.node !== INLINE_NODE) {
         placedMs.set(placement.winner.node, (placedMs.get(placement.winner.node) ?? 0) + placement.winner.runMs);
@@ -222,7 +239,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       placedCalls.set(winner.node, earlier + 1);
       const why = winner.node === INLINE_NODE ? null : (ctx.verify?.({ job: seed.id, seq, stage: call.target }, winner.node, earlier) ?? null);
       // The verifying attempt runs on the best other node, at the same time as the first.
-      const second = why === null ? null : ctx.place({ stage, inputBytes: input.bytes.length, inputOn: producer(input.bytes), exclude: new Set([winner.node]), now, placedMs });
+      const second = why === null ? null : ctx.place({ stage, inputBytes: sealedSize(input), inputOn: producer(input), exclude: notHere(input, winner.node), now, placedMs });
       const dispatch = { type: "call.dispatched", job: seed.id, seq, stage: call.target, input, at: now, by: ctx.by } as const;
       drafts.push({
         ...dispatch,
@@ -246,7 +263,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       const here = runHere(1, { seq, call });
       now = here.now;
       record(seq, { call, outcome: here.outcome });
-      if (here.value) ranOutputs.set(outputKey(here.value.bytes), INLINE_NODE);
+      if (here.value && "bytes" in here.value) ranOutputs.set(outputKey(here.value.bytes), INLINE_NODE);
     }
     if (waitsElsewhere) return drafts;
   }
@@ -254,7 +271,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
   /** Runs a call inline and drafts its result for `attempt`. */
   function runHere(attempt: number, { seq, call }: { seq: number; call: Call }): { now: number; outcome: Outcome; value: Sealable | null } {
     inlineRuns++;
-    const run = ctx.runInline(call.target, call.input);
+    const run = ctx.runInline(call.target, plainValue(call.input));
     let outcome = run.outcome;
     let value: Sealable | null = null;
     if (outcome.ok) {

@@ -7,6 +7,7 @@
  *   runner -> plane   POST /v1/nodes/:id/heartbeat    NodeLoad          -> 200 HeartbeatReply
  *   runner -> plane   POST /v1/nodes/:id/results      ResultReport      -> 202 { accepted, reason? }
  *   runner -> plane   GET  /v1/payloads/:sha256       -> 200 application/cbor (large inputs)
+ *   runner -> plane   PUT  /v1/payloads/:sha256       application/cbor  -> 201 { r2, bytes } (large outputs, before their report)
  *   plane  -> runner  POST {url}/v1/calls             CallRequest       -> 202 (or 503 when full)
  *   plane  -> runner  GET  {url}/v1/status            -> 200 RunnerStatus
  */
@@ -47,7 +48,11 @@ export interface ResultReport {
   readonly job: JobId;
   readonly seq: number;
   readonly attempt: number;
-  readonly outcome: { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: CallFailure };
+  /**
+   * `value`: base64 of the output's CBOR bytes, or, for a large output, where the runner stored
+   * those bytes first (PUT /v1/payloads/:sha256), so they never travel inside the report.
+   */
+  readonly outcome: { readonly ok: true; readonly value: string | { readonly r2: string; readonly bytes: number } } | { readonly ok: false; readonly error: CallFailure };
   readonly startedAt: number;
   readonly finishedAt: number;
 }

@@ -2,13 +2,15 @@
  * What a job yields. Jobs never run stages themselves: they describe calls, the commander
  * decides where and when they run, and replay feeds the recorded results back.
  */
-import type { Value } from "../codec.ts";
+import type { CallInput } from "./stored.ts";
 
 /** One call of a stage ("name@version") or of a sub-job ("name"). */
 export interface Call {
   readonly kind: "stage" | "job";
   readonly target: string;
-  readonly input: Value;
+  readonly input: CallInput;
+  /** The job takes the result as a Stored (stage.stored(...)): held, not read. */
+  readonly stored?: true;
 }
 
 /** Several calls that run concurrently; the job resumes when all have results. */

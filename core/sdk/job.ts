@@ -2,6 +2,7 @@ import type { Value } from "../codec.ts";
 import { callable } from "./callable.ts";
 import { type Call, type CallStep, type Effect, type Parallel, type Step, brandCall, isCallStep } from "./effects.ts";
 import { DefinitionError, checkName } from "./stage.ts";
+import type { CallInput } from "./stored.ts";
 
 /**
  * The part of Standard Schema (https://standardschema.dev) paxflow uses: zod, valibot and
@@ -30,7 +31,7 @@ export interface JobSpec<I extends Value, O extends Value> {
 
 /** A job is callable too: `yield* job(input)` runs it as a sub-job and returns its result. */
 export interface Job<I extends Value, O extends Value> extends JobSpec<I, O> {
-  (input: I): CallStep<O>;
+  (input: CallInput<I>): CallStep<O>;
   readonly ref: string;
 }
 
@@ -41,11 +42,11 @@ export function defineJob<I extends Value, O extends Value>(spec: JobSpec<I, O>)
   if (!(spec.run instanceof GeneratorFunction)) {
     throw new DefinitionError(`job "${name}": run must be a generator function (*run(input) { ... })`);
   }
-  function* steps(input: I): Step<O> {
+  function* steps(input: CallInput<I>): Step<O> {
     const effect: Call = { kind: "job", target: name, input };
     return (yield effect) as O;
   }
-  const call = (input: I): CallStep<O> => brandCall(steps(input));
+  const call = (input: CallInput<I>): CallStep<O> => brandCall(steps(input));
   if (spec.input !== undefined && typeof spec.input?.["~standard"]?.validate !== "function") {
     throw new DefinitionError(`job "${name}": input must be a Standard Schema (zod, valibot, arktype, ...)`);
   }

@@ -6,6 +6,7 @@
 import { type Value, CodecError, decode, encode } from "../codec.ts";
 import type { Call } from "./effects.ts";
 import type { Registry } from "./registry.ts";
+import { plainValue } from "./stored.ts";
 import { type JobFailure, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatCycle } from "./replay.ts";
 
 /**
@@ -34,9 +35,11 @@ export function runLocally(registry: Registry, job: string, input: Value, ancest
   for (;;) {
     const result = run.advanceTo(log);
     if (result.status === "failed") return { ...result, calls };
+    // Nothing here is a reference: every Stored holds its value.
+    if (result.status === "needs") throw new Error(`runLocally(${job}): a Stored reference reached a local run`);
     if (result.status === "done") {
       try {
-        return { status: "done", output: roundTrip(result.output), calls };
+        return { status: "done", output: roundTrip(plainValue(result.output)), calls };
       } catch (error) {
         if (!(error instanceof CodecError)) throw error;
         return { status: "failed", error: { kind: "error", name: error.name, message: `job "${job}" returned ${error.message}` }, calls };
@@ -60,7 +63,7 @@ function execute(registry: Registry, call: Call, ancestors: readonly Call[]): Ex
   if (call.kind === "job") {
     const cycle = ancestorCycle(ancestors, call);
     if (cycle) return { fatal: { kind: "wait-cycle", name: "WaitCycleError", message: `sub-job waits on itself: ${formatCycle(cycle)}` } };
-    const result = runLocally(registry, call.target, call.input, ancestors);
+    const result = runLocally(registry, call.target, plainValue(call.input), ancestors);
     if (result.status === "done") return { outcome: { ok: true, value: result.output } };
     // A sub-job's own error is its result, which the parent may catch; anything else stops all.
     return result.error.kind === "error" ? { outcome: failure(Object.assign(new Error(result.error.message), { name: result.error.name })) } : { fatal: result.error };
@@ -68,7 +71,7 @@ function execute(registry: Registry, call: Call, ancestors: readonly Call[]): Ex
   const stage = registry.stages.get(call.target);
   if (!stage) return { fatal: { kind: "unknown", name: "UnknownStage", message: `no stage named "${call.target}" is deployed` } };
   try {
-    return { outcome: { ok: true, value: roundTrip(stage.run(roundTrip(call.input))) } };
+    return { outcome: { ok: true, value: roundTrip(stage.run(roundTrip(plainValue(call.input)))) } };
   } catch (error) {
     return { outcome: failure(error) };
   }

@@ -6,6 +6,7 @@
 import { type Value, bytesEqual, decode, encode } from "../codec.ts";
 import { type Call, type Effect, isEffect } from "./effects.ts";
 import type { JobSpec } from "./job.ts";
+import { type CallInput, Stored, isLoaded, isStored, plainValue, storedRef } from "./stored.ts";
 
 /** Why a call failed. A stage is pure, so it would fail again: the failure is its result. */
 export interface CallFailure {
@@ -13,7 +14,8 @@ export interface CallFailure {
   readonly message: string;
 }
 
-export type Outcome = { readonly ok: true; readonly value: Value } | { readonly ok: false; readonly error: CallFailure };
+/** A result as the log gives it: a value, or a Stored reference whose bytes the shell has not read (core/sdk/stored.ts). */
+export type Outcome = { readonly ok: true; readonly value: CallInput } | { readonly ok: false; readonly error: CallFailure };
 
 /** One call in the order the job issued it, with its result once there is one. */
 export interface RecordedCall {
@@ -35,8 +37,15 @@ export type JobFailure =
 
 export type ReplayResult =
   | { readonly status: "waiting"; readonly pending: readonly PendingCall[] }
-  | { readonly status: "done"; readonly output: Value }
-  | { readonly status: "failed"; readonly error: JobFailure };
+  | { readonly status: "done"; readonly output: CallInput }
+  | { readonly status: "failed"; readonly error: JobFailure }
+  /**
+   * The job cannot go on until these references are loaded (loadStored): it reads a result it
+   * did not take with .stored, or replay must compare a recorded input with the job's. Only a
+   * shell that gives the run references meets it (runtime/jobs/live-jobs.ts); it loads them and
+   * asks again, and the run goes on from where it stopped.
+   */
+  | { readonly status: "needs"; readonly stored: readonly Stored[] };
 
 /** What a job sees when a call it made failed; it may catch it. */
 export class CallError extends Error {
@@ -51,8 +60,19 @@ export class CallError extends Error {
 
 const describe = (call: Call) => `${call.kind} ${call.target}`;
 
-function sameCall(a: Call, b: Call): boolean {
-  return a.kind === b.kind && a.target === b.target && bytesEqual(encode(a.input), encode(b.input));
+/**
+ * Whether two calls are the same call: true or false, or the references that must be loaded to
+ * tell. Two references compare by digest (a payload's name is the hash of its bytes), so a value
+ * handed on as a Stored is never read to be compared. Whether the job takes the result as a
+ * Stored is not part of the call (the log does not record it).
+ */
+function sameCall(a: Call, b: Call): boolean | Stored[] {
+  if (a.kind !== b.kind || a.target !== b.target) return false;
+  const [ra, rb] = [storedRef(a.input), storedRef(b.input)];
+  if (ra && rb) return ra.r2 === rb.r2;
+  const unloaded = [a.input, b.input].filter((x): x is Stored => isStored(x) && !isLoaded(x));
+  if (unloaded.length > 0) return unloaded;
+  return bytesEqual(encode(plainValue(a.input)), encode(plainValue(b.input)));
 }
 
 /**
@@ -226,7 +246,9 @@ export class JobRun<I extends Value = Value, O extends Value = Value> {
     for (let seq = Math.max(at, this.checked); seq < Math.min(this.seq, log.length); seq++) {
       const record = log.at(seq);
       const call = calls[seq - at]!;
-      if (record && !sameCall(record.call, call)) {
+      const same = record ? sameCall(record.call, call) : true;
+      if (Array.isArray(same)) return { status: "needs", stored: same };
+      if (record && !same) {
         const what =
           describe(record.call) === describe(call)
             ? `${describe(call)} with another input than the log recorded`
@@ -241,14 +263,26 @@ export class JobRun<I extends Value = Value, O extends Value = Value> {
       if (log.length > this.seq) return this.end(nondeterministic(`job "${this.job.name}" waits at call ${this.seq - 1}, but the log records ${log.length} calls`));
       return this.waitingOn(log);
     }
+    const failed = outcomes.findIndex((o) => !o.ok);
+    const values: unknown[] = [];
+    const unloaded: Stored[] = [];
+    if (failed < 0) {
+      for (const [i, outcome] of outcomes.entries()) {
+        const value = (outcome as Extract<Outcome, { ok: true }>).value;
+        // A .stored call gets the result as a Stored (never copied: nothing reads it); any other
+        // gets a private copy of the value, which a reference must be loaded for first.
+        if (calls[i]!.stored) values.push(isStored(value) ? value : Stored.of(value));
+        else if (isStored(value) && !isLoaded(value)) unloaded.push(value);
+        else values.push(fresh(plainValue(value)));
+      }
+      if (unloaded.length > 0) return { status: "needs", stored: unloaded };
+    }
     this.waiting = undefined;
     this.fed = this.seq;
-    const failed = outcomes.findIndex((o) => !o.ok);
     if (failed >= 0) {
       const outcome = outcomes[failed] as Extract<Outcome, { ok: false }>;
       return { resume: { throw: true, error: new CallError(calls[failed]!.target, outcome.error) } };
     }
-    const values = outcomes.map((o) => fresh((o as Extract<Outcome, { ok: true }>).value));
     return { resume: { throw: false, value: all ? values : values[0] } };
   }
 
@@ -311,7 +345,9 @@ export const replay = <I extends Value, O extends Value>(job: JobSpec<I, O>, inp
  * ancestors' can never finish (it would wait on itself). Returns the cycle, or null.
  */
 export function ancestorCycle(ancestors: readonly Call[], next: Call): Call[] | null {
-  const at = ancestors.findIndex((a) => sameCall(a, next));
+  // A comparison that would need a reference loaded counts as different: a cycle it hides still
+  // ends at MAX_JOB_DEPTH.
+  const at = ancestors.findIndex((a) => sameCall(a, next) === true);
   return at < 0 ? null : [...ancestors.slice(at), next];
 }
 

@@ -1,5 +1,6 @@
 import type { Value } from "../codec.ts";
 import { callable } from "./callable.ts";
+import type { CallInput, Stored } from "./stored.ts";
 import { type Cap, KNOWN_CAPS } from "./caps.ts";
 import { type Call, type CallStep, type Step, brandCall } from "./effects.ts";
 
@@ -65,7 +66,9 @@ export interface StageSpec<I extends Value, O extends Value> {
 
 /** A stage is callable: `yield* stage(input)` is one call whose result is typed O. */
 export interface Stage<I extends Value, O extends Value> extends StageSpec<I, O> {
-  (input: I): CallStep<O>;
+  (input: CallInput<I>): CallStep<O>;
+  /** The same call, whose result the job holds without reading it (core/sdk/stored.ts). */
+  stored(input: CallInput<I>): CallStep<Stored<O>>;
   /** "name@version": how calls and the log refer to this code. */
   readonly ref: string;
 }
@@ -104,10 +107,11 @@ function checkSpec<I extends Value, O extends Value>(spec: StageSpec<I, O>): voi
 export function defineStage<I extends Value, O extends Value>(spec: StageSpec<I, O>): Stage<I, O> {
   checkSpec(spec);
   const ref = `${spec.name}@${spec.version}`;
-  function* steps(input: I): Step<O> {
-    const effect: Call = { kind: "stage", target: ref, input };
-    return (yield effect) as O;
+  function* steps<R>(input: CallInput<I>, held: boolean): Step<R> {
+    const effect: Call = held ? { kind: "stage", target: ref, input, stored: true } : { kind: "stage", target: ref, input };
+    return (yield effect) as R;
   }
-  const call = (input: I): CallStep<O> => brandCall(steps(input));
-  return callable(call, "stage", { ...spec, ref }) as unknown as Stage<I, O>;
+  const call = (input: CallInput<I>): CallStep<O> => brandCall(steps<O>(input, false));
+  const stored = (input: CallInput<I>): CallStep<Stored<O>> => brandCall(steps<Stored<O>>(input, true));
+  return callable(call, "stage", { ...spec, ref, stored }) as unknown as Stage<I, O>;
 }

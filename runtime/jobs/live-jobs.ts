@@ -12,11 +12,12 @@
 import type { Value } from "../../core/codec.ts";
 import { type JobSeed, outputKey } from "../../core/jobs/advance.ts";
 import type { JobId, NodeId } from "../../core/jobs/decisions.ts";
-import type { Payload } from "../../core/jobs/payload.ts";
+import { type Payload, isInline } from "../../core/jobs/payload.ts";
 import type { CallRecord, JobRecord } from "../../core/jobs/state.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
-import { JobRun, type Outcome, type RecordedCall, RecordedCalls } from "../../core/sdk/replay.ts";
+import { type CallLog, JobRun, type Outcome, type RecordedCall, RecordedCalls } from "../../core/sdk/replay.ts";
+import { type CallInput, Stored, loadStored } from "../../core/sdk/stored.ts";
 
 /** How the keeper reads payloads (runtime/jobs/payload-store.ts Payloads). */
 export interface PayloadReader {
@@ -43,6 +44,8 @@ export class LiveJobs {
   private readonly building = new Map<JobId, Set<number>>();
   /** Bumped by clear(): a run built or started before it must not be kept after it. */
   private era = 0;
+  /** The payload behind each Stored reference this keeper made (view), for load. */
+  private readonly refs = new WeakMap<Stored, Payload>();
 
   constructor(
     private readonly registry: Registry,
@@ -84,6 +87,43 @@ export class LiveJobs {
 
   /** The job as the next step needs it: brought up to date from its record, or built anew. */
   async seed(job: JobRecord, ancestry: () => Promise<Call[]>): Promise<JobSeed> {
+    const seed = await this.current(job, ancestry);
+    if (seed.run) await this.load(seed.run, seed.calls);
+    return seed;
+  }
+
+  /**
+   * Runs the job as far as its log goes, reading from the payload store only the values it
+   * turns out to need (a result it reads, or a recorded input replay must compare with one that
+   * is not a reference); what it hands on stays a reference. advance() then steps it from there.
+   */
+  private async load(run: JobRun, calls: CallLog): Promise<void> {
+    for (;;) {
+      const result = run.advanceTo(calls);
+      if (result.status !== "needs") return;
+      for (const stored of result.stored) await this.loadOne(stored);
+    }
+  }
+
+  private async loadOne(stored: Stored): Promise<void> {
+    const ref = this.refs.get(stored);
+    if (!ref) throw new Error("a Stored reference this keeper did not make cannot be loaded");
+    loadStored(stored, await this.payloads.open(ref));
+  }
+
+  /**
+   * A recorded value as the job may see it: decoded when small (inline in the log), else a Stored
+   * reference, read only if the job reads it (load). So a value the job hands on from one call to
+   * the next is never fetched, decoded or encoded here.
+   */
+  private async view(payload: Payload): Promise<CallInput> {
+    if (isInline(payload)) return this.payloads.open(payload);
+    const stored = Stored.ref(payload);
+    this.refs.set(stored, payload);
+    return stored;
+  }
+
+  private async current(job: JobRecord, ancestry: () => Promise<Call[]>): Promise<JobSeed & { readonly calls: RecordedCalls }> {
     const kept = this.jobs.get(job.id);
     if (kept && (await this.catchUp(kept, job))) {
       // Still kept after the awaits (not dropped, not cleared): now the most recently stepped.
@@ -128,7 +168,7 @@ export class LiveJobs {
   }
 
   private async recorded(record: CallRecord, outputs: Map<string, NodeId>): Promise<RecordedCall> {
-    const call: Call = { kind: record.kind, target: record.target, input: await this.payloads.open(record.input) };
+    const call: Call = { kind: record.kind, target: record.target, input: await this.view(record.input) };
     return record.outcome ? { call, outcome: await this.outcome(record, outputs) } : { call };
   }
 
@@ -137,6 +177,6 @@ export class LiveJobs {
     const outcome = record.outcome!;
     if (!outcome.ok) return { ok: false, error: outcome.error };
     if (record.node !== undefined && "inline" in outcome.value) outputs.set(outputKey(await this.payloads.bytes(outcome.value)), record.node);
-    return { ok: true, value: await this.payloads.open(outcome.value) };
+    return { ok: true, value: await this.view(outcome.value) };
   }
 }

@@ -30,12 +30,15 @@ export class Payloads {
 
   constructor(
     private readonly blobs: BlobStore,
-    private readonly inlineLimit: number,
+    /** Payloads of at most this many bytes are inline (INLINE_PAYLOAD_BYTES). */
+    readonly inlineLimit: number,
     private readonly keyOf: (sha256: string) => string,
   ) {}
 
   async seal(value: Sealable | Payload): Promise<Payload> {
     if (isPayload(value)) return value;
+    // A Stored reference names bytes already in the store (core/sdk/stored.ts): sealed as they are.
+    if ("stored" in value) return { r2: value.stored.r2, bytes: value.stored.bytes };
     const { bytes } = value;
     if (bytes.length <= this.inlineLimit) return inlinePayload(bytes);
     const hash = await sha256Hex(bytes);

@@ -337,7 +337,7 @@ describe("examples/dag", () => {
       const result = replay(dag.runDag, { tasks }, log);
       if (result.status !== "waiting") return sizes;
       sizes.push(result.pending.length);
-      for (const { seq, call } of result.pending) log[seq] = { call, outcome: { ok: true, value: registry.stages.get(call.target)!.run(call.input) } };
+      for (const { seq, call } of result.pending) log[seq] = { call, outcome: { ok: true, value: registry.stages.get(call.target)!.run(call.input as Value) } };
     }
   }
 
@@ -411,6 +411,7 @@ describe("examples/index", () => {
       "monte-carlo/pi",
       "numeric-pipeline",
       "numeric-pipeline/random",
+      "payloads/roundtrip",
       "shapes/chain",
       "shapes/fails",
       "shapes/fanout",
@@ -420,8 +421,8 @@ describe("examples/index", () => {
       "simd/stats",
       "word-count",
     ]);
-    // word-count 2, numeric-pipeline 2, monte-carlo 1, dag 4, shapes 3, kernels 5
-    expect(allExamples.stages.size).toBe(2 + 2 + 1 + 4 + 3 + 5);
+    // word-count 2, numeric-pipeline 2, monte-carlo 1, dag 4, shapes 3, kernels 5, payloads 3
+    expect(allExamples.stages.size).toBe(2 + 2 + 1 + 4 + 3 + 5 + 3);
     for (const ref of ["simd/map@1", "simd/reduce@1", "simd/matmul@1", "simd/scan@1", "simd/histogram@1"]) expect(allExamples.stages.has(ref), ref).toBe(true);
     for (const [ref, stage] of allExamples.stages) {
       expect(ref).toMatch(/^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*@\d+$/);
@@ -439,5 +440,10 @@ describe("examples/index", () => {
       expect(stage.kernel === undefined || stage.caps.includes("simd")).toBe(true);
     }
     expect(runLocally(allExamples, "word-count", { text: "b a b", chunkChars: 2 })).toMatchObject({ status: "done", output: { a: 1, b: 2 } });
+  });
+
+  it("payloads/roundtrip hands its large values on as Stored and sums the last one", () => {
+    // 1,000 elements i % 1000, each plus one: 1 + 2 + ... + 1000.
+    expect(runLocally(allExamples, "payloads/roundtrip", { bytes: 8_000 })).toMatchObject({ status: "done", output: 500_500, calls: 3 });
   });
 });

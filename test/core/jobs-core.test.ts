@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dispatchedAt } from "../shared/decisions.ts";
 import { type Value, encode } from "../../core/codec.ts";
-import { advance, childId, type AdvanceContext, type JobSeed } from "../../core/jobs/advance.ts";
+import { advance, childId, type AdvanceContext, type JobSeed, type Sealable } from "../../core/jobs/advance.ts";
 import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decodeDecision } from "../../core/jobs/decisions.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, longestFirst, place, predict } from "../../core/jobs/placement.ts";
@@ -11,6 +11,12 @@ import { type Step, all, defineJob, defineStage } from "paxflow";
 import { createRegistry } from "../../core/sdk/registry.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
+
+/** A drafted value as the job saw it (these tests seal no Stored references). */
+const plainSealed = (s: Sealable): Value => {
+  if ("stored" in s) throw new Error("a Stored reference in a test without any");
+  return s.value;
+};
 
 const p = (value: Value) => inlinePayload(encode(value));
 
@@ -306,8 +312,8 @@ describe("advance", () => {
       steps.push(results.length);
       // What the log would record: each dispatched call, then its result.
       for (const d of drafts) {
-        if (d.type === "call.dispatched") calls[d.seq] = { call: { kind: "stage", target: d.stage, input: d.input.value } };
-        if (d.type === "call.result" && d.outcome.ok) calls[d.seq] = { ...calls[d.seq]!, outcome: { ok: true, value: d.outcome.value.value } };
+        if (d.type === "call.dispatched") calls[d.seq] = { call: { kind: "stage", target: d.stage, input: plainSealed(d.input) } };
+        if (d.type === "call.result" && d.outcome.ok) calls[d.seq] = { ...calls[d.seq]!, outcome: { ok: true, value: plainSealed(d.outcome.value) } };
       }
       const end = drafts.find((d) => d.type === "job.finished");
       if (end) {

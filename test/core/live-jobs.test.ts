@@ -11,6 +11,7 @@ import type { JobRecord } from "../../core/jobs/state.ts";
 import { defineJob, defineStage } from "../../core/index.ts";
 import { createRegistry } from "../../core/sdk/registry.ts";
 import { LiveJobs } from "../../runtime/jobs/live-jobs.ts";
+import { storedRef } from "../../core/sdk/stored.ts";
 
 const inc = defineStage({ name: "t/inc", version: 1, caps: ["cpu"], timeoutMs: 5_000, cost: { runtimeMs: () => 50, outputBytes: () => 8 }, run: (x: number) => x + 1 });
 const twice = defineJob({
@@ -92,5 +93,62 @@ describe("LiveJobs", () => {
     live.drop("J");
     live.adopt({ ...fresh, run: fresh.run! }, job, live.generation);
     expect((await live.seed(job, async () => [])).run).toBe(fresh.run);
+  });
+
+  describe("values in R2", () => {
+    const big = defineStage({ name: "t/big", version: 1, caps: ["cpu"], timeoutMs: 5_000, cost: { runtimeMs: () => 50, outputBytes: () => 8 }, run: (n: number) => new Float64Array(n) });
+    const size = defineStage({ name: "t/size", version: 1, caps: ["cpu"], timeoutMs: 5_000, cost: { runtimeMs: () => 50, outputBytes: () => 8 }, run: (xs: Float64Array) => xs.length });
+    const handsOn = defineJob({
+      name: "t/hands-on",
+      *run(n: number) {
+        return yield* size(yield* big.stored(n));
+      },
+    });
+    const reads = defineJob({
+      name: "t/reads",
+      *run(n: number) {
+        const xs = yield* big(n);
+        return yield* size(new Float64Array(xs.length + 1));
+      },
+    });
+    const bigRegistry = createRegistry({ big, size, handsOn, reads });
+    const stored = new Map<string, Uint8Array>([["ab".repeat(32), encode(new Float64Array(4))]]);
+    const r2: Payload = { r2: "ab".repeat(32), bytes: stored.get("ab".repeat(32))!.length };
+    /** Opens inline payloads like `payloads`, R2 ones from `stored`, and counts the R2 reads. */
+    const counting = () => {
+      const reads: string[] = [];
+      const open = async (p: Payload): Promise<Value> => {
+        if ("inline" in p) return payloads.open(p);
+        reads.push(p.r2);
+        await turn();
+        return decode(stored.get(p.r2)!);
+      };
+      return { reads, reader: { open, bytes: async (p: Payload) => encode(await open(p)) } };
+    };
+    const job = (name: string, calls: JobRecord["calls"]): JobRecord =>
+      ({ id: "B", name, input: payload(4), acceptedAt: 0, root: "B", status: "running", events: [], calls }) as JobRecord;
+    const bigCall = { seq: 0, kind: "stage", target: "t/big@1", input: payload(4), queuedAt: 0, attempts: [], node: "n1", outcome: { ok: true, value: r2 } } as JobRecord["calls"][number];
+
+    it("hands a stored result on as its reference: nothing is read from R2", async () => {
+      const { reads, reader } = counting();
+      const seed = await new LiveJobs(bigRegistry, reader).seed(job("t/hands-on", [bigCall]), async () => []);
+      const next = seed.run!.advanceTo(seed.calls);
+      expect(next.status).toBe("waiting");
+      const [pending] = (next as Extract<typeof next, { status: "waiting" }>).pending;
+      expect(storedRef(pending!.call.input)).toEqual(r2);
+      // A new leader replays the dispatched call: the recorded input and the job's compare by digest.
+      const rebuilt = await new LiveJobs(bigRegistry, reader).seed(job("t/hands-on", [bigCall, { seq: 1, kind: "stage", target: "t/size@1", input: r2, queuedAt: 0, attempts: [] }]), async () => []);
+      expect(rebuilt.run!.advanceTo(rebuilt.calls)).toMatchObject({ status: "waiting", pending: [{ seq: 1, recorded: true }] });
+      expect(reads).toEqual([]);
+    });
+
+    it("reads a result the job reads, once, and goes on from where it stopped", async () => {
+      const { reads, reader } = counting();
+      const seed = await new LiveJobs(bigRegistry, reader).seed(job("t/reads", [bigCall]), async () => []);
+      const next = seed.run!.advanceTo(seed.calls);
+      expect(next).toMatchObject({ status: "waiting", pending: [{ seq: 1, call: { target: "t/size@1" } }] });
+      expect((next as Extract<typeof next, { status: "waiting" }>).pending[0]!.call.input).toEqual(new Float64Array(5));
+      expect(reads).toEqual([r2.r2]);
+    });
   });
 });

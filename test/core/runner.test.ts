@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Value, createRegistry, decode, defineStage, encode } from "../../core/index.ts";
+import { type Value, createRegistry, defineStage, encode } from "../../core/index.ts";
 import { fromBase64, inlinePayload } from "../../core/jobs/payload.ts";
 import type { CallRequest, ResultReport, RunnerStatus } from "../../core/jobs/protocol.ts";
 import { registry as examples } from "../../examples/index.ts";
@@ -71,10 +71,6 @@ async function post(r: Runner, body: unknown): Promise<{ status: number; json: {
   return { status: response.status, json: (await response.json()) as never };
 }
 
-const valueOf = (report: ResultReport): Value => {
-  if (!report.outcome.ok) throw new Error(`expected a value, got ${report.outcome.error.name}: ${report.outcome.error.message}`);
-  return decode(fromBase64(report.outcome.value));
-};
 
 function gate() {
   let open = () => {};
@@ -93,8 +89,8 @@ describe("runner: misbehaving on purpose (tests and the chaos suite)", () => {
     expect(logs[0]).toMatch(/misbehaving on purpose \(lie\): for tests only/);
     await post(r, call("word-count/tokenize-count@1", input));
     await until(() => expect(p.results).toHaveLength(1));
-    expect(valueOf(p.results[0]!)).not.toEqual(right());
-    expect(valueOf(p.results[0]!)).toEqual(lie(right()));
+    expect(p.valueOf(p.results[0]!)).not.toEqual(right());
+    expect(p.valueOf(p.results[0]!)).toEqual(lie(right()));
   });
 
   it("twice: reports each result twice; late: reports it after the delay", async () => {
@@ -108,7 +104,7 @@ describe("runner: misbehaving on purpose (tests and the chaos suite)", () => {
     await post(late, call("word-count/tokenize-count@1", input));
     await until(() => expect(p.results).toHaveLength(3));
     expect(Date.now() - sent).toBeGreaterThanOrEqual(300);
-    expect(valueOf(p.results[2]!)).toEqual(right());
+    expect(p.valueOf(p.results[2]!)).toEqual(right());
   });
 
   it("hang: takes the call, holds the slot and never reports", async () => {
@@ -206,7 +202,7 @@ describe("runner: calls", () => {
     await until(() => expect(p.results).toHaveLength(1));
     const [report] = p.results as [ResultReport];
     expect(report).toMatchObject({ job: request.job, seq: request.seq, attempt: 1, outcome: { ok: true } });
-    expect(valueOf(report)).toEqual(runExample("word-count/tokenize-count@1", "The cat and the hat"));
+    expect(p.valueOf(report)).toEqual(runExample("word-count/tokenize-count@1", "The cat and the hat"));
     expect(report.startedAt).toBeLessThanOrEqual(report.finishedAt);
   });
 
@@ -225,7 +221,7 @@ describe("runner: calls", () => {
     await until(() => expect(p.results).toHaveLength(2));
     expect(await post(r, call("dag/mul@1", null, { input: r2 }))).toMatchObject({ status: 202 });
     await until(() => expect(p.results).toHaveLength(3));
-    expect(p.results.map(valueOf)).toEqual([10, 10, 24]);
+    expect(p.results.map((r) => p.valueOf(r))).toEqual([10, 10, 24]);
     expect(p.payloadGets).toEqual([hash]);
   });
 
@@ -244,7 +240,24 @@ describe("runner: calls", () => {
     expect(r.status()).toMatchObject({ queue: 1, inFlight: 1 });
     expect(p.results).toEqual([]);
     await until(() => expect(p.results).toHaveLength(2));
-    expect(p.results.map(valueOf)).toEqual([3, 11]);
+    expect(p.results.map((r) => p.valueOf(r))).toEqual([3, 11]);
+  });
+
+  it("uploads an output above its inline limit as the bytes it encoded, and reports their reference", async () => {
+    const p = await plane();
+    const r = await runner(p, { inlineBytes: 8 });
+    await post(r, call("dag/add@1", [1, 2, 3]));
+    await post(r, call("word-count/tokenize-count@1", "a b a"));
+    await until(() => expect(p.results).toHaveLength(2));
+    const bySeq = [...p.results].sort((a, b) => a.seq - b.seq);
+    // 6 encodes to one byte: inline; the word counts do not fit in 8.
+    expect(typeof (bySeq[0]!.outcome as { value: unknown }).value).toBe("string");
+    const counts = runExample("word-count/tokenize-count@1", "a b a");
+    const ref = (bySeq[1]!.outcome as { value: { r2: string; bytes: number } }).value;
+    expect(ref).toEqual({ r2: sha256(encode(counts)), bytes: encode(counts).byteLength });
+    expect(p.payloadPuts).toEqual([ref.r2]);
+    expect([...p.payloads.get(ref.r2)!]).toEqual([...encode(counts)]);
+    expect(p.valueOf(bySeq[1]!)).toEqual(counts);
   });
 
   it("needs no fetch for an R2 input it produced itself", async () => {
@@ -255,7 +268,7 @@ describe("runner: calls", () => {
     const produced = fromBase64((p.results[0]!.outcome as { value: string }).value);
     await post(r, call("dag/neg@1", null, { input: { r2: sha256(produced), bytes: produced.byteLength } }));
     await until(() => expect(p.results).toHaveLength(2));
-    expect(valueOf(p.results[1]!)).toBe(-6);
+    expect(p.valueOf(p.results[1]!)).toBe(-6);
     expect(p.payloadGets).toEqual([]);
   });
 
@@ -382,7 +395,7 @@ describe("runner: calls", () => {
     open();
     await until(() => expect(p.results).toHaveLength(6));
     expect(most).toBe(2);
-    expect(p.results.map(valueOf).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(p.results.map((r) => p.valueOf(r)).sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it("answers 503 full once the queue holds maxQueue calls, and accepts a resent call once", async () => {
@@ -400,7 +413,7 @@ describe("runner: calls", () => {
     open();
     await until(() => expect(p.results).toHaveLength(2));
     await sleep(50);
-    expect(p.results.map(valueOf)).toEqual(["a", "b"]);
+    expect(p.results.map((r) => p.valueOf(r))).toEqual(["a", "b"]);
   });
 
   it("GET /v1/status counts the queue, calls in flight and bytes", async () => {
@@ -454,7 +467,7 @@ describe("runner: stop", () => {
     expect(r.stop()).toBe(stopped);
     open();
     await stopped;
-    expect(p.results.map(valueOf)).toEqual(["running"]);
+    expect(p.results.map((r) => p.valueOf(r))).toEqual(["running"]);
     expect(started).toBe(1);
     const heartbeats = p.heartbeats.length;
     await expect(fetch(`${r.url}/v1/status`)).rejects.toThrow();
@@ -500,7 +513,7 @@ describe("cpu-runner (CLI)", () => {
     const r = { url: line![1]! } as Runner;
     expect((await post(r, call("dag/mul@1", [2, 3, 7]))).status).toBe(202);
     await until(() => expect(p.results).toHaveLength(1));
-    expect(valueOf(p.results[0]!)).toBe(42);
+    expect(p.valueOf(p.results[0]!)).toBe(42);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(stderr).toContain("SIGTERM, stopping");

@@ -22,7 +22,7 @@ import { GpuExecutor } from "../../gpu-runners/executor.ts";
 import { SAMPLES } from "../../gpu-runners/samples.ts";
 import { type GpuRunner, capsOf, startGpuRunner } from "../../gpu-runners/start.ts";
 import { mapReference } from "../../kernels/index.ts";
-import { FakePlane, ROOT, STAGES, openGpu, until, valueOf } from "./support.ts";
+import { FakePlane, ROOT, STAGES, openGpu, until } from "./support.ts";
 
 let gpu: Gpu;
 const logs: string[] = [];
@@ -118,8 +118,8 @@ describe("gpu-runner (library) against a plane", () => {
     expect((await post(r.url, call("simd/map@1", { op: "square", a }))).status).toBe(202);
     await until(() => expect(p.results).toHaveLength(2));
     const bySeq = [...p.results].sort((x, y) => x.seq - y.seq);
-    expect(valueOf(bySeq[0]!)).toBe(sumReference(xs));
-    expect(valueOf(bySeq[1]!)).toEqual(mapReference({ op: "square", a }));
+    expect(p.valueOf(bySeq[0]!)).toBe(sumReference(xs));
+    expect(p.valueOf(bySeq[1]!)).toEqual(mapReference({ op: "square", a }));
     for (const report of p.results) {
       expect(report.job).toBe("job-gpu");
       expect(report.attempt).toBe(1);
@@ -153,7 +153,7 @@ describe("gpu-runner (library) against a plane", () => {
     // The runner goes on.
     expect((await post(r.url, call("numeric-pipeline/sum@1", new Float32Array([1, 2, 3])))).status).toBe(202);
     await until(() => expect(p.results).toHaveLength(2));
-    expect(valueOf(p.results[1]!)).toBe(6);
+    expect(p.valueOf(p.results[1]!)).toBe(6);
   });
 
   it("refuses stages it does not run: plain CPU stages and stages it does not bundle (404 unknown_stage)", async () => {
@@ -245,7 +245,7 @@ describe("gpu-runner (CLI)", () => {
     expect(registration.info?.adapter).toMatch(/^\w+: \S/);
     expect((await post(line![1]!, call("numeric-pipeline/sum@1", new Float32Array([0.5, 0.25])))).status).toBe(202);
     await until(() => expect(p.results).toHaveLength(1));
-    expect(valueOf(p.results[0]!)).toBe(0.75);
+    expect(p.valueOf(p.results[0]!)).toBe(0.75);
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(out.stderr).toContain("gpu-runner gpu-cli: SIGTERM, stopping");

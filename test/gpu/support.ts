@@ -5,9 +5,7 @@
  */
 import path from "node:path";
 import { vi } from "vitest";
-import { type Value, createRegistry, decode } from "../../core/index.ts";
-import { fromBase64 } from "../../core/jobs/payload.ts";
-import type { ResultReport } from "../../core/jobs/protocol.ts";
+import { type Value, createRegistry } from "../../core/index.ts";
 import type { Stage } from "../../core/sdk/stage.ts";
 import { registry as examples } from "../../examples/index.ts";
 import { BACKENDS, type BackendChoice, Gpu } from "../../gpu-runners/device.ts";
@@ -32,9 +30,5 @@ export async function openGpu(logs: string[] = []): Promise<Gpu> {
   return Gpu.open({ backend: testBackend(), log: (line) => logs.push(line) });
 }
 
-export const valueOf = (report: ResultReport): Value => {
-  if (!report.outcome.ok) throw new Error(`expected a value, got ${report.outcome.error.name}: ${report.outcome.error.message}`);
-  return decode(fromBase64(report.outcome.value));
-};
 
 export { FakePlane } from "../shared/fake-plane.ts";

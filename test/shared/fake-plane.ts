@@ -5,6 +5,8 @@
 import { type IncomingMessage, type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NodeLoad } from "../../core/jobs/decisions.ts";
+import { type Value, decode } from "../../core/codec.ts";
+import { fromBase64 } from "../../core/jobs/payload.ts";
 import type { RegisterRequest, ResultReport } from "../../core/jobs/protocol.ts";
 
 export class FakePlane {
@@ -12,6 +14,8 @@ export class FakePlane {
   readonly heartbeats: NodeLoad[] = [];
   readonly results: ResultReport[] = [];
   readonly payloadGets: string[] = [];
+  /** Hashes runners uploaded with PUT /v1/payloads/:sha256 (their bytes go to `payloads`). */
+  readonly payloadPuts: string[] = [];
   readonly payloads = new Map<string, Uint8Array>();
   /** Statuses to answer, in order, before the normal answer. */
   registerAnswers: number[] = [];
@@ -43,8 +47,15 @@ export class FakePlane {
   private async answer(req: IncomingMessage): Promise<[number, unknown]> {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-    const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString()) as unknown) : undefined;
     const route = `${req.method} ${req.url}`;
+    const upload = /^PUT \/v1\/payloads\/([0-9a-f]+)$/.exec(route);
+    if (upload) {
+      const bytes = new Uint8Array(Buffer.concat(chunks));
+      this.payloadPuts.push(upload[1]!);
+      this.payloads.set(upload[1]!, bytes);
+      return [201, { r2: upload[1]!, bytes: bytes.byteLength }];
+    }
+    const body = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString()) as unknown) : undefined;
     const refusal = (status: number): [number, unknown] => [status, { error: { code: `status-${status}`, message: `test plane answers ${status}` } }];
     if (route === "POST /v1/nodes") {
       const status = this.registerAnswers.shift();
@@ -73,5 +84,15 @@ export class FakePlane {
       return bytes ? [200, bytes] : refusal(404);
     }
     return refusal(404);
+  }
+
+  /** A reported output's value: decoded from the report, or from what the runner uploaded. */
+  valueOf(report: ResultReport): Value {
+    if (!report.outcome.ok) throw new Error(`expected a value, got ${report.outcome.error.name}: ${report.outcome.error.message}`);
+    const { value } = report.outcome;
+    if (typeof value === "string") return decode(fromBase64(value));
+    const bytes = this.payloads.get(value.r2);
+    if (!bytes) throw new Error(`the report names payload ${value.r2}, which was never uploaded`);
+    return decode(bytes);
   }
 }

@@ -62,7 +62,7 @@ const CALLERS: readonly (readonly [string, Caller])[] = [
   ["another runner", { kind: "runner", own: false }],
 ];
 
-async function send(method: string, path: string, caller: Caller, body: string | undefined): Promise<{ status: number; code: string | undefined }> {
+async function send(method: string, path: string, caller: Caller, body: string | undefined, streamed: boolean): Promise<{ status: number; code: string | undefined }> {
   const url = `${BASE}${path}`;
   const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
   if (caller.kind === "token") headers.authorization = `Bearer ${TEST_TOKENS[caller.name as keyof typeof TEST_TOKENS]}`;
@@ -70,7 +70,9 @@ async function send(method: string, path: string, caller: Caller, body: string |
     const as = caller.own ? OWN : OTHER;
     // Signed over the URL as the Request will carry it, so only the rule under test decides.
     const signedUrl = new Request(url).url;
-    Object.assign(headers, await signRequest({ runnerId: as, secret: await deriveRunnerSecret(TEST_RUNNER_KEY, as), method, url: signedUrl, body: body ?? "", now: Date.now(), nonce: newNonce() }));
+    // A streamed body is signed by the digest its path names (workers/access.ts streamedBody).
+    const covers = streamed ? { bodySha256: PARAMS.sha256! } : { body: body ?? "" };
+    Object.assign(headers, await signRequest({ runnerId: as, secret: await deriveRunnerSecret(TEST_RUNNER_KEY, as), method, url: signedUrl, ...covers, now: Date.now(), nonce: newNonce() }));
   }
   // The Worker's app in this workerd isolate, with its real bindings (Durable Objects, R2): the
   // service-binding hop of exports.default adds nothing here but time.
@@ -116,8 +118,8 @@ describe("authorization matrix", () => {
     let tried = 0;
     let refused = 0;
     /** One request and its verdict: `want` a declared answer, or "non-canonical" (400 before routing). */
-    const check = async (label: string, method: string, path: string, caller: Caller, body: string | undefined, want: ReturnType<typeof expected> | "non-canonical") => {
-      const answer = await send(method, path, caller, body);
+    const check = async (label: string, method: string, path: string, caller: Caller, body: string | undefined, want: ReturnType<typeof expected> | "non-canonical", streamed = false) => {
+      const answer = await send(method, path, caller, body, streamed);
       tried++;
       if (want === "non-canonical" || !want.allowed) refused++;
       const ok = want === "non-canonical" ? answer.status === 400 && answer.code === "non_canonical_path" : conforms(want, answer.status);
@@ -126,15 +128,16 @@ describe("authorization matrix", () => {
     for (const { method, path: template, rule } of routes) {
       const path = concrete(template);
       const body = bodyFor(rule!, template);
+      const streamed = rule!.body.kind === "stream";
       // A route's callers and spellings at once: each request is independent of the others.
       await Promise.all(
         CALLERS.flatMap(([who, caller]) => {
           const want = expected(rule!.access, caller);
           return [
-            check(who, method, path, caller, body, want),
+            check(who, method, path, caller, body, want, streamed),
             ...variants(path).map(([form, spelled]) => check(`${form}, ${who}`, method, spelled, caller, body, "non-canonical")),
             // A dot segment: the URL parser resolves it before the Worker sees it, so it is the plain path.
-            check(`dot segment, ${who}`, method, path.replace(/^\/([^/]+)\//, "/$1/./"), caller, body, want),
+            check(`dot segment, ${who}`, method, path.replace(/^\/([^/]+)\//, "/$1/./"), caller, body, want, streamed),
           ];
         }),
       );
