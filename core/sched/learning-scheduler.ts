@@ -449,6 +449,9 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
    * runs late its queue is delayed, not overrunning too); the new call takes the first slot free.
    */
   private freeAt(n: NodeStatsTracker, now: number): number {
+    // Fewer attempts than slots: one slot is free now (what the walk below would find, without
+    // an array of the stage Worker's 1,000 slots at every placement).
+    if (n.open.size < Math.max(1, n.spec.slots)) return now;
     const slots = new Array<number>(Math.max(1, n.spec.slots)).fill(now);
     const extra = this.extraSlowdown(n, now);
     for (const key of n.open) {
