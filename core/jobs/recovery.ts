@@ -161,11 +161,17 @@ export function attemptEnded(ctx: RecoveryContext, a: AttemptRef, why: string, e
   return decisions;
 }
 
-/** A speculative backup of a straggling attempt on the node the scheduler advises, or null once the call no longer needs it. */
+/**
+ * A speculative backup of a straggling attempt on the node the scheduler advises, or null once
+ * the call no longer needs it, or when that node already runs or answered the call.
+ */
 export function backupOf(ctx: RecoveryContext, late: AttemptRef, backup: Candidate, why: string, now: number): Decision | null {
   const job = ctx.state.job(late.job);
   const call = job?.calls[late.seq];
   if (!job || job.status !== "running" || !call || call.outcome) return null;
+  // A node that runs this call, or answered it, adds nothing: a verified call needs another
+  // node's answer (one node's answers count once), any other call would run there twice.
+  if (call.attempts.some((t) => t.node === backup.node && t.timedOutAt === undefined)) return null;
   return attemptOn(ctx, late.job, call, now, backup, [backup], `${SPECULATIVE} of attempt ${late.attempt} on ${late.node}: ${why}`);
 }
 
