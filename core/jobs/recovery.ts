@@ -113,6 +113,7 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: CallReco
       type: "job.finished",
       job: job.id,
       at: now,
+      call: call.seq,
       outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${cause}` } },
     };
   }

@@ -288,6 +288,8 @@ export class JobsState {
       case "call.timeout":
         return this.timeout(d);
       case "job.finished":
+        // Giving up on a call that got its result meanwhile: the job goes on with the result.
+        if (d.call !== undefined && this.jobs.get(d.job)?.calls[d.call]?.outcome) return this.stale();
         return this.finish(d.job, d.at, d.outcome.ok ? { output: d.outcome.output } : { error: d.outcome.error }, d);
       case "job.cancelled":
         return this.cancel(d);
