@@ -60,7 +60,7 @@ export interface JobSimOptions {
   readonly variant: JobSimVariant;
 }
 
-export const DEFAULT_JOB_SIM_OPTIONS: Omit<JobSimOptions, "seed"> = { steps: 24, variant: CORRECT_PLANE };
+export const DEFAULT_JOB_SIM_OPTIONS: Omit<JobSimOptions, "seed"> = { steps: 6, variant: CORRECT_PLANE };
 
 export type JobInvariant =
   | "one-result-per-call"
@@ -323,7 +323,8 @@ class JobSchedule {
   private async act(): Promise<void> {
     const up = this.commanders.filter((c) => c.driver);
     const on = (kind: FaultKind, weight: number) => (this.enabled.has(kind) ? weight : 0);
-    const action = this.rng.weighted({
+    // Every seed has work: its first action submits a job.
+    const action = this.step === 1 ? "submit" : this.rng.weighted({
       submit: 5,
       wait: 4,
       query: 2,
@@ -429,7 +430,7 @@ class JobSchedule {
     const up = this.commanders.filter((c) => c.driver);
     if (up.length === 0) return null;
     const leader = up.find((c) => c.driver!.commander.role === "leader");
-    return leader && this.rng.chance(0.8) ? leader : this.rng.pick(up);
+    return leader && this.rng.chance(0.9) ? leader : this.rng.pick(up);
   }
 
   private async submit(id: string, name: string, input: Value): Promise<void> {
@@ -680,7 +681,7 @@ class JobSchedule {
 
   private async heartbeats(runner: SimRunner): Promise<void> {
     while (!this.stopped) {
-      await this.sleep(300);
+      await this.sleep(500);
       const c = this.pick();
       if (runner.up && c) await c.driver!.heartbeat(runner.spec.id, { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }).catch(quiet);
     }
