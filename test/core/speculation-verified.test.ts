@@ -7,62 +7,35 @@
  */
 import { describe, expect, it } from "vitest";
 import { sealable } from "../../core/jobs/advance.ts";
-import { builtinNodes } from "../../core/jobs/builtins.ts";
-import type { NodeSpec } from "../../core/jobs/decisions.ts";
-import { DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey } from "../../core/jobs/payload.ts";
-import { makeConfig } from "../../core/paxos/index.ts";
-import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
-import type { SpeculationAdvice } from "../../core/sched/scheduler.ts";
-import { CommanderDriver } from "../../runtime/commander-driver.ts";
 import type { CallRequest } from "../../core/jobs/protocol.ts";
-import { MemoryFinishedJobs } from "../../runtime/jobs/finished-jobs.ts";
-import { JobDriver } from "../../runtime/jobs/job-driver.ts";
+import type { SpeculationAdvice } from "../../core/sched/scheduler.ts";
 import { runHere } from "../../runtime/jobs/memory-shard.ts";
-import { MemoryBlobStore, Payloads } from "../../runtime/jobs/payload-store.ts";
-import { MemoryAcceptors } from "../../runtime/memory-transport.ts";
 import { corpus } from "../../runtime/sim/job-corpus.ts";
-import { VirtualTime } from "./support/virtual-time.ts";
-
-const runner = (id: string, cpu: number): NodeSpec => ({ id, kind: "runner", url: `http://${id}.test`, caps: ["cpu"], speed: { cpu }, slots: 4, latencyMs: 1, bandwidthMBps: 100 });
+import { corpusDriver, runnerSpec } from "./support/corpus-driver.ts";
 
 describe("speculative backups of a verified call", () => {
   it("do not go to the node whose answer is held", async () => {
-    const time = new VirtualTime();
-    const payloads = new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey);
-    const scheduler = createLearningScheduler({ inlineMaxMs: 2 });
-    let advice: SpeculationAdvice[] = [];
-    scheduler.stragglers = () => advice;
     const sent: CallRequest[] = [];
-    const driver: JobDriver = new JobDriver({
-      shard: 0,
-      registry: corpus,
-      payloads,
-      timers: time.timers,
-      builtins: builtinNodes(1),
-      scheduler,
-      maxWaitMs: 1_000,
-      finished: new MemoryFinishedJobs(),
-    name: "c",
+    // r0 takes its calls and never answers; r1 answers at once.
+    const { driver, time, payloads, scheduler } = corpusDriver({
       verify: { fraction: 1, newNodeCalls: 0 },
-      logSink: () => undefined,
-      // r0 takes its calls and never answers; r1 answers at once.
-      backends: {
+      backends: (payloads, time, driver) => ({
         worker: () => new Promise(() => undefined),
         sendToRunner: async ({ id }, call) => {
           sent.push(call);
           if (id !== "r1") return;
           const outcome = await runHere(corpus, payloads, call.stage, call.input);
-          queueMicrotask(() => void driver.offerResult({ node: id, job: call.job, seq: call.seq, attempt: call.attempt, outcome, startedAt: time.now(), finishedAt: time.now() }));
+          queueMicrotask(() => void driver().offerResult({ node: id, job: call.job, seq: call.seq, attempt: call.attempt, outcome, startedAt: time.now(), finishedAt: time.now() }));
         },
         probeRunner: async () => ({ queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }),
-      },
-      commander: (machine, onElected) =>
-        new CommanderDriver({ id: "c#1", initial: makeConfig(["a"], {}), transport: new MemoryAcceptors(["a"]), timers: time.timers, retryMs: 5, machine, onElected }),
+      }),
     });
+    let advice: SpeculationAdvice[] = [];
+    scheduler.stragglers = () => advice;
     await time.run(
       (async () => {
-        await driver.registerNode(runner("r0", 10), 1);
-        await driver.registerNode(runner("r1", 9), 1);
+        await driver.registerNode(runnerSpec("r0", 10), 1);
+        await driver.registerNode(runnerSpec("r1", 9), 1);
         await driver.submitJob({ id: "j", name: "sim/chain", input: await payloads.seal(sealable({ x: 3, n: 1 })), submittedBy: "t" });
         await time.sleep(5);
         const call = driver.state.job("j")!.calls[0]!;
