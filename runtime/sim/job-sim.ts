@@ -23,7 +23,7 @@ import { sealable } from "../../core/jobs/advance.ts";
 import { builtinNodes } from "../../core/jobs/builtins.ts";
 import { type CallOutcome, type NodeSpec, decodeDecision } from "../../core/jobs/decisions.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES, type Payload, fromBase64, payloadKey } from "../../core/jobs/payload.ts";
-import { type JobsSnapshot, JobsState, type JobsStateOptions } from "../../core/jobs/state.ts";
+import { type CallRecord, type JobsSnapshot, JobsState, type JobsStateOptions } from "../../core/jobs/state.ts";
 import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import { makeConfig } from "../../core/paxos/index.ts";
 import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
@@ -203,6 +203,8 @@ class JobSchedule {
   private readonly chosenAt = new Map<string, number>();
   /** Each call's accepted result, as the first commander to apply it saw it. */
   private readonly accepted = new Map<string, string>();
+  /** What checkJob last saw of each call record (per commander: each has its own records). */
+  private readonly seenOutcome = new WeakMap<CallRecord, { outcome: CallOutcome<Payload>; node: string | undefined; finishedAt: number | undefined }>();
   /** Every snapshot a commander took (a copy, as it was then), by snapshotKey. */
   private readonly snapshots = new Map<string, JobsSnapshot[]>();
   private step = 0;
@@ -570,6 +572,10 @@ class JobSchedule {
     for (const id of job.parent ? [jobId, job.parent.job] : [jobId]) {
       for (const call of state!.job(id)?.calls ?? []) {
         if (!call.outcome) continue;
+        // Unchanged since this commander's last check (the same objects): nothing to compare.
+        const seen = this.seenOutcome.get(call);
+        if (seen && seen.outcome === call.outcome && seen.node === call.node && seen.finishedAt === call.finishedAt) continue;
+        this.seenOutcome.set(call, { outcome: call.outcome, node: call.node, finishedAt: call.finishedAt });
         const key = `${id}#${call.seq}`;
         const result = JSON.stringify([call.node ?? null, call.startedAt ?? null, call.finishedAt ?? null, call.outcome]);
         const before = this.accepted.get(key);
@@ -685,7 +691,7 @@ class JobSchedule {
 
   private async heartbeats(runner: SimRunner): Promise<void> {
     while (!this.stopped) {
-      await this.sleep(500);
+      await this.sleep(1_000);
       const c = this.pick();
       if (runner.up && c) await c.driver!.heartbeat(runner.spec.id, { queue: 0, inFlight: 0, bytesIn: 0, bytesOut: 0 }).catch(quiet);
     }
