@@ -116,11 +116,13 @@ const jobs = new Command("jobs")
         flags.seeds,
         flags.seed,
         { steps: flags.steps, variant },
-        (done) => {
-          if (process.stderr.isTTY && (done % step === 0 || done === flags.seeds)) process.stderr.write(`\r${variant.name}: simulated ${done}/${flags.seeds} seeds`);
+        {
+          onProgress: (done) => {
+            if (process.stderr.isTTY && (done % step === 0 || done === flags.seeds)) process.stderr.write(`\r${variant.name}: simulated ${done}/${flags.seeds} seeds`);
+          },
+          // A broken plane needs catching once; a correct one runs every seed.
+          stopAtFirst: variant.broken !== undefined || variant.dedupeWindow !== undefined,
         },
-        // A broken plane needs catching once; a correct one runs every seed.
-        variant.broken !== undefined || variant.dedupeWindow !== undefined,
       );
       if (process.stderr.isTTY) process.stderr.write("\n");
       reports.push(report);
