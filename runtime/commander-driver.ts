@@ -805,8 +805,13 @@ export class CommanderDriver {
     // Tried again on a later step; the acceptors keep their slots meanwhile.
     if (!this.applied.snapshotReady) return;
     this.lastCompactedThrough = through;
-    const app: AppliedState = this.applied.state();
-    this.lastSnapshotBytes = utf8Length(JSON.stringify(app));
+    // A copy, parsed back from the JSON that measures it: the machine's snapshot may share objects
+    // it goes on changing (JobsState hands out its live job records), and the compact message may
+    // leave later, queued behind a slow acceptor; what the acceptors store "through" this slot
+    // must be the state at this slot.
+    const json = JSON.stringify(this.applied.state());
+    const app = JSON.parse(json) as AppliedState;
+    this.lastSnapshotBytes = utf8Length(json);
     this.bytesAtCompaction = this.applied.appliedBytes;
     void this.step({ type: "compact", through, app });
   }

@@ -80,7 +80,7 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
     num(d.at),
   "call.timeout": (d) => call(d) && str(d.node) && num(d.at) && str(d.reason),
   "job.finished": (d) =>
-    str(d.job) && num(d.at) && isObj(d.outcome) && (d.outcome.ok === true ? payload(d.outcome.output) : d.outcome.ok === false && jobError(d.outcome.error)),
+    str(d.job) && num(d.at) && optionalNum(d.call) && isObj(d.outcome) && (d.outcome.ok === true ? payload(d.outcome.output) : d.outcome.ok === false && jobError(d.outcome.error)),
   "job.cancelled": (d) => str(d.job) && num(d.at) && str(d.reason) && canceller(d.by),
   "node.registered": (d) => nodeSpec(d.node) && num(d.at) && optionalNum(d.signedAt),
   "node.unresponsive": (d) => str(d.node) && num(d.at) && str(d.reason),

@@ -146,6 +146,12 @@ export type Decision<P = Payload> =
       readonly type: "job.finished";
       readonly job: JobId;
       readonly at: number;
+      /**
+       * The call whose failure to get a result ends the job (no node left, or out of attempts):
+       * stale if that call has its result by the time this applies (decided while the result
+       * was on its way). Absent on other endings, and on entries logged before it was recorded.
+       */
+      readonly call?: number;
       readonly outcome: { readonly ok: true; readonly output: P } | { readonly ok: false; readonly error: JobError };
     }
   | { readonly type: "job.cancelled"; readonly job: JobId; readonly at: number; readonly reason: string; readonly by: Canceller }
@@ -223,7 +229,8 @@ function baseDecisionId(d: Decision<unknown>): string {
     case "call.timeout":
       return `${d.job}/${d.seq}/t${d.attempt}`;
     case "job.finished":
-      return `${d.job}/finished`;
+      // Giving up on a call may turn out stale (state.ts): the job's own end must not share its id.
+      return d.call === undefined ? `${d.job}/finished` : `${d.job}/finished/gave-up-on-${d.call}`;
     case "job.cancelled":
       return `${d.job}/cancelled`;
     case "node.registered":

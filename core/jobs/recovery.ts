@@ -6,7 +6,7 @@
  * decisions to propose come out.
  */
 import type { Draft } from "./advance.ts";
-import type { Candidate, Decision, JobId, NodeId } from "./decisions.ts";
+import { type Candidate, type Decision, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
 import type { Placement, PlacementRequest } from "./placement.ts";
 import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, outstanding } from "./state.ts";
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, verifyReason } from "./verification.ts";
@@ -102,10 +102,12 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: CallReco
   const stage = ctx.registry.stages.get(call.target)!;
   const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
   const busy = call.answers === undefined ? [] : call.attempts.filter((t) => t.timedOutAt === undefined).map((t) => t.node);
-  const exclude = new Set([...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
+  // Never the commander itself: only a job's step runs inline calls (advance), so an inline
+  // attempt decided here would run nowhere, with no deadline to notice.
+  const exclude = new Set([INLINE_NODE, ...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
   const request = { stage, inputBytes: call.input.bytes, now };
   let placement = ctx.place({ ...request, exclude });
-  if (!placement.ok) placement = ctx.place({ ...request, exclude: new Set(busy) });
+  if (!placement.ok) placement = ctx.place({ ...request, exclude: new Set([INLINE_NODE, ...busy]) });
   if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
     const disagree = call.answers && call.answers.length > 1 ? `; the answers of ${call.answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
     const cause = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
@@ -113,6 +115,7 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: CallReco
       type: "job.finished",
       job: job.id,
       at: now,
+      call: call.seq,
       outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: `call ${call.seq} (${call.target}): ${cause}` } },
     };
   }
@@ -161,11 +164,19 @@ export function attemptEnded(ctx: RecoveryContext, a: AttemptRef, why: string, e
   return decisions;
 }
 
-/** A speculative backup of a straggling attempt on the node the scheduler advises, or null once the call no longer needs it. */
+/**
+ * A speculative backup of a straggling attempt on the node the scheduler advises, or null once
+ * the call no longer needs it, or when that node already runs or answered the call.
+ */
 export function backupOf(ctx: RecoveryContext, late: AttemptRef, backup: Candidate, why: string, now: number): Decision | null {
   const job = ctx.state.job(late.job);
   const call = job?.calls[late.seq];
   if (!job || job.status !== "running" || !call || call.outcome) return null;
+  // A node that runs this call, or answered it, adds nothing: a verified call needs another
+  // node's answer (one node's answers count once), any other call would run there twice.
+  if (call.attempts.some((t) => t.node === backup.node && t.timedOutAt === undefined)) return null;
+  // Nor the commander itself, which runs inline calls only during a job's step (see nextAttempt).
+  if (backup.node === INLINE_NODE) return null;
   return attemptOn(ctx, late.job, call, now, backup, [backup], `${SPECULATIVE} of attempt ${late.attempt} on ${late.node}: ${why}`);
 }
 

@@ -139,6 +139,11 @@ export interface JobsStateOptions {
    * `retiredByLastApply` to the commander's store of finished jobs (runtime/jobs/finished-jobs.ts).
    */
   readonly retainFinished: number;
+  /**
+   * Broken on purpose: a call that has its result takes a later one too. Only the job-plane
+   * simulation's variant sets it (runtime/sim/job-variants.ts), to show its checker sees it.
+   */
+  readonly acceptSecondResult?: boolean;
 }
 
 export const DEFAULT_RETAIN_FINISHED = 1_000;
@@ -283,6 +288,8 @@ export class JobsState {
       case "call.timeout":
         return this.timeout(d);
       case "job.finished":
+        // Giving up on a call that got its result meanwhile: the job goes on with the result.
+        if (d.call !== undefined && this.jobs.get(d.job)?.calls[d.call]?.outcome) return this.stale();
         return this.finish(d.job, d.at, d.outcome.ok ? { output: d.outcome.output } : { error: d.outcome.error }, d);
       case "job.cancelled":
         return this.cancel(d);
@@ -439,7 +446,7 @@ export class JobsState {
       this.counters.distrustedResults++;
       return NONE;
     }
-    if (call.outcome || call.answers?.some((a) => a.attempt === d.attempt)) {
+    if ((call.outcome && !this.options.acceptSecondResult) || call.answers?.some((a) => a.attempt === d.attempt)) {
       this.counters.duplicateResults++;
       return NONE;
     }

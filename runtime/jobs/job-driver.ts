@@ -49,7 +49,7 @@ import { JobRun, type Outcome } from "../../core/sdk/replay.ts";
 import type { StateMachine } from "../applied-log.ts";
 import type { CommanderDriver, SubmitCommand } from "../commander-driver.ts";
 import { PaxflowError, errorCode, errorMessage } from "../errors.ts";
-import { type Logger, jsonLogger } from "../log.ts";
+import { type Logger, type Sink, jsonLogger } from "../log.ts";
 import type { Timers } from "../timers.ts";
 import type { Backends } from "./backends.ts";
 import type {
@@ -128,6 +128,22 @@ export interface JobDriverOptions {
   readonly nodeExpiryMs?: number;
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
+  /** Where log lines go (default the console); the job-plane simulation keeps its thousands of runs quiet. */
+  readonly logSink?: Sink;
+  /**
+   * Rules broken on purpose, one flag each, read in one place: only the job-plane simulation's
+   * variants set them (runtime/sim/job-variants.ts), to show that its checker catches each.
+   */
+  readonly broken?: BrokenRules;
+}
+
+export interface BrokenRules {
+  /** A call that has its result takes a later one too (JobsStateOptions.acceptSecondResult). */
+  readonly acceptSecondResult?: boolean;
+  /** A commander that takes over does not arm the deadlines of the calls it inherited. */
+  readonly forgetDeadlinesOnTakeover?: boolean;
+  /** The leader applies a new job to its state and answers the submit before the log chose it. */
+  readonly answerSubmitBeforeChosen?: boolean;
 }
 
 /**
@@ -219,7 +235,7 @@ export class JobDriver implements JobPlane {
     this.o = options;
     this.live = new LiveJobs(options.registry, options.payloads);
     // Finished trees leave memory as they end, for the store (see applied()).
-    this.state = new JobsState({ retainFinished: 0 });
+    this.state = new JobsState({ retainFinished: 0, ...(options.broken?.acceptSecondResult ? { acceptSecondResult: true } : {}) });
     this.retentionMs = options.retentionMs ?? DEFAULT_JOB_RETENTION_MS;
     const machine: StateMachine = {
       apply: (data, _id, slot) => {
@@ -261,7 +277,7 @@ export class JobDriver implements JobPlane {
   }
 
   private get log(): Logger {
-    return jsonLogger({ shard: this.o.shard, commander: this.id });
+    return jsonLogger({ shard: this.o.shard, commander: this.id }, this.o.logSink);
   }
 
   /** A job tree is one trace: its root job's id. */
@@ -584,7 +600,7 @@ export class JobDriver implements JobPlane {
     }
     for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone", "orphaned");
     for (const jobId of running) this.poke(jobId);
-    this.armDeadlines();
+    if (!this.o.broken?.forgetDeadlinesOnTakeover) this.armDeadlines();
     this.armExpiry();
   }
 
@@ -953,6 +969,11 @@ export class JobDriver implements JobPlane {
       const seed: JobSeed = { id: request.id, name: request.name, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: request.name, input }], ...(run ? { run } : {}) };
       const generation = this.live.generation;
       const drafts = [accepted, ...advance(seed, this.context())];
+      if (this.o.broken?.answerSubmitBeforeChosen) {
+        this.state.apply(accepted);
+        void this.propose(drafts).catch(() => undefined);
+        return true;
+      }
       await this.propose(drafts);
       // The leader keeps the job's generator where this first step left it, if the log took the step as decided.
       if (run && this.leading && this.inlineResultsTaken(request.id, drafts)) this.live.adopt({ ...seed, run }, this.state.job(request.id), generation);

@@ -43,7 +43,7 @@ export interface MemoryShard {
 }
 
 /** Runs a stage here as the stage Worker or a runner would: open the input, run the stage, seal the output. */
-async function runHere(registry: Registry, payloads: Payloads, stage: string, input: Payload): Promise<CallOutcome<Payload>> {
+export async function runHere(registry: Registry, payloads: Payloads, stage: string, input: Payload): Promise<CallOutcome<Payload>> {
   try {
     return { ok: true, value: await payloads.seal(sealable(registry.stages.get(stage)!.run(await payloads.open(input)))) };
   } catch (error) {

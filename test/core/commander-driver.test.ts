@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeConfig } from "../../core/paxos/index.ts";
+import { type ToAcceptor, makeConfig } from "../../core/paxos/index.ts";
 import { type CommanderOptions, CommanderDriver, nextAcceptorName } from "../../runtime/commander-driver.ts";
 import { errorCode } from "../../runtime/errors.ts";
 import { MemoryAcceptors } from "../../runtime/memory-transport.ts";
@@ -90,6 +90,33 @@ describe("CommanderDriver", () => {
       await eventually(() => snapshotThrough() > 12);
     } finally {
       stop();
+    }
+  });
+
+  it("a compaction snapshot is the machine's state at its slot, however late its message leaves", async () => {
+    // Found by the job-plane simulation (runtime/sim/job-sim.ts): JobsState.snapshot() holds the
+    // live job records, and a compact message queued behind a slow acceptor left after later
+    // slots changed them, so acceptors stored "through slot T" a state with later slots in it.
+    // Here the transport keeps each batch as given (an RPC that serialises when it leaves).
+    const network = new MemoryAcceptors(ACCEPTORS);
+    const sent: ToAcceptor[] = [];
+    const state = { applied: 0 };
+    const driver = new CommanderDriver({
+      id: "c0#1",
+      initial: makeConfig(ACCEPTORS, { alpha: 1 }),
+      transport: { call: (acceptor, messages, cluster) => (sent.push(...messages), network.call(acceptor, messages, cluster)) },
+      maxBatch: 1,
+      retryMs: 5,
+      compactEvery: 2,
+      machine: { apply: () => void state.applied++, snapshot: () => state, restore: () => undefined },
+    });
+    try {
+      for (let i = 0; i < 5; i++) await one(driver, `cmd-${i}`);
+      const compacts = sent.flatMap((m) => (m.type === "compact" ? [m.snapshot] : []));
+      expect(compacts.length).toBeGreaterThan(0);
+      for (const snapshot of compacts) expect((snapshot.app as { machine: { applied: number } }).machine.applied).toBe(snapshot.through);
+    } finally {
+      driver.close();
     }
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { dispatchedAt } from "../shared/decisions.ts";
 import { type Value, encode } from "../../core/codec.ts";
 import { advance, childId, type AdvanceContext, type JobSeed, type Sealable } from "../../core/jobs/advance.ts";
-import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decodeDecision } from "../../core/jobs/decisions.ts";
+import { type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decisionId, decodeDecision } from "../../core/jobs/decisions.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, longestFirst, place, predict } from "../../core/jobs/placement.ts";
 import { JobsState } from "../../core/jobs/state.ts";
@@ -136,6 +136,36 @@ describe("JobsState", () => {
     expect(call.node).toBe("b");
     expect(call.outcome).toEqual({ ok: true, value: p("from b") });
     expect(s.counters).toMatchObject({ duplicateResults: 1, timeouts: 1, redispatches: 1 });
+  });
+
+  it("ignores a job.finished that gives up on a call which got its result meanwhile", () => {
+    // Found by the job-plane simulation (runtime/sim/job-sim.ts): the leader expired a call's last
+    // attempt and, out of attempts, decided the job failed, while a result for the call (an offer
+    // not under the job's lock) was on its way; the result was chosen first, then the failure.
+    const s = new JobsState();
+    s.apply(accepted());
+    s.apply(dispatched(0, 1, "a"));
+    s.apply(result(0, 1, "a", "from a"));
+    const gaveUp: Decision = {
+      type: "job.finished",
+      job: "j",
+      at: 6,
+      call: 0,
+      outcome: { ok: false, error: { kind: "error", name: "NoBackend", message: "call 0 (shapes/stats@1): gave up after 5 attempts" } },
+    };
+    expect(s.apply(gaveUp)).toEqual({ effect: "none" });
+    expect(s.job("j")!.status).toBe("running");
+    expect(s.counters.staleDecisions).toBe(1);
+    // The job's own end, later, is not taken for a copy of the stale one (the log drops repeated ids).
+    const done: Decision = { type: "job.finished", job: "j", at: 7, outcome: { ok: true, output: p(1) } };
+    expect(decisionId(done)).not.toBe(decisionId(gaveUp));
+    expect(s.apply(done)).toMatchObject({ effect: "job" });
+    expect(s.job("j")!.status).toBe("done");
+    // Without a result it ends the job, as before.
+    s.apply(accepted("k"));
+    s.apply(dispatched(0, 1, "a", "k"));
+    s.apply({ ...gaveUp, job: "k" });
+    expect(s.job("k")!.status).toBe("failed");
   });
 
   it("refuses results from a node the attempt was not dispatched to, and stale dispatches", () => {
