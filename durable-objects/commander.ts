@@ -112,6 +112,8 @@ export class Commander extends DurableObject<Env> implements JobPlane {
           maxPending: config.maxPending,
           thrifty: config.thrifty,
           autoReplaceAfterMs: config.autoReplaceAfterMs,
+          // Half the acceptors' lease: room for the clocks of two machines and the message's way.
+          readLeaseMs: Math.floor(config.leaseMs / 2),
           freshAcceptor: (_dead, known) => nextAcceptorOf(config, shard, known),
           machine,
           onElected,

@@ -79,6 +79,14 @@ export interface CommanderOptions {
    */
   readonly autoReplaceAfterMs?: number;
   /**
+   * How long after proposing a command that was chosen this commander serves a read from its own
+   * state as leader (lead({ confirm: true })); past it, a read first has a no-op chosen, which a
+   * deposed leader cannot. Keep it well under the acceptors' LEASE_MS, which stops another
+   * commander from being elected that long after they heard from this one. 0 (the default):
+   * every such read confirms.
+   */
+  readonly readLeaseMs?: number;
+  /**
    * The name of the acceptor that replaces `dead`; `known` holds every acceptor of every known
    * configuration (and every name tried before), which it must avoid. Default: nextAcceptorName.
    */
@@ -100,6 +108,7 @@ export const COMMANDER_DEFAULTS = {
   maxPending: 10_000,
   thrifty: false,
   autoReplaceAfterMs: 0,
+  readLeaseMs: 0,
 } as const;
 
 /**
@@ -234,6 +243,9 @@ export class CommanderDriver {
   /** The last commit notice has not reached the acceptors yet (it rides on the next timeout). */
   private commitNoticeDue = false;
   private lastCompactedThrough = 0;
+  /** When this commander last proposed a command that was then chosen (lead({ confirm: true })). */
+  private confirmedAt = -Infinity;
+  private confirmations = 0;
   /** The size of the last snapshot this commander took, and the bytes it had applied then (maybeCompact). */
   private lastSnapshotBytes = 0;
   private bytesAtCompaction = 0;
@@ -330,9 +342,15 @@ export class CommanderDriver {
    * Resolves once this commander leads its shard (campaigning if it does not) and has applied
    * every slot it knows to be taken, so its state is at least as new as any earlier leader's.
    */
-  async lead(): Promise<void> {
+  async lead(options: { readonly confirm?: boolean } = {}): Promise<void> {
     this.assertOpen();
     await this.ensureLeader();
+    // A leader idle past its read lease may have been deposed without hearing of it (another
+    // commander was elected once the acceptors' lease lapsed): a read it answered from its own
+    // state could miss what the new leader chose. Having a no-op chosen proves it still leads.
+    if (options.confirm && this.timers.now() - this.confirmedAt >= this.settings.readLeaseMs) {
+      await this.commit([{ kind: "app", id: `confirm/${this.id}/${++this.confirmations}`, data: null }]);
+    }
     const target = this.proposer.frontier;
     if (this.applied.appliedThrough >= target) return;
     await new Promise<void>((resolve, reject) => {
@@ -450,7 +468,11 @@ export class CommanderDriver {
           "nothing was proposed, retry later",
       );
     }
-    return Promise.all(commands.map((c) => this.awaitApplied(c)));
+    const sentAt = this.timers.now();
+    const slots = await Promise.all(commands.map((c) => this.awaitApplied(c)));
+    // A command of ours was chosen: a quorum took this commander's ballot after sentAt.
+    if (fresh.size > 0) this.confirmedAt = Math.max(this.confirmedAt, sentAt);
+    return slots;
   }
 
   private awaitApplied(command: LogCommand): Promise<CommandSlot> {

@@ -606,10 +606,13 @@ export class JobDriver implements JobPlane {
 
   /**
    * Campaigns if needed; after this the state reflects everything this leader decides, and its
-   * store holds every finished job still kept (a gap is filled first: see fillGap).
+   * store holds every finished job still kept (a gap is filled first: see fillGap). `toRead`: for
+   * an answer read from the state (a job, its events, the list, whether a submit names a known
+   * job), a leader idle past its read lease first has a no-op chosen, so that a commander deposed
+   * without knowing it never answers "no such job" for one a newer leader took.
    */
-  private async lead(): Promise<void> {
-    await this.commander.lead();
+  private async lead(options: { readonly toRead?: boolean } = {}): Promise<void> {
+    await this.commander.lead({ confirm: options.toRead === true });
     if (this.gap !== null) await this.fillGap();
   }
 
@@ -934,7 +937,7 @@ export class JobDriver implements JobPlane {
   // ---- JobPlane: what the API asks ---------------------------------------------------------
 
   async submitJob(request: SubmitJobRequest): Promise<SubmitJobReply> {
-    await this.lead();
+    await this.lead({ toRead: true });
     // A finished job answers for its idempotency key for as long as it is kept (JOB_RETENTION).
     const existing = this.job(request.id);
     if (existing) {
@@ -984,7 +987,7 @@ export class JobDriver implements JobPlane {
   }
 
   async getJob(id: JobId, viewer: Viewer, waitMs = 0): Promise<JobView | null> {
-    await this.lead();
+    await this.lead({ toRead: true });
     if (!this.visible(id, viewer)) return null;
     return this.viewAfter(id, waitMs);
   }
@@ -1011,7 +1014,7 @@ export class JobDriver implements JobPlane {
   }
 
   async jobEvents(id: JobId, viewer: Viewer, after: number, waitMs: number): Promise<JobEventsReply | null> {
-    await this.lead();
+    await this.lead({ toRead: true });
     const until = this.now() + Math.min(waitMs, this.o.maxWaitMs);
     for (;;) {
       const job = this.visible(id, viewer);
@@ -1031,7 +1034,7 @@ export class JobDriver implements JobPlane {
   }
 
   async listJobs(query: ListJobsQuery): Promise<ListJobsReply> {
-    await this.lead();
+    await this.lead({ toRead: true });
     // Running trees from memory, finished ones from the store (each already a page of at most `limit`).
     const running = [...this.state.allJobs()].filter((job) => listed(job, query)).map(summaryOf);
     const finished = this.o.finished.list(query, retentionCutoff(this.state.appliedAt, this.retentionMs));

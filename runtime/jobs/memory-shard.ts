@@ -20,6 +20,9 @@ import { type FinishedJobs, MemoryFinishedJobs } from "./finished-jobs.ts";
 import { JobDriver } from "./job-driver.ts";
 import { MemoryBlobStore, Payloads } from "./payload-store.ts";
 
+/** The acceptors' leader lease; commanders read from their own state for half of it (CommanderOptions.readLeaseMs). */
+const LEASE_MS = 100;
+
 export interface MemoryShard {
   /** The current incarnation. */
   driver(): JobDriver;
@@ -105,7 +108,7 @@ export interface MemoryShardOptions {
 export function memoryShard(options: MemoryShardOptions): MemoryShard {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"];
   const shared = options.beside?.shared ?? {
-    network: new MemoryAcceptors(acceptors, { leaseMs: 100 }),
+    network: new MemoryAcceptors(acceptors, { leaseMs: LEASE_MS }),
     payloads: new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
     commanders: new Map<string, () => JobDriver>(),
     names: [],
@@ -141,6 +144,7 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
           transport: network,
           maxBatch: 64,
           retryMs: 5,
+          readLeaseMs: LEASE_MS / 2,
           ...(options.compactEvery === undefined ? {} : { compactEvery: options.compactEvery }),
           machine,
           onElected,
