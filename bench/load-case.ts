@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster, devRunners, freePort } from "../cli/local-cluster.ts";
+import { Inspector } from "./cpu-profile.ts";
 import { type Polls, pollClusterEvery } from "./cluster-polls.ts";
 
 const POLL_EVERY_MS = 100;
@@ -143,7 +144,28 @@ async function big(cluster: LocalCluster, kind: keyof typeof BIG, n: number) {
   };
 }
 
-async function soak(cluster: LocalCluster, jobs: number, clients: number) {
+/**
+ * What workerd's isolate (the API Worker and every Durable Object: local workerd runs them in
+ * one) holds on its heap after a full garbage collection, MiB, through the V8 inspector: unlike
+ * the process's resident memory, this does not grow with what V8 merely has not collected yet.
+ */
+async function isolateHeapMiB(inspectorPort: number): Promise<number> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as { id: string }[];
+  let bytes = 0;
+  for (const { id } of targets) {
+    const inspector = await Inspector.connect(inspectorPort, id);
+    try {
+      await inspector.send("Runtime.enable");
+      await inspector.send("HeapProfiler.collectGarbage");
+      bytes += (await inspector.send<{ usedSize: number }>("Runtime.getHeapUsage")).usedSize;
+    } finally {
+      inspector.close();
+    }
+  }
+  return bytes / 1024 / 1024;
+}
+
+async function soak(cluster: LocalCluster, inspectorPort: number, jobs: number, clients: number) {
   const poller = pollCluster(cluster);
   const memory = sampleMemory();
   const ids: string[] = new Array(jobs);
@@ -151,8 +173,9 @@ async function soak(cluster: LocalCluster, jobs: number, clients: number) {
   let next = 0;
   let refused = 0;
   const started = performance.now();
-  const client = async () => {
-    for (let i = next++; i < jobs; i = next++) {
+  const warmup = Math.floor(jobs / 10);
+  const client = async (until: number) => {
+    for (let i = next++; i < until; i = next++) {
       for (;;) {
         const reply = await post(cluster, { job: "shapes/chain", input: { seed: i }, idempotencyKey: `soak-${i}` }, 30);
         if (reply.job?.status === "done") {
@@ -168,8 +191,13 @@ async function soak(cluster: LocalCluster, jobs: number, clients: number) {
       if (doneAt.length % Math.max(1, Math.floor(jobs / 20)) === 0) log(`  ${doneAt.length.toLocaleString("en")} / ${jobs.toLocaleString("en")} jobs done`);
     }
   };
-  await Promise.all(Array.from({ length: clients }, client));
+  // The first tenth warms up (JIT, SQLite files, caches); the isolate's heap is measured after it and at the end.
+  await Promise.all(Array.from({ length: clients }, () => client(warmup)));
+  next = warmup;
+  const heapWarmMiB = await isolateHeapMiB(inspectorPort);
+  await Promise.all(Array.from({ length: clients }, () => client(jobs)));
   const wallMs = performance.now() - started;
+  const heapEndMiB = await isolateHeapMiB(inspectorPort);
   await poller.stop();
   memory.stop();
   // Tenths of the run by jobs finished: the first is the warm-up.
@@ -210,6 +238,8 @@ async function soak(cluster: LocalCluster, jobs: number, clients: number) {
     windows: windows.map((w) => w.jobsPerSecond),
     lastOverFirstAfterWarmup: windows[9]!.jobsPerSecond / windows[1]!.jobsPerSecond,
     longestGapMs,
+    heapWarmMiB,
+    heapEndMiB,
     rssWarmMiB: warmMiB,
     rssEndMiB: memory.samples.at(-1)!.mib,
     rssMaxMiB: Math.max(...memory.samples.map((s) => s.mib)),
@@ -223,12 +253,13 @@ async function soak(cluster: LocalCluster, jobs: number, clients: number) {
 async function main(): Promise<void> {
   const [mode, a, b] = process.argv.slice(2);
   const dir = mkdtempSync(join(tmpdir(), "paxflow-load-"));
-  const cluster = await LocalCluster.start({ port: await freePort(), persistTo: join(dir, "state"), progress: log });
+  const inspectorPort = await freePort();
+  const cluster = await LocalCluster.start({ port: await freePort(), inspectorPort, persistTo: join(dir, "state"), progress: log });
   try {
     await cluster.startRunners(devRunners(2));
     let figures: unknown;
     if (mode === "big" && (a === "dag" || a === "fanout")) figures = await big(cluster, a, Number(b));
-    else if (mode === "soak") figures = await soak(cluster, Number(a), Number(b ?? 32));
+    else if (mode === "soak") figures = await soak(cluster, inspectorPort, Number(a), Number(b ?? 32));
     else throw new Error(`usage: load-case.ts big <dag|fanout> <n> | soak <jobs> <clients>; got ${process.argv.slice(2).join(" ")}`);
     console.log(JSON.stringify(figures));
   } finally {

@@ -52,6 +52,8 @@ interface SoakFigures {
   readonly windows: readonly number[];
   readonly lastOverFirstAfterWarmup: number;
   readonly longestGapMs: number;
+  readonly heapWarmMiB: number;
+  readonly heapEndMiB: number;
   readonly rssWarmMiB: number;
   readonly rssEndMiB: number;
   readonly rssMaxMiB: number;
@@ -83,7 +85,8 @@ function rowsOf(c: CaseFigures, sides: readonly Side[], o: LoadOptions): string[
     return [
       row(`${o.soakJobs.toLocaleString("en")} jobs, ${o.clients} clients: jobs/s`, (x) => String(round(x.jobsPerSecond, 1))),
       row("jobs/s, last tenth / second tenth", (x) => `${round(x.lastOverFirstAfterWarmup, 2)}× (${x.windows.map((w) => Math.round(w)).join(" ")})`),
-      row("workerd memory after warm-up → end (max), MiB", (x) => `${Math.round(x.rssWarmMiB)} → ${Math.round(x.rssEndMiB)} (${Math.round(x.rssMaxMiB)})`),
+      row("isolate heap after a GC, warm-up → end, MiB", (x) => `${round(x.heapWarmMiB, 1)} → ${round(x.heapEndMiB, 1)}`),
+      row("workerd resident memory after warm-up → end (max), MiB", (x) => `${Math.round(x.rssWarmMiB)} → ${Math.round(x.rssEndMiB)} (${Math.round(x.rssMaxMiB)})`),
       row("longest stretch with no job finishing, ms", (x) => ms(x.longestGapMs)),
       row("GET /v1/cluster p99 / max, ms (failed)", (x) => `${ms(x.pollP99Ms)} / ${ms(x.pollMaxMs)} (${x.pollsFailed} of ${x.polls})`),
       row("results readable at the end", (x) => `${x.readable.toLocaleString("en")} of ${x.jobs.toLocaleString("en")}`),

@@ -2,7 +2,12 @@ import { DEFAULT_MAX_CALLS_PER_JOB, DEFAULT_MAX_JOB_DEPTH, DEFAULT_MAX_RUNNING_J
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS } from "../core/jobs/nodes.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES } from "../core/jobs/payload.ts";
 import { DEFAULT_JOB_RETENTION_MS } from "../core/jobs/retention.ts";
-import { DEFAULT_RETAIN_FINISHED } from "../core/jobs/state.ts";
+/**
+ * Finished jobs a commander keeps parsed (RETAIN_JOBS): a cache over its SQLite, where reads are
+ * cheap anyway. Each parsed job holds its calls and events; a larger cache was most of what the
+ * isolate's heap grew by under a stream of small jobs (bench:load soak).
+ */
+export const DEFAULT_CACHED_JOBS = 100;
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy } from "../core/jobs/verification.ts";
 import { type RunnerAllow, parseRunnerAllow } from "../core/net/runner-url.ts";
 import type { Env } from "./env.ts";
@@ -60,7 +65,7 @@ export function parseJobsConfig(env: Env): JobsConfig {
     inlinePayloadBytes: integer("INLINE_PAYLOAD_BYTES", env.INLINE_PAYLOAD_BYTES, 0, DEFAULT_INLINE_PAYLOAD_BYTES),
     inlineMaxMs: integer("INLINE_MAX_MS", env.INLINE_MAX_MS, 0, 2),
     workerLatencyMs: integer("WORKER_LATENCY_MS", env.WORKER_LATENCY_MS, 0, 1),
-    retainJobs: integer("RETAIN_JOBS", env.RETAIN_JOBS, 0, DEFAULT_RETAIN_FINISHED),
+    retainJobs: integer("RETAIN_JOBS", env.RETAIN_JOBS, 0, DEFAULT_CACHED_JOBS),
     jobRetentionMs: duration("JOB_RETENTION", env.JOB_RETENTION, DEFAULT_JOB_RETENTION_MS),
     maxCallsPerJob: integer("MAX_CALLS_PER_JOB", env.MAX_CALLS_PER_JOB, 1, DEFAULT_MAX_CALLS_PER_JOB),
     maxJobDepth: integer("MAX_JOB_DEPTH", env.MAX_JOB_DEPTH, 0, DEFAULT_MAX_JOB_DEPTH),

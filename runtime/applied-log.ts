@@ -122,7 +122,7 @@ class RecentEntries {
   }
 }
 
-export const DEFAULT_RETAIN_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_RETAIN_BYTES = 1024 * 1024;
 
 /**
  * Applies chosen entries in slot order, dropping commands whose id was already applied (a

@@ -101,7 +101,7 @@ export const COMMANDER_DEFAULTS = {
   commitTimeoutMs: 10_000,
   compactEvery: 1_024,
   dedupeWindow: 4_096,
-  retainEntries: 10_000,
+  retainEntries: 1_000,
   retainBytes: DEFAULT_RETAIN_BYTES,
   maxCommandBytes: 64 * 1024,
   maxBatchBytes: DEFAULT_MAX_BATCH_BYTES,

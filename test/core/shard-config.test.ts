@@ -145,7 +145,7 @@ describe("jobs configuration from [vars]", () => {
 
 describe("finished jobs' retention from [vars]", () => {
   it("keeps finished jobs 7 days and caches 1000 parsed, unless told otherwise", () => {
-    expect(parseJobsConfig(vars())).toMatchObject({ jobRetentionMs: 7 * 86_400_000, retainJobs: 1_000 });
+    expect(parseJobsConfig(vars())).toMatchObject({ jobRetentionMs: 7 * 86_400_000, retainJobs: 100 });
     const cases = { "250ms": 250, "45s": 45_000, "30m": 1_800_000, "12h": 43_200_000, "7d": 604_800_000, " 1d ": 86_400_000 };
     for (const [raw, ms] of Object.entries(cases)) expect(parseJobsConfig(vars({ JOB_RETENTION: raw })).jobRetentionMs).toBe(ms);
     expect(parseJobsConfig(vars({ RETAIN_JOBS: "0" })).retainJobs).toBe(0);
