@@ -30,6 +30,9 @@ import type { AcceptorTransport } from "./transport.ts";
 /** Snapshots up to this size are taken every COMPACT_EVERY slots; larger ones once the log since has grown as large. */
 export const AMORTISE_SNAPSHOTS_ABOVE_BYTES = 256 * 1024;
 
+/** Log bytes (the JSON of its commands) after which a snapshot is due even before COMPACT_EVERY slots: what each acceptor holds in memory meanwhile. */
+export const COMPACT_BYTES = 2 * 1024 * 1024;
+
 export interface CommanderOptions {
   /** Proposer id, unique per incarnation (a restarted commander must never reuse a ballot). */
   readonly id: string;
@@ -818,12 +821,16 @@ export class CommanderDriver {
   private maybeCompact(): void {
     const through = this.applied.appliedThrough;
     if (this.settings.compactEvery <= 0 || this.proposer.role !== "leader") return;
-    if (through - this.lastCompactedThrough < this.settings.compactEvery) return;
+    // Due every COMPACT_EVERY slots, or sooner once the log since the last snapshot holds
+    // COMPACT_BYTES: every acceptor keeps that log in memory until a snapshot lets it go, and
+    // under load a slot carries a batch of hundreds of decisions.
+    const bytesSince = this.applied.appliedBytes - this.bytesAtCompaction;
+    if (through - this.lastCompactedThrough < this.settings.compactEvery && bytesSince < COMPACT_BYTES) return;
     // A snapshot costs its size to take, send and store three times. Once snapshots are large (a
     // job with thousands of calls running), the next waits until the log since the last one has
     // grown as large: snapshots then cost O(the log) in all, not O(slots × state), and the log
     // the acceptors keep meanwhile stays about the state's size.
-    if (this.lastSnapshotBytes > AMORTISE_SNAPSHOTS_ABOVE_BYTES && this.applied.appliedBytes - this.bytesAtCompaction < this.lastSnapshotBytes) return;
+    if (this.lastSnapshotBytes > AMORTISE_SNAPSHOTS_ABOVE_BYTES && bytesSince < this.lastSnapshotBytes) return;
     // Tried again on a later step; the acceptors keep their slots meanwhile.
     if (!this.applied.snapshotReady) return;
     this.lastCompactedThrough = through;

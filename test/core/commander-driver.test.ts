@@ -120,6 +120,23 @@ describe("CommanderDriver", () => {
     }
   });
 
+  it("takes a snapshot once the log since the last holds COMPACT_BYTES, however few slots that is", async () => {
+    const { network, start, stop } = cluster({ driver: { compactEvery: 100_000 } });
+    const snapshotThrough = () => Math.min(...ACCEPTORS.map((a) => network.inspect(a).snapshot?.through ?? 0));
+    try {
+      const c0 = start("c0");
+      const payload = "z".repeat(40_000);
+      // About 1 MB: not yet.
+      for (let i = 0; i < 25; i++) await c0.submit([{ id: `a-${i}`, data: payload }]);
+      expect(snapshotThrough()).toBe(0);
+      // Past COMPACT_BYTES (2 MiB) of log: one is taken, far short of COMPACT_EVERY slots.
+      for (let i = 0; i < 35; i++) await c0.submit([{ id: `b-${i}`, data: payload }]);
+      await eventually(() => snapshotThrough() > 25);
+    } finally {
+      stop();
+    }
+  });
+
   it("a leader deposed while idle learns it when a read asks it to confirm, not before", async () => {
     const { start, stop } = cluster({ driver: { readLeaseMs: 60_000 } });
     try {
