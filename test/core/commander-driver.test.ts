@@ -137,55 +137,49 @@ describe("CommanderDriver", () => {
     }
   });
 
-  it("a leader deposed while idle learns it when a read asks it to confirm, not before", async () => {
-    const { start, stop } = cluster({ driver: { readLeaseMs: 60_000 } });
-    try {
-      const c0 = start("c0");
-      await one(c0, "first");
-      // c1 takes over (no acceptor lease here); c0 hears nothing of it and still believes it leads.
-      const c1 = start("c1");
+  describe("a leader deposed while idle (no acceptor lease here): the one before still believes it leads", () => {
+    /** `old` leads and commits; a second commander takes over, and `old` hears nothing of it. */
+    async function deposed(readLeaseMs: number) {
+      const { start, stop } = cluster({ driver: { readLeaseMs } });
+      const old = start("old");
+      await one(old, "first");
+      const next = start("next");
       await eventually(async () => {
         try {
-          await one(c1, "second");
+          await one(next, "second");
           return true;
         } catch (error) {
           if (errorCode(error) === "not-leader") return false;
           throw error;
         }
       });
-      expect(c0.role).toBe("leader");
-      const before = c0.status().learnedThrough;
-      // Within its read lease (here a minute) it answers from its own state, as before...
-      await c0.lead({ confirm: true });
-      expect(c0.status().learnedThrough).toBe(before);
-      c0.close();
-      // ...and with the lease spent (0: every read confirms), the no-op it proposes cannot be chosen under its old ballot.
-      const { start: start2, stop: stop2 } = cluster({ driver: { readLeaseMs: 0 } });
+      expect(old.role).toBe("leader");
+      return { old, next, stop };
+    }
+
+    it("within its read lease it answers from its own state, as before", async () => {
+      const { old, stop } = await deposed(60_000);
       try {
-        const a = start2("a");
-        await one(a, "x");
-        const b = start2("b");
-        await eventually(async () => {
-          try {
-            await one(b, "y");
-            return true;
-          } catch (error) {
-            if (errorCode(error) === "not-leader") return false;
-            throw error;
-          }
-        });
-        expect(a.role).toBe("leader");
-        await a.lead();
-        const refused = await a.lead({ confirm: true }).then(() => "confirmed", (error: unknown) => errorCode(error));
+        const before = old.status().learnedThrough;
+        await old.lead({ confirm: true });
+        expect(old.status().learnedThrough).toBe(before);
+      } finally {
+        stop();
+      }
+    });
+
+    it("past it, a read learns it: the no-op it proposes cannot be chosen under its old ballot", async () => {
+      const { old, next, stop } = await deposed(0);
+      try {
+        await old.lead();
+        const refused = await old.lead({ confirm: true }).then(() => "confirmed", (error: unknown) => errorCode(error));
         expect(refused).toBe("not-leader");
         // The leader that is one confirms at once.
-        await b.lead({ confirm: true });
+        await next.lead({ confirm: true });
       } finally {
-        stop2();
+        stop();
       }
-    } finally {
-      stop();
-    }
+    });
   });
 
   it("replicas that apply the same log reach the same digest", async () => {
