@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster, devRunners, freePort } from "../cli/local-cluster.ts";
 import { Inspector } from "./cpu-profile.ts";
+import { summarize } from "./stats.ts";
 import { type Polls, pollClusterEvery } from "./cluster-polls.ts";
 
 const POLL_EVERY_MS = 100;
@@ -65,20 +66,17 @@ function sampleMemory(): { samples: { at: number; mib: number }[]; stop: () => v
   return { samples, stop: () => clearInterval(timer) };
 }
 
-const percentile = (xs: readonly number[], p: number): number => {
-  if (xs.length === 0) return 0;
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pollFigures = (p: Polls) => {
+  const summary = p.latencies.length > 0 ? summarize(p.latencies) : { p50: 0, p99: 0 };
+  return {
+    polls: p.latencies.length,
+    pollP50Ms: summary.p50,
+    pollP99Ms: summary.p99,
+    pollMaxMs: Math.max(0, ...p.latencies),
+    pollsFailed: p.failed,
+    leaderChanges: p.leaderChanges,
+  };
 };
-
-const pollFigures = (p: Polls) => ({
-  polls: p.latencies.length,
-  pollP50Ms: percentile(p.latencies, 50),
-  pollP99Ms: percentile(p.latencies, 99),
-  pollMaxMs: Math.max(0, ...p.latencies),
-  pollsFailed: p.failed,
-  leaderChanges: p.leaderChanges,
-});
 
 // ---- the jobs ---------------------------------------------------------------------------------
 
