@@ -7,41 +7,16 @@
  */
 import type { Value } from "../../core/codec.ts";
 import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
-import { AttemptWatch } from "../../core/jobs/attempt-watch.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
-import { type OpenAttempt, OpenAttempts, attemptKey } from "../../core/jobs/open-attempts.ts";
-import {
-  type Decision,
-  INLINE_NODE,
-  type JobId,
-  type NodeId,
-  type NodeLoad,
-  type NodeSpec,
-  WORKER_NODE,
-  decisionId,
-  decodeDecision,
-} from "../../core/jobs/decisions.ts";
-import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, type Hearing, admitRegistration, expiredNodes } from "../../core/jobs/nodes.ts";
+import { type Decision, INLINE_NODE, type JobId, type NodeId, type NodeLoad, type NodeSpec, WORKER_NODE, decisionId, decodeDecision } from "../../core/jobs/decisions.ts";
+import { type Input, JobCore, type Ready, type Send, type Task } from "../../core/jobs/job-core.ts";
+import { DEFAULT_MAX_NODES, admitRegistration } from "../../core/jobs/nodes.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
-import {
-  DEFAULT_STAGE_TIMEOUT_MS,
-  type Ending,
-  type RecoveryContext,
-  SPECULATIVE,
-  attemptEnded,
-  attemptTimeoutMs,
-  awaited,
-  backupOf,
-  comesBack,
-  drains,
-  nextAttempt,
-  verifyReasonFor,
-} from "../../core/jobs/recovery.ts";
-import { type VerifyPolicy, countable } from "../../core/jobs/verification.ts";
-import { type PlacementRequest, speedFor } from "../../core/jobs/placement.ts";
+import { verifyReasonFor } from "../../core/jobs/recovery.ts";
+import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
-import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff, retiredRows } from "../../core/jobs/retention.ts";
-import { type JobRecord, type JobStatus, JobsState, type JobsSnapshot, type NodeStatus, outstanding } from "../../core/jobs/state.ts";
+import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff } from "../../core/jobs/retention.ts";
+import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus } from "../../core/jobs/state.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
@@ -159,12 +134,9 @@ const GAP_PAGE_BYTES = 4 * 1024 * 1024;
  */
 const SWEEP_SHARE = 64;
 
-/** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
-const WATCH_MS = 250;
-
 /**
- * The lock key registrations share (exclusive() keys are job ids otherwise, which never look
- * like this): one at a time, so each counts the nodes the one before it added (MAX_NODES).
+ * The lane registrations share (other lanes are job ids or nodes' lanes, which never look like
+ * this): one at a time, so each counts the nodes the one before it added (MAX_NODES).
  */
 const REGISTRATIONS = "node registrations";
 
@@ -196,26 +168,18 @@ class Signals {
 }
 
 export class JobDriver implements JobPlane {
-  readonly state: JobsState;
   readonly commander: CommanderDriver;
   private readonly o: JobDriverOptions;
-  /**
-   * One proposal per job at a time (decided from the state as it was, it must be applied before
-   * the next is decided): the tail of each job's queue of proposals.
-   */
-  private readonly locks = new Map<JobId, Promise<void>>();
-  /** Jobs that changed while busy, or were poked: advance once free. */
-  private readonly dirty = new Set<JobId>();
-  private advanceScheduled = false;
-  /** Remote attempts with no result yet, and their deadlines. */
-  private readonly open = new OpenAttempts();
-  private deadlineTimer: unknown = null;
-  /** Wakes the leader when the next silent runner would expire. */
-  private expiryTimer: unknown = null;
-  /** When this incarnation began to lead: heartbeats before then went to another commander. */
-  private leadingSince = 0;
+  /** The rules (core/jobs/job-core.ts): this class only pumps it, and does the I/O it asks for. */
+  private readonly core: JobCore;
+  /** The one timer: when the core next wants a look (deadlines, stragglers, silent runners). */
+  private timer: unknown = null;
+  private timerAt = Infinity;
+  private pumpScheduled = false;
+  /** The shell's own turns in a lane (exclusive), by token, until the core hands them out. */
+  private readonly turns = new Map<number, () => void>();
+  private nextToken = 0;
   private readonly signals = new Signals();
-  private readonly heartbeats = new Map<NodeId, { at: number; load: NodeLoad }>();
   /** Running jobs as this leader keeps them between steps (live-jobs.ts). */
   private readonly live: LiveJobs;
   private readonly retentionMs: number;
@@ -228,14 +192,19 @@ export class JobDriver implements JobPlane {
    */
   private gap: { readonly after: number; readonly through: number; readonly author: string | undefined } | null = null;
   private filling: Promise<void> | null = null;
-  /** The calls each step looks at for a missing attempt (attempt-watch.ts). */
-  private readonly watch = new AttemptWatch();
 
   constructor(options: JobDriverOptions) {
     this.o = options;
     this.live = new LiveJobs(options.registry, options.payloads);
-    // Finished trees leave memory as they end, for the store (see applied()).
-    this.state = new JobsState({ retainFinished: 0, ...(options.broken?.acceptSecondResult ? { acceptSecondResult: true } : {}) });
+    this.core = new JobCore({
+      registry: options.registry,
+      scheduler: options.scheduler,
+      builtins: options.builtins,
+      ...(options.verify ? { verify: options.verify } : {}),
+      ...(options.nodeExpiryMs === undefined ? {} : { nodeExpiryMs: options.nodeExpiryMs }),
+      self: () => this.id,
+      ...(options.broken ? { broken: options.broken } : {}),
+    });
     this.retentionMs = options.retentionMs ?? DEFAULT_JOB_RETENTION_MS;
     const machine: StateMachine = {
       apply: (data, _id, slot) => {
@@ -253,19 +222,19 @@ export class JobDriver implements JobPlane {
       restore: (snapshot, through) => {
         if (!snapshot) return;
         const adopted = snapshot as JobsSnapshot;
-        this.state.restore(adopted);
-        // Taken before finished jobs moved to disk: they come out of the snapshot into the store,
-        // their retention counted from their end (such a snapshot has no log clock of its own).
-        for (const tree of this.state.releaseFinished()) this.o.finished.put(retiredRows([tree], through, tree[0]?.finishedAt ?? this.state.appliedAt));
         this.live.clear();
-        this.watch.everything();
-        this.reopen();
+        this.step({ type: "restored", snapshot: adopted, through });
         this.adopted(through, adopted.author);
       },
       snapshotReady: () => this.gap === null,
     };
     this.commander = options.commander(machine, () => this.onElected());
     for (const spec of options.builtins) options.scheduler.nodeUp(spec, options.timers.now());
+  }
+
+  /** The applied state (the core's): running jobs and nodes. */
+  get state(): JobsState {
+    return this.core.state;
   }
 
   private get leading(): boolean {
@@ -291,165 +260,100 @@ export class JobDriver implements JobPlane {
 
   /** This incarnation is gone: no more timers, every waiting caller fails. */
   close(): void {
-    if (this.deadlineTimer !== null) this.o.timers.clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = null;
-    if (this.expiryTimer !== null) this.o.timers.clearTimeout(this.expiryTimer);
-    this.expiryTimer = null;
-    this.open.clear();
+    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
     this.commander.close();
+  }
+
+  // ---- pumping the core -------------------------------------------------------------------
+
+  private step(input: Input): void {
+    this.handle(this.core.step(input));
+  }
+
+  /** Does what a step asks, in its order: the store first, so whoever is woken reads the finished job there. */
+  private handle(ready: Ready): void {
+    if (ready.persist.length > 0) this.o.finished.put(ready.persist);
+    for (const { job, seq } of ready.settled) this.live.changed(job, seq);
+    for (const job of ready.ended) this.live.drop(job);
+    for (const job of ready.wake) this.signals.poke(`job:${job}`);
+    for (const line of ready.log) this.log[line.level](line.message, line.fields);
+    for (const send of ready.send) queueMicrotask(() => void this.send(send));
+    if (this.core.hasWork && !this.pumpScheduled) {
+      // Once the current burst of applies is over: a slot of many results steps each job once.
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        void this.pump();
+      });
+    }
+    this.arm();
+  }
+
+  /** Runs every task the core hands out now; resolves once they (and the tasks they free, except a job's next step) are done. */
+  private async pump(): Promise<void> {
+    await Promise.all(this.core.takeWork(this.now(), this.leading).map((task) => this.run(task)));
+  }
+
+  private async run(task: Task): Promise<void> {
+    if (task.kind === "turn") {
+      this.turns.get(task.token)?.();
+      this.turns.delete(task.token);
+      return;
+    }
+    let ok = false;
+    try {
+      if (task.kind === "advance") await this.advanceJob(task.lane);
+      else await this.propose(task.decisions);
+      ok = true;
+    } catch (error) {
+      // Not leader any more, or the quorum is away: the next leader (or the next poke or tick) retries.
+      if (task.kind === "advance") this.live.drop(task.lane);
+      const failure = task.kind === "advance" ? "advancing the job failed; the next leader or poke retries" : task.failure;
+      this.log.warn(failure, { lane: task.lane, trace: this.traceOf(task.lane), reason: errorMessage(error) });
+    }
+    this.step({ type: "settled", lane: task.lane, ok, now: this.now() });
+    if (task.kind !== "advance") await this.pump();
+  }
+
+  /** Runs `work` in the lane's turn: after every task the lane handed out before, and before any after. */
+  private async exclusive<T>(lane: string, work: () => Promise<T>): Promise<T> {
+    const token = ++this.nextToken;
+    const granted = new Promise<void>((resolve) => this.turns.set(token, resolve));
+    this.step({ type: "turn", lane, token });
+    await granted;
+    try {
+      return await work();
+    } finally {
+      this.step({ type: "settled", lane, ok: true, now: this.now() });
+    }
+  }
+
+  /** The one timer, at the core's next look; an earlier one armed already stands (its tick arms the next). */
+  private arm(): void {
+    if (!this.leading) return;
+    const at = this.core.wakeAt(this.now());
+    if (at === null || at >= this.timerAt) return;
+    if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.o.timers.setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      // Lost leadership meanwhile: the new leader (or this one's alarm) takes over the deadlines.
+      this.tick()
+        .catch(() => undefined)
+        .finally(() => this.arm());
+    }, Math.max(0, at - this.now()));
   }
 
   // ---- the learner: every commander applies every decision --------------------------------
 
   private applied(d: Decision, slot: number): void {
-    const effect = this.state.apply(d);
-    // Written before anyone waiting on the job is woken: they read it from the store.
-    if (this.state.retiredByLastApply.length > 0) this.o.finished.put(retiredRows(this.state.retiredByLastApply, slot, this.state.appliedAt));
-    for (const { job, seq } of this.state.settledByLastApply) this.live.changed(job, seq);
-    this.watch.applied(d, effect);
-    if (effect.effect === "none") return;
-    this.learn(d);
-    if (effect.effect === "job") for (const node of effect.quarantined ?? []) this.quarantined(node, d.at);
-    if (d.type === "node.quarantined") this.quarantined(d.node, d.at);
-    if (d.type === "node.removed") this.removed(d.node, d.reason);
-    if (d.type === "node.registered") this.armExpiry();
-    if ("job" in d) this.signals.poke(`job:${d.job}`);
+    const leading = this.leading;
+    this.step({ type: "applied", decision: d, slot, leading });
     // A follower keeps no runs: whatever it kept as leader would be stale by its next term.
-    if (!this.leading) this.live.clear();
-    if (effect.effect === "job") {
-      for (const job of [effect.job, ...(effect.ended ?? [])]) {
-        this.signals.poke(`job:${job}`);
-        // An ended job needs no generator, waits on no attempt, and needs no more.
-        if (this.state.job(job)?.status !== "running") {
-          this.live.drop(job);
-          this.open.closeJob(job);
-          this.watch.forget(job);
-        }
-      }
-    }
-    switch (d.type) {
-      case "call.dispatched":
-        if (d.node !== INLINE_NODE) this.track(d);
-        if (this.leading && d.by === this.id && d.node !== INLINE_NODE) void this.send(d);
-        break;
-      case "call.result":
-      case "call.timeout":
-        this.open.close(d.job, d.seq, d.attempt);
-        break;
-    }
-    if (effect.effect === "job" && this.leading) this.poke(effect.job);
-  }
-
-  /** What the scheduler learns from: every applied decision, on every commander (so a successor knows it too). */
-  private learn(d: Decision): void {
-    const scheduler = this.o.scheduler;
-    switch (d.type) {
-      case "node.registered":
-        if (this.state.distrusted(d.node.id)) scheduler.nodeDown(d.node.id, d.at);
-        else scheduler.nodeUp(d.node, d.at);
-        return;
-      case "node.back": {
-        const spec = this.state.node(d.node)?.spec;
-        if (spec) scheduler.nodeUp(spec, d.at);
-        scheduler.heartbeat(d.node, d.load, d.at);
-        return;
-      }
-      case "node.unresponsive":
-        scheduler.nodeDown(d.node, d.at);
-        return;
-      case "node.removed":
-        scheduler.nodeRemoved(d.node, d.at);
-        return;
-      case "call.dispatched": {
-        const stage = this.o.registry.stages.get(d.stage);
-        if (!stage) return;
-        scheduler.dispatched({
-          key: attemptKey(d.job, d.seq, d.attempt),
-          call: `${d.job}/${d.seq}`,
-          stage,
-          inputBytes: d.input.bytes,
-          node: d.node,
-          predicted: d.predicted,
-          at: d.at,
-          speculative: d.reason.startsWith(SPECULATIVE),
-        });
-        return;
-      }
-      case "call.result":
-        scheduler.completed({
-          key: attemptKey(d.job, d.seq, d.attempt),
-          ok: d.outcome.ok,
-          startedAt: d.startedAt,
-          finishedAt: d.finishedAt,
-          outputBytes: d.outcome.ok ? d.outcome.value.bytes : 0,
-          at: d.at,
-        });
-        return;
-      case "call.timeout":
-        scheduler.timedOut(attemptKey(d.job, d.seq, d.attempt), d.at);
-        return;
-      default:
-        return;
-    }
-  }
-
-  /**
-   * A node caught disagreeing with the majority: no new work, and its calls in flight go
-   * elsewhere now (its answers would be refused anyway).
-   */
-  private quarantined(node: NodeId, at: number): void {
-    this.o.scheduler.nodeDown(node, at);
-    this.log.warn("node quarantined", { node, reason: this.state.node(node)?.quarantine?.reason ?? "it disagreed with the majority" });
-    this.moveCallsOff(node, `${node} is quarantined`, "refused");
-  }
-
-  /** A node left the shard (deleted, or silent too long): its calls in flight go elsewhere, as for an unresponsive node. */
-  private removed(node: NodeId, reason: string): void {
-    this.heartbeats.delete(node);
-    this.log.warn("node removed", { node, reason });
-    this.moveCallsOff(node, `${node} was removed (${reason})`, "silent");
-  }
-
-  /** The leader gives up on every attempt out on `node`, now rather than at their deadlines. */
-  private moveCallsOff(node: NodeId, why: string, ending: Exclude<Ending, "orphaned">): void {
-    if (!this.leading) return;
-    const out = this.open.onNode(node);
-    queueMicrotask(() => void Promise.all(out.map((a) => this.expire(a, why, ending))));
-  }
-
-  /** After a snapshot: the attempts still waiting for a result, and the nodes as the state has them. */
-  private reopen(): void {
-    for (const node of this.state.allNodes()) {
-      if (node.status === "up") this.o.scheduler.nodeUp(node.spec, node.since);
-      else this.o.scheduler.nodeDown(node.spec.id, node.since);
-    }
-    this.open.clear();
-    for (const id of this.state.runningJobs()) {
-      const job = this.state.job(id)!;
-      for (const call of job.calls) {
-        for (const last of awaited(call)) {
-          if (last.node === INLINE_NODE) continue;
-          this.track({ job: id, seq: call.seq, stage: call.target, attempt: last.attempt, node: last.node, at: last.dispatchedAt, predicted: last.predicted });
-        }
-      }
-    }
-  }
-
-  /** Starts the deadline of an attempt out on a backend (applied just now, or found in the state after a snapshot). */
-  private track(d: Pick<Extract<Decision, { type: "call.dispatched" }>, "job" | "seq" | "stage" | "attempt" | "node" | "at" | "predicted">): void {
-    const stage = this.o.registry.stages.get(d.stage);
-    const spec = this.nodeSpec(d.node);
-    const speed = stage && spec ? speedFor(spec.speed, { ...stage, ref: d.stage }) : 1;
-    const timeoutMs = attemptTimeoutMs(stage?.timeoutMs ?? DEFAULT_STAGE_TIMEOUT_MS, speed, d.predicted);
-    this.open.add({
-      job: d.job,
-      seq: d.seq,
-      attempt: d.attempt,
-      node: d.node,
-      deadline: d.at + timeoutMs,
-      runMs: d.predicted.runMs,
-    });
-    this.armDeadlines();
+    if (!leading) this.live.clear();
   }
 
   // ---- finished jobs: the store ---------------------------------------------------------
@@ -571,37 +475,16 @@ export class JobDriver implements JobPlane {
   // ---- leadership -------------------------------------------------------------------------
 
   private onElected(): void {
-    this.leadingSince = this.now();
     // Runs kept by an earlier term may have been overtaken by another leader's decisions.
     this.live.clear();
-    this.watch.everything();
+    this.step({ type: "elected", now: this.now() });
     // Resume from the whole log: lead() returns once what earlier leaders chose is applied.
-    queueMicrotask(() => void this.lead().then(() => this.resume(), () => undefined));
-  }
-
-  /**
-   * After a takeover: calls that a previous incarnation sent inline or to the stage Worker died
-   * with it, so they go out again now; calls on runners keep their deadlines (the runner
-   * answers the API, which finds us). Then every running job is advanced from the log.
-   */
-  private async resume(): Promise<void> {
-    const redo: OpenAttempt[] = [];
-    const running = this.state.runningJobs();
-    for (const jobId of running) {
-      const job = this.state.job(jobId)!;
-      for (const call of job.calls) {
-        for (const last of awaited(call)) {
-          const open = this.open.get(jobId, call.seq, last.attempt);
-          if (last.by !== this.id && (last.node === INLINE_NODE || last.node === WORKER_NODE)) {
-            redo.push(open ?? { job: jobId, seq: call.seq, attempt: last.attempt, node: last.node, deadline: 0, runMs: 0 });
-          }
-        }
-      }
-    }
-    for (const attempt of redo) await this.expire(attempt, "dispatched by a commander incarnation that is gone", "orphaned");
-    for (const jobId of running) this.poke(jobId);
-    if (!this.o.broken?.forgetDeadlinesOnTakeover) this.armDeadlines();
-    this.armExpiry();
+    queueMicrotask(() =>
+      void this.lead().then(
+        () => this.step({ type: "resumed", now: this.now() }),
+        () => undefined,
+      ),
+    );
   }
 
   /**
@@ -616,59 +499,17 @@ export class JobDriver implements JobPlane {
     if (this.gap !== null) await this.fillGap();
   }
 
-  // ---- the scheduler ----------------------------------------------------------------------
+  // ---- stepping jobs ----------------------------------------------------------------------
 
-  private poke(job: JobId): void {
-    this.dirty.add(job);
-    if (this.advanceScheduled) return;
-    this.advanceScheduled = true;
-    queueMicrotask(() => {
-      this.advanceScheduled = false;
-      for (const id of [...this.dirty]) {
-        if (this.locks.has(id)) continue;
-        this.dirty.delete(id);
-        void this.advanceJob(id);
-      }
-    });
-  }
-
-  /** Runs `work` once every earlier proposal for this job has settled. */
-  private async exclusive<T>(id: JobId, work: () => Promise<T>): Promise<T> {
-    const before = this.locks.get(id) ?? Promise.resolve();
-    let release!: () => void;
-    const tail = before.then(() => new Promise<void>((resolve) => (release = resolve)));
-    this.locks.set(id, tail);
-    await before;
-    try {
-      return await work();
-    } finally {
-      release();
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-      if (this.dirty.has(id)) this.poke(id);
-    }
-  }
-
+  /** A job's step (a task of its lane): its generator fed what the log chose, and what it decides proposed. */
   private async advanceJob(id: JobId): Promise<void> {
     const job = this.state.job(id);
-    if (!this.leading || !job || job.status !== "running" || this.locks.has(id)) return;
-    await this.exclusive(id, async () => {
-      const current = this.state.job(id);
-      if (!current || current.status !== "running") return;
-      try {
-        // Calls that cannot get (or agree on) a result with the attempts they have out: another node first.
-        const more = this.missingAttempts(current);
-        const drafts = more.length > 0 ? more : advance(await this.live.seed(current, () => this.ancestry(current)), this.context());
-        if (drafts.length > 0) await this.propose(drafts);
-        // The kept run was fed this step's inline results: if the log chose another result for one
-        // of those calls (a late answer to an earlier attempt), the run must be rebuilt from the log.
-        if (!this.inlineResultsTaken(id, drafts)) this.live.drop(id);
-      } catch (error) {
-        // Its run may have gone ahead of what was chosen: the next step rebuilds it from the log.
-        this.live.drop(id);
-        // Not leader any more, or the quorum is away: the next leader (or the next poke) retries.
-        this.log.warn("advancing the job failed; the next leader or poke retries", { job: id, trace: this.traceOf(id), reason: errorMessage(error) });
-      }
-    });
+    if (!job || job.status !== "running") return;
+    const drafts = advance(await this.live.seed(job, () => this.ancestry(job)), this.context());
+    if (drafts.length > 0) await this.propose(drafts);
+    // The kept run was fed this step's inline results: if the log chose another result for one
+    // of those calls (a late answer to an earlier attempt), the run must be rebuilt from the log.
+    if (!this.inlineResultsTaken(id, drafts)) this.live.drop(id);
   }
 
   /** Whether every inline result among `drafts` is the result the state holds for its call. */
@@ -691,36 +532,12 @@ export class JobDriver implements JobPlane {
       registry: this.o.registry,
       now: this.now(),
       by: this.id,
-      place: (request) => this.place(request),
+      place: (request) => this.o.scheduler.place(request),
       runInline: (stage, input) => this.runInline(stage, input),
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
       ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
-      verify: (call, node, earlierThisPass) => verifyReasonFor(this.recovery(), call, node, earlierThisPass),
+      verify: (call, node, earlierThisPass) => verifyReasonFor(this.core.recovery(), call, node, earlierThisPass),
     };
-  }
-
-  /**
-   * The next attempt of a stage call that cannot get a result with the attempts it has out: a
-   * verified call whose two answers differ (a third node decides) or whose answer came from a
-   * node since quarantined; any call whose every attempt ended without a result (its next
-   * dispatch was refused, say, because its node was quarantined in between).
-   */
-  private missingAttempts(job: JobRecord): (Draft | Decision)[] {
-    // One call at a time: the next one's attempt numbers follow from the state once this is applied.
-    const call = this.watch.firstNeeding(job, this.state);
-    if (!call) return [];
-    const answers = countable(call.answers ?? [], (n) => this.state.distrusted(n));
-    const why =
-      answers.length > 1
-        ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
-        : call.answers === undefined
-          ? "every attempt ended without a result"
-          : "a verifying attempt ended without an answer";
-    return [nextAttempt(this.recovery(), job, call, this.now(), null, why)];
-  }
-
-  private place(request: Omit<PlacementRequest, "inlineMaxMs">) {
-    return this.o.scheduler.place(request);
   }
 
   private runInline(stage: string, input: Value): InlineRun {
@@ -776,11 +593,7 @@ export class JobDriver implements JobPlane {
 
   // ---- the dispatcher ---------------------------------------------------------------------
 
-  private nodeSpec(id: NodeId): NodeSpec | undefined {
-    return this.o.builtins.find((b) => b.id === id) ?? this.state.node(id)?.spec;
-  }
-
-  private async send(d: Extract<Decision, { type: "call.dispatched" }>): Promise<void> {
+  private async send({ decision: d, deadlineAt }: Send): Promise<void> {
     try {
       if (d.node === WORKER_NODE) {
         const run = await this.o.backends.worker(d.stage, d.input);
@@ -789,143 +602,26 @@ export class JobDriver implements JobPlane {
       }
       const url = this.state.node(d.node)?.spec.url;
       if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
-      const open = this.open.get(d.job, d.seq, d.attempt);
-      await this.o.backends.sendToRunner({ id: d.node, url }, {
-        job: d.job,
-        seq: d.seq,
-        attempt: d.attempt,
-        stage: d.stage,
-        input: d.input,
-        deadlineAt: open?.deadline ?? d.at + DEFAULT_STAGE_TIMEOUT_MS,
-      });
+      await this.o.backends.sendToRunner({ id: d.node, url }, { job: d.job, seq: d.seq, attempt: d.attempt, stage: d.stage, input: d.input, deadlineAt });
     } catch (error) {
-      const open = this.open.get(d.job, d.seq, d.attempt);
-      if (open) await this.expire(open, `${d.node} did not take the call: ${errorMessage(error)}`, errorCode(error) === "runner-refused" ? "refused" : "silent");
+      const ending = errorCode(error) === "runner-refused" ? "refused" : "silent";
+      this.step({ type: "send-failed", attempt: d, why: `${d.node} did not take the call: ${errorMessage(error)}`, ending });
     }
   }
 
-  private armDeadlines(): void {
-    if (!this.leading) return;
-    if (this.deadlineTimer !== null) this.o.timers.clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = null;
-    const deadline = this.nextDeadline();
-    if (deadline === null) return;
-    // Remote calls are out: look again soon for stragglers and failing nodes, not only at deadlines.
-    const next = Math.min(deadline, this.now() + WATCH_MS);
-    this.deadlineTimer = this.o.timers.setTimeout(() => {
-      this.deadlineTimer = null;
-      // Lost leadership meanwhile: the new leader (or this one's alarm) takes over the deadlines.
-      this.tick().catch(() => undefined);
-    }, Math.max(0, next - this.now()));
-  }
-
-  /** The earliest deadline of a call in flight, or null: when the shell should wake us. */
+  /** The earliest deadline of a call in flight, or null: when the Durable Object's alarm should wake us. */
   nextDeadline(): number | null {
-    return this.open.nextDeadline();
+    return this.core.nextDeadline();
   }
 
-  /** Handles every expired deadline (called by the timer and by the Durable Object alarm). */
+  /** Handles every expired deadline, silent runner, failing node and straggler (called by the timer and by the Durable Object alarm). */
   async tick(): Promise<void> {
     if (!this.leading) {
       if (this.state.runningJobs().length === 0) return;
-      await this.lead(); // the alarm of a fresh incarnation: take over, resume() runs on election
+      await this.lead(); // the alarm of a fresh incarnation: take over, resumed on election
     }
-    const now = this.now();
-    const expired = this.open.due(now);
-    await Promise.all(expired.map((a) => this.expire(a, "no result within its deadline", "silent")));
-    // Before draining: marking a silent node unresponsive would count as news from it.
-    await this.expireSilent(now);
-    await this.drainFailing(now);
-    await this.speculate(now);
-    this.armDeadlines();
-  }
-
-  /** Silent runners (nodes.ts expiredNodes): removed through the log, so every replica drops them alike. */
-  private async expireSilent(now: number): Promise<void> {
-    const { expired } = this.silence(now);
-    if (expired.length === 0) return;
-    const reason = (silentMs: number) => `no word from it for ${Math.round(silentMs / 1_000)} s (NODE_EXPIRY_MS is ${this.nodeExpiryMs})`;
-    await this.propose(expired.map(({ id, silentMs }) => ({ type: "node.removed" as const, node: id, at: now, reason: reason(silentMs) })));
-  }
-
-  private get nodeExpiryMs(): number {
-    return this.o.nodeExpiryMs ?? DEFAULT_NODE_EXPIRY_MS;
-  }
-
-  /** Which runners are silent past the expiry at `now`, by what this leader heard, and when the next will be. */
-  private silence(now: number) {
-    const hearing = (id: NodeId): Hearing => {
-      const beat = this.heartbeats.get(id);
-      return { leadingSince: this.leadingSince, ...(beat ? { heartbeatAt: beat.at } : {}) };
-    };
-    return expiredNodes(this.state.allNodes(), hearing, now, this.nodeExpiryMs);
-  }
-
-  /** The leader's timer for the next runner that would expire; heartbeats only push it later, so it may find none. */
-  private armExpiry(): void {
-    if (!this.leading) return;
-    if (this.expiryTimer !== null) this.o.timers.clearTimeout(this.expiryTimer);
-    this.expiryTimer = null;
-    const { nextAt } = this.silence(this.now());
-    if (nextAt === null) return;
-    this.expiryTimer = this.o.timers.setTimeout(() => {
-      this.expiryTimer = null;
-      this.expireSilent(this.now())
-        .catch((error: unknown) => this.log.warn("removing silent nodes failed; the next leader or tick retries", { reason: errorMessage(error) }))
-        .finally(() => this.armExpiry());
-    }, Math.max(0, nextAt - this.now()));
-  }
-
-  /**
-   * Nodes the scheduler judges failed (phi) or about to fail (anomalous and slowing): marked
-   * unresponsive in the log, so they get no new work, and their calls in flight go elsewhere
-   * now rather than at their deadline (proactive drain; a late answer still counts).
-   */
-  private async drainFailing(now: number): Promise<void> {
-    for (const s of this.o.scheduler.suspicions(now)) {
-      if (!drains(s, this.state.node(s.node)?.status)) continue;
-      try {
-        await this.propose([{ type: "node.unresponsive", node: s.node, at: now, reason: `${s.verdict}: ${s.reason}` }]);
-      } catch (error) {
-        this.log.warn("marking a node unresponsive failed", { node: s.node, reason: errorMessage(error) });
-        continue;
-      }
-      const draining = this.open.onNode(s.node);
-      await Promise.all(draining.map((a) => this.expire(a, `drained: ${s.node} is ${s.verdict} (${s.reason})`, "refused")));
-    }
-  }
-
-  /** Backup attempts for calls running far past their prediction, where the scheduler says a backup would win. */
-  private async speculate(now: number): Promise<void> {
-    for (const advice of this.o.scheduler.stragglers(now)) {
-      const open = this.open.byKey(advice.key);
-      if (!open) continue;
-      await this.exclusive(open.job, async () => {
-        const backup = backupOf(this.recovery(), open, advice.backup, advice.reason, now);
-        if (!backup) return;
-        await this.propose([backup]).catch((error: unknown) =>
-          this.log.warn("speculative backup failed", { job: open.job, call: `${open.job}#${open.seq}`, trace: this.traceOf(open.job), reason: errorMessage(error) }),
-        );
-      });
-    }
-  }
-
-  /** Gives up on one attempt (recovery.ts attemptEnded says what follows) and forgets it once that is chosen. */
-  private expire(a: OpenAttempt, why: string, ending: Ending): Promise<void> {
-    return this.exclusive(a.job, async () => {
-      try {
-        const decisions = attemptEnded(this.recovery(), a, why, ending, this.now());
-        if (decisions === null) this.open.close(a.job, a.seq, a.attempt);
-        else await this.propose(decisions);
-      } catch (error) {
-        this.log.warn("re-dispatching failed", { job: a.job, call: `${a.job}#${a.seq}`, trace: this.traceOf(a.job), reason: errorMessage(error) });
-      }
-    });
-  }
-
-  /** What recovery.ts's rules consult: the state now, and this leader's placement. */
-  private recovery(): RecoveryContext {
-    return { state: this.state, registry: this.o.registry, by: this.id, verify: this.o.verify, place: (request) => this.place(request) };
+    this.step({ type: "tick", now: this.now() });
+    await this.pump();
   }
 
   /** A result from any backend: into the log (the state keeps the first per call). */
@@ -982,7 +678,6 @@ export class JobDriver implements JobPlane {
       if (run && this.leading && this.inlineResultsTaken(request.id, drafts)) this.live.adopt({ ...seed, run }, this.state.job(request.id), generation);
       return true;
     });
-    this.poke(request.id);
     return { created, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
   }
 
@@ -1067,15 +762,13 @@ export class JobDriver implements JobPlane {
 
   async heartbeat(id: NodeId, load: NodeLoad): Promise<{ status: NodeStatus; reason?: string } | null> {
     await this.lead();
-    const node = this.state.node(id);
-    if (!node) return null;
-    if (node.quarantine) return { status: "quarantined", reason: node.quarantine.reason };
-    this.heartbeats.set(id, { at: this.now(), load });
-    this.o.scheduler.heartbeat(id, load, this.now());
-    const verdict = this.o.scheduler.suspicions(this.now()).find((s) => s.node === id)?.verdict ?? "healthy";
-    if (node.status === "unresponsive" && node.spec.url && comesBack(verdict)) {
+    const heard = this.core.heard(id, load, this.now());
+    if (!heard) return null;
+    if (heard.status === "quarantined") return { status: heard.status, ...(heard.reason === undefined ? {} : { reason: heard.reason }) };
+    const url = this.state.node(id)?.spec.url;
+    if (heard.probe && url) {
       // It answers again: ask for its load and traffic now, and re-rank it from that.
-      const probed = await this.o.backends.probeRunner({ id, url: node.spec.url }).catch(() => null);
+      const probed = await this.o.backends.probeRunner({ id, url }).catch(() => null);
       if (probed) await this.propose([{ type: "node.back", node: id, at: this.now(), load: probed }]);
     }
     return { status: this.state.node(id)!.status };
@@ -1125,7 +818,7 @@ export class JobDriver implements JobPlane {
   private nodeView(id: NodeId): NodeView | undefined {
     const node = this.state.node(id);
     if (!node) return undefined;
-    const beat = this.heartbeats.get(id);
+    const beat = this.core.heartbeats.get(id);
     return { ...node, ...(beat ? { lastHeartbeat: beat } : {}) };
   }
 
@@ -1151,7 +844,7 @@ export class JobDriver implements JobPlane {
       calls: [...calls.values()],
       counters: { ...this.state.counters },
       suspicions: this.o.scheduler.suspicions(now).flatMap((s) => (s.verdict === "healthy" ? [] : [{ node: s.node, verdict: s.verdict }])),
-      loads: [...this.heartbeats].map(([node, beat]) => ({ node, queue: beat.load.queue, inFlight: beat.load.inFlight })),
+      loads: [...this.core.heartbeats].map(([node, beat]) => ({ node, queue: beat.load.queue, inFlight: beat.load.inFlight })),
     };
   }
 
