@@ -212,7 +212,9 @@ export class JobCore {
    */
   wakeAt(now: number): number | null {
     const deadline = this.open.nextDeadline();
-    const watch = deadline === null ? null : Math.min(deadline, now + WATCH_MS);
+    // A deadline already passed is being handled (its expire is queued or out, or failed and is
+    // retried at the next look): looking again at once would only spin.
+    const watch = deadline === null ? null : deadline > now ? Math.min(deadline, now + WATCH_MS) : now + WATCH_MS;
     if (watch === null) return this.expiryAt;
     return this.expiryAt === null ? watch : Math.min(watch, this.expiryAt);
   }
