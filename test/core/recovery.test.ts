@@ -15,7 +15,7 @@ import {
   comesBack,
   drains,
 } from "../../core/jobs/recovery.ts";
-import { JobsState } from "../../core/jobs/state.ts";
+import { JobsState, type StageCall } from "../../core/jobs/state.ts";
 import { createRegistry, defineStage } from "../../core/index.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
@@ -106,6 +106,18 @@ describe("recovery rules", () => {
     const last = attemptEnded(context(s), ref(MAX_ATTEMPTS, RUNNERS[(MAX_ATTEMPTS - 1) % 3]!), "late", "refused", 10)!;
     expect(last.at(-1)).toMatchObject({ type: "job.finished", outcome: { ok: false, error: { name: "NoBackend" } } });
     expect(JSON.stringify(last.at(-1))).toMatch(new RegExp(`gave up after ${MAX_ATTEMPTS} attempts`));
+  });
+
+  it("records how each attempt ended; one logged before endings were recorded counts as its node's failure", () => {
+    const s = fresh();
+    s.apply({ type: "call.timeout", job: "j", seq: 0, attempt: 1, node: "a", at: 3, reason: "old entry" });
+    expect((s.job("j")!.calls[0] as StageCall).attempts[0]!.status).toEqual({ is: "ended", how: "unrecorded", at: 3 });
+    for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
+      s.apply(dispatched(attempt, RUNNERS[(attempt - 1) % 3]!));
+      if (attempt < MAX_ATTEMPTS) s.apply({ type: "call.timeout", job: "j", seq: 0, attempt, node: RUNNERS[(attempt - 1) % 3]!, at: 4, reason: "old entry" });
+    }
+    const last = attemptEnded(context(s), ref(MAX_ATTEMPTS, RUNNERS[(MAX_ATTEMPTS - 1) % 3]!), "late", "refused", 10)!;
+    expect(last.at(-1)).toMatchObject({ type: "job.finished" });
   });
 
   it("a verified call records every attempt that ends, and replaces one only when agreement needs it", () => {
