@@ -13,8 +13,20 @@ import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, verifyReason } from "./verifi
 import type { Registry } from "../sdk/registry.ts";
 import type { NodeSuspicion } from "../sched/scheduler.ts";
 
-/** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
+/**
+ * Attempts per call that may fail on a node (time out, be refused, answer what the majority did
+ * not) before its job fails: a stage that fails everywhere is not going to finish. Attempts
+ * orphaned by a commander that went away are not the stage's failure and do not count: a job
+ * must not fail because its shard changed leader a few times.
+ */
 export const MAX_ATTEMPTS = 5;
+
+/**
+ * Attempts per call in all, orphaned ones included: the bound that stops a call from being sent
+ * out again forever when its commanders keep going away (each orphaning takes a commander's
+ * death, so a healthy shard never comes near it).
+ */
+export const MAX_TOTAL_ATTEMPTS = 50;
 
 /** How a speculative backup's reason starts (the scheduler counts those apart). */
 export const SPECULATIVE = "speculative backup";
@@ -86,14 +98,32 @@ export function stillNeeded(state: JobsState, call: StageCall, attempt: number):
   return state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
 }
 
+/** Whether an attempt died with the commander that dispatched it: nobody's failure. */
+const orphaned = (t: AttemptRecord): boolean => t.status.is === "ended" && t.status.how === "orphaned";
+
 /** Whether an attempt failed on its node (timed out, unreachable, refused): the node is not asked again first. */
 const failedOnNode = (t: AttemptRecord): boolean => t.status.is === "ended" && t.status.how !== "orphaned";
 
 /**
+ * Why a call may have no further attempt, or null: MAX_ATTEMPTS of them not orphaned (every
+ * attempt that ran on a node and failed there, answered wrongly, or still runs), or
+ * MAX_TOTAL_ATTEMPTS in all.
+ */
+export function outOfAttempts(call: StageCall): string | null {
+  const orphans = call.attempts.filter(orphaned).length;
+  const counted = call.attempts.length - orphans;
+  if (counted >= MAX_ATTEMPTS) {
+    return `gave up after ${counted} attempts${orphans === 0 ? "" : ` (and ${orphans} more orphaned by commanders that went away, not counted)`}`;
+  }
+  if (call.attempts.length < MAX_TOTAL_ATTEMPTS) return null;
+  return `gave up after ${call.attempts.length} attempts, ${orphans} of them orphaned by commanders that went away (MAX_TOTAL_ATTEMPTS ${MAX_TOTAL_ATTEMPTS})`;
+}
+
+/**
  * The next attempt of a call, on the best node that has not failed it yet (or, when every able
- * node has, the best of them again), up to MAX_ATTEMPTS; past that, or with no node able, the job
- * fails. A verified call's next attempt also avoids the nodes that answered it or still run it:
- * agreement needs other nodes.
+ * node has, the best of them again), while outOfAttempts allows; past that, or with no node able,
+ * the job fails. A verified call's next attempt also avoids the nodes that answered it or still
+ * run it: agreement needs other nodes.
  */
 export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCall, now: number, why: string): Draft | Decision {
   const stage = ctx.registry.stages.get(call.target)!;
@@ -105,10 +135,11 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCal
   const request = { stage, inputBytes: call.input.bytes, now };
   let placement = ctx.place({ ...request, exclude });
   if (!placement.ok) placement = ctx.place({ ...request, exclude: new Set([INLINE_NODE, ...busy]) });
-  if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
+  const spent = outOfAttempts(call);
+  if (!placement.ok || spent !== null) {
     const answers = heldAnswers(call);
     const disagree = answers.length > 1 ? `; the answers of ${answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
-    const cause = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
+    const cause = (placement.ok ? spent : placement.reason) + disagree;
     return {
       type: "job.finished",
       job: job.id,
@@ -159,7 +190,7 @@ export function attemptEnded(ctx: RecoveryContext, a: AttemptRef, why: string, e
   }
   if (!needed) return decisions;
   // The replacement is decided on the call as it stands once this end applies: a failed node is
-  // not asked first again.
+  // not asked first again, and an orphaned attempt is not counted against the call.
   const ended = { ...call, attempts: call.attempts.map((t) => (t.attempt === a.attempt ? { ...t, status: { is: "ended" as const, how: ending, at: now } } : t)) };
   decisions.push(nextAttempt(ctx, job, ended, now, ending === "orphaned" ? "the dispatching commander went away" : `${a.node} failed it`));
   return decisions;
