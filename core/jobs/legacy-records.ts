@@ -48,7 +48,8 @@ function upgradeCall(old: LegacyCall): CallRecord {
     return { ...base, kind: "job", child: old.child!, startedAt: old.startedAt ?? queuedAt, state };
   }
   const attempts = old.attempts.map(({ timedOutAt, ...attempt }): AttemptRecord => {
-    // A held answer was tied to its attempt (an answer taken was not), and counts over an end before it, as today.
+    // A held answer was tied to its attempt (an answer taken was not), and counts over an end before
+    // it, as today. When its decision was applied was not kept: its `at` is when the answer ended.
     const held = old.answers?.find((a) => a.attempt === attempt.attempt);
     if (held) return { ...attempt, status: { is: "answered", at: held.finishedAt } };
     // Every ending was written as a timeout, its cause not kept: it counts as the node's failure, as it did then.
