@@ -20,8 +20,7 @@ function attemptJson({ status, ...attempt }: AttemptRecord): z.infer<typeof Atte
 
 /** Where and when a call ran, and why it was verified, as far as its state says yet. */
 function ranJson(call: CallRecord): Pick<z.infer<typeof CallJson>, "node" | "startedAt" | "finishedAt" | "child" | "verify"> {
-  const { state } = call;
-  if (call.kind === "job") return { child: call.child, startedAt: call.startedAt, ...(state.is === "done" ? { finishedAt: state.finishedAt } : {}) };
+  if (call.kind === "job") return { child: call.child, startedAt: call.startedAt, ...(call.state.is === "done" ? { finishedAt: call.state.finishedAt } : {}) };
   if (call.state.is === "verifying") return { verify: call.state.reason };
   if (call.state.is === "pending") return {};
   const { node, startedAt, finishedAt, verified } = call.state;
