@@ -1,7 +1,8 @@
 import type { JobId } from "../core/jobs/decisions.ts";
+import { upgradeJob } from "../core/jobs/legacy-records.ts";
 import type { JobRecord, JobStatus } from "../core/jobs/state.ts";
 import type { ListJobsQuery } from "../runtime/jobs/contract.ts";
-import { type CallCount, type FinishedJobs, type StoreCursor, type StoredJob, type StoredSummary, callTally, summaryOf, tenantOf } from "../runtime/jobs/finished-jobs.ts";
+import { type CallCount, type FinishedJobs, type StoreCursor, type StoredJob, type StoredSummary, callTally, summaryOf, tenantOf, upgradeStored } from "../runtime/jobs/finished-jobs.ts";
 
 /** At most 3 UTF-8 bytes per UTF-16 unit: 600k units stay under SQLite's 2 MB per value. */
 const PART_CHARS = 600_000;
@@ -57,14 +58,15 @@ export class SqliteFinishedJobs implements FinishedJobs {
     const row = this.sql.exec<Row>("SELECT id, root, retired_at, slot FROM finished_job WHERE id = ?", id).toArray()[0];
     if (!row) return undefined;
     const parts = this.sql.exec<{ body: string }>("SELECT body FROM finished_part WHERE id = ? ORDER BY part", id).toArray();
-    const record = JSON.parse(parts.map((p) => p.body).join("")) as JobRecord;
+    // Rows written by older code hold older call records.
+    const record = upgradeJob(JSON.parse(parts.map((p) => p.body).join("")) as JobRecord);
     const stored: StoredJob = { id: row.id, root: row.root, retiredAt: row.retired_at, slot: row.slot, record };
     this.remember(stored);
     return stored;
   }
 
   put(rows: readonly StoredJob[]): void {
-    for (const { id, root, retiredAt, slot, record } of rows) {
+    for (const { id, root, retiredAt, slot, record } of rows.map(upgradeStored)) {
       this.forget(id);
       // A replaced record may have had more parts, and other calls, than the new one.
       this.sql.exec("DELETE FROM finished_part WHERE id = ?", id);

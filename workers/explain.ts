@@ -1,3 +1,4 @@
+import { takenFrom } from "../core/jobs/state.ts";
 import type { JobView } from "../runtime/jobs/contract.ts";
 
 /**
@@ -10,27 +11,30 @@ export function explainJob(job: JobView) {
     id: job.id,
     name: job.name,
     status: job.status,
-    calls: job.calls.map((call) => ({
-      seq: call.seq,
-      kind: call.kind,
-      target: call.target,
-      ...(call.child === undefined ? {} : { child: call.child }),
-      ...(call.node === undefined ? {} : { resultFrom: call.node }),
-      attempts: call.attempts.map((a) => ({
-        attempt: a.attempt,
-        node: a.node,
-        dispatchedAt: a.dispatchedAt,
-        reason: a.reason,
-        ...(a.timedOutAt === undefined ? {} : { timedOutAt: a.timedOutAt }),
-        candidates: a.alternatives.map((c) => ({
-          node: c.node,
-          chosen: c.node === a.node,
-          predictedFinishMs: c.finishAt - a.dispatchedAt,
-          waitMs: c.waitMs,
-          transferMs: c.transferMs,
-          runMs: c.runMs,
+    calls: job.calls.map((call) => {
+      const resultFrom = takenFrom(call);
+      return {
+        seq: call.seq,
+        kind: call.kind,
+        target: call.target,
+        ...(call.kind === "job" ? { child: call.child } : {}),
+        ...(resultFrom === undefined ? {} : { resultFrom }),
+        attempts: (call.kind === "stage" ? call.attempts : []).map((a) => ({
+          attempt: a.attempt,
+          node: a.node,
+          dispatchedAt: a.dispatchedAt,
+          reason: a.reason,
+          ...(a.status.is === "ended" ? { timedOutAt: a.status.at } : {}),
+          candidates: a.alternatives.map((c) => ({
+            node: c.node,
+            chosen: c.node === a.node,
+            predictedFinishMs: c.finishAt - a.dispatchedAt,
+            waitMs: c.waitMs,
+            transferMs: c.transferMs,
+            runMs: c.runMs,
+          })),
         })),
-      })),
-    })),
+      };
+    }),
   };
 }

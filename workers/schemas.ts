@@ -96,7 +96,7 @@ const Candidate = z
   .object({ node: z.string(), finishAt: Millis, waitMs: z.number(), transferMs: z.number(), runMs: z.number() })
   .openapi("Candidate", { description: "one backend's predicted finish for a call" });
 
-const Attempt = z
+export const AttemptJson = z
   .object({
     attempt: z.number().int().positive(),
     node: z.string(),
@@ -105,7 +105,15 @@ const Attempt = z
     alternatives: z.array(Candidate).readonly(),
     reason: z.string(),
     by: z.string().openapi({ description: "the commander incarnation that dispatched it" }),
-    timedOutAt: Millis.optional(),
+    timedOutAt: Millis.optional().openapi({ description: "when it ended without an answer, whatever the cause (see `ending`)" }),
+    ending: z
+      .enum(["silent", "refused", "orphaned", "unrecorded"])
+      .optional()
+      .openapi({
+        description:
+          "how it ended without an answer: its node stayed silent or could not be reached, refused it, or the commander that dispatched it " +
+          "went away (orphaned: not counted towards the call's MAX_ATTEMPTS); unrecorded for an attempt that ended before endings were recorded",
+      }),
   })
   .openapi("Attempt");
 
@@ -133,7 +141,7 @@ export const CallJson = z
     status: CallStatus,
     node: z.string().optional().openapi({ description: "the node whose result was chosen" }),
     attemptCount: Count,
-    attempts: z.array(Attempt).readonly(),
+    attempts: z.array(AttemptJson).readonly(),
     queuedAt: Millis,
     startedAt: Millis.optional(),
     finishedAt: Millis.optional(),
@@ -404,16 +412,19 @@ type Covers<Schema, Contract> = [Exclude<keyof Contract, keyof Schema>] extends 
 type Assert<T extends true> = T;
 
 type JobKeys = "id" | "name" | "status" | "shard" | "root" | "parent" | "idempotencyKey" | "submittedBy" | "cancelledBy" | "acceptedAt" | "finishedAt" | "error";
-type CallKeys = "seq" | "kind" | "target" | "node" | "queuedAt" | "startedAt" | "finishedAt" | "child";
+type CallKeys = "seq" | "kind" | "target" | "queuedAt";
 
 /** A "false" here: the contract changed; change the schema (and the view built from it) to match. */
 export type ContractChecks = [
   Assert<Same<Pick<z.infer<typeof JobJson>, JobKeys>, Pick<contract.JobView, JobKeys>>>,
   Assert<Covers<z.infer<typeof JobJson>, contract.JobView>>,
   Assert<Same<Pick<z.infer<typeof CallJson>, CallKeys>, Pick<state.CallRecord, CallKeys>>>,
-  // A call's input and outcome are shown as sizes, status and error, its agreement as `verified`; held answers are not shown.
-  Assert<Covers<z.infer<typeof CallJson> & Pick<state.CallRecord, "input" | "outcome" | "answers" | "verifiedBy" | "dissenters">, state.CallRecord>>,
-  Assert<Same<z.infer<typeof CallJson>["attempts"], state.CallRecord["attempts"]>>,
+  // A call's input is shown as its size, its state as status, node, times, output size, error and `verified` (workers/job-views.ts); held answers are not shown.
+  Assert<Covers<z.infer<typeof CallJson> & Pick<state.StageCall, "input" | "state">, state.StageCall>>,
+  Assert<Covers<z.infer<typeof CallJson> & Pick<state.JobCall, "input" | "state">, state.JobCall>>,
+  // An attempt's status is shown as `timedOutAt` and `ending` once it ended.
+  Assert<Same<Omit<z.infer<typeof AttemptJson>, "timedOutAt" | "ending">, Omit<state.AttemptRecord, "status">>>,
+  Assert<Same<z.infer<typeof AttemptJson>["ending"], Extract<state.AttemptStatus, { is: "ended" }>["how"] | undefined>>,
   Assert<Same<z.infer<typeof JobSummary>, contract.JobSummary>>,
   Assert<Same<z.infer<typeof JobEvent>, state.JobEvent>>,
   Assert<Same<z.infer<typeof NodeView>, contract.NodeView>>,

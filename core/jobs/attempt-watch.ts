@@ -9,7 +9,7 @@
  * with an attempt on that node: the first kind marks the call, the second every call of every
  * job, to be looked at once. A call found to need an attempt stays marked until it needs none.
  */
-import type { Applied, CallRecord, JobRecord, JobsState } from "./state.ts";
+import type { Applied, CallRecord, JobRecord, JobsState, StageCall } from "./state.ts";
 import { outstanding } from "./state.ts";
 import type { Decision, JobId } from "./decisions.ts";
 
@@ -57,14 +57,14 @@ export class AttemptWatch {
    * marked since the last look (each found needing nothing is unmarked), or, once per era, all of
    * the job's calls.
    */
-  firstNeeding(job: JobRecord, state: JobsState): CallRecord | undefined {
+  firstNeeding(job: JobRecord, state: JobsState): StageCall | undefined {
     let marked = this.marked.get(job.id);
     if (this.lookedAt.get(job.id) !== this.era) {
       marked = new Set(job.calls.keys());
       this.marked.set(job.id, marked);
       this.lookedAt.set(job.id, this.era);
     }
-    let first: CallRecord | undefined;
+    let first: StageCall | undefined;
     for (const seq of marked ?? []) {
       const call = job.calls[seq];
       if (!call || !needsAttempt(call, state)) marked!.delete(seq);
@@ -80,5 +80,5 @@ export class AttemptWatch {
   }
 }
 
-const needsAttempt = (call: CallRecord, state: JobsState): boolean =>
-  call.outcome === undefined && call.kind === "stage" && call.attempts.length > 0 && state.attemptsNeeded(call, outstanding(call)) > 0;
+const needsAttempt = (call: CallRecord, state: JobsState): call is StageCall =>
+  call.kind === "stage" && call.state.is !== "done" && call.attempts.length > 0 && state.attemptsNeeded(call, outstanding(call)) > 0;

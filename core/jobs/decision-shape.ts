@@ -5,7 +5,7 @@
  * only ever sees entries that pass this check; the others are counted and skipped (the same on
  * every replica, so they stay in step).
  */
-import type { DecisionType } from "./decisions.ts";
+import type { DecisionType, Ending } from "./decisions.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -20,6 +20,7 @@ const failure = (v: unknown) => isObj(v) && str(v.name) && str(v.message);
 const candidate = (v: unknown) => isObj(v) && str(v.node) && num(v.finishAt) && num(v.waitMs) && num(v.transferMs) && num(v.runMs);
 const JOB_ERROR_KINDS = new Set(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]);
 const jobError = (v: unknown) => isObj(v) && JOB_ERROR_KINDS.has(v.kind as string) && str(v.name) && str(v.message);
+const ENDINGS: ReadonlySet<string> = new Set<Ending>(["silent", "refused", "orphaned"]);
 const NODE_KINDS = new Set(["inline", "worker", "runner"]);
 const speed = (v: unknown) =>
   isObj(v) && num(v.cpu) && (v.simd === undefined || num(v.simd)) && (v.stages === undefined || (isObj(v.stages) && Object.values(v.stages).every(num)));
@@ -78,7 +79,7 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
     num(d.startedAt) &&
     num(d.finishedAt) &&
     num(d.at),
-  "call.timeout": (d) => call(d) && str(d.node) && num(d.at) && str(d.reason),
+  "call.timeout": (d) => call(d) && str(d.node) && num(d.at) && str(d.reason) && (d.ending === undefined || ENDINGS.has(d.ending as string)),
   "job.finished": (d) =>
     str(d.job) && num(d.at) && optionalNum(d.call) && isObj(d.outcome) && (d.outcome.ok === true ? payload(d.outcome.output) : d.outcome.ok === false && jobError(d.outcome.error)),
   "job.cancelled": (d) => str(d.job) && num(d.at) && str(d.reason) && canceller(d.by),

@@ -82,6 +82,15 @@ export interface JobError {
   readonly message: string;
 }
 
+/**
+ * How an attempt ended without an answer, which decides the blame (core/jobs/recovery.ts): a node
+ * that stayed silent (timeout) or could not be reached is marked unresponsive and not tried again
+ * for this call; one that answered "no" (full, unknown stage, drained) is only skipped for this
+ * call; a call that died with its commander ("orphaned") blames nobody, and does not count
+ * towards the call's MAX_ATTEMPTS.
+ */
+export type Ending = "silent" | "refused" | "orphaned";
+
 export type CallOutcome<P> = { readonly ok: true; readonly value: P } | { readonly ok: false; readonly error: CallFailure };
 
 export type Decision<P = Payload> =
@@ -141,6 +150,8 @@ export type Decision<P = Payload> =
       readonly node: NodeId;
       readonly at: number;
       readonly reason: string;
+      /** How the attempt ended; absent in entries logged before it was recorded (state.ts counts those as the node's failure). */
+      readonly ending?: Ending;
     }
   | {
       readonly type: "job.finished";

@@ -24,7 +24,7 @@ import { DEFAULT_NODE_EXPIRY_MS, type Hearing, expiredNodes } from "./nodes.ts";
 import { type OpenAttempt, OpenAttempts, attemptKey } from "./open-attempts.ts";
 import { speedFor } from "./placement.ts";
 import { type RetiredJob, retiredRows } from "./retention.ts";
-import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus } from "./state.ts";
+import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers } from "./state.ts";
 import { type VerifyPolicy, countable } from "./verification.ts";
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
@@ -549,14 +549,14 @@ export class JobCore {
   private missingAttempt(job: JobRecord, now: number): Draft | Decision | null {
     const call = this.watch.firstNeeding(job, this.state);
     if (!call) return null;
-    const answers = countable(call.answers ?? [], (n) => this.state.distrusted(n));
+    const answers = countable(heldAnswers(call), (n) => this.state.distrusted(n));
     const why =
       answers.length > 1
         ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
-        : call.answers === undefined
-          ? "every attempt ended without a result"
-          : "a verifying attempt ended without an answer";
-    return nextAttempt(this.recovery(), job, call, now, null, why);
+        : call.state.is === "verifying"
+          ? "a verifying attempt ended without an answer"
+          : "every attempt ended without a result";
+    return nextAttempt(this.recovery(), job, call, now, why);
   }
 
   private warn(message: string, fields: Record<string, unknown>): void {

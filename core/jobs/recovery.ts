@@ -6,15 +6,27 @@
  * decisions to propose come out.
  */
 import type { Draft } from "./advance.ts";
-import { type Candidate, type Decision, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
+import { type Candidate, type Decision, type Ending, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
 import type { Placement, PlacementRequest } from "./placement.ts";
-import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, outstanding } from "./state.ts";
+import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, outstanding } from "./state.ts";
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, verifyReason } from "./verification.ts";
 import type { Registry } from "../sdk/registry.ts";
 import type { NodeSuspicion } from "../sched/scheduler.ts";
 
-/** Attempts per call before its job fails: a stage that times out everywhere is not going to finish. */
+/**
+ * Attempts per call that may fail on a node (time out, be refused, answer what the majority did
+ * not) before its job fails: a stage that fails everywhere is not going to finish. Attempts
+ * orphaned by a commander that went away are not the stage's failure and do not count: a job
+ * must not fail because its shard changed leader a few times.
+ */
 export const MAX_ATTEMPTS = 5;
+
+/**
+ * Attempts per call in all, orphaned ones included: the bound that stops a call from being sent
+ * out again forever when its commanders keep going away (each orphaning takes a commander's
+ * death, so a healthy shard never comes near it).
+ */
+export const MAX_TOTAL_ATTEMPTS = 50;
 
 /** How a speculative backup's reason starts (the scheduler counts those apart). */
 export const SPECULATIVE = "speculative backup";
@@ -22,13 +34,7 @@ export const SPECULATIVE = "speculative backup";
 /** A stage's timeout when it declares none. */
 export const DEFAULT_STAGE_TIMEOUT_MS = 30_000;
 
-/**
- * How an attempt ended, which decides the blame: a node that stayed silent (timeout) or could not
- * be reached is marked unresponsive and not tried again for this call; one that answered "no"
- * (full, unknown stage, drained) is only skipped for this call; a call that died with its
- * commander blames nobody.
- */
-export type Ending = "silent" | "refused" | "orphaned";
+export type { Ending };
 
 /** An attempt the leader waits on. */
 export interface AttemptRef {
@@ -60,8 +66,8 @@ export interface RecoveryContext {
 
 /** The attempts of a call the leader still waits on: a verified call has several out at once, any other call only its last. */
 export function awaited(call: CallRecord): AttemptRecord[] {
-  if (call.outcome) return [];
-  return (call.verify === undefined ? call.attempts.slice(-1) : outstanding(call)).filter((t) => t.timedOutAt === undefined);
+  if (call.kind !== "stage" || call.state.is === "done") return [];
+  return (call.state.is === "verifying" ? call.attempts : call.attempts.slice(-1)).filter(isOpen);
 }
 
 /**
@@ -77,8 +83,8 @@ export function verifyReasonFor(ctx: RecoveryContext, call: { job: JobId; seq: n
 }
 
 /** Why a call not yet verified must be, now that another attempt goes to `node`; its other attempts count towards the agreement. */
-function verifyOn(ctx: RecoveryContext, job: JobId, call: CallRecord, node: NodeId): string | null {
-  if (call.answers !== undefined) return null;
+function verifyOn(ctx: RecoveryContext, job: JobId, call: StageCall, node: NodeId): string | null {
+  if (call.state.is === "verifying") return null;
   return verifyReasonFor(ctx, { job, seq: call.seq, stage: call.target }, node, 0);
 }
 
@@ -87,30 +93,53 @@ function verifyOn(ctx: RecoveryContext, job: JobId, call: CallRecord, node: Node
  * backup may have superseded it); for a verified call, when the answers and the other attempts
  * out can no longer reach agreement without it.
  */
-export function stillNeeded(state: JobsState, call: CallRecord, attempt: number): boolean {
-  if (call.answers === undefined) return call.attempts.length === attempt;
+export function stillNeeded(state: JobsState, call: StageCall, attempt: number): boolean {
+  if (call.state.is !== "verifying") return call.attempts.length === attempt;
   return state.attemptsNeeded(call, outstanding(call).filter((t) => t.attempt !== attempt)) > 0;
+}
+
+/** Whether an attempt died with the commander that dispatched it: nobody's failure. */
+const orphaned = (t: AttemptRecord): boolean => t.status.is === "ended" && t.status.how === "orphaned";
+
+/** Whether an attempt failed on its node (timed out, unreachable, refused): the node is not asked again first. */
+const failedOnNode = (t: AttemptRecord): boolean => t.status.is === "ended" && t.status.how !== "orphaned";
+
+/**
+ * Why a call may have no further attempt, or null: MAX_ATTEMPTS of them not orphaned (every
+ * attempt that ran on a node and failed there, answered wrongly, or still runs), or
+ * MAX_TOTAL_ATTEMPTS in all.
+ */
+export function outOfAttempts(call: StageCall): string | null {
+  const orphans = call.attempts.filter(orphaned).length;
+  const counted = call.attempts.length - orphans;
+  if (counted >= MAX_ATTEMPTS) {
+    return `gave up after ${counted} attempts${orphans === 0 ? "" : ` (and ${orphans} more orphaned by commanders that went away, not counted)`}`;
+  }
+  if (call.attempts.length < MAX_TOTAL_ATTEMPTS) return null;
+  return `gave up after ${call.attempts.length} attempts, ${orphans} of them orphaned by commanders that went away (MAX_TOTAL_ATTEMPTS ${MAX_TOTAL_ATTEMPTS})`;
 }
 
 /**
  * The next attempt of a call, on the best node that has not failed it yet (or, when every able
- * node has, the best of them again), up to MAX_ATTEMPTS; past that, or with no node able, the job
- * fails. A verified call's next attempt also avoids the nodes that answered it or still run it:
- * agreement needs other nodes.
+ * node has, the best of them again), while outOfAttempts allows; past that, or with no node able,
+ * the job fails. A verified call's next attempt also avoids the nodes that answered it or still
+ * run it: agreement needs other nodes.
  */
-export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: CallRecord, now: number, failed: NodeId | null, why: string): Draft | Decision {
+export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCall, now: number, why: string): Draft | Decision {
   const stage = ctx.registry.stages.get(call.target)!;
-  const failedBefore = call.attempts.filter((t) => t.timedOutAt !== undefined).map((t) => t.node);
-  const busy = call.answers === undefined ? [] : call.attempts.filter((t) => t.timedOutAt === undefined).map((t) => t.node);
+  const failedBefore = call.attempts.filter(failedOnNode).map((t) => t.node);
+  const busy = call.state.is === "verifying" ? call.attempts.filter((t) => t.status.is !== "ended").map((t) => t.node) : [];
   // Never the commander itself: only a job's step runs inline calls (advance), so an inline
   // attempt decided here would run nowhere, with no deadline to notice.
-  const exclude = new Set([INLINE_NODE, ...busy, ...failedBefore, ...(failed === null ? [] : [failed])]);
+  const exclude = new Set([INLINE_NODE, ...busy, ...failedBefore]);
   const request = { stage, inputBytes: call.input.bytes, now };
   let placement = ctx.place({ ...request, exclude });
   if (!placement.ok) placement = ctx.place({ ...request, exclude: new Set([INLINE_NODE, ...busy]) });
-  if (!placement.ok || call.attempts.length >= MAX_ATTEMPTS) {
-    const disagree = call.answers && call.answers.length > 1 ? `; the answers of ${call.answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
-    const cause = (placement.ok ? `gave up after ${call.attempts.length} attempts` : placement.reason) + disagree;
+  const spent = outOfAttempts(call);
+  if (!placement.ok || spent !== null) {
+    const answers = heldAnswers(call);
+    const disagree = answers.length > 1 ? `; the answers of ${answers.map((a) => a.node).join(", ")} do not agree (is the stage deterministic?)` : "";
+    const cause = (placement.ok ? spent : placement.reason) + disagree;
     return {
       type: "job.finished",
       job: job.id,
@@ -123,7 +152,7 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: CallReco
 }
 
 /** A further attempt of `call` on `winner` (verified when the policy says so for that node). */
-function attemptOn(ctx: RecoveryContext, job: JobId, call: CallRecord, now: number, winner: Candidate, alternatives: readonly Candidate[], reason: string): Decision {
+function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: number, winner: Candidate, alternatives: readonly Candidate[], reason: string): Decision {
   const verify = verifyOn(ctx, job, call, winner.node);
   return {
     type: "call.dispatched",
@@ -151,16 +180,19 @@ function attemptOn(ctx: RecoveryContext, job: JobId, call: CallRecord, now: numb
 export function attemptEnded(ctx: RecoveryContext, a: AttemptRef, why: string, ending: Ending, now: number): (Draft | Decision)[] | null {
   const job = ctx.state.job(a.job);
   const call = job?.calls[a.seq];
-  if (!job || job.status !== "running" || !call || call.outcome) return null;
+  if (!job || job.status !== "running" || call?.kind !== "stage" || call.state.is === "done") return null;
   if (!outstanding(call).some((t) => t.attempt === a.attempt)) return null;
   const needed = stillNeeded(ctx.state, call, a.attempt);
-  if (!needed && call.answers === undefined) return null;
-  const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why }];
+  if (!needed && call.state.is !== "verifying") return null;
+  const decisions: (Draft | Decision)[] = [{ type: "call.timeout", job: a.job, seq: a.seq, attempt: a.attempt, node: a.node, at: now, reason: why, ending }];
   if (ending === "silent" && ctx.state.node(a.node)?.status === "up") {
     decisions.push({ type: "node.unresponsive", node: a.node, at: now, reason: `call ${a.job}#${a.seq} attempt ${a.attempt}: ${why}` });
   }
-  const failed = ending === "orphaned" ? null : a.node;
-  if (needed) decisions.push(nextAttempt(ctx, job, call, now, failed, failed ? `${failed} failed it` : "the dispatching commander went away"));
+  if (!needed) return decisions;
+  // The replacement is decided on the call as it stands once this end applies: a failed node is
+  // not asked first again, and an orphaned attempt is not counted against the call.
+  const ended = { ...call, attempts: call.attempts.map((t) => (t.attempt === a.attempt ? { ...t, status: { is: "ended" as const, how: ending, at: now } } : t)) };
+  decisions.push(nextAttempt(ctx, job, ended, now, ending === "orphaned" ? "the dispatching commander went away" : `${a.node} failed it`));
   return decisions;
 }
 
@@ -171,10 +203,10 @@ export function attemptEnded(ctx: RecoveryContext, a: AttemptRef, why: string, e
 export function backupOf(ctx: RecoveryContext, late: AttemptRef, backup: Candidate, why: string, now: number): Decision | null {
   const job = ctx.state.job(late.job);
   const call = job?.calls[late.seq];
-  if (!job || job.status !== "running" || !call || call.outcome) return null;
+  if (!job || job.status !== "running" || call?.kind !== "stage" || call.state.is === "done") return null;
   // A node that runs this call, or answered it, adds nothing: a verified call needs another
   // node's answer (one node's answers count once), any other call would run there twice.
-  if (call.attempts.some((t) => t.node === backup.node && t.timedOutAt === undefined)) return null;
+  if (call.attempts.some((t) => t.node === backup.node && t.status.is !== "ended")) return null;
   // Nor the commander itself, which runs inline calls only during a job's step (see nextAttempt).
   if (backup.node === INLINE_NODE) return null;
   return attemptOn(ctx, late.job, call, now, backup, [backup], `${SPECULATIVE} of attempt ${late.attempt} on ${late.node}: ${why}`);

@@ -8,15 +8,30 @@
  * its result, a result for an attempt that was never dispatched to that node, anything for a
  * finished job) is counted as stale and changes nothing.
  */
-import type { Call } from "../sdk/effects.ts";
 import type { CallFailure } from "../sdk/replay.ts";
-import type { Candidate, CallOutcome, Canceller, Decision, DecisionType, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
+import type { Candidate, CallOutcome, Canceller, Decision, DecisionType, Ending, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
+import { upgradeJob } from "./legacy-records.ts";
 import { newerRegistration } from "./nodes.ts";
 import type { Payload } from "./payload.ts";
 import { type Answer, VERIFY_QUORUM, attemptsNeeded, countable, groups, quorumFor } from "./verification.ts";
 
 export type JobStatus = "running" | "done" | "failed" | "cancelled";
 export const JOB_STATUSES: readonly JobStatus[] = ["running", "done", "failed", "cancelled"];
+
+/**
+ * How an attempt stands: out on its node (open); its answer taken or held for verification
+ * (answered, also when the answer came after the attempt ended: a late answer still counts while
+ * the call has none); or over without an answer (ended), and how: a call.timeout decision's
+ * `ending`, or "unrecorded" for one logged before endings were recorded (counted as the node's
+ * failure, as it was then).
+ */
+export type AttemptStatus =
+  | { readonly is: "open" }
+  | { readonly is: "answered"; readonly at: number }
+  | { readonly is: "ended"; readonly how: Ending | "unrecorded"; readonly at: number };
+
+/** Every new attempt's status (shared: statuses are replaced, never changed). */
+const OPEN: AttemptStatus = { is: "open" };
 
 export interface AttemptRecord {
   readonly attempt: number;
@@ -26,35 +41,74 @@ export interface AttemptRecord {
   readonly alternatives: readonly Candidate[];
   readonly reason: string;
   readonly by: string;
-  timedOutAt?: number;
+  status: AttemptStatus;
 }
 
-export interface CallRecord {
+/** The answer a stage call took: which node ran it, when, and what came out. */
+export type Taken = Omit<Answer, "attempt">;
+
+/**
+ * How a verified call's result was accepted (`reason`: why it was chosen for verification):
+ * nodes agreed, and every node whose answer differed is a dissenter (quarantined unless its
+ * answer was an error); or no runner's answer was left to compare, and the plane's own backend's
+ * was taken unchecked.
+ */
+export type Verification =
+  | { readonly reason: string; readonly settled: "agreed"; readonly by: readonly NodeId[]; readonly dissenters: readonly NodeId[] }
+  | { readonly reason: string; readonly settled: "unchecked" };
+
+/**
+ * A stage call: pending until an answer is taken; verifying while its answers are held until two
+ * nodes agree (`reason`: why it needs a second node, verification.ts); done once it has its
+ * result, with how it was verified when it was.
+ */
+export type StageCallState =
+  | { readonly is: "pending" }
+  | { readonly is: "verifying"; readonly reason: string; readonly answers: Answer[] }
+  | ({ readonly is: "done"; readonly verified?: Verification } & Taken);
+
+/** A sub-job call: pending while its child runs, done with the child's end. */
+export type JobCallState = { readonly is: "pending" } | { readonly is: "done"; readonly outcome: CallOutcome<Payload>; readonly finishedAt: number };
+
+interface CallBase {
   readonly seq: number;
-  readonly kind: Call["kind"];
   readonly target: string;
   readonly input: Payload;
   readonly queuedAt: number;
-  readonly attempts: AttemptRecord[];
-  /** Sub-job calls: the job that answers it. */
-  child?: JobId;
-  outcome?: CallOutcome<Payload>;
-  /** Which node's result was chosen, and when it ran there. */
-  node?: NodeId;
-  startedAt?: number;
-  finishedAt?: number;
-  /** Why this call's result needs a second node's agreement (verification.ts); absent for most calls. */
-  verify?: string;
-  /** A verified call's answers, held until two nodes agree (dropped once one is accepted). */
-  answers?: Answer[];
-  /** A verified call, once accepted: the nodes that agreed, and those that did not (quarantined). */
-  verifiedBy?: NodeId[];
-  dissenters?: NodeId[];
 }
 
-/** A call's attempts that have neither answered nor timed out. */
-export const outstanding = (call: CallRecord): AttemptRecord[] =>
-  call.attempts.filter((t) => t.timedOutAt === undefined && !call.answers?.some((a) => a.attempt === t.attempt));
+export interface StageCall extends CallBase {
+  readonly kind: "stage";
+  readonly attempts: AttemptRecord[];
+  state: StageCallState;
+}
+
+export interface JobCall extends CallBase {
+  readonly kind: "job";
+  /** The job that answers it, accepted (started) at `startedAt`. */
+  readonly child: JobId;
+  readonly startedAt: number;
+  state: JobCallState;
+}
+
+export type CallRecord = StageCall | JobCall;
+
+const PENDING = { is: "pending" } as const;
+
+/** A call's result, once it has one. */
+export const outcomeOf = (call: CallRecord): CallOutcome<Payload> | undefined => (call.state.is === "done" ? call.state.outcome : undefined);
+
+/** Whether an attempt has neither answered nor ended. */
+export const isOpen = (t: AttemptRecord): boolean => t.status.is === "open";
+
+/** A stage call's attempts that have neither answered nor ended. */
+export const outstanding = (call: StageCall): AttemptRecord[] => call.attempts.filter(isOpen);
+
+/** The node whose answer a stage call took, once it took one. */
+export const takenFrom = (call: CallRecord | undefined): NodeId | undefined => (call?.kind === "stage" && call.state.is === "done" ? call.state.node : undefined);
+
+/** A call's held answers: a verifying call's, none for any other. */
+export const heldAnswers = (call: StageCall): readonly Answer[] => (call.state.is === "verifying" ? call.state.answers : []);
 
 /** One line of a job's history: what the log decided about it, in order. */
 export interface JobEvent {
@@ -289,7 +343,7 @@ export class JobsState {
         return this.timeout(d);
       case "job.finished":
         // Giving up on a call that got its result meanwhile: the job goes on with the result.
-        if (d.call !== undefined && this.jobs.get(d.job)?.calls[d.call]?.outcome) return this.stale();
+        if (d.call !== undefined && this.jobs.get(d.job)?.calls[d.call]?.state.is === "done") return this.stale();
         return this.finish(d.job, d.at, d.outcome.ok ? { output: d.outcome.output } : { error: d.outcome.error }, d);
       case "job.cancelled":
         return this.cancel(d);
@@ -345,7 +399,9 @@ export class JobsState {
     this.jobs.clear();
     this.nodes.clear();
     this.running.clear();
-    for (const job of snapshot.jobs) {
+    for (const stored of snapshot.jobs) {
+      // A snapshot taken by older code holds its call records (legacy-records.ts).
+      const job = upgradeJob(stored);
       this.jobs.set(job.id, job);
       if (job.status === "running") this.running.add(job.id);
     }
@@ -374,7 +430,7 @@ export class JobsState {
       root = parent.root;
       // A sub-job belongs to its tree's tenant: whoever may see the root may see it, and no one else.
       submittedBy = parent.submittedBy;
-      parent.calls.push({ seq: d.parent.seq, kind: "job", target: d.name, input: d.input, queuedAt: d.at, attempts: [], child: d.job, startedAt: d.at });
+      parent.calls.push({ seq: d.parent.seq, kind: "job", target: d.name, input: d.input, queuedAt: d.at, child: d.job, startedAt: d.at, state: PENDING });
       this.event(parent, d, { seq: d.parent.seq, detail: `sub-job ${d.job} (${d.name})` });
     }
     const job: JobRecord = {
@@ -408,14 +464,12 @@ export class JobsState {
     let call = job.calls[d.seq];
     if (!call) {
       if (d.seq !== job.calls.length || d.attempt !== 1) return this.stale();
-      call = { seq: d.seq, kind: "stage", target: d.stage, input: d.input, queuedAt: d.at, attempts: [] };
+      call = { seq: d.seq, kind: "stage", target: d.stage, input: d.input, queuedAt: d.at, attempts: [], state: PENDING };
       job.calls.push(call);
     }
-    if (call.kind !== "stage" || call.outcome || d.attempt !== call.attempts.length + 1) return this.stale();
-    if (d.verify !== undefined && call.answers === undefined) {
-      call.verify = d.verify;
-      call.answers = [];
-    }
+    if (call.kind !== "stage" || call.state.is === "done" || d.attempt !== call.attempts.length + 1) return this.stale();
+    // From this attempt on its answers are held until they agree (with those of the attempts before).
+    if (d.verify !== undefined && call.state.is === "pending") call.state = { is: "verifying", reason: d.verify, answers: [] };
     if (node) node.dispatched++;
     call.attempts.push({
       attempt: d.attempt,
@@ -425,6 +479,7 @@ export class JobsState {
       alternatives: d.alternatives,
       reason: d.reason,
       by: d.by,
+      status: OPEN,
     });
     if (d.attempt > 1) this.counters.redispatches++;
     this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: d.reason });
@@ -435,9 +490,9 @@ export class JobsState {
     const job = this.jobs.get(d.job);
     if (!job) return this.stale();
     const call = job.calls[d.seq];
-    const attempt = call?.attempts[d.attempt - 1];
+    const attempt = call?.kind === "stage" ? call.attempts[d.attempt - 1] : undefined;
     // Only the node a call was dispatched to may answer for that attempt.
-    if (!call || !attempt || attempt.node !== d.node) return this.stale();
+    if (call?.kind !== "stage" || !attempt || attempt.node !== d.node) return this.stale();
     if (job.status !== "running") {
       this.counters.lateResults++;
       return NONE;
@@ -446,33 +501,31 @@ export class JobsState {
       this.counters.distrustedResults++;
       return NONE;
     }
-    if ((call.outcome && !this.options.acceptSecondResult) || call.answers?.some((a) => a.attempt === d.attempt)) {
+    if ((call.state.is === "done" && !this.options.acceptSecondResult) || attempt.status.is === "answered") {
       this.counters.duplicateResults++;
       return NONE;
     }
+    attempt.status = { is: "answered", at: d.at };
     const detail = d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` };
-    if (call.answers === undefined) {
+    if (call.state.is !== "verifying") {
       this.take(job, call, d);
       this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ...detail });
       return { effect: "job", job: d.job };
     }
-    return this.verifying(job, call, d);
+    return this.verifying(job, call, call.state, d);
   }
 
-  private take(job: JobRecord, call: CallRecord, answer: Pick<Answer, "node" | "outcome" | "startedAt" | "finishedAt">): void {
+  private take(job: JobRecord, call: StageCall, answer: Taken, verified?: Verification): void {
     this.settledNow.push({ job: job.id, seq: call.seq });
-    call.outcome = answer.outcome;
-    call.node = answer.node;
-    call.startedAt = answer.startedAt;
-    call.finishedAt = answer.finishedAt;
+    const { node, outcome, startedAt, finishedAt } = answer;
+    call.state = { is: "done", node, outcome, startedAt, finishedAt, ...(verified ? { verified } : {}) };
   }
 
   /** An answer to a call under verification: held until the answers settle it (settle). */
-  private verifying(job: JobRecord, call: CallRecord, d: Extract<Decision, { type: "call.result" }>): Applied {
-    const answers = call.answers!;
-    answers.push({ attempt: d.attempt, node: d.node, outcome: d.outcome, startedAt: d.startedAt, finishedAt: d.finishedAt });
-    const settled = this.settle(job, call, d.at);
-    const detail = settled?.detail ?? `held: ${answers.length} answer(s), ${VERIFY_QUORUM} must agree (${call.verify})`;
+  private verifying(job: JobRecord, call: StageCall, held: Extract<StageCallState, { is: "verifying" }>, d: Extract<Decision, { type: "call.result" }>): Applied {
+    held.answers.push({ attempt: d.attempt, node: d.node, outcome: d.outcome, startedAt: d.startedAt, finishedAt: d.finishedAt });
+    const settled = this.settle(job, call, held, d.at);
+    const detail = settled?.detail ?? `held: ${held.answers.length} answer(s), ${VERIFY_QUORUM} must agree (${held.reason})`;
     this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail });
     return { effect: "job", job: d.job, ...(settled?.quarantined.length ? { quarantined: settled.quarantined } : {}) };
   }
@@ -483,9 +536,9 @@ export class JobsState {
   }
 
   /** More attempts a call needs to get a result (verification.ts), with `running` of its attempts still out. */
-  attemptsNeeded(call: CallRecord, running: readonly AttemptRecord[]): number {
-    if (call.answers === undefined) return attemptsNeeded(1, [], running.length);
-    const answers = countable(call.answers, (n) => this.distrusted(n));
+  attemptsNeeded(call: StageCall, running: readonly AttemptRecord[]): number {
+    if (call.state.is !== "verifying") return attemptsNeeded(1, [], running.length);
+    const answers = countable(call.state.answers, (n) => this.distrusted(n));
     return attemptsNeeded(this.quorum(answers, running), answers, running.length);
   }
 
@@ -497,28 +550,22 @@ export class JobsState {
    * A held call's result, once its answers settle it (verification.ts quorumFor): accepted, and
    * when two nodes agreed, every node whose answer differs is quarantined. Null while it waits.
    */
-  private settle(job: JobRecord, call: CallRecord, at: number): { detail: string; quarantined: NodeId[] } | null {
-    const answers = call.answers!;
+  private settle(job: JobRecord, call: StageCall, held: Extract<StageCallState, { is: "verifying" }>, at: number): { detail: string; quarantined: NodeId[] } | null {
+    const { answers, reason } = held;
     const counted = countable(answers, (n) => this.distrusted(n));
     const [majority] = groups(counted);
     if (!majority || majority.length < this.quorum(counted, outstanding(call))) return null;
     if (majority.length < VERIFY_QUORUM) {
       // Only the plane's own backends answered, and no runner can any more: nothing to compare.
-      this.take(job, call, majority[0]!);
-      call.answers = undefined;
+      this.take(job, call, majority[0]!, { reason, settled: "unchecked" });
       const runners = [...new Set(call.attempts.filter((t) => !this.trusted(t.node)).map((t) => t.node))];
-      return { detail: `accepted unverified from ${majority[0]!.node}: no answer of ${runners.join(", ")} left to check (${call.verify})`, quarantined: [] };
+      return { detail: `accepted unverified from ${majority[0]!.node}: no answer of ${runners.join(", ")} left to check (${reason})`, quarantined: [] };
     }
     const agreed = majority.map((a) => a.node);
     const dissenters = [...new Set(answers.filter((a) => !majority.includes(a)).map((a) => a.node))].filter((n) => !agreed.includes(n));
-    this.take(job, call, majority[0]!);
-    call.verifiedBy = agreed;
-    call.answers = undefined;
+    this.take(job, call, majority[0]!, { reason, settled: "agreed", by: agreed, dissenters });
     this.counters.verifiedCalls++;
-    if (dissenters.length > 0) {
-      call.dissenters = dissenters;
-      this.counters.disputes++;
-    }
+    if (dissenters.length > 0) this.counters.disputes++;
     const quarantined: NodeId[] = [];
     for (const id of dissenters) {
       const node = this.nodes.get(id);
@@ -544,15 +591,15 @@ export class JobsState {
 
   private timeout(d: Extract<Decision, { type: "call.timeout" }>): Applied {
     const job = this.jobs.get(d.job);
-    const attempt = job?.calls[d.seq]?.attempts[d.attempt - 1];
     const call = job?.calls[d.seq];
-    if (!job || job.status !== "running" || !call || !attempt || attempt.node !== d.node || attempt.timedOutAt !== undefined || call.outcome || call.answers?.some((a) => a.attempt === d.attempt)) {
+    const attempt = call?.kind === "stage" ? call.attempts[d.attempt - 1] : undefined;
+    if (!job || job.status !== "running" || call?.kind !== "stage" || !attempt || attempt.node !== d.node || attempt.status.is !== "open" || call.state.is === "done") {
       return this.stale();
     }
-    attempt.timedOutAt = d.at;
+    attempt.status = { is: "ended", how: d.ending ?? "unrecorded", at: d.at };
     this.counters.timeouts++;
     // The attempt that ended may have been the last one a held answer waited for.
-    const settled = call.answers === undefined ? null : this.settle(job, call, d.at);
+    const settled = call.state.is === "verifying" ? this.settle(job, call, call.state, d.at) : null;
     this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: settled ? `${d.reason}; ${settled.detail}` : d.reason });
     return { effect: "job", job: d.job, ...(settled?.quarantined.length ? { quarantined: settled.quarantined } : {}) };
   }
@@ -586,7 +633,7 @@ export class JobsState {
     const by = d.type === "job.cancelled" ? ` (${describeCanceller(d.by)})` : "";
     this.event(job, d, "error" in end ? { detail: `${end.error.name}: ${end.error.message}${by}` } : {});
     for (const call of job.calls) {
-      const child = call.child === undefined ? undefined : this.jobs.get(call.child);
+      const child = call.kind === "job" ? this.jobs.get(call.child) : undefined;
       if (child?.status === "running") this.end(child, at, { error: { kind: "cancelled", name: "JobCancelled", message: `parent job ${job.id} ended` } }, d, ended);
     }
     if (job.parent) this.answerParent(job, at, end, d, ended);
@@ -596,15 +643,14 @@ export class JobsState {
   private answerParent(child: JobRecord, at: number, end: { output: Payload } | { error: JobError }, d: Decision, ended: JobId[]): void {
     const parent = this.jobs.get(child.parent!.job);
     const call = parent?.calls[child.parent!.seq];
-    if (!parent || parent.status !== "running" || !call || call.outcome) return;
+    if (!parent || parent.status !== "running" || call?.kind !== "job" || call.state.is === "done") return;
     if ("error" in end && end.error.kind !== "error" && end.error.kind !== "cancelled") {
       this.end(parent, at, end, d, ended);
       return;
     }
     const failure: CallFailure | null = "error" in end ? { name: end.error.name, message: end.error.message } : null;
     this.settledNow.push({ job: parent.id, seq: call.seq });
-    call.outcome = failure ? { ok: false, error: failure } : { ok: true, value: (end as { output: Payload }).output };
-    call.finishedAt = at;
+    call.state = { is: "done", outcome: failure ? { ok: false, error: failure } : { ok: true, value: (end as { output: Payload }).output }, finishedAt: at };
     this.event(parent, d, { seq: call.seq, detail: failure ? `sub-job ${child.id} failed: ${failure.message}` : `sub-job ${child.id} done` });
   }
 
@@ -620,7 +666,7 @@ export class JobsState {
     const job = this.jobs.get(id);
     if (!job) return into;
     into.push(job);
-    for (const call of job.calls) if (call.child !== undefined) this.tree(call.child, into);
+    for (const call of job.calls) if (call.kind === "job") this.tree(call.child, into);
     return into;
   }
 

@@ -14,11 +14,21 @@
  */
 import type { JobId, NodeId } from "../../core/jobs/decisions.ts";
 import type { RetiredJob } from "../../core/jobs/retention.ts";
-import type { JobRecord, JobStatus } from "../../core/jobs/state.ts";
+import { upgradeJob } from "../../core/jobs/legacy-records.ts";
+import { type JobRecord, type JobStatus, outcomeOf, takenFrom } from "../../core/jobs/state.ts";
 import { type Viewer, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { JobSummary, ListJobsQuery } from "./contract.ts";
 
 export type StoredJob = RetiredJob<JobRecord>;
+
+/**
+ * A row in today's record shape: a peer that still runs older code hands over rows in its shape
+ * (job-driver.ts fillGap), and SQLite holds rows older code wrote (legacy-records.ts).
+ */
+export function upgradeStored(row: StoredJob): StoredJob {
+  const record = upgradeJob(row.record);
+  return record === row.record ? row : { ...row, record };
+}
 
 /** Where a page of `between` starts: after this (slot, id). */
 export interface StoreCursor {
@@ -72,9 +82,10 @@ export const callKey = (node: NodeId, outcome: CallCount["outcome"]): string => 
  */
 export function callTally(job: JobRecord, into = new Map<string, { node: NodeId; outcome: CallCount["outcome"]; count: number }>()) {
   for (const call of job.calls) {
-    const node = call.node ?? call.attempts.at(-1)?.node;
+    const node = takenFrom(call) ?? (call.kind === "stage" ? call.attempts.at(-1)?.node : undefined);
     if (node === undefined) continue;
-    const outcome = call.outcome ? (call.outcome.ok ? "ok" : "failed") : job.status === "running" ? "running" : null;
+    const result = outcomeOf(call);
+    const outcome = result ? (result.ok ? "ok" : "failed") : job.status === "running" ? "running" : null;
     if (outcome === null) continue;
     const key = callKey(node, outcome);
     const entry = into.get(key) ?? { node, outcome, count: 0 };
@@ -118,7 +129,7 @@ export class MemoryFinishedJobs implements FinishedJobs {
   }
 
   put(rows: readonly StoredJob[]): void {
-    for (const row of rows) this.rows.set(row.id, structuredClone(row));
+    for (const row of rows) this.rows.set(row.id, structuredClone(upgradeStored(row)));
   }
 
   expire(cutoff: number): void {

@@ -16,7 +16,8 @@ import { verifyReasonFor } from "../../core/jobs/recovery.ts";
 import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff } from "../../core/jobs/retention.ts";
-import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus } from "../../core/jobs/state.ts";
+import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus, takenFrom } from "../../core/jobs/state.ts";
+import { replyAfterProposing, replyBeforeProposing } from "../../core/jobs/result-offers.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
@@ -515,7 +516,7 @@ export class JobDriver implements JobPlane {
   /** Whether every inline result among `drafts` is the result the state holds for its call. */
   private inlineResultsTaken(id: JobId, drafts: readonly (Draft | Decision)[]): boolean {
     const job = this.state.job(id);
-    return drafts.every((d) => d.type !== "call.result" || d.node !== INLINE_NODE || job?.calls[d.seq]?.node === INLINE_NODE);
+    return drafts.every((d) => d.type !== "call.result" || d.node !== INLINE_NODE || takenFrom(job?.calls[d.seq]) === INLINE_NODE);
   }
 
   /** (job, input) of the job and every ancestor, root first: the wait-cycle check's chain. */
@@ -784,28 +785,11 @@ export class JobDriver implements JobPlane {
   async offerResult(offer: ResultOffer): Promise<ResultOfferReply> {
     await this.lead();
     const job = this.job(offer.job);
-    const attempt = job?.calls[offer.seq]?.attempts[offer.attempt - 1];
-    if (!job) return { accepted: false, reason: `unknown job ${offer.job}` };
-    if (!attempt || attempt.node !== offer.node) {
-      return { accepted: false, reason: `call ${offer.job}#${offer.seq} attempt ${offer.attempt} was not dispatched to ${offer.node}` };
-    }
-    const before = job.calls[offer.seq]!;
-    const sameReport = (x: { startedAt?: number; finishedAt?: number }) => x.startedAt === offer.startedAt && x.finishedAt === offer.finishedAt;
-    // A verified call keeps only which nodes agreed (its held answers are dropped once accepted).
-    const agreedBefore = before.verifiedBy?.includes(offer.node) === true;
-    if ((before.node === offer.node && sameReport(before)) || agreedBefore || before.answers?.some((a) => a.attempt === offer.attempt && sameReport(a))) {
-      // The same report again (the runner did not see our answer, or sends twice): the log has it.
-      return { accepted: true, reason: "this result is already recorded" };
-    }
+    const early = replyBeforeProposing(job, offer);
+    if (early) return early;
     await this.offer(offer);
-    const call = this.job(offer.job)?.calls[offer.seq];
-    const won = call?.node === offer.node && call.finishedAt === offer.finishedAt;
-    if (won) return { accepted: true };
-    if (this.state.distrusted(offer.node)) return { accepted: false, reason: `${offer.node} is quarantined: ${this.state.node(offer.node)?.quarantine?.reason ?? ""}` };
-    if (call?.answers?.some((a) => a.attempt === offer.attempt) || call?.verifiedBy?.includes(offer.node)) {
-      return { accepted: true, reason: call.outcome ? "verified" : "held until a second node agrees" };
-    }
-    return { accepted: false, reason: job.status !== "running" ? `job ${job.id} already ${job.status}` : "the call already had a result (first result wins)" };
+    const quarantine = this.state.distrusted(offer.node) ? (this.state.node(offer.node)?.quarantine?.reason ?? "") : null;
+    return replyAfterProposing(this.job(offer.job) ?? job!, offer, quarantine);
   }
 
   /** The built-in backends first (always up), then the registered runners. */

@@ -13,7 +13,7 @@ import type { Value } from "../../core/codec.ts";
 import { type JobSeed, outputKey } from "../../core/jobs/advance.ts";
 import type { JobId, NodeId } from "../../core/jobs/decisions.ts";
 import { type Payload, isInline } from "../../core/jobs/payload.ts";
-import type { CallRecord, JobRecord } from "../../core/jobs/state.ts";
+import { type CallRecord, type JobRecord, outcomeOf, takenFrom } from "../../core/jobs/state.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
 import { type CallLog, JobRun, type Outcome, type RecordedCall, RecordedCalls } from "../../core/sdk/replay.ts";
@@ -158,7 +158,7 @@ export class LiveJobs {
     for (const seq of live.changed) {
       const record = job.calls[seq];
       const known = calls.at(seq);
-      if (record?.outcome && known && !known.outcome) calls.settle(seq, await this.outcome(record, outputs));
+      if (record?.state.is === "done" && known && !known.outcome) calls.settle(seq, await this.outcome(record, outputs));
     }
     live.changed.clear();
     for (let seq = calls.length; seq < job.calls.length; seq++) calls.push(await this.recorded(job.calls[seq]!, outputs));
@@ -169,14 +169,15 @@ export class LiveJobs {
 
   private async recorded(record: CallRecord, outputs: Map<string, NodeId>): Promise<RecordedCall> {
     const call: Call = { kind: record.kind, target: record.target, input: await this.view(record.input) };
-    return record.outcome ? { call, outcome: await this.outcome(record, outputs) } : { call };
+    return record.state.is === "done" ? { call, outcome: await this.outcome(record, outputs) } : { call };
   }
 
   /** A call's outcome as the job sees it; an output kept inline is noted with the node that made it. */
   private async outcome(record: CallRecord, outputs: Map<string, NodeId>): Promise<Outcome> {
-    const outcome = record.outcome!;
+    const outcome = outcomeOf(record)!;
     if (!outcome.ok) return { ok: false, error: outcome.error };
-    if (record.node !== undefined && "inline" in outcome.value) outputs.set(outputKey(await this.payloads.bytes(outcome.value)), record.node);
+    const node = takenFrom(record);
+    if (node !== undefined && "inline" in outcome.value) outputs.set(outputKey(await this.payloads.bytes(outcome.value)), node);
     return { ok: true, value: await this.view(outcome.value) };
   }
 }

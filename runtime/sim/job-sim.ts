@@ -211,7 +211,7 @@ class JobSchedule {
   /** Each call's accepted result, as the first commander to apply it saw it. */
   private readonly accepted = new Map<string, string>();
   /** What checkJob last saw of each call record (per commander: each has its own records). */
-  private readonly seenOutcome = new WeakMap<CallRecord, { outcome: CallOutcome<Payload>; node: string | undefined; finishedAt: number | undefined }>();
+  private readonly seenOutcome = new WeakMap<CallRecord, CallRecord["state"]>();
   /** Every snapshot a commander took (a copy, as it was then), by snapshotKey. */
   private readonly snapshots = new Map<string, JobsSnapshot[]>();
   private step = 0;
@@ -589,17 +589,18 @@ class JobSchedule {
     if (!job) return;
     for (const id of job.parent ? [jobId, job.parent.job] : [jobId]) {
       for (const call of state!.job(id)?.calls ?? []) {
-        if (!call.outcome) continue;
-        // Unchanged since this commander's last check (the same objects): nothing to compare.
-        const seen = this.seenOutcome.get(call);
-        if (seen && seen.outcome === call.outcome && seen.node === call.node && seen.finishedAt === call.finishedAt) continue;
-        this.seenOutcome.set(call, { outcome: call.outcome, node: call.node, finishedAt: call.finishedAt });
+        if (call.state.is !== "done") continue;
+        // Unchanged since this commander's last check (the state replaces a call's state, never changes it): nothing to compare.
+        if (this.seenOutcome.get(call) === call.state) continue;
+        this.seenOutcome.set(call, call.state);
         const key = `${id}#${call.seq}`;
-        const result = JSON.stringify([call.node ?? null, call.startedAt ?? null, call.finishedAt ?? null, call.outcome]);
+        const { outcome, finishedAt } = call.state;
+        const taken = call.kind === "stage" && call.state.is === "done" ? call.state : null;
+        const result = JSON.stringify([taken?.node ?? null, taken?.startedAt ?? (call.kind === "job" ? call.startedAt : null), finishedAt, outcome]);
         const before = this.accepted.get(key);
         if (before === undefined) {
           this.accepted.set(key, result);
-          if (call.kind === "stage") this.checkOutput(key, call.target, call.input, call.outcome, call.node);
+          if (taken) this.checkOutput(key, call.target, call.input, outcome, taken.node);
         } else if (before !== result) {
           this.fail("one-result-per-call", `c${c.index}#${c.incarnation}: call ${key} had result ${before}, now ${result}`);
         }

@@ -109,7 +109,11 @@ describe("hostile input to the decoders", () => {
       fc.record({ type: fc.constant("job.accepted"), job, name: fc.constantFrom("shapes/chain", "nope"), input: p, at, parent: fc.option(fc.record({ job, seq }), { nil: undefined }) }),
       fc.record({ type: fc.constant("call.dispatched"), job, seq, attempt, stage: fc.constantFrom("shapes/stats@1", "x"), input: p, node, at, predicted: cand, alternatives: fc.array(cand, { maxLength: 3 }), reason: fc.string(), by: fc.string() }),
       fc.record({ type: fc.constant("call.result"), job, seq, attempt, node, outcome: fc.oneof(fc.record({ ok: fc.constant(true), value: p }), fc.record({ ok: fc.constant(false), error: fc.record({ name: fc.string(), message: fc.string() }) })), startedAt: at, finishedAt: at, at }),
-      fc.record({ type: fc.constant("call.timeout"), job, seq, attempt, node, at, reason: fc.string() }),
+      fc.record(
+        { type: fc.constant("call.timeout"), job, seq, attempt, node, at, reason: fc.string(), ending: fc.constantFrom("silent" as const, "refused" as const, "orphaned" as const) },
+        // Entries logged before endings were recorded have no `ending`.
+        { requiredKeys: ["type", "job", "seq", "attempt", "node", "at", "reason"] },
+      ),
       fc.record({ type: fc.constant("job.finished"), job, at, outcome: fc.oneof(fc.record({ ok: fc.constant(true), output: p }), fc.record({ ok: fc.constant(false), error: fc.record({ kind: fc.constantFrom("error" as const, "cancelled" as const), name: fc.string(), message: fc.string() }) })) }),
       fc.record(
         {

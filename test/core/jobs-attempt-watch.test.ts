@@ -8,22 +8,12 @@ import type { Value } from "../../core/codec.ts";
 import { AttemptWatch } from "../../core/jobs/attempt-watch.ts";
 import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
 import { JobsState } from "../../core/jobs/state.ts";
-import { dispatchedAt, inline } from "../shared/decisions.ts";
+import { dispatchedAt, inline, resultAt } from "../shared/decisions.ts";
 
 const spec = (id: string): NodeSpec => ({ id, kind: "runner", url: `http://${id}`, caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 1, bandwidthMBps: 100 });
 const dispatched = (seq: number, attempt: number, node: string, verify?: string): Decision =>
   dispatchedAt({ seq, attempt, node, stage: "shapes/stats@1", input: { seed: seq, n: 1 }, ...(verify ? { verify } : {}) });
-const result = (seq: number, attempt: number, node: string, value: Value): Decision => ({
-  type: "call.result",
-  job: "j",
-  seq,
-  attempt,
-  node,
-  outcome: { ok: true, value: inline(value) },
-  startedAt: 3,
-  finishedAt: 4,
-  at: 5,
-});
+const result = (seq: number, attempt: number, node: string, value: Value): Decision => resultAt({ seq, attempt, node, value });
 
 /** A job of `n` calls, each out on runner "a"; the watch applied every decision the state did. */
 function fanOut(n: number) {

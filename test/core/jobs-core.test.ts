@@ -133,8 +133,7 @@ describe("JobsState", () => {
     s.apply(result(0, 2, "b", "from b"));
     s.apply(result(0, 1, "a", "from a"));
     const call = s.job("j")!.calls[0]!;
-    expect(call.node).toBe("b");
-    expect(call.outcome).toEqual({ ok: true, value: p("from b") });
+    expect(call.state).toMatchObject({ is: "done", node: "b", outcome: { ok: true, value: p("from b") } });
     expect(s.counters).toMatchObject({ duplicateResults: 1, timeouts: 1, redispatches: 1 });
   });
 
@@ -175,7 +174,7 @@ describe("JobsState", () => {
     s.apply(result(0, 1, "intruder", "forged"));
     s.apply(dispatched(0, 1, "b")); // the same attempt again (another commander raced)
     s.apply(dispatched(2, 1, "b")); // a hole in the call sequence
-    expect(s.job("j")!.calls[0]!.outcome).toBeUndefined();
+    expect(s.job("j")!.calls[0]!.state.is).toBe("pending");
     expect(s.job("j")!.calls).toHaveLength(1);
     expect(s.counters.staleDecisions).toBe(3);
   });
@@ -209,6 +208,13 @@ describe("JobsState", () => {
     expect(decodeDecision({ ...old, by: { kind: "someone" } })).toBeNull();
   });
 
+  it("decodes a call.timeout with or without how the attempt ended, and refuses an unknown ending", () => {
+    const timeout = { type: "call.timeout", job: "j", seq: 0, attempt: 1, node: "a", at: 6, reason: "late" };
+    expect(decodeDecision(timeout)).toEqual(timeout);
+    expect(decodeDecision({ ...timeout, ending: "orphaned" })).toEqual({ ...timeout, ending: "orphaned" });
+    expect(decodeDecision({ ...timeout, ending: "lost" })).toBeNull();
+  });
+
   it("gives a sub-job its tree's tenant: only the root's submitter and admins see it", () => {
     const s = new JobsState();
     s.apply({ ...accepted("p"), submittedBy: "alice" } as Decision);
@@ -234,7 +240,7 @@ describe("JobsState", () => {
     s.apply(accepted("p"));
     s.apply({ type: "job.accepted", job: "p.0", name: "x", input: p(1), at: 2, parent: { job: "p", seq: 0 } });
     s.apply({ type: "job.finished", job: "p.0", at: 3, outcome: { ok: true, output: p(42) } });
-    expect(s.job("p")!.calls[0]!.outcome).toEqual({ ok: true, value: p(42) });
+    expect(s.job("p")!.calls[0]!.state).toEqual({ is: "done", outcome: { ok: true, value: p(42) }, finishedAt: 3 });
     s.apply({ type: "job.accepted", job: "p.1", name: "x", input: p(1), at: 4, parent: { job: "p", seq: 1 } });
     s.apply({ type: "job.finished", job: "p.1", at: 5, outcome: { ok: false, error: { kind: "wait-cycle", name: "WaitCycleError", message: "x -> x" } } });
     expect(s.job("p")!.status).toBe("failed");

@@ -40,7 +40,7 @@ describe("finished jobs", () => {
     const s = start();
     const first = await run(s, "kept");
     expect(first.job.status).toBe("done");
-    const child = first.job.calls.find((c) => c.child)?.child;
+    const child = first.job.calls.find((c) => c.kind === "job")?.child;
     expect(child).toBeDefined();
     // Memory holds running jobs only, and so does the snapshot.
     expect(s.driver().state.job("kept" as JobId)).toBeUndefined();

@@ -40,7 +40,7 @@ function record(): JobRecord {
     root: "J",
     status: "running",
     events: [],
-    calls: [{ seq: 0, kind: "stage", target: "t/inc@1", input: payload(1), queuedAt: 0, attempts: [] }],
+    calls: [{ seq: 0, kind: "stage", target: "t/inc@1", input: payload(1), queuedAt: 0, attempts: [], state: { is: "pending" } }],
   } as JobRecord;
 }
 
@@ -53,7 +53,7 @@ describe("LiveJobs", () => {
     const building = live.seed(job, async () => (await gate, []));
     await turn();
     // Call 0's result applies while the build awaits the ancestry.
-    Object.assign(job.calls[0]!, { outcome: { ok: true, value: payload(2) }, node: "n1" });
+    job.calls[0]!.state = { is: "done", outcome: { ok: true, value: payload(2) }, node: "n1", startedAt: 0, finishedAt: 0 };
     live.changed("J", 0);
     release();
     await building;
@@ -127,7 +127,15 @@ describe("LiveJobs", () => {
     };
     const job = (name: string, calls: JobRecord["calls"]): JobRecord =>
       ({ id: "B", name, input: payload(4), acceptedAt: 0, root: "B", status: "running", events: [], calls }) as JobRecord;
-    const bigCall = { seq: 0, kind: "stage", target: "t/big@1", input: payload(4), queuedAt: 0, attempts: [], node: "n1", outcome: { ok: true, value: r2 } } as JobRecord["calls"][number];
+    const bigCall: JobRecord["calls"][number] = {
+      seq: 0,
+      kind: "stage",
+      target: "t/big@1",
+      input: payload(4),
+      queuedAt: 0,
+      attempts: [],
+      state: { is: "done", node: "n1", outcome: { ok: true, value: r2 }, startedAt: 0, finishedAt: 0 },
+    };
 
     it("hands a stored result on as its reference: nothing is read from R2", async () => {
       const { reads, reader } = counting();
@@ -137,7 +145,7 @@ describe("LiveJobs", () => {
       const [pending] = (next as Extract<typeof next, { status: "waiting" }>).pending;
       expect(storedRef(pending!.call.input)).toEqual(r2);
       // A new leader replays the dispatched call: the recorded input and the job's compare by digest.
-      const rebuilt = await new LiveJobs(bigRegistry, reader).seed(job("t/hands-on", [bigCall, { seq: 1, kind: "stage", target: "t/size@1", input: r2, queuedAt: 0, attempts: [] }]), async () => []);
+      const rebuilt = await new LiveJobs(bigRegistry, reader).seed(job("t/hands-on", [bigCall, { seq: 1, kind: "stage", target: "t/size@1", input: r2, queuedAt: 0, attempts: [], state: { is: "pending" } }]), async () => []);
       expect(rebuilt.run!.advanceTo(rebuilt.calls)).toMatchObject({ status: "waiting", pending: [{ seq: 1, recorded: true }] });
       expect(reads).toEqual([]);
     });

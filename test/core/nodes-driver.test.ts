@@ -3,6 +3,7 @@
  * registrations that cannot roll back (also after a restart), silent runners expiring, removal
  * moving calls elsewhere, and what the log says of a runner that refuses a call.
  */
+import { stage } from "../shared/calls.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -149,12 +150,12 @@ describe("removing a node", () => {
     const s = start();
     await retrying(() => s.driver().registerNode(runner("holder"), 1));
     await submit(s, "j-held");
-    await vi.waitFor(async () => expect((await s.driver().getJob("j-held", ADMIN))!.calls[0]?.attempts[0]?.node).toBe("holder"), { timeout: 15_000, interval: 10 });
+    await vi.waitFor(async () => expect(stage((await s.driver().getJob("j-held", ADMIN))!.calls[0]).attempts[0]?.node).toBe("holder"), { timeout: 15_000, interval: 10 });
     const removed = await s.driver().removeNode("holder", 'deleted by token "ops"');
     expect(removed?.spec.id).toBe("holder");
     const job = await finished(s, "j-held");
     expect(job.status).toBe("done");
-    expect(job.calls[0]!.attempts.map((a) => a.node)).toEqual(["holder", "worker"]);
+    expect(stage(job.calls[0]).attempts.map((a) => a.node)).toEqual(["holder", "worker"]);
     expect(await timeoutDetail(s, "j-held")).toContain('holder was removed (deleted by token "ops")');
     expect(await s.driver().removeNode("holder", "again")).toBeNull();
   });
@@ -176,7 +177,7 @@ describe("calling runners", () => {
     await retrying(() => s.driver().registerNode(runner("bad-gateway", url), 1));
     await submit(s, "j-502");
     const job = await finished(s, "j-502");
-    expect(job.calls[0]!.attempts.map((a) => a.node)).toEqual(["bad-gateway", "worker"]);
+    expect(stage(job.calls[0]).attempts.map((a) => a.node)).toEqual(["bad-gateway", "worker"]);
     const detail = await timeoutDetail(s, "j-502");
     expect(detail).toContain(`POST ${url}/v1/calls: runner answered 502`);
     expect(detail).not.toContain("SECRET");

@@ -6,6 +6,7 @@ import { inlinePayload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, place } from "../../core/jobs/placement.ts";
 import {
   MAX_ATTEMPTS,
+  MAX_TOTAL_ATTEMPTS,
   type RecoveryContext,
   SPECULATIVE,
   attemptEnded,
@@ -15,7 +16,7 @@ import {
   comesBack,
   drains,
 } from "../../core/jobs/recovery.ts";
-import { JobsState } from "../../core/jobs/state.ts";
+import { JobsState, type StageCall } from "../../core/jobs/state.ts";
 import { createRegistry, defineStage } from "../../core/index.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
@@ -106,6 +107,53 @@ describe("recovery rules", () => {
     const last = attemptEnded(context(s), ref(MAX_ATTEMPTS, RUNNERS[(MAX_ATTEMPTS - 1) % 3]!), "late", "refused", 10)!;
     expect(last.at(-1)).toMatchObject({ type: "job.finished", outcome: { ok: false, error: { name: "NoBackend" } } });
     expect(JSON.stringify(last.at(-1))).toMatch(new RegExp(`gave up after ${MAX_ATTEMPTS} attempts`));
+  });
+
+  it("does not count attempts orphaned by commanders that went away towards MAX_ATTEMPTS; MAX_TOTAL_ATTEMPTS bounds them all", () => {
+    const s = fresh();
+    let attempt = 1;
+    /** Ends the call's current attempt `how`, applies what the rules decide, and returns the last decision. */
+    const end = (how: "orphaned" | "refused") => {
+      const node = (s.job("j")!.calls[0] as StageCall).attempts[attempt - 1]!.node;
+      const decisions = attemptEnded(context(s), ref(attempt, node), how, how, 10 + attempt)!;
+      for (const d of decisions) s.apply(d as Decision);
+      attempt++;
+      return decisions.at(-1)!;
+    };
+    // Leader after leader goes away: the call goes out again every time.
+    for (let i = 0; i < MAX_ATTEMPTS * 2; i++) expect(end("orphaned")).toMatchObject({ type: "call.dispatched" });
+    const call = s.job("j")!.calls[0] as StageCall;
+    expect(call.attempts[0]!.status).toEqual({ is: "ended", how: "orphaned", at: 11 });
+    // Failures on nodes count: MAX_ATTEMPTS of them end the job, the orphaned ones named apart.
+    for (let i = 1; i < MAX_ATTEMPTS; i++) expect(end("refused")).toMatchObject({ type: "call.dispatched" });
+    const failed = end("refused");
+    expect(failed).toMatchObject({ type: "job.finished", call: 0, outcome: { ok: false, error: { name: "NoBackend" } } });
+    expect(JSON.stringify(failed)).toContain(`gave up after ${MAX_ATTEMPTS} attempts (and ${MAX_ATTEMPTS * 2} more orphaned by commanders that went away, not counted)`);
+
+    // Orphaned without end: stopped at MAX_TOTAL_ATTEMPTS, and the error says why.
+    const t = fresh();
+    const orphan = (n: number) => {
+      const decisions = attemptEnded(context(t), ref(n, (t.job("j")!.calls[0] as StageCall).attempts[n - 1]!.node), "gone", "orphaned", 10 + n)!;
+      for (const d of decisions) t.apply(d as Decision);
+      return decisions.at(-1)!;
+    };
+    for (let n = 1; n < MAX_TOTAL_ATTEMPTS; n++) expect(orphan(n)).toMatchObject({ type: "call.dispatched" });
+    const bounded = orphan(MAX_TOTAL_ATTEMPTS);
+    expect(bounded).toMatchObject({ type: "job.finished", outcome: { ok: false, error: { name: "NoBackend" } } });
+    expect(JSON.stringify(bounded)).toContain(`gave up after ${MAX_TOTAL_ATTEMPTS} attempts, ${MAX_TOTAL_ATTEMPTS} of them orphaned by commanders that went away (MAX_TOTAL_ATTEMPTS ${MAX_TOTAL_ATTEMPTS})`);
+    expect(MAX_TOTAL_ATTEMPTS).toBeGreaterThan(MAX_ATTEMPTS * 5);
+  });
+
+  it("records how each attempt ended; one logged before endings were recorded counts as its node's failure", () => {
+    const s = fresh();
+    s.apply({ type: "call.timeout", job: "j", seq: 0, attempt: 1, node: "a", at: 3, reason: "old entry" });
+    expect((s.job("j")!.calls[0] as StageCall).attempts[0]!.status).toEqual({ is: "ended", how: "unrecorded", at: 3 });
+    for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
+      s.apply(dispatched(attempt, RUNNERS[(attempt - 1) % 3]!));
+      if (attempt < MAX_ATTEMPTS) s.apply({ type: "call.timeout", job: "j", seq: 0, attempt, node: RUNNERS[(attempt - 1) % 3]!, at: 4, reason: "old entry" });
+    }
+    const last = attemptEnded(context(s), ref(MAX_ATTEMPTS, RUNNERS[(MAX_ATTEMPTS - 1) % 3]!), "late", "refused", 10)!;
+    expect(last.at(-1)).toMatchObject({ type: "job.finished" });
   });
 
   it("a verified call records every attempt that ends, and replaces one only when agreement needs it", () => {

@@ -4,6 +4,7 @@
  * the re-dispatch chose the commander itself (inline), but only a job's step runs inline calls:
  * nobody ran it, and no deadline watched it, so the job waited for the next change of leader.
  */
+import { stage } from "../shared/calls.ts";
 import { describe, expect, it } from "vitest";
 import { sealable } from "../../core/jobs/advance.ts";
 import { INLINE_NODE } from "../../core/jobs/decisions.ts";
@@ -39,7 +40,7 @@ describe("re-dispatching a cheap call", () => {
       })(),
     );
     driver.close();
-    const attempts = job.calls[0]!.attempts;
+    const attempts = stage(job.calls[0]).attempts;
     expect(attempts[0]!.node).toBe("r0");
     expect(attempts.slice(1).map((t) => t.node)).not.toContain(INLINE_NODE);
     expect(job.status).toBe("done");

@@ -5,6 +5,8 @@
  * answer was held, its second answer did not count, and the call used up its five attempts
  * ("the answers of r1, r1 do not agree"), failing a job that runLocally finishes.
  */
+import { heldAnswers } from "../../core/jobs/state.ts";
+import { stage } from "../shared/calls.ts";
 import { describe, expect, it } from "vitest";
 import { sealable } from "../../core/jobs/advance.ts";
 import type { CallRequest } from "../../core/jobs/protocol.ts";
@@ -38,16 +40,16 @@ describe("speculative backups of a verified call", () => {
         await driver.registerNode(runnerSpec("r1", 9), 1);
         await driver.submitJob({ id: "j", name: "sim/chain", input: await payloads.seal(sealable({ x: 3, n: 1 })), submittedBy: "t" });
         await time.sleep(5);
-        const call = driver.state.job("j")!.calls[0]!;
+        const call = stage(driver.state.job("j")!.calls[0]);
         // Both runners got the call; r1's answer is held until a second node agrees.
         expect(call.attempts.map((t) => t.node)).toEqual(["r0", "r1"]);
-        expect(call.answers?.map((a) => a.node)).toEqual(["r1"]);
+        expect(heldAnswers(call).map((a) => a.node)).toEqual(["r1"]);
         // The scheduler finds r0 late, and the best node for a backup is r1.
         const backup = { node: "r1", finishAt: time.now() + 3, waitMs: 0, transferMs: 2, runMs: 1 };
         advice = [{ key: "j/0/1", call: "j/0", backup, reason: "r0 is late" }];
         await driver.tick();
         advice = [];
-        expect(driver.state.job("j")!.calls[0]!.attempts.map((t) => t.node)).toEqual(["r0", "r1"]);
+        expect(stage(driver.state.job("j")!.calls[0]).attempts.map((t) => t.node)).toEqual(["r0", "r1"]);
       })(),
     );
     driver.close();

@@ -2,6 +2,7 @@
  * Result verification through the commander (JobDriver over in-memory acceptors): runners in
  * this process, one of which answers wrongly, refuses, or is slow to be caught.
  */
+import { agreedBy, stage, taken, verifiedOf } from "../shared/calls.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Value, decode } from "../../core/codec.ts";
 import { sealable } from "../../core/jobs/advance.ts";
@@ -92,11 +93,11 @@ describe("result verification in the commander", () => {
     const samples = job.calls.filter((c) => c.target.startsWith("monte-carlo/sample"));
     expect(samples.length).toBe(PI.runs);
     for (const call of samples) {
-      expect(call.verify).toMatch(/sampled/);
-      expect(call.verifiedBy).toHaveLength(2);
-      expect(call.verifiedBy).not.toContain("liar");
+      expect(verifiedOf(call)?.reason).toMatch(/sampled/);
+      expect(agreedBy(call)).toHaveLength(2);
+      expect(agreedBy(call)).not.toContain("liar");
     }
-    expect(samples.some((c) => c.dissenters?.includes("liar"))).toBe(true);
+    expect(samples.some((c) => verifiedOf(c)?.settled === "agreed" && (verifiedOf(c) as { dissenters: readonly string[] }).dissenters.includes("liar"))).toBe(true);
     const nodes = await s.driver().listNodes();
     const liar = nodes.find((n) => n.spec.id === "liar")!;
     expect(liar.status).toBe("quarantined");
@@ -115,7 +116,7 @@ describe("result verification in the commander", () => {
     // Afterwards the liar gets no work; its results are refused.
     const next = await run(s, "j-after", "monte-carlo/pi", { ...PI, seed0: 9 });
     expect(output(next)).toEqual(expected("monte-carlo/pi", { ...PI, seed0: 9 }));
-    expect(next.calls.flatMap((c) => c.attempts.map((a) => a.node))).not.toContain("liar");
+    expect(next.calls.flatMap((c) => stage(c).attempts.map((a) => a.node))).not.toContain("liar");
     const refused = await s.driver().offerResult({ node: "liar", job: "j-lie", seq: 0, attempt: 1, outcome: { ok: false, error: { name: "E", message: "x" } }, startedAt: 0, finishedAt: 1 });
     expect(refused.accepted).toBe(false);
   });
@@ -124,43 +125,43 @@ describe("result verification in the commander", () => {
     const s = await cluster({ fresh: "honest", other: "honest" }, { fraction: 0, newNodeCalls: 2 });
     const job = await run(s, "j-new", "monte-carlo/pi", { ...PI, runs: 6 });
     expect(output(job)).toEqual(expected("monte-carlo/pi", { ...PI, runs: 6 }));
-    const verified = job.calls.filter((c) => c.verify !== undefined);
+    const verified = job.calls.filter((c) => verifiedOf(c) !== undefined);
     expect(verified.length).toBeGreaterThan(0);
-    for (const call of verified) expect(call.verify).toMatch(/new node: (fresh|other)'s call [12] of the first 2/);
+    for (const call of verified) expect(verifiedOf(call)!.reason).toMatch(/new node: (fresh|other)'s call [12] of the first 2/);
     const nodes = await s.driver().listNodes();
     expect(nodes.find((n) => n.spec.id === "fresh")!.dispatched).toBeGreaterThanOrEqual(2);
     const later = await run(s, "j-later", "monte-carlo/pi", { ...PI, seed0: 11 });
-    expect(later.calls.every((c) => c.verify === undefined)).toBe(true);
+    expect(later.calls.every((c) => verifiedOf(c) === undefined)).toBe(true);
   });
 
   it("replaces a verifying attempt that a runner refuses, on a node that has not answered", async () => {
     const s = await cluster({ a: "honest", full: "refuses", b: "honest" }, { fraction: 1, newNodeCalls: 0 });
     const job = await run(s, "j-refused", "shapes/spin", { iterations: 1_000, salt: 4 });
     expect(output(job)).toEqual(expected("shapes/spin", { iterations: 1_000, salt: 4 }));
-    const call = job.calls[0]!;
-    expect(call.verifiedBy).toHaveLength(2);
-    expect(call.verifiedBy).not.toContain("full");
-    expect(call.attempts.find((a) => a.node === "full")?.timedOutAt).toBeDefined();
+    const call = stage(job.calls[0]);
+    expect(agreedBy(call)).toHaveLength(2);
+    expect(agreedBy(call)).not.toContain("full");
+    expect(call.attempts.find((a) => a.node === "full")?.status.is).toBe("ended");
   });
 
   it("with verification off, re-dispatches a call a runner refuses to the next best node", async () => {
     const s = await cluster({ full: "refuses" }, { fraction: 0, newNodeCalls: 0 });
     const job = await run(s, "j-off", "shapes/spin", { iterations: 1_000, salt: 6 });
     expect(output(job)).toEqual(expected("shapes/spin", { iterations: 1_000, salt: 6 }));
-    const call = job.calls[0]!;
+    const call = stage(job.calls[0]);
     expect(call.attempts.map((a) => a.node)).toEqual(["full", "worker"]);
     expect(call.attempts[1]!.reason).toContain("re-dispatch after full failed it");
-    expect(call.verify).toBeUndefined();
+    expect(verifiedOf(call)).toBeUndefined();
   });
 
   it("answers a result report sent twice from the log, without a second entry", async () => {
     const s = await cluster({ r: "honest" }, { fraction: 0, newNodeCalls: 0 });
     const job = await run(s, "j-twice", "shapes/spin", { iterations: 10, salt: 2 });
-    const call = job.calls[0]!;
+    const call = taken(job.calls[0]);
     expect(call.node).toBe("r");
     const entries = async () => (await s.driver().commander.read(0, 10_000)).length;
     const before = await entries();
-    const report = { node: "r", job: job.id, seq: 0, attempt: 1, outcome: { ok: true as const, value: job.output! }, startedAt: call.startedAt!, finishedAt: call.finishedAt! };
+    const report = { node: "r", job: job.id, seq: 0, attempt: 1, outcome: { ok: true as const, value: job.output! }, startedAt: call.startedAt, finishedAt: call.finishedAt };
     expect(await s.driver().offerResult(report)).toEqual({ accepted: true, reason: "this result is already recorded" });
     expect(await entries()).toBe(before);
     expect((await s.driver().jobStats()).counters.duplicateResults).toBe(0);
@@ -169,9 +170,9 @@ describe("result verification in the commander", () => {
   it("answers a verified call's second agreeing node sending its report again from the log too", async () => {
     const s = await cluster({ a: "honest", b: "honest" }, { fraction: 1, newNodeCalls: 0 });
     const job = await run(s, "j-twice-verified", "shapes/spin", { iterations: 10, salt: 3 });
-    const call = job.calls[0]!;
-    expect(call.verifiedBy).toHaveLength(2);
-    const other = call.verifiedBy!.find((n) => n !== call.node)!;
+    const call = stage(job.calls[0]);
+    expect(agreedBy(call)).toHaveLength(2);
+    const other = agreedBy(call)!.find((n) => n !== taken(call).node)!;
     const attempt = call.attempts.find((a) => a.node === other)!.attempt;
     const before = (await s.driver().commander.read(0, 10_000)).length;
     const report = { node: other, job: job.id, seq: 0, attempt, outcome: { ok: true as const, value: job.output! }, startedAt: 1, finishedAt: 2 };
@@ -187,6 +188,6 @@ describe("result verification in the commander", () => {
     const job = (await retrying(() => s.driver().getJob("j-crash", TENANT, 20_000)))!;
     expect(job.status).toBe("done");
     expect(output(job)).toEqual(expected("monte-carlo/pi", PI));
-    for (const call of job.calls.filter((c) => c.verify)) expect(call.verifiedBy).not.toContain("liar");
+    for (const call of job.calls.filter((c) => verifiedOf(c))) expect(agreedBy(call)).not.toContain("liar");
   });
 });

@@ -5,7 +5,8 @@ import { type AdvanceContext, type JobSeed, advance } from "../../core/jobs/adva
 import { type CallOutcome, type Decision, INLINE_NODE, type NodeSpec, WORKER_NODE, decisionId } from "../../core/jobs/decisions.ts";
 import { type Payload, inlinePayload } from "../../core/jobs/payload.ts";
 import { type PlacementNode, place } from "../../core/jobs/placement.ts";
-import { JobsState } from "../../core/jobs/state.ts";
+import { JobsState, heldAnswers, outcomeOf } from "../../core/jobs/state.ts";
+import { stage } from "../shared/calls.ts";
 import {
   type Answer,
   DEFAULT_VERIFY_POLICY,
@@ -112,12 +113,10 @@ describe("JobsState: verified calls", () => {
     const s = fresh();
     expect(s.apply(result(1, "a", "right"))).toEqual({ effect: "job", job: "j" });
     const call = s.job("j")!.calls[0]!;
-    expect(call.outcome).toBeUndefined();
-    expect(call.answers).toHaveLength(1);
+    expect(call.state).toMatchObject({ is: "verifying", reason: "sampled" });
+    expect(heldAnswers(stage(call))).toHaveLength(1);
     s.apply(result(2, "b", "right"));
-    expect(call.outcome).toEqual(ok("right"));
-    expect(call).toMatchObject({ node: "a", verifiedBy: ["a", "b"], verify: "sampled" });
-    expect(call.answers).toBeUndefined();
+    expect(call.state).toEqual({ is: "done", outcome: ok("right"), node: "a", startedAt: 3, finishedAt: 5, verified: { reason: "sampled", settled: "agreed", by: ["a", "b"], dissenters: [] } });
     expect(s.counters).toMatchObject({ verifiedCalls: 1, disputes: 0, quarantines: 0 });
     expect(s.node("a")!.dispatched).toBe(1);
     expect(s.job("j")!.events.at(-1)!.detail).toMatch(/verified: a and b agree/);
@@ -128,11 +127,10 @@ describe("JobsState: verified calls", () => {
     s.apply(result(1, "a", "right"));
     s.apply(result(2, "b", "wrong"));
     const call = s.job("j")!.calls[0]!;
-    expect(call.outcome).toBeUndefined();
+    expect(call.state.is).toBe("verifying");
     s.apply(dispatched(3, "c"));
     expect(s.apply(result(3, "c", "right"))).toEqual({ effect: "job", job: "j", quarantined: ["b"] });
-    expect(call.outcome).toEqual(ok("right"));
-    expect(call).toMatchObject({ verifiedBy: ["a", "c"], dissenters: ["b"] });
+    expect(call.state).toMatchObject({ is: "done", outcome: ok("right"), verified: { settled: "agreed", by: ["a", "c"], dissenters: ["b"] } });
     expect(s.node("b")).toMatchObject({ status: "quarantined", quarantine: { call: { job: "j", seq: 0 } } });
     expect(s.node("b")!.quarantine!.reason).toMatch(/differs from a and c/);
     expect(s.counters).toMatchObject({ verifiedCalls: 1, disputes: 1, quarantines: 1 });
@@ -151,31 +149,29 @@ describe("JobsState: verified calls", () => {
     // The Worker answers first: held while r may still answer; r's attempt ends: accepted.
     const s = runnerThenWorker();
     s.apply(result(2, WORKER_NODE, "right"));
-    const call = s.job("j")!.calls[0]!;
-    expect(call.outcome).toBeUndefined();
+    const call = stage(s.job("j")!.calls[0]);
+    expect(call.state.is).toBe("verifying");
     expect(s.attemptsNeeded(call, call.attempts.slice(0, 1))).toBe(0);
     s.apply(timeout);
-    expect(call).toMatchObject({ outcome: ok("right"), node: WORKER_NODE, verify: "new node" });
-    expect(call.verifiedBy).toBeUndefined();
-    expect(call.answers).toBeUndefined();
+    expect(call.state).toMatchObject({ is: "done", outcome: ok("right"), node: WORKER_NODE, verified: { reason: "new node", settled: "unchecked" } });
     expect(s.counters.verifiedCalls).toBe(0);
     expect(s.job("j")!.events.at(-1)).toMatchObject({ type: "call.timeout", detail: expect.stringMatching(/accepted unverified from worker: no answer of r left to check/) });
     // r's attempt ends first: the Worker's answer is accepted when it comes; r's late answer is a duplicate.
     const t = runnerThenWorker();
     t.apply(timeout);
-    const later = t.job("j")!.calls[0]!;
+    const later = stage(t.job("j")!.calls[0]);
     expect(t.attemptsNeeded(later, [later.attempts[1]!])).toBe(0);
     t.apply(result(2, WORKER_NODE, "right"));
-    expect(later).toMatchObject({ outcome: ok("right"), node: WORKER_NODE });
+    expect(later.state).toMatchObject({ outcome: ok("right"), node: WORKER_NODE });
     t.apply(result(1, "r", "wrong"));
-    expect(later.outcome).toEqual(ok("right"));
+    expect(outcomeOf(later)).toEqual(ok("right"));
     expect(t.counters.duplicateResults).toBe(1);
     // Two runners: one's answer still needs the other's (or a third node's), whatever the Worker says.
     const u = fresh();
     u.apply(result(1, "a", "right"));
     u.apply({ ...timeout, attempt: 2, node: "b" } as Decision);
-    expect(u.job("j")!.calls[0]!.outcome).toBeUndefined();
-    expect(u.attemptsNeeded(u.job("j")!.calls[0]!, [])).toBe(1);
+    expect(u.job("j")!.calls[0]!.state.is).toBe("verifying");
+    expect(u.attemptsNeeded(stage(u.job("j")!.calls[0]), [])).toBe(1);
   });
 
   it("refuses a quarantined node's work and results, and keeps it quarantined when it registers again or heartbeats back", () => {
@@ -194,7 +190,7 @@ describe("JobsState: verified calls", () => {
     expect(s.counters.staleDecisions).toBe(stale + 2);
     s.apply({ ...dispatched(1, "a"), job: "k" } as Decision);
     s.apply({ ...result(1, "a", "x"), job: "k" } as Decision);
-    expect(s.job("k")!.calls[0]!.outcome).toEqual(ok("x"));
+    expect(outcomeOf(s.job("k")!.calls[0]!)).toEqual(ok("x"));
   });
 
   it("does not count a quarantined node's held answer towards agreement", () => {
@@ -210,7 +206,7 @@ describe("JobsState: verified calls", () => {
     const call = s.job("j")!.calls[0]!;
     s.apply(dispatched(3, "c"));
     s.apply(result(3, "c", "wrong"));
-    expect(call.outcome).toBeUndefined(); // b's "wrong" no longer counts, so c's is alone
+    expect(call.state.is).toBe("verifying"); // b's "wrong" no longer counts, so c's is alone
     expect(s.counters.distrustedResults).toBe(0);
   });
 
@@ -233,9 +229,9 @@ describe("JobsState: verified calls", () => {
     s.apply(dispatched(1, "a"));
     s.apply(dispatched(2, "b", "new node"));
     s.apply(result(2, "b", "from b"));
-    expect(s.job("j")!.calls[0]!.outcome).toBeUndefined();
+    expect(s.job("j")!.calls[0]!.state.is).toBe("verifying");
     s.apply(result(1, "a", "from b"));
-    expect(s.job("j")!.calls[0]).toMatchObject({ verifiedBy: ["b", "a"], verify: "new node" });
+    expect(s.job("j")!.calls[0]!.state).toMatchObject({ verified: { settled: "agreed", by: ["b", "a"], reason: "new node" } });
   });
 
   it("does not quarantine a node whose answer was an error (the host may have failed it)", () => {
@@ -244,7 +240,7 @@ describe("JobsState: verified calls", () => {
     s.apply({ ...result(2, "b", "x"), outcome: { ok: false, error: { name: "RangeError", message: "out of memory" } } } as Decision);
     s.apply(dispatched(3, "c"));
     s.apply(result(3, "c", "right"));
-    expect(s.job("j")!.calls[0]).toMatchObject({ verifiedBy: ["a", "c"], dissenters: ["b"] });
+    expect(s.job("j")!.calls[0]!.state).toMatchObject({ verified: { by: ["a", "c"], dissenters: ["b"] } });
     expect(s.node("b")!.status).toBe("up");
     expect(s.counters.quarantines).toBe(0);
   });
@@ -255,7 +251,7 @@ describe("JobsState: verified calls", () => {
     const copy = new JobsState();
     copy.restore(JSON.parse(JSON.stringify(s.snapshot())));
     copy.apply(result(2, "b", "right"));
-    expect(copy.job("j")!.calls[0]!.verifiedBy).toEqual(["a", "b"]);
+    expect(copy.job("j")!.calls[0]!.state).toMatchObject({ verified: { by: ["a", "b"] } });
   });
 });
 

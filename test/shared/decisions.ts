@@ -23,3 +23,18 @@ export function dispatchedAt(o: { readonly job?: string; readonly seq?: number; 
     ...(o.verify ? { verify: o.verify } : {}),
   };
 }
+
+/** A call.result decision for state-level tests: `node`'s value for `attempt` of call `seq` of `job`, ran 3 to 4, applied at 5 unless told. */
+export function resultAt(o: { readonly job?: string; readonly seq: number; readonly attempt: number; readonly node: string; readonly value: Value; readonly startedAt?: number; readonly finishedAt?: number; readonly at?: number }): Decision {
+  return {
+    type: "call.result",
+    job: o.job ?? "j",
+    seq: o.seq,
+    attempt: o.attempt,
+    node: o.node,
+    outcome: { ok: true, value: inline(o.value) },
+    startedAt: o.startedAt ?? 3,
+    finishedAt: o.finishedAt ?? 4,
+    at: o.at ?? 5,
+  };
+}

@@ -8,6 +8,7 @@ import type { JobId } from "../../core/jobs/decisions.ts";
 import { retiredRows, retentionCutoff } from "../../core/jobs/retention.ts";
 import type { JobRecord, JobStatus } from "../../core/jobs/state.ts";
 import type { FinishedJobs } from "../../runtime/jobs/finished-jobs.ts";
+import legacy from "../fixtures/legacy-call-records.json" with { type: "json" };
 
 /** Runs `body` against a fresh store (inside its Durable Object, for SQLite); `reopen` gives the same storage anew. */
 export type WithStore = (body: (store: FinishedJobs, reopen: () => FinishedJobs) => void) => Promise<void>;
@@ -35,7 +36,7 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
   describe(`finished jobs store (${label})`, () => {
     it("keeps a finished tree by id, sub-jobs too, and the same slot applied twice changes nothing", () =>
       withStore((store) => {
-        const root = job("root", { calls: [{ seq: 0, kind: "job", target: "child", input, queuedAt: 100, attempts: [], child: "child" as JobId }] });
+        const root = job("root", { calls: [{ seq: 0, kind: "job", target: "child", input, queuedAt: 100, child: "child" as JobId, startedAt: 100, state: { is: "done", outcome: { ok: true, value: input }, finishedAt: 150 } }] });
         const child = job("child", { root: "root" as JobId, parent: { job: "root" as JobId, seq: 0 } });
         const rows = retiredRows([[root, child]], 7, 200);
         store.put(rows);
@@ -49,11 +50,12 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
 
     it("sums the kept jobs' calls by node and outcome, and forgets a replaced or expired job's", () =>
       withStore((store) => {
-        const attempt = (node: string) => ({ attempt: 1, node, dispatchedAt: 1, predicted: { node, finishAt: 2, runMs: 1, transferMs: 0, waitMs: 0 }, alternatives: [], reason: "r", by: "c" });
+        const attempt = (node: string) => ({ attempt: 1, node, dispatchedAt: 1, predicted: { node, finishAt: 2, runMs: 1, transferMs: 0, waitMs: 0 }, alternatives: [], reason: "r", by: "c", status: { is: "answered", at: 2 } });
         const withCalls = (id: string, nodes: readonly [string, boolean][]) =>
           job(id, {
             calls: nodes.map(([node, ok], seq) => ({
-              seq, kind: "stage", target: "s", input, queuedAt: 1, attempts: [attempt(node)], node, outcome: ok ? { ok: true, value: input } : { ok: false, error: { name: "E", message: "m" } },
+              seq, kind: "stage", target: "s", input, queuedAt: 1, attempts: [attempt(node)],
+              state: { is: "done", node, startedAt: 1, finishedAt: 2, outcome: ok ? { ok: true, value: input } : { ok: false, error: { name: "E", message: "m" } } },
             })) as JobRecord["calls"],
           });
         store.put(retiredRows([[withCalls("c1", [["inline", true], ["inline", true], ["w", false]])]], 1, 100));
@@ -66,6 +68,17 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
         ]);
         store.expire(150);
         expect(sorted()).toEqual([{ node: "inline", outcome: "ok", count: 1 }]);
+      }));
+
+    it("keeps a row in the shape older code wrote (a peer still on it hands such rows over), and reads it in today's", () =>
+      withStore((store, reopen) => {
+        const old = (legacy.snapshot.jobs as unknown as JobRecord[]).find((j) => j.id === "k")!;
+        expect(old.calls[0]).not.toHaveProperty("state");
+        store.put(retiredRows([[old]], 3, 300));
+        for (const from of [store, reopen()]) {
+          expect(from.get("k" as JobId)!.record.calls[0]).toMatchObject({ kind: "stage", state: { is: "done", node: "d" }, attempts: [{ node: "d", status: { is: "open" } }] });
+        }
+        expect(store.callCounts()).toEqual([{ node: "d", outcome: "ok", count: 1 }]);
       }));
 
     it("holds a record larger than one SQLite value (2 MB)", () =>

@@ -3,6 +3,7 @@
  * in-memory acceptors in Node, and the Commander Durable Object in workerd, must give the same
  * answers to the same jobs, including under crashes and unresponsive runners.
  */
+import { stage, taken } from "./calls.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Value, decode, encode } from "../../core/codec.ts";
 import { sealable } from "../../core/jobs/advance.ts";
@@ -93,18 +94,18 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       const job = await run(`j-${name.replace("/", "-")}`, name, input as Value);
       expect(job.status).toBe("done");
       expect(outputOf(job)).toEqual(expected(name, input as Value));
-      for (const call of job.calls) expect(call.outcome).toBeDefined();
+      for (const call of job.calls) expect(call.state.is).toBe("done");
     });
 
     it("logs each call's placement with its alternatives, and runs small stages inline", async () => {
       const job = await run("j-chain-placement", "shapes/chain", { seed: 1 });
       expect(job.calls).toHaveLength(3);
       for (const call of job.calls) {
-        const [attempt] = call.attempts;
+        const [attempt] = stage(call).attempts;
         expect(attempt!.node).toBe("inline");
         expect(attempt!.alternatives.map((a) => a.node).sort()).toEqual(["inline", "worker"]);
         expect(attempt!.reason).toMatch(/^inline: run .* beats dispatch to worker/);
-        expect(call.node).toBe("inline");
+        expect(taken(call).node).toBe("inline");
       }
     });
 
@@ -130,8 +131,8 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       const job = await run("j-spin-worker", "shapes/spin", input);
       expect(job.status).toBe("done");
       expect(outputOf(job)).toBe(expected("shapes/spin", input));
-      expect(job.calls[0]!.attempts[0]!.node).toBe("worker");
-      expect(job.calls[0]!.node).toBe("worker");
+      expect(stage(job.calls[0]).attempts[0]!.node).toBe("worker");
+      expect(taken(job.calls[0]).node).toBe("worker");
     });
 
     it("fails a job whose stage throws and which does not catch it, naming the error", async () => {
@@ -171,7 +172,8 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
     it("shows a job and its sub-jobs only to their tenant and admins: to others they do not exist", async () => {
       const job = await run("j-tenant", "shapes/nested", { seed: 4 });
       expect(job.submittedBy).toBe(TENANT);
-      const child = job.calls[0]!.child!;
+      const call = job.calls[0]!;
+      const child = call.kind === "job" ? call.child : "";
       for (const id of [job.id, child]) {
         expect((await h.plane().getJob(id, OWNER))?.submittedBy).toBe(TENANT);
         expect((await h.plane().getJob(id, ADMIN))?.id).toBe(id);
@@ -200,12 +202,11 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       const job = await run("j-ghost", "shapes/spin", input);
       expect(job.status).toBe("done");
       expect(outputOf(job)).toBe(expected("shapes/spin", input));
-      const call = job.calls[0]!;
+      const call = stage(job.calls[0]);
       expect(call.attempts.map((a) => a.node)).toEqual(["ghost", "worker"]);
-      expect(call.attempts[0]!.timedOutAt).toBeDefined();
+      expect(call.attempts[0]!.status.is).toBe("ended");
       expect(call.attempts[1]!.reason).toMatch(/^verifies attempt 1 on ghost \(new node: ghost's call 1 of the first 10\)/);
-      expect(call).toMatchObject({ node: "worker", verify: expect.stringMatching(/^new node/) });
-      expect(call.verifiedBy).toBeUndefined();
+      expect(call.state).toMatchObject({ node: "worker", verified: { settled: "unchecked", reason: expect.stringMatching(/^new node/) } });
       const nodes = await h.plane().listNodes();
       expect(nodes.find((n) => n.spec.id === "ghost")!.status).toBe("unresponsive");
     });
@@ -233,7 +234,7 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       expect(job.error).toBeUndefined();
       expect(job.status).toBe("done");
       expect(outputOf(job)).toBe(expected("shapes/spin", input));
-      const call = job.calls[0]!;
+      const call = stage(job.calls[0]);
       expect(call.attempts.length).toBeGreaterThanOrEqual(1);
       const stats = await h.plane().jobStats();
       // Every result after the first for the call was dropped, and counted.
