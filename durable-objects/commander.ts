@@ -8,7 +8,9 @@ import { type CommanderStatus, CommanderDriver, type Reconfigured, type SubmitCo
 import type { JobPlane, ListJobsQuery, ResultOffer, SubmitJobRequest } from "../runtime/jobs/contract.ts";
 import type { StoreCursor, StoredJob } from "../runtime/jobs/finished-jobs.ts";
 import { JobDriver } from "../runtime/jobs/job-driver.ts";
+import { PayloadHolds } from "../runtime/jobs/payload-holds.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
+import { jsonLogger } from "../runtime/log.ts";
 import { realTimers } from "../runtime/timers.ts";
 import { PaxflowError, errorCode } from "../runtime/errors.ts";
 import { registry } from "../workers/registry.ts";
@@ -74,6 +76,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       shard,
       registry,
       payloads: new Payloads(r2Blobs(env.PAYLOADS), jobsConfig.inlinePayloadBytes, payloadKey),
+      payloadHolds: new PayloadHolds(r2Blobs(env.PAYLOADS), shard, name, jsonLogger({ shard, commander: name })),
       backends: runnerBackends(env, jobsConfig.runnerAllow),
       timers: realTimers,
       builtins: builtinNodes(jobsConfig.workerLatencyMs),
