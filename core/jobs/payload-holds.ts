@@ -45,9 +45,6 @@ import type { Decision, JobId } from "./decisions.ts";
 import type { Payload } from "./payload.ts";
 import type { JobRecord } from "./state.ts";
 
-export const HOLDS_PREFIX = "payload-holds/";
-export const DELETING_PREFIX = "payload-deleting/";
-
 /** One job tree's claim on one blob: the tree's root and that root's acceptedAt (its run). */
 export interface PayloadHold {
   readonly sha256: string;
@@ -55,6 +52,10 @@ export interface PayloadHold {
   readonly root: JobId;
   readonly run: number;
 }
+
+/** Where holds and deleters' marks live: beside `payloads/`, in the same bucket, so every shard sees them. */
+export const HOLDS_PREFIX = "payload-holds/";
+export const DELETING_PREFIX = "payload-deleting/";
 
 /** A blob an expired tree named, as a store of finished jobs reports it (FinishedJobs.expire): its hold, less the shard. */
 export type TreeBlob = Omit<PayloadHold, "shard">;
