@@ -72,11 +72,14 @@ export class Commander extends DurableObject<Env> implements JobPlane {
     const jobsConfig = parseJobsConfig(env);
     const { shard } = parseCommanderName(config, name);
     this.shard = shard;
+    const blobs = r2Blobs(env.PAYLOADS);
+    const payloadHolds = new PayloadHolds(blobs, shard, name, jsonLogger({ shard, commander: name }));
     this.jobs = new JobDriver({
       shard,
       registry,
-      payloads: new Payloads(r2Blobs(env.PAYLOADS), jobsConfig.inlinePayloadBytes, payloadKey),
-      payloadHolds: new PayloadHolds(r2Blobs(env.PAYLOADS), shard, name, jsonLogger({ shard, commander: name })),
+      // Its own seals go through its holds (PayloadHolds.sealing): a blob deleted before it is held is written again.
+      payloads: new Payloads(payloadHolds.sealing(blobs), jobsConfig.inlinePayloadBytes, payloadKey),
+      payloadHolds,
       backends: runnerBackends(env, jobsConfig.runnerAllow),
       timers: realTimers,
       builtins: builtinNodes(jobsConfig.workerLatencyMs),

@@ -25,15 +25,18 @@
  * each other's mark), and only then lists the holds for the last time:
  *
  *   deleter:  put payload-deleting/<sha256>/<deleter>; list holds; none: delete blob; remove mark
- *   holder:   put its hold; list marks: any, refuse (retryable); has the blob: absent, refuse
+ *   holder:   put its hold; list marks until none; blob absent: write it again, or refuse
  *
  * With R2's strongly consistent reads and lists, either the deleter's last list comes after the
- * hold (it sees it and keeps the blob), or it comes before: then the mark was already there when
- * the holder looked, unless it had been removed, and a mark is removed only after the delete
- * finished, so the holder finds the blob absent. Either way the holder never proposes a decision
- * naming bytes that are gone. A holder refused asks again (a submit is retried by its client with
- * the bytes sealed anew; an inline result is run again by the next step). The argument needs no
- * clock: no grace period, no comparison of times across machines.
+ * hold (it sees it and keeps the blob), or it comes before: then its mark was already there when
+ * the holder first looked, and a mark is removed only after the delete finished. So once the
+ * holder sees no mark, every delete that could take the blob is over, and every later one sees
+ * the hold: a blob present then stays, and one absent may be written back (by a holder that has
+ * the bytes) and stays too. A holder without them refuses, and whoever has the bytes retries (a
+ * client's submit seals them anew; a runner's result is refused, and the call runs again). The
+ * holder never proposes a decision naming bytes that are gone. The argument needs no clock: no
+ * grace period, no comparison of times across machines (the holder's wait for a mark to go is
+ * bounded only so that a mark left by a stopped commander refuses rather than hangs).
  *
  * What this does not collect (documented in the README, "Payloads and retention"): a blob that no
  * job tree ever held (an upload never submitted, a stage's result the log did not take, payloads

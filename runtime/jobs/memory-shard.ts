@@ -128,18 +128,20 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
   const finished = options.finished ?? new MemoryFinishedJobs();
   let incarnation = 0;
   let holds!: PayloadHolds;
-  const start = (): JobDriver =>
-    new JobDriver({
+  const start = (): JobDriver => {
+    holds = new PayloadHolds(shared.blobs, 0, name, jsonLogger({ shard: 0, commander: name }));
+    return new JobDriver({
       shard: 0,
       registry: options.registry,
-      payloads,
+      // Its own seals through its holds (PayloadHolds.sealing); the backends share the shard's.
+      payloads: new Payloads(holds.sealing(shared.blobs), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
       backends: options.backends(payloads, () => driver),
       timers: options.timers ?? realTimers,
       builtins: builtinNodes(1),
       scheduler: createLearningScheduler({ inlineMaxMs: 2 }),
       maxWaitMs: 60_000,
       finished,
-      payloadHolds: (holds = new PayloadHolds(shared.blobs, 0, name, jsonLogger({ shard: 0, commander: name }))),
+      payloadHolds: holds,
       name,
       peers: () => new Map([...shared.commanders].map(([peer, driver]) => [peer, driver()])),
       ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
@@ -160,6 +162,7 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
           onElected,
         }),
     });
+  };
   let driver: JobDriver = start();
   shared.commanders.set(name, () => driver);
   return {

@@ -37,11 +37,23 @@ const EMPTY = new Uint8Array(0);
  */
 const REMEMBERED_HOLDS = 10_000;
 
+/** Most bytes of its own seals a commander keeps until their holds are written (sealing()); a larger blob is not kept. */
+const SEALED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How long a holder waits, each time, for a mark to go before it looks again (ms): a delete takes
+ * a few R2 requests, so the first looks come soon; about 3 s in all before it refuses.
+ */
+const MARK_WAITS = [5, 20, 100, 400, 1_000, 1_500];
+
 /** Most marks one sweep lists to finish its own (a mark lives from a delete's start to its end: few). */
 const MARK_PAGE = 1_000;
 
 export class PayloadHolds {
   private readonly held = new Set<string>();
+  /** What this commander sealed, by blob key, until held (sealing()). */
+  private readonly sealed = new Map<string, Uint8Array>();
+  private sealedBytes = 0;
   /** Sweeps run one after another: each is many R2 requests, and they touch the same keys. */
   private sweeping: Promise<void> = Promise.resolve();
   private closed = false;
@@ -57,8 +69,11 @@ export class PayloadHolds {
 
   /**
    * Before `decisions` are proposed: each blob they name is held for its tree, and is there and
-   * not being deleted. Throws payload-deleting or payload-missing (both retryable: the bytes are
-   * sealed anew by whoever retries) rather than let the log name bytes that are gone.
+   * not being deleted. A delete under way is waited for; a blob it took is written again from
+   * the bytes this commander sealed, when it sealed them itself (sealing()). Otherwise throws
+   * payload-deleting or payload-missing, rather than let the log name bytes that are gone: both
+   * are retryable, by whoever has the bytes (a client's submit seals its input anew; a stage
+   * Worker's or runner's result is refused, and its call's attempt times out and runs again).
    */
   async hold(decisions: readonly Decision[], jobOf: (id: JobId) => JobRecord | undefined): Promise<void> {
     const treeOf: TreeOf = (id) => {
@@ -68,17 +83,68 @@ export class PayloadHolds {
     await Promise.all(holdsOf(decisions, this.shard, treeOf).map((h) => this.holdOne(h)));
   }
 
+  /**
+   * The store this commander's own Payloads writes through: it keeps the bytes of what it sealed
+   * until their hold is written (a blob deleted between the seal and the hold is written again),
+   * at most SEALED_BYTES of them, oldest dropped first.
+   */
+  sealing(store: BlobStore): BlobStore {
+    return {
+      get: (key) => store.get(key),
+      has: (key) => store.has(key),
+      delete: (key) => store.delete(key),
+      list: (prefix, limit) => store.list(prefix, limit),
+      put: async (key, bytes) => {
+        this.keepSealed(key, bytes);
+        await store.put(key, bytes);
+      },
+    };
+  }
+
+  private keepSealed(key: string, bytes: Uint8Array): void {
+    if (bytes.length > SEALED_BYTES) return;
+    this.sealedBytes += bytes.length - (this.sealed.get(key)?.length ?? 0);
+    this.sealed.delete(key);
+    this.sealed.set(key, bytes);
+    for (const [oldest, kept] of this.sealed) {
+      if (this.sealedBytes <= SEALED_BYTES) break;
+      this.sealed.delete(oldest);
+      this.sealedBytes -= kept.length;
+    }
+  }
+
+  private takeSealed(key: string): Uint8Array | undefined {
+    const bytes = this.sealed.get(key);
+    if (bytes) {
+      this.sealed.delete(key);
+      this.sealedBytes -= bytes.length;
+    }
+    return bytes;
+  }
+
   private async holdOne(hold: PayloadHold): Promise<void> {
     const key = holdKey(hold);
+    const blob = this.keyOf(hold.sha256);
     if (this.held.has(key)) return;
     // The order is the handshake's (core/jobs/payload-holds.ts): the hold, then the marks, then the blob.
     await this.blobs.put(key, EMPTY);
-    if ((await this.blobs.list(deletingPrefix(hold.sha256), 1)).length > 0) {
-      throw new PaxflowError("payload-deleting", `payload ${hold.sha256} is being deleted (no kept job named it); retry to store it anew`);
+    // A mark lasts from a delete's start to its end: waited for, a few times, then refused.
+    for (let wait = 0; (await this.blobs.list(deletingPrefix(hold.sha256), 1)).length > 0; wait++) {
+      if (wait >= MARK_WAITS.length) {
+        throw new PaxflowError("payload-deleting", `payload ${hold.sha256} is being deleted (no kept job named it); retry to store it anew`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, MARK_WAITS[wait]));
     }
-    if (!(await this.blobs.has(this.keyOf(hold.sha256)))) {
-      throw new PaxflowError("payload-missing", `payload ${hold.sha256} is not in the payload store (deleted once no kept job named it); retry to store it anew`);
+    if (!(await this.blobs.has(blob))) {
+      // Deleted by a delete whose last look came before this hold: none after it deletes these
+      // bytes again (each sees the hold), so writing them back is safe.
+      const bytes = this.takeSealed(blob);
+      if (!bytes) {
+        throw new PaxflowError("payload-missing", `payload ${hold.sha256} is not in the payload store (deleted once no kept job named it); retry to store it anew`);
+      }
+      await this.blobs.put(blob, bytes);
     }
+    this.takeSealed(blob);
     if (this.held.size >= REMEMBERED_HOLDS) this.held.clear();
     this.held.add(key);
   }

@@ -24,6 +24,30 @@ const accepted = (job: string, sha: string, at: number): Decision =>
 /** Only top-level jobs accepted in the same proposal: nothing to look up. */
 const unknown = (): JobRecord | undefined => undefined;
 
+/** "held", or the code the hold was refused with. */
+const outcome = (held: Promise<void>): Promise<string | null> =>
+  held.then(
+    () => "held",
+    (error: unknown) => errorCode(error),
+  );
+
+/** The store, with a step of another party's run at a chosen point of this one's: after a put, or before a delete. */
+function hooked(inner: BlobStore, hooks: { afterPut?: (key: string) => Promise<void>; beforeDelete?: (key: string) => Promise<void> }): BlobStore {
+  return {
+    get: (k) => inner.get(k),
+    has: (k) => inner.has(k),
+    list: (p, n) => inner.list(p, n),
+    async put(k, b) {
+      await inner.put(k, b);
+      await hooks.afterPut?.(k);
+    },
+    async delete(k) {
+      await hooks.beforeDelete?.(k);
+      await inner.delete(k);
+    },
+  };
+}
+
 export function blobStoreConformance(label: string, makeStore: () => BlobStore): void {
   describe(`blob store (${label})`, () => {
     it("puts, reads, tells what is there, deletes (an absent key too) and lists a prefix in key order", async () => {
@@ -82,55 +106,68 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       expect(await store.has(payloadKey(sha))).toBe(false);
     });
 
-    it("refuses to hold a blob being deleted (payload-deleting) or gone (payload-missing), and holds it once stored anew", async () => {
+    it("refuses to hold a blob gone (payload-missing) or marked by a deleter that does not finish (payload-deleting), and holds it once stored anew", async () => {
       const store = makeStore();
       const sha = `conf-refuse-${label}`;
       const holds = new PayloadHolds(store, 0, "commander-0", quiet);
-      const refusal = (job: string) =>
-        holds.hold([accepted(job, sha, 1)], unknown).then(
-          () => "held",
-          (error: unknown) => errorCode(error),
-        );
+      const refusal = (job: string) => outcome(holds.hold([accepted(job, sha, 1)], unknown));
       expect(await refusal("a")).toBe("payload-missing");
       await store.put(payloadKey(sha), bytes(20));
+      // A mark nobody removes (its commander stopped mid-delete): waited for a while, then refused.
       await store.put(deletingKey(sha, "commander-9"), bytes(0));
       expect(await refusal("b")).toBe("payload-deleting");
       await store.delete(deletingKey(sha, "commander-9"));
       expect(await refusal("c")).toBe("held");
     });
 
-    it("a hold written while a delete is under way: the deleter keeps the blob, or the holder is refused", async () => {
+    it("a hold that lands between a deleter's mark and its last look: the blob is kept, and the holder waits for the mark to go", async () => {
       const inner = makeStore();
-      const sha = `conf-race-${label}`;
+      const sha = `conf-race-kept-${label}`;
       const holder = new PayloadHolds(inner, 0, "leader", quiet);
-      // The leader holds the blob for a new job right after the deleter marked it, before its last look.
       let raced: Promise<string | null> | null = null;
-      const racing: BlobStore = {
-        get: (k) => inner.get(k),
-        has: (k) => inner.has(k),
-        delete: (k) => inner.delete(k),
-        list: (p, n) => inner.list(p, n),
-        async put(k, b) {
-          await inner.put(k, b);
-          if (k === deletingKey(sha, "follower") && raced === null) {
-            raced = holder.hold([accepted("new", sha, 50)], unknown).then(
-              () => null,
-              (error: unknown) => errorCode(error),
-            );
-            await raced;
-          }
+      const racing = hooked(inner, {
+        async afterPut(key) {
+          if (key !== deletingKey(sha, "follower") || raced) return;
+          // The leader's hold lands now, before the deleter looks for the last time.
+          await inner.put(holdKey({ sha256: sha, shard: 0, root: "new", run: 50 }), bytes(0));
+          raced = outcome(holder.hold([accepted("new", sha, 50)], unknown));
         },
-      };
+      });
       await inner.put(payloadKey(sha), bytes(20));
       const deleter = new PayloadHolds(racing, 0, "follower", quiet);
       await deleter.hold([accepted("old", sha, 5)], unknown);
       await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
-      // The hold came after the mark: refused, since the delete may be under way...
-      expect(await raced).toBe("payload-deleting");
-      // ...yet the deleter's last look saw that hold and kept the blob: held again, it is there.
+      expect(await raced).toBe("held");
       expect(await inner.has(payloadKey(sha))).toBe(true);
-      await holder.hold([accepted("new", sha, 50)], unknown);
       expect(await inner.list(`payload-deleting/${sha}/`, 10)).toEqual([]);
+    });
+
+    it("a hold that lands after a deleter's last look: the holder writes back the bytes it sealed, or is refused without them", async () => {
+      for (const sealedHere of [true, false]) {
+        const inner = makeStore();
+        const sha = `conf-race-gone-${sealedHere}-${label}`;
+        const holder = new PayloadHolds(inner, 0, "leader", quiet);
+        // The bytes come from this commander's own seal, or from elsewhere (a client, a runner).
+        await (sealedHere ? holder.sealing(inner) : inner).put(payloadKey(sha), bytes(20));
+        let raced: Promise<string | null> | null = null;
+        const racing = hooked(inner, {
+          async beforeDelete(key) {
+            if (key !== payloadKey(sha) || raced) return;
+            // The deleter looked and found no hold; the leader's lands just before the delete.
+            await inner.put(holdKey({ sha256: sha, shard: 0, root: "new", run: 50 }), bytes(0));
+            raced = outcome(holder.hold([accepted("new", sha, 50)], unknown));
+          },
+        });
+        const deleter = new PayloadHolds(racing, 0, "follower", quiet);
+        await deleter.hold([accepted("old", sha, 5)], unknown);
+        await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
+        expect(await raced).toBe(sealedHere ? "held" : "payload-missing");
+        expect(await inner.has(payloadKey(sha))).toBe(sealedHere);
+        // Held now, whoever stores the bytes again: no later sweep deletes them.
+        await inner.put(payloadKey(sha), bytes(20));
+        await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
+        expect(await inner.has(payloadKey(sha))).toBe(true);
+      }
     });
 
     it("a commander that stopped in the middle of a delete finishes it on its next sweep", async () => {
@@ -140,7 +177,6 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       // Its mark, left by an incarnation that stopped before its last look.
       await store.put(deletingKey(sha, "commander-r"), bytes(0));
       const other = new PayloadHolds(store, 0, "commander-q", quiet);
-      expect(await other.hold([accepted("x", sha, 1)], unknown).catch((error: unknown) => errorCode(error))).toBe("payload-deleting");
       await other.release([{ sha256: sha, root: "x", run: 1 }]);
       // Another commander's mark is not its to finish.
       expect(await store.has(deletingKey(sha, "commander-r"))).toBe(true);
