@@ -125,7 +125,10 @@ export class PayloadHolds {
   private async holdOne(hold: PayloadHold): Promise<void> {
     const key = holdKey(hold);
     const blob = this.keyOf(hold.sha256);
-    if (this.held.has(key)) return;
+    if (this.held.has(key)) {
+      this.takeSealed(blob);
+      return;
+    }
     // The order is the handshake's (core/jobs/payload-holds.ts): the hold, then the marks, then the blob.
     await this.blobs.put(key, EMPTY);
     // A mark lasts from a delete's start to its end: waited for, a few times, then refused.
