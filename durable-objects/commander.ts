@@ -8,7 +8,9 @@ import { type CommanderStatus, CommanderDriver, type Reconfigured, type SubmitCo
 import type { JobPlane, ListJobsQuery, ResultOffer, SubmitJobRequest } from "../runtime/jobs/contract.ts";
 import type { StoreCursor, StoredJob } from "../runtime/jobs/finished-jobs.ts";
 import { JobDriver } from "../runtime/jobs/job-driver.ts";
+import { PayloadHolds } from "../runtime/jobs/payload-holds.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
+import { jsonLogger } from "../runtime/log.ts";
 import { realTimers } from "../runtime/timers.ts";
 import { PaxflowError, errorCode } from "../runtime/errors.ts";
 import { registry } from "../workers/registry.ts";
@@ -70,10 +72,14 @@ export class Commander extends DurableObject<Env> implements JobPlane {
     const jobsConfig = parseJobsConfig(env);
     const { shard } = parseCommanderName(config, name);
     this.shard = shard;
+    const blobs = r2Blobs(env.PAYLOADS);
+    const payloadHolds = new PayloadHolds(blobs, shard, name, jsonLogger({ shard, commander: name }));
     this.jobs = new JobDriver({
       shard,
       registry,
-      payloads: new Payloads(r2Blobs(env.PAYLOADS), jobsConfig.inlinePayloadBytes, payloadKey),
+      // Its own seals go through its holds (PayloadHolds.sealing): a blob deleted before it is held is written again.
+      payloads: new Payloads(payloadHolds.sealing(blobs), jobsConfig.inlinePayloadBytes, payloadKey),
+      payloadHolds,
       backends: runnerBackends(env, jobsConfig.runnerAllow),
       timers: realTimers,
       builtins: builtinNodes(jobsConfig.workerLatencyMs),

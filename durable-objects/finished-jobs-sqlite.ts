@@ -1,5 +1,6 @@
 import type { JobId } from "../core/jobs/decisions.ts";
 import { upgradeJob } from "../core/jobs/legacy-records.ts";
+import { type TreeBlob, recordBlobs } from "../core/jobs/payload-holds.ts";
 import type { JobRecord, JobStatus } from "../core/jobs/state.ts";
 import type { ListJobsQuery } from "../runtime/jobs/contract.ts";
 import { type CallCount, type FinishedJobs, type StoreCursor, type StoredJob, type StoredSummary, callTally, summaryOf, tenantOf, upgradeStored } from "../runtime/jobs/finished-jobs.ts";
@@ -21,6 +22,9 @@ const SCHEMA = [
   "CREATE TABLE IF NOT EXISTS finished_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
   // Each job's calls by node and outcome (callTally), so GET /metrics sums them without reading every job.
   "CREATE TABLE IF NOT EXISTS finished_calls (id TEXT NOT NULL, node TEXT NOT NULL, outcome TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (id, node, outcome))",
+  // The large payloads each job names (recordBlobs), so an expiry says whose holds go without
+  // parsing the jobs it removes (runtime/jobs/payload-holds.ts). Jobs stored before it have none.
+  "CREATE TABLE IF NOT EXISTS finished_blob (id TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (id, sha256))",
 ];
 
 interface Row {
@@ -71,6 +75,8 @@ export class SqliteFinishedJobs implements FinishedJobs {
       // A replaced record may have had more parts, and other calls, than the new one.
       this.sql.exec("DELETE FROM finished_part WHERE id = ?", id);
       this.sql.exec("DELETE FROM finished_calls WHERE id = ?", id);
+      this.sql.exec("DELETE FROM finished_blob WHERE id = ?", id);
+      for (const sha256 of recordBlobs(record)) this.sql.exec("INSERT INTO finished_blob (id, sha256) VALUES (?, ?)", id, sha256);
       for (const { node, outcome, count } of callTally(record).values()) {
         this.sql.exec("INSERT INTO finished_calls (id, node, outcome, count) VALUES (?, ?, ?, ?)", id, node, outcome, count);
       }
@@ -94,13 +100,25 @@ export class SqliteFinishedJobs implements FinishedJobs {
     }
   }
 
-  expire(cutoff: number): void {
+  expire(cutoff: number): TreeBlob[] {
     const gone = this.sql.exec<{ id: string }>("SELECT id FROM finished_job WHERE retired_at <= ?", cutoff).toArray();
-    if (gone.length === 0) return;
+    if (gone.length === 0) return [];
     for (const { id } of gone) this.forget(id);
+    // A tree expires whole: its root row (whose accepted_at is the tree's run) goes in the same sweep.
+    const blobs = this.sql
+      .exec<{ sha256: string; root: string; run: number }>(
+        `SELECT DISTINCT b.sha256 AS sha256, j.root AS root, COALESCE(r.accepted_at, j.accepted_at) AS run
+         FROM finished_blob b JOIN finished_job j ON j.id = b.id LEFT JOIN finished_job r ON r.id = j.root
+         WHERE j.retired_at <= ?`,
+        cutoff,
+      )
+      .toArray()
+      .map(({ sha256, root, run }) => ({ sha256, root, run }));
     this.sql.exec("DELETE FROM finished_part WHERE id IN (SELECT id FROM finished_job WHERE retired_at <= ?)", cutoff);
     this.sql.exec("DELETE FROM finished_calls WHERE id IN (SELECT id FROM finished_job WHERE retired_at <= ?)", cutoff);
+    this.sql.exec("DELETE FROM finished_blob WHERE id IN (SELECT id FROM finished_job WHERE retired_at <= ?)", cutoff);
     this.sql.exec("DELETE FROM finished_job WHERE retired_at <= ?", cutoff);
+    return blobs;
   }
 
   completeThrough(): number {

@@ -10,4 +10,16 @@ export const r2Blobs = (bucket: R2Bucket): BlobStore => ({
     if (await bucket.head(key)) return;
     await bucket.put(key, bytes);
   },
+  async has(key) {
+    return (await bucket.head(key)) !== null;
+  },
+  async delete(key) {
+    // R2 answers a delete of an absent key as success.
+    await bucket.delete(key);
+  },
+  async list(prefix, limit) {
+    // R2 lists in key order (UTF-8), at most 1,000 a page.
+    const page = await bucket.list({ prefix, limit: Math.max(1, Math.min(1_000, limit)) });
+    return page.objects.map((o) => o.key).slice(0, Math.max(0, limit));
+  },
 });

@@ -40,6 +40,11 @@ export type ErrorCode =
   | "too-many-running"
   /** The log names a large payload that the payload store (R2) does not hold. */
   | "payload-missing"
+  /**
+   * A large payload a decision would name is being deleted (its last job tree expired): nothing
+   * naming it is proposed. Retryable: a retry seals the bytes anew (runtime/jobs/payload-holds.ts).
+   */
+  | "payload-deleting"
   /** A runner could not be reached. */
   | "runner-unreachable"
   /** A runner answered, but not with "accepted" (full, unknown stage, bad request). */

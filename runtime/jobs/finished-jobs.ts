@@ -13,6 +13,7 @@
  * took it. Until then its store has a gap, and it does not answer from it as leader.
  */
 import type { JobId, NodeId } from "../../core/jobs/decisions.ts";
+import { type TreeBlob, recordBlobs } from "../../core/jobs/payload-holds.ts";
 import type { RetiredJob } from "../../core/jobs/retention.ts";
 import { upgradeJob } from "../../core/jobs/legacy-records.ts";
 import { type JobRecord, type JobStatus, outcomeOf, takenFrom } from "../../core/jobs/state.ts";
@@ -48,8 +49,11 @@ export interface FinishedJobs {
   get(id: JobId): StoredJob | undefined;
   /** Keeps these jobs; the same job again replaces itself (a slot applied twice writes the same rows). */
   put(rows: readonly StoredJob[]): void;
-  /** Removes every tree retired at or before `cutoff` (retention.ts retentionCutoff). */
-  expire(cutoff: number): void;
+  /**
+   * Removes every tree retired at or before `cutoff` (retention.ts retentionCutoff), and says
+   * which large payloads each named (recordBlobs), for their holds to go (payload-holds.ts).
+   */
+  expire(cutoff: number): TreeBlob[];
   /** The slot through which every retired job is here (see above); 0 for a new store. */
   completeThrough(): number;
   setCompleteThrough(slot: number): void;
@@ -132,8 +136,16 @@ export class MemoryFinishedJobs implements FinishedJobs {
     for (const row of rows) this.rows.set(row.id, structuredClone(upgradeStored(row)));
   }
 
-  expire(cutoff: number): void {
+  expire(cutoff: number): TreeBlob[] {
+    const gone = new Map<string, TreeBlob>();
+    for (const row of this.rows.values()) {
+      if (row.retiredAt > cutoff) continue;
+      // A tree expires whole: its root is here, and goes in the same sweep.
+      const run = this.rows.get(row.root)?.record.acceptedAt ?? row.record.acceptedAt;
+      for (const sha256 of recordBlobs(row.record)) gone.set(`${sha256}/${row.root}`, { sha256, root: row.root, run });
+    }
     for (const [id, row] of this.rows) if (row.retiredAt <= cutoff) this.rows.delete(id);
+    return [...gone.values()];
   }
 
   completeThrough(): number {

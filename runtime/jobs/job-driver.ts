@@ -57,6 +57,7 @@ import {
 } from "./finished-jobs.ts";
 import { LiveJobs } from "./live-jobs.ts";
 import type { Payloads } from "./payload-store.ts";
+import type { PayloadHolds } from "./payload-holds.ts";
 
 /** Most decisions one proposal carries (propose); well under the commander's MAX_PENDING. */
 const MAX_DECISIONS_PER_PROPOSAL = 1_000;
@@ -83,6 +84,8 @@ export interface JobDriverOptions {
   readonly finished: FinishedJobs;
   /** How long a finished job stays readable (JOB_RETENTION), on the log's clock; default DEFAULT_JOB_RETENTION_MS. */
   readonly retentionMs?: number;
+  /** Holds on the large payloads the log names, and their deletion once no kept job names them (payload-holds.ts); none: blobs stay. */
+  readonly payloadHolds?: PayloadHolds;
   /** This commander's lasting name (not the incarnation's id): the snapshots it takes name it as their author. */
   readonly name: string;
   /**
@@ -264,6 +267,7 @@ export class JobDriver implements JobPlane {
     if (this.timer !== null) this.o.timers.clearTimeout(this.timer);
     this.timer = null;
     this.timerAt = Infinity;
+    this.o.payloadHolds?.close();
     this.commander.close();
   }
 
@@ -383,7 +387,7 @@ export class JobDriver implements JobPlane {
     if (this.gap === null && slot > this.o.finished.completeThrough()) this.o.finished.setCompleteThrough(slot);
     const cutoff = retentionCutoff(this.state.appliedAt, this.retentionMs);
     if (cutoff - this.sweptTo >= this.retentionMs / SWEEP_SHARE) {
-      this.o.finished.expire(cutoff);
+      void this.o.payloadHolds?.release(this.o.finished.expire(cutoff));
       this.sweptTo = cutoff;
     }
   }
@@ -561,6 +565,8 @@ export class JobDriver implements JobPlane {
    */
   private async propose(drafts: readonly (Draft | Decision)[]): Promise<void> {
     const sealed = await Promise.all(drafts.map((d) => this.seal(d)));
+    // Before the log can name a blob, its tree holds it: no commander deletes it from then on.
+    await this.o.payloadHolds?.hold(sealed, (id) => this.job(id));
     // Which run of its job each decision belongs to (decisionId): a job accepted in this very step has no record yet.
     const runs = new Map(sealed.flatMap((d) => (d.type === "job.accepted" ? [[d.job, d.at] as const] : [])));
     const runOf = (d: Decision) => ("job" in d ? (runs.get(d.job) ?? this.job(d.job)?.acceptedAt) : undefined);

@@ -13,11 +13,13 @@ import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts"
 import type { Registry } from "../../core/sdk/registry.ts";
 import { CommanderDriver } from "../commander-driver.ts";
 import { errorMessage } from "../errors.ts";
+import { jsonLogger } from "../log.ts";
 import { MemoryAcceptors } from "../memory-transport.ts";
 import { type Timers, realTimers } from "../timers.ts";
 import type { Backends } from "./backends.ts";
 import { type FinishedJobs, MemoryFinishedJobs } from "./finished-jobs.ts";
 import { JobDriver } from "./job-driver.ts";
+import { PayloadHolds } from "./payload-holds.ts";
 import { MemoryBlobStore, Payloads } from "./payload-store.ts";
 
 /** The acceptors' leader lease; commanders read from their own state for half of it (CommanderOptions.readLeaseMs). */
@@ -27,6 +29,8 @@ export interface MemoryShard {
   /** The current incarnation. */
   driver(): JobDriver;
   readonly payloads: Payloads;
+  /** The current incarnation's holds on payload blobs (idle(): its deletes so far are done). */
+  payloadHolds(): PayloadHolds;
   /** The commander's finished jobs (they survive crash()). */
   readonly finished: FinishedJobs;
   /** "commander-<i>": the first of a shard is 0, each one `beside` it the next. */
@@ -34,6 +38,8 @@ export interface MemoryShard {
   /** The shard's parts its commanders share: acceptors, payloads, and each commander's current incarnation by name. */
   readonly shared: {
     readonly network: MemoryAcceptors;
+    /** The bucket payloads and their holds are in (payload-holds.ts). */
+    readonly blobs: MemoryBlobStore;
     readonly payloads: Payloads;
     /** Each reachable commander's current incarnation (a test removes one to make it unreachable). */
     readonly commanders: Map<string, () => JobDriver>;
@@ -107,9 +113,11 @@ export interface MemoryShardOptions {
 
 export function memoryShard(options: MemoryShardOptions): MemoryShard {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"];
+  const blobs = new MemoryBlobStore();
   const shared = options.beside?.shared ?? {
     network: new MemoryAcceptors(acceptors, { leaseMs: LEASE_MS }),
-    payloads: new Payloads(new MemoryBlobStore(), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
+    blobs,
+    payloads: new Payloads(blobs, DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
     commanders: new Map<string, () => JobDriver>(),
     names: [],
   };
@@ -119,17 +127,21 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
   // The commander's own storage: it outlives each incarnation, as a Durable Object's SQLite does.
   const finished = options.finished ?? new MemoryFinishedJobs();
   let incarnation = 0;
-  const start = (): JobDriver =>
-    new JobDriver({
+  let holds!: PayloadHolds;
+  const start = (): JobDriver => {
+    holds = new PayloadHolds(shared.blobs, 0, name, jsonLogger({ shard: 0, commander: name }));
+    return new JobDriver({
       shard: 0,
       registry: options.registry,
-      payloads,
+      // Its own seals through its holds (PayloadHolds.sealing); the backends share the shard's.
+      payloads: new Payloads(holds.sealing(shared.blobs), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
       backends: options.backends(payloads, () => driver),
       timers: options.timers ?? realTimers,
       builtins: builtinNodes(1),
       scheduler: createLearningScheduler({ inlineMaxMs: 2 }),
       maxWaitMs: 60_000,
       finished,
+      payloadHolds: holds,
       name,
       peers: () => new Map([...shared.commanders].map(([peer, driver]) => [peer, driver()])),
       ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
@@ -150,12 +162,14 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
           onElected,
         }),
     });
+  };
   let driver: JobDriver = start();
   shared.commanders.set(name, () => driver);
   return {
     name,
     shared,
     driver: () => driver,
+    payloadHolds: () => holds,
     payloads,
     finished,
     crash: () => {

@@ -11,6 +11,12 @@ import { PaxflowError } from "../errors.ts";
 export interface BlobStore {
   get(key: string): Promise<Uint8Array | null>;
   put(key: string, bytes: Uint8Array): Promise<void>;
+  /** Whether an object is there, without reading it. */
+  has(key: string): Promise<boolean>;
+  /** Removes the object; removing one that is not there is no error (payload-holds.ts deletes from every commander). */
+  delete(key: string): Promise<void>;
+  /** Keys under `prefix`, in key order, at most `limit` (one page: callers ask for few). */
+  list(prefix: string, limit: number): Promise<string[]>;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -69,5 +75,17 @@ export class MemoryBlobStore implements BlobStore {
   }
   async put(key: string, bytes: Uint8Array) {
     this.objects.set(key, bytes);
+  }
+  async has(key: string) {
+    return this.objects.has(key);
+  }
+  async delete(key: string) {
+    this.objects.delete(key);
+  }
+  async list(prefix: string, limit: number) {
+    return [...this.objects.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .sort()
+      .slice(0, Math.max(0, limit));
   }
 }

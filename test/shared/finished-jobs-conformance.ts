@@ -105,6 +105,24 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
         expect(store.counts()).toEqual({ done: 1, failed: 0, cancelled: 0 });
       }));
 
+    it("says which large payloads each expired tree named, under its root's run, once each", () =>
+      withStore((store) => {
+        const r2 = (sha: string) => ({ r2: sha, bytes: 20_000 }) as JobRecord["input"];
+        const root = job("tree", { acceptedAt: 40, input: r2("aa"), output: r2("bb"), calls: [{ seq: 0, kind: "job", target: "child", input: r2("aa"), queuedAt: 41, child: "tree-child" as JobId, startedAt: 41, state: { is: "done", outcome: { ok: true, value: r2("cc") }, finishedAt: 42 } }] });
+        const child = job("tree-child", { acceptedAt: 41, root: "tree" as JobId, parent: { job: "tree" as JobId, seq: 0 }, input: r2("aa"), output: r2("cc") });
+        store.put(retiredRows([[root, child]], 1, 1_000));
+        store.put(retiredRows([[job("kept", { input: r2("aa") })]], 2, 2_000));
+        // Replaced without its payload: the old row's blob is not reported for it.
+        store.put(retiredRows([[job("plain", { input: r2("dd") })]], 3, 1_000));
+        store.put(retiredRows([[job("plain")]], 3, 1_000));
+        expect(store.expire(retentionCutoff(1_999, 1_000))).toEqual([]);
+        const gone = store.expire(retentionCutoff(2_000, 1_000));
+        const key = (b: { sha256: string; root: string; run: number }) => `${b.sha256} ${b.root} ${b.run}`;
+        expect(gone.map(key).sort()).toEqual(["aa tree 40", "bb tree 40", "cc tree 40"]);
+        expect(store.expire(retentionCutoff(2_000, 1_000))).toEqual([]);
+        expect(store.expire(retentionCutoff(3_000, 1_000)).map(key)).toEqual(["aa kept 100"]);
+      }));
+
     it("pages the jobs retired in a range of slots by (slot, id), for a peer's gap", () =>
       withStore((store) => {
         store.put(retiredRows([[job("a")], [job("c")]], 3, 200));

@@ -9,8 +9,8 @@ import { abortAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { encode } from "../../../core/codec.ts";
 import type { JobId } from "../../../core/jobs/decisions.ts";
-import { inlinePayload } from "../../../core/jobs/payload.ts";
-import type { JobsSnapshot } from "../../../core/jobs/state.ts";
+import { inlinePayload, payloadKey } from "../../../core/jobs/payload.ts";
+import { type JobsSnapshot, outcomeOf } from "../../../core/jobs/state.ts";
 import type { Viewer } from "../../../core/jobs/tenancy.ts";
 import type { Snapshot } from "../../../core/paxos/index.ts";
 import type { AppliedState } from "../../../runtime/applied-log.ts";
@@ -132,6 +132,29 @@ describe("finished jobs in the Commander Durable Objects", () => {
       state.storage.sql.exec<{ id: string }>("SELECT id FROM finished_job WHERE id LIKE 'early-%' ORDER BY id").toArray().map((r) => r.id),
     );
     expect(copied).toEqual([...outputs.keys()]);
+  });
+
+  it("take their large payloads with them: the blobs they named leave R2 once their retention passed", async () => {
+    const shard = nextShard++;
+    // Its calls' results are large (40 kB each): the stage Worker writes them to R2, the log names their hashes.
+    const reply = await retrying(
+      async () =>
+        (await commander(shard, 0).submitJob({ id: "blobs" as JobId, name: "payloads/roundtrip", input: inlinePayload(encode({ bytes: 40_000 })), waitMs: 20_000, submittedBy: "admin" })) as SubmitJobReply,
+    );
+    expect(reply.job.status).toBe("done");
+    const keys = reply.job.calls.map(outcomeOf).flatMap((o) => (o?.ok && "r2" in o.value ? [payloadKey(o.value.r2)] : []));
+    expect(keys.length).toBe(2);
+    for (const key of keys) expect(await env.PAYLOADS.head(key)).not.toBeNull();
+    const held = async () => (await env.PAYLOADS.list({ prefix: "payload-holds/" })).objects.length;
+    expect(await held()).toBeGreaterThanOrEqual(2);
+    // Other jobs move the log's clock on until the job is gone and every commander's sweep deleted its blobs.
+    const stored = async () => (await Promise.all(keys.map((key) => env.PAYLOADS.head(key)))).some((head) => head !== null);
+    for (let n = 0; (await getJob(shard, 0, "blobs")) !== null || (await stored()); n++) {
+      expect(n).toBeLessThan(10_000);
+      await submit(shard, 0, `blob-filler-${n}`, n);
+    }
+    expect(await held()).toBe(0);
+    expect((await env.PAYLOADS.list({ prefix: "payload-deleting/" })).objects).toEqual([]);
   });
 
   it("are gone once JOB_RETENTION has passed on the log's clock, and their id runs anew", async () => {

@@ -1,0 +1,189 @@
+/**
+ * One behaviour for every BlobStore (runtime/jobs/payload-store.ts) and for the payload holds
+ * over it (runtime/jobs/payload-holds.ts): the in-memory store (test/core/blob-store-memory.test.ts)
+ * and R2 through r2Blobs (test/workerd/blob-store-r2.test.ts) run these same cases. Each case
+ * uses keys of its own, so a store shared between cases (one R2 bucket) answers alike.
+ */
+import { describe, expect, it } from "vitest";
+import type { Decision, JobId } from "../../core/jobs/decisions.ts";
+import { deletingKey, holdKey } from "../../core/jobs/payload-holds.ts";
+import { payloadKey } from "../../core/jobs/payload.ts";
+import type { JobRecord } from "../../core/jobs/state.ts";
+import { errorCode } from "../../runtime/errors.ts";
+import { jsonLogger } from "../../runtime/log.ts";
+import { PayloadHolds } from "../../runtime/jobs/payload-holds.ts";
+import type { BlobStore } from "../../runtime/jobs/payload-store.ts";
+
+const quiet = jsonLogger({}, () => undefined);
+const bytes = (n: number) => new Uint8Array(n).fill(7);
+
+/** A job.accepted naming blob `sha` as its input: the decision a leader holds before proposing. */
+const accepted = (job: string, sha: string, at: number): Decision =>
+  ({ type: "job.accepted", job: job as JobId, name: "n", input: { r2: sha, bytes: 20_000 }, at }) as Decision;
+
+/** Only top-level jobs accepted in the same proposal: nothing to look up. */
+const unknown = (): JobRecord | undefined => undefined;
+
+/** "held", or the code the hold was refused with. */
+const outcome = (held: Promise<void>): Promise<string | null> =>
+  held.then(
+    () => "held",
+    (error: unknown) => errorCode(error),
+  );
+
+/** The store, with a step of another party's run at a chosen point of this one's: after a put, or before a delete. */
+function hooked(inner: BlobStore, hooks: { afterPut?: (key: string) => Promise<void>; beforeDelete?: (key: string) => Promise<void> }): BlobStore {
+  return {
+    get: (k) => inner.get(k),
+    has: (k) => inner.has(k),
+    list: (p, n) => inner.list(p, n),
+    async put(k, b) {
+      await inner.put(k, b);
+      await hooks.afterPut?.(k);
+    },
+    async delete(k) {
+      await hooks.beforeDelete?.(k);
+      await inner.delete(k);
+    },
+  };
+}
+
+export function blobStoreConformance(label: string, makeStore: () => BlobStore): void {
+  describe(`blob store (${label})`, () => {
+    it("puts, reads, tells what is there, deletes (an absent key too) and lists a prefix in key order", async () => {
+      const store = makeStore();
+      const p = `conf-basic-${label}/`;
+      expect(await store.get(`${p}a`)).toBeNull();
+      expect(await store.has(`${p}a`)).toBe(false);
+      await store.put(`${p}b`, bytes(3));
+      await store.put(`${p}a`, bytes(2));
+      await store.put(`${p}c/d`, bytes(1));
+      await store.put(`conf-other-${label}`, bytes(1));
+      expect(await store.get(`${p}a`)).toEqual(bytes(2));
+      expect(await store.has(`${p}b`)).toBe(true);
+      expect(await store.list(p, 10)).toEqual([`${p}a`, `${p}b`, `${p}c/d`]);
+      expect(await store.list(p, 2)).toEqual([`${p}a`, `${p}b`]);
+      await store.delete(`${p}b`);
+      await store.delete(`${p}b`);
+      await store.delete(`${p}never`);
+      expect(await store.has(`${p}b`)).toBe(false);
+      expect(await store.list(p, 10)).toEqual([`${p}a`, `${p}c/d`]);
+    });
+
+    it("deletes a blob once the last tree that held it expired, with its holds, and leaves no mark", async () => {
+      const store = makeStore();
+      const sha = `conf-last-${label}`;
+      await store.put(payloadKey(sha), bytes(20));
+      const holds = new PayloadHolds(store, 3, "commander-a", quiet);
+      await holds.hold([accepted("j1", sha, 10)], unknown);
+      await holds.hold([accepted("j2", sha, 20)], unknown);
+      expect(await store.has(holdKey({ sha256: sha, shard: 3, root: "j1", run: 10 }))).toBe(true);
+      await holds.release([{ sha256: sha, root: "j1", run: 10 }]);
+      // j2 still holds it (a running job or a kept one: a hold is a hold).
+      expect(await store.has(payloadKey(sha))).toBe(true);
+      await holds.release([{ sha256: sha, root: "j2", run: 20 }]);
+      expect(await store.has(payloadKey(sha))).toBe(false);
+      expect(await store.list(`payload-holds/${sha}/`, 10)).toEqual([]);
+      expect(await store.list(`payload-deleting/${sha}/`, 10)).toEqual([]);
+      // Released again (every commander of the shard sweeps): nothing happens, nothing fails.
+      await holds.release([{ sha256: sha, root: "j2", run: 20 }]);
+    });
+
+    it("keeps a blob another shard holds, and one a job of the same id but another run holds", async () => {
+      const store = makeStore();
+      const sha = `conf-shared-${label}`;
+      await store.put(payloadKey(sha), bytes(20));
+      const shard0 = new PayloadHolds(store, 0, "commander-0", quiet);
+      const shard1 = new PayloadHolds(store, 1, "commander-1", quiet);
+      await shard0.hold([accepted("same", sha, 10)], unknown);
+      await shard1.hold([accepted("other", sha, 11)], unknown);
+      // The id run again after its retention (its key free again) holds under its new run.
+      await shard0.hold([accepted("same", sha, 99)], unknown);
+      await shard0.release([{ sha256: sha, root: "same", run: 10 }]);
+      await shard1.release([{ sha256: sha, root: "other", run: 11 }]);
+      expect(await store.has(payloadKey(sha))).toBe(true);
+      await shard0.release([{ sha256: sha, root: "same", run: 99 }]);
+      expect(await store.has(payloadKey(sha))).toBe(false);
+    });
+
+    it("refuses to hold a blob gone (payload-missing) or marked by a deleter that does not finish (payload-deleting), and holds it once stored anew", async () => {
+      const store = makeStore();
+      const sha = `conf-refuse-${label}`;
+      const holds = new PayloadHolds(store, 0, "commander-0", quiet);
+      const refusal = (job: string) => outcome(holds.hold([accepted(job, sha, 1)], unknown));
+      expect(await refusal("a")).toBe("payload-missing");
+      await store.put(payloadKey(sha), bytes(20));
+      // A mark nobody removes (its commander stopped mid-delete): waited for a while, then refused.
+      await store.put(deletingKey(sha, "commander-9"), bytes(0));
+      expect(await refusal("b")).toBe("payload-deleting");
+      await store.delete(deletingKey(sha, "commander-9"));
+      expect(await refusal("c")).toBe("held");
+    });
+
+    it("a hold that lands between a deleter's mark and its last look: the blob is kept, and the holder waits for the mark to go", async () => {
+      const inner = makeStore();
+      const sha = `conf-race-kept-${label}`;
+      const holder = new PayloadHolds(inner, 0, "leader", quiet);
+      let raced: Promise<string | null> | null = null;
+      const racing = hooked(inner, {
+        async afterPut(key) {
+          if (key !== deletingKey(sha, "follower") || raced) return;
+          // The leader's hold lands now, before the deleter looks for the last time.
+          await inner.put(holdKey({ sha256: sha, shard: 0, root: "new", run: 50 }), bytes(0));
+          raced = outcome(holder.hold([accepted("new", sha, 50)], unknown));
+        },
+      });
+      await inner.put(payloadKey(sha), bytes(20));
+      const deleter = new PayloadHolds(racing, 0, "follower", quiet);
+      await deleter.hold([accepted("old", sha, 5)], unknown);
+      await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
+      expect(await raced).toBe("held");
+      expect(await inner.has(payloadKey(sha))).toBe(true);
+      expect(await inner.list(`payload-deleting/${sha}/`, 10)).toEqual([]);
+    });
+
+    it("a hold that lands after a deleter's last look: the holder writes back the bytes it sealed, or is refused without them", async () => {
+      for (const sealedHere of [true, false]) {
+        const inner = makeStore();
+        const sha = `conf-race-gone-${sealedHere}-${label}`;
+        const holder = new PayloadHolds(inner, 0, "leader", quiet);
+        // The bytes come from this commander's own seal, or from elsewhere (a client, a runner).
+        await (sealedHere ? holder.sealing(inner) : inner).put(payloadKey(sha), bytes(20));
+        let raced: Promise<string | null> | null = null;
+        const racing = hooked(inner, {
+          async beforeDelete(key) {
+            if (key !== payloadKey(sha) || raced) return;
+            // The deleter looked and found no hold; the leader's lands just before the delete.
+            await inner.put(holdKey({ sha256: sha, shard: 0, root: "new", run: 50 }), bytes(0));
+            raced = outcome(holder.hold([accepted("new", sha, 50)], unknown));
+          },
+        });
+        const deleter = new PayloadHolds(racing, 0, "follower", quiet);
+        await deleter.hold([accepted("old", sha, 5)], unknown);
+        await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
+        expect(await raced).toBe(sealedHere ? "held" : "payload-missing");
+        expect(await inner.has(payloadKey(sha))).toBe(sealedHere);
+        // Held now, whoever stores the bytes again: no later sweep deletes them.
+        await inner.put(payloadKey(sha), bytes(20));
+        await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
+        expect(await inner.has(payloadKey(sha))).toBe(true);
+      }
+    });
+
+    it("a commander that stopped in the middle of a delete finishes it on its next sweep", async () => {
+      const store = makeStore();
+      const sha = `conf-resume-${label}`;
+      await store.put(payloadKey(sha), bytes(20));
+      // Its mark, left by an incarnation that stopped before its last look.
+      await store.put(deletingKey(sha, "commander-r"), bytes(0));
+      const other = new PayloadHolds(store, 0, "commander-q", quiet);
+      await other.release([{ sha256: sha, root: "x", run: 1 }]);
+      // Another commander's mark is not its to finish.
+      expect(await store.has(deletingKey(sha, "commander-r"))).toBe(true);
+      const again = new PayloadHolds(store, 0, "commander-r", quiet);
+      await again.release([{ sha256: `conf-resume-other-${label}`, root: "y", run: 2 }]);
+      expect(await store.has(deletingKey(sha, "commander-r"))).toBe(false);
+      expect(await store.has(payloadKey(sha))).toBe(false);
+    });
+  });
+}
