@@ -1,0 +1,131 @@
+/**
+ * The job plane's core stepped directly (core/jobs/job-core.ts): no shell, no promises, no
+ * clock. Each test feeds inputs and checks what comes out.
+ */
+import { describe, expect, it } from "vitest";
+import { type Value, encode } from "../../core/codec.ts";
+import { createRegistry, defineStage } from "../../core/index.ts";
+import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
+import { type Input, JobCore, type Ready, type Task, WATCH_MS, nodeLane } from "../../core/jobs/job-core.ts";
+import { inlinePayload } from "../../core/jobs/payload.ts";
+import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
+import { dispatchedAt } from "../shared/decisions.ts";
+
+const p = (value: Value) => inlinePayload(encode(value));
+const work = defineStage({ name: "t/work", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 50, outputBytes: () => 9 }, run: (x: number): number => x + 1 });
+const registry = createRegistry({ work });
+const spec = (id: string): NodeSpec => ({ id, kind: "runner", url: `http://${id}`, caps: ["cpu"], speed: { cpu: 1 }, slots: 1, latencyMs: 1, bandwidthMBps: 100 });
+
+/** A leader "c" (the commander dispatchedAt names) with runners a and b, and job "j" accepted. */
+function leader(): { core: JobCore; apply: (d: Decision) => Ready } {
+  const core = new JobCore({ registry, scheduler: createLearningScheduler(), builtins: [], verify: { fraction: 0, newNodeCalls: 0 }, self: () => "c" });
+  let slot = 0;
+  const apply = (decision: Decision) => core.step({ type: "applied", decision, slot: ++slot, leading: true });
+  for (const id of ["a", "b"]) apply({ type: "node.registered", node: spec(id), at: 0 });
+  apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+  return { core, apply };
+}
+
+const dispatched = (attempt: number, node: string, seq = 0) => dispatchedAt({ seq, attempt, node, stage: "t/work@1", input: 1 });
+const proposals = (tasks: Task[]) => tasks.flatMap((t) => (t.kind === "propose" ? [t] : []));
+
+describe("the job plane's core", () => {
+  it("asks the shell to send a call it dispatched to a runner, with the call's deadline, and wakes by then", () => {
+    const { core, apply } = leader();
+    const ready = apply(dispatched(1, "a"));
+    expect(ready.send).toHaveLength(1);
+    expect(ready.send[0]!.decision.node).toBe("a");
+    expect(ready.send[0]!.deadlineAt).toBe(core.nextDeadline());
+    expect(ready.wake).toContain("j");
+    // Remote calls out: the leader looks again within WATCH_MS, and never later than the deadline.
+    expect(core.wakeAt(2)).toBe(Math.min(core.nextDeadline()!, 2 + WATCH_MS));
+  });
+
+  it("sends nothing for a decision another commander made, nor as a follower", () => {
+    const { core } = leader();
+    const other = { ...dispatched(1, "a"), by: "someone else" } as Decision;
+    expect(core.step({ type: "applied", decision: other, slot: 99, leading: true }).send).toEqual([]);
+    const { core: follower } = leader();
+    expect(follower.step({ type: "applied", decision: dispatched(1, "a"), slot: 99, leading: false }).send).toEqual([]);
+  });
+
+  it("at a passed deadline proposes the timeout and the next attempt elsewhere, once, however often the timer fires meanwhile", () => {
+    const { core, apply } = leader();
+    apply(dispatched(1, "a"));
+    core.takeWork(2, true); // the job's step, handed out when the job was poked
+    core.step({ type: "settled", lane: "j", ok: true, now: 2 });
+    const late = core.nextDeadline()! + 1;
+    core.step({ type: "tick", now: late });
+    const [task] = proposals(core.takeWork(late, true));
+    expect(task?.lane).toBe("j");
+    const types = task!.decisions.map((d) => d.type);
+    expect(types).toEqual(["call.timeout", "node.unresponsive", "call.dispatched"]);
+    expect(task!.decisions.at(-1)).toMatchObject({ attempt: 2, node: "b" });
+    // The proposal is out: the timer firing again adds no second expiry, and does not spin.
+    core.step({ type: "tick", now: late + 1 });
+    expect(core.takeWork(late + 1, true)).toEqual([]);
+    expect(core.wakeAt(late + 1)).toBe(late + 1 + WATCH_MS);
+  });
+
+  it("hands out one task per lane at a time: the next is decided once the last settled", () => {
+    const { core, apply } = leader();
+    apply(dispatched(1, "a"));
+    const first = core.takeWork(2, true);
+    expect(first).toEqual([{ kind: "advance", lane: "j" }]);
+    // A result applied while the step is out pokes the job again: queued, not handed out yet.
+    apply({ type: "call.result", job: "j", seq: 0, attempt: 1, node: "a", outcome: { ok: true, value: p(2) }, startedAt: 3, finishedAt: 4, at: 5 });
+    apply({ type: "call.result", job: "j", seq: 0, attempt: 1, node: "a", outcome: { ok: true, value: p(2) }, startedAt: 3, finishedAt: 4, at: 5 });
+    expect(core.takeWork(6, true)).toEqual([]);
+    core.step({ type: "settled", lane: "j", ok: true, now: 6 });
+    // Two pokes while busy: one step.
+    expect(core.takeWork(6, true)).toEqual([{ kind: "advance", lane: "j" }]);
+    core.step({ type: "settled", lane: "j", ok: true, now: 7 });
+    expect(core.hasWork).toBe(false);
+  });
+
+  it("gives the shell its turn in a lane after the task out, and a follower steps no job", () => {
+    const { core, apply } = leader();
+    apply(dispatched(1, "a"));
+    const step: Input = { type: "turn", lane: "j", token: 7 };
+    core.step(step);
+    expect(core.takeWork(2, false)).toEqual([{ kind: "turn", lane: "j", token: 7 }]);
+  });
+
+  it("moves calls off a removed node now, in the job's lane, and forgets its heartbeats", () => {
+    const { core, apply } = leader();
+    apply(dispatched(1, "a"));
+    core.takeWork(2, true);
+    core.step({ type: "settled", lane: "j", ok: true, now: 2 });
+    expect(core.heard("a", { queue: 0, inFlight: 1, bytesIn: 0, bytesOut: 0 }, 3)).toMatchObject({ status: "up", probe: false });
+    const ready = apply({ type: "node.removed", node: "a", at: 4, reason: "deleted" });
+    expect(ready.log.map((l) => l.message)).toContain("node removed");
+    expect(core.heartbeats.has("a")).toBe(false);
+    const [task] = proposals(core.takeWork(4, true));
+    expect(task?.decisions.map((d) => d.type)).toEqual(["call.timeout", "call.dispatched"]);
+    expect(task?.decisions.at(-1)).toMatchObject({ node: "b" });
+  });
+
+  it("removes a runner silent past NODE_EXPIRY_MS through its node's lane", () => {
+    const core = new JobCore({ registry, scheduler: createLearningScheduler(), builtins: [], nodeExpiryMs: 60_000, self: () => "c" });
+    core.step({ type: "applied", decision: { type: "node.registered", node: spec("a"), at: 0 }, slot: 1, leading: true });
+    core.step({ type: "elected", now: 0 });
+    core.step({ type: "resumed", now: 0 });
+    expect(core.wakeAt(0)).toBe(60_000);
+    core.step({ type: "tick", now: 60_000 });
+    const [task] = proposals(core.takeWork(60_000, true));
+    expect(task?.lane).toBe(nodeLane("a"));
+    expect(task?.decisions).toMatchObject([{ type: "node.removed", node: "a" }]);
+  });
+
+  it("after a takeover re-sends what a gone incarnation ran on the stage Worker, as orphaned", () => {
+    const core = new JobCore({ registry, scheduler: createLearningScheduler(), builtins: [], self: () => "new" });
+    let slot = 0;
+    const apply = (decision: Decision) => core.step({ type: "applied", decision, slot: ++slot, leading: false });
+    apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    apply(dispatchedAt({ attempt: 1, node: "worker", stage: "t/work@1", input: 1 }));
+    core.step({ type: "elected", now: 10 });
+    core.step({ type: "resumed", now: 10 });
+    const [task] = proposals(core.takeWork(10, true));
+    expect(task?.decisions[0]).toMatchObject({ type: "call.timeout", attempt: 1, ending: "orphaned" });
+  });
+});
