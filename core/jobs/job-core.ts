@@ -430,17 +430,24 @@ export class JobCore {
 
   /** Expired deadlines, silent runners, failing nodes and stragglers, each queued in its lane. */
   private tick(now: number): void {
-    for (const a of this.open.due(now)) this.expire(a, "no result within its deadline", "silent");
+    const due = this.open.due(now);
+    for (const a of due) this.expire(a, "no result within its deadline", "silent");
     const { expired, nextAt } = this.silence(now);
     this.expiryAt = nextAt;
     for (const { id, silentMs } of expired) this.enqueue(nodeLane(id), { kind: "remove", node: id, silentMs });
     // After the removals in the node's lane: marking a silent node unresponsive would count as news from it.
+    const leaving = new Set<NodeId>(expired.map((e) => e.id));
     for (const s of this.o.scheduler.suspicions(now)) {
-      if (drains(s, this.state.node(s.node)?.status)) this.enqueue(nodeLane(s.node), { kind: "drain", suspicion: s });
+      if (!drains(s, this.state.node(s.node)?.status)) continue;
+      leaving.add(s.node);
+      this.enqueue(nodeLane(s.node), { kind: "drain", suspicion: s });
     }
+    // No backup of an attempt that is being given up on (its deadline passed, or its node is
+    // leaving): it is replaced, and recorded as ended, which a backup's result would pre-empt.
+    const ending = new Set(due.map((a) => attemptKey(a.job, a.seq, a.attempt)));
     for (const advice of this.o.scheduler.stragglers(now)) {
       const open = this.open.byKey(advice.key);
-      if (open) this.enqueue(open.job, { kind: "backup", key: advice.key, backup: advice.backup, reason: advice.reason });
+      if (open && !ending.has(advice.key) && !leaving.has(open.node)) this.enqueue(open.job, { kind: "backup", key: advice.key, backup: advice.backup, reason: advice.reason });
     }
   }
 
