@@ -129,3 +129,51 @@ describe("the job plane's core", () => {
     expect(task?.decisions[0]).toMatchObject({ type: "call.timeout", attempt: 1, ending: "orphaned" });
   });
 });
+
+describe("the job plane's core, with the scheduler's verdicts given", () => {
+  /** A learning scheduler that calls `a` failed and advises a backup of every attempt out on it. */
+  function judging(verdicts: { failed: boolean; late: boolean }) {
+    const real = createLearningScheduler();
+    return new Proxy(real, {
+      get(target, key, receiver) {
+        if (key === "suspicions" && verdicts.failed) return () => [{ node: "a", phi: 20, anomaly: 0.5, verdict: "failed", reason: "silent" }];
+        if (key === "stragglers" && verdicts.late) {
+          return () => [{ key: "j/0/1", call: "j/0", backup: { node: "b", finishAt: 10, waitMs: 0, transferMs: 0, runMs: 1 }, reason: "late" }];
+        }
+        const value = Reflect.get(target, key, receiver) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
+
+  function leaderWith(verdicts: { failed: boolean; late: boolean }) {
+    const core = new JobCore({ registry, scheduler: judging(verdicts), builtins: [], verify: { fraction: 0, newNodeCalls: 0 }, self: () => "c" });
+    let slot = 0;
+    const apply = (decision: Decision) => core.step({ type: "applied", decision, slot: ++slot, leading: true });
+    for (const id of ["a", "b"]) apply({ type: "node.registered", node: spec(id), at: 0 });
+    apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    apply(dispatched(1, "a"));
+    core.takeWork(2, true);
+    core.step({ type: "settled", lane: "j", ok: true, now: 2 });
+    return core;
+  }
+
+  it("backs up a straggler on a healthy node", () => {
+    const core = leaderWith({ failed: false, late: true });
+    core.step({ type: "tick", now: 3 });
+    const [task] = proposals(core.takeWork(3, true));
+    expect(task?.decisions).toMatchObject([{ type: "call.dispatched", attempt: 2, node: "b" }]);
+  });
+
+  it("drains a failing node instead of backing up its calls: once it is marked, they are ended and sent elsewhere", () => {
+    const core = leaderWith({ failed: true, late: true });
+    core.step({ type: "tick", now: 3 });
+    const tasks = proposals(core.takeWork(3, true));
+    expect(tasks.map((t) => [t.lane, t.decisions.map((d) => d.type)])).toEqual([[nodeLane("a"), ["node.unresponsive"]]]);
+    core.step({ type: "applied", decision: tasks[0]!.decisions[0] as Decision, slot: 50, leading: true });
+    core.step({ type: "settled", lane: nodeLane("a"), ok: true, now: 4 });
+    const [moved] = proposals(core.takeWork(4, true));
+    expect(moved?.decisions.map((d) => d.type)).toEqual(["call.timeout", "call.dispatched"]);
+    expect(moved?.decisions[0]).toMatchObject({ ending: "refused" });
+  });
+});
