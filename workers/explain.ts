@@ -24,7 +24,7 @@ export function explainJob(job: JobView) {
           node: a.node,
           dispatchedAt: a.dispatchedAt,
           reason: a.reason,
-          ...(a.status.is === "ended" ? { timedOutAt: a.status.at } : {}),
+          ...(a.status.is === "ended" ? { timedOutAt: a.status.at, ending: a.status.how } : {}),
           candidates: a.alternatives.map((c) => ({
             node: c.node,
             chosen: c.node === a.node,

@@ -96,6 +96,13 @@ const Candidate = z
   .object({ node: z.string(), finishAt: Millis, waitMs: z.number(), transferMs: z.number(), runMs: z.number() })
   .openapi("Candidate", { description: "one backend's predicted finish for a call" });
 
+/** How an attempt ended without an answer (the job view and explain both show it). */
+const AttemptEnding = z.enum(["silent", "refused", "orphaned", "unrecorded"]).openapi({
+  description:
+    "how it ended without an answer: its node stayed silent or could not be reached, refused it, or the commander that dispatched it " +
+    "went away (orphaned: not counted towards the call's MAX_ATTEMPTS); unrecorded for an attempt that ended before endings were recorded",
+});
+
 export const AttemptJson = z
   .object({
     attempt: z.number().int().positive(),
@@ -106,14 +113,7 @@ export const AttemptJson = z
     reason: z.string(),
     by: z.string().openapi({ description: "the commander incarnation that dispatched it" }),
     timedOutAt: Millis.optional().openapi({ description: "when it ended without an answer, whatever the cause (see `ending`)" }),
-    ending: z
-      .enum(["silent", "refused", "orphaned", "unrecorded"])
-      .optional()
-      .openapi({
-        description:
-          "how it ended without an answer: its node stayed silent or could not be reached, refused it, or the commander that dispatched it " +
-          "went away (orphaned: not counted towards the call's MAX_ATTEMPTS); unrecorded for an attempt that ended before endings were recorded",
-      }),
+    ending: AttemptEnding.optional(),
   })
   .openapi("Attempt");
 
@@ -187,6 +187,7 @@ export const ExplainJson = z
                 dispatchedAt: Millis,
                 reason: z.string().openapi({ description: "why the winner won, as recorded in the log entry" }),
                 timedOutAt: Millis.optional(),
+                ending: AttemptEnding.optional(),
                 candidates: z
                   .array(
                     z.object({

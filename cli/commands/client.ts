@@ -218,7 +218,7 @@ export const explainCommand = apiCommand("explain", "why each call of a job ran 
       for (const call of explained.calls) {
         console.log(`\ncall ${call.seq} ${call.target}${call.resultFrom ? `: result from ${call.resultFrom}` : ""}${call.child ? `: sub-job ${call.child}` : ""}`);
         for (const attempt of call.attempts) {
-          console.log(`  attempt ${attempt.attempt} -> ${attempt.node}${attempt.timedOutAt === undefined ? "" : " (timed out)"}: ${attempt.reason}`);
+          console.log(`  attempt ${attempt.attempt} -> ${attempt.node}${attempt.ending === undefined ? "" : ` (ended: ${attempt.ending})`}: ${attempt.reason}`);
           const rows = attempt.candidates.map((c) => [c.chosen ? `* ${c.node}` : `  ${c.node}`, c.predictedFinishMs.toFixed(1), c.waitMs.toFixed(1), c.transferMs.toFixed(1), c.runMs.toFixed(1)]);
           if (rows.length) console.log(table(["  node", "finish ms", "wait", "transfer", "run"], rows).replace(/^/gm, "    "));
         }

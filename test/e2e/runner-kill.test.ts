@@ -33,6 +33,10 @@ describe("a runner killed mid-call", () => {
     expect(call.attemptCount).toBeGreaterThanOrEqual(2);
     expect(call.attempts[0]!.node).toBe("fast");
     expect(call.attempts[0]!.timedOutAt, "the first attempt timed out").toBeDefined();
+    // Silent at its deadline, or refused when the drain of its failing node moved it off.
+    expect(["silent", "refused"]).toContain(call.attempts[0]!.ending);
+    const explained = (await local.cluster.api(`/v1/jobs/${id}/explain`)).json as { calls: { attempts: { ending?: string }[] }[] };
+    expect(explained.calls[0]!.attempts[0]!.ending, "explain says how the first attempt ended").toBe(call.attempts[0]!.ending);
     expect(call.node, "the result came from another node").not.toBe("fast");
     expect(call.attempts.at(-1)!.reason).toMatch(/^re-dispatch after fast\b/);
     const { events } = await jobEvents(local.cluster, id);

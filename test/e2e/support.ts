@@ -95,6 +95,7 @@ export interface AttemptJson {
   readonly reason: string;
   readonly alternatives: readonly { readonly node: string; readonly finishAt: number }[];
   readonly timedOutAt?: number;
+  readonly ending?: "silent" | "refused" | "orphaned" | "unrecorded";
 }
 
 export interface CallJson {
