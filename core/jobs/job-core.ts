@@ -44,12 +44,19 @@ export interface JobCoreOptions {
   readonly nodeExpiryMs?: number;
   /** The commander incarnation this machine decides for: it names itself in its decisions. */
   readonly self: () => string;
-  /** Rules broken on purpose, for the job-plane simulation's variants (runtime/sim/job-variants.ts). */
-  readonly broken?: {
-    readonly acceptSecondResult?: boolean;
-    readonly forgetDeadlinesOnTakeover?: boolean;
-  };
+  readonly broken?: CoreBrokenRules;
 }
+
+/** Rules of the core broken on purpose, one flag each: only the job-plane simulation's variants set them (runtime/sim/job-variants.ts). */
+export interface CoreBrokenRules {
+  /** A call that has its result takes a later one too (JobsStateOptions.acceptSecondResult). */
+  readonly acceptSecondResult?: boolean;
+  /** A commander that takes over forgets the deadlines of the calls it inherited. */
+  readonly forgetDeadlinesOnTakeover?: boolean;
+}
+
+/** What a failed step of a job logs, whichever task the step was. */
+export const ADVANCE_FAILED = "advancing the job failed; the next leader or poke retries";
 
 export type Input =
   /** A chosen decision, applied in log order on every commander; `leading`: whether this one leads now. */
@@ -517,7 +524,7 @@ export class JobCore {
         if (!leading || !job || job.status !== "running") return null;
         // Calls that cannot get (or agree on) a result with the attempts they have out: another node first.
         const missing = this.missingAttempt(job, now);
-        return missing ? { kind: "propose", lane: name, decisions: [missing], failure: "advancing the job failed; the next leader or poke retries" } : { kind: "advance", lane: name };
+        return missing ? { kind: "propose", lane: name, decisions: [missing], failure: ADVANCE_FAILED } : { kind: "advance", lane: name };
       }
       case "expire": {
         const decisions = attemptEnded(this.recovery(), work.attempt, work.why, work.ending, now);

@@ -9,7 +9,7 @@ import type { Value } from "../../core/codec.ts";
 import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
 import { type Decision, INLINE_NODE, type JobId, type NodeId, type NodeLoad, type NodeSpec, WORKER_NODE, decisionId, decodeDecision } from "../../core/jobs/decisions.ts";
-import { type Input, JobCore, type Ready, type Send, type Task } from "../../core/jobs/job-core.ts";
+import { ADVANCE_FAILED, type CoreBrokenRules, type Input, JobCore, type Ready, type Send, type Task } from "../../core/jobs/job-core.ts";
 import { DEFAULT_MAX_NODES, admitRegistration } from "../../core/jobs/nodes.ts";
 import type { Payload } from "../../core/jobs/payload.ts";
 import { verifyReasonFor } from "../../core/jobs/recovery.ts";
@@ -116,11 +116,7 @@ export interface JobDriverOptions {
   readonly broken?: BrokenRules;
 }
 
-export interface BrokenRules {
-  /** A call that has its result takes a later one too (JobsStateOptions.acceptSecondResult). */
-  readonly acceptSecondResult?: boolean;
-  /** A commander that takes over does not arm the deadlines of the calls it inherited. */
-  readonly forgetDeadlinesOnTakeover?: boolean;
+export interface BrokenRules extends CoreBrokenRules {
   /** The leader applies a new job to its state and answers the submit before the log chose it. */
   readonly answerSubmitBeforeChosen?: boolean;
 }
@@ -315,7 +311,7 @@ export class JobDriver implements JobPlane {
     } catch (error) {
       // Not leader any more, or the quorum is away: the next leader (or the next poke or tick) retries.
       if (task.kind === "advance") this.live.drop(task.lane);
-      const failure = task.kind === "advance" ? "advancing the job failed; the next leader or poke retries" : task.failure;
+      const failure = task.kind === "advance" ? ADVANCE_FAILED : task.failure;
       this.log.warn(failure, { lane: task.lane, trace: this.traceOf(task.lane), reason: errorMessage(error) });
     }
     this.step({ type: "settled", lane: task.lane, ok, now: this.now() });
