@@ -82,7 +82,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       payloadHolds,
       backends: runnerBackends(env, jobsConfig.runnerAllow),
       timers: realTimers,
-      builtins: builtinNodes(jobsConfig.workerLatencyMs),
+      builtins: builtinNodes(jobsConfig.workerLatencyMs, jobsConfig.workerSlots),
       scheduler: createLearningScheduler({ inlineMaxMs: jobsConfig.inlineMaxMs }),
       maxWaitMs: MAX_WAIT_MS,
       finished: new SqliteFinishedJobs(ctx.storage.sql, jobsConfig.retainJobs),

@@ -59,6 +59,7 @@ export interface Env {
   readonly INLINE_MAX_MS?: string;
   /** Round-trip share the placement model charges for a stage Worker call, in ms. Default 1. */
   readonly WORKER_LATENCY_MS?: string;
+  readonly WORKER_SLOTS?: string;
   /** Finished jobs a commander keeps parsed in memory (a cache; all of them are on disk). Default 1000. */
   readonly RETAIN_JOBS?: string;
   /** How long a finished job stays readable, with its unit ("7d", "12h", "250ms"). Default 7d. */

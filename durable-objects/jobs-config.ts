@@ -2,6 +2,7 @@ import { DEFAULT_MAX_CALLS_PER_JOB, DEFAULT_MAX_JOB_DEPTH, DEFAULT_MAX_RUNNING_J
 import { DEFAULT_MAX_NODES, DEFAULT_NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS } from "../core/jobs/nodes.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES } from "../core/jobs/payload.ts";
 import { DEFAULT_JOB_RETENTION_MS } from "../core/jobs/retention.ts";
+import { DEFAULT_WORKER_SLOTS } from "../core/jobs/builtins.ts";
 /**
  * Finished jobs a commander keeps parsed (RETAIN_JOBS): a cache over its SQLite, where reads are
  * cheap anyway. Each parsed job holds its calls and events; a larger cache was most of what the
@@ -18,6 +19,8 @@ export interface JobsConfig {
   readonly inlinePayloadBytes: number;
   readonly inlineMaxMs: number;
   readonly workerLatencyMs: number;
+  /** WORKER_SLOTS: calls the stage Worker takes at once (1 locally, where it shares the API's thread). */
+  readonly workerSlots: number;
   /** RETAIN_JOBS: finished jobs a commander keeps parsed in memory (a cache over its store). */
   readonly retainJobs: number;
   /** JOB_RETENTION in ms: how long a finished job stays readable, on the log's clock. */
@@ -65,6 +68,7 @@ export function parseJobsConfig(env: Env): JobsConfig {
     inlinePayloadBytes: integer("INLINE_PAYLOAD_BYTES", env.INLINE_PAYLOAD_BYTES, 0, DEFAULT_INLINE_PAYLOAD_BYTES),
     inlineMaxMs: integer("INLINE_MAX_MS", env.INLINE_MAX_MS, 0, 2),
     workerLatencyMs: integer("WORKER_LATENCY_MS", env.WORKER_LATENCY_MS, 0, 1),
+    workerSlots: integer("WORKER_SLOTS", env.WORKER_SLOTS, 1, DEFAULT_WORKER_SLOTS),
     retainJobs: integer("RETAIN_JOBS", env.RETAIN_JOBS, 0, DEFAULT_CACHED_JOBS),
     jobRetentionMs: duration("JOB_RETENTION", env.JOB_RETENTION, DEFAULT_JOB_RETENTION_MS),
     maxCallsPerJob: integer("MAX_CALLS_PER_JOB", env.MAX_CALLS_PER_JOB, 1, DEFAULT_MAX_CALLS_PER_JOB),

@@ -19,6 +19,16 @@ function endpoint(runner: RunnerAddress, allow: RunnerAllow, path: string): stri
   return `${checked.origin}${path}`;
 }
 
+/** The `error.code` of a runner's JSON error body, if it has one. */
+async function errorCodeOf(response: Response): Promise<unknown> {
+  try {
+    const body = (await response.json()) as { error?: { code?: unknown } } | null;
+    return body?.error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
 async function askRunner(url: string, init: RequestInit): Promise<Response> {
   let response: Response;
   try {
@@ -27,10 +37,12 @@ async function askRunner(url: string, init: RequestInit): Promise<Response> {
     throw new PaxflowError("runner-unreachable", `${init.method ?? "GET"} ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!response.ok) {
-    // Only the status goes on: this message ends up in the log (call.timeout), which every read
-    // token sees, and a body is whatever the host at that URL chose to say.
-    await response.body?.cancel();
-    throw new PaxflowError("runner-refused", `${init.method ?? "GET"} ${url}: runner answered ${response.status}`);
+    // 503 "full": its queue is at its limit, a matter of waiting, not a failing runner (only the
+    // code is read). Otherwise only the status goes on: this message ends up in the log
+    // (call.timeout), which every read token sees, and a body is whatever the host at that URL
+    // chose to say.
+    const full = response.status === 503 ? (await errorCodeOf(response)) === "full" : (await response.body?.cancel(), false);
+    throw new PaxflowError(full ? "runner-busy" : "runner-refused", `${init.method ?? "GET"} ${url}: runner answered ${response.status}`);
   }
   return response;
 }

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Value, CodecError, decode, encode } from "../core/codec.ts";
 import type { NodeId, NodeLoad, SpeedProfile } from "../core/jobs/decisions.ts";
 import { DEFAULT_INLINE_PAYLOAD_BYTES, fromBase64, toBase64 } from "../core/jobs/payload.ts";
-import type { CallRequest, HeartbeatReply, RegisterRequest, ResultReport, RunnerStatus } from "../core/jobs/protocol.ts";
+import { type CallRequest, type HeartbeatReply, QUEUED_CALLS_PER_SLOT, type RegisterRequest, type ResultReport, type RunnerStatus } from "../core/jobs/protocol.ts";
 import type { Cap } from "../core/sdk/caps.ts";
 import type { CallFailure } from "../core/sdk/replay.ts";
 import { parseCallRequest } from "./call-request.ts";
@@ -50,7 +50,7 @@ export interface RunnerOptions {
   readonly hasStage: (stage: string) => boolean;
   /** Extra time per call, to emulate a slower or farther node in tests; default 0. */
   readonly delayMs?: number;
-  /** Calls waiting for a slot beyond which new ones get 503 "full"; default slots * 64. */
+  /** Calls waiting for a slot beyond which new ones get 503 "full"; default slots * QUEUED_CALLS_PER_SLOT (the plane sends no more than that at once). */
   readonly maxQueue?: number;
   /** Budget of the payload cache; default 64 MiB. */
   readonly cacheBytes?: number;
@@ -113,7 +113,7 @@ const failureOf = (error: unknown): CallFailure => {
 export async function startRunner(options: RunnerOptions): Promise<Runner> {
   const slots = options.slots ?? 1;
   if (!Number.isSafeInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer >= 1, got ${slots}`);
-  const maxQueue = options.maxQueue ?? slots * 64;
+  const maxQueue = options.maxQueue ?? slots * QUEUED_CALLS_PER_SLOT;
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const inlineBytes = options.inlineBytes ?? DEFAULT_INLINE_PAYLOAD_BYTES;
   const resultRetry: RetryPolicy = { firstDelayMs: 200, maxDelayMs: 5_000, giveUpAfterMs: options.resultRetryMs ?? 30_000 };

@@ -47,8 +47,10 @@ export type ErrorCode =
   | "payload-deleting"
   /** A runner could not be reached. */
   | "runner-unreachable"
-  /** A runner answered, but not with "accepted" (full, unknown stage, bad request). */
-  | "runner-refused";
+  /** A runner answered, but not with "accepted" (unknown stage, bad request). */
+  | "runner-refused"
+  /** A runner's queue is full (503): the call waits for room, nothing failed (core/jobs/send-windows.ts). */
+  | "runner-busy";
 
 /** Errors that no retry can fix: the caller must change something first. */
 export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(["cluster-mismatch", "command-too-large", "invalid-batch", "invalid-argument"]);

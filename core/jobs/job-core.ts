@@ -22,6 +22,7 @@ import { type Candidate, type Decision, INLINE_NODE, type JobId, type NodeId, ty
 import { AttemptWatch } from "./attempt-watch.ts";
 import { DEFAULT_NODE_EXPIRY_MS, type Hearing, expiredNodes } from "./nodes.ts";
 import { type OpenAttempt, OpenAttempts, attemptKey } from "./open-attempts.ts";
+import { SendWindows } from "./send-windows.ts";
 import { speedFor } from "./placement.ts";
 import { type RetiredJob, retiredRows } from "./retention.ts";
 import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers } from "./state.ts";
@@ -71,6 +72,8 @@ export type Input =
   | { readonly type: "tick"; readonly now: number }
   /** A call could not be handed to its backend. */
   | { readonly type: "send-failed"; readonly attempt: AttemptRef; readonly why: string; readonly ending: Ending }
+  /** A runner's queue was full: the send waits for room (send-windows.ts). */
+  | { readonly type: "send-busy"; readonly send: Send; readonly now: number }
   /** The task a lane handed out is over (`ok`: its proposal was chosen). */
   | { readonly type: "settled"; readonly lane: string; readonly ok: boolean; readonly now: number }
   /** The shell wants a turn of its own in a lane (given back by `settled`). */
@@ -140,6 +143,8 @@ export class JobCore {
   /** Attempts an expire is queued or out for: a timer firing again while it is chosen adds nothing. */
   private readonly expiring = new Set<string>();
   private readonly beats = new Map<NodeId, { readonly at: number; readonly load: NodeLoad }>();
+  /** Sends to runners past what each holds at once wait here (send-windows.ts). */
+  private readonly windows = new SendWindows<Send>();
   /** When this incarnation began to lead: heartbeats before then went to another commander. */
   private leadingSince = 0;
   /** When the next silent runner would expire, as of the last look (heartbeats only push it later). */
@@ -174,6 +179,11 @@ export class JobCore {
       case "send-failed": {
         const open = this.open.get(input.attempt.job, input.attempt.seq, input.attempt.attempt);
         if (open) this.expire(open, input.why, input.ending);
+        break;
+      }
+      case "send-busy": {
+        const d = input.send.decision;
+        this.windows.busy(d.node, attemptKey(d.job, d.seq, d.attempt), input.send, input.now);
         break;
       }
       case "settled":
@@ -222,8 +232,8 @@ export class JobCore {
     // A deadline already passed is being handled (its expire is queued or out, or failed and is
     // retried at the next look): looking again at once would only spin.
     const watch = deadline === null ? null : deadline > now ? Math.min(deadline, now + WATCH_MS) : now + WATCH_MS;
-    if (watch === null) return this.expiryAt;
-    return this.expiryAt === null ? watch : Math.min(watch, this.expiryAt);
+    const times = [watch, this.expiryAt, this.windows.nextRetry()].filter((t): t is number => t !== null);
+    return times.length === 0 ? null : Math.min(...times);
   }
 
   /** The earliest deadline of a call in flight, or null (the Durable Object's alarm). */
@@ -282,7 +292,7 @@ export class JobCore {
         // An ended job needs no generator, waits on no attempt, and needs no more.
         if (this.state.job(job)?.status !== "running") {
           ready.ended.push(job);
-          this.open.closeJob(job);
+          for (const a of this.open.closeJob(job)) this.ended(a, false);
           this.watch.forget(job);
         }
       }
@@ -291,11 +301,11 @@ export class JobCore {
       case "call.dispatched":
         if (d.node === INLINE_NODE) break;
         this.track(d);
-        if (leading && d.by === this.o.self()) ready.send.push({ decision: d, deadlineAt: this.open.get(d.job, d.seq, d.attempt)!.deadline });
+        if (leading && d.by === this.o.self()) this.send({ decision: d, deadlineAt: this.open.get(d.job, d.seq, d.attempt)!.deadline });
         break;
       case "call.result":
       case "call.timeout":
-        this.open.close(d.job, d.seq, d.attempt);
+        this.close(d.job, d.seq, d.attempt, d.type === "call.result");
         break;
     }
     if (effect.effect === "job" && leading) this.poke(effect.job);
@@ -354,6 +364,30 @@ export class JobCore {
     }
   }
 
+  /** Hands a dispatched call to the shell, or to its runner's window when the runner holds enough of ours already. */
+  private send(s: Send): void {
+    const d = s.decision;
+    const spec = this.state.node(d.node)?.spec;
+    if (spec?.kind !== "runner") this.ready.send.push(s);
+    else this.ready.send.push(...this.windows.dispatched(d.node, spec.slots, attemptKey(d.job, d.seq, d.attempt), s, this.unanswered));
+  }
+
+  /** Whether a call waiting for room on its runner still needs sending: its attempt is open and its call has no result. */
+  private readonly unanswered = (key: string): boolean => {
+    const a = this.open.byKey(key);
+    return a !== undefined && this.state.job(a.job)?.calls[a.seq]?.state.is !== "done";
+  };
+
+  /** The attempt got its result (`answered`) or its end: no deadline, and its runner has room for the next. */
+  private close(job: JobId, seq: number, attempt: number, answered: boolean): void {
+    const a = this.open.close(job, seq, attempt);
+    if (a) this.ended(a, answered);
+  }
+
+  private ended(a: OpenAttempt, answered: boolean): void {
+    this.ready.send.push(...this.windows.ended(a.node, attemptKey(a.job, a.seq, a.attempt), answered, this.unanswered));
+  }
+
   /** A node caught disagreeing with the majority: no new work, and its calls in flight go elsewhere now (its answers would be refused anyway). */
   private quarantined(node: NodeId, at: number, leading: boolean): void {
     this.o.scheduler.nodeDown(node, at);
@@ -364,6 +398,7 @@ export class JobCore {
   /** A node left the shard (deleted, or silent too long): its calls in flight go elsewhere, as for an unresponsive node. */
   private removed(node: NodeId, reason: string, leading: boolean): void {
     this.beats.delete(node);
+    this.windows.forget(node);
     this.warn("node removed", { node, reason });
     if (leading) this.moveCallsOff(node, `${node} was removed (${reason})`, "silent");
   }
@@ -389,6 +424,8 @@ export class JobCore {
       else this.o.scheduler.nodeDown(node.spec.id, node.since);
     }
     this.open.clear();
+    // Sends still waiting for room are forgotten with the attempts: they are given up at their deadlines.
+    this.windows.clear();
     for (const id of this.state.runningJobs()) {
       for (const call of this.state.job(id)!.calls) {
         for (const last of awaited(call)) {
@@ -437,6 +474,7 @@ export class JobCore {
 
   /** Expired deadlines, silent runners, failing nodes and stragglers, each queued in its lane. */
   private tick(now: number): void {
+    this.ready.send.push(...this.windows.due(now, this.unanswered));
     const due = this.open.due(now);
     for (const a of due) this.expire(a, "no result within its deadline", "silent");
     const { expired, nextAt } = this.silence(now);
@@ -530,7 +568,7 @@ export class JobCore {
         const decisions = attemptEnded(this.recovery(), work.attempt, work.why, work.ending, now);
         if (decisions !== null) return { kind: "propose", lane: name, decisions, failure: "re-dispatching failed" };
         this.expiring.delete(attemptKey(work.attempt.job, work.attempt.seq, work.attempt.attempt));
-        this.open.close(work.attempt.job, work.attempt.seq, work.attempt.attempt);
+        this.close(work.attempt.job, work.attempt.seq, work.attempt.attempt, false);
         return null;
       }
       case "backup": {

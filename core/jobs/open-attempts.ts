@@ -51,23 +51,29 @@ export class OpenAttempts {
     this.pending.push(a);
   }
 
-  /** The attempt got its answer, or its end was chosen. */
-  close(job: JobId, seq: number, attempt: number): void {
+  /** The attempt got its answer, or its end was chosen; returns it if it was open. */
+  close(job: JobId, seq: number, attempt: number): OpenAttempt | undefined {
     const key = attemptKey(job, seq, attempt);
-    if (!this.attempts.delete(key)) return;
+    const a = this.attempts.get(key);
+    if (!a) return undefined;
+    this.attempts.delete(key);
     this.overdue.delete(key);
     const ofJob = this.byJob.get(job)!;
     ofJob.delete(key);
     if (ofJob.size === 0) this.byJob.delete(job);
+    return a;
   }
 
-  /** The job ended: none of its attempts matters any more. */
-  closeJob(job: JobId): void {
+  /** The job ended: none of its attempts matters any more. Returns those that were open. */
+  closeJob(job: JobId): OpenAttempt[] {
+    const closed: OpenAttempt[] = [];
     for (const key of this.byJob.get(job) ?? []) {
+      closed.push(this.attempts.get(key)!);
       this.attempts.delete(key);
       this.overdue.delete(key);
     }
     this.byJob.delete(job);
+    return closed;
   }
 
   clear(): void {

@@ -8,13 +8,19 @@
  *   runner -> plane   POST /v1/nodes/:id/results      ResultReport      -> 202 { accepted, reason? }
  *   runner -> plane   GET  /v1/payloads/:sha256       -> 200 application/cbor (large inputs)
  *   runner -> plane   PUT  /v1/payloads/:sha256       application/cbor  -> 201 { r2, bytes } (large outputs, before their report)
- *   plane  -> runner  POST {url}/v1/calls             CallRequest       -> 202 (or 503 when full)
+ *   plane  -> runner  POST {url}/v1/calls             CallRequest       -> 202 (or 503 "full" when its queue is)
  *   plane  -> runner  GET  {url}/v1/status            -> 200 RunnerStatus
  */
 import type { CallFailure } from "../sdk/replay.ts";
 import type { JobId, NodeLoad, NodeSpec } from "./decisions.ts";
 import type { Payload } from "./payload.ts";
 import type { NodeStatus } from "./state.ts";
+
+/**
+ * Calls a runner queues per slot, beyond those running, before it answers 503 "full" (its
+ * default maxQueue). The plane sends a runner no more than that at once (send-windows.ts).
+ */
+export const QUEUED_CALLS_PER_SLOT = 64;
 
 /** Everything of a NodeSpec but its kind (runners are runners). */
 export type RegisterRequest = Omit<NodeSpec, "kind">;

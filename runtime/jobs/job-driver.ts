@@ -18,6 +18,7 @@ import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff } from "../../core/jobs/retention.ts";
 import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus, takenFrom } from "../../core/jobs/state.ts";
 import { replyAfterProposing, replyBeforeProposing } from "../../core/jobs/result-offers.ts";
+import { workerRunSpan } from "../../core/jobs/worker-timing.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
@@ -599,15 +600,18 @@ export class JobDriver implements JobPlane {
   private async send({ decision: d, deadlineAt }: Send): Promise<void> {
     try {
       if (d.node === WORKER_NODE) {
+        const sentAt = this.now();
         const run = await this.o.backends.worker(d.stage, d.input);
-        await this.offer({ node: d.node, job: d.job, seq: d.seq, attempt: d.attempt, ...run });
+        await this.offer({ node: d.node, job: d.job, seq: d.seq, attempt: d.attempt, outcome: run.outcome, ...workerRunSpan(run, sentAt, this.now()) });
         return;
       }
       const url = this.state.node(d.node)?.spec.url;
       if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
       await this.o.backends.sendToRunner({ id: d.node, url }, { job: d.job, seq: d.seq, attempt: d.attempt, stage: d.stage, input: d.input, deadlineAt });
     } catch (error) {
-      const ending = errorCode(error) === "runner-refused" ? "refused" : "silent";
+      const code = errorCode(error);
+      if (code === "runner-busy") return void this.step({ type: "send-busy", send: { decision: d, deadlineAt }, now: this.now() });
+      const ending = code === "runner-refused" ? "refused" : "silent";
       this.step({ type: "send-failed", attempt: d, why: `${d.node} did not take the call: ${errorMessage(error)}`, ending });
     }
   }

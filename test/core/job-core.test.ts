@@ -9,7 +9,8 @@ import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
 import { type Input, JobCore, type Ready, type Task, WATCH_MS, nodeLane } from "../../core/jobs/job-core.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
 import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
-import { dispatchedAt } from "../shared/decisions.ts";
+import { BUSY_RETRY_MS, runnerWindow } from "../../core/jobs/send-windows.ts";
+import { dispatchedAt, resultAt } from "../shared/decisions.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
 const work = defineStage({ name: "t/work", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 50, outputBytes: () => 9 }, run: (x: number): number => x + 1 });
@@ -127,6 +128,50 @@ describe("the job plane's core", () => {
     core.step({ type: "resumed", now: 10 });
     const [task] = proposals(core.takeWork(10, true));
     expect(task?.decisions[0]).toMatchObject({ type: "call.timeout", attempt: 1, ending: "orphaned" });
+  });
+});
+
+describe("the job plane's core, sending to a runner no more than it holds", () => {
+  // Runner "a" has 1 slot: it runs one call and queues QUEUED_CALLS_PER_SLOT more.
+  const window = runnerWindow(1);
+  const sentSeqs = (ready: Ready) => ready.send.map((s) => s.decision.seq);
+
+  it("holds back the calls past a runner's window and sends the next as each ends, in dispatch order", () => {
+    const { apply } = leader();
+    const sent: number[] = [];
+    for (let seq = 0; seq < window + 3; seq++) sent.push(...sentSeqs(apply(dispatched(1, "a", seq))));
+    expect(sent).toEqual(Array.from({ length: window }, (_, i) => i));
+    // A result makes room for one; a timeout too (the runner dropped that call or never had it).
+    expect(sentSeqs(apply(resultAt({ seq: 0, attempt: 1, node: "a", value: 2 })))).toEqual([window]);
+    expect(sentSeqs(apply({ type: "call.timeout", job: "j", seq: 1, attempt: 1, node: "a", at: 6, reason: "test", ending: "silent" }))).toEqual([window + 1]);
+  });
+
+  it("skips a waiting call whose job ended, and sends to other runners meanwhile", () => {
+    const { apply } = leader();
+    for (let seq = 0; seq < window + 1; seq++) apply(dispatched(1, "a", seq));
+    expect(sentSeqs(apply(dispatched(1, "b", window + 1)))).toEqual([window + 1]);
+    const ended = apply({ type: "job.finished", job: "j", at: 7, outcome: { ok: false, error: { kind: "cancelled", name: "Cancelled", message: "test" } } });
+    expect(ended.send).toEqual([]);
+  });
+
+  it("a runner that answers full gets the call again once it has room, its window shrunk to what it held and growing by one per result", () => {
+    const { core, apply } = leader();
+    apply(dispatched(1, "a", 0));
+    const [second] = apply(dispatched(1, "a", 1)).send;
+    // The second is refused as full while the first runs: it waits, and so does a third.
+    expect(core.step({ type: "send-busy", send: second!, now: 3 }).send).toEqual([]);
+    expect(sentSeqs(apply(dispatched(1, "a", 2)))).toEqual([]);
+    // The first's result: room for one, and the window grows by one.
+    expect(sentSeqs(apply(resultAt({ seq: 0, attempt: 1, node: "a", value: 2 })))).toEqual([1, 2]);
+  });
+
+  it("a runner that answers full with nothing of ours out gets the call again after BUSY_RETRY_MS, which the timer wakes for", () => {
+    const { core, apply } = leader();
+    const [only] = apply(dispatched(1, "a", 0)).send;
+    expect(core.step({ type: "send-busy", send: only!, now: 10 }).send).toEqual([]);
+    expect(core.wakeAt(10)).toBeLessThanOrEqual(10 + BUSY_RETRY_MS);
+    expect(core.step({ type: "tick", now: 10 + BUSY_RETRY_MS - 1 }).send).toEqual([]);
+    expect(sentSeqs(core.step({ type: "tick", now: 10 + BUSY_RETRY_MS }))).toEqual([0]);
   });
 });
 
