@@ -196,6 +196,10 @@ export class Commander extends DurableObject<Env> implements JobPlane {
   offerResult(offer: ResultOffer) {
     return this.watch(this.jobs.offerResult(offer));
   }
+
+  offerResults(offers: readonly ResultOffer[]) {
+    return this.watch(this.jobs.offerResults(offers));
+  }
   listNodes() {
     return this.jobs.listNodes();
   }

@@ -17,6 +17,7 @@ import type { CallFailure } from "../core/sdk/replay.ts";
 import { parseCallRequest } from "./call-request.ts";
 import { errorBody, readBody, sendJson } from "./http.ts";
 import { PayloadCache, sha256Hex } from "./payload-cache.ts";
+import { ReportsRefused, ResultReports } from "./result-reports.ts";
 import { MAX_SKEW_MS, verifyForRunner } from "../runtime/runner-signature.ts";
 import { type Misbehaviour, lie } from "./misbehaviour.ts";
 import { measureProbe } from "./probe.ts";
@@ -123,6 +124,13 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
   if (misbehave) say(`misbehaving on purpose (${misbehave.kind}${misbehave.kind === "late" ? ` by ${misbehave.ms} ms` : ""}): for tests only`);
   const plane = new PlaneClient(options.apiUrl, options.authHeaders);
   const cache = new PayloadCache(options.cacheBytes ?? 64 * 1024 * 1024);
+  const reports = new ResultReports(async (batch) => {
+    const answer = await plane.sendRetrying("POST", `/v1/nodes/${encodeURIComponent(options.id)}/results/batch`, { results: batch }, resultRetry, graceOver.signal);
+    if (answer.status >= 400) throw new ReportsRefused(describeAnswer(answer));
+    const reply = parseJson(answer.body) as { results?: unknown } | undefined;
+    if (!Array.isArray(reply?.results)) throw new Error(`the plane answered ${answer.status} without replies`);
+    return (reply.results as { accepted?: unknown; reason?: unknown }[]).map((r) => ({ accepted: r.accepted !== false, ...(r.reason === undefined ? {} : { reason: String(r.reason) }) }));
+  });
   const bootedAt = Date.now();
 
   // Registration and heartbeats end as stop() begins; running calls (their input fetches and
@@ -337,23 +345,17 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     say(`misbehaving: sent the result of ${report.job}/${report.seq}#${report.attempt} twice; the plane answered: ${again ?? "no answer"}`);
   }
 
-  /** Sends one report; returns what the plane said of it (for the misbehaving modes' own lines). */
+  /** Sends one report (in a batch with whatever else finished meanwhile); returns what the plane said of it (for the misbehaving modes' own lines). */
   async function reportOnce(report: ResultReport): Promise<string | undefined> {
     const what = `result of ${report.job}/${report.seq}#${report.attempt}`;
-    try {
-      const answer = await plane.sendRetrying("POST", `/v1/nodes/${encodeURIComponent(options.id)}/results`, report, resultRetry, graceOver.signal);
-      if (answer.status >= 400) {
-        say(`plane refused the ${what}, giving up: ${describeAnswer(answer)}`);
-        return `HTTP ${answer.status}`;
-      }
-      const reply = parseJson(answer.body) as { accepted?: unknown; reason?: unknown } | undefined;
-      if (reply?.accepted === false) say(`plane did not take the ${what}: ${String(reply.reason ?? "no reason given")}`);
-      return `${reply?.accepted === false ? "not taken" : "taken"}${reply?.reason === undefined ? "" : ` (${String(reply.reason)})`}`;
-    } catch (error) {
-      if (graceOver.signal.aborted) say(`stopped before the plane took the ${what}`);
-      else say(`gave up on the ${what}: ${failureOf(error).message}`);
-      return undefined;
+    const answer = await reports.report(report);
+    if (!answer.sent) {
+      if (answer.refused) say(`plane refused the ${what}, giving up: ${answer.why}`);
+      else say(`${graceOver.signal.aborted ? "stopped before the plane took" : "gave up on"} the ${what}: ${answer.why}`);
+      return answer.refused ? answer.why : undefined;
     }
+    if (!answer.accepted) say(`plane did not take the ${what}: ${answer.reason ?? "no reason given"}`);
+    return `${answer.accepted ? "taken" : "not taken"}${answer.reason === undefined ? "" : ` (${answer.reason})`}`;
   }
 
   const spec = (url: string): RegisterRequest => ({

@@ -7,7 +7,9 @@ import type { NodeId as NodeIdType } from "../core/jobs/decisions.ts";
 import { checkRunnerUrl } from "../core/net/runner-url.ts";
 import { parseJobsConfig } from "../durable-objects/jobs-config.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
-import type { NodeView as NodeViewType } from "../runtime/jobs/contract.ts";
+import type { ResultReport as ResultReportType } from "../core/jobs/protocol.ts";
+import type { NodeView as NodeViewType, ResultOffer, ResultOfferReply as ResultOfferReplyType } from "../runtime/jobs/contract.ts";
+import type { Env } from "../durable-objects/env.ts";
 import { NO_BODY, client, jsonBody, runner } from "./access.ts";
 import { ApiError } from "./http.ts";
 import { shardOfJob } from "./job-ids.ts";
@@ -20,6 +22,8 @@ import {
   NodeLoad,
   NodeView,
   RegisterRequest,
+  ResultBatch,
+  ResultBatchReply,
   ResultOfferReply,
   ResultReport,
   RunnerIdParams,
@@ -144,22 +148,50 @@ const resultRoute = securedRoute(runner("path"), jsonBody("MAX_RESULT_BYTES"), {
   },
 });
 
+/** A report as its job's shard takes it: a base64 value sealed (stored in R2 when large), a reference checked. */
+async function offerOf(env: Env, node: NodeIdType, report: ResultReportType, field: string): Promise<ResultOffer> {
+  const outcome = report.outcome.ok
+    ? { ok: true as const, value: typeof report.outcome.value === "string" ? await sealBase64(payloadStore(env), field, report.outcome.value) : await storedPayload(env, report.outcome.value) }
+    : report.outcome;
+  return { node, job: report.job, seq: report.seq, attempt: report.attempt, outcome, startedAt: report.startedAt, finishedAt: report.finishedAt };
+}
+
 nodesApi.openapi(resultRoute, async (c) => {
   const { id: node } = c.req.valid("param");
   const report = c.req.valid("json");
-  const outcome = report.outcome.ok
-    ? { ok: true as const, value: typeof report.outcome.value === "string" ? await sealBase64(payloadStore(c.env), "outcome.value", report.outcome.value) : await storedPayload(c.env, report.outcome.value) }
-    : report.outcome;
-  const reply = await askShard(c.env, shardOfJob(report.job, parseShardConfig(c.env).shards), (commander) =>
-    commander.offerResult({
-      node,
-      job: report.job,
-      seq: report.seq,
-      attempt: report.attempt,
-      outcome,
-      startedAt: report.startedAt,
-      finishedAt: report.finishedAt,
+  const offer = await offerOf(c.env, node, report, "outcome.value");
+  const reply = await askShard(c.env, shardOfJob(report.job, parseShardConfig(c.env).shards), (commander) => commander.offerResult(offer));
+  return c.json(reply, 202);
+});
+
+const resultBatchRoute = securedRoute(runner("path"), jsonBody("MAX_RESULT_BYTES"), {
+  method: "post",
+  path: "/v1/nodes/{id}/results/batch",
+  tags: ["runners"],
+  summary: "Results of several calls from the runner they were dispatched to, each answered as POST /v1/nodes/{id}/results would",
+  request: { params: NodeIdParams, body: { required: true, content: { "application/json": { schema: ResultBatch } } } },
+  responses: {
+    202: json(ResultBatchReply, "offered to their jobs' shards, each shard's in one proposal; a reply per result, in order"),
+    ...errors(400, 413, 415, 500, 503),
+  },
+});
+
+nodesApi.openapi(resultBatchRoute, async (c) => {
+  const { id: node } = c.req.valid("param");
+  const { results } = c.req.valid("json");
+  const offers = await Promise.all(results.map((report, i) => offerOf(c.env, node, report, `results[${i}].outcome.value`)));
+  const shards = parseShardConfig(c.env).shards;
+  const byShard = new Map<number, number[]>();
+  for (const [i, offer] of offers.entries()) {
+    const shard = shardOfJob(offer.job, shards);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
+  }
+  const replies: ResultOfferReplyType[] = new Array(offers.length);
+  await Promise.all(
+    [...byShard].map(async ([shard, indices]) => {
+      const answers = await askShard(c.env, shard, (commander) => commander.offerResults(indices.map((i) => offers[i]!)));
+      for (const [k, i] of indices.entries()) replies[i] = answers[k]!;
     }),
   );
-  return c.json(reply, 202);
+  return c.json({ results: replies }, 202);
 });

@@ -7,6 +7,7 @@ import { z } from "@hono/zod-openapi";
 import type * as decisions from "../core/jobs/decisions.ts";
 import { DECISION_TYPES, INLINE_NODE, WORKER_NODE } from "../core/jobs/decisions.ts";
 import type * as protocol from "../core/jobs/protocol.ts";
+import { MAX_RESULTS_PER_BATCH } from "../core/jobs/protocol.ts";
 import type * as state from "../core/jobs/state.ts";
 import { JOB_STATUSES } from "../core/jobs/state.ts";
 import { runnerOrigin } from "../core/net/runner-url.ts";
@@ -372,6 +373,21 @@ export const ResultReport = z
 
 export const ResultOfferReply = z.object({ accepted: z.boolean(), reason: z.string().optional() }).openapi("ResultOfferReply");
 
+export const ResultBatch = z
+  .object({
+    results: z
+      .array(ResultReport)
+      .min(1)
+      .max(MAX_RESULTS_PER_BATCH)
+      .readonly()
+      .openapi({ description: `1 to ${MAX_RESULTS_PER_BATCH} results, of calls of any jobs this runner ran` }),
+  })
+  .openapi("ResultBatch");
+
+export const ResultBatchReply = z
+  .object({ results: z.array(ResultOfferReply).openapi({ description: "one reply per result, in the order they were sent" }) })
+  .openapi("ResultBatchReply");
+
 // ---- the command plane (routes in api.ts, described here) -----------------------------------
 
 export const CommandBody = z
@@ -434,4 +450,5 @@ export type ContractChecks = [
   Assert<Same<z.infer<typeof HeartbeatReply>, protocol.HeartbeatReply>>,
   Assert<Same<z.infer<typeof ResultReport>, protocol.ResultReport>>,
   Assert<Same<z.infer<typeof ResultOfferReply>, contract.ResultOfferReply>>,
+  Assert<Same<z.infer<typeof ResultBatch>, protocol.ResultBatch>>,
 ];

@@ -31,6 +31,16 @@ import { type VerifyPolicy, countable } from "./verification.ts";
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
 export const WATCH_MS = 250;
 
+/**
+ * A leader whose timer fired this much later than it was set for was stalled itself: its thread
+ * was held (local workerd runs everything on one, and a deployed isolate can be busy too), so
+ * results and heartbeats that did not reach it meanwhile say nothing about the runners. It judges
+ * no runner (no drain, no backup) until as long again has passed: the backlog it caught up on
+ * arrives meanwhile. Cassandra's failure detector does the same ("not marking nodes down due to
+ * local pause"). Deadlines still expire: they are the calls' own limits, not a judgement.
+ */
+export const LOCAL_PAUSE_MS = 500;
+
 /** The lane of decisions about a node (job ids never look like this). */
 export const nodeLane = (node: NodeId): string => `node ${node}`;
 
@@ -68,8 +78,8 @@ export type Input =
   | { readonly type: "elected"; readonly now: number }
   /** Elected and caught up: take over what earlier incarnations left. */
   | { readonly type: "resumed"; readonly now: number }
-  /** The leader's timer fired. */
-  | { readonly type: "tick"; readonly now: number }
+  /** The leader's timer fired; `due`: when it was set to (absent for other wakes, such as an alarm). */
+  | { readonly type: "tick"; readonly now: number; readonly due?: number }
   /** A call could not be handed to its backend. */
   | { readonly type: "send-failed"; readonly attempt: AttemptRef; readonly why: string; readonly ending: Ending }
   /** A runner's queue was full: the send waits for room (send-windows.ts). */
@@ -147,6 +157,8 @@ export class JobCore {
   private readonly windows = new SendWindows<Send>();
   /** When this incarnation began to lead: heartbeats before then went to another commander. */
   private leadingSince = 0;
+  /** After a stall of this leader's own (LOCAL_PAUSE_MS): no runner is judged before this time. */
+  private judgeFrom = 0;
   /** When the next silent runner would expire, as of the last look (heartbeats only push it later). */
   private expiryAt: number | null = null;
   private ready: Ready = emptyReady();
@@ -174,7 +186,7 @@ export class JobCore {
         this.resumed(input.now);
         break;
       case "tick":
-        this.tick(input.now);
+        this.tick(input.now, input.due);
         break;
       case "send-failed": {
         const open = this.open.get(input.attempt.job, input.attempt.seq, input.attempt.attempt);
@@ -473,8 +485,12 @@ export class JobCore {
   // ---- the timer ------------------------------------------------------------------------
 
   /** Expired deadlines, silent runners, failing nodes and stragglers, each queued in its lane. */
-  private tick(now: number): void {
+  private tick(now: number, dueAt: number | undefined): void {
     this.ready.send.push(...this.windows.due(now, this.unanswered));
+    if (dueAt !== undefined && now - dueAt > LOCAL_PAUSE_MS) {
+      if (now >= this.judgeFrom) this.warn("not judging runners for now: this leader was stalled itself", { stalledMs: now - dueAt });
+      this.judgeFrom = Math.max(this.judgeFrom, now + (now - dueAt));
+    }
     const due = this.open.due(now);
     for (const a of due) this.expire(a, "no result within its deadline", "silent");
     const { expired, nextAt } = this.silence(now);
@@ -482,6 +498,7 @@ export class JobCore {
     for (const { id, silentMs } of expired) this.enqueue(nodeLane(id), { kind: "remove", node: id, silentMs });
     // After the removals in the node's lane: marking a silent node unresponsive would count as news from it.
     const leaving = new Set<NodeId>(expired.map((e) => e.id));
+    if (now < this.judgeFrom) return;
     for (const s of this.o.scheduler.suspicions(now)) {
       if (!drains(s, this.state.node(s.node)?.status)) continue;
       leaving.add(s.node);

@@ -6,6 +6,7 @@
  *   runner -> plane   POST /v1/nodes                  RegisterRequest   -> 201 NodeView
  *   runner -> plane   POST /v1/nodes/:id/heartbeat    NodeLoad          -> 200 HeartbeatReply
  *   runner -> plane   POST /v1/nodes/:id/results      ResultReport      -> 202 { accepted, reason? }
+ *   runner -> plane   POST /v1/nodes/:id/results/batch ResultBatch     -> 202 { results: [{ accepted, reason? }] }
  *   runner -> plane   GET  /v1/payloads/:sha256       -> 200 application/cbor (large inputs)
  *   runner -> plane   PUT  /v1/payloads/:sha256       application/cbor  -> 201 { r2, bytes } (large outputs, before their report)
  *   plane  -> runner  POST {url}/v1/calls             CallRequest       -> 202 (or 503 "full" when its queue is)
@@ -61,6 +62,18 @@ export interface ResultReport {
   readonly outcome: { readonly ok: true; readonly value: string | { readonly r2: string; readonly bytes: number } } | { readonly ok: false; readonly error: CallFailure };
   readonly startedAt: number;
   readonly finishedAt: number;
+}
+
+/**
+ * Most results in one POST /v1/nodes/:id/results/batch. A runner sends what finished while its
+ * last report was out in one request (runners/result-reports.ts): the plane chooses them in one
+ * Paxos round, where one request per result queued thousands on its thread.
+ */
+export const MAX_RESULTS_PER_BATCH = 256;
+
+/** Results for the plane in one request, each answered in its place. */
+export interface ResultBatch {
+  readonly results: readonly ResultReport[];
 }
 
 export interface RunnerStatus extends NodeLoad {

@@ -122,6 +122,8 @@ export interface JobPlane {
   /** Another shard quarantined the node: stop trusting it here too (no-op when unknown or already quarantined). */
   quarantineNode(id: NodeId, reason: string): Promise<void>;
   offerResult(offer: ResultOffer): Promise<ResultOfferReply>;
+  /** Results of this shard's calls, proposed together; a reply for each, in their order. */
+  offerResults(offers: readonly ResultOffer[]): Promise<ResultOfferReply[]>;
   listNodes(): Promise<NodeView[]>;
   jobStats(): Promise<JobsStats>;
   metrics(): Promise<JobsMetrics>;

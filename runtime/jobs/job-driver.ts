@@ -343,7 +343,7 @@ export class JobDriver implements JobPlane {
       this.timer = null;
       this.timerAt = Infinity;
       // Lost leadership meanwhile: the new leader (or this one's alarm) takes over the deadlines.
-      this.tick()
+      this.tick(at)
         .catch(() => undefined)
         .finally(() => this.arm());
     }, Math.max(0, at - this.now()));
@@ -622,12 +622,12 @@ export class JobDriver implements JobPlane {
   }
 
   /** Handles every expired deadline, silent runner, failing node and straggler (called by the timer and by the Durable Object alarm). */
-  async tick(): Promise<void> {
+  async tick(due?: number): Promise<void> {
     if (!this.leading) {
       if (this.state.runningJobs().length === 0) return;
       await this.lead(); // the alarm of a fresh incarnation: take over, resumed on election
     }
-    this.step({ type: "tick", now: this.now() });
+    this.step({ type: "tick", now: this.now(), ...(due === undefined ? {} : { due }) });
     await this.pump();
   }
 
@@ -789,13 +789,25 @@ export class JobDriver implements JobPlane {
   }
 
   async offerResult(offer: ResultOffer): Promise<ResultOfferReply> {
+    return (await this.offerResults([offer]))[0]!;
+  }
+
+  async offerResults(offers: readonly ResultOffer[]): Promise<ResultOfferReply[]> {
     await this.lead();
-    const job = this.job(offer.job);
-    const early = replyBeforeProposing(job, offer);
-    if (early) return early;
-    await this.offer(offer);
-    const quarantine = this.state.distrusted(offer.node) ? (this.state.node(offer.node)?.quarantine?.reason ?? "") : null;
-    return replyAfterProposing(this.job(offer.job) ?? job!, offer, quarantine);
+    const before = offers.map((offer) => {
+      const job = this.job(offer.job);
+      return { job, early: replyBeforeProposing(job, offer) };
+    });
+    const at = this.now();
+    const fresh = offers.filter((_, i) => before[i]!.early === null);
+    // One proposal for them all: one Paxos round, however many results a runner sent at once.
+    if (fresh.length > 0) await this.propose(fresh.map((offer) => ({ type: "call.result", ...offer, at })));
+    return offers.map((offer, i) => {
+      const { job, early } = before[i]!;
+      if (early) return early;
+      const quarantine = this.state.distrusted(offer.node) ? (this.state.node(offer.node)?.quarantine?.reason ?? "") : null;
+      return replyAfterProposing(this.job(offer.job) ?? job!, offer, quarantine);
+    });
   }
 
   /** The built-in backends first (always up), then the registered runners. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { type Value, encode } from "../../core/codec.ts";
 import { createRegistry, defineStage } from "../../core/index.ts";
 import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
-import { type Input, JobCore, type Ready, type Task, WATCH_MS, nodeLane } from "../../core/jobs/job-core.ts";
+import { type Input, JobCore, LOCAL_PAUSE_MS, type Ready, type Task, WATCH_MS, nodeLane } from "../../core/jobs/job-core.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
 import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
 import { BUSY_RETRY_MS, runnerWindow } from "../../core/jobs/send-windows.ts";
@@ -208,6 +208,22 @@ describe("the job plane's core, with the scheduler's verdicts given", () => {
     core.step({ type: "tick", now: 3 });
     const [task] = proposals(core.takeWork(3, true));
     expect(task?.decisions).toMatchObject([{ type: "call.dispatched", attempt: 2, node: "b" }]);
+  });
+
+  it("judges no runner after a stall of its own (its timer fired LOCAL_PAUSE_MS late) until as long again has passed", () => {
+    const core = leaderWith({ failed: true, late: true });
+    // Stalled past LOCAL_PAUSE_MS, but short of the call's deadline (its stage's 1 s timeout).
+    const stalled = LOCAL_PAUSE_MS + 100;
+    core.step({ type: "tick", now: 3 + stalled, due: 3 });
+    expect(proposals(core.takeWork(3 + stalled, true))).toEqual([]);
+    core.step({ type: "tick", now: 3 + 2 * stalled, due: 3 + 2 * stalled });
+    expect(proposals(core.takeWork(3 + 2 * stalled, true)).map((t) => t.lane)).toContain(nodeLane("a"));
+  });
+
+  it("judges as usual when its timer fired on time, or at a wake that was not its timer", () => {
+    const core = leaderWith({ failed: true, late: true });
+    core.step({ type: "tick", now: 3 + LOCAL_PAUSE_MS, due: 3 });
+    expect(proposals(core.takeWork(3 + LOCAL_PAUSE_MS, true)).map((t) => t.lane)).toEqual([nodeLane("a")]);
   });
 
   it("drains a failing node instead of backing up its calls: once it is marked, they are ended and sent elsewhere", () => {

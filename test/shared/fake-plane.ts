@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { NodeLoad } from "../../core/jobs/decisions.ts";
 import { type Value, decode } from "../../core/codec.ts";
 import { fromBase64 } from "../../core/jobs/payload.ts";
-import type { RegisterRequest, ResultReport } from "../../core/jobs/protocol.ts";
+import type { RegisterRequest, ResultBatch, ResultReport } from "../../core/jobs/protocol.ts";
 
 export class FakePlane {
   readonly registrations: RegisterRequest[] = [];
@@ -21,7 +21,9 @@ export class FakePlane {
   registerAnswers: number[] = [];
   heartbeatAnswers: number[] = [];
   resultAnswers: number[] = [];
+  /** Requests that reported results (single or batched), and how many each batch held. */
   resultPosts = 0;
+  readonly batches: number[] = [];
   heartbeatReply = { status: "up", heartbeatMs: 3_600_000 };
   /** Payload answers wait for this. */
   payloadsReady: Promise<void> = Promise.resolve();
@@ -75,6 +77,15 @@ export class FakePlane {
       if (status) return refusal(status);
       this.results.push(body as ResultReport);
       return [202, { accepted: true }];
+    }
+    if (/^POST \/v1\/nodes\/[^/]+\/results\/batch$/.test(route)) {
+      this.resultPosts++;
+      const status = this.resultAnswers.shift();
+      if (status) return refusal(status);
+      const { results } = body as ResultBatch;
+      this.batches.push(results.length);
+      this.results.push(...results);
+      return [202, { results: results.map(() => ({ accepted: true })) }];
     }
     const payload = /^GET \/v1\/payloads\/([0-9a-f]+)$/.exec(route);
     if (payload) {

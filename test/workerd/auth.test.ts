@@ -111,6 +111,7 @@ describe("client authentication", () => {
     const access = (method: string, path: string) => ruleFor(app, request(method, path))?.access;
     expect(access("POST", "/v1/nodes")).toEqual({ who: "runner", node: "body" });
     expect(access("POST", "/v1/nodes/r/results")).toEqual({ who: "runner", node: "path" });
+    expect(access("POST", "/v1/nodes/r/results/batch")).toEqual({ who: "runner", node: "path" });
     expect(access("GET", "/v1/payloads/ab")).toEqual({ who: "runner-or-client", scope: "read" });
     expect(access("GET", "/v1/nodes")).toEqual({ who: "client", scope: "read" });
     expect(access("GET", "/v1/openapi.json")).toEqual({ who: "anyone" });

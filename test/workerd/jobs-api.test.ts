@@ -5,6 +5,7 @@ import { bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
 import { z } from "zod";
 import { encode } from "../../core/codec.ts";
 import { inlinePayload, payloadKey, toBase64 } from "../../core/jobs/payload.ts";
+import { MAX_RESULTS_PER_BATCH } from "../../core/jobs/protocol.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
 import { sha256Hex } from "../../runtime/jobs/payload-store.ts";
@@ -29,6 +30,8 @@ const post = (path: string, body: unknown, headers?: Record<string, string>) => 
 
 
 const UNKNOWN_JOB = "j-000000000000000000000000";
+/** Unknown too, and in the other shard of two (workers/job-ids.ts shardOfJob). */
+const OTHER_SHARD_UNKNOWN_JOB = "j-000000000000000000000001";
 const wordCountInput = { text: "the quick brown fox jumps over the lazy dog and the dog sleeps", chunkChars: 16 };
 const runner = {
   id: "test-runner-1",
@@ -159,6 +162,17 @@ describe("jobs API: bad input", () => {
     await expectError(await post("/v1/nodes/r1/results", { ...report, job: "j-1" }), 400, "invalid_field", "job");
     await expectError(await post("/v1/nodes/r1/results", { ...report, attempt: 0 }), 400, "invalid_field", "attempt");
     await expectError(await post("/v1/nodes/r1/results", { ...report, outcome: { ok: false } }), 400, "missing_field", "outcome.error");
+    // A batch names the result at fault by its place.
+    await expectError(await post("/v1/nodes/r1/results/batch", { results: [] }), 400, "invalid_field", "results");
+    await expectError(await post("/v1/nodes/r1/results/batch", [report]), 400, "invalid_body");
+    await expectError(await post("/v1/nodes/r1/results/batch", { results: [report, { ...report, attempt: 0 }] }), 400, "invalid_field", "results[1].attempt");
+    await expectError(
+      await post("/v1/nodes/r1/results/batch", { results: [report, { ...report, outcome: { ok: true, value: "not base64!" } }] }),
+      400,
+      "invalid_field",
+      "results[1].outcome.value",
+    );
+    await expectError(await post("/v1/nodes/r1/results/batch", { results: Array.from({ length: MAX_RESULTS_PER_BATCH + 1 }, () => report) }), 400, "invalid_field", "results");
     const big = await app.fetch(
       await signedIfRunnerRoute(
         new Request("http://paxflow.test/v1/nodes/r1/results", {
@@ -215,6 +229,7 @@ describe("jobs API: documents and helpers", () => {
         "/v1/nodes/{id}",
         "/v1/nodes/{id}/heartbeat",
         "/v1/nodes/{id}/results",
+        "/v1/nodes/{id}/results/batch",
         "/v1/payloads/{sha256}",
       ].sort(),
     );
@@ -448,6 +463,17 @@ describe("jobs API: through the commanders", () => {
     });
     expect(result.status).toBe(202);
     expect(await result.json()).toMatchObject({ accepted: false, reason: expect.any(String) });
+
+    // A batch is answered result by result, in order, whichever shards its jobs live in.
+    const reports = [UNKNOWN_JOB, OTHER_SHARD_UNKNOWN_JOB].map((job) => ({ job, seq: 0, attempt: 1, outcome: { ok: false, error: { name: "E", message: "m" } }, startedAt: 1, finishedAt: 2 }));
+    const batch = await post(`/v1/nodes/${runner.id}/results/batch`, { results: reports });
+    expect(batch.status, await batch.clone().text()).toBe(202);
+    expect(await batch.json()).toEqual({
+      results: [
+        { accepted: false, reason: `unknown job ${UNKNOWN_JOB}` },
+        { accepted: false, reason: `unknown job ${OTHER_SHARD_UNKNOWN_JOB}` },
+      ],
+    });
   });
 });
 
