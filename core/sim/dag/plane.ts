@@ -54,7 +54,7 @@ export class SimPlane {
 
   /** Registers the nodes, takes the lead, and accepts the job. */
   start(job: JobId, nodes: readonly NodeSpec[], now: number): void {
-    for (const node of nodes) this.propose([{ type: "node.registered", node, at: now, signedAt: now }], now);
+    for (const node of nodes) this.register(node, now);
     this.input({ type: "elected", now }, now);
     this.input({ type: "resumed", now }, now);
     this.propose([{ type: "job.accepted", job, name: job, input: inlinePayload(new Uint8Array()), at: now }], now);

@@ -72,12 +72,6 @@ export interface SimulateOptions {
   /** Run this scheduler instead of the policy's own (tests, ablations); the policy still names the run. */
   readonly scheduler?: LearningScheduler;
   /**
-   * Which calls the plane verifies on a second node (verification.ts). Default none: the
-   * simulated nodes are honest, and the comparison is of schedules. The product's default
-   * (DEFAULT_VERIFY_POLICY) verifies every new runner's first calls.
-   */
-  readonly verify?: VerifyPolicy;
-  /**
    * A yardstick, not a policy: the plane learns each fault the moment it happens, through the
    * core's own inputs (a crash: the node is marked unresponsive and its calls reported lost; a
    * slowdown or recovery: the node registers again with its new speed, and hands back the calls
@@ -168,7 +162,10 @@ const RECOVERY_GRACE_MS = 10_000;
 /** The simulated DAG's job id. */
 const JOB = "dag";
 
-/** No verification: the simulated nodes are honest. */
+/**
+ * No call is verified on a second node: the simulated nodes are honest, and what is compared is
+ * schedules (the product's default, DEFAULT_VERIFY_POLICY, verifies each new runner's first calls).
+ */
 const NO_VERIFY: VerifyPolicy = { fraction: 0, newNodeCalls: 0 };
 
 interface TaskState {
@@ -395,7 +392,7 @@ class Simulation {
     this.plane = new SimPlane({
       registry: createRegistry(stages),
       scheduler: this.scheduler,
-      verify: options.verify ?? NO_VERIFY,
+      verify: NO_VERIFY,
       step: () => this.step(),
       applied: (d) => this.applied(d),
       deliver: (send) => this.deliver(send.decision, send.deadlineAt),
