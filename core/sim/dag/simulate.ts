@@ -299,6 +299,8 @@ class Simulation {
   private readonly heartbeatMs: number;
   private readonly faultOracle: boolean;
   private readonly workMs: number[];
+  /** Under a static plan: each task's place in planned start order. */
+  private readonly planned = new Map<string, number>();
   /** When the leader's timer is set for, if it is. */
   private timerAt: number | null = null;
   private left: number;
@@ -384,9 +386,13 @@ class Simulation {
     });
     const plan = this.policy.plan;
     if (plan) {
+      // Planned start order, ties in topological order (a zero-length task may start when its consumer does).
       const topo = new Map(topologicalOrder(dag).map((id, i) => [id, i]));
       const order = [...plan.assignments.entries()].sort(([x, a], [y, b]) => a.start - b.start || topo.get(x)! - topo.get(y)!);
-      for (const [id, a] of order) this.nodes.get(a.node)!.planned[a.slot]!.push(id);
+      for (const [rank, [id, a]] of order.entries()) {
+        this.nodes.get(a.node)!.planned[a.slot]!.push(id);
+        this.planned.set(id, rank);
+      }
     }
     this.scheduler = options.scheduler ?? this.policy.scheduler;
     this.plane = new SimPlane({
@@ -469,11 +475,7 @@ class Simulation {
   private step(): BodyStep {
     if (this.left === 0) return { kind: "done", output: { stored: { r2: `sim/${JOB}/output`, bytes: 0 } } };
     const ready = [...this.tasks.values()].filter((t) => t.seq === null && t.waiting === 0);
-    const plan = this.policy.plan;
-    // Under a plan, in planned start order (ties in topological order: a zero-length task may start when its consumer does).
-    const topo = plan && new Map(topologicalOrder(this.dag).map((id, i) => [id, i]));
-    const start = (t: TaskState) => plan!.assignments.get(t.spec.id)!.start;
-    const fresh = topo ? ready.sort((a, b) => start(a) - start(b) || topo.get(a.spec.id)! - topo.get(b.spec.id)!) : ready;
+    const fresh = this.planned.size > 0 ? ready.sort((a, b) => this.planned.get(a.spec.id)! - this.planned.get(b.spec.id)!) : ready;
     const calls: FreshCall[] = fresh.map((task) => {
       task.seq = this.calls.length;
       this.calls.push(task);
@@ -503,7 +505,7 @@ class Simulation {
         else this.timeouts++;
         const a = this.calls[d.seq]!.attempts.find((x) => x.number === d.attempt);
         // The plane gave up on it; the node, if it still has it, runs it on (a late result still counts).
-        if (a && a.end === null) a.end = d.ending === "refused" ? "drained" : a.truth === "lost" ? "lost" : "given-up";
+        if (a && a.end === null) a.end = d.ending === "refused" ? "drained" : "given-up";
         return;
       }
       case "job.finished":
@@ -528,11 +530,9 @@ class Simulation {
     const touched = new Set<SimNode>();
     for (const other of task.attempts) {
       if (other === winner) continue;
-      if (other.truth === "queued" || other.truth === "running") {
-        this.stop(other, "cancelled");
-        touched.add(other.node);
-      }
-      if (other.truth === "cancelled" || other.truth === "done") other.end = "cancelled";
+      if (other.truth !== "queued" && other.truth !== "running") continue;
+      this.stop(other, "cancelled");
+      touched.add(other.node);
     }
     for (const id of task.consumers) {
       const consumer = this.tasks.get(id)!;
