@@ -14,12 +14,10 @@
  */
 import { type Draft, type FreshCall, type Sealable, firstDispatch, newPass, placeTogether } from "../../jobs/advance.ts";
 import type { Decision, Ending, JobId, NodeId, NodeLoad, NodeSpec } from "../../jobs/decisions.ts";
-import { JobCore, type Ready, type Send } from "../../jobs/job-core.ts";
+import { type Input, JobCore, type Ready, type Send } from "../../jobs/job-core.ts";
 import { type Payload, inlinePayload } from "../../jobs/payload.ts";
-import type { AttemptRef } from "../../jobs/recovery.ts";
-import { verifyReasonFor } from "../../jobs/recovery.ts";
+import { type AttemptRef, verifyReasonFor } from "../../jobs/recovery.ts";
 import { type Offer, type OfferReply, replyAfterProposing, replyBeforeProposing } from "../../jobs/result-offers.ts";
-import type { JobRecord } from "../../jobs/state.ts";
 import type { VerifyPolicy } from "../../jobs/verification.ts";
 import type { LearningScheduler } from "../../sched/scheduler.ts";
 import type { Registry } from "../../sdk/registry.ts";
@@ -27,7 +25,7 @@ import type { Registry } from "../../sdk/registry.ts";
 /** The commander incarnation the simulated plane decides as. */
 export const SIM_COMMANDER = "sim-commander";
 
-/** What the job's step decides, from its record: calls that became ready, or that it is over. */
+/** What the job's step decides: calls that became ready, or that it is over. */
 export type BodyStep = { readonly kind: "calls"; readonly calls: readonly FreshCall[] } | { readonly kind: "done"; readonly output: Sealable };
 
 export interface SimPlaneOptions {
@@ -35,7 +33,7 @@ export interface SimPlaneOptions {
   readonly scheduler: LearningScheduler;
   readonly verify: VerifyPolicy;
   /** The job's step (the simulated DAG's body). */
-  step(job: JobRecord, now: number): BodyStep;
+  step(): BodyStep;
   /** Every decision once applied, in log order (the simulator's world and report follow them). */
   applied(d: Decision): void;
   /** Hands a call to its node; false when the node cannot take it (it is down). */
@@ -79,7 +77,6 @@ export class SimPlane {
     const heard = this.core.heard(spec.id, load, now);
     if (!heard) this.register(spec, now);
     else if (heard.probe) this.propose([{ type: "node.back", node: spec.id, at: now, load }], now);
-    else this.flush(now);
   }
 
   /** The leader learns that an attempt will not answer (its node lost it), as when a send fails. */
@@ -113,7 +110,7 @@ export class SimPlane {
     this.o.applied(decision);
   }
 
-  private input(input: Parameters<JobCore["step"]>[0], now: number): void {
+  private input(input: Input, now: number): void {
     this.take(this.core.step(input));
     this.flush(now);
   }
@@ -146,7 +143,7 @@ export class SimPlane {
 
   /** The job's step: the body's fresh calls, drafted as a job's are, or its end. */
   private advance(id: JobId, now: number): Draft[] {
-    const step = this.o.step(this.core.state.job(id)!, now);
+    const step = this.o.step();
     if (step.kind === "done") return [{ type: "job.finished", job: id, at: now, outcome: { ok: true, output: step.output } }];
     const recovery = this.core.recovery();
     const ctx = { ...recovery, verify: (call: { job: JobId; seq: number; stage: string }, node: NodeId, earlier: number) => verifyReasonFor(recovery, call, node, earlier) };
