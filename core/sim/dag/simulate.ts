@@ -74,8 +74,9 @@ export interface SimulateOptions {
   /**
    * A yardstick, not a policy: the plane learns each fault the moment it happens, through the
    * core's own inputs (a crash: the node is marked unresponsive and its calls reported lost; a
-   * slowdown or recovery: the node registers again with its new speed, and hands back the calls
-   * queued there that another node could take). What perfect, instant failure detection buys.
+   * slowdown or recovery: the node registers again with its new speed, and a slowed node hands
+   * back the calls another node could take, dropping the queued ones and running the others on,
+   * so each races its replacement). What perfect, instant failure detection buys.
    */
   readonly faultOracle?: boolean;
 }
@@ -748,11 +749,15 @@ class Simulation {
     // A runner that starts again registers; the oracle's nodes re-register with every change of speed.
     if (restarted || this.faultOracle) this.plane.register(this.nodeSpec(node), this.now);
     if (this.faultOracle && node.factor > 1) {
-      // It hands back what waits in its queue and another node could take.
+      // It hands back what another node could take: the calls waiting in its queue go, the ones
+      // running there run on and race their replacements (the first result wins).
       const elsewhere = (a: Attempt) => [...this.nodes.values()].some((n) => n !== node && n.alive && canRun(n.spec, taskCaps(a.task.spec)));
-      for (const a of node.queue.filter(elsewhere)) {
-        this.stop(a, "cancelled");
-        a.end = "drained";
+      const running = node.slots.filter((a): a is Attempt => a !== null);
+      for (const a of [...node.queue, ...running].filter(elsewhere)) {
+        if (a.truth === "queued") {
+          this.stop(a, "cancelled");
+          a.end = "drained";
+        }
         this.plane.lost({ job: JOB, seq: a.task.seq!, attempt: a.number, node: node.spec.id }, "fault oracle: its node slowed down", "refused", this.now);
       }
     }
