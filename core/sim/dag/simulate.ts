@@ -12,7 +12,8 @@
  * result counts (an offered result is proposed as a runner's is, result-offers.ts; the first
  * wins), and a node coming back when it heartbeats again (`heard` → probe → `node.back`). Every
  * decision is chosen the moment it is proposed and control messages are free: the simulated
- * plane is one commander that never loses the lead.
+ * plane is one commander that never loses the lead, whose timer fires when the core asks
+ * (`wakeAt`). No call is verified on a second node (the simulated nodes are honest).
  *
  * What is the simulated world:
  *
@@ -32,8 +33,8 @@
  * - **Data** moves between different nodes at latency + bytes / bandwidth per input, starting
  *   when both the producer has finished and the consumer's node is known (for a planned attempt,
  *   when the producer finished: the plan knew where its output would go and pushed it there); on
- *   the same node it is free (unless the node restarted since). Results also go to the plane's store, as in
- *   production, so a crash loses queued and running calls, never finished results.
+ *   the same node it is free (unless the node restarted since). Results also go to the plane's
+ *   store, as in production, so a crash loses queued and running calls, never finished results.
  * - **Runtimes**: a task's real work is its declared runtime × e^(σ·Z) (σ = estimateNoise, Z
  *   standard normal, drawn per task from the seed, the same for every policy and every attempt
  *   of the task); the plane only ever sees the declared runtime.
