@@ -98,7 +98,7 @@ export const simulateCommand = new Command("simulate")
   .requiredOption("--cluster <file>", "cluster JSON file: nodes, network, estimateNoise, faults")
   .addOption(new Option("--policy <name>", "scheduling policy, or all to compare them").choices([...POLICIES, "all"]).default("paxflow"))
   .option("--seed <s>", "seed of the estimate noise, heartbeat jitter and the policies' randomness", intOption(0, 2 ** 32 - 1), 1)
-  .option("--tick <ms>", "how often the plane checks timeouts, suspicions and stragglers (simulated ms)", intOption(1, 60_000), 100)
+  .option("--tick <ms>", "how often the report samples the scheduler's suspicions for its flags (simulated ms; the plane looks when the job core asks)", intOption(1, 60_000), 100)
   .option("--attempts", "also print every attempt and fault episode (JSON: extra keys attempts, episodes)")
   .option("--json", "print the report as JSON")
   .addHelpText(

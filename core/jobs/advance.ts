@@ -112,6 +112,94 @@ export function outputKey(bytes: Uint8Array): string {
 /** Sub-job ids: the parent's id and the call's position, so a retried decision names the same job. */
 export const childId = (parent: JobId, seq: number): JobId => `${parent}.${seq}`;
 
+/** A stage call a job made and has not dispatched yet. */
+export interface FreshCall {
+  readonly seq: number;
+  /** The stage's ref ("name@version"). */
+  readonly stage: string;
+  readonly input: Sealable;
+  /** Bytes of its input already on each node (data locality); absent: every node fetches all of it. */
+  readonly inputOn?: InputOn;
+}
+
+/** A fresh call and where it goes. */
+export interface Placed {
+  readonly call: FreshCall;
+  readonly placement: Placement;
+}
+
+/** What the dispatches of one pass share: run time and calls already given to each node, not in the log yet. */
+export interface DispatchPass {
+  readonly placedMs: Map<NodeId, number>;
+  readonly placedCalls: Map<NodeId, number>;
+}
+
+// Calls placed in a pass occupy their nodes for the next placements (fan-out spreads).
+export const newPass = (): DispatchPass => ({ placedMs: new Map(), placedCalls: new Map() });
+
+/** What placing and drafting a first dispatch consult. */
+export type DispatchContext = Pick<AdvanceContext, "registry" | "by" | "place" | "verify">;
+
+/** A reference's bytes are in R2: running it inline would read and decode them in the commander. */
+const notHere = (input: Sealable, also?: NodeId): Set<NodeId> => new Set([...("stored" in input ? [INLINE_NODE] : []), ...(also === undefined ? [] : [also])]);
+
+/**
+ * Places calls that became ready together: longest first (placement.ts longestFirst), each
+ * occupying its node for the next. Calls of stages not deployed are left out (the caller fails
+ * the job on them).
+ */
+export function placeTogether(calls: readonly FreshCall[], ctx: DispatchContext, now: number, pass: DispatchPass): Map<number, Placed> {
+  const declaredRunMs = ({ stage, input }: FreshCall) => Math.max(0, ctx.registry.stages.get(stage)?.cost.runtimeMs(sealedSize(input)) ?? 0);
+  const placed = new Map<number, Placed>();
+  for (const call of longestFirst(calls, declaredRunMs)) {
+    const stage = ctx.registry.stages.get(call.stage);
+    if (!stage) continue;
+    const placement = ctx.place({ stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, exclude: notHere(call.input), now, placedMs: pass.placedMs });
+    placed.set(call.seq, { call, placement });
+    if (placement.ok && placement.winner.node !== INLINE_NODE) {
+      pass.placedMs.set(placement.winner.node, (pass.placedMs.get(placement.winner.node) ?? 0) + placement.winner.runMs);
+    }
+  }
+  return placed;
+}
+
+type Dispatch = Extract<Draft, { type: "call.dispatched" }>;
+
+/**
+ * A placed call's first dispatch: attempt 1 on the placement's winner and, when `verify` says the
+ * winner's answer needs a second opinion, attempt 2 on the best other node at the same time. The
+ * job fails (NoBackend) when no node can take the call. A verifying attempt the commander itself
+ * won is the caller's to run.
+ */
+export function firstDispatch(job: JobId, { call, placement }: Placed, ctx: DispatchContext, now: number, pass: DispatchPass): { ok: true; drafts: Dispatch[] } | { ok: false; error: JobError } {
+  if (!placement.ok) return { ok: false, error: failure("error", "NoBackend", `call ${call.seq} (${call.stage}): ${placement.reason}`) };
+  const stage = ctx.registry.stages.get(call.stage)!;
+  const { winner, alternatives, reason } = placement;
+  const earlier = pass.placedCalls.get(winner.node) ?? 0;
+  pass.placedCalls.set(winner.node, earlier + 1);
+  const why = winner.node === INLINE_NODE ? null : (ctx.verify?.({ job, seq: call.seq, stage: call.stage }, winner.node, earlier) ?? null);
+  // The verifying attempt runs on the best other node, at the same time as the first.
+  const second =
+    why === null ? null : ctx.place({ stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, exclude: notHere(call.input, winner.node), now, placedMs: pass.placedMs });
+  const dispatch = { type: "call.dispatched", job, seq: call.seq, stage: call.stage, input: call.input, at: now, by: ctx.by } as const;
+  const drafts: Dispatch[] = [
+    {
+      ...dispatch,
+      attempt: 1,
+      node: winner.node,
+      predicted: winner,
+      alternatives,
+      reason: second && !second.ok ? `${reason}; not verified (${why}): no second node can run it` : reason,
+      ...(second?.ok ? { verify: why! } : {}),
+    },
+  ];
+  if (second?.ok) {
+    drafts.push({ ...dispatch, attempt: 2, node: second.winner.node, predicted: second.winner, alternatives: second.alternatives, reason: `verifies attempt 1 on ${winner.node} (${why}); ${second.reason}` });
+    if (second.winner.node !== INLINE_NODE) pass.placedMs.set(second.winner.node, (pass.placedMs.get(second.winner.node) ?? 0) + second.winner.runMs);
+  }
+  return { ok: true, drafts };
+}
+
 /**
  * The decisions that move `seed` forward now, in log order. Empty when the job waits for
  * results it already asked for.
@@ -158,9 +246,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
   const run = seed.run ?? new JobRun(job, seed.input);
   const inlineBudget = Math.max(1, ctx.inlineRunsPerStep ?? INLINE_RUNS_PER_STEP);
   let inlineRuns = 0;
-  // Calls placed in this pass occupy their nodes for the next placements (fan-out spreads).
-  const placedMs = new Map<NodeId, number>();
-  const placedCalls = new Map<NodeId, number>();
+  const pass = newPass();
   for (;;) {
     if (inlineRuns >= inlineBudget) return drafts;
     const result = run.advanceTo(log);
@@ -193,22 +279,9 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
         return finish({ ok: false, error: failure("error", error.name, `call ${seq} (${call.target}) input: ${error.message}`) });
       }
     }
-    // Calls that became ready together are placed longest first (placement.ts longestFirst), and
-    // logged in call order (the log numbers a job's calls in the order it made them).
-    const declaredRunMs = ({ call, input }: (typeof sealed)[number]) =>
-      call.kind === "stage" ? Math.max(0, ctx.registry.stages.get(call.target)?.cost.runtimeMs(sealedSize(input)) ?? 0) : 0;
-    // A reference's bytes are in R2: running it inline would read and decode them in the commander.
-    const notHere = (input: Sealable, also?: NodeId) => new Set([...("stored" in input ? [INLINE_NODE] : []), ...(also === undefined ? [] : [also])]);
-    const placements = new Map<number, Placement>();
-    for (const { seq, call, input } of longestFirst(sealed, declaredRunMs)) {
-      const stage = call.kind === "stage" ? ctx.registry.stages.get(call.target) : undefined;
-      if (!stage) continue;
-      const placement = ctx.place({ stage, inputBytes: sealedSize(input), inputOn: producer(input), exclude: notHere(input), now, placedMs });
-      placements.set(seq, placement);
-      if (placement.ok && placement.winner.node !== INLINE_NODE) {
-        placedMs.set(placement.winner.node, (placedMs.get(placement.winner.node) ?? 0) + placement.winner.runMs);
-      }
-    }
+    // Producers are looked up now: what this step runs inline below comes after these calls were made.
+    const stageCalls = sealed.flatMap(({ seq, call, input }) => (call.kind === "stage" ? [{ seq, stage: call.target, input, inputOn: producer(input) }] : []));
+    const placements = placeTogether(stageCalls, ctx, now, pass);
     for (const { seq, call, input } of sealed) {
       // The calls not handled yet are still new to the next step.
       if (inlineRuns >= inlineBudget) return drafts;
@@ -232,29 +305,12 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
       }
       const stage = ctx.registry.stages.get(call.target);
       if (!stage) return finish({ ok: false, error: failure("unknown", "UnknownStage", `call ${seq}: no stage named "${call.target}" is deployed`) });
-      const placement = placements.get(seq)!;
-      if (!placement.ok) return finish({ ok: false, error: failure("error", "NoBackend", `call ${seq} (${call.target}): ${placement.reason}`) });
-      const { winner, alternatives, reason } = placement;
-      const earlier = placedCalls.get(winner.node) ?? 0;
-      placedCalls.set(winner.node, earlier + 1);
-      const why = winner.node === INLINE_NODE ? null : (ctx.verify?.({ job: seed.id, seq, stage: call.target }, winner.node, earlier) ?? null);
-      // The verifying attempt runs on the best other node, at the same time as the first.
-      const second = why === null ? null : ctx.place({ stage, inputBytes: sealedSize(input), inputOn: producer(input), exclude: notHere(input, winner.node), now, placedMs });
-      const dispatch = { type: "call.dispatched", job: seed.id, seq, stage: call.target, input, at: now, by: ctx.by } as const;
-      drafts.push({
-        ...dispatch,
-        attempt: 1,
-        node: winner.node,
-        predicted: winner,
-        alternatives,
-        reason: second && !second.ok ? `${reason}; not verified (${why}): no second node can run it` : reason,
-        ...(second?.ok ? { verify: why! } : {}),
-      });
-      if (second?.ok) {
-        drafts.push({ ...dispatch, attempt: 2, node: second.winner.node, predicted: second.winner, alternatives: second.alternatives, reason: `verifies attempt 1 on ${winner.node} (${why}); ${second.reason}` });
-        if (second.winner.node === INLINE_NODE) now = runHere(2, { seq, call }).now;
-        else placedMs.set(second.winner.node, (placedMs.get(second.winner.node) ?? 0) + second.winner.runMs);
-      }
+      const dispatched = firstDispatch(seed.id, placements.get(seq)!, ctx, now, pass);
+      if (!dispatched.ok) return finish({ ok: false, error: dispatched.error });
+      drafts.push(...dispatched.drafts);
+      // A verifying attempt the placement gave the commander runs here, like a first one.
+      if (dispatched.drafts[1]?.node === INLINE_NODE) now = runHere(2, { seq, call }).now;
+      const winner = dispatched.drafts[0]!;
       if (winner.node !== INLINE_NODE) {
         record(seq, { call });
         waitsElsewhere = true;

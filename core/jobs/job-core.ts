@@ -25,7 +25,7 @@ import { type OpenAttempt, OpenAttempts, attemptKey } from "./open-attempts.ts";
 import { SendWindows } from "./send-windows.ts";
 import { speedFor } from "./placement.ts";
 import { type RetiredJob, retiredRows } from "./retention.ts";
-import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers } from "./state.ts";
+import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers, outstanding } from "./state.ts";
 import { type VerifyPolicy, countable } from "./verification.ts";
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
@@ -358,7 +358,7 @@ export class JobCore {
         });
         return;
       }
-      case "call.result":
+      case "call.result": {
         scheduler.completed({
           key: attemptKey(d.job, d.seq, d.attempt),
           ok: d.outcome.ok,
@@ -367,7 +367,11 @@ export class JobCore {
           outputBytes: d.outcome.ok ? d.outcome.value.bytes : 0,
           at: d.at,
         });
+        // The call has its result: its other attempts out (a backup's loser) will never be reported, so they stop counting as work on their nodes.
+        const call = this.state.job(d.job)?.calls[d.seq];
+        if (call?.kind === "stage" && call.state.is === "done") for (const t of outstanding(call)) scheduler.abandoned?.(attemptKey(d.job, d.seq, t.attempt), d.at);
         return;
+      }
       case "call.timeout":
         scheduler.timedOut(attemptKey(d.job, d.seq, d.attempt), d.at);
         return;

@@ -7,6 +7,7 @@ import { type Value, encode } from "../../core/codec.ts";
 import { createRegistry, defineStage } from "../../core/index.ts";
 import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
 import { type Input, JobCore, LOCAL_PAUSE_MS, type Ready, type Task, WATCH_MS, nodeLane } from "../../core/jobs/job-core.ts";
+import { attemptKey } from "../../core/jobs/open-attempts.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
 import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
 import { BUSY_RETRY_MS, runnerWindow } from "../../core/jobs/send-windows.ts";
@@ -82,6 +83,30 @@ describe("the job plane's core", () => {
     expect(core.takeWork(6, true)).toEqual([{ kind: "advance", lane: "j" }]);
     core.step({ type: "settled", lane: "j", ok: true, now: 7 });
     expect(core.hasWork).toBe(false);
+  });
+
+  it("tells the scheduler that a call's other attempts out are abandoned once it has its result (a backup's loser is not work on its node)", () => {
+    const abandoned: string[] = [];
+    const scheduler = createLearningScheduler();
+    const core = new JobCore({
+      registry,
+      scheduler: Object.assign(scheduler, { abandoned: (key: string) => abandoned.push(key) }),
+      builtins: [],
+      verify: { fraction: 0, newNodeCalls: 0 },
+      self: () => "c",
+    });
+    let slot = 0;
+    const apply = (decision: Decision) => core.step({ type: "applied", decision, slot: ++slot, leading: true });
+    for (const id of ["a", "b"]) apply({ type: "node.registered", node: spec(id), at: 0 });
+    apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    apply(dispatched(1, "a"));
+    apply(dispatched(2, "b"));
+    expect(abandoned).toEqual([]);
+    apply({ type: "call.result", job: "j", seq: 0, attempt: 2, node: "b", outcome: { ok: true, value: p(2) }, startedAt: 3, finishedAt: 4, at: 5 });
+    expect(abandoned).toEqual([attemptKey("j", 0, 1)]);
+    // The loser's late answer changes nothing.
+    apply({ type: "call.result", job: "j", seq: 0, attempt: 1, node: "a", outcome: { ok: true, value: p(2) }, startedAt: 3, finishedAt: 6, at: 7 });
+    expect(abandoned).toEqual([attemptKey("j", 0, 1)]);
   });
 
   it("gives the shell its turn in a lane after the task out, and a follower steps no job", () => {

@@ -7,8 +7,9 @@
  * - round-robin: the next able node in a rotation over all nodes;
  * - random: a seeded uniform pick among able nodes;
  * - least-loaded: the able node with the fewest of our calls queued or running (ties: faster);
- * - heft: the node of the HEFT plan (heft.ts); a call that must go elsewhere (its planned node
- *   is down or timed out on it) goes to the next node in its planned ranking.
+ * - heft: the node of the HEFT plan (heft.ts), predicted as planned (the wait until its planned
+ *   start counts towards its deadline); a call that must go elsewhere (its planned node is down
+ *   or failed it) goes to the next node in its planned ranking.
  */
 import type { PlacementNode } from "../../jobs/placement.ts";
 import type { Placement } from "../../jobs/placement.ts";
@@ -67,7 +68,13 @@ export class HeftScheduler extends TrackingScheduler {
     const ranked = this.plan.ranking.get(task) ?? [];
     for (const [i, id] of ranked.entries()) {
       const node = usable.find((n) => n.spec.id === id);
-      if (node) return this.single(request, node, i === 0 ? "planned by HEFT" : `HEFT's choice number ${i + 1} for this task`);
+      if (!node) continue;
+      if (i > 0) return this.single(request, node, `HEFT's choice number ${i + 1} for this task`);
+      // The plan's own prediction: a call sent out at time 0 waits for its planned start (its deadline counts from then).
+      const { start, finish } = this.plan.assignments.get(task)!;
+      const runMs = finish - start;
+      const winner = { node: id, waitMs: Math.max(0, start - request.now), transferMs: 0, runMs, finishAt: Math.max(finish, request.now + runMs) };
+      return { ok: true, winner, alternatives: [winner], reason: `${id}: planned by HEFT` };
     }
     return this.single(request, usable[0]!, "no node HEFT ranked is usable");
   }

@@ -11,8 +11,9 @@
  *    it may be inserted into an idle gap between tasks already placed there (insertion-based).
  *
  * It plans once, at time 0, with the declared runtimes: it never sees the estimate noise or the
- * faults. The simulator executes the plan as a static schedule (every task sent to its slot at
- * time 0, each slot runs its tasks in planned order as their inputs arrive).
+ * faults. The simulator executes the plan as a static schedule: each call is made when its
+ * inputs are done (as a job's are: the plane sends no call before its input exists) and sent to
+ * its planned node, and each slot runs its tasks in planned order.
  */
 import { canRun, type Cluster, transferMs } from "./cluster.ts";
 import { type Dag, successors, taskCaps, topologicalOrder } from "./dag.ts";

@@ -1,7 +1,7 @@
 /**
- * The policies `paxflow simulate` compares. Every one is a LearningScheduler driven by the same
- * simulated plane; they differ in where calls go, whether they speculate, and whether they
- * plan ahead:
+ * The policies `paxflow simulate` compares. Every one is the LearningScheduler of the same
+ * simulated plane (the product's job core, plane.ts); they differ in where calls go, whether
+ * they advise backups (`stragglers()`: only paxflow's does), and whether they plan ahead:
  *
  * | policy | placement | speculation | failure detection |
  * | --- | --- | --- | --- |
@@ -24,8 +24,6 @@ export type PolicyName = (typeof POLICIES)[number];
 export interface Policy {
   readonly name: PolicyName;
   readonly scheduler: LearningScheduler;
-  /** Acts on stragglers() advice (launches backups). */
-  readonly speculate: boolean;
   /** A static plan: every task is sent to its planned slot at time 0. */
   readonly plan?: HeftPlan;
 }
@@ -44,18 +42,18 @@ export function createPolicy(name: PolicyName, ctx: PolicyContext): Policy {
   const tracking = { heartbeatMs: ctx.heartbeatMs };
   switch (name) {
     case "paxflow":
-      return { name, scheduler: createPaxflowScheduler(ctx), speculate: true };
+      return { name, scheduler: createPaxflowScheduler(ctx) };
     case "paxflow-static":
-      return { name, scheduler: createStaticScheduler(tracking), speculate: false };
+      return { name, scheduler: createStaticScheduler(tracking) };
     case "round-robin":
-      return { name, scheduler: new RoundRobinScheduler(tracking), speculate: false };
+      return { name, scheduler: new RoundRobinScheduler(tracking) };
     case "random":
-      return { name, scheduler: new RandomScheduler(ctx.seed, tracking), speculate: false };
+      return { name, scheduler: new RandomScheduler(ctx.seed, tracking) };
     case "least-loaded":
-      return { name, scheduler: new LeastLoadedScheduler(tracking), speculate: false };
+      return { name, scheduler: new LeastLoadedScheduler(tracking) };
     case "heft": {
       const plan = heftPlan(ctx.dag, ctx.cluster);
-      return { name, scheduler: new HeftScheduler(plan, ctx.taskOf, tracking), speculate: false, plan };
+      return { name, scheduler: new HeftScheduler(plan, ctx.taskOf, tracking), plan };
     }
   }
 }

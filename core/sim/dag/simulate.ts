@@ -1,57 +1,70 @@
 /**
- * `paxflow simulate`: a discrete-event simulation of a DAG on a cluster, driving the real
- * scheduler object (a LearningScheduler; core/jobs/placement.ts underneath) with a simulated
- * clock, network, nodes and faults. Pure: no I/O, no clock, randomness from the seed only.
+ * `paxflow simulate`: a discrete-event simulation of a DAG on a cluster whose command plane is
+ * the product's job-plane core (core/jobs/job-core.ts, through the shell in plane.ts) with the
+ * policy's scheduler in it. Pure: no I/O, no clock, randomness from the seed only.
  *
- * The model, in the order things happen:
+ * What is the product's (JobCore and the rules it applies, core/jobs/recovery.ts and state.ts):
+ * where a call goes and when it is given up on — the first dispatch of every call (advance.ts
+ * placeTogether / firstDispatch, with `inputOn` the bytes of its input each node holds), its
+ * deadline (dispatch + the predicted wait + its stage's timeout at the node's speed + the
+ * transfer), timeouts and re-dispatches, drains of nodes `suspicions()` judges failing
+ * (`node.unresponsive`, their calls moved off), speculative backups of `stragglers()`, which
+ * result counts (an offered result is proposed as a runner's is, result-offers.ts; the first
+ * wins), and a node coming back when it heartbeats again (`heard` → probe → `node.back`). Every
+ * decision is chosen the moment it is proposed and control messages are free: the simulated
+ * plane is one commander that never loses the lead, whose timer fires when the core asks
+ * (`wakeAt`). No call is verified on a second node (the simulated nodes are honest).
  *
- * - **The plane** (the commander) learns of every completion, start and heartbeat at once
- *   (control messages are free); only data costs time. When a task's inputs are all done it
- *   asks the scheduler where to run it (`place`, with `inputOn` = the bytes of its input each
- *   node already holds) and sends it there (`dispatched`). A static policy (HEFT) instead sends
- *   every task to its planned slot at time 0.
- * - **A node** runs `slots` calls at once, each at `speed / factor` (speed-1 milliseconds of
- *   work per millisecond; `factor` > 1 while slowed). A call starts when a slot is free and
- *   all its inputs have arrived, taking queued calls in dispatch order (a HEFT slot: its
- *   planned order, strictly; calls re-sent after a failure run in any free slot).
+ * What is the simulated world:
+ *
+ * - **The DAG's job**: a job whose step (plane.ts `advance`) makes the calls of the tasks whose
+ *   inputs are all done, in file order (under a static plan, HEFT's, in planned order; its
+ *   scheduler puts each on its planned node, predicting the wait until its planned start). No
+ *   call goes out before its input exists, as in the product: sent earlier, a call's deadline
+ *   would run while it waited for data, and its attempts would run out (MAX_ATTEMPTS).
+ * - **A node** runs `slots` calls at once, each at `speed / factor` (speed-1 milliseconds of work
+ *   per millisecond; `factor` > 1 while slowed). A call starts when a slot is free and all its
+ *   inputs have arrived, taking queued calls in dispatch order (a HEFT slot: its planned order,
+ *   strictly; later attempts run in any free slot). It runs a call to its end even after the
+ *   plane gave up on it (a late result still counts if it is the first), and drops the other
+ *   attempts of a call once the plane has its result. A node that is down cannot be sent to
+ *   (the send fails). A crash loses the node's queued and running calls; on recovering it
+ *   registers again, as a restarted runner does.
  * - **Data** moves between different nodes at latency + bytes / bandwidth per input, starting
- *   when both the producer has finished and the consumer's node is known; on the same node it
- *   is free (unless the node restarted since). Results also go to the plane's store, as in
- *   production, so a crash loses queued and running calls, never finished results.
+ *   when both the producer has finished and the consumer's node is known (for a planned attempt,
+ *   when the producer finished: the plan knew where its output would go and pushed it there); on
+ *   the same node it is free (unless the node restarted since). Results also go to the plane's
+ *   store, as in production, so a crash loses queued and running calls, never finished results.
  * - **Runtimes**: a task's real work is its declared runtime × e^(σ·Z) (σ = estimateNoise, Z
  *   standard normal, drawn per task from the seed, the same for every policy and every attempt
- *   of the task); the scheduler only ever sees the declared runtime.
+ *   of the task); the plane only ever sees the declared runtime.
  * - **Heartbeats** every `heartbeatMs` (±5% jitter) from live nodes, with their queue and
  *   in-flight counts, bytes moved, the mean compute time of their last calls and a speed probe
  *   (a fixed workload's time at the node's current rate, the faster of two runs with ±10% noise
- *   each); a crashed node is silent,
- *   a slowed one heartbeats on time, its probes as slow as its calls.
- * - **Every tick** (`tickMs`), and after every completion, the plane applies the product's own
- *   rules (core/jobs/recovery.ts, the ones every leader applies): a call times out at its
- *   dispatch + predicted wait + its stage's timeout (`timeoutFactor` × its declared runtime + 1 s)
- *   at the node's speed + the transfer (`timedOut`; re-sent elsewhere, the original keeps
- *   running, the first result wins); a node `suspicions()` judges suspect or failed while it is
- *   up is drained: marked down (`nodeDown`), and every call the plane had there is re-sent,
- *   the originals running on; `stragglers()` (paxflow only) get a backup each (at most one per
- *   call; the first to finish wins, the other is cancelled). A node that heartbeats again comes
- *   back (`nodeUp`) unless it is still judged suspect; one that restarted loses what the plane
- *   had sent it, which is re-sent.
+ *   each); a crashed node is silent, a slowed one heartbeats on time, its probes as slow as its
+ *   calls.
+ * - **The report**: every `tickMs` the scheduler's `suspicions()` are sampled for the flags
+ *   scored against the faults (a measurement: the core reads them itself when its timer fires).
  */
 import { fnv1a } from "../../hash.ts";
-import type { Candidate, NodeLoad, NodeSpec } from "../../jobs/decisions.ts";
-import { type PlacementRequest, longestFirst, speedFor } from "../../jobs/placement.ts";
-import { attemptTimeoutMs, comesBack, drains } from "../../jobs/recovery.ts";
+import type { FreshCall } from "../../jobs/advance.ts";
+import type { Decision, NodeLoad, NodeSpec } from "../../jobs/decisions.ts";
+import { SPECULATIVE } from "../../jobs/recovery.ts";
+import type { VerifyPolicy } from "../../jobs/verification.ts";
 import type { LearningScheduler } from "../../sched/scheduler.ts";
+import { defineStage } from "../../sdk/stage.ts";
+import { createRegistry } from "../../sdk/registry.ts";
 import { Random } from "../random.ts";
 import { type Cluster, type ClusterNode, type Fault, canRun, checkRunnable, nodeSpec, transferMs } from "./cluster.ts";
 import { type Dag, type DagTask, successors, taskCaps, topologicalOrder } from "./dag.ts";
 import { Heap } from "../../heap.ts";
+import { type BodyStep, SimPlane } from "./plane.ts";
 import { type Policy, type PolicyName, createPolicy } from "./policies.ts";
 
 export interface SimulateOptions {
   readonly policy?: PolicyName;
   readonly seed?: number;
-  /** How often the plane checks timeouts, suspicions and stragglers (simulated ms). Default 100. */
+  /** How often the report samples the scheduler's suspicions (simulated ms). Default 100. */
   readonly tickMs?: number;
   /** Heartbeat period of live nodes (ms). Default 1000. */
   readonly heartbeatMs?: number;
@@ -60,10 +73,11 @@ export interface SimulateOptions {
   /** Run this scheduler instead of the policy's own (tests, ablations); the policy still names the run. */
   readonly scheduler?: LearningScheduler;
   /**
-   * A yardstick, not a policy: the plane and the scheduler learn each fault the moment it
-   * happens (a crash: the node is marked down at once; a slowdown or recovery: the scheduler is
-   * told the node's new speed by `nodeUp`, the slowed node's queued calls move and each call
-   * running there gets a backup). What perfect, instant failure detection would buy.
+   * A yardstick, not a policy: the plane learns each fault the moment it happens, through the
+   * core's own inputs (a crash: the node is marked unresponsive and its calls reported lost; a
+   * slowdown or recovery: the node registers again with its new speed, and a slowed node hands
+   * back the calls another node could take, dropping the queued ones and running the others on,
+   * so each races its replacement). What perfect, instant failure detection buys.
    */
   readonly faultOracle?: boolean;
 }
@@ -95,7 +109,7 @@ export interface SimulationReport {
 }
 
 export type AttemptCause = "first" | "lost" | "timeout" | "drained" | "speculative";
-/** won; cancelled (another attempt won first); lost (its node crashed); drained (moved off a suspect node before it started); given-up (its node was marked failed and the call re-sent, while it ran on: it ends won or cancelled if it ever finishes). */
+/** won; cancelled (another attempt won first, or its result came after one); lost (its node crashed, or was down when it was sent); drained (the plane moved it off a node it drained, and it never ended on the node); given-up (the plane timed it out and it never ended on the node). */
 export type AttemptEnd = "won" | "cancelled" | "lost" | "drained" | "given-up";
 
 /** One attempt of one task, as it really went. Times in seconds; null: it never started / is still open. */
@@ -131,8 +145,9 @@ export interface SimulationResult {
   readonly episodes: readonly FaultEpisode[];
   /** Flag intervals per node (s), from suspicions(): [onset, end or null]. */
   readonly flags: Readonly<Record<string, readonly (readonly [number, number | null])[]>>;
-  /** Attempts whose queued calls were moved off suspect nodes. */
+  /** Attempts the plane moved off nodes it drained (call.timeout, ending refused). */
   readonly drained: number;
+  /** Attempts the plane gave up on as silent: past their deadline, or their node lost or removed (call.timeout, ending silent). */
   readonly timeouts: number;
   /** Simulated events processed. */
   readonly events: number;
@@ -146,42 +161,53 @@ const PROBE_NOISE = 0.1;
 const PREDICTION_HORIZON_MS = 10_000;
 const RECOVERY_GRACE_MS = 10_000;
 
+/** The simulated DAG's job id. */
+const JOB = "dag";
+
+/**
+ * No call is verified on a second node: the simulated nodes are honest, and what is compared is
+ * schedules (the product's default, DEFAULT_VERIFY_POLICY, verifies each new runner's first calls).
+ */
+const NO_VERIFY: VerifyPolicy = { fraction: 0, newNodeCalls: 0 };
+
 interface TaskState {
   readonly spec: DagTask;
+  /** Its stage's ref in the simulated registry. */
+  readonly ref: string;
   /** Real work: ms on a speed-1 node. */
   readonly work: number;
   readonly declaredMs: number;
-  /** The timeout its stage declares: timeoutFactor × its declared runtime + 1 s. */
-  readonly timeoutMs: number;
   /** Producer -> bytes read from it. */
   readonly reads: ReadonlyMap<string, number>;
   readonly inputBytes: number;
   readonly consumers: readonly string[];
-  readonly stage: PlacementRequest["stage"];
+  /** Its call's number in the job's log, once the job made it. */
+  seq: number | null;
+  /** Producers not done yet. */
   waiting: number;
-  ready: boolean;
   done: boolean;
   doneAt: number;
   winner: Attempt | null;
   readonly attempts: Attempt[];
-  readonly timedOutOn: Set<string>;
-  parked: boolean;
 }
 
+/** One attempt as the node holds it (the plane's view of it is the core's). */
 interface Attempt {
   readonly key: string;
   readonly task: TaskState;
+  readonly number: number;
   readonly node: SimNode;
   readonly cause: AttemptCause;
   readonly dispatchedAt: number;
   readonly priority: number;
-  readonly seq: number;
+  readonly order: number;
   readonly pinnedSlot: number | null;
   readonly incarnation: number;
+  /** When the plane would give up on it (its deadline). */
+  readonly deadline: number;
   /** Producer -> when its data is on this node. */
   readonly arrivals: Map<string, number>;
   truth: "queued" | "running" | "done" | "lost" | "cancelled";
-  plane: "open" | "won" | "gone";
   end: AttemptEnd | null;
   slot: number | null;
   startedAt: number | null;
@@ -189,25 +215,21 @@ interface Attempt {
   remaining: number;
   lastAt: number;
   version: number;
-  readonly deadline: number;
-  timedOut: boolean;
 }
 
 interface SimNode {
   readonly spec: ClusterNode;
-  readonly nodeSpec: NodeSpec;
   alive: boolean;
   incarnation: number;
   factor: number;
   readonly slots: (Attempt | null)[];
+  /** Under a static plan: each slot's tasks, in planned order. */
+  readonly planned: string[][];
   queue: Attempt[];
   busyMs: number;
   bytesIn: number;
   bytesOut: number;
   readonly recent: number[];
-  /** What the plane holds of it: "up", or "down" (the product's "unresponsive"). */
-  plane: "up" | "down";
-  planeIncarnation: number;
   readonly wakes: Set<number>;
   readonly beats: Random;
   /** Noise of its speed probes. */
@@ -220,11 +242,11 @@ type Event =
   | { readonly at: number; readonly order: number; readonly seq: number; readonly kind: "fault"; readonly fault: Fault }
   | { readonly at: number; readonly order: number; readonly seq: number; readonly kind: "finish"; readonly attempt: Attempt; readonly version: number }
   | { readonly at: number; readonly order: number; readonly seq: number; readonly kind: "wake" | "beat"; readonly node: SimNode }
-  | { readonly at: number; readonly order: number; readonly seq: number; readonly kind: "tick" };
+  | { readonly at: number; readonly order: number; readonly seq: number; readonly kind: "timer" | "sample" };
 
 type NewEvent = Event extends infer E ? (E extends Event ? Omit<E, "seq" | "order"> : never) : never;
 
-const ORDER = { fault: 0, finish: 1, wake: 2, beat: 3, tick: 4 } as const;
+const ORDER = { fault: 0, finish: 1, wake: 2, beat: 3, timer: 4, sample: 5 } as const;
 
 /** An independent stream per purpose, so e.g. the noise is the same whatever the policy does. */
 export const subSeed = (seed: number, label: string): number => fnv1a(label, (Math.imul(seed >>> 0, 0x9e3779b1) ^ 0x85ebca6b) >>> 0);
@@ -268,19 +290,21 @@ class Simulation {
   private events = 0;
   private readonly heap = new Heap<Event>((a, b) => a.at < b.at || (a.at === b.at && (a.order < b.order || (a.order === b.order && a.seq < b.seq))));
   private readonly tasks = new Map<string, TaskState>();
+  /** Tasks by their call's number in the job's log. */
+  private readonly calls: TaskState[] = [];
   private readonly nodes = new Map<string, SimNode>();
   private readonly allAttempts: Attempt[] = [];
-  private readonly byKey = new Map<string, Attempt>();
-  /** Attempts the plane believes are queued or running. */
-  private readonly open = new Set<Attempt>();
-  private readonly parked: TaskState[] = [];
   private readonly policy: Policy;
+  private readonly plane: SimPlane;
   private readonly scheduler: LearningScheduler;
   private readonly tickMs: number;
   private readonly heartbeatMs: number;
-  private readonly timeoutFactor: number;
   private readonly faultOracle: boolean;
   private readonly workMs: number[];
+  /** Under a static plan: each task's place in planned start order. */
+  private readonly planned = new Map<string, number>();
+  /** When the leader's timer is set for, if it is. */
+  private timerAt: number | null = null;
   private left: number;
   private reexecuted = 0;
   private speculative = 0;
@@ -296,53 +320,58 @@ class Simulation {
     const seed = options.seed ?? 1;
     this.tickMs = options.tickMs ?? 100;
     this.heartbeatMs = options.heartbeatMs ?? 1_000;
-    this.timeoutFactor = options.timeoutFactor ?? 3;
+    const timeoutFactor = options.timeoutFactor ?? 3;
     this.faultOracle = options.faultOracle ?? false;
     const factors = noiseFactors(dag, cluster.estimateNoise, seed);
     this.workMs = dag.tasks.map((t, i) => t.runtime * 1000 * factors[i]!);
     const refs = new Map<string, string>();
+    const stages: Record<string, unknown> = {};
     const consumers = successors(dag);
     for (const [index, spec] of dag.tasks.entries()) {
       const reads = new Map<string, number>();
       for (const input of spec.inputs) reads.set(input.from, (reads.get(input.from) ?? 0) + input.bytes);
-      const ref = `${dag.name}/${spec.id}@1`;
-      refs.set(ref, spec.id);
       const declaredMs = spec.runtime * 1000;
+      // One stage per task, named by its position (task ids need not be valid stage names).
+      const stage = defineStage({
+        name: `dag/t${index}`,
+        version: 1,
+        caps: taskCaps(spec),
+        timeoutMs: timeoutFactor * declaredMs + 1_000,
+        cost: { runtimeMs: () => declaredMs, outputBytes: () => spec.outputBytes },
+        run: () => null,
+      });
+      stages[stage.ref] = stage;
+      refs.set(stage.ref, spec.id);
       this.tasks.set(spec.id, {
         spec,
+        ref: stage.ref,
         work: this.workMs[index]!,
         declaredMs,
-        timeoutMs: this.timeoutFactor * declaredMs + 1_000,
         reads,
         inputBytes: [...reads.values()].reduce((s, b) => s + b, 0),
         consumers: consumers.get(spec.id)!,
-        stage: { ref, caps: taskCaps(spec), cost: { runtimeMs: () => declaredMs, outputBytes: () => spec.outputBytes } },
+        seq: null,
         waiting: reads.size,
-        ready: reads.size === 0,
         done: false,
         doneAt: 0,
         winner: null,
         attempts: [],
-        timedOutOn: new Set(),
-        parked: false,
       });
     }
     this.left = dag.tasks.length;
     for (const spec of cluster.nodes) {
       this.nodes.set(spec.id, {
         spec,
-        nodeSpec: nodeSpec(spec, cluster.network),
         alive: true,
         incarnation: 0,
         factor: 1,
         slots: new Array<Attempt | null>(spec.slots).fill(null),
+        planned: Array.from({ length: spec.slots }, () => []),
         queue: [],
         busyMs: 0,
         bytesIn: 0,
         bytesOut: 0,
         recent: [],
-        plane: "up",
-        planeIncarnation: 0,
         wakes: new Set(),
         beats: new Random(subSeed(seed, `beats/${spec.id}`)),
         probes: new Random(subSeed(seed, `probes/${spec.id}`)),
@@ -357,7 +386,25 @@ class Simulation {
       heartbeatMs: this.heartbeatMs,
       taskOf: (ref) => refs.get(ref) ?? ref,
     });
+    const plan = this.policy.plan;
+    if (plan) {
+      // Planned start order, ties in topological order (a zero-length task may start when its consumer does).
+      const topo = new Map(topologicalOrder(dag).map((id, i) => [id, i]));
+      const order = [...plan.assignments.entries()].sort(([x, a], [y, b]) => a.start - b.start || topo.get(x)! - topo.get(y)!);
+      for (const [rank, [id, a]] of order.entries()) {
+        this.nodes.get(a.node)!.planned[a.slot]!.push(id);
+        this.planned.set(id, rank);
+      }
+    }
     this.scheduler = options.scheduler ?? this.policy.scheduler;
+    this.plane = new SimPlane({
+      registry: createRegistry(stages),
+      scheduler: this.scheduler,
+      verify: NO_VERIFY,
+      step: () => this.step(),
+      applied: (d) => this.applied(d),
+      deliver: (send) => this.deliver(send.decision, send.deadlineAt),
+    });
     const slowest = Math.min(...cluster.nodes.map((n) => n.speed));
     const serial = dag.tasks.reduce((s, t, i) => s + this.workMs[i]! / slowest + t.inputs.reduce((x, input) => x + transferMs(cluster.network, input.bytes), 0), 0);
     const lastFault = Math.max(0, ...cluster.faults.map((f) => f.at * 1000));
@@ -369,27 +416,11 @@ class Simulation {
   }
 
   run(): SimulationResult {
-    for (const node of this.nodes.values()) {
-      this.scheduler.nodeUp(node.nodeSpec, 0);
-      this.push({ kind: "beat", at: node.beats.next() * this.heartbeatMs, node });
-    }
+    for (const node of this.nodes.values()) this.push({ kind: "beat", at: node.beats.next() * this.heartbeatMs, node });
     for (const fault of this.cluster.faults) this.push({ kind: "fault", at: fault.at * 1000, fault });
-    this.push({ kind: "tick", at: this.tickMs });
-    const plan = this.policy.plan;
-    if (plan) {
-      // Planned start order, ties in topological order (a zero-length task may start when its consumer does).
-      const topo = new Map(topologicalOrder(this.dag).map((id, i) => [id, i]));
-      const ordered = [...this.tasks.values()].sort(
-        (a, b) => plan.assignments.get(a.spec.id)!.start - plan.assignments.get(b.spec.id)!.start || topo.get(a.spec.id)! - topo.get(b.spec.id)!,
-      );
-      for (const task of ordered) {
-        const a = plan.assignments.get(task.spec.id)!;
-        const predicted: Candidate = { node: a.node, finishAt: a.finish, waitMs: a.start, transferMs: 0, runMs: a.finish - a.start };
-        this.createAttempt(task, this.nodes.get(a.node)!, predicted, "first", { pinnedSlot: a.slot, priority: a.start });
-      }
-    } else {
-      this.dispatchReady([...this.tasks.values()].filter((task) => task.ready));
-    }
+    this.push({ kind: "sample", at: this.tickMs });
+    this.plane.start(JOB, [...this.nodes.values()].map((n) => this.nodeSpec(n)), 0);
+    this.arm();
     while (this.left > 0) {
       const e = this.heap.pop();
       if (!e) throw new Error("simulation stalled: no events left");
@@ -413,15 +444,187 @@ class Simulation {
         case "beat":
           this.beat(e.node);
           break;
-        case "tick":
-          this.tick();
+        case "timer":
+          if (e.at !== this.timerAt) break; // superseded by an earlier one
+          this.timerAt = null;
+          this.plane.tick(this.now);
+          break;
+        case "sample":
+          this.sample();
           break;
       }
+      this.arm();
     }
     return this.result();
   }
 
+  /** Sets the leader's timer for when the core wants to look again. */
+  private arm(): void {
+    const wake = this.plane.wakeAt(this.now);
+    if (wake === null) return;
+    const at = Math.max(wake, this.now + 1);
+    if (this.timerAt !== null && this.timerAt <= at) return;
+    this.timerAt = at;
+    this.push({ kind: "timer", at });
+  }
+
+  // ---- the job -----------------------------------------------------------------------
+
+  /**
+   * The DAG job's step: the calls of the tasks that became ready (their inputs all done), in
+   * file order, or under a static plan in planned order. Done once every task is.
+   */
+  private step(): BodyStep {
+    if (this.left === 0) return { kind: "done", output: { stored: { r2: `sim/${JOB}/output`, bytes: 0 } } };
+    const ready = [...this.tasks.values()].filter((t) => t.seq === null && t.waiting === 0);
+    const fresh = this.planned.size > 0 ? ready.sort((a, b) => this.planned.get(a.spec.id)! - this.planned.get(b.spec.id)!) : ready;
+    const calls: FreshCall[] = fresh.map((task) => {
+      task.seq = this.calls.length;
+      this.calls.push(task);
+      return { seq: task.seq, stage: task.ref, input: { stored: { r2: `sim/${JOB}/input/${task.spec.id}`, bytes: task.inputBytes } }, inputOn: this.inputOn(task) };
+    });
+    return { kind: "calls", calls };
+  }
+
+  /** Bytes of the task's input already on each node: what each finished producer's winner left there. */
+  private inputOn(task: TaskState): Map<string, number> {
+    const on = new Map<string, number>();
+    for (const [from, bytes] of task.reads) {
+      const w = this.tasks.get(from)!.winner;
+      if (w) on.set(w.node.spec.id, (on.get(w.node.spec.id) ?? 0) + bytes);
+    }
+    return on;
+  }
+
+  /** What the world and the report follow in the log. */
+  private applied(d: Decision): void {
+    switch (d.type) {
+      case "call.result":
+        this.resulted(this.calls[d.seq]!);
+        return;
+      case "call.timeout": {
+        if (d.ending === "refused") this.drained++;
+        else this.timeouts++;
+        const a = this.calls[d.seq]!.attempts.find((x) => x.number === d.attempt);
+        // The plane gave up on it; the node, if it still has it, runs it on (a late result still counts).
+        if (a && a.end === null) a.end = d.ending === "refused" ? "drained" : "given-up";
+        return;
+      }
+      case "job.finished":
+        if (!d.outcome.ok) throw new Error(`the simulated job failed: ${d.outcome.error.message}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A call got its result: its winner's data goes to the consumers, and its node drops the others. */
+  private resulted(task: TaskState): void {
+    const call = this.plane.core.state.job(JOB)?.calls[task.seq!];
+    if (task.done || call?.kind !== "stage" || call.state.is !== "done") return;
+    const { node, finishedAt } = call.state;
+    const winner = task.attempts.find((a) => a.node.spec.id === node && a.truth === "done" && a.endedAt === finishedAt)!;
+    task.done = true;
+    task.doneAt = this.now;
+    task.winner = winner;
+    winner.end = "won";
+    this.left--;
+    const touched = new Set<SimNode>();
+    for (const other of task.attempts) {
+      if (other === winner) continue;
+      if (other.truth !== "queued" && other.truth !== "running") continue;
+      this.stop(other, "cancelled");
+      touched.add(other.node);
+    }
+    for (const id of task.consumers) {
+      const consumer = this.tasks.get(id)!;
+      consumer.waiting--;
+      for (const c of consumer.attempts) {
+        if (c.truth !== "queued") continue;
+        this.arrive(c, task);
+        touched.add(c.node);
+      }
+    }
+    for (const n of touched) this.tryStart(n);
+  }
+
+  /** A call the plane sent: onto its node's queue, or refused when the node is down. */
+  private deliver(d: Extract<Decision, { type: "call.dispatched" }>, deadline: number): boolean {
+    const task = this.calls[d.seq]!;
+    const node = this.nodes.get(d.node)!;
+    const cause = this.cause(task, d);
+    if (cause === "speculative") this.speculative++;
+    else if (d.attempt > 1 && task.attempts.some((x) => x.startedAt !== null)) this.reexecuted++;
+    const planned = this.policy.plan?.assignments.get(task.spec.id);
+    const a: Attempt = {
+      key: `${task.spec.id}/${d.attempt}`,
+      task,
+      number: d.attempt,
+      node,
+      cause,
+      dispatchedAt: this.now,
+      priority: cause === "speculative" ? this.now : (planned?.start ?? this.now),
+      order: this.seq++,
+      pinnedSlot: cause === "first" && planned?.node === node.spec.id ? planned.slot : null,
+      incarnation: node.incarnation,
+      deadline,
+      arrivals: new Map(),
+      truth: "queued",
+      end: null,
+      slot: null,
+      startedAt: null,
+      endedAt: null,
+      remaining: 0,
+      lastAt: 0,
+      version: 0,
+    };
+    task.attempts.push(a);
+    this.allAttempts.push(a);
+    if (!node.alive) {
+      a.truth = "lost";
+      a.end = "lost";
+      a.endedAt = this.now;
+      return false;
+    }
+    let i = node.queue.length;
+    while (i > 0 && (node.queue[i - 1]!.priority > a.priority || (node.queue[i - 1]!.priority === a.priority && node.queue[i - 1]!.order > a.order))) i--;
+    node.queue.splice(i, 0, a);
+    for (const from of task.reads.keys()) {
+      const producer = this.tasks.get(from)!;
+      if (producer.done) this.arrive(a, producer);
+    }
+    this.tryStart(node);
+    return true;
+  }
+
+  /** Why an attempt was sent, from the dispatch and how the attempt before it really ended. */
+  private cause(task: TaskState, d: Extract<Decision, { type: "call.dispatched" }>): AttemptCause {
+    if (d.attempt === 1) return "first";
+    if (d.reason.startsWith(SPECULATIVE)) return "speculative";
+    const before = task.attempts.at(-1);
+    return before?.end === "drained" ? "drained" : before?.truth === "lost" ? "lost" : "timeout";
+  }
+
+  /** Schedules the producer's data onto the attempt's node. */
+  private arrive(a: Attempt, producer: TaskState): void {
+    const src = producer.winner!;
+    const local = src.node === a.node && src.incarnation === a.node.incarnation;
+    const bytes = a.task.reads.get(producer.spec.id)!;
+    if (!local) a.node.bytesIn += bytes;
+    // A planned attempt's data was pushed to its node when it was made (the plan knew where it would go).
+    const from = a.pinnedSlot === null ? Math.max(a.dispatchedAt, producer.doneAt) : producer.doneAt;
+    a.arrivals.set(producer.spec.id, from + (local ? 0 : transferMs(this.cluster.network, bytes)));
+  }
+
   // ---- nodes -------------------------------------------------------------------------
+
+  /** What the node registers as: its declared spec, or under the fault oracle its speed as it is now. */
+  private nodeSpec(node: SimNode): NodeSpec {
+    const spec = nodeSpec(node.spec, this.cluster.network);
+    if (!this.faultOracle) return spec;
+    const speed = this.rate(node);
+    return { ...spec, speed: { cpu: speed, simd: speed } };
+  }
 
   private rate(node: SimNode): number {
     return node.spec.speed / node.factor;
@@ -443,7 +646,7 @@ class Simulation {
     if (!node.alive) return;
     for (let slot = 0; slot < node.slots.length; slot++) {
       if (node.slots[slot] !== null) continue;
-      const pinned = node.queue.find((a) => a.pinnedSlot === slot);
+      const pinned = this.nextPlanned(node, slot);
       const next = pinned && this.runnable(pinned) ? pinned : node.queue.find((a) => a.pinnedSlot === null && this.runnable(a));
       if (next) this.start(next, slot);
     }
@@ -456,6 +659,22 @@ class Simulation {
       node.wakes.add(wake);
       this.push({ kind: "wake", at: wake, node });
     }
+  }
+
+  /**
+   * The attempt a slot of a static plan runs next: its next planned task's, once that task's call
+   * is here. The slot keeps its place for a planned task whose call is not made yet, and skips
+   * one that is done or whose call went elsewhere or was lost here.
+   */
+  private nextPlanned(node: SimNode, slot: number): Attempt | null {
+    for (const id of node.planned[slot] ?? []) {
+      const task = this.tasks.get(id)!;
+      if (task.done) continue;
+      if (task.seq === null) return null;
+      const a = node.queue.find((x) => x.task === task && x.pinnedSlot === slot);
+      if (a) return a;
+    }
+    return null;
   }
 
   private start(a: Attempt, slot: number): void {
@@ -498,46 +717,49 @@ class Simulation {
     }
     a.truth = truth;
     a.endedAt = this.now;
-    if (a.end === "given-up") a.end = truth;
+    a.end = truth;
   }
 
   private fault(f: Fault): void {
     const node = this.nodes.get(f.node)!;
     if (f.kind === "crash") {
       if (!node.alive) return;
-      for (const a of node.slots) if (a) this.stop(a, "lost");
-      for (const a of [...node.queue]) this.stop(a, "lost");
+      const lost = [...node.slots, ...node.queue].filter((a): a is Attempt => a !== null);
+      for (const a of lost) this.stop(a, "lost");
       node.alive = false;
       node.incarnation++;
       node.factor = 1;
-      if (this.faultOracle && node.plane !== "down") this.markDown(node);
+      if (this.faultOracle) {
+        this.plane.propose([{ type: "node.unresponsive", node: node.spec.id, at: this.now, reason: "fault oracle: it crashed" }], this.now);
+        for (const a of lost) this.plane.lost({ job: JOB, seq: a.task.seq!, attempt: a.number, node: node.spec.id }, "fault oracle: its node crashed", "silent", this.now);
+      }
       return;
     }
+    const restarted = f.kind === "recover" && !node.alive;
     if (f.kind === "slow") {
       this.progress(node);
       node.factor = f.factor!;
     } else {
       // A crashed node comes back as a new incarnation: calls sent to it while it was down never arrived.
-      if (!node.alive) node.incarnation++;
+      if (restarted) node.incarnation++;
       node.alive = true;
       this.progress(node);
       node.factor = 1;
     }
     for (const a of node.slots) if (a) this.scheduleFinish(a);
-    if (this.faultOracle) {
-      const speed = node.spec.speed / node.factor;
-      this.scheduler.nodeUp({ ...node.nodeSpec, speed: { cpu: speed, simd: speed } }, this.now);
-      node.plane = "up";
-      node.planeIncarnation = node.incarnation;
-      if (node.factor > 1) {
-        this.drain(node);
-        // And a backup of every call running there (the first to finish wins).
-        for (const a of node.slots) {
-          if (!a || a.plane !== "open" || a.task.attempts.some((x) => x !== a && x.plane === "open")) continue;
-          const placement = this.scheduler.place({ stage: a.task.stage, inputBytes: a.task.inputBytes, inputOn: this.inputOn(a.task), now: this.now, exclude: new Set([node.spec.id]) });
-          const to = placement.ok ? this.nodes.get(placement.winner.node) : undefined;
-          if (placement.ok && to && to.plane === "up") this.createAttempt(a.task, to, placement.winner, "speculative", { pinnedSlot: null, priority: this.now });
+    // A runner that starts again registers; the oracle's nodes re-register with every change of speed.
+    if (restarted || this.faultOracle) this.plane.register(this.nodeSpec(node), this.now);
+    if (this.faultOracle && node.factor > 1) {
+      // It hands back what another node could take: the calls waiting in its queue go, the ones
+      // running there run on and race their replacements (the first result wins).
+      const elsewhere = (a: Attempt) => [...this.nodes.values()].some((n) => n !== node && n.alive && canRun(n.spec, taskCaps(a.task.spec)));
+      const running = node.slots.filter((a): a is Attempt => a !== null);
+      for (const a of [...node.queue, ...running].filter(elsewhere)) {
+        if (a.truth === "queued") {
+          this.stop(a, "cancelled");
+          a.end = "drained";
         }
+        this.plane.lost({ job: JOB, seq: a.task.seq!, attempt: a.number, node: node.spec.id }, "fault oracle: its node slowed down", "refused", this.now);
       }
     }
     this.tryStart(node);
@@ -554,25 +776,14 @@ class Simulation {
     node.recent.push(ran);
     if (node.recent.length > 5) node.recent.shift();
     node.bytesOut += a.task.spec.outputBytes;
-    if (!a.task.done) this.win(a);
-    else {
-      a.plane = "gone";
-      a.end = "cancelled";
-    }
+    const offer = { job: JOB, seq: a.task.seq!, attempt: a.number, node: node.spec.id, startedAt: a.startedAt!, finishedAt: this.now };
+    if (!this.plane.offer(offer, a.task.spec.outputBytes, this.now).accepted) a.end = "cancelled";
     this.tryStart(node);
-    this.react();
   }
 
   private beat(node: SimNode): void {
     this.push({ kind: "beat", at: this.now + this.heartbeatMs * (0.95 + 0.1 * node.beats.next()), node });
     if (!node.alive) return;
-    if (node.planeIncarnation !== node.incarnation) {
-      // It restarted: whatever the plane had sent it is gone.
-      node.planeIncarnation = node.incarnation;
-      const lost = [...this.open].filter((a) => a.node === node && a.incarnation !== node.incarnation);
-      for (const a of lost) this.close(a, "lost");
-      this.resend(lost, "lost");
-    }
     const load: NodeLoad = {
       queue: node.queue.length,
       inFlight: node.slots.filter((a) => a !== null).length,
@@ -582,243 +793,15 @@ class Simulation {
       // As a runner measures it: the faster of two runs.
       probeMs: (PROBE_MS / this.rate(node)) * Math.exp(PROBE_NOISE * Math.min(normal(node.probes), normal(node.probes))),
     };
-    this.scheduler.heartbeat(node.spec.id, load, this.now);
-    // As the leader does on a heartbeat (recovery.ts comesBack): an unresponsive node comes back unless it is judged running slow.
-    const verdict = this.scheduler.suspicions(this.now).find((s) => s.node === node.spec.id)?.verdict ?? "healthy";
-    if (node.plane === "down" && comesBack(verdict)) {
-      this.scheduler.nodeUp(node.nodeSpec, this.now);
-      node.plane = "up";
-    }
+    this.plane.heartbeat(this.nodeSpec(node), load, this.now);
   }
 
-  // ---- the plane ---------------------------------------------------------------------
-
-  /** Bytes of the task's input already on each node: what each finished producer's winner left there. */
-  private inputOn(task: TaskState): Map<string, number> {
-    const on = new Map<string, number>();
-    for (const [from, bytes] of task.reads) {
-      const w = this.tasks.get(from)!.winner;
-      if (w) on.set(w.node.spec.id, (on.get(w.node.spec.id) ?? 0) + bytes);
-    }
-    return on;
-  }
-
-  /** Tasks that became ready together, placed in the plane's order (longestFirst, as the commander does for a job's fresh calls). */
-  private dispatchReady(tasks: readonly TaskState[]): void {
-    for (const task of longestFirst(tasks, (t) => t.declaredMs)) this.dispatch(task, "first");
-  }
-
-  private dispatch(task: TaskState, cause: AttemptCause, avoid: ReadonlySet<string> = new Set()): void {
-    const unavailable = [...this.nodes.values()].filter((n) => n.plane !== "up").map((n) => n.spec.id);
-    const down = [...this.nodes.values()].filter((n) => n.plane === "down").map((n) => n.spec.id);
-    const tries = [new Set([...task.timedOutOn, ...avoid, ...unavailable]), new Set([...avoid, ...unavailable]), new Set(down)];
-    const base = { stage: task.stage, inputBytes: task.inputBytes, inputOn: this.inputOn(task), now: this.now };
-    for (const exclude of tries) {
-      const placement = this.scheduler.place({ ...base, exclude });
-      if (!placement.ok) continue;
-      const node = this.nodes.get(placement.winner.node);
-      if (!node || node.plane === "down") continue;
-      const priority = this.policy.plan?.assignments.get(task.spec.id)?.start ?? this.now;
-      this.createAttempt(task, node, placement.winner, cause, { pinnedSlot: null, priority });
-      return;
-    }
-    if (!task.parked) {
-      task.parked = true;
-      this.parked.push(task);
-    }
-  }
-
-  private createAttempt(task: TaskState, node: SimNode, predicted: Candidate, cause: AttemptCause, o: { pinnedSlot: number | null; priority: number }): Attempt {
-    const a: Attempt = {
-      key: `${task.spec.id}/${task.attempts.length + 1}`,
-      task,
-      node,
-      cause,
-      dispatchedAt: this.now,
-      priority: o.priority,
-      seq: this.seq++,
-      pinnedSlot: o.pinnedSlot,
-      incarnation: node.incarnation,
-      arrivals: new Map(),
-      truth: "queued",
-      plane: "open",
-      end: null,
-      slot: null,
-      startedAt: null,
-      endedAt: null,
-      remaining: 0,
-      lastAt: 0,
-      version: 0,
-      // The product's rule (recovery.ts): from dispatch, the stage's timeout at the node's speed plus the transfer.
-      deadline: this.now + attemptTimeoutMs(task.timeoutMs, speedFor(node.nodeSpec.speed, task.stage), predicted),
-      timedOut: false,
-    };
-    task.attempts.push(a);
-    this.allAttempts.push(a);
-    this.byKey.set(a.key, a);
-    this.open.add(a);
-    if (cause === "speculative") this.speculative++;
-    this.scheduler.dispatched({
-      key: a.key,
-      call: task.spec.id,
-      stage: task.stage,
-      inputBytes: task.inputBytes,
-      inputOn: this.inputOn(task),
-      node: node.spec.id,
-      predicted,
-      at: this.now,
-      ...(cause === "speculative" ? { speculative: true } : {}),
-    });
-    if (!node.alive) {
-      // Sent to a node that is down: it never arrives.
-      a.truth = "lost";
-      a.endedAt = this.now;
-      return a;
-    }
-    let i = node.queue.length;
-    while (i > 0 && (node.queue[i - 1]!.priority > a.priority || (node.queue[i - 1]!.priority === a.priority && node.queue[i - 1]!.seq > a.seq))) i--;
-    node.queue.splice(i, 0, a);
-    for (const from of task.reads.keys()) {
-      const producer = this.tasks.get(from)!;
-      if (producer.done) this.arrive(a, producer);
-    }
-    this.tryStart(node);
-    return a;
-  }
-
-  /** Schedules the producer's data onto the attempt's node. */
-  private arrive(a: Attempt, producer: TaskState): void {
-    const src = producer.winner!;
-    const local = src.node === a.node && src.incarnation === a.node.incarnation;
-    const bytes = a.task.reads.get(producer.spec.id)!;
-    if (!local) a.node.bytesIn += bytes;
-    a.arrivals.set(producer.spec.id, Math.max(a.dispatchedAt, producer.doneAt) + (local ? 0 : transferMs(this.cluster.network, bytes)));
-  }
-
-  private win(a: Attempt): void {
-    const task = a.task;
-    task.done = true;
-    task.doneAt = this.now;
-    task.winner = a;
-    a.plane = "won";
-    a.end = "won";
-    this.open.delete(a);
-    this.left--;
-    this.scheduler.completed({ key: a.key, ok: true, startedAt: a.startedAt!, finishedAt: this.now, outputBytes: task.spec.outputBytes, at: this.now });
-    const touched = new Set<SimNode>();
-    for (const other of task.attempts) {
-      if (other === a) continue;
-      if (other.truth === "queued" || other.truth === "running") {
-        this.stop(other, "cancelled");
-        touched.add(other.node);
-      }
-      if (other.plane === "open") this.close(other, "cancelled");
-    }
-    const ready: TaskState[] = [];
-    for (const id of task.consumers) {
-      const consumer = this.tasks.get(id)!;
-      for (const c of consumer.attempts) {
-        if (c.plane !== "open" || c.truth !== "queued") continue;
-        this.arrive(c, task);
-        touched.add(c.node);
-      }
-      consumer.waiting--;
-      if (consumer.waiting === 0) {
-        consumer.ready = true;
-        if (!consumer.attempts.some((c) => c.plane === "open") && !consumer.parked) ready.push(consumer);
-      }
-    }
-    this.dispatchReady(ready);
-    for (const node of touched) this.tryStart(node);
-  }
-
-  /** The plane gives up on an attempt (it lost, or its node is gone): the scheduler stops counting it. */
-  private close(a: Attempt, end: AttemptEnd): void {
-    a.plane = "gone";
-    a.end ??= end;
-    this.open.delete(a);
-    this.scheduler.abandoned?.(a.key, this.now);
-  }
-
-  /** Re-sends the tasks of attempts the plane gave up on, unless another attempt is still out. */
-  private resend(gone: readonly Attempt[], cause: AttemptCause, avoid?: ReadonlySet<string>): void {
-    const seen = new Set<TaskState>();
-    for (const a of gone) {
-      const task = a.task;
-      if (seen.has(task) || task.done || task.parked) continue;
-      seen.add(task);
-      if (task.attempts.some((x) => x.plane === "open")) continue;
-      if (!task.ready && !this.policy.plan) continue;
-      if (gone.some((x) => x.task === task && x.startedAt !== null)) this.reexecuted++;
-      this.dispatch(task, cause, avoid);
-    }
-  }
-
-  private markDown(node: SimNode): void {
-    node.plane = "down";
-    this.scheduler.nodeDown(node.spec.id, this.now);
-    // As in production, the plane stops waiting for what it sent there and sends it elsewhere,
-    // but does not kill it: if the node was only slow, its result still counts when it comes first.
-    const gone = [...this.open].filter((a) => a.node === node);
-    for (const a of gone) this.close(a, a.truth === "lost" ? "lost" : "given-up");
-    this.resend(gone, "lost");
-  }
-
-  /** The fault oracle's drain (not the product's: it knows which calls have not started). */
-  private drain(node: SimNode): void {
-    if (!node.alive) {
-      this.markDown(node); // the drain request finds it unreachable
-      return;
-    }
-    // Only what another node could take: with nowhere else to go a call stays queued here.
-    const elsewhere = (a: Attempt) => [...this.nodes.values()].some((n) => n !== node && n.plane === "up" && canRun(n.spec, a.task.stage.caps));
-    const moved = [...this.open].filter((a) => a.node === node && a.truth === "queued" && elsewhere(a));
-    for (const a of moved) {
-      this.stop(a, "cancelled");
-      this.close(a, "drained");
-      this.drained++;
-    }
-    this.resend(moved, "drained", new Set([node.spec.id]));
-  }
-
-  private tick(): void {
-    this.push({ kind: "tick", at: this.now + this.tickMs });
-    for (const a of [...this.open]) {
-      if (a.timedOut || a.deadline > this.now) continue;
-      a.timedOut = true;
-      this.timeouts++;
-      this.scheduler.timedOut(a.key, this.now);
-      a.task.timedOutOn.add(a.node.spec.id);
-      if (!a.task.attempts.some((x) => x.plane === "open" && !x.timedOut)) {
-        this.reexecuted++;
-        this.dispatch(a.task, "timeout");
-      }
-    }
-    const parked = this.parked.splice(0);
-    for (const task of parked) {
-      task.parked = false;
-      if (!task.done && !task.attempts.some((x) => x.plane === "open")) this.dispatch(task, task.attempts.length === 0 ? "first" : "lost");
-    }
-    this.react();
-  }
-
-  /** Asks the scheduler about node health and stragglers, and acts on the answers. */
-  private react(): void {
+  /** The report's sample of the scheduler's verdicts. */
+  private sample(): void {
+    this.push({ kind: "sample", at: this.now + this.tickMs });
     for (const s of this.scheduler.suspicions(this.now)) {
       const node = this.nodes.get(s.node);
-      if (!node) continue;
-      this.flag(node, s.verdict !== "healthy");
-      // The product's rule (recovery.ts): a node judged failing is marked unresponsive and what it holds goes elsewhere now.
-      if (drains(s, node.plane === "up" ? "up" : "unresponsive")) this.markDown(node);
-    }
-    if (!this.policy.speculate) return;
-    for (const advice of this.scheduler.stragglers(this.now)) {
-      const late = this.byKey.get(advice.key);
-      if (!late || late.plane !== "open" || late.task.done) continue;
-      if (late.task.attempts.filter((x) => x.plane === "open").length > 1) continue;
-      const node = this.nodes.get(advice.backup.node);
-      if (!node || node === late.node || node.plane !== "up") continue;
-      this.createAttempt(late.task, node, advice.backup, "speculative", { pinnedSlot: null, priority: this.now });
+      if (node) this.flag(node, s.verdict !== "healthy");
     }
   }
 
