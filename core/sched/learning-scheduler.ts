@@ -221,6 +221,8 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
         const moved = movedInputBytes(a.d.inputBytes, a.d.inputOn, n.spec.id);
         n.link.observe(moved + Math.max(0, c.outputBytes), c.at - a.d.at - run);
       }
+      // The runner's clock against ours: a skew only shifts the floor this sets (never below 0).
+      n.progress.reported(c.at - c.finishedAt);
       n.progress.progressed(c.at, this.nextExpected(n, c.at));
     }
     this.refresh(c.at);

@@ -136,6 +136,8 @@ export interface ProgressDetectorOptions {
   readonly minSamples?: number;
   /** Shortest expected gap, so a call expected "now" does not make any delay look infinite. Default 1 ms. */
   readonly minGapMs?: number;
+  /** How fast the learned report delay (see `reported`) forgets a long one, per completion. Default 0.95. */
+  readonly reportDelayDecay?: number;
 }
 
 /**
@@ -149,11 +151,23 @@ export class ProgressDetector {
   private readonly ratios: Window;
   private since: number | null = null;
   private expectedAt = 0;
+  /** A decaying maximum of how long completions took to reach us (see `reported`). */
+  private reportDelayMs = 0;
   private readonly o: Required<ProgressDetectorOptions>;
 
   constructor(options: ProgressDetectorOptions = {}) {
-    this.o = { maxSamples: 200, minStdLog: 0.5, minSamples: 5, minGapMs: 1, ...options };
+    this.o = { maxSamples: 200, minStdLog: 0.5, minSamples: 5, minGapMs: 1, reportDelayDecay: 0.95, ...options };
     this.ratios = new Window(this.o.maxSamples);
+  }
+
+  /**
+   * How long after it finished a completion reached us. Completions are seen no more often than
+   * they arrive: a runner reports in batches, one request out at a time, and a busy plane takes
+   * its time to choose them; a node finishing a call a millisecond was judged dead for the
+   * second it took. So no gap is expected shorter than the recent report delay.
+   */
+  reported(delayMs: number): void {
+    this.reportDelayMs = Math.max(Math.max(0, delayMs), this.reportDelayMs * this.o.reportDelayDecay);
   }
 
   /** Work was sent, expected to complete at `expectedAt` (a gap left open by timeouts goes on). */
@@ -199,7 +213,7 @@ export class ProgressDetector {
   }
 
   private expectedGap(): number {
-    return Math.max(this.expectedAt - (this.since ?? 0), this.o.minGapMs);
+    return Math.max(this.expectedAt - (this.since ?? 0), this.o.minGapMs, this.reportDelayMs);
   }
 
   /** How far the current gap is past its expectation (elapsed / expected), or 0 when idle. */

@@ -98,6 +98,25 @@ describe("ProgressDetector", () => {
     expect(d.overdue(t + 5_000)).toBeCloseTo(50, 6);
   });
 
+  it("expects no gap shorter than the recent report delay: a millisecond call reported a second later is on time, and a hang is still found", () => {
+    const d = new ProgressDetector();
+    let t = 0;
+    // Calls of 1 ms whose completions reach the plane in batches, a second apart.
+    for (let i = 0; i < 20; i++) {
+      d.dispatched(t, t + 1);
+      d.reported(1_000);
+      d.progressed(t + 1_000, t + 1_001);
+      t += 1_000;
+    }
+    expect(d.phi(t + 1_000)).toBeLessThan(1);
+    expect(d.phi(t + 2_000)).toBeLessThan(8);
+    expect(d.phi(t + 60_000)).toBeGreaterThan(8);
+    // Without the report delay, the same second-long gap reads as a node a thousand times late.
+    const blind = new ProgressDetector();
+    blind.dispatched(0, 1);
+    expect(blind.phi(1_000)).toBeGreaterThan(8);
+  });
+
   it("keeps the gap open when a call times out, even with nothing left, until the node completes something", () => {
     const d = new ProgressDetector();
     d.dispatched(0, 100);
