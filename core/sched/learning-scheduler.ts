@@ -54,6 +54,8 @@ interface Memo {
   readonly scales: Map<string, number>;
   /** By node: how late its running calls are (lateness before the verdict on it). */
   readonly late: Map<NodeId, { readonly phi: number; readonly factor: number }>;
+  /** By node: when a slot frees up (freeAt walks every attempt out there). */
+  readonly freeAt: Map<NodeId, number>;
 }
 
 interface Health {
@@ -109,7 +111,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
    * An event asks for them many times over (health, placement, the progress detector), and a node
    * with many slots (the stage Worker's 1,000) holds as many running attempts to walk.
    */
-  private memo: Memo = { now: NaN, version: 0, scales: new Map(), late: new Map() };
+  private memo: Memo = { now: NaN, version: 0, scales: new Map(), late: new Map(), freeAt: new Map() };
 
   constructor(options: LearningSchedulerOptions) {
     this.o = {
@@ -415,7 +417,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
 
   /** The memo for `now`, emptied when the time or anything it rests on changed. */
   private memoAt(now: number): Memo {
-    if (this.memo.now !== now || this.memo.version !== this.version) this.memo = { now, version: this.version, scales: new Map(), late: new Map() };
+    if (this.memo.now !== now || this.memo.version !== this.version) this.memo = { now, version: this.version, scales: new Map(), late: new Map(), freeAt: new Map() };
     return this.memo;
   }
 
@@ -454,6 +456,16 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // Fewer attempts than slots: one slot is free now (what the walk below would find, without
     // an array of the stage Worker's 1,000 slots at every placement).
     if (n.open.size < Math.max(1, n.spec.slots)) return now;
+    // Once per node for a given time and state: a step placing a fan-out, and stragglers()
+    // trying a backup for each late attempt, ask for every node at every placement (with
+    // 10,000 calls queued on a runner that was O(N²) per tick).
+    const { freeAt } = this.memoAt(now);
+    let at = freeAt.get(n.spec.id);
+    if (at === undefined) freeAt.set(n.spec.id, (at = this.walkSlots(n, now)));
+    return at;
+  }
+
+  private walkSlots(n: NodeStatsTracker, now: number): number {
     const slots = new Array<number>(Math.max(1, n.spec.slots)).fill(now);
     const extra = this.extraSlowdown(n, now);
     for (const key of n.open) {
