@@ -13,6 +13,8 @@ import { LeaderHints, tryCommanders } from "./routing.ts";
 const leaderHints = new LeaderHints();
 
 const OVERLOADED_RETRY_AFTER_S = 1;
+/** A delete under way takes a few R2 requests; the upload and submit after it succeed. */
+const DELETING_RETRY_AFTER_S = 1;
 
 /** Commander errors another commander of the shard would answer the same way (or worse, by campaigning). */
 const FINAL_FOR_SHARD = new Set([
@@ -25,6 +27,9 @@ const FINAL_FOR_SHARD = new Set([
   "stale-registration",
   "too-many-nodes",
   "too-many-running",
+  // The shard's commanders share one bucket: each would find the blob as gone, or as marked.
+  "payload-missing",
+  "payload-deleting",
 ]);
 
 const commander = (env: Env, shard: number, index: number): JobPlane => env.COMMANDER.get(env.COMMANDER.idFromName(commanderName(shard, index)));
@@ -69,6 +74,13 @@ function shardFailure(shard: number, errors: readonly { commander: number; error
         return new ApiError(500, "misconfigured", reason(error));
       case "too-many-running":
         return new ApiError(503, "too_many_running", reason(error), { "Retry-After": String(OVERLOADED_RETRY_AFTER_S) });
+      // The blob a submit or a result names went once no kept job named it: whoever has its bytes
+      // uploads them again (a submit does so itself). A 4xx, not a 503: waiting alone cannot bring
+      // them back. 400 as for a result naming a blob never stored (json-values.ts storedPayload).
+      case "payload-missing":
+        return new ApiError(400, "payload_missing", reason(error));
+      case "payload-deleting":
+        return new ApiError(409, "payload_deleting", reason(error), { "Retry-After": String(DELETING_RETRY_AFTER_S) });
       case "overloaded":
         return new ApiError(503, "overloaded", `shard ${shard} is overloaded: ${reason(error)}`, { "Retry-After": String(OVERLOADED_RETRY_AFTER_S) });
     }

@@ -11,6 +11,7 @@ import { payloadKey } from "../../core/jobs/payload.ts";
 import type { JobRecord } from "../../core/jobs/state.ts";
 import { errorCode } from "../../runtime/errors.ts";
 import { jsonLogger } from "../../runtime/log.ts";
+import { type Timers, realTimers } from "../../runtime/timers.ts";
 import { PayloadHolds } from "../../runtime/jobs/payload-holds.ts";
 import type { BlobStore } from "../../runtime/jobs/payload-store.ts";
 
@@ -74,7 +75,7 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       const store = makeStore();
       const sha = `conf-last-${label}`;
       await store.put(payloadKey(sha), bytes(20));
-      const holds = new PayloadHolds(store, 3, "commander-a", quiet);
+      const holds = new PayloadHolds(store, 3, "commander-a", quiet, realTimers);
       await holds.hold([accepted("j1", sha, 10)], unknown);
       await holds.hold([accepted("j2", sha, 20)], unknown);
       expect(await store.has(holdKey({ sha256: sha, shard: 3, root: "j1", run: 10 }))).toBe(true);
@@ -93,8 +94,8 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       const store = makeStore();
       const sha = `conf-shared-${label}`;
       await store.put(payloadKey(sha), bytes(20));
-      const shard0 = new PayloadHolds(store, 0, "commander-0", quiet);
-      const shard1 = new PayloadHolds(store, 1, "commander-1", quiet);
+      const shard0 = new PayloadHolds(store, 0, "commander-0", quiet, realTimers);
+      const shard1 = new PayloadHolds(store, 1, "commander-1", quiet, realTimers);
       await shard0.hold([accepted("same", sha, 10)], unknown);
       await shard1.hold([accepted("other", sha, 11)], unknown);
       // The id run again after its retention (its key free again) holds under its new run.
@@ -109,13 +110,17 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
     it("refuses to hold a blob gone (payload-missing) or marked by a deleter that does not finish (payload-deleting), and holds it once stored anew", async () => {
       const store = makeStore();
       const sha = `conf-refuse-${label}`;
-      const holds = new PayloadHolds(store, 0, "commander-0", quiet);
+      // The holder's waits for a mark run on the clock it is given: here one that only records them.
+      const waited: number[] = [];
+      const recording: Timers = { ...realTimers, setTimeout: (callback, ms) => (waited.push(ms), queueMicrotask(callback)) };
+      const holds = new PayloadHolds(store, 0, "commander-0", quiet, recording);
       const refusal = (job: string) => outcome(holds.hold([accepted(job, sha, 1)], unknown));
       expect(await refusal("a")).toBe("payload-missing");
       await store.put(payloadKey(sha), bytes(20));
       // A mark nobody removes (its commander stopped mid-delete): waited for a while, then refused.
       await store.put(deletingKey(sha, "commander-9"), bytes(0));
       expect(await refusal("b")).toBe("payload-deleting");
+      expect(waited.reduce((a, b) => a + b, 0)).toBe(3_025);
       await store.delete(deletingKey(sha, "commander-9"));
       expect(await refusal("c")).toBe("held");
     });
@@ -123,7 +128,7 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
     it("a hold that lands between a deleter's mark and its last look: the blob is kept, and the holder waits for the mark to go", async () => {
       const inner = makeStore();
       const sha = `conf-race-kept-${label}`;
-      const holder = new PayloadHolds(inner, 0, "leader", quiet);
+      const holder = new PayloadHolds(inner, 0, "leader", quiet, realTimers);
       let raced: Promise<string | null> | null = null;
       const racing = hooked(inner, {
         async afterPut(key) {
@@ -134,7 +139,7 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
         },
       });
       await inner.put(payloadKey(sha), bytes(20));
-      const deleter = new PayloadHolds(racing, 0, "follower", quiet);
+      const deleter = new PayloadHolds(racing, 0, "follower", quiet, realTimers);
       await deleter.hold([accepted("old", sha, 5)], unknown);
       await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
       expect(await raced).toBe("held");
@@ -146,7 +151,7 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       for (const sealedHere of [true, false]) {
         const inner = makeStore();
         const sha = `conf-race-gone-${sealedHere}-${label}`;
-        const holder = new PayloadHolds(inner, 0, "leader", quiet);
+        const holder = new PayloadHolds(inner, 0, "leader", quiet, realTimers);
         // The bytes come from this commander's own seal, or from elsewhere (a client, a runner).
         await (sealedHere ? holder.sealing(inner) : inner).put(payloadKey(sha), bytes(20));
         let raced: Promise<string | null> | null = null;
@@ -158,7 +163,7 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
             raced = outcome(holder.hold([accepted("new", sha, 50)], unknown));
           },
         });
-        const deleter = new PayloadHolds(racing, 0, "follower", quiet);
+        const deleter = new PayloadHolds(racing, 0, "follower", quiet, realTimers);
         await deleter.hold([accepted("old", sha, 5)], unknown);
         await deleter.release([{ sha256: sha, root: "old", run: 5 }]);
         expect(await raced).toBe(sealedHere ? "held" : "payload-missing");
@@ -176,11 +181,11 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       await store.put(payloadKey(sha), bytes(20));
       // Its mark, left by an incarnation that stopped before its last look.
       await store.put(deletingKey(sha, "commander-r"), bytes(0));
-      const other = new PayloadHolds(store, 0, "commander-q", quiet);
+      const other = new PayloadHolds(store, 0, "commander-q", quiet, realTimers);
       await other.release([{ sha256: sha, root: "x", run: 1 }]);
       // Another commander's mark is not its to finish.
       expect(await store.has(deletingKey(sha, "commander-r"))).toBe(true);
-      const again = new PayloadHolds(store, 0, "commander-r", quiet);
+      const again = new PayloadHolds(store, 0, "commander-r", quiet, realTimers);
       await again.release([{ sha256: `conf-resume-other-${label}`, root: "y", run: 2 }]);
       expect(await store.has(deletingKey(sha, "commander-r"))).toBe(false);
       expect(await store.has(payloadKey(sha))).toBe(false);
