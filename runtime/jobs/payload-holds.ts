@@ -97,6 +97,9 @@ export class PayloadHolds {
   sealing(store: BlobStore): BlobStore {
     return {
       get: (key) => store.get(key),
+      // Passed on: the commander seals whole values (put); streams are the API's uploads.
+      putStream: (key, body, length, sha256) => store.putStream(key, body, length, sha256),
+      getStream: (key) => store.getStream(key),
       has: (key) => store.has(key),
       delete: (key) => store.delete(key),
       list: (prefix, limit) => store.list(prefix, limit),

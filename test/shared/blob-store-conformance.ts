@@ -13,10 +13,19 @@ import { errorCode } from "../../runtime/errors.ts";
 import { jsonLogger } from "../../runtime/log.ts";
 import { type Timers, realTimers } from "../../runtime/timers.ts";
 import { PayloadHolds } from "../../runtime/jobs/payload-holds.ts";
-import type { BlobStore } from "../../runtime/jobs/payload-store.ts";
+import { type BlobStore, sha256Hex } from "../../runtime/jobs/payload-store.ts";
 
 const quiet = jsonLogger({}, () => undefined);
 const bytes = (n: number) => new Uint8Array(n).fill(7);
+
+/** `value` as a body arrives: in pieces of `piece` bytes. */
+const streamOf = (value: Uint8Array, piece: number) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < value.length; at += piece) controller.enqueue(value.slice(at, at + piece));
+      controller.close();
+    },
+  });
 
 /** A job.accepted naming blob `sha` as its input: the decision a leader holds before proposing. */
 const accepted = (job: string, sha: string, at: number): Decision =>
@@ -36,6 +45,8 @@ const outcome = (held: Promise<void>): Promise<string | null> =>
 function hooked(inner: BlobStore, hooks: { afterPut?: (key: string) => Promise<void>; beforeDelete?: (key: string) => Promise<void> }): BlobStore {
   return {
     get: (k) => inner.get(k),
+    putStream: (k, body, n, sha) => inner.putStream(k, body, n, sha),
+    getStream: (k) => inner.getStream(k),
     has: (k) => inner.has(k),
     list: (p, n) => inner.list(p, n),
     async put(k, b) {
@@ -69,6 +80,40 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       await store.delete(`${p}never`);
       expect(await store.has(`${p}b`)).toBe(false);
       expect(await store.list(p, 10)).toEqual([`${p}a`, `${p}c/d`]);
+    });
+
+    it("streams bytes in under their digest (stored once), and out as they were, with their size", async () => {
+      const store = makeStore();
+      const value = Uint8Array.from({ length: 70_000 }, (_, i) => i % 251);
+      const sha = await sha256Hex(value);
+      const key = `conf-stream-${label}/${sha}`;
+      expect(await store.getStream(key)).toBeNull();
+      expect(await store.putStream(key, streamOf(value, 4_096), value.length, sha)).toBe(true);
+      const out = await store.getStream(key);
+      expect(out?.size).toBe(value.length);
+      expect(new Uint8Array(await new Response(out!.body).arrayBuffer())).toEqual(value);
+      expect(await store.get(key)).toEqual(value);
+      // The same name is the same bytes: not read again, and the body is let go.
+      let cancelled = false;
+      const again = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
+      expect(await store.putStream(key, again, value.length, sha)).toBe(false);
+      expect(cancelled).toBe(true);
+    });
+
+    it("stores nothing streamed under a name its bytes do not have: altered, cut short, or of another length than the one stored", async () => {
+      const store = makeStore();
+      const value = Uint8Array.from({ length: 30_000 }, (_, i) => (i * 7) % 253);
+      const sha = await sha256Hex(value);
+      const key = `conf-stream-bad-${label}/${sha}`;
+      const altered = value.slice();
+      altered[1_000] = altered[1_000]! ^ 0xff;
+      const refusal = (body: ReadableStream<Uint8Array>, length = value.length) => store.putStream(key, body, length, sha).then(() => "stored", errorCode);
+      expect(await refusal(streamOf(altered, 8_192))).toBe("digest-mismatch");
+      expect(await refusal(streamOf(value.subarray(0, 29_000), 8_192))).toBe("digest-mismatch");
+      expect(await store.has(key)).toBe(false);
+      await store.putStream(key, streamOf(value, 8_192), value.length, sha);
+      expect(await refusal(streamOf(value.subarray(0, 100), 100), 100)).toBe("digest-mismatch");
+      expect(await store.get(key)).toEqual(value);
     });
 
     it("deletes a blob once the last tree that held it expired, with its holds, and leaves no mark", async () => {
