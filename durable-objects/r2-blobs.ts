@@ -9,7 +9,9 @@ export const r2Blobs = (bucket: R2Bucket): BlobStore => ({
   },
   async put(key, bytes) {
     if (await bucket.head(key)) return;
-    await bucket.put(key, bytes);
+    // A large value (a commander's or the stage Worker's seal) goes in pieces too, for the same reason as an upload (inPieces).
+    if (bytes.length <= STORE_CHUNK_BYTES) await bucket.put(key, bytes);
+    else await putSized(bucket, key, piecesOf(bytes, STORE_CHUNK_BYTES), bytes.length);
   },
   async putStream(key, body, length, sha256) {
     const existing = await bucket.head(key);
@@ -18,20 +20,12 @@ export const r2Blobs = (bucket: R2Bucket): BlobStore => ({
       if (existing.size !== length) throw new PaxflowError("digest-mismatch", `${key} holds ${existing.size} bytes; the body declares ${length}`);
       return false;
     }
-    // A fixed-length stream: R2 needs the length up front, and a body that ends early fails the
-    // put instead of storing what arrived. R2 checks the SHA-256 as the bytes go by (in a
-    // deployment on its side, not on the Worker's CPU): nothing is stored under a name its bytes
-    // do not have.
-    const sized = new FixedLengthStream(length);
-    const piped = inPieces(body, STORE_CHUNK_BYTES)
-      .pipeTo(sized.writable)
-      .catch((error: unknown) => error);
+    // R2 checks the SHA-256 as the bytes go by (in a deployment on its side, not on the
+    // Worker's CPU): nothing is stored under a name its bytes do not have.
     try {
-      await bucket.put(key, sized.readable, { sha256 });
+      await putSized(bucket, key, inPieces(body, STORE_CHUNK_BYTES), length, { sha256 });
     } catch (error) {
       throw new PaxflowError("digest-mismatch", `the body is not the ${length} bytes that hash to ${sha256}, so nothing was stored (${errorMessage(error)})`);
-    } finally {
-      await piped;
     }
     return true;
   },
@@ -52,6 +46,34 @@ export const r2Blobs = (bucket: R2Bucket): BlobStore => ({
     return page.objects.map((o) => o.key).slice(0, Math.max(0, limit));
   },
 });
+
+/**
+ * Streams `pieces` (`length` bytes in all) to R2 under `key`. Through a fixed-length stream: R2
+ * needs the length up front, and a body that ends early fails the put instead of storing what
+ * arrived.
+ */
+async function putSized(bucket: R2Bucket, key: string, pieces: ReadableStream<Uint8Array>, length: number, options?: R2PutOptions): Promise<void> {
+  const sized = new FixedLengthStream(length);
+  const piped = pieces.pipeTo(sized.writable).catch((error: unknown) => error);
+  try {
+    await bucket.put(key, sized.readable, options);
+  } finally {
+    await piped;
+  }
+}
+
+/** `bytes` in views of `size` bytes (no copy), the thread let go between them as inPieces does. */
+function piecesOf(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (at > 0) await scheduler.wait(0);
+      controller.enqueue(bytes.subarray(at, at + size));
+      at += size;
+      if (at >= bytes.length) controller.close();
+    },
+  });
+}
 
 /**
  * What R2 is handed at a time. An HTTP body arrives in 4 KiB reads (12,208 for 50 MB); in 1 MiB

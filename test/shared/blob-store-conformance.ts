@@ -82,6 +82,16 @@ export function blobStoreConformance(label: string, makeStore: () => BlobStore):
       expect(await store.list(p, 10)).toEqual([`${p}a`, `${p}c/d`]);
     });
 
+    it("stores a value of several MiB whole (in pieces, for R2), and leaves the caller's bytes as they were", async () => {
+      const store = makeStore();
+      const value = Uint8Array.from({ length: 3 * 1024 * 1024 + 5 }, (_, i) => (i * 13) % 256);
+      const copy = value.slice();
+      const key = `conf-large-${label}`;
+      await store.put(key, value);
+      expect(value).toEqual(copy);
+      expect(await store.get(key)).toEqual(copy);
+    });
+
     it("streams bytes in under their digest (stored once), and out as they were, with their size", async () => {
       const store = makeStore();
       const value = Uint8Array.from({ length: 70_000 }, (_, i) => i % 251);
