@@ -5,11 +5,11 @@
 import { z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { payloadKey } from "../core/jobs/payload.ts";
-import { r2Blobs } from "../durable-objects/r2-blobs.ts";
 import type { JobId as JobIdType } from "../core/jobs/decisions.ts";
 import type { Viewer } from "../core/jobs/tenancy.ts";
 import type { InputSchema } from "../core/sdk/job.ts";
 import type { Env } from "../durable-objects/env.ts";
+import { r2Blobs } from "../durable-objects/r2-blobs.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
 import { errorCode, errorReason } from "../runtime/errors.ts";
 import type { JobPlane } from "../runtime/jobs/contract.ts";
