@@ -73,7 +73,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
     const { shard } = parseCommanderName(config, name);
     this.shard = shard;
     const blobs = r2Blobs(env.PAYLOADS);
-    const payloadHolds = new PayloadHolds(blobs, shard, name, jsonLogger({ shard, commander: name }));
+    const payloadHolds = new PayloadHolds(blobs, shard, name, jsonLogger({ shard, commander: name }), realTimers);
     this.jobs = new JobDriver({
       shard,
       registry,

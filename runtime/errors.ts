@@ -45,6 +45,8 @@ export type ErrorCode =
    * naming it is proposed. Retryable: a retry seals the bytes anew (runtime/jobs/payload-holds.ts).
    */
   | "payload-deleting"
+  /** Bytes streamed to the payload store do not hash to the name they were sent under (or are not as many as declared): nothing was stored. Not retryable. */
+  | "digest-mismatch"
   /** A runner could not be reached. */
   | "runner-unreachable"
   /** A runner answered, but not with "accepted" (unknown stage, bad request). */
@@ -84,3 +86,6 @@ export function errorCode(error: unknown): ErrorCode | null {
 }
 
 export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The message without the tag that classifies it: what a client is told. */
+export const errorReason = (error: unknown): string => errorMessage(error).replace(/^\[paxflow:[a-z-]+\] /, "");

@@ -144,7 +144,7 @@ const resultRoute = securedRoute(runner("path"), jsonBody("MAX_RESULT_BYTES"), {
   request: { params: NodeIdParams, body: { required: true, content: { "application/json": { schema: ResultReport } } } },
   responses: {
     202: json(ResultOfferReply, "offered to the job's shard; accepted says whether it became the call's result"),
-    ...errors(400, 413, 415, 500, 503),
+    ...errors(400, 409, 413, 415, 500, 503),
   },
 });
 

@@ -129,7 +129,7 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
   let incarnation = 0;
   let holds!: PayloadHolds;
   const start = (): JobDriver => {
-    holds = new PayloadHolds(shared.blobs, 0, name, jsonLogger({ shard: 0, commander: name }));
+    holds = new PayloadHolds(shared.blobs, 0, name, jsonLogger({ shard: 0, commander: name }), options.timers ?? realTimers);
     return new JobDriver({
       shard: 0,
       registry: options.registry,

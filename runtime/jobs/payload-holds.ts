@@ -26,6 +26,7 @@ import type { Decision, JobId } from "../../core/jobs/decisions.ts";
 import type { JobRecord } from "../../core/jobs/state.ts";
 import { PaxflowError, errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Timers } from "../timers.ts";
 import type { BlobStore } from "./payload-store.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -46,6 +47,9 @@ const SEALED_BYTES = 16 * 1024 * 1024;
  */
 const MARK_WAITS = [5, 20, 100, 400, 1_000, 1_500];
 
+/** What whoever named a blob that is gone, or going, does: every hold after the delete keeps it. */
+const again = (sha256: string) => `upload it again (PUT /v1/payloads/${sha256}; a submit uploads its JSON input itself), then submit or report again`;
+
 /** Most marks one sweep lists to finish its own (a mark lives from a delete's start to its end: few). */
 const MARK_PAGE = 1_000;
 
@@ -64,6 +68,8 @@ export class PayloadHolds {
     /** This commander's lasting name: its marks carry it, and a restarted commander finishes them. */
     private readonly deleter: string,
     private readonly log: Logger,
+    /** The commander's clock (JobDriver's): a holder's waits for a mark run on it, so tests and simulations control them. */
+    private readonly timers: Timers,
     private readonly keyOf: (sha256: string) => string = payloadKey,
   ) {}
 
@@ -91,6 +97,9 @@ export class PayloadHolds {
   sealing(store: BlobStore): BlobStore {
     return {
       get: (key) => store.get(key),
+      // Passed on: the commander seals whole values (put); streams are the API's uploads.
+      putStream: (key, body, length, sha256) => store.putStream(key, body, length, sha256),
+      getStream: (key) => store.getStream(key),
       has: (key) => store.has(key),
       delete: (key) => store.delete(key),
       list: (prefix, limit) => store.list(prefix, limit),
@@ -134,16 +143,16 @@ export class PayloadHolds {
     // A mark lasts from a delete's start to its end: waited for, a few times, then refused.
     for (let wait = 0; (await this.blobs.list(deletingPrefix(hold.sha256), 1)).length > 0; wait++) {
       if (wait >= MARK_WAITS.length) {
-        throw new PaxflowError("payload-deleting", `payload ${hold.sha256} is being deleted (no kept job named it); retry to store it anew`);
+        throw new PaxflowError("payload-deleting", `payload ${hold.sha256} is being deleted (no kept job named it any more): ${again(hold.sha256)}, once that delete is over (a few seconds)`);
       }
-      await new Promise((resolve) => setTimeout(resolve, MARK_WAITS[wait]));
+      await new Promise((resolve) => this.timers.setTimeout(() => resolve(undefined), MARK_WAITS[wait]!));
     }
     if (!(await this.blobs.has(blob))) {
       // Deleted by a delete whose last look came before this hold: none after it deletes these
       // bytes again (each sees the hold), so writing them back is safe.
       const bytes = this.takeSealed(blob);
       if (!bytes) {
-        throw new PaxflowError("payload-missing", `payload ${hold.sha256} is not in the payload store (deleted once no kept job named it); retry to store it anew`);
+        throw new PaxflowError("payload-missing", `payload ${hold.sha256} is not in the payload store (deleted once no kept job named it): ${again(hold.sha256)}`);
       }
       await this.blobs.put(blob, bytes);
     }

@@ -11,6 +11,14 @@ import { PaxflowError } from "../errors.ts";
 export interface BlobStore {
   get(key: string): Promise<Uint8Array | null>;
   put(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Stores `length` bytes from `body` under `key` as they arrive, never holding them all, only if
+   * they hash to `sha256` (else throws digest-mismatch and stores nothing). False: the key holds
+   * them already (content-addressed: the same bytes), and `body` is cancelled unread.
+   */
+  putStream(key: string, body: ReadableStream<Uint8Array>, length: number, sha256: string): Promise<boolean>;
+  /** The object's bytes as they are read, and how many; null when it is not there. */
+  getStream(key: string): Promise<{ readonly body: ReadableStream<Uint8Array>; readonly size: number } | null>;
   /** Whether an object is there, without reading it. */
   has(key: string): Promise<boolean>;
   /** Removes the object; removing one that is not there is no error (payload-holds.ts deletes from every commander). */
@@ -75,6 +83,31 @@ export class MemoryBlobStore implements BlobStore {
   }
   async put(key: string, bytes: Uint8Array) {
     this.objects.set(key, bytes);
+  }
+  /** Collects the body (memory holds whole objects anyway) and checks it as R2 would. */
+  async putStream(key: string, body: ReadableStream<Uint8Array>, length: number, sha256: string) {
+    const existing = this.objects.get(key);
+    if (existing) {
+      await body.cancel();
+      if (existing.length !== length) throw new PaxflowError("digest-mismatch", `${key} holds ${existing.length} bytes; the body declares ${length}`);
+      return false;
+    }
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for await (const chunk of body) {
+      if (at + chunk.length > length) throw new PaxflowError("digest-mismatch", `the body runs past the ${length} bytes it declares, so nothing was stored`);
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    if (at !== length || (await sha256Hex(bytes)) !== sha256) {
+      throw new PaxflowError("digest-mismatch", `the body is not the ${length} bytes that hash to ${sha256}, so nothing was stored`);
+    }
+    this.objects.set(key, bytes);
+    return true;
+  }
+  async getStream(key: string) {
+    const bytes = this.objects.get(key);
+    return bytes ? { body: new Blob([bytes]).stream(), size: bytes.length } : null;
   }
   async has(key: string) {
     return this.objects.has(key);

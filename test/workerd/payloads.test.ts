@@ -7,6 +7,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { bytesEqual, encode } from "../../core/codec.ts";
+import { deletingKey, holdsPrefix } from "../../core/jobs/payload-holds.ts";
+import { payloadKey } from "../../core/jobs/payload.ts";
 import { deriveRunnerSecret, newNonce, sha256Hex, signRequest } from "../../runtime/runner-signature.ts";
 import { bearer, runnerRequest } from "../shared/tokens.ts";
 import { TEST_RUNNER_KEY } from "../shared/test-secrets.ts";
@@ -103,5 +105,54 @@ describe("a result that names a stored payload", () => {
     expect(response.status).toBe(400);
     expect(await errorCode(response)).toBe("payload_missing");
     expect(env.PAYLOADS).toBeDefined();
+  });
+});
+
+describe("a submit whose input blob is gone or going", () => {
+  /** Large enough to be stored in R2 (over INLINE_PAYLOAD_BYTES), its own per test. */
+  const inputOf = (word: string) => ({ text: `${word} `.repeat(4_000), chunkChars: 50_000 });
+  const submit = (input: unknown) =>
+    exports.default.fetch(new Request(`${BASE}/v1/jobs`, { method: "POST", headers: { ...bearer("admin"), "content-type": "application/json", prefer: "wait=20" }, body: JSON.stringify({ job: "word-count", input }) }));
+  /** The blob's digest, as the API seals the JSON input (core/codec.ts). */
+  const digestOf = async (input: unknown) => sha256Hex(encode(input as Parameters<typeof encode>[0]));
+  const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; message: string; retryable: boolean } }).error;
+
+  it("is refused with 409 payload_deleting while a delete of it is under way, naming the blob; the submit after the delete succeeds", async () => {
+    const input = inputOf("deleting");
+    const sha256 = await digestOf(input);
+    // A deleter's mark that stays (its commander stopped mid-delete): the holder waits about 3 s, then refuses.
+    await env.PAYLOADS.put(deletingKey(sha256, "gone-commander"), new Uint8Array(0));
+    const refused = await submit(input);
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    const error = await errorOf(refused);
+    expect(error.code).toBe("payload_deleting");
+    expect(error.message).toContain(`payload ${sha256} is being deleted`);
+    expect(error.message).toContain(`upload it again (PUT /v1/payloads/${sha256}`);
+    await env.PAYLOADS.delete(deletingKey(sha256, "gone-commander"));
+    const again = await submit(input);
+    expect(again.status, await again.clone().text()).toBe(200);
+    expect(((await again.json()) as { status: string }).status).toBe("done");
+  });
+
+  it("is refused with 400 payload_missing when the blob went before the hold looked (not 503), naming it; a submit again uploads it and succeeds", async () => {
+    const input = inputOf("missing");
+    const sha256 = await digestOf(input);
+    const mark = deletingKey(sha256, "slow-commander");
+    await env.PAYLOADS.put(mark, new Uint8Array(0));
+    const refused = submit(input);
+    // The delete ends while the holder waits on the mark: the blob goes first, then the mark.
+    while ((await env.PAYLOADS.list({ prefix: holdsPrefix(sha256) })).objects.length === 0) await scheduler.wait(5);
+    await env.PAYLOADS.delete(payloadKey(sha256));
+    await env.PAYLOADS.delete(mark);
+    const response = await refused;
+    expect(response.status).toBe(400);
+    const error = await errorOf(response);
+    expect(error.code).toBe("payload_missing");
+    expect(error.message).toContain(`payload ${sha256} is not in the payload store`);
+    expect(error.message).toContain(`upload it again (PUT /v1/payloads/${sha256}`);
+    const again = await submit(input);
+    expect(again.status, await again.clone().text()).toBe(200);
+    expect(((await again.json()) as { status: string }).status).toBe("done");
   });
 });
