@@ -22,7 +22,7 @@ import { type Candidate, type Decision, INLINE_NODE, type JobId, type NodeId, ty
 import { AttemptWatch } from "./attempt-watch.ts";
 import { DEFAULT_NODE_EXPIRY_MS, type Hearing, expiredNodes } from "./nodes.ts";
 import { type OpenAttempt, OpenAttempts, attemptKey } from "./open-attempts.ts";
-import { SendWindows } from "./send-windows.ts";
+import { SendWindows, runnerWindow } from "./send-windows.ts";
 import { speedFor } from "./placement.ts";
 import { type RetiredJob, retiredRows } from "./retention.ts";
 import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers, outstanding } from "./state.ts";
@@ -380,12 +380,18 @@ export class JobCore {
     }
   }
 
-  /** Hands a dispatched call to the shell, or to its runner's window when the runner holds enough of ours already. */
+  /**
+   * Hands a dispatched call to the shell, or to its node's window when the node holds enough of
+   * ours already: a runner its slots and queue; the stage Worker its slots (WORKER_SLOTS), since
+   * it has no queue of its own: locally, where it shares the API's thread, the calls re-sent
+   * from a drained runner all went there at once and held that thread for 45 s.
+   */
   private send(s: Send): void {
     const d = s.decision;
-    const spec = this.state.node(d.node)?.spec;
-    if (spec?.kind !== "runner") this.ready.send.push(s);
-    else this.ready.send.push(...this.windows.dispatched(d.node, spec.slots, attemptKey(d.job, d.seq, d.attempt), s, this.unanswered));
+    const spec = this.o.builtins.find((b) => b.id === d.node) ?? this.state.node(d.node)?.spec;
+    const limit = spec?.kind === "runner" ? runnerWindow(spec.slots) : spec?.kind === "worker" ? spec.slots : null;
+    if (limit === null) this.ready.send.push(s);
+    else this.ready.send.push(...this.windows.dispatched(d.node, limit, attemptKey(d.job, d.seq, d.attempt), s, this.unanswered));
   }
 
   /** Whether a call waiting for room on its runner still needs sending: its attempt is open and its call has no result. */

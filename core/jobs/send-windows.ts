@@ -1,11 +1,14 @@
 /**
- * How many calls the leader has out on each runner at once. A runner runs `slots` calls and
+ * How many calls the leader has out on each runner (and on the stage Worker) at once. A runner runs `slots` calls and
  * queues QUEUED_CALLS_PER_SLOT more per slot; past that it answers 503 "full". Placement may put
  * far more on a fast runner than it holds (a fan-out of 10,000 calls predicts a queue there, and
  * is right to): sent at once, the rest were refused, the refusals taken for a failing node, and
  * every call re-sent elsewhere. So sends past a runner's window wait here, in dispatch order,
  * and go as the runner's attempts end. A call waiting here is still waiting in the runner's queue
  * as placement sees it: its deadline counts from its dispatch, as before.
+ *
+ * The stage Worker has no queue of its own: its window is its slots (WORKER_SLOTS; 1 locally,
+ * where it runs on the thread that serves the API).
  *
  * A runner that still answers "full" (one started with a smaller queue) gets a window as large
  * as what it held then, growing by one per result (additive increase, multiplicative decrease:
@@ -39,11 +42,12 @@ export class SendWindows<S> {
   private readonly windows = new Map<NodeId, Window<S>>();
 
   /**
-   * A call dispatched to a runner of `slots` slots: the sends to make now (it, unless it waits
-   * behind others). `key` names its attempt (open-attempts.ts attemptKey).
+   * A call dispatched to a node that holds `limit` calls at once (runnerWindow for a runner):
+   * the sends to make now (it, unless it waits behind others). `key` names its attempt
+   * (open-attempts.ts attemptKey).
    */
-  dispatched(node: NodeId, slots: number, key: string, send: S, open: (key: string) => boolean): S[] {
-    const w = this.window(node, slots);
+  dispatched(node: NodeId, limit: number, key: string, send: S, open: (key: string) => boolean): S[] {
+    const w = this.window(node, limit);
     w.waiting.push({ key, send });
     return this.release(node, w, open);
   }
@@ -105,12 +109,9 @@ export class SendWindows<S> {
     this.windows.clear();
   }
 
-  private window(node: NodeId, slots: number): Window<S> {
+  private window(node: NodeId, max: number): Window<S> {
     let w = this.windows.get(node);
-    if (!w) {
-      const max = runnerWindow(slots);
-      this.windows.set(node, (w = { out: new Set(), waiting: [], limit: max, max, retryAt: null }));
-    }
+    if (!w) this.windows.set(node, (w = { out: new Set(), waiting: [], limit: max, max, retryAt: null }));
     return w;
   }
 

@@ -377,8 +377,10 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     let phi = 0;
     let factor = Infinity;
     const sigma = this.runtime.cautiousSigma(n.spec.id);
+    // A call is heard of a report delay after it finished (batched reports, a busy plane).
+    const heardAfter = n.progress.reportDelayMs;
     for (const a of this.oldestRunning(n)) {
-      const expected = cautiousTransferMs(a) + this.timeline(a, now, 1).runMs;
+      const expected = cautiousTransferMs(a) + this.timeline(a, now, 1).runMs + heardAfter;
       const ratio = (now - a.runningSince) / expected;
       if (!(expected > 0) || ratio <= 1) continue;
       factor = Math.min(factor, ratio);

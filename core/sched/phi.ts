@@ -152,7 +152,7 @@ export class ProgressDetector {
   private since: number | null = null;
   private expectedAt = 0;
   /** A decaying maximum of how long completions took to reach us (see `reported`). */
-  private reportDelayMs = 0;
+  private delayMs = 0;
   private readonly o: Required<ProgressDetectorOptions>;
 
   constructor(options: ProgressDetectorOptions = {}) {
@@ -167,7 +167,12 @@ export class ProgressDetector {
    * second it took. So no gap is expected shorter than the recent report delay.
    */
   reported(delayMs: number): void {
-    this.reportDelayMs = Math.max(Math.max(0, delayMs), this.reportDelayMs * this.o.reportDelayDecay);
+    this.delayMs = Math.max(Math.max(0, delayMs), this.delayMs * this.o.reportDelayDecay);
+  }
+
+  /** The recent report delay: how long after finishing a call is heard of, at worst lately. */
+  get reportDelayMs(): number {
+    return this.delayMs;
   }
 
   /** Work was sent, expected to complete at `expectedAt` (a gap left open by timeouts goes on). */
@@ -213,7 +218,7 @@ export class ProgressDetector {
   }
 
   private expectedGap(): number {
-    return Math.max(this.expectedAt - (this.since ?? 0), this.o.minGapMs, this.reportDelayMs);
+    return Math.max(this.expectedAt - (this.since ?? 0), this.o.minGapMs, this.delayMs);
   }
 
   /** How far the current gap is past its expectation (elapsed / expected), or 0 when idle. */

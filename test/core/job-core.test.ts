@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { type Value, encode } from "../../core/codec.ts";
 import { createRegistry, defineStage } from "../../core/index.ts";
-import type { Decision, NodeSpec } from "../../core/jobs/decisions.ts";
+import { type Decision, type NodeSpec, WORKER_NODE } from "../../core/jobs/decisions.ts";
+import { builtinNodes } from "../../core/jobs/builtins.ts";
 import { type Input, JobCore, LOCAL_PAUSE_MS, type Ready, type Task, WATCH_MS, nodeLane } from "../../core/jobs/job-core.ts";
 import { attemptKey } from "../../core/jobs/open-attempts.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
@@ -188,6 +189,16 @@ describe("the job plane's core, sending to a runner no more than it holds", () =
     expect(sentSeqs(apply(dispatched(1, "a", 2)))).toEqual([]);
     // The first's result: room for one, and the window grows by one.
     expect(sentSeqs(apply(resultAt({ seq: 0, attempt: 1, node: "a", value: 2 })))).toEqual([1, 2]);
+  });
+
+  it("sends the stage Worker no more calls at once than its slots (it has no queue: locally it shares the API's thread)", () => {
+    const core = new JobCore({ registry, scheduler: createLearningScheduler(), builtins: builtinNodes(1, 1), verify: { fraction: 0, newNodeCalls: 0 }, self: () => "c" });
+    let slot = 0;
+    const apply = (decision: Decision) => core.step({ type: "applied", decision, slot: ++slot, leading: true });
+    apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    expect(sentSeqs(apply(dispatched(1, WORKER_NODE, 0)))).toEqual([0]);
+    expect(sentSeqs(apply(dispatched(1, WORKER_NODE, 1)))).toEqual([]);
+    expect(sentSeqs(apply(resultAt({ seq: 0, attempt: 1, node: WORKER_NODE, value: 2 })))).toEqual([1]);
   });
 
   it("a runner that answers full with nothing of ours out gets the call again after BUSY_RETRY_MS, which the timer wakes for", () => {
