@@ -474,13 +474,6 @@ export const LOCAL_TOKEN_NAME = "local";
 /** The local cluster's RUNNER_ALLOW: its runners listen on loopback, which a deployment refuses (SECURITY.md). */
 export const LOCAL_RUNNER_ALLOW = "127.0.0.0/8,::1,localhost";
 
-/**
- * WORKER_SLOTS locally: wrangler dev's workerd runs the stage Worker on the thread that serves
- * the API and every Durable Object, so it runs one call at a time, and placement (which sees
- * its queue) sends the rest to runners. Left at the deployed default, a big fan-out of CPU work
- * all went there and starved the API (bench:load fanout: 10 of 17 /v1/cluster polls over 2 s).
- */
-export const LOCAL_WORKER_SLOTS = "1";
 
 export class LocalCluster {
   readonly url: string;
@@ -592,7 +585,7 @@ export class LocalCluster {
       "--show-interactive-dev-session=false",
       ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
       // Given as --var, which wins over .dev.vars (read by wrangler itself): the Worker gets exactly these.
-      ...Object.entries({ RUNNER_ALLOW: LOCAL_RUNNER_ALLOW, WORKER_SLOTS: LOCAL_WORKER_SLOTS, ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      ...Object.entries({ RUNNER_ALLOW: LOCAL_RUNNER_ALLOW, ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();

@@ -8,8 +8,8 @@ import { INLINE_NODE, type NodeSpec, WORKER_NODE } from "./decisions.ts";
 /**
  * Calls the stage Worker takes at once by default (WORKER_SLOTS). Deployed, each call is an
  * invocation of its own, in an isolate of its own: many run at once. Local workerd runs every
- * isolate on one thread, the API's and the commanders' too, so `paxflow dev` sets 1: the
- * placement model then sees a queue there, as there is, and sends the rest to runners.
+ * isolate on one thread, the API's and the commanders' too; WORKER_SLOTS=1 there tells the
+ * placement model so (README, Known limits: not yet the default of `paxflow dev`).
  */
 export const DEFAULT_WORKER_SLOTS = 1_000;
 
