@@ -224,7 +224,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
         n.link.observe(moved + Math.max(0, c.outputBytes), c.at - a.d.at - run);
       }
       // The runner's clock against ours: a skew only shifts the floor this sets (never below 0).
-      n.progress.reported(c.at - c.finishedAt);
+      n.progress.reported(c.at, c.at - c.finishedAt);
       n.progress.progressed(c.at, this.nextExpected(n, c.at));
     }
     this.refresh(c.at);

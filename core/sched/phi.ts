@@ -136,8 +136,12 @@ export interface ProgressDetectorOptions {
   readonly minSamples?: number;
   /** Shortest expected gap, so a call expected "now" does not make any delay look infinite. Default 1 ms. */
   readonly minGapMs?: number;
-  /** How fast the learned report delay (see `reported`) forgets a long one, per completion. Default 0.95. */
-  readonly reportDelayDecay?: number;
+  /**
+   * Half-life of the learned report delay (see `reported`), ms: how fast it forgets a long one.
+   * By time, not by completion: a batch of 200 results applied at once would otherwise forget
+   * the delay within the batch that measured it. Default 10 s.
+   */
+  readonly reportDelayHalfLifeMs?: number;
 }
 
 /**
@@ -151,12 +155,13 @@ export class ProgressDetector {
   private readonly ratios: Window;
   private since: number | null = null;
   private expectedAt = 0;
-  /** A decaying maximum of how long completions took to reach us (see `reported`). */
+  /** A decaying maximum of how long completions took to reach us (see `reported`), as of `delayAt`. */
   private delayMs = 0;
+  private delayAt = 0;
   private readonly o: Required<ProgressDetectorOptions>;
 
   constructor(options: ProgressDetectorOptions = {}) {
-    this.o = { maxSamples: 200, minStdLog: 0.5, minSamples: 5, minGapMs: 1, reportDelayDecay: 0.95, ...options };
+    this.o = { maxSamples: 200, minStdLog: 0.5, minSamples: 5, minGapMs: 1, reportDelayHalfLifeMs: 10_000, ...options };
     this.ratios = new Window(this.o.maxSamples);
   }
 
@@ -166,8 +171,10 @@ export class ProgressDetector {
    * its time to choose them; a node finishing a call a millisecond was judged dead for the
    * second it took. So no gap is expected shorter than the recent report delay.
    */
-  reported(delayMs: number): void {
-    this.delayMs = Math.max(Math.max(0, delayMs), this.delayMs * this.o.reportDelayDecay);
+  reported(now: number, delayMs: number): void {
+    const decayed = this.delayMs * 0.5 ** (Math.max(0, now - this.delayAt) / this.o.reportDelayHalfLifeMs);
+    this.delayMs = Math.max(Math.max(0, delayMs), decayed);
+    this.delayAt = now;
   }
 
   /** The recent report delay: how long after finishing a call is heard of, at worst lately. */

@@ -104,13 +104,16 @@ describe("ProgressDetector", () => {
     // Calls of 1 ms whose completions reach the plane in batches, a second apart.
     for (let i = 0; i < 20; i++) {
       d.dispatched(t, t + 1);
-      d.reported(1_000);
+      d.reported(t + 1_000, 1_000);
       d.progressed(t + 1_000, t + 1_001);
       t += 1_000;
     }
     expect(d.phi(t + 1_000)).toBeLessThan(1);
     expect(d.phi(t + 2_000)).toBeLessThan(8);
     expect(d.phi(t + 60_000)).toBeGreaterThan(8);
+    // A batch of results applied at once keeps the delay it measured: it fades by time (half-life 10 s), not per result.
+    for (let i = 0; i < 200; i++) d.reported(t + 1_000, 0);
+    expect(d.phi(t + 2_000)).toBeLessThan(8);
     // Without the report delay, the same second-long gap reads as a node a thousand times late.
     const blind = new ProgressDetector();
     blind.dispatched(0, 1);
