@@ -41,7 +41,9 @@ async function askRunner(url: string, init: RequestInit): Promise<Response> {
     // code is read). Otherwise only the status goes on: this message ends up in the log
     // (call.timeout), which every read token sees, and a body is whatever the host at that URL
     // chose to say.
-    const full = response.status === 503 ? (await errorCodeOf(response)) === "full" : (await response.body?.cancel(), false);
+    let full = false;
+    if (response.status === 503) full = (await errorCodeOf(response)) === "full";
+    else await response.body?.cancel();
     throw new PaxflowError(full ? "runner-busy" : "runner-refused", `${init.method ?? "GET"} ${url}: runner answered ${response.status}`);
   }
   return response;

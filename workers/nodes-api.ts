@@ -172,7 +172,7 @@ const resultBatchRoute = securedRoute(runner("path"), jsonBody("MAX_RESULT_BYTES
   request: { params: NodeIdParams, body: { required: true, content: { "application/json": { schema: ResultBatch } } } },
   responses: {
     202: json(ResultBatchReply, "offered to their jobs' shards, each shard's in one proposal; a reply per result, in order"),
-    ...errors(400, 413, 415, 500, 503),
+    ...errors(400, 409, 413, 415, 500, 503),
   },
 });
 
@@ -184,7 +184,9 @@ nodesApi.openapi(resultBatchRoute, async (c) => {
   const byShard = new Map<number, number[]>();
   for (const [i, offer] of offers.entries()) {
     const shard = shardOfJob(offer.job, shards);
-    byShard.set(shard, [...(byShard.get(shard) ?? []), i]);
+    const indices = byShard.get(shard);
+    if (indices) indices.push(i);
+    else byShard.set(shard, [i]);
   }
   const replies: ResultOfferReplyType[] = new Array(offers.length);
   await Promise.all(

@@ -153,7 +153,7 @@ export class JobCore {
   /** Attempts an expire is queued or out for: a timer firing again while it is chosen adds nothing. */
   private readonly expiring = new Set<string>();
   private readonly beats = new Map<NodeId, { readonly at: number; readonly load: NodeLoad }>();
-  /** Sends to runners past what each holds at once wait here (send-windows.ts). */
+  /** Sends to runners and the stage Worker past what each holds at once wait here (send-windows.ts). */
   private readonly windows = new SendWindows<Send>();
   /** When this incarnation began to lead: heartbeats before then went to another commander. */
   private leadingSince = 0;
@@ -383,8 +383,8 @@ export class JobCore {
   /**
    * Hands a dispatched call to the shell, or to its node's window when the node holds enough of
    * ours already: a runner its slots and queue; the stage Worker its slots (WORKER_SLOTS), since
-   * it has no queue of its own: locally, where it shares the API's thread, the calls re-sent
-   * from a drained runner all went there at once and held that thread for 45 s.
+   * it has no queue of its own (with WORKER_SLOTS=1 locally, the calls re-sent from a drained
+   * runner all went there at once and held the API's thread for 45 s).
    */
   private send(s: Send): void {
     const d = s.decision;

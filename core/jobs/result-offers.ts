@@ -4,7 +4,7 @@
  * commander tells a runner the same. Pure.
  */
 import type { JobId, NodeId } from "./decisions.ts";
-import type { JobRecord, StageCall } from "./state.ts";
+import type { JobRecord, JobsState, StageCall } from "./state.ts";
 
 /** An offered result, as far as the reply depends on it. */
 export interface Offer {
@@ -54,6 +54,9 @@ export function replyBeforeProposing(job: JobRecord | undefined, offer: Offer): 
   const recorded = (answer !== undefined && answer.node === offer.node && sameReport(answer, offer)) || agreed(call, offer);
   return recorded ? { accepted: true, reason: "this result is already recorded" } : null;
 }
+
+/** Why `node` is quarantined ("" when no reason was recorded), or null while it is trusted: replyAfterProposing's `quarantine`. */
+export const quarantineOf = (state: JobsState, node: NodeId): string | null => (state.distrusted(node) ? (state.node(node)?.quarantine?.reason ?? "") : null);
 
 /**
  * The reply once the offer was proposed and the state applied it (`quarantine`: why its node is

@@ -1,14 +1,14 @@
 /**
- * How many calls the leader has out on each runner (and on the stage Worker) at once. A runner runs `slots` calls and
- * queues QUEUED_CALLS_PER_SLOT more per slot; past that it answers 503 "full". Placement may put
+ * How many calls the leader has out on each runner (and on the stage Worker) at once. A runner
+ * runs `slots` calls and queues QUEUED_CALLS_PER_SLOT more per slot; past that it answers 503
+ * "full". Placement may put
  * far more on a fast runner than it holds (a fan-out of 10,000 calls predicts a queue there, and
  * is right to): sent at once, the rest were refused, the refusals taken for a failing node, and
  * every call re-sent elsewhere. So sends past a runner's window wait here, in dispatch order,
  * and go as the runner's attempts end. A call waiting here is still waiting in the runner's queue
  * as placement sees it: its deadline counts from its dispatch, as before.
  *
- * The stage Worker has no queue of its own: its window is its slots (WORKER_SLOTS; 1 locally,
- * where it runs on the thread that serves the API).
+ * The stage Worker has no queue of its own: its window is its slots (WORKER_SLOTS).
  *
  * A runner that still answers "full" (one started with a smaller queue) gets a window as large
  * as what it held then, growing by one per result (additive increase, multiplicative decrease:

@@ -173,7 +173,7 @@ export class ProgressDetector {
    */
   reported(now: number, delayMs: number): void {
     const decayed = this.delayMs * 0.5 ** (Math.max(0, now - this.delayAt) / this.o.reportDelayHalfLifeMs);
-    this.delayMs = Math.max(Math.max(0, delayMs), decayed);
+    this.delayMs = Math.max(0, delayMs, decayed);
     this.delayAt = now;
   }
 

@@ -17,7 +17,7 @@ import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff } from "../../core/jobs/retention.ts";
 import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus, takenFrom } from "../../core/jobs/state.ts";
-import { replyAfterProposing, replyBeforeProposing } from "../../core/jobs/result-offers.ts";
+import { quarantineOf, replyAfterProposing, replyBeforeProposing } from "../../core/jobs/result-offers.ts";
 import { workerRunSpan } from "../../core/jobs/worker-timing.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
@@ -602,7 +602,7 @@ export class JobDriver implements JobPlane {
       if (d.node === WORKER_NODE) {
         const sentAt = this.now();
         const run = await this.o.backends.worker(d.stage, d.input);
-        await this.offer({ node: d.node, job: d.job, seq: d.seq, attempt: d.attempt, outcome: run.outcome, ...workerRunSpan(run, sentAt, this.now()) });
+        await this.offer([{ node: d.node, job: d.job, seq: d.seq, attempt: d.attempt, outcome: run.outcome, ...workerRunSpan(run, sentAt, this.now()) }]);
         return;
       }
       const url = this.state.node(d.node)?.spec.url;
@@ -631,10 +631,11 @@ export class JobDriver implements JobPlane {
     await this.pump();
   }
 
-  /** A result from any backend: into the log (the state keeps the first per call). */
-  private async offer(offer: ResultOffer): Promise<void> {
+  /** Results from any backend: into the log (the state keeps the first per call), in one proposal: one Paxos round however many a runner sent at once. */
+  private async offer(offers: readonly ResultOffer[]): Promise<void> {
+    if (offers.length === 0) return;
     const at = this.now();
-    await this.propose([{ type: "call.result", ...offer, at }]);
+    await this.propose(offers.map((offer) => ({ type: "call.result", ...offer, at })));
   }
 
   // ---- JobPlane: what the API asks ---------------------------------------------------------
@@ -798,15 +799,10 @@ export class JobDriver implements JobPlane {
       const job = this.job(offer.job);
       return { job, early: replyBeforeProposing(job, offer) };
     });
-    const at = this.now();
-    const fresh = offers.filter((_, i) => before[i]!.early === null);
-    // One proposal for them all: one Paxos round, however many results a runner sent at once.
-    if (fresh.length > 0) await this.propose(fresh.map((offer) => ({ type: "call.result", ...offer, at })));
+    await this.offer(offers.filter((_, i) => before[i]!.early === null));
     return offers.map((offer, i) => {
       const { job, early } = before[i]!;
-      if (early) return early;
-      const quarantine = this.state.distrusted(offer.node) ? (this.state.node(offer.node)?.quarantine?.reason ?? "") : null;
-      return replyAfterProposing(this.job(offer.job) ?? job!, offer, quarantine);
+      return early ?? replyAfterProposing(this.job(offer.job) ?? job!, offer, quarantineOf(this.state, offer.node));
     });
   }
 

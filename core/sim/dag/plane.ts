@@ -17,7 +17,7 @@ import type { Decision, Ending, JobId, NodeId, NodeLoad, NodeSpec } from "../../
 import { type Input, JobCore, type Ready, type Send } from "../../jobs/job-core.ts";
 import { type Payload, inlinePayload } from "../../jobs/payload.ts";
 import { type AttemptRef, verifyReasonFor } from "../../jobs/recovery.ts";
-import { type Offer, type OfferReply, replyAfterProposing, replyBeforeProposing } from "../../jobs/result-offers.ts";
+import { type Offer, type OfferReply, quarantineOf, replyAfterProposing, replyBeforeProposing } from "../../jobs/result-offers.ts";
 import type { VerifyPolicy } from "../../jobs/verification.ts";
 import type { LearningScheduler } from "../../sched/scheduler.ts";
 import type { Registry } from "../../sdk/registry.ts";
@@ -95,8 +95,7 @@ export class SimPlane {
     const early = replyBeforeProposing(job, offer);
     if (early) return early;
     this.propose([{ type: "call.result", ...offer, outcome: { ok: true, value: { r2: resultKey(offer), bytes: outputBytes } }, at: now }], now);
-    const quarantine = this.core.state.distrusted(offer.node) ? (this.core.state.node(offer.node)?.quarantine?.reason ?? "") : null;
-    return replyAfterProposing(this.core.state.job(offer.job) ?? job!, offer, quarantine);
+    return replyAfterProposing(this.core.state.job(offer.job) ?? job!, offer, quarantineOf(this.core.state, offer.node));
   }
 
   /** Every decision is chosen at once: applied in order, then the work it frees is done. */
