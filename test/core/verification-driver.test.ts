@@ -43,7 +43,7 @@ async function cluster(behaviours: Record<string, Behaviour>, verify: VerifyPoli
           const value = await payloads.seal(sealable(behaviours[id] === "liar" ? (lie(output) as Value) : output));
           const report = { node: id, job: call.job, seq: call.seq, attempt: call.attempt, outcome: { ok: true as const, value }, startedAt, finishedAt: Date.now() };
           // Like a real runner, it retries while the shard changes leader (and gives up when the test is over).
-          for (let tries = 0; tries < 200 && !closed; tries++) {
+          while (!closed) {
             try {
               return void (await driver().offerResult(report));
             } catch {
