@@ -47,6 +47,7 @@ interface JobEventJson {
   readonly seq?: number;
   readonly attempt?: number;
   readonly node?: string;
+  readonly ok?: boolean;
   readonly detail?: string;
 }
 
@@ -63,7 +64,7 @@ export function formatEvent(event: JobEventJson, startedAt: number): string {
       what = `${call} -> ${event.node} (attempt ${event.attempt}): ${event.detail ?? ""}`;
       break;
     case "call.result":
-      what = `${call} <- ${event.node}: ${event.detail ? `failed: ${event.detail}` : "result"}`;
+      what = `${call} <- ${event.node}: ${event.ok === false ? "error" : "result"}${event.detail ? `: ${event.detail}` : ""}`;
       break;
     case "call.timeout":
       what = `${call} attempt ${event.attempt} on ${event.node} timed out: ${event.detail ?? ""}`;
