@@ -1,4 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { LOCAL_RUNNER_ALLOW } from "./cli/local-cluster.ts";
 import { TEST_API_TOKENS, TEST_RUNNER_KEY } from "./test/shared/test-secrets.ts";
@@ -7,12 +8,22 @@ import { TEST_API_TOKENS, TEST_RUNNER_KEY } from "./test/shared/test-secrets.ts"
 // worker starts, so every test process inherits it (device.ts sets it too, for the CLI).
 process.env.EGL_PLATFORM ??= "surfaceless";
 
+/** "paxflow" is this repository's source here, as in tsconfig.json's paths (the published package's exports name dist/). */
+const resolve = {
+  alias: {
+    "paxflow/client": fileURLToPath(new URL("./client/index.ts", import.meta.url)),
+    "paxflow/runner": fileURLToPath(new URL("./runners/runner.ts", import.meta.url)),
+    paxflow: fileURLToPath(new URL("./core/index.ts", import.meta.url)),
+  },
+};
+
 /**
  * A project of tests inside workerd (@cloudflare/vitest-pool-workers) over wrangler.toml, with
  * the bindings every such suite runs under plus its own.
  */
 function workerdProject(name: string, options: { include: string[]; exclude?: string[]; bindings?: Record<string, string> }) {
   return {
+    resolve,
     plugins: [
       cloudflareTest({
         main: "./workers/index.ts",
@@ -55,6 +66,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: "core",
           environment: "node",
@@ -76,6 +88,7 @@ export default defineConfig({
         // The real local cluster: wrangler dev (workerd) and runner processes, over HTTP. One file at a
         // time, each with its own cluster on a free port and a fresh state directory; after the other
         // projects, so they do not compete for the CPU.
+        resolve,
         test: {
           name: "e2e",
           environment: "node",
@@ -94,6 +107,7 @@ export default defineConfig({
         // GPU): no adapter is a failure, not a skip. Child processes (Dawn is native code and
         // must not share a worker thread), one file at a time (one device each), last: software
         // WebGPU keeps both cores busy and would slow the timing-sensitive projects down.
+        resolve,
         test: {
           name: "gpu",
           environment: "node",

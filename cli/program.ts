@@ -1,7 +1,8 @@
-/** The `paxflow` command and its subcommands (cli/main.ts runs it; tests parse documented command lines with it). */
+/**
+ * The `paxflow` command and the subcommands the published package has (cli/main.ts runs it).
+ * This repository's own tools (bench, chaos) join it in cli/repo-program.ts.
+ */
 import { Command } from "commander";
-import { benchCommand } from "./commands/bench.ts";
-import { chaosCommand } from "./commands/chaos.ts";
 import { checkCommand } from "./commands/check.ts";
 import { clientCommands } from "./commands/client.ts";
 import { deployCommand } from "./commands/deploy.ts";
@@ -13,8 +14,6 @@ import { simulateCommand } from "./commands/simulate.ts";
 export const program = new Command("paxflow")
   .description("fault-tolerant, cost-aware orchestrator for pure coroutine stages on Cloudflare Workers")
   .showHelpAfterError()
-  .addCommand(benchCommand)
-  .addCommand(chaosCommand)
   .addCommand(checkCommand)
   .addCommand(deployCommand)
   .addCommand(devCommand)

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Copies the dashboard's one library (uPlot, MIT) from node_modules next to its pages, so the
-// Worker serves it as a static asset (dashboard/public/vendor is not in git). Runs on npm install.
+// Worker serves it as a static asset (dashboard/public/vendor is not in git). Runs on npm install
+// in this repository (postinstall.mjs); the published package carries the copies.
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

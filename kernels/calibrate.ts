@@ -10,7 +10,7 @@
  * matrices of side N) is fitted by least squares on relative error, so small and large sizes
  * count alike; the intercept is kept at 0.001 ms or more.
  */
-import { type Stage, type Value, encodedSize } from "paxflow";
+import { type Stage, type Value, encodedSize } from "../core/index.ts";
 import * as numeric from "../examples/numeric-pipeline.ts";
 import { histogram, map, matmul, reduce, scan } from "./index.ts";
 

@@ -7,7 +7,7 @@
  * inputs at @binding(0 .. k-1), the output at @binding(k), the u32 params uniform at
  * @binding(k+1), all in @group(0).
  */
-import type { KernelArray } from "paxflow";
+import type { KernelArray } from "../core/index.ts";
 
 /**
  * Elements of f32/u32 one buffer may hold here: WebGPU's default maxStorageBufferBindingSize

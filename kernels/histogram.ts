@@ -19,7 +19,7 @@
  * [length, bins, f32 bits of lo, f32 bits of hi, f32 bits of scale] (5 values: a 20-byte
  * uniform, padded by the runner). Workgroups [min(1024, max(1, ceil(length / 4096))), 1, 1].
  */
-import { defineStage } from "paxflow";
+import { defineStage } from "../core/index.ts";
 import { checkBufferLength, checkF32, checkF32Number, checkInteger, checkObject, checkOutput, f32Bits } from "./common.ts";
 
 export type HistogramInput = {

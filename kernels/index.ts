@@ -15,7 +15,7 @@
  *
  * kernels/README.md explains the binding layout and how to write your own SIMD stage.
  */
-import { type Step, all, defineJob } from "paxflow";
+import { type Step, all, defineJob } from "../core/index.ts";
 import { reduce } from "./reduce.ts";
 
 export { F32_MIN_NORMAL, F32_UNIT_ROUNDOFF, MAX_ELEMENTS, MAX_WORKGROUPS, f32Bits, gamma, grid } from "./common.ts";

@@ -27,7 +27,7 @@
  * 3 params [op code (MAP_OPS index), length, f32 bits of k]. Workgroups of 256 invocations,
  * one element each, laid out by `grid` (x up to 65,535, then y).
  */
-import { defineStage } from "paxflow";
+import { defineStage } from "../core/index.ts";
 import { checkBufferLength, checkF32, checkF32Number, checkObject, checkOutput, describe, f32Bits, grid } from "./common.ts";
 
 /** The ops, in op-code order (the kernel's `switch` uses these indices). */

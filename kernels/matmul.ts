@@ -19,7 +19,7 @@
  *
  * Bindings: 0 a, 1 b, 2 c (f32, m·n), 3 params [m, k, n].
  */
-import { defineStage } from "paxflow";
+import { defineStage } from "../core/index.ts";
 import { F32_MIN_NORMAL, MAX_WORKGROUPS, checkBufferLength, checkF32, checkInteger, checkObject, checkOutput, gamma } from "./common.ts";
 
 export type MatmulInput = {

@@ -19,7 +19,7 @@
  * Bindings: 0 xs, 1 out (f32, 1), 2 params [op code (REDUCE_OPS index), length].
  * Workgroups [1, 1, 1].
  */
-import { defineStage } from "paxflow";
+import { defineStage } from "../core/index.ts";
 import { F32_MIN_NORMAL, checkBufferLength, checkF32, checkObject, checkOutput, describe, gamma } from "./common.ts";
 
 export const REDUCE_OPS = ["sum", "min", "max"] as const;

@@ -27,7 +27,7 @@
  *
  * Bindings: 0 xs, 1 out (f32, xs.length), 2 params [length]. Workgroups [1, 1, 1].
  */
-import { defineStage } from "paxflow";
+import { defineStage } from "../core/index.ts";
 import { F32_MIN_NORMAL, checkBufferLength, checkF32, checkObject, checkOutput, gamma } from "./common.ts";
 
 export type ScanInput = { readonly xs: Float32Array };

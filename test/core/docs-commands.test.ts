@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
-import { program } from "../../cli/program.ts";
+import { program } from "../../cli/repo-program.ts";
 import { DOCS, ROOT, shellLines } from "../shared/doc-blocks.ts";
 
 /** Shell words: quotes kept together, a trailing comment dropped. */
