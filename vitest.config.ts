@@ -13,6 +13,7 @@ const resolve = {
   alias: {
     "paxflow/client": fileURLToPath(new URL("./client/index.ts", import.meta.url)),
     "paxflow/runner": fileURLToPath(new URL("./runners/runner.ts", import.meta.url)),
+    "paxflow/testing": fileURLToPath(new URL("./testing/index.ts", import.meta.url)),
     paxflow: fileURLToPath(new URL("./core/index.ts", import.meta.url)),
   },
 };

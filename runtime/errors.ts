@@ -57,6 +57,9 @@ export type ErrorCode =
 /** Errors that no retry can fix: the caller must change something first. */
 export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(["cluster-mismatch", "command-too-large", "invalid-batch", "invalid-argument"]);
 
+/** Refusals of a moment: while a shard elects a leader or one hands over; the same request again can succeed. */
+export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set(["not-leader", "commit-timeout", "call-timeout", "commander-closed"]);
+
 export class PaxflowError extends Error {
   override readonly name: string = "PaxflowError";
   constructor(

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { type Ballot, type Committed, compareBallots } from "../../core/paxos/index.ts";
 import type { CommandSlot } from "../../runtime/applied-log.ts";
 import type { CommanderStatus, Reconfigured, SubmitCommand } from "../../runtime/commander-driver.ts";
-import { errorCode } from "../../runtime/errors.ts";
+import { TRANSIENT_CODES, errorCode } from "../../runtime/errors.ts";
 import type { AcceptorFault } from "../../runtime/fault.ts";
 
 export interface ConformanceCommander {
@@ -44,7 +44,6 @@ export interface ConformanceCluster {
 }
 
 /** Errors after which a client retries (the same id keeps the retry from committing twice). */
-const RETRYABLE = new Set(["not-leader", "commit-timeout", "commander-closed", "call-timeout"]);
 const RETRIES = 200;
 const RETRY_PAUSE_MS = 25;
 
@@ -55,7 +54,8 @@ async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
     try {
       return await attempt();
     } catch (error) {
-      if (i >= RETRIES || !RETRYABLE.has(errorCode(error) ?? "")) throw error;
+      const code = errorCode(error);
+      if (i >= RETRIES || code === null || !TRANSIENT_CODES.has(code)) throw error;
       await pause(RETRY_PAUSE_MS);
     }
   }

@@ -14,7 +14,7 @@ import { registry } from "../../examples/index.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { JobPlane, JobView } from "../../runtime/jobs/contract.ts";
 import type { Payloads } from "../../runtime/jobs/payload-store.ts";
-import { errorCode } from "../../runtime/errors.ts";
+import { TRANSIENT_CODES, errorCode } from "../../runtime/errors.ts";
 
 export type HarnessPlane = Pick<JobPlane, "submitJob" | "getJob" | "jobEvents" | "cancelJob" | "listJobs" | "registerNode" | "listNodes" | "jobStats"> & {
   read(fromSlot: number, limit: number): Promise<Committed[]>;
@@ -42,7 +42,6 @@ const expected = (name: string, input: Value) => {
   return local.output;
 };
 
-const RETRYABLE = new Set(["not-leader", "commit-timeout", "call-timeout", "commander-closed"]);
 
 /** Retries what a leader change or a lease can refuse for a moment, and the codes in `also`. */
 export async function retrying<T>(work: () => Promise<T>, also: readonly string[] = []): Promise<T> {
@@ -50,8 +49,8 @@ export async function retrying<T>(work: () => Promise<T>, also: readonly string[
     try {
       return await work();
     } catch (error) {
-      const code = errorCode(error) ?? "";
-      if (attempt > 200 || !(RETRYABLE.has(code) || also.includes(code))) throw error;
+      const code = errorCode(error);
+      if (attempt > 200 || code === null || !(TRANSIENT_CODES.has(code) || also.includes(code))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
