@@ -7,6 +7,7 @@ import { checkCommand } from "./commands/check.ts";
 import { clientCommands } from "./commands/client.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
+import { initCommand } from "./commands/init.ts";
 import { runnerSecretCommand } from "./commands/runner-secret.ts";
 import { simCommand } from "./commands/sim.ts";
 import { simulateCommand } from "./commands/simulate.ts";
@@ -17,6 +18,7 @@ export const program = new Command("paxflow")
   .addCommand(checkCommand)
   .addCommand(deployCommand)
   .addCommand(devCommand)
+  .addCommand(initCommand)
   .addCommand(runnerSecretCommand)
   .addCommand(simCommand)
   .addCommand(simulateCommand);

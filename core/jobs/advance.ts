@@ -172,7 +172,9 @@ type Dispatch = Extract<Draft, { type: "call.dispatched" }>;
  * won is the caller's to run.
  */
 export function firstDispatch(job: JobId, { call, placement }: Placed, ctx: DispatchContext, now: number, pass: DispatchPass): { ok: true; drafts: Dispatch[] } | { ok: false; error: JobError } {
-  if (!placement.ok) return { ok: false, error: failure("error", "NoBackend", `call ${call.seq} (${call.stage}): ${placement.reason}`) };
+  if (!placement.ok) {
+    return { ok: false, error: failure("error", placement.cause === "cost-model" ? "CostModelError" : "NoBackend", `call ${call.seq} (${call.stage}): ${placement.reason}`) };
+  }
   const stage = ctx.registry.stages.get(call.stage)!;
   const { winner, alternatives, reason } = placement;
   const earlier = pass.placedCalls.get(winner.node) ?? 0;

@@ -43,9 +43,27 @@ export type InputOn = ReadonlyMap<NodeId, number>;
 export const movedInputBytes = (inputBytes: number, inputOn: InputOn | undefined, node: NodeId): number =>
   Math.max(0, inputBytes - (inputOn?.get(node) ?? 0));
 
+/** Why no node was chosen: none can take the call, or the stage's cost model gave no usable figure. */
+export type PlacementFailure = "no-node" | "cost-model";
+
 export type Placement =
   | { readonly ok: true; readonly winner: Candidate; readonly alternatives: readonly Candidate[]; readonly reason: string }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly cause: PlacementFailure; readonly reason: string };
+
+/**
+ * Why a stage's cost model cannot place a call of n input bytes, or null when it can: both of
+ * its functions must give a finite number >= 0. A NaN would make every node's predicted finish
+ * NaN, and the call would be placed nowhere, for ever; the job fails instead, saying why.
+ */
+export function costModelProblem(stage: PlacementRequest["stage"], n: number): string | null {
+  for (const fn of ["runtimeMs", "outputBytes"] as const) {
+    const value = stage.cost[fn](n);
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      return `${stage.ref}'s cost model: cost.${fn}(${n}) returned ${String(value)} (it takes n, the encoded input's size in bytes, and must return a finite number >= 0)`;
+    }
+  }
+  return null;
+}
 
 export function speedFor(speed: SpeedProfile, stage: PlacementRequest["stage"]): number {
   return speed.stages?.[stage.ref] ?? (stage.kernel && speed.simd !== undefined ? speed.simd : speed.cpu);
@@ -85,6 +103,8 @@ export function longestFirst<T>(items: readonly T[], declaredRunMs: (item: T) =>
 }
 
 export function place(request: PlacementRequest, nodes: readonly PlacementNode[]): Placement {
+  const broken = costModelProblem(request.stage, request.inputBytes);
+  if (broken !== null) return { ok: false, cause: "cost-model", reason: broken };
   const needs = request.stage.caps;
   const able = nodes.filter((node) => needs.every((cap) => node.spec.caps.includes(cap)));
   const usable = able.filter((node) => !request.exclude.has(node.spec.id));
@@ -96,7 +116,7 @@ export function place(request: PlacementRequest, nodes: readonly PlacementNode[]
   const winner = candidates[0];
   if (!winner) {
     const why = able.length === 0 ? `no node has the capabilities ${needs.join(", ")}` : `every node with ${needs.join(", ")} already timed out on this call`;
-    return { ok: false, reason: why };
+    return { ok: false, cause: "no-node", reason: why };
   }
   const next = candidates[1];
   let reason: string;

@@ -19,6 +19,15 @@ const refuse = defineStage({
     throw new RangeError(`no ${x}`);
   },
 });
+/** A cost model that reads its n as the input itself: NaN for every input. */
+const misdeclared = defineStage({
+  name: "t/misdeclared",
+  version: 1,
+  caps: ["cpu"],
+  timeoutMs: 5_000,
+  cost: { runtimeMs: (n: number) => 0.001 * (n as unknown as string).length, outputBytes: () => 8 },
+  run: (text: string) => text.length,
+});
 const sumOfSquares = defineJob({
   name: "t/sum-of-squares",
   *run(n: number) {
@@ -32,7 +41,13 @@ const fails = defineJob({
     return yield* refuse(x);
   },
 });
-const registry = createRegistry({ square, refuse, sumOfSquares, fails });
+const measures = defineJob({
+  name: "t/measures",
+  *run(text: string) {
+    return yield* misdeclared(text);
+  },
+});
+const registry = createRegistry({ square, refuse, misdeclared, sumOfSquares, fails, measures });
 
 describe("paxflow/testing", () => {
   it("runs a job on the in-process plane to the answer runLocally gives, its calls on the plane's nodes", async () => {
@@ -53,7 +68,13 @@ describe("paxflow/testing", () => {
     expect(run.status === "failed" && run.error).toMatchObject({ name: "CallError", message: "t/refuse@1 failed: RangeError: no 3" });
   });
 
+  it("fails a job whose stage's cost model gives NaN, naming the stage and the figure (it used to wait for ever)", async () => {
+    const run = await runOnPlane(registry, "t/measures", "abc");
+    expect(run.status).toBe("failed");
+    expect(run.status === "failed" && run.error).toMatchObject({ name: "CostModelError", message: expect.stringContaining("t/misdeclared@1's cost model: cost.runtimeMs(4) returned NaN") });
+  });
+
   it("names the jobs it has when asked for another", async () => {
-    await expect(runOnPlane(registry, "t/nope", 1)).rejects.toThrow(/no job named "t\/nope".*t\/sum-of-squares, t\/fails/);
+    await expect(runOnPlane(registry, "t/nope", 1)).rejects.toThrow(/no job named "t\/nope".*t\/sum-of-squares, t\/fails, t\/measures/);
   });
 });

@@ -100,7 +100,7 @@ export abstract class TrackingScheduler implements LearningScheduler {
     const usable = this.candidates(request);
     if (usable.length === 0) {
       const able = [...this.nodes.values()].some((n) => request.stage.caps.every((c) => n.spec.caps.includes(c)));
-      return { ok: false, reason: able ? `every node with ${request.stage.caps.join(", ")} is excluded or down` : `no node has the capabilities ${request.stage.caps.join(", ")}` };
+      return { ok: false, cause: "no-node", reason: able ? `every node with ${request.stage.caps.join(", ")} is excluded or down` : `no node has the capabilities ${request.stage.caps.join(", ")}` };
     }
     return this.choose(request, usable);
   }

@@ -1,0 +1,30 @@
+/**
+ * Your stages and jobs. A stage is a pure function with a cost model: paxflow may run it on any
+ * backend, more than once, and compare the answers. A job is a generator that yields calls to
+ * stages (and other jobs); it is replayed from the log after a failure, so it must be
+ * deterministic too. `npx paxflow check src` verifies both.
+ */
+import { all, createRegistry, defineJob, defineStage } from "paxflow";
+
+/** Counts the words of one chunk of text. */
+export const countWords = defineStage({
+  name: "{{name}}/count-words",
+  version: 1,
+  caps: ["cpu"],
+  timeoutMs: 10_000,
+  // n is the encoded input's size in bytes; a speed profile scales these per backend.
+  cost: { runtimeMs: (n: number) => 0.001 * n, outputBytes: () => 8 },
+  run: (text: string): number => text.split(/\s+/).filter((word) => word.length > 0).length,
+});
+
+/** Splits a text into lines, counts each line's words in parallel, and adds them up. */
+export const wordTotal = defineJob({
+  name: "{{name}}/word-total",
+  *run({ text }: { text: string }) {
+    const counts = yield* all(text.split("\n").map((line) => countWords(line)));
+    return counts.reduce((sum, n) => sum + n, 0);
+  },
+});
+
+/** What this app deploys: nothing else can run. */
+export const registry = createRegistry({ countWords, wordTotal });
