@@ -15,7 +15,7 @@ function workerdProject(name: string, options: { include: string[]; exclude?: st
   return {
     plugins: [
       cloudflareTest({
-        main: "./workers/index.ts",
+        main: "./test/worker.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // Tests inject faults and want failures noticed quickly; production keeps wrangler.toml's values.

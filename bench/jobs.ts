@@ -1,5 +1,5 @@
 /**
- * Job benchmark in local workerd (Miniflare): the production Worker (workers/index.ts) with its
+ * Job benchmark in local workerd (Miniflare): the production Worker (test/worker.ts: definePaxflow) with its
  * Durable Objects, the STAGES self service binding and the PAYLOADS R2 bucket, with the bindings
  * and [vars] wrangler reads from wrangler.toml, state on disk. For each shape (examples/shapes.ts):
  * - latency: sequential jobs, each POST /v1/jobs with `Prefer: wait=30` so the reply is the
@@ -176,7 +176,7 @@ export interface PhaseProfile {
 }
 
 /** The production Worker, and the one with the phase-breakdown routes around it. */
-const ENTRY = { production: "../workers/index.ts", phases: "./jobs-worker.ts" } as const;
+const ENTRY = { production: "../test/worker.ts", phases: "./jobs-worker.ts" } as const;
 
 async function bundle(dir: string, entry: keyof typeof ENTRY = "production"): Promise<string> {
   const outfile = join(dir, entry, "index.mjs");

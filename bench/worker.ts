@@ -7,8 +7,11 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../durable-objects/env.ts";
 import { commanderName } from "../durable-objects/shard-config.ts";
 
-export { Acceptor } from "../durable-objects/acceptor.ts";
-export { Commander } from "../durable-objects/commander.ts";
+import { createRegistry } from "../core/sdk/registry.ts";
+import { definePaxflow } from "../workers/define-paxflow.ts";
+
+// Consensus only: no job runs here, so the commanders need no stages.
+export const { Acceptor, Commander } = definePaxflow({ registry: createRegistry() });
 
 export class Floor extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {

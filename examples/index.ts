@@ -1,6 +1,6 @@
 /**
  * Every example in one registry, with the SIMD stages paxflow ships (kernels/): what the
- * Worker deploys (workers/registry.ts re-exports it), and what
+ * Worker deploys (examples/worker.ts gives it to definePaxflow), and what
  * `runLocally(registry, "<job name>", input)` runs against.
  *
  *   job                  module

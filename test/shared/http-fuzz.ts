@@ -12,7 +12,7 @@ import { expect } from "vitest";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
 import { ruleFor } from "../../workers/access.ts";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import type { Scope } from "../../workers/auth.ts";
 import { RUNNER_HEADERS } from "../../runtime/runner-signature.ts";
 import { type Caller, expected } from "./access-matrix.ts";

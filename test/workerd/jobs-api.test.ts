@@ -9,7 +9,7 @@ import { MAX_RESULTS_PER_BATCH } from "../../core/jobs/protocol.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { registry } from "../../examples/index.ts";
 import { sha256Hex } from "../../runtime/jobs/payload-store.ts";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import { checkInput } from "../../workers/jobs-api.ts";
 import { ApiError } from "../../workers/http.ts";
 import { keyedJobId, randomJobId } from "../../workers/job-ids.ts";
