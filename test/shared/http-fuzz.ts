@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import { runLocally } from "../../core/sdk/local.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "./registry.ts";
 import { ruleFor } from "../../workers/access.ts";
 import { app } from "../shared/app.ts";
 import type { Scope } from "../../workers/auth.ts";

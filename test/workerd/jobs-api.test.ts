@@ -7,7 +7,7 @@ import { encode } from "../../core/codec.ts";
 import { inlinePayload, payloadKey, toBase64 } from "../../core/jobs/payload.ts";
 import { MAX_RESULTS_PER_BATCH } from "../../core/jobs/protocol.ts";
 import { runLocally } from "../../core/sdk/local.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "../shared/registry.ts";
 import { sha256Hex } from "../../runtime/jobs/payload-store.ts";
 import { app } from "../shared/app.ts";
 import { checkInput } from "../../workers/jobs-api.ts";
