@@ -4,6 +4,7 @@ import { parseTokens } from "../../workers/auth.ts";
 import { DEV_VARS_FILE, type LocalVars, localVars, readDevVars, varFlag } from "../dev-vars.ts";
 import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
+import { loadRegistry } from "../../runners/cli-common.ts";
 import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, ROOT, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
@@ -210,6 +211,11 @@ async function countJobs(cluster: LocalCluster): Promise<number> {
 
 async function dev(flags: DevFlags): Promise<void> {
   const show = wranglerFilter(flags.verbose ?? false);
+  // Loaded here too, so a wrong --registry is told before anything starts (the runners load it again).
+  const registry = await loadRegistry(flags.registry).catch((error: unknown) => {
+    console.error(`paxflow dev: error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  });
   // .dev.vars sits beside wrangler.toml, where wrangler dev reads it too.
   const local = localVars({ flags: flags.var ?? {}, env: process.env, file: readDevVars(ROOT) });
   const secrets = await describeSecrets(local);
@@ -268,7 +274,8 @@ async function dev(flags: DevFlags): Promise<void> {
       });
     }
     await warnIfUnverified(cluster);
-    if (flags.demo) {
+    if (flags.demo && !registry.jobs.has(DEMO.job)) say(`demo: skipped (the registry has no job ${DEMO.job})`);
+    else if (flags.demo) {
       // A demo that fails says why, and the cluster stays up.
       await demo(cluster, aborted.signal).catch((error: unknown) => {
         if (!stopping) say(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
