@@ -14,6 +14,7 @@ const resolve = {
     "paxflow/client": fileURLToPath(new URL("./client/index.ts", import.meta.url)),
     "paxflow/runner": fileURLToPath(new URL("./runners/runner.ts", import.meta.url)),
     "paxflow/testing": fileURLToPath(new URL("./testing/index.ts", import.meta.url)),
+    "paxflow/worker": fileURLToPath(new URL("./workers/define-paxflow.ts", import.meta.url)),
     paxflow: fileURLToPath(new URL("./core/index.ts", import.meta.url)),
   },
 };
@@ -27,7 +28,7 @@ function workerdProject(name: string, options: { include: string[]; exclude?: st
     resolve,
     plugins: [
       cloudflareTest({
-        main: "./workers/index.ts",
+        main: "./test/worker.ts",
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           // Tests inject faults and want failures noticed quickly; production keeps wrangler.toml's values.

@@ -18,13 +18,13 @@ import type { Committed } from "../core/paxos/index.ts";
 import { type Payload, fromBase64, inlinePayload } from "../core/jobs/payload.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { commanderName, parseShardConfig } from "../durable-objects/shard-config.ts";
-import { app } from "../workers/api.ts";
+import { registry } from "../test/shared/registry.ts";
+import { definePaxflow } from "../workers/define-paxflow.ts";
 import { randomJobId, shardOfJob } from "../workers/job-ids.ts";
 
-export { Acceptor } from "../durable-objects/acceptor.ts";
-export { Commander } from "../durable-objects/commander.ts";
-export { RateLimiter } from "../durable-objects/rate-limiter.ts";
-export { StageWorker } from "../workers/stage-worker.ts";
+const paxflow = definePaxflow({ registry });
+const { app } = paxflow;
+export const { Acceptor, Commander, RateLimiter, StageWorker } = paxflow;
 
 const OPS = ["commit", "empty", "chain", "fanout"] as const;
 type Op = (typeof OPS)[number];

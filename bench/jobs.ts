@@ -1,7 +1,7 @@
 /**
- * Job benchmark in local workerd (Miniflare): the production Worker (workers/index.ts) with its
+ * Job benchmark in local workerd (Miniflare): the production Worker (test/worker.ts: definePaxflow) with its
  * Durable Objects, the STAGES self service binding and the PAYLOADS R2 bucket, with the bindings
- * and [vars] wrangler reads from wrangler.toml, state on disk. For each shape (examples/shapes.ts):
+ * and [vars] wrangler reads from wrangler.toml, state on disk. For each shape (test/shared/shapes.ts):
  * - latency: sequential jobs, each POST /v1/jobs with `Prefer: wait=30` so the reply is the
  *   finished job, timed per request from Node over HTTP (workerd's clock moves in whole
  *   milliseconds and only on I/O, too coarse for percentiles), in 10 rounds interleaved with two
@@ -27,8 +27,8 @@ import { Log, LogLevel, Miniflare, kCurrentWorker } from "miniflare";
 import { table } from "../cli/table.ts";
 import type { Value } from "../core/codec.ts";
 import { runLocally } from "../core/sdk/local.ts";
-import { registry } from "../examples/index.ts";
-import { stats } from "../examples/shapes.ts";
+import { registry } from "../test/shared/registry.ts";
+import { stats } from "../test/shared/shapes.ts";
 import { type Breakdown, type CpuProfile, Inspector, breakdown } from "./cpu-profile.ts";
 import { type Summary, round, summarize } from "./stats.ts";
 
@@ -176,7 +176,7 @@ export interface PhaseProfile {
 }
 
 /** The production Worker, and the one with the phase-breakdown routes around it. */
-const ENTRY = { production: "../workers/index.ts", phases: "./jobs-worker.ts" } as const;
+const ENTRY = { production: "../test/worker.ts", phases: "./jobs-worker.ts" } as const;
 
 async function bundle(dir: string, entry: keyof typeof ENTRY = "production"): Promise<string> {
   const outfile = join(dir, entry, "index.mjs");
@@ -708,7 +708,7 @@ const LAYERS: readonly [RegExp, string][] = [
   [/^durable-objects\/acceptor/, "Paxos: acceptor objects and transport (RPC, SQLite writes)"],
   [/^(runtime\/jobs\/|durable-objects\/commander\.ts|core\/jobs\/|core\/sdk\/)/, "jobs: driver, advance/replay, state, placement"],
   [/^(node_modules\/cbor-x\/|core\/codec\.ts)/, "codec: CBOR"],
-  [/^examples\//, "stage code (examples/shapes.ts)"],
+  [/^(examples\/|test\/shared\/shapes\.ts$)/, "stage code (test/shared/shapes.ts)"],
   [/^\(garbage collector\)$/, "garbage collector"],
   [/^\((program|native)\)$/, "native: workerd outside JS (RPC, SQLite, I/O) and V8 internals"],
 ];

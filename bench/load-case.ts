@@ -16,6 +16,7 @@ import { LocalCluster, devRunners, freePort } from "../cli/local-cluster.ts";
 import { Inspector } from "./cpu-profile.ts";
 import { summarize } from "./stats.ts";
 import { type Polls, pollClusterEvery } from "./cluster-polls.ts";
+import { TEST_APP } from "../test/shared/local-app.ts";
 
 const POLL_EVERY_MS = 100;
 /** A /v1/cluster poll slower than this counts as failed (and its latency as this). */
@@ -252,7 +253,7 @@ async function main(): Promise<void> {
   const [mode, a, b] = process.argv.slice(2);
   const dir = mkdtempSync(join(tmpdir(), "paxflow-load-"));
   const inspectorPort = await freePort();
-  const cluster = await LocalCluster.start({ port: await freePort(), inspectorPort, persistTo: join(dir, "state"), progress: log });
+  const cluster = await LocalCluster.start({ app: TEST_APP, port: await freePort(), inspectorPort, persistTo: join(dir, "state"), progress: log });
   try {
     await cluster.startRunners(devRunners(2));
     let figures: unknown;

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster, freePort } from "../cli/local-cluster.ts";
 import { pollClusterEvery } from "./cluster-polls.ts";
+import { TEST_APP } from "../test/shared/local-app.ts";
 
 const MB = 1_000_000;
 /** How often GET /v1/cluster is asked (one request at a time). */
@@ -77,6 +78,7 @@ async function roundtrip(cluster: LocalCluster, bytes: number): Promise<void> {
 async function main(sizesMb: readonly number[]): Promise<PayloadCase> {
   const dir = mkdtempSync(join(tmpdir(), "paxflow-bench-payload-"));
   const cluster = new LocalCluster({
+    app: TEST_APP,
     port: await freePort(),
     inspectorPort: await freePort(),
     persistTo: join(dir, "state"),

@@ -10,6 +10,7 @@
  * time to build and encode it (median of 7). Prints a table.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -29,7 +30,8 @@ const arg = (name: string): string | undefined => {
 async function measure(root: string, jobs: number): Promise<Figures> {
   const load = (path: string) => import(pathToFileURL(resolve(root, path)).href);
   const { memoryShard, workerBackend } = await load("runtime/jobs/memory-shard.ts");
-  const { registry } = await load("examples/index.ts");
+  // The shapes moved from the examples to the tests (test/shared/registry.ts); an older checkout has them in examples/index.ts.
+  const { registry } = await load(existsSync(resolve(root, "test/shared/registry.ts")) ? "test/shared/registry.ts" : "examples/index.ts");
   const { encode } = await load("core/codec.ts");
   const { inlinePayload } = await load("core/jobs/payload.ts");
   const shard = memoryShard({

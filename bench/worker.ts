@@ -7,8 +7,18 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../durable-objects/env.ts";
 import { commanderName } from "../durable-objects/shard-config.ts";
 
+import { createRegistry } from "../core/sdk/registry.ts";
+import { Commander as CommanderBase } from "../durable-objects/commander.ts";
+
 export { Acceptor } from "../durable-objects/acceptor.ts";
-export { Commander } from "../durable-objects/commander.ts";
+
+/** Consensus only: no job runs here, so the commanders need no stages (and the bundle no API). */
+const NO_STAGES = createRegistry();
+export class Commander extends CommanderBase {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, NO_STAGES);
+  }
+}
 
 export class Floor extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {

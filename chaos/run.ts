@@ -13,13 +13,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type HttpAnswer, LocalCluster, type RunnerSpec, freePort, http } from "../cli/local-cluster.ts";
+import { type HttpAnswer, type LocalApp, LocalCluster, type RunnerSpec, freePort, http } from "../cli/local-cluster.ts";
+import { loadRegistry } from "../runners/cli-common.ts";
 import { LogCheck } from "./log-check.ts";
 import { type Fault, type TimedFault, describeFault, faultSchedule } from "./schedule.ts";
 import { SlowLink } from "./slow-link.ts";
 import { type ChaosJob, type Observed, endedRight, workload } from "./workload.ts";
 
 export interface ChaosOptions {
+  /** The app the cluster runs; its registry must have the workload's jobs (the tests' app: test/shared/local-app.ts). */
+  readonly app: LocalApp;
   readonly jobs: number;
   readonly seed: number;
   /** Start the gpu-runner (and put SIMD jobs in the workload). */
@@ -95,11 +98,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const progress = options.progress ?? (() => {});
   const durationMs = options.durationMs ?? Math.max(40_000, options.jobs * 200);
   progress(`chaos: computing the right ending of ${options.jobs} jobs (runLocally)`);
-  const jobs = workload(options.seed, options.jobs, options.gpu);
+  const jobs = workload(await loadRegistry(options.app.registry), options.seed, options.jobs, options.gpu);
   const dir = mkdtempSync(join(tmpdir(), "paxflow-chaos-"));
   const tail: string[] = [];
   const twice = { sent: 0, dropped: 0 };
   const cluster = new LocalCluster({
+    app: options.app,
     port: await freePort(),
     inspectorPort: await freePort(),
     persistTo: join(dir, "state"),

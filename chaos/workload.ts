@@ -1,5 +1,6 @@
 /**
- * The chaos suite's jobs: a seeded mix of the examples' shapes (chains, fan-outs, sub-jobs,
+ * The chaos suite's jobs: a seeded mix of the test shapes and the examples (the registry it is
+ * given must have them: test/shared/registry.ts) (chains, fan-outs, sub-jobs,
  * long stages on runners, failing stages, a SIMD pipeline), each with its right ending computed
  * independently of the plane (`runLocally`: the job's generator run directly in this process).
  */
@@ -7,7 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { Value } from "../core/codec.ts";
 import { Random } from "../core/sim/random.ts";
 import { runLocally } from "../core/sdk/local.ts";
-import { registry } from "../examples/index.ts";
+import type { Registry } from "../core/sdk/registry.ts";
 import { type Json, toJson } from "../workers/json-values.ts";
 
 /** How a job must end: its output as the API shows it (JSON), or its error. */
@@ -39,15 +40,17 @@ const KINDS: readonly [number, Maker, boolean][] = [
   [1, (r) => ({ name: "numeric-pipeline/random", input: { n: 16 + r.int(48), seed: r.int(1_000_000) } }), true],
 ];
 
-export function expectedEnding(name: string, input: Value): Ending {
+export function expectedEnding(registry: Registry, name: string, input: Value): Ending {
   const local = runLocally(registry, name, input);
   if (local.status === "done") return { ok: true, output: toJson(local.output) };
   if (local.status === "failed") return { ok: false, error: { name: local.error.name, message: local.error.message } };
   throw new Error(`${name} cannot run locally: ${JSON.stringify(local)}`);
 }
 
-/** `n` jobs for seed `seed`; `simd` false leaves out the SIMD pipeline (no gpu-runner). */
-export function workload(seed: number, n: number, simd: boolean): ChaosJob[] {
+/** `n` jobs for seed `seed`, their endings computed with `registry`; `simd` false leaves out the SIMD pipeline (no gpu-runner). */
+export function workload(registry: Registry, seed: number, n: number, simd: boolean): ChaosJob[] {
+  const missing = [...new Set(KINDS.map(([, make]) => make(new Random(0)).name))].filter((name) => !registry.jobs.has(name));
+  if (missing.length > 0) throw new Error(`the chaos workload needs the jobs ${missing.join(", ")}, which this registry lacks (test/shared/registry.ts has them)`);
   const r = new Random(seed);
   const kinds = KINDS.filter(([, , needsSimd]) => simd || !needsSimd);
   const total = kinds.reduce((sum, [w]) => sum + w, 0);
@@ -55,7 +58,7 @@ export function workload(seed: number, n: number, simd: boolean): ChaosJob[] {
     let pick = r.next() * total;
     const [, make] = kinds.find(([w]) => (pick -= w) < 0) ?? kinds[kinds.length - 1]!;
     const { name, input } = make(r);
-    return { key: `chaos-${seed}-${i}`, name, input, expected: expectedEnding(name, input) };
+    return { key: `chaos-${seed}-${i}`, name, input, expected: expectedEnding(registry, name, input) };
   });
 }
 

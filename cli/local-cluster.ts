@@ -428,9 +428,23 @@ export interface NodeJson {
 
 // ---- the cluster -----------------------------------------------------------------------------
 
+/**
+ * What a local cluster runs: the app's Worker entry (its `definePaxflow({ registry })`,
+ * workers/define-paxflow.ts) and the module exporting that registry, which its runners serve.
+ * Paths are relative to the current directory (or absolute).
+ */
+export interface LocalApp {
+  /** The Worker entry wrangler dev runs; default: the wrangler configuration's `main`. */
+  readonly entry?: string;
+  /** The module exporting `registry`: the runners load it (--registry), so it must be the entry's. */
+  readonly registry: string;
+}
+
 export interface LocalClusterOptions {
   /** HTTP port of the API. */
   readonly port: number;
+  /** The app the cluster runs: its Worker entry and its registry. */
+  readonly app: LocalApp;
   /** Where workerd keeps Durable Object, R2 and other state between runs. */
   readonly persistTo: string;
   readonly host?: string;
@@ -573,6 +587,7 @@ export class LocalCluster {
     const args = [
       wranglerBin,
       "dev",
+      ...(this.options.app.entry === undefined ? [] : [resolve(this.options.app.entry)]),
       "--local",
       "--config",
       resolve(this.options.config ?? resolve(ROOT, "wrangler.toml")),
@@ -660,8 +675,9 @@ export class LocalCluster {
     const port = spec.port ?? (await freePort(this.host));
     if (this.closed) throw new ClusterError("the cluster is stopping");
     const launch = RUNNER_LAUNCHERS[spec.kind](spec, spec.apiUrl ?? this.url, port);
+    const args = [...launch.args, "--registry", resolve(this.options.app.registry)];
     const secret = await deriveRunnerSecret(this.runnerKey, spec.id);
-    const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", "tsx", resolve(ROOT, launch.script), ...launch.args], {
+    const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", "tsx", resolve(ROOT, launch.script), ...args], {
       cwd: ROOT,
       env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },
       onLine: (line) => this.options.output?.(spec.id, line),

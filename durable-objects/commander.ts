@@ -13,7 +13,7 @@ import { Payloads } from "../runtime/jobs/payload-store.ts";
 import { jsonLogger } from "../runtime/log.ts";
 import { realTimers } from "../runtime/timers.ts";
 import { PaxflowError, errorCode } from "../runtime/errors.ts";
-import { registry } from "../workers/registry.ts";
+import type { Registry } from "../core/sdk/registry.ts";
 import { DurableAcceptorTransport } from "./acceptor-transport.ts";
 import type { Env } from "./env.ts";
 import { parseJobsConfig } from "./jobs-config.ts";
@@ -46,6 +46,10 @@ const MAX_WAIT_MS = 60_000;
  * Durable Objects, and the JobDriver that the log drives. Its own storage holds its alarm and the
  * finished jobs it applied (finished-jobs-sqlite.ts, kept for JOB_RETENTION); a new incarnation
  * rebuilds the running jobs from the acceptors' snapshot and log.
+ *
+ * `registry` is the deployment's stages and jobs: the Worker entry exports a subclass with a
+ * two-argument constructor that passes it (workers/define-paxflow.ts), since workerd constructs
+ * a Durable Object from (ctx, env) alone.
  */
 export class Commander extends DurableObject<Env> implements JobPlane {
   private readonly driver: CommanderDriver;
@@ -61,7 +65,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
     return ctx.storage.sql.exec<{ name: string }>("SELECT name FROM identity").toArray()[0]?.name;
   }
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Env, registry: Registry) {
     super(ctx, env);
     // An alarm wakes an instance without its name (ctx.id.name is undefined there): the name was
     // stored when the alarm was set.

@@ -2,7 +2,7 @@
  * The gpu-runner: runs the SIMD stages of a registry module on a WebGPU device (Dawn) for the
  * command plane, over the runner protocol.
  *
- *   node --import tsx gpu-runners/gpu-runner.ts --api http://127.0.0.1:8787 [--backend auto] [--slots 1]
+ *   node --import tsx gpu-runners/gpu-runner.ts --registry examples/index.ts --api http://127.0.0.1:8787 [--backend auto] [--slots 1]
  *   npm run gpu-runner -- --api http://127.0.0.1:8787
  *
  * Start-up: open the best adapter (printed), calibrate the kernels against their CPU reference

@@ -30,7 +30,7 @@ import {
   matmulTolerance,
   sumTolerance,
 } from "../kernels/index.ts";
-import { type MatmulInput as SquareMatmulInput, SUM_THREADS, TILE } from "../examples/numeric-pipeline.ts";
+import { type MatmulInput as SquareMatmulInput, SUM_THREADS, TILE } from "../kernels/numeric.ts";
 
 /** A seeded generator of uniform [0, 1) (mulberry32): inputs are reproducible from the seed. */
 export type Rng = () => number;

@@ -1,6 +1,7 @@
 /**
  * Measures each SIMD stage's `run` (its CPU reference) on this machine and fits the constants
  * of its cost model: how the cost models in kernels/ and examples/numeric-pipeline.ts were set
+ * (the latter's stages run kernels/numeric.ts's references, measured here as they are)
  * on the reference machine (2 cores, Node 20). Not part of the test suite.
  *
  *   node --import tsx kernels/calibrate.ts [--quick]
@@ -11,7 +12,7 @@
  * count alike; the intercept is kept at 0.001 ms or more.
  */
 import { type Stage, type Value, encodedSize } from "../core/index.ts";
-import * as numeric from "../examples/numeric-pipeline.ts";
+import { type MatmulInput, checkMatmulInput, checkSumInput, matmulReference, sumReference } from "./numeric.ts";
 import { histogram, map, matmul, reduce, scan } from "./index.ts";
 
 const quick = process.argv.includes("--quick");
@@ -82,6 +83,11 @@ const byBytes = (n: number) => n;
 const cube = (_: number, input: Value) => (input as { m: number }).m ** 3;
 const cubeN = (_: number, input: Value) => (input as { n: number }).n ** 3;
 const any = (s: unknown) => s as Stage<Value, Value>;
+/** The numeric pipeline's stages' `run`: the input check, then the reference. */
+const numeric = {
+  sum: { run: (xs: Float32Array) => (checkSumInput(xs), sumReference(xs)) },
+  matmul: { run: (input: MatmulInput) => (checkMatmulInput(input), matmulReference(input)) },
+};
 
 const mapSeries = (op: string, extra: (l: number) => object): Series => ({
   label: `op ${op}`,

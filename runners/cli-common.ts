@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { type Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { httpUrl, intOption } from "../cli/options.ts";
 import type { Registry } from "../core/sdk/registry.ts";
@@ -20,8 +20,6 @@ export const positiveNumber = (raw: string): number => {
   if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a number > 0, got "${raw}"`);
   return n;
 };
-
-const DEFAULT_REGISTRY = fileURLToPath(new URL("../examples/index.ts", import.meta.url));
 
 /** The flags of every runner: where the plane is, who this node is, where it listens, how it is reached. */
 export interface CommonRunnerFlags {
@@ -47,7 +45,7 @@ export function withCommonRunnerOptions(command: Command, kind: string): Command
     .option("--latency-ms <n>", "declared one-way latency to the plane", intOption(0), 1)
     .option("--bandwidth-mbps <n>", "declared bandwidth to the plane in MB/s", positiveNumber, 1_000)
     .option("--heartbeat-ms <n>", "heartbeat period until the plane names one", intOption(1), 1_000)
-    .addOption(new Option("--registry <path>", "module exporting `registry` (createRegistry(...))").default(DEFAULT_REGISTRY, "examples/index.ts"));
+    .requiredOption("--registry <path>", "module exporting `registry` (createRegistry(...)): the stages this runner serves, the same as the Worker's (e.g. examples/index.ts in this repository)");
 }
 
 /**

@@ -2,7 +2,7 @@
  * The Node CPU runner: runs the stages of a registry module (each stage's `run`, its CPU
  * implementation) for the command plane, over the runner protocol.
  *
- *   node --import tsx runners/cpu-runner.ts --api http://127.0.0.1:8787 [--id cpu-1] [--slots 1]
+ *   node --import tsx runners/cpu-runner.ts --registry examples/index.ts --api http://127.0.0.1:8787 [--id cpu-1] [--slots 1]
  *
  * Exit codes: 0 after SIGTERM/SIGINT, 1 when the plane refuses the registration, 2 for a bad
  * flag or registry module.

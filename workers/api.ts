@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Registry } from "../core/sdk/registry.ts";
 import { describePolicy } from "../core/jobs/verification.ts";
 import { formatBallot } from "../core/paxos/index.ts";
 import type { AcceptorStatus } from "../durable-objects/acceptor.ts";
@@ -26,16 +27,17 @@ const MAX_ID_LENGTH = 200;
 /** Per isolate: which commander led each shard last time. */
 const leaderHints = new LeaderHints();
 
-export const app = new Hono<App>();
+/** Every route of the API Worker, whatever the registry (createApp mounts them). */
+const routes = new Hono<App>();
 
-app.use("*", traced);
-app.use("*", securityHeaders);
+routes.use("*", traced);
+routes.use("*", securityHeaders);
 // One spelling per resource, then: every route declares who may call it (its guard, workers/access.ts).
-app.use("*", canonicalOnly);
-app.use("*", declaredOnly);
+routes.use("*", canonicalOnly);
+routes.use("*", declaredOnly);
 
 /** Prometheus: each shard's leader's job metrics, each commander's commit latencies and elections (workers/prometheus.ts). */
-app.get("/metrics", guard(client("read")), async (c) => {
+routes.get("/metrics", guard(client("read")), async (c) => {
   const config = parseShardConfig(c.env);
   const shards = await Promise.all(
     Array.from({ length: config.shards }, async (_, shard): Promise<ShardMetrics> => {
@@ -63,7 +65,7 @@ jobsApi.openAPIRegistry.registerPath({
   responses: { 200: json(ClusterView, "the cluster"), ...errors(401, 403, 500) },
 });
 
-app.get("/v1/cluster", guard(CLUSTER_ACCESS), async (c) => {
+routes.get("/v1/cluster", guard(CLUSTER_ACCESS), async (c) => {
   const config = parseShardConfig(c.env);
   const shards = await Promise.all(Array.from({ length: config.shards }, (_, shard) => shardView(c.env, config, shard)));
   // Every commander parses the same [vars]: the policy they dispatch with, and a warning when it checks nothing.
@@ -88,7 +90,7 @@ jobsApi.openAPIRegistry.registerPath({
   responses: { 200: json(CommandReply, "chosen; the same id again answers the same slot"), ...errors(400, 401, 403, 413, 500, 503) },
 });
 
-app.post("/v1/commands", guard(COMMANDS_ACCESS, jsonBody("MAX_COMMAND_BYTES")), async (c) => {
+routes.post("/v1/commands", guard(COMMANDS_ACCESS, jsonBody("MAX_COMMAND_BYTES")), async (c) => {
   const config = parseShardConfig(c.env);
   let body: unknown;
   try {
@@ -140,20 +142,33 @@ app.post("/v1/commands", guard(COMMANDS_ACCESS, jsonBody("MAX_COMMAND_BYTES")), 
   return fail(c, 503, "unavailable", `no commander of shard ${shard} could commit the command: ${reasons.join("; ")}`);
 });
 
-app.route("/", chaosApi);
-app.route("/", jobsApi);
+routes.route("/", chaosApi);
+routes.route("/", jobsApi);
 
-app.notFound(async (c) => {
-  const path = new URL(c.req.url).pathname;
-  // Outside the API: the dashboard's pages (GET and HEAD only; what is not a page is a JSON 404).
-  if ((c.req.method === "GET" || c.req.method === "HEAD") && !path.startsWith("/v1/") && c.env.ASSETS) {
-    const page = await c.env.ASSETS.fetch(c.req.raw);
-    if (page.status < 400) return page;
-  }
-  return fail(c, 404, "not_found", `no route for ${c.req.method} ${path}`);
-});
+/**
+ * The API Worker over `registry`, the stages and jobs this deployment bundles (nothing else can
+ * run: no code upload at run time). Every request sees it as `c.get("registry")`.
+ */
+export function createApp(registry: Registry): Hono<App> {
+  const app = new Hono<App>();
+  app.use("*", async (c, next) => {
+    c.set("registry", registry);
+    await next();
+  });
+  app.route("/", routes);
+  app.notFound(async (c) => {
+    const path = new URL(c.req.url).pathname;
+    // Outside the API: the dashboard's pages (GET and HEAD only; what is not a page is a JSON 404).
+    if ((c.req.method === "GET" || c.req.method === "HEAD") && !path.startsWith("/v1/") && c.env.ASSETS) {
+      const page = await c.env.ASSETS.fetch(c.req.raw);
+      if (page.status < 400) return page;
+    }
+    return fail(c, 404, "not_found", `no route for ${c.req.method} ${path}`);
+  });
 
-app.onError(onError);
+  app.onError(onError);
+  return app;
+}
 
 type CommanderView =
   | ({ name: string; reachable: true } & CommanderStatus)

@@ -8,13 +8,15 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "../durable-objects/env.ts";
 import { ShardConfigError } from "../durable-objects/shard-config.ts";
 import { jsonLogger } from "../runtime/log.ts";
+import type { Registry } from "../core/sdk/registry.ts";
 import { AuthConfigError, type Principal } from "./auth.ts";
 
 /**
  * Who the request proved to be (workers/auth.ts): a client's token, or a runner's id and the
- * timestamp it signed with; and its trace id (traced).
+ * timestamp it signed with; and its trace id (traced). `registry`: the deployment's stages and
+ * jobs (api.ts createApp sets it first).
  */
-export type App = { Bindings: Env; Variables: { principal?: Principal; runner?: string; signedAt?: number; trace?: string } };
+export type App = { Bindings: Env; Variables: { registry: Registry; principal?: Principal; runner?: string; signedAt?: number; trace?: string } };
 
 /** Traces longer than this, or with other characters, are replaced (they go into log lines and a header). */
 const TRACE = /^[\w.:-]{1,128}$/;

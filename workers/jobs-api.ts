@@ -24,7 +24,6 @@ import { jobJson } from "./job-views.ts";
 import { payloadStore, sealJson } from "./json-values.ts";
 import { nodesApi } from "./nodes-api.ts";
 import { errors, json, newApi, securedRoute, serveDocument } from "./openapi.ts";
-import { registry } from "./registry.ts";
 import {
   EventsHeaders,
   HashParams,
@@ -90,6 +89,7 @@ const submitRoute = securedRoute(client("submit"), jsonBody("MAX_JOB_INPUT_BYTES
 
 jobsApi.openapi(submitRoute, async (c) => {
   const body = c.req.valid("json");
+  const registry = c.get("registry");
   const definition = registry.jobs.get(body.job);
   if (!definition) {
     throw new ApiError(404, "unknown_job", `no job named "${body.job}" is deployed (deployed: ${[...registry.jobs.keys()].join(", ")})`);

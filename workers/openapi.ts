@@ -7,7 +7,7 @@ import { OpenAPIHono, type RouteConfig, createRoute, type z } from "@hono/zod-op
 import type { MiddlewareHandler, ValidationTargets } from "hono";
 import { ANYONE, type Access, type BodyRule, guard } from "./access.ts";
 import { type App, fail, formatPath } from "./http.ts";
-import { ErrorBody } from "./schemas.ts";
+import { ErrorBody, JOB_NAME_DESCRIPTION } from "./schemas.ts";
 
 const LOCATION: Partial<Record<keyof ValidationTargets, string>> = { query: "query parameter ", param: "path parameter ", header: "header " };
 
@@ -102,12 +102,14 @@ export const securedRoute = <P extends string, R extends Omit<RouteConfig, "path
 export function serveDocument(api: OpenAPIHono<App>): void {
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) api.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
   // Served like any route, with its guard: `api.doc` would add a route that declares no authorization.
-  api.get("/v1/openapi.json", guard(ANYONE), (c) =>
-    c.json(
-      api.getOpenAPIDocument({
-        openapi: "3.0.3",
-        info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message, retryable}}." },
-      }),
-    ),
-  );
+  api.get("/v1/openapi.json", guard(ANYONE), (c) => {
+    const document = api.getOpenAPIDocument({
+      openapi: "3.0.3",
+      info: { title: "paxflow", version: "0.1.0", description: "Jobs, nodes and the Paxos command plane. Errors are always {error: {code, message, retryable}}." },
+    });
+    // The jobs this deployment bundles: its registry's, known per request (api.ts createApp).
+    const job = (document.components?.schemas?.SubmitJob as { properties?: Record<string, { description?: string }> } | undefined)?.properties?.job;
+    if (job) job.description = `${JOB_NAME_DESCRIPTION}; deployed here: ${[...c.get("registry").jobs.keys()].join(", ")}`;
+    return c.json(document);
+  });
 }

@@ -15,7 +15,6 @@ import { KNOWN_CAPS } from "../core/sdk/caps.ts";
 import type * as contract from "../runtime/jobs/contract.ts";
 import { MAX_WAIT_S } from "./http.ts";
 import { JOB_ID } from "./job-ids.ts";
-import { registry } from "./registry.ts";
 
 export const ErrorBody = z
   .object({
@@ -76,9 +75,13 @@ export const EventsHeaders = z.object({
 
 export const JobStatus = z.enum(JOB_STATUSES);
 
+/** SubmitJob.job's description; the served document appends "; deployed here: <names>". */
+export const JOB_NAME_DESCRIPTION = "the job's name";
+
 export const SubmitJobBody = z
   .strictObject({
-    job: Name.openapi({ description: `the job's name; deployed here: ${[...registry.jobs.keys()].join(", ")}`, example: "word-count" }),
+    // The document served adds the deployed jobs' names (openapi.ts serveDocument).
+    job: Name.openapi({ description: JOB_NAME_DESCRIPTION, example: "word-count" }),
     input: z
       .unknown()
       .refine((value) => value !== undefined, "required: the job's input as JSON (null for none)")

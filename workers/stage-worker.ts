@@ -7,17 +7,22 @@ import { r2Blobs } from "../durable-objects/r2-blobs.ts";
 import { errorMessage } from "../runtime/errors.ts";
 import type { StageRun } from "../runtime/jobs/backends.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
-import { registry } from "./registry.ts";
+import type { Registry } from "../core/sdk/registry.ts";
 import { sealable } from "../core/jobs/advance.ts";
 
 /**
  * The stage Worker: stateless, runs one call of a bundled stage and answers with its result.
  * Commanders reach it through the STAGES service binding (RPC), so a call costs no HTTP
  * round trip and each runs in its own invocation, beside the commander's Durable Object.
+ * The Worker entry exports a subclass that names the deployment's registry
+ * (workers/define-paxflow.ts).
  */
-export class StageWorker extends WorkerEntrypoint<Env> {
+export abstract class StageWorker extends WorkerEntrypoint<Env> {
+  /** The stages this deployment bundles. */
+  protected abstract readonly registry: Registry;
+
   async run(stage: string, input: Payload): Promise<StageRun> {
-    const definition = registry.stages.get(stage);
+    const definition = this.registry.stages.get(stage);
     const payloads = new Payloads(r2Blobs(this.env.PAYLOADS), parseJobsConfig(this.env).inlinePayloadBytes, payloadKey);
     const value = await payloads.open(input);
     const startedAt = Date.now();

@@ -9,6 +9,8 @@ interface ChaosFlags {
   durationS?: number;
   gpu: boolean;
   json?: boolean;
+  registry: string;
+  entry?: string;
 }
 
 function summary(r: ChaosReport): string {
@@ -42,6 +44,8 @@ function summary(r: ChaosReport): string {
 
 export const chaosCommand = new Command("chaos")
   .description("run jobs on the real local cluster while killing runners, acceptors, commanders and workerd on a seeded schedule; check that no job is lost or wrong and the log has one value per slot")
+  .requiredOption("--registry <path>", "module exporting the registry with the workload's jobs (test shapes and examples: test/shared/registry.ts)")
+  .option("--entry <path>", "the Worker entry over that registry (test/worker.ts); default: wrangler.toml's main")
   .option("--jobs <n>", "jobs in the workload", intOption(1, 100_000), 500)
   .option("--seed <s>", "seed of the workload and of the fault schedule", intOption(0, 2 ** 32 - 1), 1)
   .option("--duration-s <n>", "how long jobs are submitted and faults injected (default: max(40, jobs / 5))", intOption(5, 86_400))
@@ -58,11 +62,12 @@ export const chaosCommand = new Command("chaos")
       "",
       "Examples:",
       "  npm run chaos",
-      "  npx paxflow chaos --jobs 50 --seed 7 --json",
+      "  npx paxflow chaos --entry test/worker.ts --registry test/shared/registry.ts --jobs 50 --seed 7 --json",
     ].join("\n"),
   )
   .action(async (flags: ChaosFlags) => {
     const report = await runChaos({
+      app: { registry: flags.registry, ...(flags.entry === undefined ? {} : { entry: flags.entry }) },
       jobs: flags.jobs,
       seed: flags.seed,
       gpu: flags.gpu,

@@ -14,7 +14,7 @@ import { ROOT } from "../local-cluster.ts";
 import { table } from "../table.ts";
 import { runCheck } from "./check.ts";
 
-/** What the Worker bundles: the registry's stages and jobs (workers/registry.ts) and the SDK they use. */
+/** What the Worker bundles: the registry's stages and jobs (examples/worker.ts gives examples/index.ts to definePaxflow) and the SDK they use. */
 export const DEPLOYED_SOURCES = ["examples", "kernels", "core/sdk"];
 
 /** Workers script size limits, after compression (developers.cloudflare.com/workers/platform/limits). */

@@ -4,6 +4,7 @@ import { parseTokens } from "../../workers/auth.ts";
 import { DEV_VARS_FILE, type LocalVars, localVars, readDevVars, varFlag } from "../dev-vars.ts";
 import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
+import { loadRegistry } from "../../runners/cli-common.ts";
 import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, ROOT, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
@@ -14,6 +15,8 @@ interface DevFlags {
   runners: number;
   var?: Record<string, string>;
   verbose?: boolean;
+  registry: string;
+  entry?: string;
 }
 
 /** The job the demo submits: a fan-out whose calls are long enough to go to the runners and the stage Worker. */
@@ -182,7 +185,7 @@ function printHelp(cluster: LocalCluster, jobs: number, tokens: string | null): 
       `    AUTH='Authorization: Bearer ${tokens === null ? cluster.token : "<one of your tokens>"}'`,
       `    curl -s -H "$AUTH" ${u}/v1/cluster`,
       `    curl -s -H "$AUTH" ${u}/v1/nodes`,
-      `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -H 'Prefer: wait=10' -d '{"job":"shapes/chain","input":{"seed":7}}'`,
+      `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -H 'Prefer: wait=10' -d '{"job":"monte-carlo/pi","input":{"seed0":1,"runs":4,"samplesPerRun":200000}}'`,
       `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -d '{"job":"word-count","input":{"text":"the quick brown fox jumps over the lazy dog","chunkChars":12}}'`,
       `    curl -s -H "$AUTH" ${u}/v1/jobs`,
       `    curl -s -H "$AUTH" ${u}/v1/jobs/<id>`,
@@ -209,11 +212,17 @@ async function countJobs(cluster: LocalCluster): Promise<number> {
 
 async function dev(flags: DevFlags): Promise<void> {
   const show = wranglerFilter(flags.verbose ?? false);
+  // Loaded here too, so a wrong --registry is told before anything starts (the runners load it again).
+  const registry = await loadRegistry(flags.registry).catch((error: unknown) => {
+    console.error(`paxflow dev: error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  });
   // .dev.vars sits beside wrangler.toml, where wrangler dev reads it too.
   const local = localVars({ flags: flags.var ?? {}, env: process.env, file: readDevVars(ROOT) });
   const secrets = await describeSecrets(local);
   if (secrets.sources) say(`secrets: ${secrets.sources}`);
   const cluster = new LocalCluster({
+    app: { registry: flags.registry, ...(flags.entry === undefined ? {} : { entry: flags.entry }) },
     port: flags.port,
     persistTo: flags.persistTo,
     vars: local.vars,
@@ -266,7 +275,8 @@ async function dev(flags: DevFlags): Promise<void> {
       });
     }
     await warnIfUnverified(cluster);
-    if (flags.demo) {
+    if (flags.demo && !registry.jobs.has(DEMO.job)) say(`demo: skipped (the registry has no job ${DEMO.job})`);
+    else if (flags.demo) {
       // A demo that fails says why, and the cluster stays up.
       await demo(cluster, aborted.signal).catch((error: unknown) => {
         if (!stopping) say(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -287,6 +297,8 @@ async function dev(flags: DevFlags): Promise<void> {
 /** The local cluster: the API Worker and every Durable Object in workerd, runners beside it, state on disk. */
 export const devCommand = new Command("dev")
   .description("run paxflow locally: workerd (wrangler dev) with state persisted between runs, Node CPU runners, the gpu-runner, and a demo job")
+  .requiredOption("--registry <path>", "module exporting your `registry` (createRegistry(...)): the stages the runners serve, the same the Worker entry gives definePaxflow")
+  .option("--entry <path>", "the Worker entry (exports definePaxflow's fetch handler and classes); default: wrangler.toml's main")
   .option("--port <n>", "HTTP port of the API", intOption(1, 65535), 8787)
   .option("--persist-to <dir>", "where Durable Object and R2 state is kept between runs", ".wrangler/state")
   .option("--runners <n>", "Node CPU runners to start (alternately fast with 2 slots, and slow with 1 slot)", intOption(0, 16), 2)
@@ -307,9 +319,9 @@ export const devCommand = new Command("dev")
       "(printed) and a local RUNNER_KEY; with them it prints the tokens' names and scopes only.",
       "",
       "Examples:",
-      "  npx paxflow dev",
-      "  npx paxflow dev --port 8788 --runners 3 --no-demo",
-      "  npx paxflow dev --var VERIFY_FRACTION=1 --var API_TOKENS=ci=<24+ chars>=submit+read",
+      "  npx paxflow dev --registry examples/index.ts",
+      "  npx paxflow dev --registry src/stages.ts --entry src/index.ts --port 8788 --runners 3 --no-demo",
+      "  npx paxflow dev --registry examples/index.ts --var VERIFY_FRACTION=1 --var API_TOKENS=ci=<24+ chars>=submit+read",
       "  curl -s http://127.0.0.1:8787/v1/cluster",
     ].join("\n"),
   )

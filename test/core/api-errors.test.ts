@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../durable-objects/env.ts";
 import { PaxflowError } from "../../runtime/errors.ts";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import { TEST_API_TOKENS, bearer } from "../shared/tokens.ts";
 
 /**

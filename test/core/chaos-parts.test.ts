@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { LogCheck } from "../../chaos/log-check.ts";
 import { faultSchedule } from "../../chaos/schedule.ts";
 import { endedRight, workload } from "../../chaos/workload.ts";
+import { registry } from "../shared/registry.ts";
 
 const SHAPE = { runners: ["cpu-1", "cpu-2", "cpu-3"], shards: 2, acceptorsPerShard: 3, commandersPerShard: 2 };
 
@@ -58,19 +59,19 @@ describe("log check", () => {
 
 describe("chaos workload", () => {
   it("is seeded, mixes the shapes, and knows each job's right ending", () => {
-    const jobs = workload(4, 200, true);
-    expect(workload(4, 200, true)).toEqual(jobs);
+    const jobs = workload(registry, 4, 200, true);
+    expect(workload(registry, 4, 200, true)).toEqual(jobs);
     const names = new Set(jobs.map((j) => j.name));
     for (const name of ["shapes/chain", "shapes/fanout", "shapes/nested", "shapes/fails", "shapes/spin", "monte-carlo/pi", "word-count", "numeric-pipeline/random"]) {
       expect(names).toContain(name);
     }
-    expect(workload(4, 200, false).some((j) => j.name.startsWith("numeric-pipeline"))).toBe(false);
+    expect(workload(registry, 4, 200, false).some((j) => j.name.startsWith("numeric-pipeline"))).toBe(false);
     expect(jobs.some((j) => !j.expected.ok)).toBe(true);
     expect(new Set(jobs.map((j) => j.key)).size).toBe(200);
   });
 
   it("judges endings: exact values, the failing stage's error, SIMD outputs within 1e-3", () => {
-    const jobs = workload(4, 200, true);
+    const jobs = workload(registry, 4, 200, true);
     const ok = jobs.find((j) => j.name === "shapes/chain")!;
     const expected = (ok.expected as { output: unknown }).output;
     expect(endedRight(ok, { status: "done", output: expected })).toBe(true);

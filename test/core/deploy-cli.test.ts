@@ -15,7 +15,8 @@ describe("paxflow deploy --dry-run", () => {
     );
     expect(ran.code, ran.stderr).toBe(0);
     const report = JSON.parse(ran.stdout) as BundleReport;
-    const main = report.files.find((f) => f.file === "index.js");
+    // Named after wrangler.toml's main (examples/worker.ts).
+    const main = report.files.find((f) => f.file === "worker.js");
     expect(main, JSON.stringify(report.files)).toBeDefined();
     expect(main!.bytes).toBeGreaterThan(main!.gzipBytes);
     expect(report.fits.free).toBe(report.totalGzipBytes <= SIZE_LIMITS.free);

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
 import { DevVarError, localVars, parseDevVars, readDevVars, varFlag } from "../../cli/dev-vars.ts";
 import { LOCAL_API_TOKEN, LOCAL_RUNNER_KEY, LocalCluster } from "../../cli/local-cluster.ts";
+import { TEST_APP } from "../shared/local-app.ts";
 
 const TOKENS = "ci=ci-token-0123456789abcdefghij=submit+read,ops=ops-token-0123456789abcdefghij=admin";
 
@@ -119,13 +120,13 @@ describe("which source wins", () => {
   });
 
   it("is what the cluster uses: its runners' key, and its own token beside the given ones", () => {
-    const defaults = new LocalCluster({ port: 1, persistTo: "/tmp/unused" });
+    const defaults = new LocalCluster({ app: TEST_APP, port: 1, persistTo: "/tmp/unused" });
     expect([defaults.token, defaults.runnerKey]).toEqual([LOCAL_API_TOKEN, LOCAL_RUNNER_KEY]);
-    const given = new LocalCluster({ port: 1, persistTo: "/tmp/unused", vars: localVars({ flags: {}, env: {}, file }).vars });
+    const given = new LocalCluster({ app: TEST_APP, port: 1, persistTo: "/tmp/unused", vars: localVars({ flags: {}, env: {}, file }).vars });
     expect(given.runnerKey).toBe("file-key");
     // Its own requests need a token: one made up per cluster, never the well-known local one.
     expect(given.token).not.toBe(LOCAL_API_TOKEN);
     expect(given.token.length).toBeGreaterThanOrEqual(24);
-    expect(new LocalCluster({ port: 1, persistTo: "/tmp/unused", vars: { API_TOKENS: TOKENS } }).token).not.toBe(given.token);
+    expect(new LocalCluster({ app: TEST_APP, port: 1, persistTo: "/tmp/unused", vars: { API_TOKENS: TOKENS } }).token).not.toBe(given.token);
   });
 });

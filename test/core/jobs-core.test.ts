@@ -10,7 +10,7 @@ import { type Viewer, mayAccess } from "../../core/jobs/tenancy.ts";
 import { type Step, all, defineJob, defineStage } from "paxflow";
 import { createRegistry } from "../../core/sdk/registry.ts";
 import { runLocally } from "../../core/sdk/local.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "../shared/registry.ts";
 
 /** A drafted value as the job saw it (these tests seal no Stored references). */
 const plainSealed = (s: Sealable): Value => {

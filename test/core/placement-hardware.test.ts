@@ -8,7 +8,7 @@ import { type Value, encodedSize } from "../../core/codec.ts";
 import { builtinNodes } from "../../core/jobs/builtins.ts";
 import type { NodeSpec } from "../../core/jobs/decisions.ts";
 import { type PlacementNode, place } from "../../core/jobs/placement.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "../shared/registry.ts";
 import fixture from "../fixtures/hypothetical-fast-gpu.json" with { type: "json" };
 
 const gpu = fixture.node as NodeSpec;

@@ -495,11 +495,11 @@ describe("runner: stop", () => {
 });
 
 describe("cpu-runner (CLI)", () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", "--registry", "examples/index.ts", ...args], { cwd: ROOT, encoding: "utf8" });
 
   it("registers with caps [cpu], runs example stages, and exits 0 on SIGTERM", async () => {
     const p = await plane();
-    const child = spawn(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", "--api", p.url, "--id", "cli-1", "--speed", "1.5"], { cwd: ROOT });
+    const child = spawn(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", "--registry", "examples/index.ts", "--api", p.url, "--id", "cli-1", "--speed", "1.5"], { cwd: ROOT });
     children.push(child);
     let stdout = "";
     let stderr = "";
@@ -517,6 +517,12 @@ describe("cpu-runner (CLI)", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(stderr).toContain("SIGTERM, stopping");
+  });
+
+  it("exits 2 naming --registry when it is missing: a runner serves only the stages it is given", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", "--api", "http://127.0.0.1:1"], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("error: required option '--registry <path>' not specified");
   });
 
   it("exits 2 with a message for a bad flag", () => {

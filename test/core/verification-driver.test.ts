@@ -11,7 +11,7 @@ import { fromBase64 } from "../../core/jobs/payload.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import { runLocally } from "../../core/sdk/local.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "../shared/registry.ts";
 import type { JobView } from "../../runtime/jobs/contract.ts";
 import { lie } from "../../runners/misbehaviour.ts";
 import { retrying } from "../shared/jobs-conformance.ts";

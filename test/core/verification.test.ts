@@ -19,7 +19,7 @@ import {
   sampled,
   verifyReason,
 } from "../../core/jobs/verification.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "../shared/registry.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
 const ok = (value: Value): CallOutcome<Payload> => ({ ok: true, value: p(value) });

@@ -6,11 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { runChaos } from "../../chaos/run.ts";
+import { TEST_APP } from "../shared/local-app.ts";
 
 describe("chaos (short)", () => {
   it("loses no job, gets none wrong, and every learner holds one value per slot", async () => {
     const lines: string[] = [];
-    const report = await runChaos({ jobs: 50, seed: 11, gpu: true, durationMs: 40_000, settleMs: 120_000, progress: (line) => lines.push(line) });
+    const report = await runChaos({ app: TEST_APP, jobs: 50, seed: 11, gpu: true, durationMs: 40_000, settleMs: 120_000, progress: (line) => lines.push(line) });
     const context = `${JSON.stringify({ ...report, faults: report.faults }, null, 2)}\n${lines.slice(-40).join("\n")}`;
     expect(report.jobs.accepted, context).toBe(50);
     expect(report.jobs.finishedWrongly, context).toBe(0);

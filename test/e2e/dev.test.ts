@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCAL_API_TOKEN, LOCAL_RUNNER_KEY, LocalCluster, ManagedProcess, ROOT, freePort, http } from "../../cli/local-cluster.ts";
+import { TEST_APP } from "../shared/local-app.ts";
 
 const SECRETS = {
   ci: "ci-token-for-the-dev-test-0123456789",
@@ -35,6 +36,7 @@ describe("paxflow dev with secrets of its user", () => {
       [
         resolve(ROOT, "cli/paxflow.mjs"),
         "dev",
+        ...["--registry", "examples/index.ts"],
         ...["--port", String(port), "--persist-to", join(dir, "state"), "--runners", "1", "--no-gpu", "--no-demo"],
         ...["--var", `API_TOKENS=ci=${SECRETS.ci}=submit+read,viewer=${SECRETS.viewer}=read`],
       ],
@@ -70,7 +72,7 @@ describe("paxflow dev with secrets of its user", () => {
     expect((await as(SECRETS.ci, "/v1/jobs", "POST")).status).toBe(400);
 
     // The local RUNNER_KEY signs nothing here.
-    const withLocalKey = new LocalCluster({ port, persistTo: dir });
+    const withLocalKey = new LocalCluster({ app: TEST_APP, port, persistTo: dir });
     expect((await withLocalKey.asRunner("cpu-1", "/v1/nodes/cpu-1/heartbeat", { method: "POST", body: {} })).status).toBe(401);
   });
 });

@@ -10,7 +10,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, onTestFailed } from "vitest";
 import type { Value } from "../../core/codec.ts";
 import { runLocally } from "../../core/sdk/local.ts";
-import { registry } from "../../examples/index.ts";
+import { TEST_APP } from "../shared/local-app.ts";
+import { registry } from "../shared/registry.ts";
 import { type HttpAnswer, LocalCluster, type LocalClusterOptions, type NodeJson, type SseEvent, freePort, http, readEvents } from "../../cli/local-cluster.ts";
 
 export interface ClusterHandle {
@@ -42,6 +43,7 @@ export function useLocalCluster(options: Partial<Pick<LocalClusterOptions, "vars
       if (log.length > 2_000) log.splice(0, log.length - 2_000);
     };
     cluster = new LocalCluster({
+      app: TEST_APP,
       port: await freePort(),
       inspectorPort: await freePort(),
       persistTo: join(dir, "state"),

@@ -200,7 +200,7 @@ describe("calibration", () => {
 });
 
 describe("gpu-runner (CLI)", () => {
-  const ARGS = ["--import", "tsx", "gpu-runners/gpu-runner.ts"];
+  const ARGS = ["--import", "tsx", "gpu-runners/gpu-runner.ts", "--registry", "examples/index.ts"];
   const cli = (...args: string[]) => spawnSync(process.execPath, [...ARGS, ...args], { cwd: ROOT, encoding: "utf8" });
 
   function launch(...args: string[]) {

@@ -10,9 +10,9 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import { runLocally } from "../../core/sdk/local.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "./registry.ts";
 import { ruleFor } from "../../workers/access.ts";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import type { Scope } from "../../workers/auth.ts";
 import { RUNNER_HEADERS } from "../../runtime/runner-signature.ts";
 import { type Caller, expected } from "./access-matrix.ts";

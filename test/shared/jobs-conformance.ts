@@ -10,7 +10,7 @@ import { sealable } from "../../core/jobs/advance.ts";
 import { fromBase64, inlinePayload } from "../../core/jobs/payload.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import type { Committed } from "../../core/paxos/index.ts";
-import { registry } from "../../examples/index.ts";
+import { registry } from "./registry.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { JobPlane, JobView } from "../../runtime/jobs/contract.ts";
 import type { Payloads } from "../../runtime/jobs/payload-store.ts";

@@ -8,7 +8,7 @@ export const bearer = (who: keyof typeof TEST_TOKENS = "admin") => ({ authorizat
 
 /** Whether the route the router picks for this request takes a runner's signature only. */
 export async function isRunnerRoute(request: Request): Promise<boolean> {
-  const { app } = await import("../../workers/api.ts");
+  const { app } = await import("./app.ts");
   return ruleFor(app, request)?.access.who === "runner";
 }
 

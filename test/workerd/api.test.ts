@@ -2,7 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { expectError } from "../shared/api-errors.ts";
 import { bearer, signedIfRunnerRoute } from "../shared/tokens.ts";
-import { app, shardOf } from "../../workers/api.ts";
+import { shardOf } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 
 /** A request as the admin test client sends it (its headers may replace the token, or remove it with authorization: ""). */
 const call = (path: string, init?: RequestInit) => {

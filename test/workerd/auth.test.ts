@@ -6,7 +6,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { expectError as expectApiError } from "../shared/api-errors.ts";
 import { commanderName, parseShardConfig } from "../../durable-objects/shard-config.ts";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import { parseTokens } from "../../workers/auth.ts";
 import { ruleFor } from "../../workers/access.ts";
 import { shardOfJob } from "../../workers/job-ids.ts";

@@ -10,7 +10,7 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { canonicalOnly, client, declaredOnly, declaredRoutes, guard, type RouteRule } from "../../workers/access.ts";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import { type App, onError } from "../../workers/http.ts";
 import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-signature.ts";
 import { type Caller, conforms, expected } from "../shared/access-matrix.ts";

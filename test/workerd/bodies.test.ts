@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import { MAX_JSON_DEPTH } from "../../workers/body.ts";
 import { bearer } from "../shared/tokens.ts";
 

@@ -4,7 +4,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import { bearer } from "../shared/tokens.ts";
 
 const send = (method: string, path: string, body?: unknown, who: Parameters<typeof bearer>[0] = "admin") =>

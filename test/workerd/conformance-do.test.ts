@@ -4,6 +4,7 @@ import type { Committed } from "../../core/paxos/index.ts";
 import type { CommandSlot } from "../../runtime/applied-log.ts";
 import type { CommanderStatus, Reconfigured } from "../../runtime/commander-driver.ts";
 import { Commander } from "../../durable-objects/commander.ts";
+import { registry } from "../shared/registry.ts";
 import { type ConformanceCommander, consensusConformance } from "../shared/consensus-conformance.ts";
 
 /** Each test gets its own shard number, hence its own acceptors and commanders. */
@@ -31,7 +32,7 @@ consensusConformance("Durable Objects in workerd", async () => {
     // a redeploy with a new ALPHA would build it.
     submitMisconfigured: (commands) =>
       runInDurableObject(commanderStub(1), async (_instance, state) => {
-        const stranger = new Commander(state, { ...env, ALPHA: String(Number(env.ALPHA) + 1) });
+        const stranger = new Commander(state, { ...env, ALPHA: String(Number(env.ALPHA) + 1) }, registry);
         return stranger.submit(commands);
       }),
     // A third Commander, built from [vars] with THRIFTY and AUTO_REPLACE_AFTER_MS set, living
@@ -42,7 +43,7 @@ consensusConformance("Durable Objects in workerd", async () => {
       adaptiveHost = host;
       const adaptive = await runInDurableObject(
         host,
-        async (_instance, state) => new Commander(state, { ...env, THRIFTY: "1", AUTO_REPLACE_AFTER_MS: String(autoReplaceAfterMs) }),
+        async (_instance, state) => new Commander(state, { ...env, THRIFTY: "1", AUTO_REPLACE_AFTER_MS: String(autoReplaceAfterMs) }, registry),
       );
       const inHost = <T>(work: (c: Commander) => Promise<T>) => runInDurableObject(commanderStub(1), () => work(adaptive));
       return {

@@ -5,7 +5,7 @@ declare global {
     interface Env extends PaxflowEnv {}
     // Types `exports` from "cloudflare:workers" (the Worker's own entry, e.g. exports.default.fetch).
     interface GlobalProps {
-      mainModule: typeof import("../../workers/index.ts");
+      mainModule: typeof import("../worker.ts");
     }
   }
 }

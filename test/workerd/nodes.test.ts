@@ -8,7 +8,7 @@ import { abortAllDurableObjects } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { expectError } from "../shared/api-errors.ts";
 import { errorCode } from "../../runtime/errors.ts";
-import { app } from "../../workers/api.ts";
+import { app } from "../shared/app.ts";
 import { ruleFor } from "../../workers/access.ts";
 import { bearer, runnerRequest } from "../shared/tokens.ts";
 

@@ -2,7 +2,7 @@
  * The in-memory shard of runtime/jobs/memory-shard.ts with the examples' registry, as the
  * in-memory jobs conformance run and the driver-level tests use it.
  */
-import { registry } from "../../../examples/index.ts";
+import { registry } from "../../shared/registry.ts";
 import * as shard from "../../../runtime/jobs/memory-shard.ts";
 import type { Backends } from "../../../runtime/jobs/backends.ts";
 import type { Payloads } from "../../../runtime/jobs/payload-store.ts";
