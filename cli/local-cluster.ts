@@ -13,19 +13,34 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { deriveRunnerSecret, newNonce, signRequest } from "../runtime/runner-signature.ts";
+import { PACKAGE_ROOT, packageScript } from "./package-root.ts";
 
 const require = createRequire(import.meta.url);
 
-/** The repository root: where wrangler.toml and the runner scripts are. */
-export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** paxflow's own files (package-root.ts): this repository, or node_modules/paxflow in an app. */
+export const ROOT = PACKAGE_ROOT;
+
+/**
+ * The app's wrangler configuration when none is given: the current directory's (the repository's
+ * own when run here, an app's in its folder). Its folder is where wrangler and the runners run.
+ */
+export function defaultWranglerConfig(dir = process.cwd()): string {
+  for (const name of ["wrangler.toml", "wrangler.jsonc", "wrangler.json"]) {
+    const path = resolve(dir, name);
+    if (existsSync(path)) return path;
+  }
+  throw new ClusterError(`no wrangler configuration (wrangler.toml, wrangler.jsonc or wrangler.json) in ${dir}: run this in your app's folder (npx paxflow init makes one)`);
+}
+
+/** tsx, by path: runners load the app's TypeScript registry through it, from wherever the app is. */
+const TSX = import.meta.resolve("tsx");
 
 /** A failure the user can act on (port in use, wrangler failed to start): printed as one message. */
 export class ClusterError extends Error {
@@ -342,7 +357,7 @@ export interface RunnerSpec {
 }
 
 export interface RunnerLaunch {
-  /** Script run with `node --import tsx`, relative to ROOT. */
+  /** paxflow's script, by its source path (package-root.ts packageScript), run with `node --import tsx`. */
   readonly script: string;
   readonly args: readonly string[];
 }
@@ -450,7 +465,7 @@ export interface LocalClusterOptions {
   readonly host?: string;
   /** wrangler's DevTools inspector port; default: wrangler's choice (9229, or another when taken). */
   readonly inspectorPort?: number;
-  /** The wrangler configuration; default: the repository's wrangler.toml. */
+  /** The app's wrangler configuration; default: the current directory's (defaultWranglerConfig). */
   readonly config?: string;
   /**
    * Overrides of wrangler.toml [vars] (wrangler dev --var). RUNNER_KEY replaces LOCAL_RUNNER_KEY;
@@ -512,6 +527,11 @@ export class LocalCluster {
     this.url = `http://${this.host}:${this.port}`;
     this.token = options.token ?? (options.vars?.API_TOKENS ? randomBytes(24).toString("base64url") : LOCAL_API_TOKEN);
     this.runnerKey = options.vars?.RUNNER_KEY ?? LOCAL_RUNNER_KEY;
+  }
+
+  /** The app's wrangler configuration: the one given, or the current directory's. */
+  private get config(): string {
+    return resolve(this.options.config ?? defaultWranglerConfig());
   }
 
   /** API_TOKENS as the Worker gets it: the given tokens, if any, and the cluster's own. */
@@ -590,7 +610,7 @@ export class LocalCluster {
       ...(this.options.app.entry === undefined ? [] : [resolve(this.options.app.entry)]),
       "--local",
       "--config",
-      resolve(this.options.config ?? resolve(ROOT, "wrangler.toml")),
+      this.config,
       "--ip",
       this.host,
       "--port",
@@ -605,7 +625,7 @@ export class LocalCluster {
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();
     const wrangler = new ManagedProcess("wrangler dev", process.execPath, args, {
-      cwd: ROOT,
+      cwd: dirname(this.config),
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
       onLine: (line) => this.options.output?.("wrangler", line),
     });
@@ -677,8 +697,8 @@ export class LocalCluster {
     const launch = RUNNER_LAUNCHERS[spec.kind](spec, spec.apiUrl ?? this.url, port);
     const args = [...launch.args, "--registry", resolve(this.options.app.registry)];
     const secret = await deriveRunnerSecret(this.runnerKey, spec.id);
-    const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", "tsx", resolve(ROOT, launch.script), ...args], {
-      cwd: ROOT,
+    const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", TSX, packageScript(launch.script), ...args], {
+      cwd: dirname(this.config),
       env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },
       onLine: (line) => this.options.output?.(spec.id, line),
     });

@@ -7,17 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ConfigError } from "../core/paxos/index.ts";
-
-/** Where templates/ and package.json are: the repository, or node_modules/paxflow once installed (dist/cli/ is one level deeper). */
-function packageRoot(): string {
-  for (const up of ["..", "../.."]) {
-    const root = fileURLToPath(new URL(`${up}/`, import.meta.url));
-    if (existsSync(join(root, "templates", "app")) && existsSync(join(root, "package.json"))) return root;
-  }
-  throw new Error("paxflow's templates/app is missing from this install (reinstall paxflow)");
-}
+import { PACKAGE_ROOT } from "./package-root.ts";
 
 /** A directory name npm accepts as a package name, and wrangler as a Worker name. */
 const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -47,7 +38,7 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): Scaffolded
   if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
     throw new ScaffoldError(`${dir} already exists and is not an empty folder: pick a new name`);
   }
-  const root = packageRoot();
+  const root = PACKAGE_ROOT;
   const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
   mkdirSync(target, { recursive: true });
   cpSync(join(root, "templates", "app"), target, { recursive: true });

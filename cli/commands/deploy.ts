@@ -5,17 +5,29 @@
  * script size limits; no account needed.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Command } from "commander";
-import { ROOT } from "../local-cluster.ts";
+import { PACKAGE_ROOT } from "../package-root.ts";
 import { table } from "../table.ts";
 import { runCheck } from "./check.ts";
 
-/** What the Worker bundles: the registry's stages and jobs (examples/worker.ts gives examples/index.ts to definePaxflow) and the SDK they use. */
+/** What paxflow's own Worker bundles: the examples' stages and jobs (examples/worker.ts gives examples/index.ts to definePaxflow) and the SDK they use. */
 export const DEPLOYED_SOURCES = ["examples", "kernels", "core/sdk"];
+
+/** An app's stages and jobs, where `paxflow init` puts them. */
+const APP_SOURCES = ["src"];
+
+/** What `deploy` checks when not told: paxflow's own sources in its repository, an app's src/ anywhere else. */
+function defaultSources(dir: string): string[] {
+  const inRepository = resolve(dir) === resolve(PACKAGE_ROOT) && existsSync(join(PACKAGE_ROOT, "core", "index.ts"));
+  return (inRepository ? DEPLOYED_SOURCES : APP_SOURCES).map((p) => resolve(dir, p));
+}
+
+const WRANGLER = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
 
 /** Workers script size limits, after compression (developers.cloudflare.com/workers/platform/limits). */
 export const SIZE_LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 };
@@ -36,7 +48,8 @@ export interface BundleReport {
 
 function wrangler(args: readonly string[], quiet: boolean): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [resolve(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], { cwd: ROOT, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
+    // In the app's folder: wrangler finds its configuration there.
+    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: process.cwd(), stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -61,6 +74,7 @@ const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 export const deployCommand = new Command("deploy")
   .description("check the deployed stages and jobs, then `wrangler deploy`; --dry-run builds the upload and reports its size instead")
+  .argument("[paths...]", "the stages and jobs to check first (default: src/; in paxflow's repository: examples kernels core/sdk)")
   .option("--dry-run", "build what wrangler would upload (no account needed) and report its size against the Workers limits")
   .option("--outdir <dir>", "with --dry-run: where to keep the build (default: a temporary directory, removed afterwards)")
   .option("--json", "with --dry-run: print the size report as JSON")
@@ -76,11 +90,12 @@ export const deployCommand = new Command("deploy")
       "  npx paxflow deploy",
     ].join("\n"),
   )
-  .action(async (flags: DeployFlags) => {
+  .action(async (paths: string[], flags: DeployFlags) => {
+    const sources = paths.length > 0 ? paths.map((p) => resolve(p)) : defaultSources(process.cwd());
     // The checker's findings go to stderr: stdout carries the size report (--json).
-    const checked = runCheck(DEPLOYED_SOURCES.map((p) => resolve(ROOT, p)), { allowModule: [], quietOk: true }, (line) => console.error(line));
+    const checked = runCheck(sources, { allowModule: [], quietOk: true }, (line) => console.error(line));
     if (checked === "missing" || checked.errors > 0) {
-      console.error("error: the checker found errors in the deployed stages and jobs; fix them before deploying (npx paxflow check examples kernels core/sdk)");
+      console.error(`error: the checker found errors in the deployed stages and jobs; fix them before deploying (npx paxflow check ${sources.map((p) => relative(process.cwd(), p) || ".").join(" ")})`);
       process.exitCode = 1;
       return;
     }

@@ -5,7 +5,7 @@ import { DEV_VARS_FILE, type LocalVars, localVars, readDevVars, varFlag } from "
 import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
 import { loadRegistry } from "../../runners/cli-common.ts";
-import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, ROOT, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
+import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
   port: number;
@@ -218,7 +218,7 @@ async function dev(flags: DevFlags): Promise<void> {
     process.exit(2);
   });
   // .dev.vars sits beside wrangler.toml, where wrangler dev reads it too.
-  const local = localVars({ flags: flags.var ?? {}, env: process.env, file: readDevVars(ROOT) });
+  const local = localVars({ flags: flags.var ?? {}, env: process.env, file: readDevVars(process.cwd()) });
   const secrets = await describeSecrets(local);
   if (secrets.sources) say(`secrets: ${secrets.sources}`);
   const cluster = new LocalCluster({

@@ -1,0 +1,24 @@
+/**
+ * Where paxflow's own files are (templates/, the runner scripts, package.json): this repository,
+ * or node_modules/paxflow once installed, where this module runs compiled from dist/cli/.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+function find(): string {
+  for (const up of ["..", "../.."]) {
+    const root = fileURLToPath(new URL(`${up}/`, import.meta.url));
+    const manifest = join(root, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "paxflow") return root;
+  }
+  throw new Error(`paxflow's package.json is not above ${fileURLToPath(import.meta.url)}: a broken install (reinstall paxflow)`);
+}
+
+export const PACKAGE_ROOT = find();
+
+/** A script of paxflow's, by its source path: the source in this repository, the compiled file in an install. */
+export function packageScript(source: string): string {
+  const here = join(PACKAGE_ROOT, source);
+  return existsSync(here) ? here : join(PACKAGE_ROOT, "dist", source.replace(/\.ts$/, ".js"));
+}
