@@ -6,6 +6,7 @@ import { checkCommand } from "./commands/check.ts";
 import { clientCommands } from "./commands/client.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
+import { lockCommand } from "./commands/lock.ts";
 import { runnerSecretCommand } from "./commands/runner-secret.ts";
 import { simCommand } from "./commands/sim.ts";
 import { simulateCommand } from "./commands/simulate.ts";
@@ -18,6 +19,7 @@ export const program = new Command("paxflow")
   .addCommand(checkCommand)
   .addCommand(deployCommand)
   .addCommand(devCommand)
+  .addCommand(lockCommand)
   .addCommand(runnerSecretCommand)
   .addCommand(simCommand)
   .addCommand(simulateCommand);

@@ -8,3 +8,5 @@ export { DIGEST_HEX_CHARS, codeDigest, codeTexts } from "./code-digest.ts";
 export { type Cap, KNOWN_CAPS } from "../sdk/caps.ts";
 export { RULES } from "./rules.ts";
 export type { Diagnostic, RuleId, Severity } from "./rules.ts";
+export { LOCK_FILE, changedMessage, formatLock, parseLock, updateLock, verifyLock } from "./lock.ts";
+export type { LockUpdate } from "./lock.ts";
