@@ -11,8 +11,11 @@
  *   shapes/*             ./shapes.ts (test and benchmark shapes)
  *   payloads/roundtrip   ./payloads.ts (large values from runner to runner: npm run bench:payload)
  *   simd/stats           ../kernels/index.ts (with the stages simd/map, reduce, matmul, scan, histogram)
+ *
+ * The registry carries the code digests of ./paxflow.lock.json (`npx paxflow lock` writes it;
+ * docs/versions.md): a backend refuses a call dispatched for other code than it bundles.
  */
-import { createRegistry } from "paxflow";
+import { createRegistry, withCodeDigests } from "paxflow";
 import * as kernels from "../kernels/index.ts";
 import * as dag from "./dag.ts";
 import * as monteCarlo from "./monte-carlo.ts";
@@ -20,5 +23,6 @@ import * as numeric from "./numeric-pipeline.ts";
 import * as payloads from "./payloads.ts";
 import * as shapes from "./shapes.ts";
 import * as wordCount from "./word-count.ts";
+import lock from "./paxflow.lock.json" with { type: "json" };
 
-export const registry = createRegistry(wordCount, numeric, monteCarlo, dag, shapes, kernels, payloads);
+export const registry = withCodeDigests(createRegistry(wordCount, numeric, monteCarlo, dag, shapes, kernels, payloads), lock);

@@ -9,6 +9,8 @@ import type { StageRun } from "../runtime/jobs/backends.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
 import { registry } from "./registry.ts";
 import { sealable } from "../core/jobs/advance.ts";
+import { checkCodeIdentity } from "../core/sdk/code-identity.ts";
+import { digestOf } from "../core/sdk/registry.ts";
 
 /**
  * The stage Worker: stateless, runs one call of a bundled stage and answers with its result.
@@ -16,7 +18,8 @@ import { sealable } from "../core/jobs/advance.ts";
  * round trip and each runs in its own invocation, beside the commander's Durable Object.
  */
 export class StageWorker extends WorkerEntrypoint<Env> {
-  async run(stage: string, input: Payload): Promise<StageRun> {
+  /** `digest`: the stage's code digest the leader dispatched the call for; another one here refuses it (CodeMismatch). */
+  async run(stage: string, input: Payload, digest?: string): Promise<StageRun> {
     const definition = registry.stages.get(stage);
     const payloads = new Payloads(r2Blobs(this.env.PAYLOADS), parseJobsConfig(this.env).inlinePayloadBytes, payloadKey);
     const value = await payloads.open(input);
@@ -24,6 +27,8 @@ export class StageWorker extends WorkerEntrypoint<Env> {
     if (!definition) {
       return { outcome: { ok: false, error: { name: "UnknownStage", message: `no stage named "${stage}" is deployed` } }, startedAt, finishedAt: startedAt };
     }
+    const identity = checkCodeIdentity(digestOf(registry, "stage", stage), digest, stage);
+    if (!identity.ok) return { outcome: { ok: false, error: identity.error }, startedAt, finishedAt: startedAt };
     try {
       const output = await payloads.seal(sealable(definition.run(value)));
       return { outcome: { ok: true, value: output }, startedAt, finishedAt: Date.now() };

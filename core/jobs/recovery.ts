@@ -5,7 +5,7 @@
  * are the product's. Pure: the applied state, the placement and the clock's reading come in;
  * decisions to propose come out.
  */
-import type { Draft } from "./advance.ts";
+import { type Draft, codeOf } from "./advance.ts";
 import { type Candidate, type Decision, type Ending, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
 import type { Placement, PlacementRequest } from "./placement.ts";
 import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, outstanding } from "./state.ts";
@@ -168,6 +168,7 @@ function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: numbe
     reason,
     by: ctx.by,
     ...(verify ? { verify } : {}),
+    ...codeOf(ctx.registry, call.target),
   };
 }
 
