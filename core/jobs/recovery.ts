@@ -151,9 +151,14 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCal
   return attemptOn(ctx, job.id, call, now, placement.winner, placement.alternatives, `re-dispatch after ${why}; ${placement.reason}`);
 }
 
-/** A further attempt of `call` on `winner` (verified when the policy says so for that node). */
+/**
+ * A further attempt of `call` on `winner` (verified when the policy says so for that node), for
+ * the code its earlier attempts were dispatched for: a leader running other code under the same
+ * name@version does not re-dispatch it for its own (a backend with that code refuses it).
+ */
 function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: number, winner: Candidate, alternatives: readonly Candidate[], reason: string): Decision {
   const verify = verifyOn(ctx, job, call, winner.node);
+  const pinned = call.attempts.find((t) => t.digest !== undefined)?.digest;
   return {
     type: "call.dispatched",
     job,
@@ -168,7 +173,7 @@ function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: numbe
     reason,
     by: ctx.by,
     ...(verify ? { verify } : {}),
-    ...codeOf(ctx.registry, call.target),
+    ...(pinned === undefined ? codeOf(ctx.registry, call.target) : { digest: pinned }),
   };
 }
 
