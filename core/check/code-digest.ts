@@ -7,10 +7,11 @@
  *   - every top-level declaration (function, const/let, class, enum) of a checked module that the
  *     definition reaches, transitively: helpers, the helpers' helpers, constants, classes.
  *
- * Each piece is printed from its AST without comments (ts.createPrinter({ removeComments })), so
- * comments, whitespace and formatting do not count; the pieces are sorted by their printed text
- * (not by file path: moving a helper to another file, or the repository to another folder, keeps
- * the digest). Another stage or job reached (a job's `yield* square(x)`) counts by its name
+ * Each piece counts as the sequence of its tokens (the leaves of its AST, as the parser scanned
+ * them), so comments, whitespace and formatting do not count, and neither does how a TypeScript
+ * version would print it; a statement's `export` does not count either. The pieces are sorted by
+ * their text (not by file path: moving a helper to another file, or the repository to another
+ * folder, keeps the digest). Another stage or job reached (a job's `yield* square(x)`) counts by its name
  * only, not its code: it has a version (and a digest) of its own. What is not covered: modules
  * outside the checked files (the paxflow SDK, packages from node_modules; pin those with the
  * package lock) and type-only declarations (interfaces, type aliases: they do not run).
@@ -30,10 +31,25 @@ export interface DigestScope {
   definitionNamed(decl: ts.Node): string | undefined;
 }
 
-const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
+const isJsDoc = (n: ts.Node): boolean => n.kind >= ts.SyntaxKind.FirstJSDocNode && n.kind <= ts.SyntaxKind.LastJSDocNode;
 
-/** A node's text without comments or formatting; a statement's `export` does not count (it does not change what runs). */
-const print = (node: ts.Node): string => printer.printNode(ts.EmitHint.Unspecified, node, node.getSourceFile()).replace(/^export (?:default )?/, "");
+/** A node's tokens, space-separated: no comments, no formatting; a leading `export` (`default`) does not count (it does not change what runs). */
+function print(node: ts.Node): string {
+  const sf = node.getSourceFile();
+  const tokens: string[] = [];
+  const leaves = (n: ts.Node): void => {
+    if (isJsDoc(n)) return;
+    const children = n.getChildren(sf);
+    if (children.length > 0) children.forEach(leaves);
+    else if (n.kind !== ts.SyntaxKind.EndOfFileToken) {
+      const text = n.getText(sf);
+      if (text !== "") tokens.push(text);
+    }
+  };
+  leaves(node);
+  if (tokens[0] === "export") tokens.splice(0, tokens[1] === "default" ? 2 : 1);
+  return tokens.join(" ");
+}
 
 function contains(outer: ts.Node, inner: ts.Node): boolean {
   return outer.getSourceFile() === inner.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;

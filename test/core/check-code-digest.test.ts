@@ -87,7 +87,7 @@ describe("code digest", () => {
   it("does not change with comments, formatting or an unrelated function", () => {
     const comments = digests({
       "/p/helpers.ts": HELPERS.replace("return x * SCALE;", "// scales\n    return   x*SCALE; /* by SCALE */"),
-      "/p/stages.ts": STAGES.replace("function twice", "/** doubles */\nfunction twice").replace("scale(x) * 2", "scale(x)*2 // twice"),
+      "/p/stages.ts": STAGES.replace("function twice", "/** doubles */\nfunction twice").replace("scale(x) * 2;", "scale(x)*2; // twice"),
     });
     expect(comments).toEqual(before);
     expect(edit("/p/helpers.ts", "return x + 1", "return x + 2")).toEqual(before);
