@@ -32,7 +32,7 @@ const toPosix = (p: string): string => p.split(path.sep).join("/");
 export const checkCommand = new Command("check")
   .description("statically check stages and jobs: purity of stage code and job bodies, yields, cost models, timeouts, capabilities, job cycles, and code digests against paxflow.lock.json")
   .argument("[paths...]", "files or directories to check (default: the working directory)")
-  .option("--json", "print { files, diagnostics } as JSON")
+  .option("--json", "print { files, diagnostics, code } as JSON (code: each stage's and job's code digest)")
   .option("--allow-console", "allow console.* in pure code")
   .option("--allow-module <specifier>", "a bare module pure code may import besides paxflow (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option("--lock <file>", `the lock file of code digests to verify against (default: ${LOCK_FILE} in the first path given, when it exists)`)
@@ -120,7 +120,7 @@ export function runCheck(paths: readonly string[], flags: CheckFlags, print: (li
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
   if (flags.json) {
-    print(JSON.stringify({ files: result.files.map(rel), diagnostics }, null, 2));
+    print(JSON.stringify({ files: result.files.map(rel), diagnostics, code: result.code.map((c) => ({ ...c, file: rel(c.file) })) }, null, 2));
   } else {
     for (const d of diagnostics) {
       print(`${d.file}:${d.line}:${d.column} ${d.rule} ${d.severity === "warning" ? "warning: " : ""}${d.message}`);

@@ -111,5 +111,7 @@ describe("paxflow lock and paxflow check (CLI)", { timeout: 60_000 }, () => {
     const r = spawnSync(process.execPath, ["cli/paxflow.mjs", "check", "examples", "--lock", "examples/paxflow.lock.json", "--json"], { cwd: ROOT, encoding: "utf8" });
     const lockProblems = (JSON.parse(r.stdout) as { diagnostics: { rule: string; message: string }[] }).diagnostics.filter((d) => d.rule.startsWith("lock/"));
     expect(lockProblems).toEqual([]);
+    const code = (JSON.parse(r.stdout) as { code: { ref?: string; digest: string; file: string }[] }).code;
+    expect(code.find((c) => c.ref === "dag/add@1")).toMatchObject({ file: "examples/dag.ts", digest: expect.stringMatching(/^[0-9a-f]{16}$/) });
   });
 });
