@@ -8,6 +8,7 @@ import { clientCommands } from "./commands/client.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
+import { lockCommand } from "./commands/lock.ts";
 import { runnerSecretCommand } from "./commands/runner-secret.ts";
 import { simCommand } from "./commands/sim.ts";
 import { simulateCommand } from "./commands/simulate.ts";
@@ -19,6 +20,7 @@ export const program = new Command("paxflow")
   .addCommand(deployCommand)
   .addCommand(devCommand)
   .addCommand(initCommand)
+  .addCommand(lockCommand)
   .addCommand(runnerSecretCommand)
   .addCommand(simCommand)
   .addCommand(simulateCommand);

@@ -63,7 +63,7 @@ async function signed(env: Env, runner: RunnerAddress, method: string, url: stri
 
 /** Backends as a deployed commander reaches them: the STAGES binding, and runners over HTTP. */
 export const runnerBackends = (env: Env, allow: RunnerAllow): Backends => ({
-  worker: (stage, input) => env.STAGES.run(stage, input),
+  worker: (stage, input, digest) => env.STAGES.run(stage, input, digest),
   async sendToRunner(runner, request) {
     const url = endpoint(runner, allow, "/v1/calls");
     const body = JSON.stringify(request);

@@ -15,6 +15,7 @@ import { Command, Option } from "commander";
 import { intOption } from "../cli/options.ts";
 import { type CommonRunnerFlags, UsageError, loadRegistry, runCli, runnerAuth, withCommonRunnerOptions } from "../runners/cli-common.ts";
 import type { SpeedProfile } from "../core/jobs/decisions.ts";
+import { digestOf } from "../core/sdk/registry.ts";
 import { calibrate, describeCalibration, parseSpeedProfile } from "./calibrate.ts";
 import { BACKENDS, type BackendChoice, Gpu, NoAdapterError, describeFacts } from "./device.ts";
 import { GpuExecutor } from "./executor.ts";
@@ -62,7 +63,8 @@ async function main(): Promise<void> {
     throw new UsageError("--no-calibrate needs --profile FILE: without a measured profile the scheduler would guess this runner's speed");
   }
   const profile = flags.profile ? loadProfile(flags.profile) : undefined;
-  const { stages } = await loadRegistry(flags.registry);
+  const registry = await loadRegistry(flags.registry);
+  const { stages } = registry;
   const say = (line: string) => console.error(`gpu-runner ${flags.id}: ${line}`);
 
   // From here on a signal stops whatever is under way: the device is destroyed, then exit 0.
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
     ...(flags.advertiseUrl ? { advertiseUrl: flags.advertiseUrl } : {}),
     gpu,
     stages,
+    digestOf: (ref) => digestOf(registry, "stage", ref),
     executor,
     speed,
     slots: flags.slots,

@@ -28,7 +28,7 @@ export function parseCallRequest(body: unknown): Parsed {
     error: field === undefined ? { code, message } : { code, field, message },
   });
   if (!isObject(body)) return fail("invalid_body", undefined, "body must be a JSON object (a CallRequest)");
-  const { job, seq, attempt, stage, input, deadlineAt } = body;
+  const { job, seq, attempt, stage, input, deadlineAt, digest } = body;
   const missing = (["job", "seq", "attempt", "stage", "input", "deadlineAt"] as const).find((f) => body[f] === undefined);
   if (missing) return fail("missing_field", missing, `${missing} is required`);
   if (typeof job !== "string" || job === "") return fail("invalid_field", "job", "job must be a non-empty string");
@@ -36,6 +36,8 @@ export function parseCallRequest(body: unknown): Parsed {
   if (!isCount(attempt, 1)) return fail("invalid_field", "attempt", "attempt must be an integer >= 1");
   if (typeof stage !== "string" || stage === "") return fail("invalid_field", "stage", 'stage must be a non-empty string ("name@version")');
   if (typeof deadlineAt !== "number" || !Number.isFinite(deadlineAt)) return fail("invalid_field", "deadlineAt", "deadlineAt must be a number (epoch ms)");
+  if (digest !== undefined && (typeof digest !== "string" || digest === "")) return fail("invalid_field", "digest", "digest must be a non-empty string (the stage's code digest) when present");
+  const code = digest === undefined ? {} : { digest };
   if (!isObject(input)) return fail("invalid_field", "input", "input must be an object: { inline, bytes } or { r2, bytes }");
   if (!isCount(input.bytes, 0)) return fail(input.bytes === undefined ? "missing_field" : "invalid_field", "input.bytes", "input.bytes must be an integer >= 0");
   if ((input.inline === undefined) === (input.r2 === undefined)) {
@@ -46,8 +48,8 @@ export function parseCallRequest(body: unknown): Parsed {
     if (base64Length(input.inline) !== input.bytes) {
       return fail("invalid_field", "input.bytes", `input.bytes is ${input.bytes} but input.inline holds ${base64Length(input.inline)} bytes`);
     }
-    return { ok: true, request: { job, seq, attempt, stage, deadlineAt, input: { inline: input.inline, bytes: input.bytes } } };
+    return { ok: true, request: { job, seq, attempt, stage, deadlineAt, input: { inline: input.inline, bytes: input.bytes }, ...code } };
   }
   if (typeof input.r2 !== "string" || !SHA256_HEX.test(input.r2)) return fail("invalid_field", "input.r2", "input.r2 must be a SHA-256 as 64 lowercase hex digits");
-  return { ok: true, request: { job, seq, attempt, stage, deadlineAt, input: { r2: input.r2, bytes: input.bytes } } };
+  return { ok: true, request: { job, seq, attempt, stage, deadlineAt, input: { r2: input.r2, bytes: input.bytes }, ...code } };
 }

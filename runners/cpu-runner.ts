@@ -10,6 +10,7 @@
 import { hostname } from "node:os";
 import { Command } from "commander";
 import { intOption } from "../cli/options.ts";
+import { digestOf } from "../core/sdk/registry.ts";
 import { type CommonRunnerFlags, UsageError, loadRegistry, positiveNumber, runCli, runnerAuth, withCommonRunnerOptions } from "./cli-common.ts";
 import { MISBEHAVIOURS, type Misbehaviour, parseMisbehaviour } from "./misbehaviour.ts";
 import { startRunner } from "./runner.ts";
@@ -32,7 +33,8 @@ const program = withCommonRunnerOptions(new Command("cpu-runner").description("r
 
 async function main(): Promise<void> {
   const flags = program.parse(process.argv).opts<Flags>();
-  const { stages } = await loadRegistry(flags.registry);
+  const registry = await loadRegistry(flags.registry);
+  const { stages } = registry;
   const runner = await startRunner({
     apiUrl: flags.api,
     id: flags.id,
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
     ...(flags.misbehave ? { misbehave: flags.misbehave } : {}),
     info: { runner: "cpu-runner", host: hostname(), node: process.version },
     hasStage: (ref) => stages.has(ref),
+    digestOf: (ref) => digestOf(registry, "stage", ref),
     executor: (ref, input) => stages.get(ref)!.run(input),
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "EADDRINUSE" || error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {

@@ -14,6 +14,7 @@ import { DEFAULT_INLINE_PAYLOAD_BYTES, fromBase64, toBase64 } from "../core/jobs
 import { type CallRequest, type HeartbeatReply, QUEUED_CALLS_PER_SLOT, type RegisterRequest, type ResultReport, type RunnerStatus } from "../core/jobs/protocol.ts";
 import type { Cap } from "../core/sdk/caps.ts";
 import type { CallFailure } from "../core/sdk/replay.ts";
+import { checkCodeIdentity } from "../core/sdk/code-identity.ts";
 import { parseCallRequest } from "./call-request.ts";
 import { errorBody, readBody, sendJson } from "./http.ts";
 import { PayloadCache, sha256Hex } from "./payload-cache.ts";
@@ -49,6 +50,11 @@ export interface RunnerOptions {
   readonly executor: Executor;
   /** Whether this runner bundles the stage; calls for any other are refused with 404. */
   readonly hasStage: (stage: string) => boolean;
+  /**
+   * The code digest of a bundled stage (its registry's lock: digestOf); a call dispatched for
+   * another digest is reported as a failed outcome CodeMismatch, never run. Default: none known.
+   */
+  readonly digestOf?: (stage: string) => string | undefined;
   /** Extra time per call, to emulate a slower or farther node in tests; default 0. */
   readonly delayMs?: number;
   /** Calls waiting for a slot beyond which new ones get 503 "full"; default slots * QUEUED_CALLS_PER_SLOT (the plane sends no more than that at once). */
@@ -270,14 +276,21 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       return;
     }
     let output: { readonly bytes: Uint8Array; readonly sha256: string } | CallFailure;
-    try {
-      const result = await options.executor(request.stage, value);
-      const bytes = encode(misbehave?.kind === "lie" ? lie(result) : result);
-      output = { bytes, sha256: sha256Hex(bytes) };
-      cache.put(output.sha256, bytes);
-      bytesOut += bytes.byteLength;
-    } catch (error) {
-      output = failureOf(error);
+    // A call dispatched for other code than this runner bundles under the name is never run (core/sdk/code-identity.ts).
+    const identity = checkCodeIdentity(options.digestOf?.(request.stage), request.digest, request.stage);
+    if (!identity.ok) {
+      say(`refused call ${callKey(request)}: ${identity.error.message}`);
+      output = identity.error;
+    } else {
+      try {
+        const result = await options.executor(request.stage, value);
+        const bytes = encode(misbehave?.kind === "lie" ? lie(result) : result);
+        output = { bytes, sha256: sha256Hex(bytes) };
+        cache.put(output.sha256, bytes);
+        bytesOut += bytes.byteLength;
+      } catch (error) {
+        output = failureOf(error);
+      }
     }
     const finishedAt = Date.now();
     // The slot is free once the stage ran; the upload and the report go on in the background.

@@ -9,6 +9,8 @@ import type { StageRun } from "../runtime/jobs/backends.ts";
 import { Payloads } from "../runtime/jobs/payload-store.ts";
 import type { Registry } from "../core/sdk/registry.ts";
 import { sealable } from "../core/jobs/advance.ts";
+import { checkCodeIdentity } from "../core/sdk/code-identity.ts";
+import { digestOf } from "../core/sdk/registry.ts";
 
 /**
  * The stage Worker: stateless, runs one call of a bundled stage and answers with its result.
@@ -21,7 +23,8 @@ export abstract class StageWorker extends WorkerEntrypoint<Env> {
   /** The stages this deployment bundles. */
   protected abstract readonly registry: Registry;
 
-  async run(stage: string, input: Payload): Promise<StageRun> {
+  /** `digest`: the stage's code digest the leader dispatched the call for; another one here refuses it (CodeMismatch). */
+  async run(stage: string, input: Payload, digest?: string): Promise<StageRun> {
     const definition = this.registry.stages.get(stage);
     const payloads = new Payloads(r2Blobs(this.env.PAYLOADS), parseJobsConfig(this.env).inlinePayloadBytes, payloadKey);
     const value = await payloads.open(input);
@@ -29,6 +32,8 @@ export abstract class StageWorker extends WorkerEntrypoint<Env> {
     if (!definition) {
       return { outcome: { ok: false, error: { name: "UnknownStage", message: `no stage named "${stage}" is deployed` } }, startedAt, finishedAt: startedAt };
     }
+    const identity = checkCodeIdentity(digestOf(this.registry, "stage", stage), digest, stage);
+    if (!identity.ok) return { outcome: { ok: false, error: identity.error }, startedAt, finishedAt: startedAt };
     try {
       const output = await payloads.seal(sealable(definition.run(value)));
       return { outcome: { ok: true, value: output }, startedAt, finishedAt: Date.now() };

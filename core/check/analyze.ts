@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { KNOWN_CAPS } from "../sdk/caps.ts";
+import { codeDigest } from "./code-digest.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
 
 export interface CheckOptions {
@@ -26,6 +27,21 @@ export interface CheckResult {
   /** Every file analysed: the roots plus the project files they import (relatively). */
   files: string[];
   diagnostics: Diagnostic[];
+  /** The code identity of every stage and job defined in those files (code-digest.ts), in file order. */
+  code: CodeIdentity[];
+}
+
+/** A stage's or job's code digest, and where it is defined. */
+export interface CodeIdentity {
+  kind: "stage" | "job";
+  name: string;
+  /** The stage's `version` when it is a constant; jobs have none. */
+  version?: number;
+  /** How the registry and the log name it ("name@version" for a stage, the name for a job); absent when the name or version is not a constant. */
+  ref?: string;
+  digest: string;
+  file: string;
+  line: number;
 }
 
 const SOURCE_EXT = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
@@ -1506,8 +1522,44 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     dfs(s);
   }
 
+  // ---- code identity --------------------------------------------------------------------------
+
+  const definitionOf = (decl: ts.Node): Entity | undefined =>
+    ts.isVariableDeclaration(decl) && decl.initializer && ts.isCallExpression(unwrap(decl.initializer)) ? entities.get(unwrap(decl.initializer) as ts.CallExpression) : undefined;
+  const digestScope = {
+    declarationOf: (id: ts.Identifier) => {
+      const r = resolveIdentifier(id);
+      return r.kind === "decl" ? r.decl : undefined;
+    },
+    definitionNamed: (decl: ts.Node) => {
+      const e = definitionOf(decl);
+      return e && `${e.kind} ${e.name}`;
+    },
+  };
+  const code = sortedEntities.map((e): CodeIdentity => {
+    const versionProp = e.spec ? prop(e.spec, "version") : undefined;
+    const version = versionProp && ts.isPropertyAssignment(versionProp) ? constNumber(versionProp.initializer) : undefined;
+    const named = e.spec !== undefined && e.name === constStringProp(e.spec, "name");
+    const ref = !named ? undefined : e.kind === "job" ? e.name : Number.isInteger(version) ? `${e.name}@${version}` : undefined;
+    const sf = e.call.getSourceFile();
+    return {
+      kind: e.kind,
+      name: e.name,
+      ...(e.kind === "stage" && Number.isInteger(version) ? { version: version! } : {}),
+      ...(ref === undefined ? {} : { ref }),
+      digest: codeDigest(e.call, digestScope),
+      file: sf.fileName,
+      line: sf.getLineAndCharacterOfPosition(e.call.getStart(sf)).line + 1,
+    };
+  });
+
+  function constStringProp(spec: ts.ObjectLiteralExpression, name: string): string | undefined {
+    const p = prop(spec, name);
+    return p && ts.isPropertyAssignment(p) ? constString(p.initializer) : undefined;
+  }
+
   diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : 1)));
-  return { files: sourceFiles.map((sf) => sf.fileName).sort(), diagnostics };
+  return { files: sourceFiles.map((sf) => sf.fileName).sort(), diagnostics, code };
 }
 
 /** Checks in-memory sources (absolute "/"-separated paths to text); every one is a root. */

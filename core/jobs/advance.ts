@@ -8,7 +8,7 @@
 import { type Value, CodecError, encode } from "../codec.ts";
 import type { Call } from "../sdk/effects.ts";
 import { type CallInput, type StoredRef, plainValue, storedRef } from "../sdk/stored.ts";
-import type { Registry } from "../sdk/registry.ts";
+import { type Registry, digestOf } from "../sdk/registry.ts";
 import { type CallLog, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatChain, formatCycle } from "../sdk/replay.ts";
 import { type Decision, INLINE_NODE, type JobError, type JobId, type NodeId } from "./decisions.ts";
 import { type InputOn, type Placement, type PlacementRequest, longestFirst } from "./placement.ts";
@@ -183,7 +183,7 @@ export function firstDispatch(job: JobId, { call, placement }: Placed, ctx: Disp
   // The verifying attempt runs on the best other node, at the same time as the first.
   const second =
     why === null ? null : ctx.place({ stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, exclude: notHere(call.input, winner.node), now, placedMs: pass.placedMs });
-  const dispatch = { type: "call.dispatched", job, seq: call.seq, stage: call.stage, input: call.input, at: now, by: ctx.by } as const;
+  const dispatch = { type: "call.dispatched", job, seq: call.seq, stage: call.stage, input: call.input, at: now, by: ctx.by, ...codeOf(ctx.registry, call.stage) } as const;
   const drafts: Dispatch[] = [
     {
       ...dispatch,
@@ -200,6 +200,12 @@ export function firstDispatch(job: JobId, { call, placement }: Placed, ctx: Disp
     if (second.winner.node !== INLINE_NODE) pass.placedMs.set(second.winner.node, (pass.placedMs.get(second.winner.node) ?? 0) + second.winner.runMs);
   }
   return { ok: true, drafts };
+}
+
+/** A dispatch's `digest` field: the stage's code digest as this leader's registry knows it, when it does (code-identity.ts). */
+export function codeOf(registry: Registry, stage: string): { digest?: string } {
+  const digest = digestOf(registry, "stage", stage);
+  return digest === undefined ? {} : { digest };
 }
 
 /**

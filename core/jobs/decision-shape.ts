@@ -70,7 +70,8 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
     d.alternatives.every(candidate) &&
     str(d.reason) &&
     str(d.by) &&
-    (d.verify === undefined || str(d.verify)),
+    (d.verify === undefined || str(d.verify)) &&
+    (d.digest === undefined || str(d.digest)),
   "call.result": (d) =>
     call(d) &&
     str(d.node) &&

@@ -130,6 +130,14 @@ export type Decision<P = Payload> =
        * attempt on, its result is held until two nodes agree.
        */
       readonly verify?: string;
+      /**
+       * The code digest of the stage as the dispatching leader's registry knows it
+       * (paxflow.lock.json; core/sdk/code-identity.ts): the backend refuses the call when its own
+       * code for this name@version has another. A re-dispatch names its earlier attempts' digest
+       * (recovery.ts). Absent when the leader has no lock, and in entries logged before digests
+       * were recorded.
+       */
+      readonly digest?: string;
     }
   | {
       readonly type: "call.result";

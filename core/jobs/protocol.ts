@@ -48,6 +48,12 @@ export interface CallRequest {
   readonly input: Payload;
   /** Epoch ms after which the plane re-dispatches the call elsewhere. */
   readonly deadlineAt: number;
+  /**
+   * The stage's code digest as the dispatching leader knows it (paxflow.lock.json): a runner whose
+   * own code for this name@version has another digest reports a failed outcome CodeMismatch naming
+   * both instead of running it (core/sdk/code-identity.ts). Absent from a leader without a lock.
+   */
+  readonly digest?: string;
 }
 
 /** What a runner sends back: the value as base64 CBOR, or the stage's error. */

@@ -5,7 +5,7 @@
  * are the product's. Pure: the applied state, the placement and the clock's reading come in;
  * decisions to propose come out.
  */
-import type { Draft } from "./advance.ts";
+import { type Draft, codeOf } from "./advance.ts";
 import { type Candidate, type Decision, type Ending, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
 import type { Placement, PlacementRequest } from "./placement.ts";
 import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, outstanding } from "./state.ts";
@@ -151,9 +151,14 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCal
   return attemptOn(ctx, job.id, call, now, placement.winner, placement.alternatives, `re-dispatch after ${why}; ${placement.reason}`);
 }
 
-/** A further attempt of `call` on `winner` (verified when the policy says so for that node). */
+/**
+ * A further attempt of `call` on `winner` (verified when the policy says so for that node), for
+ * the code its earlier attempts were dispatched for: a leader running other code under the same
+ * name@version does not re-dispatch it for its own (a backend with that code refuses it).
+ */
 function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: number, winner: Candidate, alternatives: readonly Candidate[], reason: string): Decision {
   const verify = verifyOn(ctx, job, call, winner.node);
+  const pinned = call.attempts.find((t) => t.digest !== undefined)?.digest;
   return {
     type: "call.dispatched",
     job,
@@ -168,6 +173,7 @@ function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: numbe
     reason,
     by: ctx.by,
     ...(verify ? { verify } : {}),
+    ...(pinned === undefined ? codeOf(ctx.registry, call.target) : { digest: pinned }),
   };
 }
 

@@ -41,6 +41,8 @@ export interface AttemptRecord {
   readonly alternatives: readonly Candidate[];
   readonly reason: string;
   readonly by: string;
+  /** The stage's code digest it was dispatched for (call.dispatched's `digest`), when the leader knew one. */
+  readonly digest?: string;
   status: AttemptStatus;
 }
 
@@ -481,6 +483,7 @@ export class JobsState {
       alternatives: d.alternatives,
       reason: d.reason,
       by: d.by,
+      ...(d.digest === undefined ? {} : { digest: d.digest }),
       status: OPEN,
     });
     if (d.attempt > 1) this.counters.redispatches++;

@@ -19,8 +19,8 @@ export interface RunnerAddress {
 }
 
 export interface Backends {
-  /** Runs a call on the stage Worker and answers with its result. */
-  worker(stage: string, input: Payload): Promise<StageRun>;
+  /** Runs a call on the stage Worker and answers with its result; `digest`: the code it was dispatched for (CallRequest.digest). */
+  worker(stage: string, input: Payload, digest?: string): Promise<StageRun>;
   /** Hands a call to a runner; resolves once it accepted it (its result comes back later). */
   sendToRunner(runner: RunnerAddress, request: CallRequest): Promise<void>;
   /** Asks a runner for its current load (when it answers again after being unresponsive). */

@@ -601,13 +601,13 @@ export class JobDriver implements JobPlane {
     try {
       if (d.node === WORKER_NODE) {
         const sentAt = this.now();
-        const run = await this.o.backends.worker(d.stage, d.input);
+        const run = await this.o.backends.worker(d.stage, d.input, d.digest);
         await this.offer([{ node: d.node, job: d.job, seq: d.seq, attempt: d.attempt, outcome: run.outcome, ...workerRunSpan(run, sentAt, this.now()) }]);
         return;
       }
       const url = this.state.node(d.node)?.spec.url;
       if (!url) throw new PaxflowError("invalid-argument", `node ${d.node} has no URL`);
-      await this.o.backends.sendToRunner({ id: d.node, url }, { job: d.job, seq: d.seq, attempt: d.attempt, stage: d.stage, input: d.input, deadlineAt });
+      await this.o.backends.sendToRunner({ id: d.node, url }, { job: d.job, seq: d.seq, attempt: d.attempt, stage: d.stage, input: d.input, deadlineAt, ...(d.digest === undefined ? {} : { digest: d.digest }) });
     } catch (error) {
       const code = errorCode(error);
       if (code === "runner-busy") return void this.step({ type: "send-busy", send: { decision: d, deadlineAt }, now: this.now() });

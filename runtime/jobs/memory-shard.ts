@@ -10,7 +10,8 @@ import { DEFAULT_INLINE_PAYLOAD_BYTES, type Payload, payloadKey } from "../../co
 import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import { makeConfig } from "../../core/paxos/index.ts";
 import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
-import type { Registry } from "../../core/sdk/registry.ts";
+import { checkCodeIdentity } from "../../core/sdk/code-identity.ts";
+import { type Registry, digestOf } from "../../core/sdk/registry.ts";
 import { CommanderDriver } from "../commander-driver.ts";
 import { errorMessage } from "../errors.ts";
 import { jsonLogger } from "../log.ts";
@@ -51,8 +52,13 @@ export interface MemoryShard {
   close(): void;
 }
 
-/** Runs a stage here as the stage Worker or a runner would: open the input, run the stage, seal the output. */
-export async function runHere(registry: Registry, payloads: Payloads, stage: string, input: Payload): Promise<CallOutcome<Payload>> {
+/**
+ * Runs a stage here as the stage Worker or a runner would: refuse a call dispatched for other
+ * code (`digest`: code-identity.ts), open the input, run the stage, seal the output.
+ */
+export async function runHere(registry: Registry, payloads: Payloads, stage: string, input: Payload, digest?: string): Promise<CallOutcome<Payload>> {
+  const identity = checkCodeIdentity(digestOf(registry, "stage", stage), digest, stage);
+  if (!identity.ok) return { ok: false, error: identity.error };
   try {
     return { ok: true, value: await payloads.seal(sealable(registry.stages.get(stage)!.run(await payloads.open(input)))) };
   } catch (error) {
@@ -62,10 +68,10 @@ export async function runHere(registry: Registry, payloads: Payloads, stage: str
 
 /** The stage Worker's part, in this process. */
 export function workerBackend(registry: Registry, payloads: Payloads): Backends["worker"] {
-  return async (stage, input) => {
+  return async (stage, input, digest) => {
     const startedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1)); // a real hop: the caller must not assume a synchronous answer
-    const outcome = await runHere(registry, payloads, stage, input);
+    const outcome = await runHere(registry, payloads, stage, input, digest);
     return { outcome, startedAt, finishedAt: Date.now() };
   };
 }
@@ -80,7 +86,7 @@ export function localRunners(registry: Registry, payloads: Payloads, shard: () =
     async sendToRunner({ id }, call) {
       setTimeout(async () => {
         const startedAt = Date.now();
-        const outcome = await runHere(registry, payloads, call.stage, call.input);
+        const outcome = await runHere(registry, payloads, call.stage, call.input, call.digest);
         await shard()
           .offerResult({ node: id, job: call.job, seq: call.seq, attempt: call.attempt, outcome, startedAt, finishedAt: Date.now() })
           .catch(() => undefined);

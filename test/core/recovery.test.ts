@@ -17,7 +17,7 @@ import {
   drains,
 } from "../../core/jobs/recovery.ts";
 import { JobsState, type StageCall } from "../../core/jobs/state.ts";
-import { createRegistry, defineStage } from "../../core/index.ts";
+import { createRegistry, defineStage, withCodeDigests } from "../../core/index.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
 const work = defineStage({ name: "t/work", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 50, outputBytes: () => 9 }, run: (x: number): number => x + 1 });
@@ -70,6 +70,22 @@ describe("recovery rules", () => {
     expect(next).toMatchObject({ attempt: 2, by: "leader", at: 10 });
     expect(next.node).not.toBe("a");
     expect(next.reason).toMatch(/re-dispatch after a failed it/);
+  });
+
+  it("a re-dispatch names the code the call was first dispatched for, else the leader's registry's (code-identity.ts)", () => {
+    const redispatch = (ctx: RecoveryContext) =>
+      attemptEnded(ctx, ref(1, "a"), "full", "refused", 10)!.find((d) => d.type === "call.dispatched") as Extract<Decision, { type: "call.dispatched" }>;
+    const leaderLocked = { ...context(fresh()), registry: withCodeDigests(registry, { stages: { "t/work@1": "new0000000000000" }, jobs: {} }) };
+    // Attempt 1 was dispatched without a digest (no lock): the leader's own digest goes with attempt 2.
+    expect(redispatch(leaderLocked).digest).toBe("new0000000000000");
+    expect(redispatch(context(fresh())).digest).toBeUndefined();
+    // Attempt 1 named its code: attempt 2 names the same, whatever this leader bundles.
+    const s = new JobsState();
+    for (const id of RUNNERS) s.apply({ type: "node.registered", node: spec(id), at: 0 });
+    s.apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    s.apply({ ...dispatched(1, "a"), digest: "old0000000000000" } as Decision);
+    expect((s.job("j")!.calls[0] as StageCall).attempts[0]!.digest).toBe("old0000000000000");
+    expect(redispatch({ ...leaderLocked, state: s }).digest).toBe("old0000000000000");
   });
 
   it("a refused attempt blames nobody, and an orphaned one may go back to the same node", () => {

@@ -117,6 +117,48 @@ describe("runner: misbehaving on purpose (tests and the chaos suite)", () => {
   });
 });
 
+describe("runner: code identity (core/sdk/code-identity.ts)", () => {
+  const stage = "word-count/tokenize-count@1";
+  const ours = "aaaaaaaaaaaaaaaa";
+  const theirs = "bbbbbbbbbbbbbbbb";
+
+  it("refuses a call dispatched for other code with a failed outcome CodeMismatch naming both digests, without running it", async () => {
+    const p = await plane();
+    let ran = 0;
+    const logs: string[] = [];
+    const r = await runner(p, { logs, digestOf: (ref) => (ref === stage ? ours : undefined), executor: (ref, input) => (ran++, runExample(ref, input)) });
+    expect((await post(r, call(stage, "the cat", { digest: theirs }))).status).toBe(202);
+    await until(() => expect(p.results).toHaveLength(1));
+    const outcome = p.results[0]!.outcome;
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.name).toBe("CodeMismatch");
+    expect(outcome.error).toMatchObject({ code: "code_mismatch", registryDigest: ours, callDigest: theirs, stage });
+    expect(outcome.error.message).toContain(`stage ${stage} was dispatched for code ${theirs}, but this backend bundles code ${ours}`);
+    expect(ran).toBe(0);
+    expect(logs.some((l) => l.includes("refused call") && l.includes("code_mismatch"))).toBe(true);
+  });
+
+  it("runs a call whose digest matches, a call without one (an older leader) and any call when it knows no digest (no lock)", async () => {
+    const p = await plane();
+    const locked = await runner(p, { digestOf: () => ours });
+    await post(locked, call(stage, "the cat", { digest: ours }));
+    await post(locked, call(stage, "the cat"));
+    const unlocked = await runner(p, { id: "runner-2" });
+    await post(unlocked, call(stage, "the cat", { digest: theirs }));
+    await until(() => expect(p.results).toHaveLength(3));
+    expect(p.results.map((res) => res.outcome.ok)).toEqual([true, true, true]);
+  });
+
+  it("answers 400 for a digest that is not a non-empty string", async () => {
+    const p = await plane();
+    const r = await runner(p);
+    const bad = await post(r, { ...call(stage, "x"), digest: 7 });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatchObject({ code: "invalid_field", field: "digest" });
+  });
+});
+
 describe("runner: membership", () => {
   it("registers with its spec, then heartbeats at the period the plane names", async () => {
     const p = await plane();
