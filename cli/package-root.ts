@@ -3,7 +3,7 @@
  * or node_modules/paxflow once installed, where this module runs compiled from dist/cli/.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 function find(): string {
@@ -22,3 +22,6 @@ export function packageScript(source: string): string {
   const here = join(PACKAGE_ROOT, source);
   return existsSync(here) ? here : join(PACKAGE_ROOT, "dist", source.replace(/\.ts$/, ".js"));
 }
+
+/** Whether `dir` is paxflow's own repository (its sources here), not an app that installed it. */
+export const isPaxflowRepository = (dir: string): boolean => resolve(dir) === resolve(PACKAGE_ROOT) && existsSync(join(PACKAGE_ROOT, "core", "index.ts"));

@@ -8,6 +8,8 @@ import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { ConfigError } from "../core/paxos/index.ts";
+import { LOCK_FILE, formatLock } from "../core/check/lock.ts";
+import { runLock } from "./commands/lock.ts";
 import { PACKAGE_ROOT } from "./package-root.ts";
 
 /** A directory name npm accepts as a package name, and wrangler as a Worker name. */
@@ -63,6 +65,7 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): Scaffolded
       start: "paxflow dev --registry src/stages.ts",
       test: "vitest run",
       check: "paxflow check src",
+      lock: "paxflow lock src",
       deploy: "paxflow deploy",
     },
     dependencies: { paxflow: options.paxflow ?? `^${own.version}` },
@@ -82,7 +85,12 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): Scaffolded
     `# Local secrets for \`npm start\` (not committed). Deployed: wrangler secret put API_TOKENS / RUNNER_KEY.\nAPI_TOKENS=local=${token}=admin\nRUNNER_KEY=${randomBytes(32).toString("base64url")}\n`,
   );
   writeFileSync(join(target, "README.md"), readme(name));
-  return { dir: target, name, files: [...files, "package.json", ".dev.vars", "README.md"].sort() };
+  // The code digests of the stages and jobs as written (src/stages.ts imports them).
+  const lockFile = join(target, "src", LOCK_FILE);
+  writeFileSync(lockFile, formatLock({ stages: {}, jobs: {} }));
+  const problems: string[] = [];
+  if (runLock([join(target, "src")], { allowModule: [] }, (line) => problems.push(line)) !== 0) throw new Error(`paxflow init: locking the new app's stages failed:\n${problems.join("\n")}`);
+  return { dir: target, name, files: [...files, "package.json", ".dev.vars", "README.md", join("src", LOCK_FILE)].sort() };
 }
 
 function listFiles(dir: string, under = dir): string[] {

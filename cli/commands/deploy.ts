@@ -5,13 +5,13 @@
  * script size limits; no account needed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { Command } from "commander";
-import { PACKAGE_ROOT } from "../package-root.ts";
+import { isPaxflowRepository } from "../package-root.ts";
 import { table } from "../table.ts";
 import { runCheck } from "./check.ts";
 
@@ -19,15 +19,21 @@ import { runCheck } from "./check.ts";
 export const DEPLOYED_SOURCES = ["examples", "kernels", "core/sdk"];
 
 /** An app's stages and jobs, where `paxflow init` puts them. */
-const APP_SOURCES = ["src"];
+export const APP_SOURCES = ["src"];
 
 /** What `deploy` checks when not told: paxflow's own sources in its repository, an app's src/ anywhere else. */
 function defaultSources(dir: string): string[] {
-  const inRepository = resolve(dir) === resolve(PACKAGE_ROOT) && existsSync(join(PACKAGE_ROOT, "core", "index.ts"));
-  return (inRepository ? DEPLOYED_SOURCES : APP_SOURCES).map((p) => resolve(dir, p));
+  return (isPaxflowRepository(dir) ? DEPLOYED_SOURCES : APP_SOURCES).map((p) => resolve(dir, p));
 }
 
-const WRANGLER = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+/** The app's wrangler (a devDependency of the app paxflow init writes), found when a command needs it. */
+function wranglerBin(): string {
+  try {
+    return createRequire(join(process.cwd(), "package.json")).resolve("wrangler/bin/wrangler.js");
+  } catch {
+    return createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+  }
+}
 
 /** Workers script size limits, after compression (developers.cloudflare.com/workers/platform/limits). */
 export const SIZE_LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 };
@@ -49,7 +55,7 @@ export interface BundleReport {
 function wrangler(args: readonly string[], quiet: boolean): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
     // In the app's folder: wrangler finds its configuration there.
-    const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: process.cwd(), stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(process.execPath, [wranglerBin(), ...args], { cwd: process.cwd(), stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));

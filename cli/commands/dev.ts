@@ -169,7 +169,20 @@ async function describeSecrets(local: LocalVars): Promise<{ sources: string | nu
 }
 
 /** `tokens`: the given tokens' names and scopes (describeSecrets), or null when the cluster uses its local token. */
-function printHelp(cluster: LocalCluster, jobs: number, tokens: string | null): void {
+/** Ready-to-run submissions of the examples' jobs, when the registry has them. */
+const EXAMPLE_SUBMITS: Readonly<Record<string, string>> = {
+  "monte-carlo/pi": `-H 'Prefer: wait=10' -d '{"job":"monte-carlo/pi","input":{"seed0":1,"runs":4,"samplesPerRun":200000}}'`,
+  "word-count": `-d '{"job":"word-count","input":{"text":"the quick brown fox jumps over the lazy dog","chunkChars":12}}'`,
+};
+
+/** How to submit the registry's jobs: the examples' as they run, any other job with its input left to fill in. */
+function submitLines(u: string, jobNames: readonly string[]): string[] {
+  const known = jobNames.filter((name) => name in EXAMPLE_SUBMITS);
+  const shown = known.length > 0 ? known : jobNames.slice(0, 1);
+  return shown.map((name) => `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' ${EXAMPLE_SUBMITS[name] ?? `-H 'Prefer: wait=10' -d '{"job":"${name}","input":<its input as JSON>}'`}`);
+}
+
+function printHelp(cluster: LocalCluster, jobs: number, tokens: string | null, jobNames: readonly string[]): void {
   const u = cluster.url;
   say(`ready: API on ${u}, state in ${cluster.persistTo} (${jobs} job${jobs === 1 ? "" : "s"} kept there)`);
   if (tokens === null) {
@@ -185,8 +198,7 @@ function printHelp(cluster: LocalCluster, jobs: number, tokens: string | null): 
       `    AUTH='Authorization: Bearer ${tokens === null ? cluster.token : "<one of your tokens>"}'`,
       `    curl -s -H "$AUTH" ${u}/v1/cluster`,
       `    curl -s -H "$AUTH" ${u}/v1/nodes`,
-      `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -H 'Prefer: wait=10' -d '{"job":"monte-carlo/pi","input":{"seed0":1,"runs":4,"samplesPerRun":200000}}'`,
-      `    curl -s -H "$AUTH" -X POST ${u}/v1/jobs -H 'content-type: application/json' -d '{"job":"word-count","input":{"text":"the quick brown fox jumps over the lazy dog","chunkChars":12}}'`,
+      ...submitLines(u, jobNames),
       `    curl -s -H "$AUTH" ${u}/v1/jobs`,
       `    curl -s -H "$AUTH" ${u}/v1/jobs/<id>`,
       `    curl -sN -H "$AUTH" ${u}/v1/jobs/<id>/events`,
@@ -283,7 +295,7 @@ async function dev(flags: DevFlags): Promise<void> {
       });
     }
     if (stopping) return stopping;
-    printHelp(cluster, await countJobs(cluster), secrets.tokens);
+    printHelp(cluster, await countJobs(cluster), secrets.tokens, [...registry.jobs.keys()]);
   } catch (error) {
     if (stopping) return stopping;
     console.error(`paxflow dev: error: ${error instanceof Error ? error.message : String(error)}`);

@@ -8,7 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { formatLock, LOCK_FILE, updateLock } from "../../core/check/lock.ts";
+import { isPaxflowRepository } from "../package-root.ts";
 import { checkPaths, lockPathFor, readLock } from "./check.ts";
+import { APP_SOURCES } from "./deploy.ts";
 
 interface LockFlags {
   lock?: string;
@@ -17,12 +19,12 @@ interface LockFlags {
   allowModule: string[];
 }
 
-/** What `paxflow lock` checks when given no paths: the examples the Worker bundles (their registry imports kernels/). */
-export const DEFAULT_LOCKED = ["examples"];
+/** What `paxflow lock` checks when given no paths: an app's src/, or in paxflow's repository the examples its Worker bundles (their registry imports kernels/). */
+const defaultLocked = (): string[] => (isPaxflowRepository(process.cwd()) ? ["examples"] : APP_SOURCES);
 
 export const lockCommand = new Command("lock")
   .description(`record each stage version's and job's code digest in ${LOCK_FILE} (commit it); \`paxflow check\` then refuses a stage whose code changed under the same version`)
-  .argument("[paths...]", `files or directories holding the stages and jobs (default: ${DEFAULT_LOCKED.join(" ")})`)
+  .argument("[paths...]", `files or directories holding the stages and jobs (default: src; in paxflow's repository: examples)`)
   .option("--lock <file>", `the lock file (default: ${LOCK_FILE} in the first path given)`)
   .option("--update", "replace the digest of a stage version whose code changed (only when that version never ran anywhere: otherwise bump its version)")
   .option("--prune", "drop the entries of stage versions and jobs no longer defined")
@@ -42,7 +44,7 @@ export const lockCommand = new Command("lock")
     ].join("\n"),
   )
   .action((paths: string[], flags: LockFlags) => {
-    process.exitCode = runLock(paths.length > 0 ? paths : DEFAULT_LOCKED, flags);
+    process.exitCode = runLock(paths.length > 0 ? paths : defaultLocked(), flags);
   });
 
 export function runLock(paths: readonly string[], flags: LockFlags, say: (line: string) => void = (line) => console.error(line)): number {

@@ -3,8 +3,13 @@
  * backend, more than once, and compare the answers. A job is a generator that yields calls to
  * stages (and other jobs); it is replayed from the log after a failure, so it must be
  * deterministic too. `npx paxflow check src` verifies both.
+ *
+ * ./paxflow.lock.json records each stage version's code digest (`npx paxflow lock`, commit it):
+ * a backend refuses a call dispatched for other code, and `paxflow check` refuses a stage whose
+ * code changed without a new `version`.
  */
-import { all, createRegistry, defineJob, defineStage } from "paxflow";
+import { all, createRegistry, defineJob, defineStage, withCodeDigests } from "paxflow";
+import lock from "./paxflow.lock.json" with { type: "json" };
 
 /** Counts the words of one chunk of text. */
 export const countWords = defineStage({
@@ -27,4 +32,4 @@ export const wordTotal = defineJob({
 });
 
 /** What this app deploys: nothing else can run. */
-export const registry = createRegistry({ countWords, wordTotal });
+export const registry = withCodeDigests(createRegistry({ countWords, wordTotal }), lock);
