@@ -9,6 +9,7 @@ import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
 import { lockCommand } from "./commands/lock.ts";
+import { runnerCommand } from "./commands/runner.ts";
 import { runnerSecretCommand } from "./commands/runner-secret.ts";
 import { simCommand } from "./commands/sim.ts";
 import { simulateCommand } from "./commands/simulate.ts";
@@ -21,6 +22,7 @@ export const program = new Command("paxflow")
   .addCommand(devCommand)
   .addCommand(initCommand)
   .addCommand(lockCommand)
+  .addCommand(runnerCommand)
   .addCommand(runnerSecretCommand)
   .addCommand(simCommand)
   .addCommand(simulateCommand);

@@ -107,6 +107,38 @@ describe("paxflow as a dependency (npm pack, paxflow init, the app's own command
     expect(answer.status, JSON.stringify(job)).toBe(200);
     expect(job).toMatchObject({ status: "done", output: 6 });
     expect(job.calls).toHaveLength(3);
+
+    // One more runner, as a user adds one: `paxflow runner` with the app's registry, signing with
+    // the secret `paxflow runner-secret` derives from the app's RUNNER_KEY.
+    const runnerKey = /^RUNNER_KEY=(.+)$/m.exec(readFileSync(join(app, ".dev.vars"), "utf8"))![1]!;
+    const secret = await new Promise<string>((done) => {
+      const child = spawn(join(app, "node_modules/.bin/paxflow"), ["runner-secret", "extra-1"], { cwd: app, env: { ...process.env, RUNNER_KEY: runnerKey } });
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.on("close", () => done(out.trim()));
+    });
+    const extra = spawn(join(app, "node_modules/.bin/paxflow"), ["runner", "--registry", "src/stages.ts", "--api", `http://127.0.0.1:${port}`, "--id", "extra-1"], {
+      cwd: app,
+      env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },
+    });
+    try {
+      let said = "";
+      await new Promise<void>((ready, failed) => {
+        const look = (chunk: Buffer) => {
+          said += chunk.toString();
+          if (said.includes("extra-1 listening on")) ready();
+        };
+        extra.stdout.on("data", look);
+        extra.stderr.on("data", look);
+        extra.once("exit", (code) => failed(new Error(`paxflow runner exited ${code}:\n${said}`)));
+      });
+      const nodes = (await (await fetch(`http://127.0.0.1:${port}/v1/nodes`, { headers: { authorization: `Bearer ${token}` } })).json()) as { nodes: { spec: { id: string }; status: string }[] };
+      expect(nodes.nodes).toContainEqual(expect.objectContaining({ spec: expect.objectContaining({ id: "extra-1" }), status: "up" }));
+    } finally {
+      const exited = new Promise((resolve) => extra.once("exit", resolve));
+      extra.kill("SIGTERM");
+      await exited;
+    }
   });
 
   it("npm create paxflow: create-paxflow writes the same app through the paxflow it depends on", async () => {
