@@ -11,37 +11,16 @@
  * registration or no WebGPU adapter exists, 2 for a bad flag, registry module or profile file.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { Command, Option } from "commander";
-import { intOption } from "../cli/options.ts";
-import { type CommonRunnerFlags, UsageError, loadRegistry, runCli, runnerAuth, withCommonRunnerOptions } from "../runners/cli-common.ts";
+import { UsageError, loadRegistry, runCli, runnerAuth } from "../runners/cli-common.ts";
 import type { SpeedProfile } from "../core/jobs/decisions.ts";
 import { digestOf } from "../core/sdk/registry.ts";
 import { calibrate, describeCalibration, parseSpeedProfile } from "./calibrate.ts";
-import { BACKENDS, type BackendChoice, Gpu, NoAdapterError, describeFacts } from "./device.ts";
+import { Gpu, NoAdapterError, describeFacts } from "./device.ts";
 import { GpuExecutor } from "./executor.ts";
+import { type GpuRunnerFlags, gpuRunnerCommand } from "./gpu-runner-options.ts";
 import { type GpuRunner, capsOf, startGpuRunner } from "./start.ts";
 
-/** The common runner flags (cli-common.ts) and this runner's own. */
-interface Flags extends CommonRunnerFlags {
-  slots: number;
-  backend: BackendChoice;
-  calibrate: boolean;
-  profile?: string;
-  saveProfile?: string;
-  reps: number;
-}
-
-const program = withCommonRunnerOptions(new Command("gpu-runner").description("run the WebGPU kernels of a registry's SIMD stages for the paxflow command plane"), "gpu")
-  .option("--slots <n>", "calls accepted at once (the device runs one kernel at a time)", intOption(1, 1_024), 1)
-  .addOption(
-    new Option("--backend <name>", "WebGPU backend: auto picks a hardware GPU, else Mesa's software OpenGL").choices([...BACKENDS]).default("auto"),
-  )
-  .option("--no-calibrate", "skip start-up calibration; needs --profile")
-  .option("--profile <file>", "speed profile JSON to register instead of calibrating ({ cpu, simd?, stages? }, or a file --save-profile wrote)")
-  .option("--save-profile <file>", "write the calibration (profile and measurements) to this JSON file")
-  .option("--reps <n>", "timed repetitions per calibration input", intOption(1, 100), 5)
-  .showHelpAfterError("(add --help for usage)")
-  .exitOverride();
+const program = gpuRunnerCommand().showHelpAfterError("(add --help for usage)").exitOverride();
 
 function loadProfile(path: string): SpeedProfile {
   let text: string;
@@ -58,7 +37,7 @@ function loadProfile(path: string): SpeedProfile {
 }
 
 async function main(): Promise<void> {
-  const flags = program.parse(process.argv).opts<Flags>();
+  const flags = program.parse(process.argv).opts<GpuRunnerFlags>();
   if (!flags.calibrate && !flags.profile) {
     throw new UsageError("--no-calibrate needs --profile FILE: without a measured profile the scheduler would guess this runner's speed");
   }

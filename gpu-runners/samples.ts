@@ -25,7 +25,6 @@ import {
   SCALAR_MAP_OPS,
   SCAN_CHUNK,
   SCAN_THREADS,
-  type ScanInput,
   gamma,
   matmulTolerance,
   sumTolerance,

@@ -8,31 +8,15 @@
  * flag or registry module.
  */
 import { hostname } from "node:os";
-import { Command } from "commander";
-import { intOption } from "../cli/options.ts";
 import { digestOf } from "../core/sdk/registry.ts";
-import { type CommonRunnerFlags, UsageError, loadRegistry, positiveNumber, runCli, runnerAuth, withCommonRunnerOptions } from "./cli-common.ts";
-import { MISBEHAVIOURS, type Misbehaviour, parseMisbehaviour } from "./misbehaviour.ts";
+import { UsageError, loadRegistry, runCli, runnerAuth } from "./cli-common.ts";
+import { type CpuRunnerFlags, cpuRunnerCommand } from "./cpu-runner-options.ts";
 import { startRunner } from "./runner.ts";
 
-/** The common runner flags (cli-common.ts) and this runner's own. */
-interface Flags extends CommonRunnerFlags {
-  slots: number;
-  speed: number;
-  delayMs: number;
-  misbehave?: Misbehaviour;
-}
-
-const program = withCommonRunnerOptions(new Command("cpu-runner").description("run the CPU implementation of a registry's stages for the paxflow command plane"), "cpu")
-  .option("--slots <n>", "calls run at once (stages run on one thread, so more slots overlap only waits)", intOption(1, 1_024), 1)
-  .option("--speed <x>", "speed relative to the machine the cost models were written for", positiveNumber, 1)
-  .option("--delay-ms <n>", "artificial extra time per call, to emulate a slower node", intOption(0), 0)
-  .option("--misbehave <mode>", `misbehave on purpose, for tests and the chaos suite: ${MISBEHAVIOURS}`, parseMisbehaviour)
-  .showHelpAfterError("(add --help for usage)")
-  .exitOverride();
+const program = cpuRunnerCommand().showHelpAfterError("(add --help for usage)").exitOverride();
 
 async function main(): Promise<void> {
-  const flags = program.parse(process.argv).opts<Flags>();
+  const flags = program.parse(process.argv).opts<CpuRunnerFlags>();
   const registry = await loadRegistry(flags.registry);
   const { stages } = registry;
   const runner = await startRunner({

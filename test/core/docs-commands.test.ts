@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { type Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import { program } from "../../cli/repo-program.ts";
+import { gpuRunnerCommand } from "../../gpu-runners/gpu-runner-options.ts";
+import { cpuRunnerCommand } from "../../runners/cpu-runner-options.ts";
 import { DOCS, ROOT, shellLines } from "../shared/doc-blocks.ts";
 
 /** Shell words: quotes kept together, a trailing comment dropped. */
@@ -63,6 +65,11 @@ function parse(argv: readonly string[]): void {
     rest = rest.slice(1);
   }
   if (command === program) throw new Error(`no command "${rest[0]}"`);
+  // `paxflow runner [--gpu]` passes the rest to the runner program: check it against that one's flags.
+  if (command.name() === "runner") {
+    command = rest.includes("--gpu") ? gpuRunnerCommand() : cpuRunnerCommand();
+    rest = rest.filter((arg) => arg !== "--gpu");
+  }
   command.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   const { unknown } = command.parseOptions(rest);
   if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]} for "${command.name()}"`);

@@ -88,8 +88,8 @@ describe("the paxflow CLI against a running cluster", () => {
     expect(ran.stdout).toContain(`failed: ${name}: ${message}`);
   });
 
-  it("runs the README's curl lines as written (its URL and token swapped for this cluster's)", async () => {
-    const lines = shellLines("README.md").filter((l) => l.startsWith("curl "));
+  it("runs the HTTP guide's curl lines as written (its URL and token swapped for this cluster's)", async () => {
+    const lines = shellLines("docs/cli-and-http.md").filter((l) => l.startsWith("curl "));
     expect(lines.length).toBeGreaterThanOrEqual(5);
     let id: string | undefined;
     for (const line of lines) {
