@@ -107,7 +107,7 @@ fault-tolerant, cost-aware orchestrator on Cloudflare Workers.
 \`\`\`sh
 npm install
 npm start          # the local cluster (workerd via wrangler dev, two CPU runners) with your stages
-npm test           # your job, run locally and on an in-process job plane
+npm test           # your job: locally, on an in-process job plane, on the local cluster
 npx paxflow check src                  # purity, yields, cost models, cycles
 npx paxflow deploy --dry-run           # what \`wrangler deploy\` would upload
 \`\`\`
@@ -121,7 +121,7 @@ npx paxflow submit ${name}/word-total --input '{"text":"a b c\\nd e"}' --watch
 
 - \`src/stages.ts\`: your stages and jobs, and the registry of what this app deploys.
 - \`src/index.ts\`: the Worker (\`definePaxflow({ registry })\`); \`wrangler.toml\` names its exports.
-- \`test/job.test.ts\`: \`runLocally\` and \`runOnPlane\` from \`paxflow/testing\`.
+- \`test/\`: \`runLocally\`, \`runOnPlane\` and \`startLocalCluster\` from \`paxflow/testing\`.
 
 Deploying: \`npx wrangler login\`, then \`wrangler secret put API_TOKENS\` and \`wrangler secret put
 RUNNER_KEY\`, then \`npx paxflow deploy\` (see paxflow's docs/deploy.md).

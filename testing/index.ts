@@ -8,8 +8,9 @@
  *   runners answering on later turns of the event loop, every decision a chosen log entry. Use it
  *   to see that a job runs as a replicated, re-dispatched, possibly verified job, and what each
  *   call did, without workerd.
- * - Against the local cluster (`paxflow dev`, or a cluster your test starts), use
- *   `PaxflowClient` from `paxflow/client`.
+ * - `startLocalCluster({ registry })`: your app on workerd with runners, as `paxflow dev` runs it,
+ *   on a free port with throw-away state (./local-cluster.ts); `run(job, input)` submits and
+ *   waits. For a cluster you run yourself, `PaxflowClient` from `paxflow/client`.
  */
 import type { JobError, JobId, NodeId } from "../core/jobs/decisions.ts";
 import { inlinePayload } from "../core/jobs/payload.ts";
@@ -21,6 +22,7 @@ import { TRANSIENT_CODES, errorCode } from "../runtime/errors.ts";
 import { localRunners, memoryShard, workerBackend } from "../runtime/jobs/memory-shard.ts";
 
 export { runLocally, type LocalResult } from "../core/sdk/local.ts";
+export { type ClusterJob, ClusterRequestError, type LocalClusterOptions, type RunningCluster, startLocalCluster } from "./local-cluster.ts";
 
 export interface PlaneOptions {
   /** Local runners registered besides the stage Worker (each with 2 slots); default 2. */

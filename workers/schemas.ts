@@ -270,7 +270,6 @@ export const JobEvent = z
     seq: Count.optional(),
     attempt: z.number().int().positive().optional(),
     node: z.string().optional(),
-    ok: z.boolean().optional().openapi({ description: "call.result: whether the answer was a value (true) or an error (false)" }),
     detail: z.string().optional(),
   })
   .openapi("JobEvent", { description: "one SSE `data:` line; `event:` is its type and `id:` its n; a last `event: end` carries {status}" });

@@ -50,7 +50,6 @@ interface JobEventJson {
   readonly seq?: number;
   readonly attempt?: number;
   readonly node?: string;
-  readonly ok?: boolean;
   readonly detail?: string;
 }
 
@@ -67,7 +66,9 @@ export function formatEvent(event: JobEventJson, startedAt: number): string {
       what = `${call} -> ${event.node} (attempt ${event.attempt}): ${event.detail ?? ""}`;
       break;
     case "call.result":
-      what = `${call} <- ${event.node}: ${event.ok === false ? "error" : "result"}${event.detail ? `: ${event.detail}` : ""}`;
+      // The detail is an error's name and message, or a note on verification (an answer held or
+      // settled): the event does not say which, so neither is called a failure here.
+      what = `${call} <- ${event.node}: ${event.detail ?? "result"}`;
       break;
     case "call.timeout":
       what = `${call} attempt ${event.attempt} on ${event.node} timed out: ${event.detail ?? ""}`;

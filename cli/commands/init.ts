@@ -11,5 +11,5 @@ export const initCommand = new Command("init")
     const app = scaffold(dir, flags.paxflow === undefined ? {} : { paxflow: flags.paxflow });
     const where = relative(process.cwd(), app.dir) || ".";
     console.log(`paxflow init: wrote ${app.name} to ${where}: ${app.files.join(", ")}`);
-    console.log(["next:", `  cd ${where}`, "  npm install", "  npm test      # your job, locally and on an in-process plane", "  npm start     # the local cluster with your stages"].join("\n"));
+    console.log(["next:", `  cd ${where}`, "  npm install", "  npm test      # your job: locally, on an in-process plane, on the local cluster", "  npm start     # the local cluster with your stages"].join("\n"));
   });

@@ -120,8 +120,6 @@ export interface JobEvent {
   readonly seq?: number;
   readonly attempt?: number;
   readonly node?: NodeId;
-  /** call.result: whether the answer was a value (true) or an error (false); `detail` may note either. */
-  readonly ok?: boolean;
   readonly detail?: string;
 }
 
@@ -514,7 +512,7 @@ export class JobsState {
     const detail = d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` };
     if (call.state.is !== "verifying") {
       this.take(job, call, d);
-      this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ok: d.outcome.ok, ...detail });
+      this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ...detail });
       return { effect: "job", job: d.job };
     }
     return this.verifying(job, call, call.state, d);
@@ -531,7 +529,7 @@ export class JobsState {
     held.answers.push({ attempt: d.attempt, node: d.node, outcome: d.outcome, startedAt: d.startedAt, finishedAt: d.finishedAt });
     const settled = this.settle(job, call, held, d.at);
     const detail = settled?.detail ?? `held: ${held.answers.length} answer(s), ${VERIFY_QUORUM} must agree (${held.reason})`;
-    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, ok: d.outcome.ok, detail });
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail });
     return { effect: "job", job: d.job, ...(settled?.quarantined.length ? { quarantined: settled.quarantined } : {}) };
   }
 

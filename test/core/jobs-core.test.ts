@@ -103,8 +103,8 @@ describe("placement", () => {
     const simd = place({ ...request(5), stage: stage(5, 0, ["simd"]) }, nodes);
     expect(simd.ok && simd.winner.node).toBe("g");
     const none = place({ ...request(5), stage: stage(5, 0, ["simd"]), exclude: new Set(["g"]) }, nodes);
-    expect(none).toEqual({ ok: false, reason: "every node with simd already timed out on this call" });
-    expect(place({ ...request(5), stage: stage(5, 0, ["simd"]) }, [nodes[0]!])).toEqual({ ok: false, reason: "no node has the capabilities simd" });
+    expect(none).toEqual({ ok: false, cause: "no-node", reason: "every node with simd already timed out on this call" });
+    expect(place({ ...request(5), stage: stage(5, 0, ["simd"]) }, [nodes[0]!])).toEqual({ ok: false, cause: "no-node", reason: "no node has the capabilities simd" });
   });
 });
 

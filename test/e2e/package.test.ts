@@ -75,7 +75,7 @@ describe("paxflow as a dependency (npm pack, paxflow init, the app's own command
   it("runs the app's own tests (npm test) and type-checks it against the package's declarations", async () => {
     const tested = await npm(["test"], app);
     expect(tested.code, tested.output).toBe(0);
-    expect(tested.output).toMatch(/Tests\s+2 passed/);
+    expect(tested.output).toMatch(/Tests\s+3 passed/);
     const typed = await run(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."], app);
     expect(typed.code, typed.output).toBe(0);
   });
