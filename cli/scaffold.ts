@@ -41,7 +41,12 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): Scaffolded
     throw new ScaffoldError(`${dir} already exists and is not an empty folder: pick a new name`);
   }
   const root = PACKAGE_ROOT;
-  const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    version: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+    overrides?: Record<string, string>;
+  };
   mkdirSync(target, { recursive: true });
   cpSync(join(root, "templates", "app"), target, { recursive: true });
   // npm leaves a .gitignore out of a package: the template carries it as "gitignore".
@@ -75,6 +80,9 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): Scaffolded
       vitest: tool("vitest"),
       wrangler: tool("wrangler"),
     },
+    // The pins paxflow itself installs with (its README, "Dependencies"): npm applies overrides
+    // of the root project only, so the app carries them.
+    ...(own.overrides ? { overrides: own.overrides } : {}),
   };
   writeFileSync(join(target, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   // Local secrets only (`paxflow dev` reads them; wrangler gives them to the Worker): deployed

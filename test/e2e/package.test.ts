@@ -5,15 +5,17 @@
  * node_modules/.bin) with its own job, and `paxflow deploy --dry-run`. Nothing here reaches into
  * the repository's sources: the app sees only the built package (dist/, its declarations, the CLI).
  *
- * The install is `npm install --prefer-offline`: package tarballs come from npm's cache (filled
- * by this repository's own `npm ci`), package metadata from the registry when the cache lacks it.
+ * Offline: the app's package-lock.json is made from this repository's (test/shared/offline-
+ * lockfile.ts), so `npm ci --offline` installs it from npm's cache alone, which this
+ * repository's own `npm ci` filled.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, freePort } from "../../cli/local-cluster.ts";
+import { type LocalTarball, offlineLockfile } from "../shared/offline-lockfile.ts";
 
 interface Ran {
   readonly code: number;
@@ -33,6 +35,20 @@ function run(command: string, args: readonly string[], cwd: string): Promise<Ran
 
 const npm = (args: readonly string[], cwd: string) => run("npm", args, cwd);
 
+/** A packed tarball in `dir` whose file name starts with `prefix`, with its package.json. */
+function tarball(dir: string, prefix: string, manifestOf: string): LocalTarball {
+  const file = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith(".tgz"));
+  if (!file) throw new Error(`no ${prefix}*.tgz in ${dir}`);
+  return { path: join(dir, file), manifest: JSON.parse(readFileSync(manifestOf, "utf8")) as LocalTarball["manifest"] };
+}
+
+/** Installs `dir`'s package.json with no network: a lockfile from this repository's, then npm ci --offline. */
+async function installOffline(dir: string, tarballs: Record<string, LocalTarball>): Promise<Ran> {
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as LocalTarball["manifest"];
+  writeFileSync(join(dir, "package-lock.json"), offlineLockfile(join(ROOT, "package-lock.json"), manifest, tarballs));
+  return npm(["ci", "--offline", "--no-audit", "--no-fund"], dir);
+}
+
 describe("paxflow as a dependency (npm pack, paxflow init, the app's own commands)", () => {
   let work = "";
   let app = "";
@@ -42,12 +58,11 @@ describe("paxflow as a dependency (npm pack, paxflow init, the app's own command
     work = mkdtempSync(join(tmpdir(), "paxflow-package-"));
     const packed = await npm(["pack", "--pack-destination", work], ROOT);
     expect(packed.code, packed.output).toBe(0);
-    const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
-    expect(tarball, packed.output).toBeDefined();
-    const init = await run(process.execPath, [join(ROOT, "cli/paxflow.mjs"), "init", join(work, "word-app"), "--paxflow", `file:${join(work, tarball!)}`], work);
+    const paxflow = tarball(work, "paxflow-", join(ROOT, "package.json"));
+    const init = await run(process.execPath, [join(ROOT, "cli/paxflow.mjs"), "init", join(work, "word-app"), "--paxflow", `file:${paxflow.path}`], work);
     expect(init.code, init.output).toBe(0);
     app = join(work, "word-app");
-    const installed = await npm(["install", "--prefer-offline", "--no-audit", "--no-fund"], app);
+    const installed = await installOffline(app, { paxflow });
     expect(installed.code, installed.output).toBe(0);
   });
 
@@ -145,10 +160,16 @@ describe("paxflow as a dependency (npm pack, paxflow init, the app's own command
     const creator = join(work, "creator");
     const packed = await npm(["pack", "--pack-destination", work], join(ROOT, "packages", "create-paxflow"));
     expect(packed.code, packed.output).toBe(0);
-    const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz"));
-    const create = tarballs.find((f) => f.startsWith("create-paxflow-"))!;
-    const paxflow = tarballs.find((f) => f.startsWith("paxflow-"))!;
-    const installed = await npm(["install", "--prefix", creator, "--prefer-offline", "--no-audit", "--no-fund", join(work, paxflow), join(work, create)], work);
+    const paxflow = tarball(work, "paxflow-", join(ROOT, "package.json"));
+    const create = tarball(work, "create-paxflow-", join(ROOT, "packages", "create-paxflow", "package.json"));
+    mkdirSync(creator);
+    // With paxflow's pins (overrides), as `paxflow init` gives an app.
+    const { overrides } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { overrides: Record<string, string> };
+    writeFileSync(
+      join(creator, "package.json"),
+      JSON.stringify({ name: "creator", version: "0.0.0", private: true, dependencies: { paxflow: `file:${paxflow.path}`, "create-paxflow": `file:${create.path}` }, overrides }),
+    );
+    const installed = await installOffline(creator, { paxflow, "create-paxflow": create });
     expect(installed.code, installed.output).toBe(0);
     const created = await run(join(creator, "node_modules/.bin/create-paxflow"), ["second-app"], work);
     expect(created.code, created.output).toBe(0);
