@@ -76,7 +76,7 @@ export const EventsHeaders = z.object({
 export const JobStatus = z.enum(JOB_STATUSES);
 
 /** SubmitJob.job's description; the served document appends "; deployed here: <names>". */
-export const JOB_NAME_DESCRIPTION = "the job's name";
+export const JOB_NAME_DESCRIPTION = "the job's name (starts its latest deployed version) or name@version (starts that version)";
 
 export const SubmitJobBody = z
   .strictObject({
@@ -217,6 +217,7 @@ export const JobJson = z
   .object({
     id: JobId,
     name: z.string(),
+    version: z.number().int().positive().openapi({ description: "the version of the job's code it runs to its end on (with name: its ref, name@version)" }),
     status: JobStatus,
     shard: Count,
     root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),

@@ -97,7 +97,7 @@ describe("jobs API: bad input", () => {
     expect((refused as Error).message).toContain("input.text");
     expect((refused as Error).message).toContain("input.chunkChars");
     // A job without a schema takes any input.
-    await expect(checkInput("word-count", registry.jobs.get("word-count")!, 42)).resolves.toBeUndefined();
+    await expect(checkInput("word-count", registry.jobs.get("word-count@1")!, 42)).resolves.toBeUndefined();
     // A deployed job's schema, through the API: refused before anything reaches the log.
     const response = await post("/v1/jobs", { job: "shapes/chain", input: { seed: -1, extra: true } });
     await expectError(response, 400, "invalid_input", "input.seed");
@@ -556,7 +556,7 @@ describe("jobs API: sub-job depth", () => {
     expect(job.status).toBe("failed");
     expect(job.error).toMatchObject({ kind: "too-deep", name: "JobTooDeep" });
     expect(job.error.message).toBe(
-      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse -> shapes/recurse -> shapes/recurse -> ... 60 more ... -> shapes/recurse -> shapes/recurse -> shapes/recurse",
+      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse@1 -> shapes/recurse@1 -> shapes/recurse@1 -> ... 60 more ... -> shapes/recurse@1 -> shapes/recurse@1 -> shapes/recurse@1",
     );
   });
 });
