@@ -350,6 +350,13 @@ describe("jobs API: through the commanders", () => {
     expect(job.output).toEqual({ a: 2, b: 1 });
   });
 
+  it("starts a job by name (its latest version) or by name@version, and names the version it runs", async () => {
+    const byRef = await post("/v1/jobs", { job: "word-count@1", input: { text: "a b a", chunkChars: 2 } }, { prefer: "wait=10" });
+    expect(byRef.status, await byRef.clone().text()).toBe(200);
+    expect(await byRef.json()).toMatchObject({ name: "word-count", version: 1, status: "done", output: { a: 2, b: 1 } });
+    await expectError(await post("/v1/jobs", { job: "word-count@9", input: 1 }), 404, "unknown_job", '"word-count@9"', "word-count@1");
+  });
+
   it("keeps one job per idempotency key, and refuses the key for other input", async () => {
     const body = { job: "word-count", input: { text: "same key", chunkChars: 4 }, idempotencyKey: "jobs-api-test-key" };
     const first = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
