@@ -109,7 +109,7 @@ export function serveDocument(api: OpenAPIHono<App>): void {
     });
     // The jobs this deployment bundles: its registry's, known per request (api.ts createApp).
     const job = (document.components?.schemas?.SubmitJob as { properties?: Record<string, { description?: string }> } | undefined)?.properties?.job;
-    if (job) job.description = `${JOB_NAME_DESCRIPTION}; deployed here: ${[...c.get("registry").jobs.keys()].join(", ")} (a name starts its latest version)`;
+    if (job) job.description = `${JOB_NAME_DESCRIPTION}; deployed here: ${[...c.get("registry").jobs.keys()].join(", ")}`;
     return c.json(document);
   });
 }
