@@ -141,7 +141,7 @@ export const CallJson = z
   .object({
     seq: Count,
     kind: z.enum(["stage", "job"]),
-    target: z.string().openapi({ description: 'a stage ("name@version") or a job name' }),
+    target: z.string().openapi({ description: 'the stage or job called, "name@version"' }),
     status: CallStatus,
     node: z.string().optional().openapi({ description: "the node whose result was chosen" }),
     attemptCount: Count,

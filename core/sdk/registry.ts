@@ -83,6 +83,26 @@ export function missingJob(registry: Registry, ref: string): { readonly name: "V
   };
 }
 
+/** A running job (or sub-job) and the ref of the code it runs on. */
+export interface RunningJob {
+  readonly id: string;
+  readonly ref: string;
+}
+
+/**
+ * The job versions running jobs use that `registry` does not bundle, each with those jobs' ids,
+ * in ref order: what a deploy of that registry would fail with VersionGone.
+ */
+export function droppedVersions(registry: Registry, running: readonly RunningJob[]): { readonly ref: string; readonly jobs: string[] }[] {
+  const dropped = new Map<string, string[]>();
+  for (const { id, ref } of running) {
+    const key = asJobRef(ref);
+    if (registry.jobs.has(key)) continue;
+    dropped.set(key, [...(dropped.get(key) ?? []), id]);
+  }
+  return [...dropped].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ref, jobs]) => ({ ref, jobs }));
+}
+
 /**
  * The registry with the code digests of a lock (`import lock from "./paxflow.lock.json" with
  * { type: "json" }`): its backends refuse calls dispatched for other code (code-identity.ts).
