@@ -4,7 +4,7 @@ export { type Call, type CallStep, type Effect, type Parallel, type Step } from 
 export { type Cap, type CostModel, type KernelArray, type KernelBinding, type SimdKernel, type Stage, type StageSpec, DefinitionError, KNOWN_CAPS, defineStage } from "./sdk/stage.ts";
 export { type Job, type JobSpec, all, defineJob } from "./sdk/job.ts";
 export { type CallInput, Stored } from "./sdk/stored.ts";
-export { type Registry, createRegistry, digestOf, withCodeDigests } from "./sdk/registry.ts";
+export { type Registry, createRegistry, digestOf, findJob, jobNames, jobRef, versionsOf, withCodeDigests } from "./sdk/registry.ts";
 export { type CodeIdentityCheck, type CodeLock, type CodeMismatch, checkCodeIdentity } from "./sdk/code-identity.ts";
 export {
   type CallFailure,

@@ -17,7 +17,7 @@ import { inlinePayload } from "../core/jobs/payload.ts";
 import { takenFrom } from "../core/jobs/state.ts";
 import type { Viewer } from "../core/jobs/tenancy.ts";
 import { type Value, encode } from "../core/codec.ts";
-import type { Registry } from "../core/sdk/registry.ts";
+import { type Registry, findJob } from "../core/sdk/registry.ts";
 import { TRANSIENT_CODES, errorCode } from "../runtime/errors.ts";
 import { localRunners, memoryShard, workerBackend } from "../runtime/jobs/memory-shard.ts";
 
@@ -76,7 +76,7 @@ async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
 
 /** Runs `job` on `input` on an in-process job plane (see above) and returns how it ended. */
 export async function runOnPlane(registry: Registry, job: string, input: Value, options: PlaneOptions = {}): Promise<PlaneResult> {
-  if (!registry.jobs.has(job)) throw new Error(`no job named "${job}" in this registry (it has: ${[...registry.jobs.keys()].join(", ")})`);
+  if (!findJob(registry, job)) throw new Error(`no job named "${job}" in this registry (it has: ${[...registry.jobs.keys()].join(", ")})`);
   const timeoutMs = options.timeoutMs ?? 60_000;
   const shard = memoryShard({
     registry,

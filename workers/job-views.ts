@@ -52,6 +52,8 @@ export async function jobJson(view: JobView, payloads: Payloads): Promise<z.infe
   const { input, output, calls, ...rest } = view;
   return {
     ...rest,
+    // Jobs recorded before jobs had versions ran version 1.
+    version: view.version ?? 1,
     ...(view.finishedAt === undefined ? {} : { durationMs: view.finishedAt - view.acceptedAt }),
     input: await openJson(payloads, input),
     inputBytes: input.bytes,

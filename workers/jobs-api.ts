@@ -8,6 +8,7 @@ import { payloadKey } from "../core/jobs/payload.ts";
 import type { JobId as JobIdType } from "../core/jobs/decisions.ts";
 import type { Viewer } from "../core/jobs/tenancy.ts";
 import type { InputSchema } from "../core/sdk/job.ts";
+import { findJob } from "../core/sdk/registry.ts";
 import type { Env } from "../durable-objects/env.ts";
 import { r2Blobs } from "../durable-objects/r2-blobs.ts";
 import { parseShardConfig } from "../durable-objects/shard-config.ts";
@@ -90,7 +91,8 @@ const submitRoute = securedRoute(client("submit"), jsonBody("MAX_JOB_INPUT_BYTES
 jobsApi.openapi(submitRoute, async (c) => {
   const body = c.req.valid("json");
   const registry = c.get("registry");
-  const definition = registry.jobs.get(body.job);
+  // A name starts its latest version, "name@version" that one (docs/versions.md); the commander resolves it the same way.
+  const definition = findJob(registry, body.job);
   if (!definition) {
     throw new ApiError(404, "unknown_job", `no job named "${body.job}" is deployed (deployed: ${[...registry.jobs.keys()].join(", ")})`);
   }

@@ -76,7 +76,7 @@ export const EventsHeaders = z.object({
 export const JobStatus = z.enum(JOB_STATUSES);
 
 /** SubmitJob.job's description; the served document appends "; deployed here: <names>". */
-export const JOB_NAME_DESCRIPTION = "the job's name";
+export const JOB_NAME_DESCRIPTION = "the job's name (starts its latest deployed version) or name@version (starts that version)";
 
 export const SubmitJobBody = z
   .strictObject({
@@ -141,7 +141,7 @@ export const CallJson = z
   .object({
     seq: Count,
     kind: z.enum(["stage", "job"]),
-    target: z.string().openapi({ description: 'a stage ("name@version") or a job name' }),
+    target: z.string().openapi({ description: 'the stage or job called, "name@version"' }),
     status: CallStatus,
     node: z.string().optional().openapi({ description: "the node whose result was chosen" }),
     attemptCount: Count,
@@ -217,6 +217,7 @@ export const JobJson = z
   .object({
     id: JobId,
     name: z.string(),
+    version: z.number().int().positive().openapi({ description: "the version of the job's code it runs to its end on (with name: its ref, name@version)" }),
     status: JobStatus,
     shard: Count,
     root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),

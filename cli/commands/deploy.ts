@@ -2,7 +2,9 @@
  * `paxflow deploy`: the checker over the deployed stages and jobs first (a purity error stops
  * the deploy), then `wrangler deploy`. With --dry-run, wrangler builds exactly what it would
  * upload (`wrangler deploy --dry-run --outdir`) and this reports its size against the Workers
- * script size limits; no account needed.
+ * script size limits; no account needed. With --api and --registry, it first asks the running
+ * deployment which job versions its running jobs use, and refuses a registry that drops one
+ * (they would fail with VersionGone: docs/versions.md) unless --cancel-dropped.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -10,8 +12,12 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { PaxflowApiError, PaxflowClient, PaxflowUnreachable } from "../../client/index.ts";
+import { type Registry, type RunningJob, droppedVersions } from "../../core/sdk/registry.ts";
+import { UsageError, loadRegistry } from "../../runners/cli-common.ts";
 import { isPaxflowRepository } from "../package-root.ts";
+import { httpUrl } from "../options.ts";
 import { table } from "../table.ts";
 import { runCheck } from "./check.ts";
 
@@ -42,6 +48,49 @@ interface DeployFlags {
   dryRun?: boolean;
   outdir?: string;
   json?: boolean;
+  api?: string;
+  registry?: string;
+  cancelDropped?: boolean;
+}
+
+/** Every running job and running sub-job the API shows this token, with the ref of the code it runs on. */
+export async function runningJobs(client: PaxflowClient): Promise<RunningJob[]> {
+  const out: RunningJob[] = [];
+  const visit = async (id: string): Promise<void> => {
+    const job = await client.job(id);
+    if (job.status !== "running") return;
+    out.push({ id, ref: `${job.name}@${job.version}` });
+    for (const call of job.calls) if (call.kind === "job" && call.child !== undefined && call.status !== "done" && call.status !== "failed") await visit(call.child);
+  };
+  for (let cursor: string | undefined; ; ) {
+    const page = await client.jobs({ status: "running", limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    for (const job of page.jobs) await visit(job.id);
+    if (page.next === undefined) return out;
+    cursor = page.next;
+  }
+}
+
+/**
+ * Whether `registry` may replace the running deployment: the job versions its running jobs use
+ * must all be bundled. With `cancel`, the jobs of dropped versions are cancelled instead.
+ */
+export async function guardVersions(registry: Registry, client: PaxflowClient, cancel: boolean): Promise<{ ok: boolean; lines: string[] }> {
+  const dropped = droppedVersions(registry, await runningJobs(client));
+  if (dropped.length === 0) return { ok: true, lines: [] };
+  const listed = dropped.map((d) => `  ${d.ref}: ${d.jobs.join(", ")}`);
+  if (!cancel) {
+    return {
+      ok: false,
+      lines: [
+        "error: this deploy drops job versions that running jobs still use (they would fail with VersionGone):",
+        ...listed,
+        "keep those versions exported until their jobs end (docs/versions.md), or pass --cancel-dropped to cancel the jobs",
+      ],
+    };
+  }
+  // A sub-job ends with its tree: cancelling one that is gone by now changes nothing.
+  for (const { jobs } of dropped) for (const id of jobs) await client.cancel(id);
+  return { ok: true, lines: ["cancelled the running jobs of dropped versions:", ...listed] };
 }
 
 export interface BundleReport {
@@ -84,6 +133,9 @@ export const deployCommand = new Command("deploy")
   .option("--dry-run", "build what wrangler would upload (no account needed) and report its size against the Workers limits")
   .option("--outdir <dir>", "with --dry-run: where to keep the build (default: a temporary directory, removed afterwards)")
   .option("--json", "with --dry-run: print the size report as JSON")
+  .addOption(new Option("--api <url>", "the running deployment's API: refuse a registry that drops a job version its running jobs use (token: PAXFLOW_TOKEN)").argParser(httpUrl))
+  .option("--registry <module>", "with --api: the module that exports the registry being deployed")
+  .option("--cancel-dropped", "with --api: cancel the running jobs of dropped versions instead of refusing")
   .addHelpText(
     "after",
     [
@@ -94,6 +146,7 @@ export const deployCommand = new Command("deploy")
       "Examples:",
       "  npx paxflow deploy --dry-run",
       "  npx paxflow deploy",
+      "  PAXFLOW_TOKEN=... npx paxflow deploy --api https://my-app.example.workers.dev --registry src/stages.ts",
     ].join("\n"),
   )
   .action(async (paths: string[], flags: DeployFlags) => {
@@ -104,6 +157,28 @@ export const deployCommand = new Command("deploy")
       console.error(`error: the checker found errors in the deployed stages and jobs; fix them before deploying (npx paxflow check ${sources.map((p) => relative(process.cwd(), p) || ".").join(" ")})`);
       process.exitCode = 1;
       return;
+    }
+    if (flags.api !== undefined || flags.registry !== undefined) {
+      if (flags.api === undefined || flags.registry === undefined) {
+        console.error("error: --api and --registry go together: the running deployment, and the registry that replaces it");
+        process.exitCode = 2;
+        return;
+      }
+      const token = process.env.PAXFLOW_TOKEN?.trim();
+      const client = new PaxflowClient({ url: flags.api, ...(token ? { token } : {}) });
+      try {
+        const guarded = await guardVersions(await loadRegistry(flags.registry), client, flags.cancelDropped === true);
+        for (const line of guarded.lines) console.error(line);
+        if (!guarded.ok) {
+          process.exitCode = 1;
+          return;
+        }
+      } catch (error) {
+        if (!(error instanceof PaxflowApiError || error instanceof PaxflowUnreachable || error instanceof UsageError)) throw error;
+        console.error(error instanceof UsageError ? `error: ${error.message}` : `error: cannot list the running jobs at ${flags.api}: ${error.message}`);
+        process.exitCode = 1;
+        return;
+      }
     }
     if (!flags.dryRun) {
       const { code } = await wrangler(["deploy"], false);

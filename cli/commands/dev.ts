@@ -5,6 +5,7 @@ import { DEV_VARS_FILE, type LocalVars, localVars, readDevVars, varFlag } from "
 import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
 import { loadRegistry } from "../../runners/cli-common.ts";
+import { findJob, jobNames } from "../../core/sdk/registry.ts";
 import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
@@ -288,7 +289,7 @@ async function dev(flags: DevFlags): Promise<void> {
       });
     }
     await warnIfUnverified(cluster);
-    if (flags.demo && !registry.jobs.has(DEMO.job)) say(`demo: skipped (the registry has no job ${DEMO.job})`);
+    if (flags.demo && !findJob(registry, DEMO.job)) say(`demo: skipped (the registry has no job ${DEMO.job})`);
     else if (flags.demo) {
       // A demo that fails says why, and the cluster stays up.
       await demo(cluster, aborted.signal).catch((error: unknown) => {
@@ -296,7 +297,7 @@ async function dev(flags: DevFlags): Promise<void> {
       });
     }
     if (stopping) return stopping;
-    printHelp(cluster, await countJobs(cluster), secrets.tokens, [...registry.jobs.keys()]);
+    printHelp(cluster, await countJobs(cluster), secrets.tokens, jobNames(registry));
   } catch (error) {
     if (stopping) return stopping;
     console.error(`paxflow dev: error: ${error instanceof Error ? error.message : String(error)}`);

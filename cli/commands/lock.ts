@@ -33,10 +33,10 @@ export const lockCommand = new Command("lock")
     "after",
     [
       "",
-      "Adds the digests of new stage versions and jobs; a stage version already locked with other code is an error (exit 1,",
-      "nothing written) unless --update. A job has no version yet: its new digest is recorded, with a warning.",
+      "Adds the digests of new stage and job versions; a version already locked with other code is an error (exit 1,",
+      "nothing written) unless --update: bump its version instead (docs/versions.md).",
       "",
-      "Exit status: 0 locked (or already up to date), 1 a stage version changed code, 2 bad arguments.",
+      "Exit status: 0 locked (or already up to date), 1 a stage or job version changed code, 2 bad arguments.",
       "",
       "Examples:",
       "  npx paxflow lock",

@@ -35,9 +35,9 @@ export interface CheckResult {
 export interface CodeIdentity {
   kind: "stage" | "job";
   name: string;
-  /** The stage's `version` when it is a constant; jobs have none. */
+  /** Its `version` when it is a constant (a job without one is version 1). */
   version?: number;
-  /** How the registry and the log name it ("name@version" for a stage, the name for a job); absent when the name or version is not a constant. */
+  /** How the registry and the log name it, "name@version"; absent when the name or version is not a constant. */
   ref?: string;
   digest: string;
   file: string;
@@ -1531,21 +1531,28 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const r = resolveIdentifier(id);
       return r.kind === "decl" ? r.decl : undefined;
     },
+    // A job that calls another job or a stage counts it by its ref: calling another version is other code.
     definitionNamed: (decl: ts.Node) => {
       const e = definitionOf(decl);
-      return e && `${e.kind} ${e.name}`;
+      return e && `${e.kind} ${identify(e).ref ?? e.name}`;
     },
   };
-  const code = sortedEntities.map((e): CodeIdentity => {
+  /** An entity's constant version (a job's defaults to 1) and ref, when the checker can read them. */
+  function identify(e: Entity): { version?: number; ref?: string } {
     const versionProp = e.spec ? prop(e.spec, "version") : undefined;
-    const version = versionProp && ts.isPropertyAssignment(versionProp) ? constNumber(versionProp.initializer) : undefined;
+    const written = versionProp && ts.isPropertyAssignment(versionProp) ? constNumber(versionProp.initializer) : undefined;
+    const version = versionProp === undefined && e.kind === "job" ? 1 : written;
     const named = e.spec !== undefined && e.name === constStringProp(e.spec, "name");
-    const ref = !named ? undefined : e.kind === "job" ? e.name : Number.isInteger(version) ? `${e.name}@${version}` : undefined;
+    if (!Number.isInteger(version)) return {};
+    return named ? { version: version!, ref: `${e.name}@${version}` } : { version: version! };
+  }
+  const code = sortedEntities.map((e): CodeIdentity => {
+    const { version, ref } = identify(e);
     const sf = e.call.getSourceFile();
     return {
       kind: e.kind,
       name: e.name,
-      ...(e.kind === "stage" && Number.isInteger(version) ? { version: version! } : {}),
+      ...(version === undefined ? {} : { version }),
       ...(ref === undefined ? {} : { ref }),
       digest: codeDigest(e.call, digestScope),
       file: sf.fileName,

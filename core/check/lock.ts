@@ -7,8 +7,8 @@
  * backend whose registry has another digest for a call's stage refuses it
  * (core/sdk/code-identity.ts).
  *
- * Jobs have no version yet: a job whose code changed is a warning (its jobs in flight would
- * replay the new code), and `paxflow lock` records the new digest.
+ * Jobs are locked the same way, by "name@version": a job whose code changed under the same version
+ * is an error too (its jobs in flight would replay other code: docs/versions.md).
  */
 import type { CodeIdentity } from "./analyze.ts";
 import type { CodeLock } from "../sdk/code-identity.ts";
@@ -29,8 +29,10 @@ export function parseLock(text: string): CodeLock {
   }
   const lock = data as Partial<CodeLock> | null;
   if (!lock || !isRecordOfStrings(lock.stages) || !isRecordOfStrings(lock.jobs)) {
-    throw new Error('expected { "stages": { "name@version": digest }, "jobs": { "name": digest } }');
+    throw new Error('expected { "stages": { "name@version": digest }, "jobs": { "name@version": digest } }');
   }
+  // A lock written before jobs had versions keys them by bare name: those entries match nothing
+  // (the jobs are lock/missing warnings until `paxflow lock --prune` records "name@version").
   return { stages: { ...lock.stages }, jobs: { ...lock.jobs } };
 }
 
@@ -44,12 +46,9 @@ export function formatLock(lock: CodeLock): string {
 
 const section = (kind: CodeIdentity["kind"]): "stages" | "jobs" => (kind === "stage" ? "stages" : "jobs");
 
-/** The message for a stage version whose code is not the code its lock entry was built from. */
+/** The message for a stage or job version whose code is not the code its lock entry was built from. */
 export function changedMessage(c: CodeIdentity, locked: string): string {
-  if (c.kind === "job") {
-    return `job ${c.ref} changed code: lock has ${locked}, code has ${c.digest}; jobs have no version yet, so jobs of it in flight would replay the new code (run \`paxflow lock\` to record it)`;
-  }
-  return `stage ${c.ref} changed code without a new version: lock has ${locked}, code has ${c.digest}; bump its version (or run \`paxflow lock --update\` if the old version never ran anywhere)`;
+  return `${c.kind} ${c.ref} changed code without a new version: lock has ${locked}, code has ${c.digest}; bump its version (or run \`paxflow lock --update\` if the old version never ran anywhere)`;
 }
 
 const at = (c: CodeIdentity, message: string, severity: Diagnostic["severity"], rule: Diagnostic["rule"]): Diagnostic => ({
@@ -76,8 +75,8 @@ function conflicts(code: readonly CodeIdentity[]): Diagnostic[] {
 }
 
 /**
- * What `paxflow check` says about the code against a lock: an error for a stage version whose
- * digest differs from its entry, a warning for a changed job and for a definition not locked yet.
+ * What `paxflow check` says about the code against a lock: an error for a stage or job version
+ * whose digest differs from its entry, a warning for a definition not locked yet.
  */
 export function verifyLock(lock: CodeLock, code: readonly CodeIdentity[]): Diagnostic[] {
   const out = conflicts(code);
@@ -85,7 +84,7 @@ export function verifyLock(lock: CodeLock, code: readonly CodeIdentity[]): Diagn
     if (c.ref === undefined) continue;
     const locked = lock[section(c.kind)][c.ref];
     if (locked === undefined) out.push(at(c, `${c.kind} ${c.ref} is not in the lock yet (run \`paxflow lock\`)`, "warning", "lock/missing"));
-    else if (locked !== c.digest) out.push(at(c, changedMessage(c, locked), c.kind === "stage" ? "error" : "warning", "lock/changed"));
+    else if (locked !== c.digest) out.push(at(c, changedMessage(c, locked), "error", "lock/changed"));
   }
   return out;
 }
@@ -93,11 +92,11 @@ export function verifyLock(lock: CodeLock, code: readonly CodeIdentity[]): Diagn
 export interface LockUpdate {
   /** The new lock (the old one when nothing changed). */
   readonly lock: CodeLock;
-  /** "stage x@1 d" lines: entries added, replaced (--update, and changed jobs), pruned (--prune). */
+  /** "stage x@1 d" lines: entries added, replaced (--update), pruned (--prune). */
   readonly added: string[];
   readonly replaced: string[];
   readonly pruned: string[];
-  /** Errors that leave the lock unwritten: a changed stage version without --update, a ref defined twice. */
+  /** Errors that leave the lock unwritten: a changed stage or job version without --update, a ref defined twice. */
   readonly errors: Diagnostic[];
   /** Definitions that cannot be locked: their name or version is not a constant. */
   readonly unlocked: CodeIdentity[];
@@ -118,7 +117,7 @@ export function updateLock(previous: CodeLock | undefined, code: readonly CodeId
     const locked = entries[c.ref];
     if (locked === c.digest) continue;
     if (locked === undefined) added.push(`${c.kind} ${c.ref} ${c.digest}`);
-    else if (c.kind === "stage" && !options.update) {
+    else if (!options.update) {
       errors.push(at(c, changedMessage(c, locked), "error", "lock/changed"));
       continue;
     } else replaced.push(`${c.kind} ${c.ref} ${locked} -> ${c.digest}`);

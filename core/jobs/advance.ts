@@ -8,7 +8,7 @@
 import { type Value, CodecError, encode } from "../codec.ts";
 import type { Call } from "../sdk/effects.ts";
 import { type CallInput, type StoredRef, plainValue, storedRef } from "../sdk/stored.ts";
-import { type Registry, digestOf } from "../sdk/registry.ts";
+import { type Registry, asJobRef, digestOf, missingJob, splitRef } from "../sdk/registry.ts";
 import { type CallLog, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatChain, formatCycle } from "../sdk/replay.ts";
 import { type Decision, INLINE_NODE, type JobError, type JobId, type NodeId } from "./decisions.ts";
 import { type InputOn, type Placement, type PlacementRequest, longestFirst } from "./placement.ts";
@@ -35,6 +35,10 @@ export const sealedSize = (s: Sealable): number => ("stored" in s ? s.stored.byt
 /** A job as a step needs it: input and recorded calls as values. */
 export interface JobSeed {
   readonly id: JobId;
+  /**
+   * The job's ref, "name@version" (registry.ts jobRef): the code it started on, which it runs to
+   * its end on. A bare name is version 1.
+   */
   readonly name: string;
   readonly input: Value;
   readonly calls: CallLog;
@@ -213,7 +217,8 @@ export function codeOf(registry: Registry, stage: string): { digest?: string } {
  * results it already asked for.
  */
 export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
-  const job = ctx.registry.jobs.get(seed.name);
+  const ref = asJobRef(seed.name);
+  const job = ctx.registry.jobs.get(ref);
   const drafts: Draft[] = [];
   // Decision time moves on as inline calls run, so the log's times stay in order.
   let now = ctx.now;
@@ -221,7 +226,11 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     drafts.push({ type: "job.finished", job: seed.id, at: now, outcome });
     return drafts;
   };
-  if (!job) return finish({ ok: false, error: failure("unknown", "UnknownJob", `no job named "${seed.name}" is deployed`) });
+  if (!job) {
+    // Its version dropped by a deploy: a clear failure, not a replay on other code (docs/versions.md).
+    const missing = missingJob(ctx.registry, ref);
+    return finish({ ok: false, error: failure("unknown", missing.name, missing.message) });
+  }
   // What this step runs inline, over the seed's log and outputs (which it does not copy: a copy
   // per step would make a job's cost grow with the square of its calls again).
   const ran = new Map<number, RecordedCall>();
@@ -304,9 +313,12 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
           return finish({ ok: false, error: failure("too-deep", "JobTooDeep", `sub-job depth ${depth} exceeds MAX_JOB_DEPTH ${maxDepth}: ${chain}`) });
         }
         if (!ctx.registry.jobs.has(call.target)) {
-          return finish({ ok: false, error: failure("unknown", "UnknownJob", `call ${seq}: no job named "${call.target}" is deployed`) });
+          const missing = missingJob(ctx.registry, call.target);
+          return finish({ ok: false, error: failure("unknown", missing.name, `call ${seq}: ${missing.message}`) });
         }
-        drafts.push({ type: "job.accepted", job: childId(seed.id, seq), name: call.target, input, at: now, parent: { job: seed.id, seq } });
+        // The sub-job runs the exact version the body called (its job object's ref).
+        const { name, version } = splitRef(call.target);
+        drafts.push({ type: "job.accepted", job: childId(seed.id, seq), name, version: version ?? 1, input, at: now, parent: { job: seed.id, seq } });
         record(seq, { call });
         waitsElsewhere = true;
         continue;

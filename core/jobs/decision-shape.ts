@@ -54,6 +54,7 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
   "job.accepted": (d) =>
     str(d.job) &&
     str(d.name) &&
+    (d.version === undefined || positiveInt(d.version)) &&
     payload(d.input) &&
     num(d.at) &&
     (d.idempotencyKey === undefined || str(d.idempotencyKey)) &&

@@ -98,6 +98,11 @@ export type Decision<P = Payload> =
       readonly type: "job.accepted";
       readonly job: JobId;
       readonly name: string;
+      /**
+       * The job's version: the code it runs to its end on ("name@version", registry.ts jobRef).
+       * Absent on entries logged before jobs had versions: version 1.
+       */
+      readonly version?: number;
       readonly input: P;
       readonly at: number;
       readonly idempotencyKey?: string;

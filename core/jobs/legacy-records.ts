@@ -1,10 +1,11 @@
 /**
  * Job records as code before the call-state union wrote them (a call a bag of optional fields,
- * an attempt's end only `timedOutAt`), read into today's shape. Such records outlive the code
- * that wrote them: in the finished jobs a commander's SQLite keeps for JOB_RETENTION, in the
+ * an attempt's end only `timedOutAt`; a sub-job call naming its job bare, before jobs had
+ * versions: "name@1" now), read into today's shape. Such records outlive the code that wrote them: in the finished jobs a commander's SQLite keeps for JOB_RETENTION, in the
  * snapshots its log holds, and in a peer's answer while a deploy rolls (runtime/jobs/job-driver.ts
  * fillGap). Pure; a record already in today's shape is returned as it is.
  */
+import { asJobRef } from "../sdk/registry.ts";
 import type { CallOutcome, JobId, NodeId } from "./decisions.ts";
 import type { Payload } from "./payload.ts";
 import type { AttemptRecord, CallRecord, JobRecord, StageCall, Verification } from "./state.ts";
@@ -35,9 +36,13 @@ interface LegacyCall {
 /** A job in today's shape, whichever shape it was stored in. */
 export function upgradeJob(job: JobRecord): JobRecord {
   const calls = job.calls as readonly (CallRecord | LegacyCall)[];
-  if (calls.every((c) => "state" in c)) return job;
-  return { ...job, calls: calls.map((c) => ("state" in c ? c : upgradeCall(c))) };
+  if (calls.every((c) => "state" in c && !unversioned(c))) return job;
+  return { ...job, calls: calls.map((c) => versioned("state" in c ? c : upgradeCall(c))) };
 }
+
+/** A sub-job call recorded before jobs had versions names its job bare: today's replay names it "name@1". */
+const unversioned = (c: CallRecord | LegacyCall): boolean => c.kind === "job" && c.target !== asJobRef(c.target);
+const versioned = (c: CallRecord): CallRecord => (unversioned(c) ? { ...c, target: asJobRef(c.target) } : c);
 
 function upgradeCall(old: LegacyCall): CallRecord {
   const { seq, target, input, queuedAt } = old;

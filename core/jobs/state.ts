@@ -10,6 +10,7 @@
  */
 import type { CallFailure } from "../sdk/replay.ts";
 import type { Candidate, CallOutcome, Canceller, Decision, DecisionType, Ending, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
+import { jobRef } from "../sdk/registry.ts";
 import { upgradeJob } from "./legacy-records.ts";
 import { newerRegistration } from "./nodes.ts";
 import type { Payload } from "./payload.ts";
@@ -126,6 +127,8 @@ export interface JobEvent {
 export interface JobRecord {
   readonly id: JobId;
   readonly name: string;
+  /** The version it started on and runs to its end on (jobRef); absent on jobs recorded before jobs had versions: 1. */
+  readonly version?: number;
   readonly input: Payload;
   readonly acceptedAt: number;
   readonly idempotencyKey?: string;
@@ -432,12 +435,14 @@ export class JobsState {
       root = parent.root;
       // A sub-job belongs to its tree's tenant: whoever may see the root may see it, and no one else.
       submittedBy = parent.submittedBy;
-      parent.calls.push({ seq: d.parent.seq, kind: "job", target: d.name, input: d.input, queuedAt: d.at, child: d.job, startedAt: d.at, state: PENDING });
-      this.event(parent, d, { seq: d.parent.seq, detail: `sub-job ${d.job} (${d.name})` });
+      const target = jobRef(d.name, d.version);
+      parent.calls.push({ seq: d.parent.seq, kind: "job", target, input: d.input, queuedAt: d.at, child: d.job, startedAt: d.at, state: PENDING });
+      this.event(parent, d, { seq: d.parent.seq, detail: `sub-job ${d.job} (${target})` });
     }
     const job: JobRecord = {
       id: d.job,
       name: d.name,
+      ...(d.version === undefined ? {} : { version: d.version }),
       input: d.input,
       acceptedAt: d.at,
       root,

@@ -13,7 +13,7 @@
  */
 import type { CallFailure } from "./replay.ts";
 
-/** `paxflow.lock.json`: stage digests by "name@version", job digests by name. */
+/** `paxflow.lock.json`: stage and job digests by "name@version" (job entries of older locks, by bare name, match nothing). */
 export interface CodeLock {
   readonly stages: Readonly<Record<string, string>>;
   readonly jobs: Readonly<Record<string, string>>;

@@ -23,6 +23,13 @@ export type StandardResult<I> =
 
 export interface JobSpec<I extends Value, O extends Value> {
   readonly name: string;
+  /**
+   * Which code of the job this is (default 1): with `name`, names it in the log ("name@version").
+   * A job runs to its end on the version it started with, so bump it when the job's code (or a
+   * stage version it calls) changes, and keep the old one exported while jobs of it may run
+   * (docs/versions.md).
+   */
+  readonly version?: number;
   /** Deterministic generator: replayed from the log, so it may only yield calls. */
   readonly run: (input: I) => Generator<Effect, O, unknown>;
   /** Optional: the API refuses inputs this schema rejects (400 naming the field) before a job exists. */
@@ -32,6 +39,8 @@ export interface JobSpec<I extends Value, O extends Value> {
 /** A job is callable too: `yield* job(input)` runs it as a sub-job and returns its result. */
 export interface Job<I extends Value, O extends Value> extends JobSpec<I, O> {
   (input: CallInput<I>): CallStep<O>;
+  readonly version: number;
+  /** "name@version": how calls, the registry and the log refer to this code. */
   readonly ref: string;
 }
 
@@ -39,18 +48,22 @@ const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
 
 export function defineJob<I extends Value, O extends Value>(spec: JobSpec<I, O>): Job<I, O> {
   const name = checkName("job", spec.name);
+  const version = spec.version ?? 1;
+  if (!Number.isInteger(version) || version < 1) throw new DefinitionError(`job "${name}": version must be an integer >= 1`);
+  const ref = `${name}@${version}`;
   if (!(spec.run instanceof GeneratorFunction)) {
     throw new DefinitionError(`job "${name}": run must be a generator function (*run(input) { ... })`);
   }
   function* steps(input: CallInput<I>): Step<O> {
-    const effect: Call = { kind: "job", target: name, input };
+    const effect: Call = { kind: "job", target: ref, input };
     return (yield effect) as O;
   }
   const call = (input: CallInput<I>): CallStep<O> => brandCall(steps(input));
   if (spec.input !== undefined && typeof spec.input?.["~standard"]?.validate !== "function") {
     throw new DefinitionError(`job "${name}": input must be a Standard Schema (zod, valibot, arktype, ...)`);
   }
-  const props = spec.input === undefined ? { name, run: spec.run, ref: name } : { name, run: spec.run, ref: name, input: spec.input };
+  const base = { name, version, run: spec.run, ref };
+  const props = spec.input === undefined ? base : { ...base, input: spec.input };
   return callable(call, "job", props) as unknown as Job<I, O>;
 }
 

@@ -5,7 +5,7 @@
  */
 import { type Value, CodecError, decode, encode } from "../codec.ts";
 import type { Call } from "./effects.ts";
-import type { Registry } from "./registry.ts";
+import { type Registry, findJob, missingJob } from "./registry.ts";
 import { plainValue } from "./stored.ts";
 import { type JobFailure, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatCycle } from "./replay.ts";
 
@@ -25,12 +25,19 @@ type Executed = { readonly outcome: Outcome } | { readonly fatal: JobFailure | F
 
 const roundTrip = (value: Value): Value => decode(encode(value));
 
+/**
+ * `job` is a name (its latest version in the registry) or "name@version"; a job's sub-job calls
+ * name the exact version of the job object they call.
+ */
 export function runLocally(registry: Registry, job: string, input: Value, ancestors: readonly Call[] = []): LocalResult {
-  const definition = registry.jobs.get(job);
-  if (!definition) return { status: "failed", error: { kind: "unknown", name: "UnknownJob", message: `no job named "${job}"` }, calls: 0 };
+  const definition = findJob(registry, job);
+  if (!definition) {
+    const missing = missingJob(registry, job);
+    return { status: "failed", error: { kind: "unknown", name: missing.name, message: missing.name === "UnknownJob" ? `no job named "${job}"` : missing.message }, calls: 0 };
+  }
   const log: RecordedCall[] = [];
   let calls = 0;
-  const self: Call = { kind: "job", target: job, input };
+  const self: Call = { kind: "job", target: definition.ref, input };
   const run = new JobRun(definition, input);
   for (;;) {
     const result = run.advanceTo(log);

@@ -11,6 +11,7 @@ import type { Viewer } from "../../core/jobs/tenancy.ts";
 export interface SubmitJobRequest {
   /** Chosen by the API: derived from the submitter and the idempotency key when there is one, random otherwise. */
   readonly id: JobId;
+  /** The job: a name (its latest version in the registry) or "name@version" (that version). */
   readonly name: string;
   readonly input: Payload;
   readonly idempotencyKey?: string;

@@ -21,7 +21,7 @@ import { quarantineOf, replyAfterProposing, replyBeforeProposing } from "../../c
 import { workerRunSpan } from "../../core/jobs/worker-timing.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
-import type { Registry } from "../../core/sdk/registry.ts";
+import { type Registry, findJob, jobRef, splitRef } from "../../core/sdk/registry.ts";
 import { JobRun, type Outcome } from "../../core/sdk/replay.ts";
 import type { StateMachine } from "../applied-log.ts";
 import type { CommanderDriver, SubmitCommand } from "../commander-driver.ts";
@@ -522,9 +522,9 @@ export class JobDriver implements JobPlane {
 
   /** (job, input) of the job and every ancestor, root first: the wait-cycle check's chain. */
   private async ancestry(job: JobRecord): Promise<Call[]> {
-    const chain: Call[] = [{ kind: "job", target: job.name, input: await this.o.payloads.open(job.input) }];
+    const chain: Call[] = [{ kind: "job", target: jobRef(job.name, job.version), input: await this.o.payloads.open(job.input) }];
     for (let at = job.parent && this.state.job(job.parent.job); at; at = at.parent && this.state.job(at.parent.job)) {
-      chain.unshift({ kind: "job", target: at.name, input: await this.o.payloads.open(at.input) });
+      chain.unshift({ kind: "job", target: jobRef(at.name, at.version), input: await this.o.payloads.open(at.input) });
     }
     return chain;
   }
@@ -643,13 +643,17 @@ export class JobDriver implements JobPlane {
   async submitJob(request: SubmitJobRequest): Promise<SubmitJobReply> {
     await this.lead({ toRead: true });
     // A finished job answers for its idempotency key for as long as it is kept (JOB_RETENTION).
+    // A name starts its latest version here; "name@version" that version (docs/versions.md).
+    const definition = findJob(this.o.registry, request.name);
+    const asked = splitRef(request.name);
+    const name = definition?.name ?? asked.name;
+    const version = definition?.version ?? asked.version ?? 1;
     const existing = this.job(request.id);
     if (existing) {
-      if (existing.name !== request.name || !samePayload(existing.input, request.input)) {
-        throw new PaxflowError(
-          "idempotency-conflict",
-          `job ${request.id} already exists for this idempotency key with another ${existing.name !== request.name ? "job name" : "input"}`,
-        );
+      // Submitted again by name, the job is the one already there whatever version it runs.
+      const otherJob = existing.name !== name || (asked.version !== undefined && (existing.version ?? 1) !== asked.version);
+      if (otherJob || !samePayload(existing.input, request.input)) {
+        throw new PaxflowError("idempotency-conflict", `job ${request.id} already exists for this idempotency key with another ${otherJob ? "job name" : "input"}`);
       }
       return { created: false, job: await this.viewAfter(request.id, request.waitMs ?? 0) };
     }
@@ -661,7 +665,8 @@ export class JobDriver implements JobPlane {
     const accepted: Decision = {
       type: "job.accepted",
       job: request.id,
-      name: request.name,
+      name,
+      version,
       input: request.input,
       at: this.now(),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
@@ -671,9 +676,9 @@ export class JobDriver implements JobPlane {
       if (this.job(request.id)) return false; // a concurrent submit with the same id got there first
       const input = await this.o.payloads.open(request.input);
       // Advance a job that is not in the state yet: accepted and its first steps share a slot.
-      const definition = this.o.registry.jobs.get(request.name);
       const run = definition && new JobRun(definition, input);
-      const seed: JobSeed = { id: request.id, name: request.name, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: request.name, input }], ...(run ? { run } : {}) };
+      const ref = jobRef(name, version);
+      const seed: JobSeed = { id: request.id, name: ref, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: ref, input }], ...(run ? { run } : {}) };
       const generation = this.live.generation;
       const drafts = [accepted, ...advance(seed, this.context())];
       if (this.o.broken?.answerSubmitBeforeChosen) {

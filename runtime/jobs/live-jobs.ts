@@ -15,7 +15,7 @@ import type { JobId, NodeId } from "../../core/jobs/decisions.ts";
 import { type Payload, isInline } from "../../core/jobs/payload.ts";
 import { type CallRecord, type JobRecord, outcomeOf, takenFrom } from "../../core/jobs/state.ts";
 import type { Call } from "../../core/sdk/effects.ts";
-import type { Registry } from "../../core/sdk/registry.ts";
+import { type Registry, jobRef } from "../../core/sdk/registry.ts";
 import { type CallLog, JobRun, type Outcome, type RecordedCall, RecordedCalls } from "../../core/sdk/replay.ts";
 import { type CallInput, Stored, loadStored } from "../../core/sdk/stored.ts";
 
@@ -139,9 +139,10 @@ export class LiveJobs {
       const outputs = new Map<string, NodeId>();
       const calls = new RecordedCalls();
       for (const record of job.calls) calls.push(await this.recorded(record, outputs));
-      const seed = { id: job.id, name: job.name, input, calls, outputs, ancestry: await ancestry() };
-      const definition = this.registry.jobs.get(job.name);
-      // An unknown job gets no run: advance() finishes it without one.
+      // The version it started on, never the latest: a job runs to its end on the code it began with.
+      const seed = { id: job.id, name: jobRef(job.name, job.version), input, calls, outputs, ancestry: await ancestry() };
+      const definition = this.registry.jobs.get(seed.name);
+      // An unknown job (or a version no longer deployed) gets no run: advance() finishes it without one.
       if (!definition) return seed;
       const live: LiveJob = { seed: { ...seed, run: new JobRun(definition, input) }, changed };
       // Not kept when leadership changed meanwhile, or the job ended (nothing would drop it again).

@@ -47,8 +47,11 @@ export interface MemoryShard {
     /** Every name given so far, in order: never given twice. */
     readonly names: string[];
   };
-  /** Kills the commander with everything in its memory and starts the next incarnation. */
-  crash(): void;
+  /**
+   * Kills the commander with everything in its memory and starts the next incarnation; with
+   * `registry`, the next one runs that code (a redeploy: the log and storage stay).
+   */
+  crash(registry?: Registry): void;
   close(): void;
 }
 
@@ -133,12 +136,13 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
   // The commander's own storage: it outlives each incarnation, as a Durable Object's SQLite does.
   const finished = options.finished ?? new MemoryFinishedJobs();
   let incarnation = 0;
+  let registry = options.registry;
   let holds!: PayloadHolds;
   const start = (): JobDriver => {
     holds = new PayloadHolds(shared.blobs, 0, name, jsonLogger({ shard: 0, commander: name }), options.timers ?? realTimers);
     return new JobDriver({
       shard: 0,
-      registry: options.registry,
+      registry,
       // Its own seals through its holds (PayloadHolds.sealing); the backends share the shard's.
       payloads: new Payloads(holds.sealing(shared.blobs), DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
       backends: options.backends(payloads, () => driver),
@@ -178,8 +182,9 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
     payloadHolds: () => holds,
     payloads,
     finished,
-    crash: () => {
+    crash: (next) => {
       driver.close();
+      if (next) registry = next;
       driver = start();
     },
     close: () => driver.close(),

@@ -62,8 +62,8 @@ const edit = (file: keyof typeof base, from: string, to: string): Record<string,
 };
 
 describe("code digest", () => {
-  it("names every stage by name@version and every job by name, in hex", () => {
-    expect(Object.keys(before).sort()).toEqual(["job", "plain@2", "triple@1"]);
+  it("names every stage and job by name@version (a job without a version is 1), in hex", () => {
+    expect(Object.keys(before).sort()).toEqual(["job@1", "plain@2", "triple@1"]);
     for (const d of Object.values(before)) expect(d).toMatch(new RegExp(`^[0-9a-f]{${DIGEST_HEX_CHARS}}$`));
     expect(new Set(Object.values(before)).size).toBe(3);
   });
@@ -101,10 +101,12 @@ describe("code digest", () => {
     expect(moved["triple@1"]).toBe(before["triple@1"]);
   });
 
-  it("counts a stage a job calls by its name, not its code", () => {
+  it("counts a stage a job calls by its ref (name@version), not its code", () => {
     const changed = edit("/p/stages.ts", "scale(x) * 2", "scale(x) * 3");
-    expect(changed["job"]).toBe(before["job"]);
-    expect(edit("/p/stages.ts", "return yield* triple(x)", "return (yield* triple(x)) + 1")["job"]).not.toBe(before["job"]);
+    expect(changed["job@1"]).toBe(before["job@1"]);
+    expect(edit("/p/stages.ts", "return yield* triple(x)", "return (yield* triple(x)) + 1")["job@1"]).not.toBe(before["job@1"]);
+    // Calling another version of the stage is other code: a job in flight would replay other calls.
+    expect(edit("/p/stages.ts", `name: "triple",\n  version: 1,`, `name: "triple",\n  version: 2,`)["job@1"]).not.toBe(before["job@1"]);
   });
 
   it("covers the factory a stage is built in", () => {

@@ -7,7 +7,8 @@ import { type CodeIdentity, checkSources, formatLock, parseLock, updateLock, ver
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-const stages = (body: string, version = 1) => `
+// The job calls inc by its ref, so a new inc version makes a new job version too (jobVersion).
+const stages = (body: string, version = 1, jobVersion = version) => `
 import { defineJob, defineStage } from "paxflow";
 const cost = { runtimeMs: () => 1, outputBytes: (n: number) => n };
 function helper(x: number): number {
@@ -15,7 +16,7 @@ function helper(x: number): number {
 }
 export const inc = defineStage({ name: "inc", version: ${version}, caps: ["cpu"], timeoutMs: 1000, cost, run: (x: number) => helper(x) });
 export const twice = defineJob({
-  name: "twice",
+  name: "twice",${jobVersion === 1 ? "" : ` version: ${jobVersion},`}
   *run(x: number) {
     return yield* inc(yield* inc(x));
   },
@@ -28,9 +29,9 @@ describe("lock file", () => {
   const v1 = code(stages("x + 1"));
   const lock = updateLock(undefined, v1).lock;
 
-  it("records stages by name@version and jobs by name, in a stable text", () => {
+  it("records stages by name@version and jobs by name@version (version 1 when not written), in a stable text", () => {
     expect(Object.keys(lock.stages)).toEqual(["inc@1"]);
-    expect(Object.keys(lock.jobs)).toEqual(["twice"]);
+    expect(Object.keys(lock.jobs)).toEqual(["twice@1"]);
     const text = formatLock(lock);
     expect(parseLock(text)).toEqual(lock);
     expect(text.endsWith("}\n")).toBe(true);
@@ -50,12 +51,24 @@ describe("lock file", () => {
 
   it("takes a bumped version as new: a warning until `paxflow lock` adds it next to the old one", () => {
     const bumped = code(stages("x + 2", 2));
-    expect(verifyLock(lock, bumped).map((d) => [d.rule, d.severity])).toEqual([["lock/missing", "warning"]]);
+    expect(verifyLock(lock, bumped).map((d) => [d.rule, d.severity])).toEqual([
+      ["lock/missing", "warning"],
+      ["lock/missing", "warning"],
+    ]);
     const next = updateLock(lock, bumped);
     expect(next.errors).toEqual([]);
-    expect(next.added).toEqual([`stage inc@2 ${bumped[0]!.digest}`]);
+    expect(next.added).toEqual([`stage inc@2 ${bumped[0]!.digest}`, `job twice@2 ${bumped[1]!.digest}`]);
     expect(Object.keys(next.lock.stages)).toEqual(["inc@1", "inc@2"]);
+    expect(Object.keys(next.lock.jobs)).toEqual(["twice@1", "twice@2"]);
     expect(Object.keys(updateLock(next.lock, bumped, { prune: true }).lock.stages)).toEqual(["inc@2"]);
+  });
+
+  it("a job that now calls a new stage version under its old version is refused: its jobs in flight would replay other calls", () => {
+    const stageOnly = code(stages("x + 2", 2, 1));
+    expect(verifyLock(lock, stageOnly).map((d) => [d.rule, d.severity, d.message.slice(0, 50)])).toEqual([
+      ["lock/missing", "warning", "stage inc@2 is not in the lock yet (run `paxflow l"],
+      ["lock/changed", "error", "job twice@1 changed code without a new version: lo"],
+    ]);
   });
 
   it("`paxflow lock` refuses a changed stage version unless --update", () => {
@@ -68,10 +81,12 @@ describe("lock file", () => {
     expect(updated.replaced).toEqual([`stage inc@1 ${lock.stages["inc@1"]} -> ${changed[0]!.digest}`]);
   });
 
-  it("a job's changed code is a warning (jobs have no version yet)", () => {
+  it("a job's changed code under the same version is an error, like a stage's", () => {
     const job = code(stages("x + 1").replace("yield* inc(yield* inc(x))", "yield* inc(x)"));
-    expect(verifyLock(lock, job).map((d) => [d.rule, d.severity])).toEqual([["lock/changed", "warning"]]);
-    expect(updateLock(lock, job).replaced).toHaveLength(1);
+    expect(verifyLock(lock, job).map((d) => [d.rule, d.severity])).toEqual([["lock/changed", "error"]]);
+    expect(verifyLock(lock, job)[0]?.message).toMatch(/^job twice@1 changed code without a new version/);
+    expect(updateLock(lock, job).errors.map((e) => e.rule)).toEqual(["lock/changed"]);
+    expect(updateLock(lock, job, { update: true }).replaced).toHaveLength(1);
   });
 
   it("two definitions of one name@version with different code are an error", () => {

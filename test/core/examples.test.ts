@@ -407,13 +407,13 @@ describe("examples/dag", () => {
 describe("examples/index", () => {
   it("registers every example job, and every stage declares caps, a timeout and a cost model", () => {
     expect([...allExamples.jobs.keys()].sort()).toEqual([
-      "dag",
-      "monte-carlo/pi",
-      "numeric-pipeline",
-      "numeric-pipeline/random",
-      "payloads/roundtrip",
-      "simd/stats",
-      "word-count",
+      "dag@1",
+      "monte-carlo/pi@1",
+      "numeric-pipeline/random@1",
+      "numeric-pipeline@1",
+      "payloads/roundtrip@1",
+      "simd/stats@1",
+      "word-count@1",
     ]);
     // word-count 2, numeric-pipeline 2, monte-carlo 1, dag 4, kernels 5, payloads 3 (the test shapes live in test/shared/shapes.ts)
     expect(allExamples.stages.size).toBe(2 + 2 + 1 + 4 + 5 + 3);

@@ -273,7 +273,8 @@ describe("advance", () => {
     place: (r) => place({ ...r, inlineMaxMs: 2 }, builtins),
     runInline: (stage, input) => ({ outcome: { ok: true, value: registry.stages.get(stage)!.run(input) }, startedAt: 100, finishedAt: 100 }),
   };
-  const seed = (name: string, input: Value): JobSeed => ({ id: "j", name, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: name, input }] });
+  // A running job's seed and ancestry name it by ref, "name@version" (the version it started on).
+  const seed = (name: string, input: Value): JobSeed => ({ id: "j", name: `${name}@1`, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: `${name}@1`, input }] });
 
   it("runs a job of small stages to its end in one pass", () => {
     const drafts = advance(seed("shapes/chain", { seed: 5 }), ctx);
@@ -379,7 +380,7 @@ describe("advance", () => {
   it("fails a job that would start a sub-job deeper than MAX_JOB_DEPTH, naming the chain shortened in the middle", () => {
     // A job at depth d has d + 1 entries of ancestry (the root first, itself last).
     const at = (depth: number): JobSeed => {
-      const ancestry = Array.from({ length: depth + 1 }, (_, i) => ({ kind: "job" as const, target: "shapes/recurse", input: { depth: 100 - i, loop: false } }));
+      const ancestry = Array.from({ length: depth + 1 }, (_, i) => ({ kind: "job" as const, target: "shapes/recurse@1", input: { depth: 100 - i, loop: false } }));
       return { ...seed("shapes/recurse", ancestry.at(-1)!.input), ancestry };
     };
     expect(advance(at(63), ctx)).toMatchObject([{ type: "job.accepted", job: "j.0", parent: { job: "j", seq: 0 } }]);
@@ -389,11 +390,11 @@ describe("advance", () => {
     const message = (finished as { outcome: { error: { message: string } } }).outcome.error.message;
     // 64 ancestors and the new sub-job: 66 names, the first and last three shown.
     expect(message).toBe(
-      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse -> shapes/recurse -> shapes/recurse -> ... 60 more ... -> shapes/recurse -> shapes/recurse -> shapes/recurse",
+      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse@1 -> shapes/recurse@1 -> shapes/recurse@1 -> ... 60 more ... -> shapes/recurse@1 -> shapes/recurse@1 -> shapes/recurse@1",
     );
     expect(advance(at(2), { ...ctx, maxJobDepth: 2 })).toMatchObject([{ type: "job.finished", outcome: { ok: false, error: { kind: "too-deep" } } }]);
     expect(advance(seed("shapes/nested", { seed: 1 }), { ...ctx, maxJobDepth: 0 })[0]).toMatchObject({
-      outcome: { error: { message: "sub-job depth 1 exceeds MAX_JOB_DEPTH 0: shapes/nested -> shapes/chain" } },
+      outcome: { error: { message: "sub-job depth 1 exceeds MAX_JOB_DEPTH 0: shapes/nested@1 -> shapes/chain@1" } },
     });
   });
 

@@ -532,7 +532,7 @@ describe("kernels: the stages together", () => {
 
   it("registers five simd stages with kernels, timeouts and cost models of the CPU reference", () => {
     expect([...registry.stages.keys()].sort()).toEqual(["simd/histogram@1", "simd/map@1", "simd/matmul@1", "simd/reduce@1", "simd/scan@1"]);
-    expect([...registry.jobs.keys()]).toEqual(["simd/stats"]);
+    expect([...registry.jobs.keys()]).toEqual(["simd/stats@1"]);
     for (const stage of stages) {
       expect(stage.caps).toEqual(["simd"]);
       expect(KNOWN_CAPS).toContain("simd");

@@ -114,8 +114,8 @@ describe("deterministic replay", () => {
     const partial = run(log);
     expect(partial).toEqual({ status: "waiting", pending: [{ seq: 2, call: { kind: "stage", target: "sum@1", input: [9] }, recorded: true }] });
     log[2] = { ...log[2]!, outcome: { ok: true, value: 9 } };
-    expect(run(log)).toEqual({ status: "waiting", pending: [{ seq: 3, call: { kind: "job", target: "double", input: 14 }, recorded: false }] });
-    log.push({ call: { kind: "job", target: "double", input: 14 }, outcome: { ok: true, value: 28 } });
+    expect(run(log)).toEqual({ status: "waiting", pending: [{ seq: 3, call: { kind: "job", target: "double@1", input: 14 }, recorded: false }] });
+    log.push({ call: { kind: "job", target: "double@1", input: 14 }, outcome: { ok: true, value: 28 } });
     expect(run(log)).toEqual({ status: "done", output: 28 });
   });
 
@@ -256,7 +256,7 @@ describe("running a job locally", () => {
   it("fails a sub-job that waits on itself instead of recursing forever", () => {
     const result = runLocally(registry, "recursive", 7);
     expect(result.status).toBe("failed");
-    expect(result.status === "failed" && result.error.message).toMatch(/sub-job waits on itself: recursive -> recursive/);
+    expect(result.status === "failed" && result.error.message).toMatch(/sub-job waits on itself: recursive@1 -> recursive@1/);
   });
 });
 

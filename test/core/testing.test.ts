@@ -75,6 +75,6 @@ describe("paxflow/testing", () => {
   });
 
   it("names the jobs it has when asked for another", async () => {
-    await expect(runOnPlane(registry, "t/nope", 1)).rejects.toThrow(/no job named "t\/nope".*t\/sum-of-squares, t\/fails, t\/measures/);
+    await expect(runOnPlane(registry, "t/nope", 1)).rejects.toThrow(/no job named "t\/nope".*t\/sum-of-squares@1, t\/fails@1, t\/measures@1/);
   });
 });

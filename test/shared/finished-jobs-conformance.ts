@@ -36,7 +36,7 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
   describe(`finished jobs store (${label})`, () => {
     it("keeps a finished tree by id, sub-jobs too, and the same slot applied twice changes nothing", () =>
       withStore((store) => {
-        const root = job("root", { calls: [{ seq: 0, kind: "job", target: "child", input, queuedAt: 100, child: "child" as JobId, startedAt: 100, state: { is: "done", outcome: { ok: true, value: input }, finishedAt: 150 } }] });
+        const root = job("root", { calls: [{ seq: 0, kind: "job", target: "child@1", input, queuedAt: 100, child: "child" as JobId, startedAt: 100, state: { is: "done", outcome: { ok: true, value: input }, finishedAt: 150 } }] });
         const child = job("child", { root: "root" as JobId, parent: { job: "root" as JobId, seq: 0 } });
         const rows = retiredRows([[root, child]], 7, 200);
         store.put(rows);
@@ -108,7 +108,7 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
     it("says which large payloads each expired tree named, under its root's run, once each", () =>
       withStore((store) => {
         const r2 = (sha: string) => ({ r2: sha, bytes: 20_000 }) as JobRecord["input"];
-        const root = job("tree", { acceptedAt: 40, input: r2("aa"), output: r2("bb"), calls: [{ seq: 0, kind: "job", target: "child", input: r2("aa"), queuedAt: 41, child: "tree-child" as JobId, startedAt: 41, state: { is: "done", outcome: { ok: true, value: r2("cc") }, finishedAt: 42 } }] });
+        const root = job("tree", { acceptedAt: 40, input: r2("aa"), output: r2("bb"), calls: [{ seq: 0, kind: "job", target: "child@1", input: r2("aa"), queuedAt: 41, child: "tree-child" as JobId, startedAt: 41, state: { is: "done", outcome: { ok: true, value: r2("cc") }, finishedAt: 42 } }] });
         const child = job("tree-child", { acceptedAt: 41, root: "tree" as JobId, parent: { job: "tree" as JobId, seq: 0 }, input: r2("aa"), output: r2("cc") });
         store.put(retiredRows([[root, child]], 1, 1_000));
         store.put(retiredRows([[job("kept", { input: r2("aa") })]], 2, 2_000));

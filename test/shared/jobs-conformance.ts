@@ -145,7 +145,7 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       const job = await run("j-cycle", "shapes/recurse", { depth: 2, loop: true });
       expect(job.status).toBe("failed");
       expect(job.error).toMatchObject({ kind: "wait-cycle", name: "WaitCycleError" });
-      expect(job.error!.message).toContain("shapes/recurse -> shapes/recurse");
+      expect(job.error!.message).toContain("shapes/recurse@1 -> shapes/recurse@1");
     });
 
     it("fails a tree deeper than MAX_JOB_DEPTH as a whole, and whoever waits for its root hears of it", async () => {
@@ -154,7 +154,7 @@ export function jobsConformance(name: string, harness: () => Promise<JobsHarness
       const { job } = await retrying(() => h.plane().submitJob({ id: "j-deep", name: "shapes/recurse", input, waitMs: 60_000, submittedBy: TENANT }));
       expect(job.status).toBe("failed");
       expect(job.error).toMatchObject({ kind: "too-deep", name: "JobTooDeep" });
-      expect(job.error!.message).toMatch(/^sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes\/recurse -> .* -> shapes\/recurse$/);
+      expect(job.error!.message).toMatch(/^sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes\/recurse@1 -> .* -> shapes\/recurse@1$/);
     });
 
     it("gives the same job for the same id, and refuses the id with another input", async () => {

@@ -9,6 +9,7 @@ import { decode, encode } from "../../core/codec.ts";
 import { fromBase64, inlinePayload, isInline } from "../../core/jobs/payload.ts";
 import { createRegistry, defineJob, defineStage, type Step } from "../../core/index.ts";
 import { definePaxflow } from "../../workers/define-paxflow.ts";
+import { JOB_NAME_DESCRIPTION } from "../../workers/schemas.ts";
 import { bearer } from "../shared/tokens.ts";
 
 const twice = defineStage({
@@ -62,10 +63,10 @@ describe("definePaxflow", () => {
     };
     expect(await refused(alpha.app, "beta/squared")).toEqual({
       code: "unknown_job",
-      message: 'no job named "beta/squared" is deployed (deployed: alpha/doubled)',
+      message: 'no job named "beta/squared" is deployed (deployed: alpha/doubled@1)',
       retryable: false,
     });
-    expect(await refused(beta.app, "alpha/doubled")).toMatchObject({ code: "unknown_job", message: 'no job named "alpha/doubled" is deployed (deployed: beta/squared)' });
+    expect(await refused(beta.app, "alpha/doubled")).toMatchObject({ code: "unknown_job", message: 'no job named "alpha/doubled" is deployed (deployed: beta/squared@1)' });
   });
 
   it("names each registry's jobs in its OpenAPI document", async () => {
@@ -75,8 +76,8 @@ describe("definePaxflow", () => {
       const document = (await response.json()) as { components: { schemas: { SubmitJob: { properties: { job: { description: string } } } } } };
       return document.components.schemas.SubmitJob.properties.job.description;
     };
-    expect(await described(alpha.app)).toBe("the job's name; deployed here: alpha/doubled");
-    expect(await described(beta.app)).toBe("the job's name; deployed here: beta/squared");
+    expect(await described(alpha.app)).toBe(`${JOB_NAME_DESCRIPTION}; deployed here: alpha/doubled@1`);
+    expect(await described(beta.app)).toBe(`${JOB_NAME_DESCRIPTION}; deployed here: beta/squared@1`);
   });
 
   it("gives each stage Worker its own registry's stages", async () => {

@@ -97,7 +97,7 @@ describe("jobs API: bad input", () => {
     expect((refused as Error).message).toContain("input.text");
     expect((refused as Error).message).toContain("input.chunkChars");
     // A job without a schema takes any input.
-    await expect(checkInput("word-count", registry.jobs.get("word-count")!, 42)).resolves.toBeUndefined();
+    await expect(checkInput("word-count", registry.jobs.get("word-count@1")!, 42)).resolves.toBeUndefined();
     // A deployed job's schema, through the API: refused before anything reaches the log.
     const response = await post("/v1/jobs", { job: "shapes/chain", input: { seed: -1, extra: true } });
     await expectError(response, 400, "invalid_input", "input.seed");
@@ -350,6 +350,13 @@ describe("jobs API: through the commanders", () => {
     expect(job.output).toEqual({ a: 2, b: 1 });
   });
 
+  it("starts a job by name (its latest version) or by name@version, and names the version it runs", async () => {
+    const byRef = await post("/v1/jobs", { job: "word-count@1", input: { text: "a b a", chunkChars: 2 } }, { prefer: "wait=10" });
+    expect(byRef.status, await byRef.clone().text()).toBe(200);
+    expect(await byRef.json()).toMatchObject({ name: "word-count", version: 1, status: "done", output: { a: 2, b: 1 } });
+    await expectError(await post("/v1/jobs", { job: "word-count@9", input: 1 }), 404, "unknown_job", '"word-count@9"', "word-count@1");
+  });
+
   it("keeps one job per idempotency key, and refuses the key for other input", async () => {
     const body = { job: "word-count", input: { text: "same key", chunkChars: 4 }, idempotencyKey: "jobs-api-test-key" };
     const first = (await (await post("/v1/jobs", body)).json()) as { id: string; created: boolean };
@@ -556,7 +563,7 @@ describe("jobs API: sub-job depth", () => {
     expect(job.status).toBe("failed");
     expect(job.error).toMatchObject({ kind: "too-deep", name: "JobTooDeep" });
     expect(job.error.message).toBe(
-      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse -> shapes/recurse -> shapes/recurse -> ... 60 more ... -> shapes/recurse -> shapes/recurse -> shapes/recurse",
+      "sub-job depth 65 exceeds MAX_JOB_DEPTH 64: shapes/recurse@1 -> shapes/recurse@1 -> shapes/recurse@1 -> ... 60 more ... -> shapes/recurse@1 -> shapes/recurse@1 -> shapes/recurse@1",
     );
   });
 });

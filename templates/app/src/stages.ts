@@ -4,9 +4,10 @@
  * stages (and other jobs); it is replayed from the log after a failure, so it must be
  * deterministic too. `npx paxflow check src` verifies both.
  *
- * ./paxflow.lock.json records each stage version's code digest (`npx paxflow lock`, commit it):
- * a backend refuses a call dispatched for other code, and `paxflow check` refuses a stage whose
- * code changed without a new `version`.
+ * ./paxflow.lock.json records each stage and job version's code digest (`npx paxflow lock`,
+ * commit it): a backend refuses a call dispatched for other code, and `paxflow check` refuses a
+ * stage or job whose code changed without a new `version`. A job runs to its end on the version
+ * it started with: keep the old version exported beside a new one while jobs of it run.
  */
 import { all, createRegistry, defineJob, defineStage, withCodeDigests } from "paxflow";
 import lock from "./paxflow.lock.json" with { type: "json" };
@@ -25,6 +26,7 @@ export const countWords = defineStage({
 /** Splits a text into lines, counts each line's words in parallel, and adds them up. */
 export const wordTotal = defineJob({
   name: "{{name}}/word-total",
+  version: 1,
   *run({ text }: { text: string }) {
     const counts = yield* all(text.split("\n").map((line) => countWords(line)));
     return counts.reduce((sum, n) => sum + n, 0);
