@@ -437,7 +437,9 @@ export class JobsState {
       submittedBy = parent.submittedBy;
       const target = jobRef(d.name, d.version);
       parent.calls.push({ seq: d.parent.seq, kind: "job", target, input: d.input, queuedAt: d.at, child: d.job, startedAt: d.at, state: PENDING });
-      this.event(parent, d, { seq: d.parent.seq, detail: `sub-job ${d.job} (${target})` });
+      // As the log names it: an entry from before job versions names no version, and its event
+      // reads as that code wrote it (a snapshot it took must read as this log builds it).
+      this.event(parent, d, { seq: d.parent.seq, detail: `sub-job ${d.job} (${d.version === undefined ? d.name : target})` });
     }
     const job: JobRecord = {
       id: d.job,
