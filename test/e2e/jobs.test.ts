@@ -90,8 +90,8 @@ describe("jobs over HTTP give what runLocally gives", () => {
     expect(job.status, JSON.stringify(job.error)).toBe("done");
     expect(job.output).toEqual(expectedOutput("shapes/nested", input));
     expect(job.calls.map((c) => [c.kind, c.target, c.status])).toEqual([
-      ["job", "shapes/chain", "done"],
-      ["job", "shapes/chain", "done"],
+      ["job", "shapes/chain@1", "done"],
+      ["job", "shapes/chain@1", "done"],
     ]);
     const first = await getJob(local.cluster, job.calls[0]!.child!);
     expect(first.status).toBe("done");
