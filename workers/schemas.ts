@@ -245,7 +245,16 @@ export const JobJson = z
   .openapi("Job", { description: "typed arrays appear as arrays of numbers (64-bit ones as decimal strings)" });
 
 export const JobSummary = z
-  .object({ id: JobId, name: z.string(), status: JobStatus, acceptedAt: Millis, finishedAt: Millis.optional(), calls: Count, shard: Count })
+  .object({
+    id: JobId,
+    name: z.string(),
+    version: z.number().int().positive().openapi({ description: "the job version it runs (or ran) on" }),
+    status: JobStatus,
+    acceptedAt: Millis,
+    finishedAt: Millis.optional(),
+    calls: Count,
+    shard: Count,
+  })
   .openapi("JobSummary");
 
 export const MAX_LIST_LIMIT = 500;

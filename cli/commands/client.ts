@@ -204,7 +204,7 @@ export const jobsCommand = apiCommand("jobs", "submitted jobs, newest first, acr
       const page = await clientFor(flags).jobs({ limit: flags.limit, ...(flags.status ? { status: flags.status } : {}) });
       if (flags.json) return print(page);
       if (page.jobs.length === 0) return console.log("no jobs");
-      console.log(table(["id", "job", "status", "accepted", "took", "calls"], page.jobs.map((j) => [j.id, j.name, j.status, when(j.acceptedAt), duration(j.acceptedAt, j.finishedAt), j.calls])));
+      console.log(table(["id", "job", "status", "accepted", "took", "calls"], page.jobs.map((j) => [j.id, `${j.name}@${j.version}`, j.status, when(j.acceptedAt), duration(j.acceptedAt, j.finishedAt), j.calls])));
     }),
   );
 

@@ -33,6 +33,8 @@ export type JobView = Omit<JobRecord, "events"> & { readonly shard: number };
 export interface JobSummary {
   readonly id: JobId;
   readonly name: string;
+  /** The job version it runs (or ran) on: 1 for jobs recorded before jobs had versions. */
+  readonly version: number;
   readonly status: JobStatus;
   readonly acceptedAt: number;
   readonly finishedAt?: number;

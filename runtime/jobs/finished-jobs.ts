@@ -102,6 +102,7 @@ export function callTally(job: JobRecord, into = new Map<string, { node: NodeId;
 export const summaryOf = (job: JobRecord): StoredSummary => ({
   id: job.id,
   name: job.name,
+  version: job.version ?? 1,
   status: job.status,
   acceptedAt: job.acceptedAt,
   ...(job.finishedAt === undefined ? {} : { finishedAt: job.finishedAt }),

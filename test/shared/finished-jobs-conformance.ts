@@ -149,7 +149,7 @@ export function finishedJobsConformance(label: string, withStore: WithStore): vo
         expect(store.list({ viewer: admin, limit: 10, status: "failed" }, 0).map((j) => j.id)).toEqual(["j2"]);
         expect(store.list({ viewer: admin, limit: 10, status: "running" }, 0)).toEqual([]);
         expect(store.list({ viewer: admin, limit: 1, before: { acceptedAt: 20, id: "j3" as JobId } }, 0).map((j) => j.id)).toEqual(["j2"]);
-        expect(store.list({ viewer: admin, limit: 1 }, 0)).toEqual([{ id: "j3", name: "double", status: "done", acceptedAt: 20, finishedAt: 200, calls: 0 }]);
+        expect(store.list({ viewer: admin, limit: 1 }, 0)).toEqual([{ id: "j3", name: "double", version: 1, status: "done", acceptedAt: 20, finishedAt: 200, calls: 0 }]);
         // Expired but not swept yet: not listed, so the page is filled from older ones.
         store.put(retiredRows([[job("j4", { acceptedAt: 30 })]], 4, 50));
         expect(store.list({ viewer: admin, limit: 2 }, 100).map((j) => j.id)).toEqual(["j3", "j2"]);
