@@ -328,7 +328,7 @@ export class JobCore {
     const scheduler = this.o.scheduler;
     switch (d.type) {
       case "node.registered":
-        if (this.state.distrusted(d.node.id)) scheduler.nodeDown(d.node.id, d.at);
+        if (this.state.distrusted(d.node.id)) scheduler.nodeDown(d.node.id, d.at, "quarantined");
         else scheduler.nodeUp(d.node, d.at);
         return;
       case "node.back": {
@@ -338,7 +338,7 @@ export class JobCore {
         return;
       }
       case "node.unresponsive":
-        scheduler.nodeDown(d.node, d.at);
+        scheduler.nodeDown(d.node, d.at, "unresponsive");
         return;
       case "node.removed":
         scheduler.nodeRemoved(d.node, d.at);
@@ -412,7 +412,7 @@ export class JobCore {
 
   /** A node caught disagreeing with the majority: no new work, and its calls in flight go elsewhere now (its answers would be refused anyway). */
   private quarantined(node: NodeId, at: number, leading: boolean): void {
-    this.o.scheduler.nodeDown(node, at);
+    this.o.scheduler.nodeDown(node, at, "quarantined");
     this.warn("node quarantined", { node, reason: this.state.node(node)?.quarantine?.reason ?? "it disagreed with the majority" });
     if (leading) this.moveCallsOff(node, `${node} is quarantined`, "refused");
   }
@@ -443,7 +443,7 @@ export class JobCore {
   private reopen(): void {
     for (const node of this.state.allNodes()) {
       if (node.status === "up") this.o.scheduler.nodeUp(node.spec, node.since);
-      else this.o.scheduler.nodeDown(node.spec.id, node.since);
+      else this.o.scheduler.nodeDown(node.spec.id, node.since, node.status);
     }
     this.open.clear();
     // Sends still waiting for room are forgotten with the attempts: they are given up at their deadlines.

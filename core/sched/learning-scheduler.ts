@@ -25,7 +25,7 @@ import { AnomalyMonitor } from "./anomaly.ts";
 import { type Attempt, type Timeline, cautiousTransferMs, finishEstimate, fmt, patientFinishEstimate, remainingRunMs, timeline, times } from "./attempts.ts";
 import { DecayingSum, Ewma } from "./ewma.ts";
 import { LoadForecaster, recommendedRunners } from "./forecast.ts";
-import { NodeStatsTracker } from "./node-stats.ts";
+import { type NodeOut, NodeStatsTracker } from "./node-stats.ts";
 import { type LearningSchedulerOptions, SCHEDULER_DEFAULTS } from "./options.ts";
 import { phiNormal } from "./phi.ts";
 import { RuntimeModel } from "./runtime-model.ts";
@@ -140,8 +140,8 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
         known.probe.reset();
       }
       known.respec(spec);
-      if (known.down) {
-        known.down = false;
+      if (known.out) {
+        known.out = null;
         known.heartbeats.reset();
         known.progress.reset();
         known.probe.reset();
@@ -152,11 +152,10 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     this.refresh(now);
   }
 
-  nodeDown(node: NodeId, now: number): void {
+  nodeDown(node: NodeId, now: number, why: NodeOut): void {
     const n = this.nodes.get(node);
     if (!n) return;
-    n.down = true;
-    n.downAt = now;
+    n.out = { why, at: now };
     this.refresh(now);
   }
 
@@ -504,11 +503,11 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // A node whose runtime just degraded is scored at once rather than at the next sample: the
     // earlier it is flagged, the more warning a prediction gives.
     const degraded = new Set<NodeId>();
-    for (const n of this.nodes.values()) if (!n.down && this.degrading(n, now)) degraded.add(n.spec.id);
+    for (const n of this.nodes.values()) if (!n.out && this.degrading(n, now)) degraded.add(n.spec.id);
     const newly = [...degraded].some((id) => !this.degraded.has(id));
     if (this.anomaly.due(now) || newly) {
       const vectors = new Map<string, number[]>();
-      for (const n of this.nodes.values()) if (!n.down) vectors.set(n.spec.id, this.features(n, now));
+      for (const n of this.nodes.values()) if (!n.out) vectors.set(n.spec.id, this.features(n, now));
       // A fresh score matters only for a degraded node still judged healthy: one already suspect
       // stays so while it degrades (its last score stands), so regrowing for it buys nothing.
       this.anomaly.sample(now, vectors, [...degraded].some((id) => this.verdict(id) === "healthy"));
@@ -545,7 +544,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     // A node drained as a suspect is one until its hold ends: being marked down is what the
     // suspicion did, not news of a failure, and judging it "failed" would let its next heartbeat
     // bring it straight back (recovery.ts comesBack), to be drained again.
-    if (n.down) return held ? hold() : { verdict: "failed", phi, reason: `${id} marked down at ${fmt(n.downAt)}` };
+    if (n.out) return held ? hold() : { verdict: "failed", phi, reason: `${id} marked ${n.out.why} at ${fmt(n.out.at)}` };
     if (phi >= threshold) {
       const why =
         heartbeat >= progress
@@ -606,13 +605,20 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
         return { ...placement, reason: `no healthy node can run it, so the best of the others: ${placement.reason}${why}` };
       }
     }
+    // No live node can take it (say a verified call's other runners were all judged unresponsive
+    // on a busy machine): try one marked unresponsive rather than fail its job. If it is really
+    // gone the attempt ends at once (unreachable) and counts toward the call's attempt limit.
+    if (placement.ok === false && placement.cause === "no-node") {
+      const retry = this.placeAmong(request, ["healthy", "suspect", "failed"], "unresponsive");
+      if (retry.ok) return { ...retry, reason: `no live node can run it, so one marked unresponsive: ${retry.reason}` };
+    }
     return placement;
   }
 
   /** Placement among live nodes whose verdict is in `verdicts`, its reason naming learned factors that changed the winner. */
-  private placeAmong(request: Omit<PlacementRequest, "inlineMaxMs">, verdicts: readonly Verdict[]): Placement {
+  private placeAmong(request: Omit<PlacementRequest, "inlineMaxMs">, verdicts: readonly Verdict[], among: "live" | "unresponsive" = "live"): Placement {
     const full: PlacementRequest = { ...request, inlineMaxMs: this.o.inlineMaxMs };
-    const live = [...this.nodes.values()].filter((n) => !n.down);
+    const live = [...this.nodes.values()].filter((n) => (among === "live" ? n.out === null : n.out?.why === "unresponsive"));
     const eligible = live.filter((n) => verdicts.includes(this.verdict(n.spec.id)));
     const placement = place(full, eligible.map((n) => this.learnedNode(n, request.stage, request.now)));
     if (!placement.ok) return placement;
@@ -660,7 +666,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
     for (const a of this.open.values()) {
       if (a.d.speculative || this.backedUp.has(a.d.call) || a.d.node === INLINE_NODE) continue;
       const n = this.nodes.get(a.d.node);
-      const failed = n !== undefined && (n.down || this.verdict(a.d.node) === "failed");
+      const failed = n !== undefined && (n.out !== null || this.verdict(a.d.node) === "failed");
       // A suspect node's calls are backed up whenever a backup would finish first: it is believed slow.
       const suspect = this.verdict(a.d.node) === "suspect";
       const p = a.d.predicted;
@@ -731,7 +737,7 @@ class Learner implements LearningScheduler, LearningSchedulerInternals {
 
   forecast(now: number): LoadForecast {
     const f = this.forecaster.forecast(now);
-    const runners = [...this.nodes.values()].filter((n) => n.spec.kind === "runner" && !n.down);
+    const runners = [...this.nodes.values()].filter((n) => n.spec.kind === "runner" && !n.out);
     const slots = runners.length > 0 ? runners.reduce((sum, n) => sum + n.spec.slots, 0) / runners.length : 1;
     const service = this.runnerServiceMs.count > 0 ? this.runnerServiceMs.mean : this.anyServiceMs.mean;
     return { next: f.next, a: f.a, b: f.b, c: f.c, intervalMs: f.intervalMs, recommendedRunners: recommendedRunners(f, service, slots, this.o.targetWaitMs) };

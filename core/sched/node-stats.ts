@@ -94,6 +94,9 @@ export interface NodeStatsOptions {
   readonly rateAlpha?: number;
 }
 
+/** Why a node is out of the plane (LearningScheduler.nodeDown). */
+export type NodeOut = "unresponsive" | "quarantined";
+
 export class NodeStatsTracker {
   spec: NodeSpec;
   link: LinkModel;
@@ -115,8 +118,11 @@ export class NodeStatsTracker {
   readonly open = new Set<string>();
   /** Those of `open` not holding one of its slots yet, in dispatch order (the scheduler's promote). */
   readonly queued = new Set<string>();
-  down = false;
-  downAt = 0;
+  /**
+   * Out of the plane since `at`: unresponsive (it may come back, and a call no live node can take
+   * may still be tried there), or quarantined (its answers no longer count: never placed on).
+   */
+  out: { readonly why: NodeOut; readonly at: number } | null = null;
 
   constructor(
     spec: NodeSpec,

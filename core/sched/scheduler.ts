@@ -8,6 +8,7 @@
  * Time is always passed in (ms); nothing here reads a clock, draws randomness without a seed,
  * or does I/O.
  */
+import type { NodeOut } from "./node-stats.ts";
 import type { Candidate, NodeId, NodeLoad, NodeSpec } from "../jobs/decisions.ts";
 import type { InputOn, Placement, PlacementRequest } from "../jobs/placement.ts";
 
@@ -93,7 +94,8 @@ export interface NodeStats {
 
 export interface LearningScheduler {
   nodeUp(spec: NodeSpec, now: number): void;
-  nodeDown(node: NodeId, now: number): void;
+  /** The node is out: unresponsive (may come back; a call no live node takes may still go there) or quarantined (never placed on). */
+  nodeDown(node: NodeId, now: number, why: NodeOut): void;
   /** The node left the cluster (deleted, or expired): forget everything learned about it. */
   nodeRemoved(node: NodeId, now: number): void;
   heartbeat(node: NodeId, load: NodeLoad, now: number): void;

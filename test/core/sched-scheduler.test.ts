@@ -237,12 +237,30 @@ describe("health", () => {
     const s = createLearningScheduler();
     s.nodeUp(runner("a"), 0);
     s.nodeUp(runner("b"), 0);
-    s.nodeDown("a", 10);
+    s.nodeDown("a", 10, "unresponsive");
     expect(s.place(request(20))).toMatchObject({ winner: { node: "b" } });
     expect(s.suspicions(20).find((v) => v.node === "a")).toMatchObject({ verdict: "failed", since: 10 });
     s.nodeUp(runner("a"), 30);
     expect(s.suspicions(40).find((v) => v.node === "a")!.verdict).toBe("healthy");
     expect(s.place(request(40))).toMatchObject({ winner: { node: "a" } });
+  });
+
+  it("tries a node marked unresponsive when no live node can take a call, never a quarantined one", () => {
+    const s = createLearningScheduler();
+    s.nodeUp(runner("a"), 0);
+    s.nodeUp(runner("b"), 0);
+    s.nodeUp(runner("liar"), 0);
+    s.nodeDown("liar", 5, "quarantined");
+    // A verified call whose answers came from b: only a could give the next opinion, and a heartbeat gap took it out.
+    s.nodeDown("a", 10, "unresponsive");
+    const placed = s.place(request(20, work, ["b"]));
+    expect(placed).toMatchObject({ ok: true, winner: { node: "a" } });
+    expect(placed.reason).toMatch(/^no live node can run it, so one marked unresponsive: /);
+    // While a live node can take it, the unresponsive one is left alone.
+    expect(s.place(request(20))).toMatchObject({ ok: true, winner: { node: "b" } });
+    // A quarantined node is never the answer, and the refusal names no node to try.
+    s.nodeDown("a", 30, "quarantined");
+    expect(s.place(request(40, work, ["b"]))).toMatchObject({ ok: false, cause: "no-node" });
   });
 
   it("fails a node that heartbeats but whose calls stopped completing (a gray failure)", () => {
@@ -359,12 +377,12 @@ describe("health", () => {
   it("a suspect drained (marked down) stays suspect until its hold ends, so its heartbeats do not bring it back at once", () => {
     const { s, flaggedAt } = lateOnCpu2();
     expect(flaggedAt).not.toBeNull();
-    s.nodeDown("cpu-2", flaggedAt!);
+    s.nodeDown("cpu-2", flaggedAt!, "unresponsive");
     const verdictAt = (t: number) => s.suspicions(t).find((x) => x.node === "cpu-2")!;
     expect(verdictAt(flaggedAt! + 1_000)).toMatchObject({ verdict: "suspect", reason: expect.stringMatching(/held until/) });
     expect(comesBack(verdictAt(flaggedAt! + 10_000).verdict)).toBe(false);
-    // Past the hold it is only "marked down": the next heartbeat may bring it back, to be judged afresh.
-    expect(verdictAt(flaggedAt! + 21_000)).toMatchObject({ verdict: "failed", reason: expect.stringMatching(/marked down/) });
+    // Past the hold it is only "marked unresponsive": the next heartbeat may bring it back, to be judged afresh.
+    expect(verdictAt(flaggedAt! + 21_000)).toMatchObject({ verdict: "failed", reason: expect.stringMatching(/marked unresponsive/) });
     expect(comesBack(verdictAt(flaggedAt! + 21_000).verdict)).toBe(true);
   });
 });
