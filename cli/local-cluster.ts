@@ -15,14 +15,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { deriveRunnerSecret, newNonce, signRequest } from "../runtime/runner-signature.ts";
-import { PACKAGE_ROOT, packageScript } from "./package-root.ts";
+import { PACKAGE_ROOT, TSX_LOADER, packageScript, wranglerBin } from "./package-root.ts";
 
-const require = createRequire(import.meta.url);
 
 /** paxflow's own files (package-root.ts): this repository, or node_modules/paxflow in an app. */
 export const ROOT = PACKAGE_ROOT;
@@ -39,8 +37,6 @@ export function defaultWranglerConfig(dir = process.cwd()): string {
   throw new ClusterError(`no wrangler configuration (wrangler.toml, wrangler.jsonc or wrangler.json) in ${dir}: run this in your app's folder (npx paxflow init makes one)`);
 }
 
-/** tsx, by path: runners load the app's TypeScript registry through it, from wherever the app is. */
-const TSX = import.meta.resolve("tsx");
 
 /** A failure the user can act on (port in use, wrangler failed to start): printed as one message. */
 export class ClusterError extends Error {
@@ -603,9 +599,8 @@ export class LocalCluster {
     } catch (error) {
       throw new ClusterError(`cannot use ${this.persistTo} for state: ${errorText(error)}`);
     }
-    const wranglerBin = require.resolve("wrangler/bin/wrangler.js");
     const args = [
-      wranglerBin,
+      wranglerBin(dirname(this.config)),
       "dev",
       ...(this.options.app.entry === undefined ? [] : [resolve(this.options.app.entry)]),
       "--local",
@@ -697,7 +692,7 @@ export class LocalCluster {
     const launch = RUNNER_LAUNCHERS[spec.kind](spec, spec.apiUrl ?? this.url, port);
     const args = [...launch.args, "--registry", resolve(this.options.app.registry)];
     const secret = await deriveRunnerSecret(this.runnerKey, spec.id);
-    const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", TSX, packageScript(launch.script), ...args], {
+    const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", TSX_LOADER, packageScript(launch.script), ...args], {
       cwd: dirname(this.config),
       env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },
       onLine: (line) => this.options.output?.(spec.id, line),

@@ -3,6 +3,7 @@
  * or node_modules/paxflow once installed, where this module runs compiled from dist/cli/.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,3 +26,18 @@ export function packageScript(source: string): string {
 
 /** Whether `dir` is paxflow's own repository (its sources here), not an app that installed it. */
 export const isPaxflowRepository = (dir: string): boolean => resolve(dir) === resolve(PACKAGE_ROOT) && existsSync(join(PACKAGE_ROOT, "core", "index.ts"));
+
+/** tsx's loader, by path: runners load an app's TypeScript registry through it, wherever the app is. */
+export const TSX_LOADER = import.meta.resolve("tsx");
+
+/**
+ * The wrangler to run in `dir`: the app's own (a devDependency of the app `paxflow init` writes),
+ * else the one beside paxflow (this repository's).
+ */
+export function wranglerBin(dir = process.cwd()): string {
+  try {
+    return createRequire(join(dir, "package.json")).resolve("wrangler/bin/wrangler.js");
+  } catch {
+    return createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+  }
+}

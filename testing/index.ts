@@ -22,7 +22,7 @@ import { TRANSIENT_CODES, errorCode } from "../runtime/errors.ts";
 import { localRunners, memoryShard, workerBackend } from "../runtime/jobs/memory-shard.ts";
 
 export { runLocally, type LocalResult } from "../core/sdk/local.ts";
-export { type ClusterJob, ClusterRequestError, type LocalClusterOptions, type RunningCluster, startLocalCluster } from "./local-cluster.ts";
+export { type LocalClusterOptions, type RunningCluster, startLocalCluster } from "./local-cluster.ts";
 
 export interface PlaneOptions {
   /** Local runners registered besides the stage Worker (each with 2 slots); default 2. */

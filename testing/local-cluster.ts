@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalCluster, devRunners, freePort } from "../cli/local-cluster.ts";
+import { type Job, PaxflowClient } from "../client/index.ts";
 import type { Value } from "../core/codec.ts";
 
 export interface LocalClusterOptions {
@@ -19,35 +20,15 @@ export interface LocalClusterOptions {
   readonly config?: string;
 }
 
-/** A job as the API answers it once it ended (GET /v1/jobs/:id). */
-export interface ClusterJob {
-  readonly id: string;
-  readonly status: "done" | "failed" | "cancelled";
-  readonly output?: Value;
-  readonly error?: { readonly name: string; readonly message: string };
-  readonly calls: readonly { readonly seq: number; readonly target: string; readonly node?: string }[];
-}
-
 export interface RunningCluster {
   /** The API's base URL, e.g. http://127.0.0.1:40123. */
   readonly url: string;
   /** An admin token for it. */
   readonly token: string;
-  /** Submits a job and waits for its end. */
-  run(job: string, input: Value): Promise<ClusterJob>;
+  /** Submits a job and waits for its end (a failure to submit throws the client's PaxflowApiError). */
+  run(job: string, input: Value): Promise<Job>;
   /** Stops the runners and workerd and removes the state. */
   stop(): Promise<void>;
-}
-
-/** What a refused or failed request said, with its status. */
-export class ClusterRequestError extends Error {
-  override readonly name = "ClusterRequestError";
-  constructor(
-    readonly status: number,
-    readonly body: string,
-  ) {
-    super(`the local cluster answered ${status}: ${body.slice(0, 500)}`);
-  }
 }
 
 /** Long polls while a job runs: the API answers at its end or after this. */
@@ -70,18 +51,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     rmSync(state, { recursive: true, force: true });
     throw error;
   }
+  const client = new PaxflowClient({ url: cluster.url, token: cluster.token });
   return {
     url: cluster.url,
     token: cluster.token,
     async run(job, input) {
-      const submitted = await cluster.api("/v1/jobs", { method: "POST", body: { job, input }, headers: { prefer: `wait=${WAIT_S}` }, timeoutMs: (WAIT_S + 30) * 1_000 });
-      if (submitted.status !== 200 && submitted.status !== 202) throw new ClusterRequestError(submitted.status, submitted.text);
-      let view = submitted.json as ClusterJob | { status: "running"; id: string };
-      while (view.status === "running") {
-        const answer = await cluster.api(`/v1/jobs/${encodeURIComponent(view.id)}`, { headers: { prefer: `wait=${WAIT_S}` }, timeoutMs: (WAIT_S + 30) * 1_000 });
-        if (answer.status !== 200) throw new ClusterRequestError(answer.status, answer.text);
-        view = answer.json as typeof view;
-      }
+      const submitted = await client.submit(job, input, { waitS: WAIT_S });
+      // A 202 (still running after the wait) carries only the id: the job comes from GET.
+      let view = "created" in submitted ? await client.job(submitted.id, { waitS: WAIT_S }) : submitted;
+      while (view.status === "running") view = await client.job(view.id, { waitS: WAIT_S });
       return view;
     },
     async stop() {

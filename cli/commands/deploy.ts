@@ -8,7 +8,6 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -16,7 +15,7 @@ import { Command, Option } from "commander";
 import { PaxflowApiError, PaxflowClient, PaxflowUnreachable } from "../../client/index.ts";
 import { type Registry, type RunningJob, droppedVersions } from "../../core/sdk/registry.ts";
 import { UsageError, loadRegistry } from "../../runners/cli-common.ts";
-import { isPaxflowRepository } from "../package-root.ts";
+import { isPaxflowRepository, wranglerBin } from "../package-root.ts";
 import { httpUrl } from "../options.ts";
 import { table } from "../table.ts";
 import { runCheck } from "./check.ts";
@@ -30,15 +29,6 @@ export const APP_SOURCES = ["src"];
 /** What `deploy` checks when not told: paxflow's own sources in its repository, an app's src/ anywhere else. */
 function defaultSources(dir: string): string[] {
   return (isPaxflowRepository(dir) ? DEPLOYED_SOURCES : APP_SOURCES).map((p) => resolve(dir, p));
-}
-
-/** The app's wrangler (a devDependency of the app paxflow init writes), found when a command needs it. */
-function wranglerBin(): string {
-  try {
-    return createRequire(join(process.cwd(), "package.json")).resolve("wrangler/bin/wrangler.js");
-  } catch {
-    return createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
-  }
 }
 
 /** Workers script size limits, after compression (developers.cloudflare.com/workers/platform/limits). */

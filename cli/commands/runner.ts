@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { Command } from "commander";
-import { packageScript } from "../package-root.ts";
+import { TSX_LOADER, packageScript } from "../package-root.ts";
 
 /** The runner programs, by source path (package-root.ts packageScript: compiled in an install). */
 const RUNNERS = { cpu: "runners/cpu-runner.ts", gpu: "gpu-runners/gpu-runner.ts" } as const;
@@ -26,7 +26,7 @@ export const runnerCommand = new Command("runner")
   )
   .action((flags: { gpu?: boolean }, command: Command) => {
     const args = command.args.map((arg) => (arg === "--help-runner" ? "--help" : arg));
-    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), packageScript(RUNNERS[flags.gpu ? "gpu" : "cpu"]), ...args], { stdio: "inherit" });
+    const child = spawn(process.execPath, ["--import", TSX_LOADER, packageScript(RUNNERS[flags.gpu ? "gpu" : "cpu"]), ...args], { stdio: "inherit" });
     // The runner stops itself cleanly on these (deregisters, destroys the device): pass them on.
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
     child.on("exit", (code, signal) => {
