@@ -60,6 +60,23 @@ export const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(["cluster-mismatch", 
 /** Refusals of a moment: while a shard elects a leader or one hands over; the same request again can succeed. */
 export const TRANSIENT_CODES: ReadonlySet<ErrorCode> = new Set(["not-leader", "commit-timeout", "call-timeout", "commander-closed"]);
 
+/**
+ * Runs `work` again while it fails with a transient refusal (or one of `also`), up to `attempts`
+ * tries `pauseMs` apart: what a client of a shard does while it elects a leader or hands over.
+ */
+export async function retryTransient<T>(work: () => Promise<T>, options: { readonly attempts: number; readonly pauseMs: number; readonly also?: readonly ErrorCode[] }): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = errorCode(error);
+      const transient = code !== null && (TRANSIENT_CODES.has(code) || (options.also ?? []).includes(code));
+      if (attempt >= options.attempts || !transient) throw error;
+      await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    }
+  }
+}
+
 export class PaxflowError extends Error {
   override readonly name: string = "PaxflowError";
   constructor(

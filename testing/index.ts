@@ -18,7 +18,7 @@ import { takenFrom } from "../core/jobs/state.ts";
 import type { Viewer } from "../core/jobs/tenancy.ts";
 import { type Value, encode } from "../core/codec.ts";
 import { type Registry, findJob } from "../core/sdk/registry.ts";
-import { TRANSIENT_CODES, errorCode } from "../runtime/errors.ts";
+import { retryTransient } from "../runtime/errors.ts";
 import { localRunners, memoryShard, workerBackend } from "../runtime/jobs/memory-shard.ts";
 
 export { runLocally, type LocalResult } from "../core/sdk/local.ts";
@@ -46,8 +46,8 @@ export type PlaneResult =
   | { readonly status: "done"; readonly id: JobId; readonly output: Value; readonly calls: readonly PlaneCall[] }
   | { readonly status: "failed" | "cancelled"; readonly id: JobId; readonly error: JobError | undefined; readonly calls: readonly PlaneCall[] };
 
-/** A plane in a test does not wait for a leader by the clock: it asks again at once, as often as this. */
-const MAX_TRANSIENT_RETRIES = 1_000;
+/** While the in-process shard elects its leader: ask again soon, as often as this. */
+const RETRIES = { attempts: 1_000, pauseMs: 5 };
 const TESTER: Viewer = { kind: "admin", name: "test" };
 
 /** Thrown when the plane did not end the job in time; says how far it got. */
@@ -59,18 +59,6 @@ export class PlaneTimeoutError extends Error {
     readonly callsSoFar: number,
   ) {
     super(`job ${job} did not end on the in-process plane within ${timeoutMs} ms (${callsSoFar} calls so far)`);
-  }
-}
-
-async function retryTransient<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const code = errorCode(error);
-      if (attempt >= MAX_TRANSIENT_RETRIES || code === null || !TRANSIENT_CODES.has(code)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
   }
 }
 
@@ -86,14 +74,14 @@ export async function runOnPlane(registry: Registry, job: string, input: Value, 
   try {
     for (let i = 1; i <= (options.runners ?? 2); i++) {
       const spec = { id: `runner-${i}`, kind: "runner", url: `http://127.0.0.1:${9000 + i}`, caps: ["cpu"], speed: { cpu: 1 }, slots: 2, latencyMs: 0.1, bandwidthMBps: 1_000 } as const;
-      await retryTransient(() => shard.driver().registerNode(spec, 1));
+      await retryTransient(() => shard.driver().registerNode(spec, 1), RETRIES);
     }
     const id: JobId = `j-test-${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
-    await retryTransient(() => shard.driver().submitJob({ id, name: job, input: inlinePayload(encode(input)), waitMs: 0, submittedBy: TESTER.name }));
+    await retryTransient(() => shard.driver().submitJob({ id, name: job, input: inlinePayload(encode(input)), waitMs: 0, submittedBy: TESTER.name }), RETRIES);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const left = deadline - Date.now();
-      const view = await retryTransient(() => shard.driver().getJob(id, TESTER, Math.max(0, Math.min(left, 10_000))));
+      const view = await retryTransient(() => shard.driver().getJob(id, TESTER, Math.max(0, Math.min(left, 10_000))), RETRIES);
       if (!view) throw new Error(`job ${id} vanished from the plane`);
       const calls = view.calls.map((call) => ({ seq: call.seq, target: call.target, node: takenFrom(call), attempts: call.kind === "stage" ? call.attempts.length : 0 }));
       if (view.status === "done") return { status: "done", id, output: view.output === undefined ? null : await shard.payloads.open(view.output), calls };

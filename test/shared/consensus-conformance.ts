@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { type Ballot, type Committed, compareBallots } from "../../core/paxos/index.ts";
 import type { CommandSlot } from "../../runtime/applied-log.ts";
 import type { CommanderStatus, Reconfigured, SubmitCommand } from "../../runtime/commander-driver.ts";
-import { TRANSIENT_CODES, errorCode } from "../../runtime/errors.ts";
+import { errorCode, retryTransient } from "../../runtime/errors.ts";
 import type { AcceptorFault } from "../../runtime/fault.ts";
 
 export interface ConformanceCommander {
@@ -49,17 +49,7 @@ const RETRY_PAUSE_MS = 25;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      const code = errorCode(error);
-      if (i >= RETRIES || code === null || !TRANSIENT_CODES.has(code)) throw error;
-      await pause(RETRY_PAUSE_MS);
-    }
-  }
-}
+const retrying = <T>(attempt: () => Promise<T>): Promise<T> => retryTransient(attempt, { attempts: RETRIES, pauseMs: RETRY_PAUSE_MS });
 
 const submitOne = async (commander: ConformanceCommander, id: string): Promise<number> =>
   (await retrying(() => commander.submit([{ id, data: { payload: id } }])))[0]!.slot;

@@ -14,7 +14,7 @@ import { registry } from "./registry.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { JobPlane, JobView } from "../../runtime/jobs/contract.ts";
 import type { Payloads } from "../../runtime/jobs/payload-store.ts";
-import { TRANSIENT_CODES, errorCode } from "../../runtime/errors.ts";
+import { type ErrorCode, errorCode, retryTransient } from "../../runtime/errors.ts";
 
 export type HarnessPlane = Pick<JobPlane, "submitJob" | "getJob" | "jobEvents" | "cancelJob" | "listJobs" | "registerNode" | "listNodes" | "jobStats"> & {
   read(fromSlot: number, limit: number): Promise<Committed[]>;
@@ -44,17 +44,7 @@ const expected = (name: string, input: Value) => {
 
 
 /** Retries what a leader change or a lease can refuse for a moment, and the codes in `also`. */
-export async function retrying<T>(work: () => Promise<T>, also: readonly string[] = []): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const code = errorCode(error);
-      if (attempt > 200 || code === null || !(TRANSIENT_CODES.has(code) || also.includes(code))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}
+export const retrying = <T>(work: () => Promise<T>, also: readonly ErrorCode[] = []): Promise<T> => retryTransient(work, { attempts: 200, pauseMs: 25, also });
 
 /** The client token name the suite submits as, and how it (its tenant), another tenant and an admin ask. */
 const TENANT = "conformance";

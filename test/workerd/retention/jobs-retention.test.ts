@@ -14,6 +14,7 @@ import { type JobsSnapshot, outcomeOf } from "../../../core/jobs/state.ts";
 import type { Viewer } from "../../../core/jobs/tenancy.ts";
 import type { Snapshot } from "../../../core/paxos/index.ts";
 import type { AppliedState } from "../../../runtime/applied-log.ts";
+import type { ErrorCode } from "../../../runtime/errors.ts";
 import type { JobView, SubmitJobReply } from "../../../runtime/jobs/contract.ts";
 import { keyedJobId } from "../../../workers/job-ids.ts";
 import { retrying as retryingShared } from "../../shared/jobs-conformance.ts";
@@ -55,7 +56,7 @@ let nextShard = 1_100;
 const commander = (shard: number, index: number) => env.COMMANDER.get(env.COMMANDER.idFromName(`shard-${shard}/commander-${index}`));
 
 /** Besides what a leader change refuses: a commander taking over while a lease is held, or before its copy from a peer is done. */
-const TAKEOVER = ["lease-held", "store-incomplete"];
+const TAKEOVER: readonly ErrorCode[] = ["lease-held", "store-incomplete"];
 const retrying = <T>(work: () => Promise<T>) => retryingShared(work, TAKEOVER);
 
 const submit = (shard: number, index: number, id: string, seed: number, waitMs = 20_000) =>
