@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { KNOWN_CAPS } from "../sdk/caps.ts";
+import { BUILTIN_METHODS, builtinGlobal } from "./builtins.ts";
 import { codeDigest } from "./code-digest.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
 
@@ -129,15 +130,12 @@ const HOST_PREFIX = new Set(["globalThis", "self", "window", "global"]);
 /** Globals whose computed members (`Math[k]`) we cannot see through: a warning, not silence. */
 const OPAQUE_ON_COMPUTED = new Set(["Math", "Date", "crypto", "performance", "Reflect", "Object"]);
 
-const MUTATORS = new Set(["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear"]);
-const DATAVIEW_SETTER = /^set(?:Int|Uint|Float|BigInt|BigUint)\d+$/;
 /** Static functions that write to their first argument. */
 const WRITES_FIRST_ARG = new Set([
   "Object.assign", "Object.defineProperty", "Object.defineProperties", "Object.setPrototypeOf",
   "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty", "Reflect.setPrototypeOf",
   "Atomics.store", "Atomics.add", "Atomics.sub", "Atomics.and", "Atomics.or", "Atomics.xor", "Atomics.exchange", "Atomics.compareExchange",
 ]);
-/** Methods that return an element of their receiver (not a copy). */
 const ELEMENT_GETTERS = new Set(["get", "at", "find", "findLast"]);
 /** Array methods whose callback receives the receiver's elements (so writes through them write the receiver). */
 const ITERATION_METHODS = new Set([
@@ -181,9 +179,12 @@ type Resolved =
 type Target = { kind: "fn"; fn: FnNode } | { kind: "entity"; entity: Entity } | undefined;
 
 interface Origin {
+  /** Where the value comes from, and the way it travelled, for messages. */
   desc: string;
-  /** The value is (part of) this parameter of this function. */
-  param?: { fn: FnNode; index: number };
+  /** The value is this parameter of this function (index -1: its `this`), or (level > 0) something it holds. */
+  param?: { fn: FnNode; index: number; level: number };
+  /** The module-level (or captured) declaration the value belongs to. */
+  decl?: ts.Declaration;
 }
 
 const isFn = (n: ts.Node): n is FnNode =>
@@ -255,7 +256,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   const diagnostics: Diagnostic[] = [];
   const reported = new Set<string>();
+  /** Set while a first pass finds the stages' and jobs' root functions, whose diagnostics come in the second. */
+  let muted = false;
   const report = (node: ts.Node, rule: RuleId, message: string, severity: Severity = "error"): void => {
+    if (muted) return;
     const sf = node.getSourceFile();
     const start = node.getStart(sf);
     const key = `${sf.fileName}:${start}:${rule}${rule === "job/cycle" ? message : ""}`;
@@ -538,8 +542,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   type Binding =
     | { kind: "local"; decl: ts.Declaration }
-    | { kind: "param"; name: string; index: number }
-    | { kind: "outer"; desc: string }
+    | { kind: "param"; name: string; index: number; destructured: boolean; decl: ts.Declaration }
+    | { kind: "outer"; desc: string; decl?: ts.Declaration }
     | { kind: "none" };
 
   function classify(id: ts.Identifier, fn: FnNode): Binding {
@@ -551,15 +555,38 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (!within(d, fn)) {
       let p: ts.Node | undefined = d.parent;
       while (p && !isFn(p) && !ts.isSourceFile(p)) p = p.parent;
-      return { kind: "outer", desc: p && !ts.isSourceFile(p) ? `captured variable \`${id.text}\`` : `module-level \`${id.text}\`` };
+      return { kind: "outer", desc: p && !ts.isSourceFile(p) ? `captured variable \`${id.text}\`` : `module-level \`${id.text}\``, decl: d };
     }
     let p: ts.Node = d;
     while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
-    if (ts.isParameter(p) && p.parent === fn) return { kind: "param", name: id.text, index: fn.parameters.indexOf(p) };
+    if (ts.isParameter(p) && p.parent === fn) return { kind: "param", name: id.text, index: fn.parameters.indexOf(p), destructured: p !== d, decl: d };
     return { kind: "local", decl: d };
   }
 
-  const taintCache = new Map<ts.Node, Origin | undefined | "pending">();
+  /**
+   * Provenance: where a value may come from, level by level. Level 0 is the value itself (what a
+   * write to one of its fields writes), level 1 its elements or fields, level 2 theirs; the last
+   * level stands for itself and everything deeper. Undefined means fresh: allocated in this
+   * activation. A shallow copy (`[...xs]`) is fresh at level 0 and shares xs's deeper levels; a
+   * view (`subarray`) is its receiver; an element read (`xs[0]`) is the container one level down.
+   */
+  const LEVELS = 4;
+  type Prov = readonly (Origin | undefined)[];
+  const FRESH: Prov = new Array<Origin | undefined>(LEVELS).fill(undefined);
+  const same = (o: Origin | undefined): Prov => new Array<Origin | undefined>(LEVELS).fill(o);
+  const join = (a: Prov, b: Prov): Prov => a.map((x, i) => x ?? b[i]);
+  const elementsOf = (p: Prov): Prov => [...p.slice(1), p[LEVELS - 1]];
+  /** A fresh container whose elements have provenance `inner`. */
+  const holding = (inner: Prov): Prov => [undefined, ...inner.slice(0, LEVELS - 2), inner[LEVELS - 2] ?? inner[LEVELS - 1]];
+  const shallowCopy = (p: Prov): Prov => [undefined, ...p.slice(1)];
+  const via = (o: Origin | undefined, how: string): Origin | undefined => (o && !o.desc.includes(how) ? { ...o, desc: `${o.desc} ${how}` } : o);
+  const viaAll = (p: Prov, how: string): Prov => p.map((o) => via(o, how));
+  const lineOf = (n: ts.Node): number => n.getSourceFile().getLineAndCharacterOfPosition(n.getStart()).line + 1;
+
+  /** Job bodies get private copies of their input and of every result (replay hands out fresh ones). */
+  const jobRoots = new Set<FnNode>();
+
+  const provCache = new Map<ts.Node, Prov | "pending">();
   const returnsInProgress = new Set<FnNode>();
 
   function returnExprs(fn: FnNode): ts.Expression[] {
@@ -575,92 +602,291 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return out;
   }
 
-  /** Where a value may come from: undefined when it is fresh (made inside the function). */
-  function origin(expr: ts.Expression, fn: FnNode): Origin | undefined {
+  /** The function whose `this` a `this` keyword denotes (arrows see through). */
+  function thisOwner(node: ts.Node): FnNode | ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration | undefined {
+    let p: ts.Node | undefined = node.parent;
+    while (p && !(isFn(p) && !ts.isArrowFunction(p)) && !ts.isPropertyDeclaration(p) && !ts.isClassStaticBlockDeclaration(p) && !ts.isSourceFile(p)) p = p.parent;
+    return p && !ts.isSourceFile(p) ? (p as FnNode) : undefined;
+  }
+
+  const paramOrigin = (fn: FnNode, index: number, level: number, name: string): Origin => ({
+    desc: `${index === -1 ? `the \`this\` of \`${fnName(fn)}\`` : `parameter \`${name}\``}${level > 0 ? " (what it holds)" : ""}`,
+    param: { fn, index, level },
+  });
+  const paramProv = (fn: FnNode, index: number, name: string): Prov =>
+    jobRoots.has(fn) ? FRESH : FRESH.map((_, level) => paramOrigin(fn, index, level, name));
+
+  const PRIMITIVE = ts.TypeFlags.NumberLike | ts.TypeFlags.StringLike | ts.TypeFlags.BooleanLike | ts.TypeFlags.BigIntLike |
+    ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void | ts.TypeFlags.ESSymbolLike | ts.TypeFlags.EnumLike;
+  function isPrimitive(t: ts.Type): boolean {
+    if (t.isUnion()) return t.types.every(isPrimitive);
+    return (t.flags & PRIMITIVE) !== 0;
+  }
+
+  /** Where a value may come from (see Prov), judged from inside `fn`. */
+  function prov(expr: ts.Expression, fn: FnNode): Prov {
     const e = unwrap(expr);
+    // A number, string or boolean holds nothing anyone could write (its declared type says so;
+    // `any` and unresolved built-in types do not count).
+    if (isPrimitive(checker.getTypeAtLocation(e))) return FRESH;
     if (ts.isIdentifier(e)) {
       const b = classify(e, fn);
-      if (b.kind === "param") return { desc: `parameter \`${b.name}\``, param: { fn, index: b.index } };
-      if (b.kind === "outer") return { desc: b.desc };
-      if (b.kind === "local") return taintOf(b.decl, fn);
-      return undefined;
+      if (b.kind === "param") return b.destructured ? provOfDecl(b.decl, fn) : paramProv(fn, b.index, b.name);
+      if (b.kind === "outer") return same({ desc: b.desc, ...(b.decl ? { decl: b.decl } : {}) });
+      if (b.kind === "local") return viaAll(provOfDecl(b.decl, fn), `(through \`${e.text}\`, line ${lineOf(b.decl)})`);
+      return FRESH;
     }
-    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return origin(e.expression, fn);
-    if (ts.isConditionalExpression(e)) return origin(e.whenTrue, fn) ?? origin(e.whenFalse, fn);
-    if (ts.isCallExpression(e)) {
-      // An element handed out by a container (`registry.get(k)`, `xs.at(0)`, `xs.find(...)`) is part of it.
-      const callee = unwrap(e.expression);
-      if (ts.isPropertyAccessExpression(callee) && ELEMENT_GETTERS.has(callee.name.text) && staticPath(callee) === undefined) return origin(callee.expression, fn);
-      // A helper that hands out outer state (`const getState = () => state`).
-      const t = targetOfExpr(callee);
-      if (t?.kind === "fn" && !within(t.fn, fn) && !returnsInProgress.has(t.fn)) {
-        returnsInProgress.add(t.fn);
-        try {
-          for (const r of returnExprs(t.fn)) {
-            const o = origin(r, t.fn);
-            if (o && !o.param) return { desc: `${o.desc} (returned by \`${fnName(t.fn)}\`)` };
-          }
-        } finally {
-          returnsInProgress.delete(t.fn);
-        }
-      }
-      return undefined;
+    if (e.kind === ts.SyntaxKind.ThisKeyword) {
+      const owner = thisOwner(e);
+      if (!owner || ts.isConstructorDeclaration(owner) || ts.isPropertyDeclaration(owner)) return FRESH; // a new instance
+      if (ts.isClassStaticBlockDeclaration(owner)) return same({ desc: "a class's static state" });
+      return isMemberFn(owner) ? paramProv(owner, -1, "this") : same({ desc: "`this`" });
     }
+    if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+      const base = prov(e.expression, fn);
+      // `x.buffer` is the memory x itself views.
+      if (ts.isPropertyAccessExpression(e) && e.name.text === "buffer") return base;
+      const assigned = ts.isPropertyAccessExpression(e) && !base[0] ? assignedBefore(e, fn) : undefined;
+      return assigned ? prov(assigned, fn) : elementsOf(base);
+    }
+    if (ts.isConditionalExpression(e)) return join(prov(e.whenTrue, fn), prov(e.whenFalse, fn));
     if (ts.isBinaryExpression(e)) {
       const k = e.operatorToken.kind;
-      if (k === ts.SyntaxKind.QuestionQuestionToken || k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.AmpersandAmpersandToken) return origin(e.left, fn) ?? origin(e.right, fn);
-      if (k === ts.SyntaxKind.CommaToken || k === ts.SyntaxKind.EqualsToken) return origin(e.right, fn);
+      if (k === ts.SyntaxKind.QuestionQuestionToken || k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.AmpersandAmpersandToken) return join(prov(e.left, fn), prov(e.right, fn));
+      if (k === ts.SyntaxKind.CommaToken || k === ts.SyntaxKind.EqualsToken) return prov(e.right, fn);
+      return FRESH;
+    }
+    if (ts.isArrayLiteralExpression(e)) {
+      let inner = FRESH;
+      for (const el of e.elements) {
+        if (ts.isOmittedExpression(el)) continue;
+        inner = join(inner, ts.isSpreadElement(el) ? viaAll(elementsOf(prov(el.expression, fn)), `(spread at line ${lineOf(el)}, a shallow copy)`) : prov(el, fn));
+      }
+      return holding(inner);
+    }
+    if (ts.isObjectLiteralExpression(e)) {
+      let inner = FRESH;
+      for (const p of e.properties) {
+        if (ts.isPropertyAssignment(p)) inner = join(inner, prov(p.initializer, fn));
+        else if (ts.isShorthandPropertyAssignment(p)) inner = join(inner, prov(p.name, fn));
+        else if (ts.isSpreadAssignment(p)) inner = join(inner, viaAll(elementsOf(prov(p.expression, fn)), `(spread at line ${lineOf(p)}, a shallow copy)`));
+      }
+      return holding(inner);
+    }
+    if (ts.isYieldExpression(e)) return FRESH; // a job's result is its own copy
+    if (ts.isNewExpression(e)) return provOfNew(e, fn);
+    if (ts.isCallExpression(e)) return provOfCall(e, fn);
+    return FRESH;
+  }
+
+  /**
+   * `o.f` where `o` is a fresh local and an earlier statement of the same block assigned
+   * `o.f = v` unconditionally: the read sees v (`const o = { ...input }; o.items = copy(o.items);
+   * for (const it of o.items) it.n = 0` writes the copy, not the input).
+   */
+  function assignedBefore(e: ts.PropertyAccessExpression, fn: FnNode): ts.Expression | undefined {
+    const base = unwrap(e.expression);
+    if (!ts.isIdentifier(base)) return undefined;
+    const b = classify(base, fn);
+    if (b.kind !== "local") return undefined;
+    let found: ts.Expression | undefined;
+    for (let n: ts.Node = e; n.parent && n !== fn; n = n.parent) {
+      const block = n.parent;
+      if (!ts.isBlock(block) || !ts.isStatement(n)) continue;
+      for (const st of block.statements) {
+        if (st === n) break;
+        if (!ts.isExpressionStatement(st)) continue;
+        const x = unwrap(st.expression);
+        if (!ts.isBinaryExpression(x) || x.operatorToken.kind !== ts.SyntaxKind.EqualsToken) continue;
+        const l = unwrap(x.left);
+        if (ts.isPropertyAccessExpression(l) && l.name.text === e.name.text && ts.isIdentifier(unwrap(l.expression)) && declOf(unwrap(l.expression)) === b.decl) found = x.right;
+      }
+      if (found) return found;
     }
     return undefined;
   }
 
-  function taintOf(decl: ts.Declaration, fn: FnNode): Origin | undefined {
-    const cached = taintCache.get(decl);
-    if (cached === "pending") return undefined;
-    if (taintCache.has(decl)) return cached;
-    taintCache.set(decl, "pending");
-    const result = computeTaint(decl, fn);
-    taintCache.set(decl, result);
+  /** Whether `new TypedArray(x)` views x's memory (an ArrayBuffer) rather than copying x. */
+  function viewsMemory(e: ts.NewExpression): boolean {
+    const args = e.arguments ?? [];
+    if (args.length > 1) return true;
+    const a = args[0] ? definingExpr(args[0]) : undefined;
+    if (!a) return false;
+    if (ts.isPropertyAccessExpression(a) && a.name.text === "buffer") return true;
+    if (ts.isNewExpression(a)) {
+      const sp = staticPath(a.expression);
+      return sp !== undefined && /^(?:Shared)?ArrayBuffer$/.test(stripHost(sp.segments).join("."));
+    }
+    if (ts.isIdentifier(a)) {
+      const d = declOf(a);
+      const type = d && (ts.isParameter(d) || ts.isVariableDeclaration(d)) ? d.type : undefined;
+      return type !== undefined && /\b(?:Shared)?ArrayBuffer(?:Like)?\b/.test(type.getText());
+    }
+    return false;
+  }
+
+  const argProv = (a: ts.Expression | undefined, fn: FnNode): Prov => (a === undefined ? FRESH : ts.isSpreadElement(a) ? elementsOf(prov(a.expression, fn)) : prov(a, fn));
+
+  function provOfNew(e: ts.NewExpression, fn: FnNode): Prov {
+    const args = e.arguments ?? [];
+    const first = argProv(args[0], fn);
+    const sp = staticPath(e.expression);
+    if (sp && !sp.dynamic) {
+      const name = stripHost(sp.segments).join(".");
+      const entry = builtinGlobal(name);
+      if (entry === undefined || entry === "namespace") return FRESH;
+      if (entry.effect === "view" || (entry.effect === "copy" && /.Array$/.test(name) && viewsMemory(e))) return [via(first[0], "(viewed, not copied)"), ...first.slice(1)];
+      if (entry.effect === "copy") {
+        const rest = args.slice(1).reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
+        return viaAll(join(name === "Array" ? holding(join(first, rest)) : shallowCopy(first), holding(rest)), `(held by \`${shortText(e)}\`)`);
+      }
+      return FRESH;
+    }
+    // A project class: the instance is fresh, but its constructor may keep what it is given.
+    return viaAll(holding(args.reduce((acc, a) => join(acc, argProv(a, fn)), FRESH)), `(kept by \`${shortText(e)}\`)`);
+  }
+
+  function provOfCall(e: ts.CallExpression, fn: FnNode): Prov {
+    if (entities.has(e) || targetOfExpr(e.expression)?.kind === "entity") return FRESH; // a stage or job call: a descriptor, or (yielded) a private copy
+    const callee = unwrap(e.expression);
+    const args = e.arguments;
+    const sp = staticPath(callee);
+    if (sp && !sp.dynamic) {
+      const name = stripHost(sp.segments).join(".");
+      const entry = builtinGlobal(name);
+      if (entry === undefined || entry === "namespace") return FRESH;
+      switch (entry.effect) {
+        case "receiver":
+        case "view":
+          return argProv(args[0], fn);
+        case "copy": {
+          const all = args.reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
+          return viaAll(sp.segments.at(-1) === "of" || name === "Array" ? holding(all) : shallowCopy(argProv(args[0], fn)), `(a shallow copy by \`${shortText(callee)}\`)`);
+        }
+        default:
+          return FRESH;
+      }
+    }
+    const t = targetOfExpr(callee);
+    if (t?.kind === "fn" && !returnsInProgress.has(t.fn)) {
+      // A helper's result: what it returns, with its parameters replaced by this call's arguments.
+      returnsInProgress.add(t.fn);
+      try {
+        let out = FRESH;
+        for (const r of returnExprs(t.fn)) out = join(out, prov(r, t.fn).map((o) => substitute(o, t.fn, e, fn)));
+        return viaAll(out, `(returned by \`${fnName(t.fn)}\`)`);
+      } finally {
+        returnsInProgress.delete(t.fn);
+      }
+    }
+    if (ts.isPropertyAccessExpression(callee) && !declOf(callee)) {
+      const name = callee.name.text;
+      const method = BUILTIN_METHODS.get(name);
+      const recv = prov(callee.expression, fn);
+      switch (method?.effect) {
+        case "copy": {
+          const added = name === "concat" ? args.reduce((acc, a) => join(acc, shallowCopy(argProv(a, fn))), FRESH) : FRESH;
+          return viaAll(join(shallowCopy(recv), added), `(a shallow copy by \`.${name}()\`)`);
+        }
+        case "element":
+          return elementsOf(recv);
+        case "view":
+        case "receiver":
+          return recv;
+        case "callback": {
+          const reduce = name.startsWith("reduce");
+          let out = reduce ? argProv(args[1], fn) : FRESH;
+          const cb = args[0] ? targetOfExpr(args[0]) : undefined;
+          if (cb?.kind === "fn") {
+            // An inline callback is judged in this activation (its parameters are the receiver's
+            // elements); a named function's first parameter stands for an element.
+            const inline = within(cb.fn, fn);
+            const element = elementsOf(recv);
+            const asElement = (o: Origin | undefined): Origin | undefined =>
+              o?.param?.fn === cb.fn && o.param.index === 0 ? element[o.param.level] : o;
+            for (const r of returnExprs(cb.fn)) {
+              const p = prov(r, inline ? fn : cb.fn);
+              out = join(out, inline ? p : p.map(asElement));
+            }
+          }
+          if (reduce) return out;
+          return holding(name === "flatMap" ? join(out, elementsOf(out)) : out);
+        }
+        default:
+          return FRESH;
+      }
+    }
+    return FRESH;
+  }
+
+  /** A helper's parameter origin, seen from a call site: the argument's provenance there. */
+  function substitute(o: Origin | undefined, callee: FnNode, call: ts.CallExpression, caller: FnNode): Origin | undefined {
+    if (!o?.param || o.param.fn !== callee) return o;
+    const a = o.param.index === -1 ? receiverOf(call) : call.arguments[o.param.index];
+    return a ? argProv(a, caller)[o.param.level] : undefined;
+  }
+
+  function receiverOf(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+    const c = unwrap(call.expression);
+    return ts.isPropertyAccessExpression(c) || ts.isElementAccessExpression(c) ? c.expression : undefined;
+  }
+
+  function provOfDecl(decl: ts.Declaration, fn: FnNode): Prov {
+    const cached = provCache.get(decl);
+    if (cached === "pending") return FRESH;
+    if (cached) return cached;
+    provCache.set(decl, "pending");
+    const result = computeProv(decl, fn);
+    provCache.set(decl, result);
     return result;
   }
 
-  function computeTaint(decl: ts.Declaration, fn: FnNode): Origin | undefined {
+  /** A destructured binding's provenance: an element of what is destructured (a rest element is a shallow copy). */
+  function bindingProv(d: ts.Node, whole: Prov): Prov {
+    let p = whole;
+    const path: ts.BindingElement[] = [];
+    for (let n: ts.Node = d; ts.isBindingElement(n); n = n.parent.parent) path.unshift(n);
+    for (const el of path) p = el.dotDotDotToken ? shallowCopy(p) : elementsOf(p);
+    return p;
+  }
+
+  function computeProv(decl: ts.Declaration, fn: FnNode): Prov {
     let p: ts.Node = decl;
     while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
     if (ts.isParameter(p) && isFn(p.parent)) {
-      // A callback's parameter: tainted when it receives elements of a non-fresh receiver.
       const cb = p.parent;
       const index = cb.parameters.indexOf(p);
       const call = cb.parent;
-      if (!ts.isCallExpression(call) || !call.arguments.includes(cb as ts.Expression)) return undefined;
-      const callee = unwrap(call.expression);
-      if (ts.isPropertyAccessExpression(callee) && ITERATION_METHODS.has(callee.name.text)) {
-        if ((callee.name.text === "reduce" || callee.name.text === "reduceRight") && index === 0 && call.arguments.length > 1) {
-          return origin(call.arguments[1]!, fn);
+      if (ts.isCallExpression(call) && call.arguments.includes(cb as ts.Expression)) {
+        // A built-in's callback receives the receiver's elements (reduce: the accumulator first).
+        const callee = unwrap(call.expression);
+        if (ts.isPropertyAccessExpression(callee) && ITERATION_METHODS.has(callee.name.text) && !declOf(callee)) {
+          const reduce = callee.name.text === "reduce" || callee.name.text === "reduceRight";
+          const recv = prov(callee.expression, fn);
+          const element = index === (reduce ? 1 : 0) ? elementsOf(recv) : index === (reduce ? 3 : 2) ? recv : FRESH;
+          return bindingProv(decl, reduce && index === 0 ? argProv(call.arguments[1], fn) : element);
         }
-        return origin(callee.expression, fn);
+        const sp = staticPath(callee);
+        if (sp && !sp.dynamic && /^(?:Array|\w+Array)\.from$/.test(stripHost(sp.segments).join(".")) && index === 0) {
+          return bindingProv(decl, elementsOf(argProv(call.arguments[0], fn)));
+        }
       }
-      const sp = staticPath(callee);
-      if (sp && !sp.dynamic && sp.segments.join(".") === "Array.from" && call.arguments[0]) return origin(call.arguments[0], fn);
-      return undefined;
+      // Any other function's parameter: judged at its call sites.
+      return bindingProv(decl, paramProv(cb, index, ts.isIdentifier(p.name) ? p.name.text : `#${index}`));
     }
     if (ts.isVariableDeclaration(p)) {
       const list = p.parent;
-      if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return origin(list.parent.expression, fn);
-      if (ts.isVariableDeclarationList(list) && ts.isForInStatement(list.parent)) return undefined;
+      if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return bindingProv(decl, elementsOf(prov(list.parent.expression, fn)));
+      if (ts.isVariableDeclarationList(list) && ts.isForInStatement(list.parent)) return FRESH;
       if (!isConst(p) && ts.isIdentifier(p.name)) {
         // A let/var holds whatever is assigned to it later too (`let a = []; a = outer; a.push(x)`).
         const values = valuesOf(p.name);
-        if (values === undefined) return p.initializer ? origin(p.initializer, fn) : undefined;
-        for (const v of values) {
-          const o = origin(v, fn);
-          if (o) return o;
-        }
-        return undefined;
+        if (values === undefined) return p.initializer ? prov(p.initializer, fn) : FRESH;
+        return values.reduce((acc, v) => join(acc, prov(v, fn)), FRESH);
       }
-      return p.initializer ? origin(p.initializer, fn) : undefined;
+      return p.initializer ? bindingProv(decl, prov(p.initializer, fn)) : FRESH;
     }
-    return undefined;
+    return FRESH;
   }
 
   // ---- the walk -------------------------------------------------------------------------------
@@ -828,46 +1054,57 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
       let base: ts.Expression = e;
       while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = unwrap(base.expression);
-      if (base.kind === ts.SyntaxKind.ThisKeyword) return; // reported as purity/this
-      const o = judged(origin(e, ctx.fn), ctx);
-      if (o) report(e, "purity/outer-write", `${verb} \`${shortText(e)}\`, part of ${o.desc}, ${where(ctx)}`);
+      if (base.kind === ts.SyntaxKind.ThisKeyword && !isMemberFn(thisOwner(base) ?? base)) return; // reported as purity/this
+      const o = judged(prov(e.expression, ctx.fn)[0], ctx);
+      if (o) report(e, "purity/outer-write", `${verb} \`${shortText(e)}\`, which belongs to ${o.desc}, ${where(ctx)}`);
     }
   }
 
+  /** Stage roots (run, cost functions, kernel bind/read): their parameter is the caller's input. */
+  const stageRoots = new Set<FnNode>();
+
   /**
-   * A helper's parameter is written only as much as its callers' arguments are: the write is
-   * reported when some call site passes something that is not a fresh local of its caller.
+   * Whether a write to a value with this origin may touch something the pure code does not own.
+   * A stage's input never is its own. A helper's (or a local function's) parameter is written only
+   * as much as its callers' arguments are: reported when some call site passes something that is
+   * not fresh in its caller. A method's `this` is judged where the method is called from pure
+   * code (checkReceiverState), by its receiver.
    */
   function judged(o: Origin | undefined, ctx: Ctx): Origin | undefined {
-    if (!o?.param || o.param.fn !== ctx.fn || ctx.chain.length === 0) return o;
-    const why = nonFreshArgument(o.param.fn, o.param.index, new Set(), 0);
-    return why === undefined ? undefined : { desc: `${o.desc} (${why})` };
+    if (!o?.param || stageRoots.has(o.param.fn)) return o;
+    if (o.param.index === -1) return undefined;
+    const why = nonFreshArgument(o.param.fn, o.param.index, o.param.level, new Set(), 0);
+    void ctx;
+    return why === undefined ? undefined : { ...why, desc: `${o.desc} of \`${fnName(o.param.fn)}\` (${why.desc})` };
   }
 
-  function nonFreshArgument(fn: FnNode, index: number, seen: Set<FnNode>, depth: number): string | undefined {
-    if (seen.has(fn)) return undefined; // recursion: judged by the other call sites
-    if (depth > 8) return "through too many helpers to follow";
-    seen.add(fn);
+  function nonFreshArgument(fn: FnNode, index: number, level: number, seen: Set<string>, depth: number): Origin | undefined {
+    const key = `${fn.pos}:${fn.getSourceFile().fileName}:${index}:${level}`;
+    if (seen.has(key) || jobRoots.has(fn)) return undefined; // recursion: judged by the other call sites
+    if (depth > 8) return { desc: "through too many helpers to follow" };
+    seen.add(key);
     const sites = sitesOf(fn);
     const name = fnName(fn);
-    if (sites.escaped) return `\`${name}\` is passed around, so its callers cannot all be seen`;
-    if (sites.calls.length === 0) return `\`${name}\` has no call the checker can see`;
-    const param = fn.parameters[index];
+    if (sites.escaped) return { desc: `\`${name}\` is passed around, so its callers cannot all be seen` };
+    if (sites.calls.length === 0) return { desc: `\`${name}\` has no call the checker can see` };
+    const param = index === -1 ? undefined : fn.parameters[index];
     for (const call of sites.calls) {
-      const line = call.getSourceFile().getLineAndCharacterOfPosition(call.getStart()).line + 1;
-      const args = param?.dotDotDotToken ? call.arguments.slice(index) : call.arguments.slice(index, index + 1);
+      const line = lineOf(call);
+      const receiver = index === -1 ? receiverOf(call) : undefined;
+      if (index === -1 && !receiver) continue; // `new C()` or a plain call: a fresh `this`
+      const args = receiver ? [receiver] : param?.dotDotDotToken ? (call.arguments ?? []).slice(index) : (call.arguments ?? []).slice(index, index + 1);
       for (const arg of args) {
-        if (ts.isSpreadElement(arg)) return `the call at line ${line} passes a spread`;
+        if (ts.isSpreadElement(arg)) return { desc: `the call at line ${line} passes a spread` };
         const caller = enclosingFn(call);
-        if (!caller) return `the call at line ${line} is module-level code`;
-        const o = origin(arg, caller);
+        if (!caller) return { desc: `the call at line ${line} is module-level code` };
+        const o = prov(arg, caller)[level];
         if (!o) continue;
-        if (o.param && o.param.fn === caller) {
-          const deeper = nonFreshArgument(caller, o.param.index, seen, depth + 1);
-          if (deeper !== undefined) return `the call at line ${line} passes ${o.desc} of \`${fnName(caller)}\`, and ${deeper}`;
+        if (o.param && !stageRoots.has(o.param.fn)) {
+          const deeper = nonFreshArgument(o.param.fn, o.param.index, o.param.level, seen, depth + 1);
+          if (deeper !== undefined) return { ...deeper, desc: `the call at line ${line} passes ${o.desc} of \`${fnName(o.param.fn)}\`, and ${deeper.desc}` };
           continue;
         }
-        return `the call at line ${line} passes ${o.desc}`;
+        return { ...o, desc: `the call at line ${line} passes ${o.desc}` };
       }
     }
     return undefined;
@@ -1028,36 +1265,94 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return returns.length > 0 && returns.every((r) => r.expression !== undefined && isDelegable(r.expression, depth, steps));
   }
 
-  /** Whether a member function writes to its own `this` (fields, or mutating calls on them). */
-  const writesThisCache = new Map<FnNode, boolean>();
-  function writesThis(fn: FnNode): boolean {
-    const cached = writesThisCache.get(fn);
-    if (cached !== undefined) return cached;
-    writesThisCache.set(fn, false);
-    const thisBased = (t: ts.Expression): boolean => {
-      let b = unwrap(t);
-      while (ts.isPropertyAccessExpression(b) || ts.isElementAccessExpression(b)) b = unwrap(b.expression);
-      return b.kind === ts.SyntaxKind.ThisKeyword && b !== unwrap(t);
+  /**
+   * Objects a call writes (each must be fresh where the call runs): a mutating built-in method's
+   * receiver (`xs.push`, `map.set`, `it.next`), the target of `Object.assign` and friends, the
+   * receiver of `Array.prototype.push.call(r, ...)`, the bound receiver of
+   * `const add = log.push.bind(log); add(x)`, a global or sticky RegExp's lastIndex.
+   */
+  function callWrites(call: ts.CallExpression): { obj: ts.Expression; what: string }[] {
+    const callee = unwrap(call.expression);
+    const sp = staticPath(callee);
+    if (sp && !sp.dynamic) {
+      const segs = stripHost(sp.segments);
+      if (segs.length === 4 && segs[1] === "prototype" && (segs[3] === "call" || segs[3] === "apply") && BUILTIN_METHODS.get(segs[2]!)?.mutates && call.arguments[0]) {
+        return [{ obj: call.arguments[0], what: `${segs.join(".")}() mutates` }];
+      }
+      const path = segs.join(".");
+      const entry = builtinGlobal(path);
+      const writesFirst = WRITES_FIRST_ARG.has(path) || (typeof entry === "object" && entry.writesFirstArg === true);
+      return writesFirst && call.arguments[0] ? [{ obj: call.arguments[0], what: `${path}() writes to` }] : [];
+    }
+    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
+      const receiver = unwrap(callee.expression);
+      if (name === undefined || declOf(callee)) return [];
+      const out: { obj: ts.Expression; what: string }[] = [];
+      if (BUILTIN_METHODS.get(name)?.mutates) out.push({ obj: receiver, what: `${name}() mutates` });
+      if ((name === "test" || name === "exec") && isStatefulRegExp(receiver)) out.push({ obj: receiver, what: `${name}() on a global/sticky RegExp advances the lastIndex of` });
+      return out;
+    }
+    if (ts.isIdentifier(callee)) {
+      const bound = boundMethod(callee);
+      if (bound && BUILTIN_METHODS.get(bound.name)?.mutates) return [{ obj: bound.receiver, what: `${shortText(callee)}() (bound \`${bound.name}\`) mutates` }];
+    }
+    return [];
+  }
+
+  /** `const add = log.push.bind(log)`: the method and the receiver it is bound to. */
+  function boundMethod(id: ts.Identifier): { name: string; receiver: ts.Expression } | undefined {
+    const d = definingExpr(id);
+    if (!ts.isCallExpression(d) || !d.arguments[0]) return undefined;
+    const c = unwrap(d.expression);
+    if (!ts.isPropertyAccessExpression(c) || c.name.text !== "bind") return undefined;
+    const method = unwrap(c.expression);
+    if (!ts.isPropertyAccessExpression(method) || declOf(method)) return undefined;
+    return { name: method.name.text, receiver: d.arguments[0] };
+  }
+
+  /** Every object written at this node: [the object, what the write is]. Identifier writes (`x = 1`) are not objects. */
+  function writesAt(n: ts.Node): { obj: ts.Expression; what: string }[] {
+    const fieldOf = (t: ts.Expression, what: string): { obj: ts.Expression; what: string }[] => {
+      const e = unwrap(t);
+      return ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) ? [{ obj: e.expression, what }] : [];
     };
-    let found = false;
+    if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind)) return fieldOf(n.left, "assigns to");
+    if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) return fieldOf(n.operand, "updates");
+    if (ts.isDeleteExpression(n)) return fieldOf(n.expression, "deletes from");
+    if (ts.isCallExpression(n)) return callWrites(n);
+    return [];
+  }
+
+  /**
+   * The levels of its own `this` a member function writes (see Prov): its fields (0: `this.n++`),
+   * what they hold (1: `this.items.push(x)`, `const s = this.items; s.push(x)`), ..., directly or
+   * through other methods called on `this`.
+   */
+  const writesThisCache = new Map<FnNode, boolean[]>();
+  function writesThis(fn: FnNode): boolean[] {
+    const cached = writesThisCache.get(fn);
+    if (cached) return cached;
+    const levels = new Array<boolean>(LEVELS).fill(false);
+    writesThisCache.set(fn, levels);
+    const mark = (o: Origin | undefined): void => {
+      if (o?.param?.fn === fn && o.param.index === -1) levels[o.param.level] = true;
+    };
     const scan = (n: ts.Node): void => {
-      if (found || (isFn(n) && !ts.isArrowFunction(n)) || ts.isClassLike(n)) return;
-      if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && thisBased(n.left)) found = true;
-      else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken) && thisBased(n.operand)) found = true;
-      else if (ts.isDeleteExpression(n) && thisBased(n.expression)) found = true;
-      else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(unwrap(n.expression))) {
-        const c = unwrap(n.expression) as ts.PropertyAccessExpression;
-        if (MUTATORS.has(c.name.text) && thisBased(c.expression)) found = true;
-        else if (unwrap(c.expression).kind === ts.SyntaxKind.ThisKeyword) {
-          const d = declOf(c);
-          if (d && isFn(d) && isMemberFn(d) && writesThis(d)) found = true;
+      if ((isFn(n) && !ts.isArrowFunction(n)) || ts.isClassLike(n)) return;
+      for (const w of writesAt(n)) mark(prov(w.obj, fn)[0]);
+      if (ts.isCallExpression(n) || (ts.isPropertyAccessExpression(n) && !(ts.isCallExpression(n.parent) && n.parent.expression === n))) {
+        const c = ts.isCallExpression(n) ? unwrap(n.expression) : n;
+        const d = ts.isPropertyAccessExpression(c) ? declOf(c) : undefined;
+        if (d && isFn(d) && isMemberFn(d) && d !== fn && (ts.isCallExpression(n) || ts.isGetAccessor(d))) {
+          const r = prov((c as ts.PropertyAccessExpression).expression, fn);
+          writesThis(d).forEach((written, level) => written && mark(r[level]));
         }
       }
       ts.forEachChild(n, scan);
     };
     if (fn.body) scan(fn.body);
-    writesThisCache.set(fn, found);
-    return found;
+    return levels;
   }
 
   const isStatefulRegExp = (e: ts.Expression): boolean => {
@@ -1072,9 +1367,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   };
 
   /**
-   * State reached through a receiver that is not a fresh local: a method or getter that writes its
-   * `this` (`counter.inc()`, `ids.next`), a global/sticky RegExp's lastIndex (`RE.test(s)`), and
-   * `Array.prototype.push.call(outer, x)`.
+   * A method or getter that writes its `this` (`counter.inc()`, `ids.next`), judged where pure
+   * code calls it: the receiver must be fresh (as deep as the method writes).
    */
   function checkReceiverState(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, ctx: Ctx): void {
     const receiver = unwrap(node.expression);
@@ -1082,26 +1376,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     let c: ts.Node = node;
     while (ts.isParenthesizedExpression(c.parent) || ts.isNonNullExpression(c.parent)) c = c.parent;
     const call = ts.isCallExpression(c.parent) && c.parent.expression === c ? c.parent : undefined;
-    const name = ts.isPropertyAccessExpression(node) ? node.name.text : keyOf(node);
     const d = ts.isPropertyAccessExpression(node) ? declOf(node) : undefined;
-    if (d && isFn(d) && isMemberFn(d) && (call || ts.isGetAccessor(d)) && writesThis(d)) {
-      const o = judged(origin(receiver, ctx.fn), ctx);
-      if (o) report(node, "purity/outer-write", `\`${shortText(node)}${call ? "()" : ""}\` writes to its \`this\`, ${o.desc}, ${where(ctx)}`);
-      return;
-    }
-    if (call && (name === "test" || name === "exec") && isStatefulRegExp(receiver)) {
-      const o = judged(origin(receiver, ctx.fn), ctx);
-      if (o) report(node, "purity/outer-write", `${name}() on a global/sticky RegExp advances the lastIndex of ${o.desc} ${where(ctx)}`);
-      return;
-    }
-    if (call && (name === "call" || name === "apply") && call.arguments[0]) {
-      const sp = staticPath(receiver);
-      const segs = sp && !sp.dynamic ? stripHost(sp.segments) : undefined;
-      if (segs && segs.length === 3 && segs[1] === "prototype" && (MUTATORS.has(segs[2]!) || DATAVIEW_SETTER.test(segs[2]!))) {
-        const o = judged(origin(call.arguments[0], ctx.fn), ctx);
-        if (o) report(call, "purity/outer-write", `${segs.join(".")}.${name}() mutates ${o.desc} ${where(ctx)}`);
-      }
-    }
+    if (!(d && isFn(d) && isMemberFn(d) && (call || ts.isGetAccessor(d)))) return;
+    const r = prov(receiver, ctx.fn);
+    const o = writesThis(d).map((written, level) => (written ? judged(r[level], ctx) : undefined)).find(Boolean);
+    if (o) report(node, "purity/outer-write", `\`${shortText(node)}${call ? "()" : ""}\` writes to its \`this\`, which belongs to ${o.desc}, ${where(ctx)}`);
   }
 
   /** A module-level `let`/`var` that the module reassigns: its value depends on when the code runs. */
@@ -1176,19 +1455,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
         if (method === "constructor") {
           report(node, "purity/dynamic-code", `${shortText(callee)}() may construct a function from a string ${where(ctx)}`);
-        } else if (method !== undefined && (MUTATORS.has(method) || DATAVIEW_SETTER.test(method))) {
-          const sp = staticPath(callee);
-          const isGlobalStatic = sp !== undefined && !sp.dynamic;
-          if (!isGlobalStatic && unwrap(callee.expression).kind !== ts.SyntaxKind.ThisKeyword) {
-            const o = judged(origin(callee.expression, ctx.fn), ctx);
-            if (o) report(node, "purity/outer-write", `${method}() mutates ${o.desc} ${where(ctx)}`);
-          }
         }
-        const sp = staticPath(callee);
-        if (sp && !sp.dynamic && WRITES_FIRST_ARG.has(sp.segments.join(".")) && node.arguments[0]) {
-          const o = judged(origin(node.arguments[0], ctx.fn), ctx);
-          if (o) report(node, "purity/outer-write", `${sp.segments.join(".")}() writes to ${o.desc} ${where(ctx)}`);
-        }
+      }
+      for (const w of callWrites(node)) {
+        const o = judged(prov(w.obj, ctx.fn)[0], ctx);
+        if (o) report(node, "purity/outer-write", `${w.what} \`${shortText(w.obj)}\`, which belongs to ${o.desc}, ${where(ctx)}`);
       }
     } else if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {
       checkWrite(node.left, ctx, "assigns to");
@@ -1354,6 +1625,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   const sortedEntities = [...entities.values()].sort((a, b) => a.order - b.order);
 
   const rootCtx = (root: string, fn: FnNode, job: Entity | undefined): Ctx => ({ root, fn, chain: [], job, visited: new Set([fn]) });
+  /** Walks a root function, or (in the first pass) only records it as a stage's or job's root. */
+  function walkRoot(fn: FnNode, ctx: Ctx): void {
+    if (muted) (ctx.job ? jobRoots : stageRoots).add(fn);
+    else walkFunction(fn, ctx);
+  }
 
   function checkStage(st: Entity): void {
     const label = `stage \`${st.name}\``;
@@ -1372,7 +1648,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         if (run.asteriskToken || isAsync) {
           report(runEl, "stage/sync", `run of ${label} is ${isAsync ? "async" : "a generator"}; a stage's run must be a plain synchronous function (use a job to wait on other calls)`);
         }
-        walkFunction(run, rootCtx(label, run, undefined));
+        walkRoot(run, rootCtx(label, run, undefined));
       }
     }
     // timeoutMs
@@ -1438,7 +1714,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       }
     }
     // purity: run, cost functions, the kernel's bind and read (the gpu-runner calls both)
-    for (const [key, fn] of costFns) walkFunction(fn, rootCtx(`cost.${key} of ${label}`, fn, undefined));
+    for (const [key, fn] of costFns) walkRoot(fn, rootCtx(`cost.${key} of ${label}`, fn, undefined));
     const kernel = field(spec, "kernel");
     if (kernel === "opaque") report(st.call, "purity/unreadable", `kernel of ${label} may come from a spread the checker cannot read`);
     else if (kernel) {
@@ -1448,7 +1724,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         for (const key of ["bind", "read"]) {
           const el = field(kernelObj, key);
           if (el === "opaque") report(kernel, "purity/unreadable", `kernel.${key} of ${label} may come from a spread the checker cannot read`);
-          else if (el) for (const fn of specFns(el, `kernel.${key}`, label)) walkFunction(fn, rootCtx(`kernel.${key} of ${label}`, fn, undefined));
+          else if (el) for (const fn of specFns(el, `kernel.${key}`, label)) walkRoot(fn, rootCtx(`kernel.${key} of ${label}`, fn, undefined));
         }
       }
     }
@@ -1473,13 +1749,18 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (!run.asteriskToken) {
         report(runEl, "job/not-generator", `run of ${label} must be a generator function (*run(input) { ... }): jobs are replayed from their yields`);
       }
-      walkFunction(run, rootCtx(label, run, job));
+      walkRoot(run, rootCtx(label, run, job));
     }
   }
 
-  for (const e of sortedEntities) {
-    if (e.kind === "stage") checkStage(e);
-    else checkJob(e);
+  // Two passes: the first (muted) finds every root, so a helper's parameter is judged knowing
+  // which functions are a stage's input (never its own) and a job's (a private copy).
+  for (const pass of [true, false]) {
+    muted = pass;
+    for (const e of sortedEntities) {
+      if (e.kind === "stage") checkStage(e);
+      else checkJob(e);
+    }
   }
 
   // ---- job cycles -----------------------------------------------------------------------------
