@@ -7,6 +7,8 @@ import { TEST_API_TOKENS, TEST_RUNNER_KEY } from "./test/shared/test-secrets.ts"
 // Mesa's EGL (the gpu-runner's software path) must not look for a display. Set here, before any
 // worker starts, so every test process inherits it (device.ts sets it too, for the CLI).
 process.env.EGL_PLATFORM ??= "surfaceless";
+// Tests run stages in the freeze mode (core/sdk/run-stage.ts): runners the tests start inherit it.
+process.env.PAXFLOW_FREEZE_INPUTS ??= "1";
 
 /** "paxflow" is this repository's source here, as in tsconfig.json's paths (the published package's exports name dist/). */
 const resolve = {
@@ -35,6 +37,7 @@ function workerdProject(name: string, options: { include: string[]; exclude?: st
           // The timeouts leave several times what a quiet machine needs, so load does not trip them.
           bindings: {
             PAXFLOW_CHAOS: "1",
+            PAXFLOW_FREEZE_INPUTS: "1",
             API_TOKENS: TEST_API_TOKENS,
             RUNNER_KEY: TEST_RUNNER_KEY,
             // Test runners listen on this machine (production refuses loopback runner URLs).

@@ -20,6 +20,8 @@ import { dirname, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { deriveRunnerSecret, newNonce, signRequest } from "../runtime/runner-signature.ts";
 import { PACKAGE_ROOT, TSX_LOADER, packageScript, wranglerBin } from "./package-root.ts";
+import { FREEZE_INPUTS_SETTING } from "../core/sdk/run-stage.ts";
+import { STAGE_PROCESS_ENV } from "../runners/stage-environment.ts";
 
 
 /** paxflow's own files (package-root.ts): this repository, or node_modules/paxflow in an app. */
@@ -615,7 +617,8 @@ export class LocalCluster {
       "--show-interactive-dev-session=false",
       ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
       // Given as --var, which wins over .dev.vars (read by wrangler itself): the Worker gets exactly these.
-      ...Object.entries({ RUNNER_ALLOW: LOCAL_RUNNER_ALLOW, ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      // The freeze mode is on in a dev cluster (core/sdk/run-stage.ts); `--var PAXFLOW_FREEZE_INPUTS:0` turns it off.
+      ...Object.entries({ RUNNER_ALLOW: LOCAL_RUNNER_ALLOW, [FREEZE_INPUTS_SETTING]: "1", ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
     const started = Date.now();
@@ -694,7 +697,8 @@ export class LocalCluster {
     const secret = await deriveRunnerSecret(this.runnerKey, spec.id);
     const child = new ManagedProcess(`runner ${spec.id}`, process.execPath, ["--import", TSX_LOADER, packageScript(launch.script), ...args], {
       cwd: dirname(this.config),
-      env: { ...process.env, PAXFLOW_RUNNER_SECRET: secret },
+      // The freeze mode on unless the environment says otherwise (a dev cluster); UTC and en-US always (runners/stage-environment.ts).
+      env: { [FREEZE_INPUTS_SETTING]: "1", ...process.env, ...STAGE_PROCESS_ENV, PAXFLOW_RUNNER_SECRET: secret },
       onLine: (line) => this.options.output?.(spec.id, line),
     });
     const runner: RunnerProcess = { spec, url: spec.advertiseUrl ?? `http://127.0.0.1:${port}`, process: child };

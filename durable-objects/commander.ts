@@ -104,6 +104,7 @@ export class Commander extends DurableObject<Env> implements JobPlane {
       maxRunningJobs: jobsConfig.maxRunningJobs,
       verify: jobsConfig.verify,
       maxNodes: jobsConfig.maxNodes,
+      freezeInputs: jobsConfig.freezeInputs,
       nodeExpiryMs: jobsConfig.nodeExpiryMs,
       commander: (machine, onElected) =>
         new CommanderDriver({

@@ -24,6 +24,8 @@ export interface Env {
   readonly ACCEPTOR_LOCATION_HINTS?: string;
   /** "1" allows fault injection (Acceptor.setFault). Never set it in production. */
   readonly PAXFLOW_CHAOS: string;
+  /** "1": deep-freeze stage inputs (core/sdk/run-stage.ts). `paxflow dev` and the tests set it; production leaves it off. */
+  readonly PAXFLOW_FREEZE_INPUTS?: string;
   readonly LEASE_MS?: string;
   readonly RETRY_MS?: string;
   readonly CALL_TIMEOUT_MS?: string;

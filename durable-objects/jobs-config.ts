@@ -10,6 +10,7 @@ import { DEFAULT_WORKER_SLOTS } from "../core/jobs/builtins.ts";
  */
 export const DEFAULT_CACHED_JOBS = 100;
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy } from "../core/jobs/verification.ts";
+import { FreezeInputsSettingError, freezeInputsFrom } from "../core/sdk/run-stage.ts";
 import { type RunnerAllow, parseRunnerAllow } from "../core/net/runner-url.ts";
 import type { Env } from "./env.ts";
 import { ShardConfigError, integer } from "./shard-config.ts";
@@ -33,6 +34,8 @@ export interface JobsConfig {
   readonly runnerAllow: RunnerAllow;
   readonly maxNodes: number;
   readonly nodeExpiryMs: number;
+  /** PAXFLOW_FREEZE_INPUTS: deep-freeze stage inputs (inline calls, the stage Worker); core/sdk/run-stage.ts. */
+  readonly freezeInputs: boolean;
 }
 
 function fraction(name: string, raw: string | undefined, fallback: number): number {
@@ -63,6 +66,15 @@ function runnerAllow(raw: string | undefined): RunnerAllow {
   return parsed.allow;
 }
 
+/** As a ShardConfigError, which the API answers as 500 "misconfigured" like every other bad [vars] entry. */
+function freezeInputs(raw: string | undefined): boolean {
+  try {
+    return freezeInputsFrom(raw);
+  } catch (error) {
+    throw error instanceof FreezeInputsSettingError ? new ShardConfigError(error.message) : error;
+  }
+}
+
 export function parseJobsConfig(env: Env): JobsConfig {
   return {
     inlinePayloadBytes: integer("INLINE_PAYLOAD_BYTES", env.INLINE_PAYLOAD_BYTES, 0, DEFAULT_INLINE_PAYLOAD_BYTES),
@@ -80,6 +92,7 @@ export function parseJobsConfig(env: Env): JobsConfig {
     },
     runnerAllow: runnerAllow(env.RUNNER_ALLOW),
     maxNodes: integer("MAX_NODES", env.MAX_NODES, 1, DEFAULT_MAX_NODES),
+    freezeInputs: freezeInputs(env.PAXFLOW_FREEZE_INPUTS),
     nodeExpiryMs: integer("NODE_EXPIRY_MS", env.NODE_EXPIRY_MS, MIN_NODE_EXPIRY_MS, DEFAULT_NODE_EXPIRY_MS),
   };
 }

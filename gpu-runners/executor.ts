@@ -29,6 +29,8 @@
  */
 import type { Value } from "../core/codec.ts";
 import type { KernelArray, KernelBinding, SimdKernel, Stage } from "../core/sdk/stage.ts";
+import { runStage } from "../core/sdk/run-stage.ts";
+import { freezeInputsFromEnv } from "../runners/stage-environment.ts";
 import { DeviceLostError, type Gpu } from "./device.ts";
 
 // GPUBufferUsage and GPUMapMode bits (WebGPU spec constants).
@@ -150,6 +152,8 @@ export class GpuExecutor {
   #cpuCalls = 0;
   #lastError: GpuStats["lastError"];
   readonly #warned = new Set<string>();
+  /** PAXFLOW_FREEZE_INPUTS, for stages run through their CPU reference (core/sdk/run-stage.ts). */
+  readonly #freezeInputs = freezeInputsFromEnv();
 
   constructor(options: GpuExecutorOptions) {
     this.#gpu = options.gpu;
@@ -171,7 +175,7 @@ export class GpuExecutor {
     if (!stage) throw new Error(`stage "${ref}" is not bundled with this gpu-runner`);
     if (!stage.kernel) {
       this.#cpuCalls++;
-      return stage.run(input);
+      return runStage(stage, input, { freezeInput: this.#freezeInputs });
     }
     return (await this.runKernel(stage, input)).value;
   }

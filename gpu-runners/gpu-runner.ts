@@ -19,6 +19,7 @@ import { Gpu, NoAdapterError, describeFacts } from "./device.ts";
 import { GpuExecutor } from "./executor.ts";
 import { type GpuRunnerFlags, gpuRunnerCommand } from "./gpu-runner-options.ts";
 import { type GpuRunner, capsOf, startGpuRunner } from "./start.ts";
+import { StageLocaleError } from "../runners/stage-environment.ts";
 
 const program = gpuRunnerCommand().showHelpAfterError("(add --help for usage)").exitOverride();
 
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     },
     log: (line) => console.error(line),
   }).catch((error: NodeJS.ErrnoException) => {
+    if (error instanceof StageLocaleError) throw new UsageError(error.message);
     if (error.code === "EADDRINUSE" || error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {
       throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${error.code}`);
     }

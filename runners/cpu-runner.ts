@@ -12,6 +12,8 @@ import { digestOf } from "../core/sdk/registry.ts";
 import { UsageError, loadRegistry, runCli, runnerAuth } from "./cli-common.ts";
 import { type CpuRunnerFlags, cpuRunnerCommand } from "./cpu-runner-options.ts";
 import { startRunner } from "./runner.ts";
+import { StageLocaleError, freezeInputsFromEnv } from "./stage-environment.ts";
+import { runStage } from "../core/sdk/run-stage.ts";
 
 const program = cpuRunnerCommand().showHelpAfterError("(add --help for usage)").exitOverride();
 
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
   const flags = program.parse(process.argv).opts<CpuRunnerFlags>();
   const registry = await loadRegistry(flags.registry);
   const { stages } = registry;
+  const freezeInput = freezeInputsFromEnv();
   const runner = await startRunner({
     apiUrl: flags.api,
     id: flags.id,
@@ -38,8 +41,9 @@ async function main(): Promise<void> {
     info: { runner: "cpu-runner", host: hostname(), node: process.version },
     hasStage: (ref) => stages.has(ref),
     digestOf: (ref) => digestOf(registry, "stage", ref),
-    executor: (ref, input) => stages.get(ref)!.run(input),
+    executor: (ref, input) => runStage(stages.get(ref)!, input, { freezeInput }),
   }).catch((error: NodeJS.ErrnoException) => {
+    if (error instanceof StageLocaleError) throw new UsageError(error.message);
     if (error.code === "EADDRINUSE" || error.code === "EACCES" || error.code === "EADDRNOTAVAIL") {
       throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${error.code}`);
     }

@@ -22,6 +22,7 @@ import { ReportsRefused, ResultReports } from "./result-reports.ts";
 import { MAX_SKEW_MS, verifyForRunner } from "../runtime/runner-signature.ts";
 import { type Misbehaviour, lie } from "./misbehaviour.ts";
 import { measureProbe } from "./probe.ts";
+import { fixStageEnvironment } from "./stage-environment.ts";
 import { type AuthHeaders, type PlaneAnswer, type RetryPolicy, PlaneClient, Upload, describeAnswer, networkReason } from "./plane.ts";
 
 /** Runs one stage ("name@version") on a decoded input; a throw is the stage's failure. */
@@ -118,6 +119,7 @@ const failureOf = (error: unknown): CallFailure => {
 };
 
 export async function startRunner(options: RunnerOptions): Promise<Runner> {
+  fixStageEnvironment();
   const slots = options.slots ?? 1;
   if (!Number.isSafeInteger(slots) || slots < 1) throw new RangeError(`slots must be an integer >= 1, got ${slots}`);
   const maxQueue = options.maxQueue ?? slots * QUEUED_CALLS_PER_SLOT;

@@ -11,6 +11,7 @@ import type { Registry } from "../core/sdk/registry.ts";
 import { sealable } from "../core/jobs/advance.ts";
 import { checkCodeIdentity } from "../core/sdk/code-identity.ts";
 import { digestOf } from "../core/sdk/registry.ts";
+import { runStage } from "../core/sdk/run-stage.ts";
 
 /**
  * The stage Worker: stateless, runs one call of a bundled stage and answers with its result.
@@ -26,7 +27,8 @@ export abstract class StageWorker extends WorkerEntrypoint<Env> {
   /** `digest`: the stage's code digest the leader dispatched the call for; another one here refuses it (CodeMismatch). */
   async run(stage: string, input: Payload, digest?: string): Promise<StageRun> {
     const definition = this.registry.stages.get(stage);
-    const payloads = new Payloads(r2Blobs(this.env.PAYLOADS), parseJobsConfig(this.env).inlinePayloadBytes, payloadKey);
+    const config = parseJobsConfig(this.env);
+    const payloads = new Payloads(r2Blobs(this.env.PAYLOADS), config.inlinePayloadBytes, payloadKey);
     const value = await payloads.open(input);
     const startedAt = Date.now();
     if (!definition) {
@@ -35,7 +37,7 @@ export abstract class StageWorker extends WorkerEntrypoint<Env> {
     const identity = checkCodeIdentity(digestOf(this.registry, "stage", stage), digest, stage);
     if (!identity.ok) return { outcome: { ok: false, error: identity.error }, startedAt, finishedAt: startedAt };
     try {
-      const output = await payloads.seal(sealable(definition.run(value)));
+      const output = await payloads.seal(sealable(runStage(definition, value, { freezeInput: config.freezeInputs })));
       return { outcome: { ok: true, value: output }, startedAt, finishedAt: Date.now() };
     } catch (error) {
       const name = error instanceof Error ? error.name : "Error";

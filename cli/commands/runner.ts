@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { TSX_LOADER, packageScript } from "../package-root.ts";
+import { STAGE_PROCESS_ENV } from "../../runners/stage-environment.ts";
 
 /** The runner programs, by source path (package-root.ts packageScript: compiled in an install). */
 const RUNNERS = { cpu: "runners/cpu-runner.ts", gpu: "gpu-runners/gpu-runner.ts" } as const;
@@ -26,7 +27,9 @@ export const runnerCommand = new Command("runner")
   )
   .action((flags: { gpu?: boolean }, command: Command) => {
     const args = command.args.map((arg) => (arg === "--help-runner" ? "--help" : arg));
-    const child = spawn(process.execPath, ["--import", TSX_LOADER, packageScript(RUNNERS[flags.gpu ? "gpu" : "cpu"]), ...args], { stdio: "inherit" });
+    // Stages run in UTC and en-US on every backend; the locale only takes at process start (runners/stage-environment.ts).
+    const env = { ...process.env, ...STAGE_PROCESS_ENV };
+    const child = spawn(process.execPath, ["--import", TSX_LOADER, packageScript(RUNNERS[flags.gpu ? "gpu" : "cpu"]), ...args], { stdio: "inherit", env });
     // The runner stops itself cleanly on these (deregisters, destroys the device): pass them on.
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
     child.on("exit", (code, signal) => {

@@ -6,6 +6,7 @@
 import { type Value, CodecError, decode, encode } from "../codec.ts";
 import type { Call } from "./effects.ts";
 import { type Registry, findJob, missingJob } from "./registry.ts";
+import { runStage } from "./run-stage.ts";
 import { plainValue } from "./stored.ts";
 import { type JobFailure, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatCycle } from "./replay.ts";
 
@@ -78,7 +79,8 @@ function execute(registry: Registry, call: Call, ancestors: readonly Call[]): Ex
   const stage = registry.stages.get(call.target);
   if (!stage) return { fatal: { kind: "unknown", name: "UnknownStage", message: `no stage named "${call.target}" is deployed` } };
   try {
-    return { outcome: { ok: true, value: roundTrip(stage.run(roundTrip(plainValue(call.input)))) } };
+    // The reference run, for tests and examples: always in the freeze mode (run-stage.ts).
+    return { outcome: { ok: true, value: roundTrip(runStage(stage, roundTrip(plainValue(call.input)), { freezeInput: true })) } };
   } catch (error) {
     return { outcome: failure(error) };
   }

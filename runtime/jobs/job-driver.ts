@@ -22,6 +22,7 @@ import { workerRunSpan } from "../../core/jobs/worker-timing.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
 import type { Call } from "../../core/sdk/effects.ts";
 import { type Registry, findJob, jobRef, splitRef } from "../../core/sdk/registry.ts";
+import { runStage } from "../../core/sdk/run-stage.ts";
 import { JobRun, type Outcome } from "../../core/sdk/replay.ts";
 import type { StateMachine } from "../applied-log.ts";
 import type { CommanderDriver, SubmitCommand } from "../commander-driver.ts";
@@ -106,6 +107,8 @@ export interface JobDriverOptions {
   readonly maxNodes?: number;
   /** A runner the leader has not heard from this long is removed (NODE_EXPIRY_MS); default DEFAULT_NODE_EXPIRY_MS. */
   readonly nodeExpiryMs?: number;
+  /** Deep-freeze the input of each inline call (PAXFLOW_FREEZE_INPUTS, core/sdk/run-stage.ts); default off. */
+  readonly freezeInputs?: boolean;
   /** Builds the commander around the state machine this driver gives it. */
   readonly commander: (machine: StateMachine, onElected: () => void) => CommanderDriver;
   /** Where log lines go (default the console); the job-plane simulation keeps its thousands of runs quiet. */
@@ -546,7 +549,10 @@ export class JobDriver implements JobPlane {
     const startedAt = this.now();
     let outcome: Outcome;
     try {
-      outcome = { ok: true, value: this.o.registry.stages.get(stage)!.run(input) };
+      // `input` is the job's own value, not one decoded from a payload: frozen, it is a copy, so
+      // the job may still change its object after the call (as it may when the call runs elsewhere).
+      const freezeInput = this.o.freezeInputs ?? false;
+      outcome = { ok: true, value: runStage(this.o.registry.stages.get(stage)!, freezeInput ? structuredClone(input) : input, { freezeInput }) };
     } catch (error) {
       outcome = { ok: false, error: { name: error instanceof Error ? error.name : "Error", message: errorMessage(error) } };
     }

@@ -12,6 +12,7 @@ import { makeConfig } from "../../core/paxos/index.ts";
 import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
 import { checkCodeIdentity } from "../../core/sdk/code-identity.ts";
 import { type Registry, digestOf } from "../../core/sdk/registry.ts";
+import { runStage } from "../../core/sdk/run-stage.ts";
 import { CommanderDriver } from "../commander-driver.ts";
 import { errorMessage } from "../errors.ts";
 import { jsonLogger } from "../log.ts";
@@ -63,7 +64,8 @@ export async function runHere(registry: Registry, payloads: Payloads, stage: str
   const identity = checkCodeIdentity(digestOf(registry, "stage", stage), digest, stage);
   if (!identity.ok) return { ok: false, error: identity.error };
   try {
-    return { ok: true, value: await payloads.seal(sealable(registry.stages.get(stage)!.run(await payloads.open(input)))) };
+    // The in-process plane is for tests: always in the freeze mode (core/sdk/run-stage.ts).
+    return { ok: true, value: await payloads.seal(sealable(runStage(registry.stages.get(stage)!, await payloads.open(input), { freezeInput: true }))) };
   } catch (error) {
     return { ok: false, error: { name: (error as Error).name, message: errorMessage(error) } };
   }
@@ -157,6 +159,8 @@ export function memoryShard(options: MemoryShardOptions): MemoryShard {
       ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
       ...(options.verify ? { verify: options.verify } : {}),
       ...(options.maxNodes === undefined ? {} : { maxNodes: options.maxNodes }),
+      // In-process shards serve tests: the freeze mode is on, as under vitest and `paxflow dev`.
+      freezeInputs: true,
       ...(options.maxRunningJobs === undefined ? {} : { maxRunningJobs: options.maxRunningJobs }),
       ...(options.nodeExpiryMs === undefined ? {} : { nodeExpiryMs: options.nodeExpiryMs }),
       commander: (machine, onElected) =>

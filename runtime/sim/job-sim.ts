@@ -29,6 +29,7 @@ import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import { makeConfig } from "../../core/paxos/index.ts";
 import { createLearningScheduler } from "../../core/sched/learning-scheduler.ts";
 import { type LocalResult, runLocally } from "../../core/sdk/local.ts";
+import { runStage } from "../../core/sdk/run-stage.ts";
 import { Random } from "../../core/sim/random.ts";
 import type { StateMachine } from "../applied-log.ts";
 import { CommanderDriver } from "../commander-driver.ts";
@@ -612,7 +613,7 @@ class JobSchedule {
   private checkOutput(key: string, stage: string, input: Payload, outcome: CallOutcome<Payload>, node: string | undefined): void {
     let truth: { ok: true; value: Value } | { ok: false; message: string };
     try {
-      truth = { ok: true, value: corpus.stages.get(stage)!.run(openInline(input)) };
+      truth = { ok: true, value: runStage(corpus.stages.get(stage)!, openInline(input), { freezeInput: true }) };
     } catch (error) {
       truth = { ok: false, message: errorMessage(error) };
     }

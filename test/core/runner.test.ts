@@ -11,6 +11,7 @@ import { deriveRunnerSecret, newNonce, signRequest } from "../../runtime/runner-
 import { type Runner, type RunnerOptions, startRunner } from "../../runners/runner.ts";
 import { lie } from "../../runners/misbehaviour.ts";
 import { FakePlane } from "../shared/fake-plane.ts";
+import { STAGE_ENVIRONMENT } from "../shared/stage-environment.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -559,6 +560,29 @@ describe("cpu-runner (CLI)", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(stderr).toContain("SIGTERM, stopping");
+  });
+
+  it("runs stages in UTC and en-US when started directly from another time zone (runners/stage-environment.ts)", async () => {
+    const p = await plane();
+    const env = { ...process.env, TZ: "America/New_York", LC_ALL: "en_US.UTF-8" };
+    const args = ["--import", "tsx", "runners/cpu-runner.ts", "--registry", "test/shared/registry.ts", "--api", p.url, "--id", "cli-tz"];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env });
+    children.push(child);
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    await until(() => expect(stdout).toContain("registered with"));
+    const r = { url: /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]! } as Runner;
+    expect((await post(r, call("shapes/environment@1", null))).status).toBe(202);
+    await until(() => expect(p.results).toHaveLength(1));
+    expect(p.valueOf(p.results[0]!)).toEqual(STAGE_ENVIRONMENT);
+  });
+
+  it("refuses to start (exit 2), saying how to start it, in another default locale: Node fixes it at process start", () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, LANG: "de_DE.UTF-8" };
+    delete env.LC_ALL;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "runners/cpu-runner.ts", "--registry", "examples/index.ts", "--api", "http://127.0.0.1:1"], { cwd: ROOT, env, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain("error: this process's default locale is de-DE, but stages run in en-US on every backend; start the runner with LC_ALL=en_US.UTF-8");
   });
 
   it("exits 2 naming --registry when it is missing: a runner serves only the stages it is given", () => {

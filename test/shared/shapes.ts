@@ -10,6 +10,10 @@
  *                    Worker or a runner, never inline
  *   shapes/recurse   calls itself with `depth - 1`; with `loop: true` it calls itself with the
  *                    same input, a wait-for cycle the commander must refuse at run time
+ *   shapes/environment  one stage that reports the time zone and default locale it runs under
+ *                    (impure on purpose: it shows each backend runs stages in UTC and en-US)
+ *   shapes/mutate    one stage that sorts its input in place, a mutation the freeze mode
+ *                    (core/sdk/run-stage.ts) turns into an InputMutationError
  */
 import { z } from "zod";
 import { type Step, all, defineJob, defineStage } from "paxflow";
@@ -137,5 +141,62 @@ export const recurse = defineJob({
     if (input.depth <= 0) return 0;
     const below = yield* recurse(input.loop ? input : { depth: input.depth - 1, loop: false });
     return below + 1;
+  },
+});
+
+/** What shapes/environment reports: the same on every backend (runners/stage-environment.ts). */
+export type StageEnvironment = {
+  readonly hours: number;
+  readonly offset: number;
+  readonly number: string;
+  readonly date: string;
+  readonly locale: string;
+  readonly timeZone: string;
+};
+
+export const environment = defineStage({
+  name: "shapes/environment",
+  version: 1,
+  caps: ["cpu"],
+  timeoutMs: 5_000,
+  // Declared long, like shapes/spin, so it runs on the stage Worker or a runner, never inline.
+  cost: { runtimeMs: () => 50, outputBytes: () => 120 },
+  run(): StageEnvironment {
+    const { locale, timeZone } = Intl.DateTimeFormat().resolvedOptions();
+    return {
+      hours: new Date(0).getHours(),
+      offset: new Date(0).getTimezoneOffset(),
+      number: (1234.5).toLocaleString(),
+      date: new Date(0).toLocaleString(),
+      locale,
+      timeZone,
+    };
+  },
+});
+
+export const environmentJob = defineJob({
+  name: "shapes/environment",
+  *run(): Step<StageEnvironment> {
+    return yield* environment(null);
+  },
+});
+
+export type MutateInput = { readonly xs: number[] };
+
+export const mutate = defineStage({
+  name: "shapes/mutate",
+  version: 1,
+  caps: ["cpu"],
+  timeoutMs: 5_000,
+  cost: { runtimeMs: () => 50, outputBytes: () => 80 },
+  run(input: MutateInput): number[] {
+    return input.xs.sort((a, b) => a - b);
+  },
+});
+
+export const mutateJob = defineJob({
+  name: "shapes/mutate",
+  *run(input: MutateInput): Step<number[]> {
+    return yield* mutate(input);
   },
 });
