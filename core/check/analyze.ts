@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { KNOWN_CAPS } from "../sdk/caps.ts";
-import { BUILTIN_METHODS, builtinGlobal } from "./builtins.ts";
+import { BUILTIN_METHODS, HOST_METHODS, HOST_PROPERTIES, builtinGlobal, hostGlobal, refusedGlobal } from "./builtins.ts";
 import { codeDigest } from "./code-digest.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
 
@@ -112,7 +112,6 @@ const SENSITIVE: ReadonlyMap<string, [PurityRule, string]> = new Map<string, [Pu
   ["Function", ["purity/dynamic-code", "evaluates code"]],
   ["WebAssembly", ["purity/dynamic-code", "compiles code"]],
   ["require", ["purity/import", "loads a module that is not checked"]],
-  ["Intl.DateTimeFormat", ["purity/clock", "formats the current time by default and depends on the host's time zone"]],
   ["WeakRef", ["purity/io", "observes garbage collection"]],
   ["Atomics.wait", ["purity/io", "blocks on shared memory"]],
   ["Atomics.waitAsync", ["purity/io", "waits on shared memory"]],
@@ -127,8 +126,6 @@ const SENSITIVE: ReadonlyMap<string, [PurityRule, string]> = new Map<string, [Pu
   ].map((name): [string, [PurityRule, string]] => [name, ["purity/io", name === "console" ? "does I/O" : "accesses the host"]]),
 ]);
 const HOST_PREFIX = new Set(["globalThis", "self", "window", "global"]);
-/** Globals whose computed members (`Math[k]`) we cannot see through: a warning, not silence. */
-const OPAQUE_ON_COMPUTED = new Set(["Math", "Date", "crypto", "performance", "Reflect", "Object"]);
 
 /** Static functions that write to their first argument. */
 const WRITES_FIRST_ARG = new Set([
@@ -1023,8 +1020,207 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       report(node, hit[0], `${shown} ${hit[1]} ${where(ctx)}`);
       return;
     }
-    if (sp.dynamic && segs.length === 1 && OPAQUE_ON_COMPUTED.has(segs[0]!)) {
-      report(node, "purity/dynamic-code", `computed member of \`${segs[0]}\` (${shortText(node)}) cannot be checked ${where(ctx)}`, "warning");
+    const host = hostGlobal(segs);
+    if (host) {
+      report(called ?? node, "purity/host", `${shown} ${host} ${where(ctx)}`);
+      return;
+    }
+    if (sp.dynamic) {
+      report(node, "purity/unknown-call", `computed member of \`${segs.join(".")}\` (${shortText(node)}) cannot be checked: name the member ${where(ctx)}`);
+      return;
+    }
+    if (segs.length === 1 && segs[0] === "Date" && called && ts.isNewExpression(called)) {
+      const args = called.arguments ?? [];
+      const text = args.length === 1 ? constString(args[0]!) : undefined;
+      if (args.length > 1) report(called, "purity/host", `${shortText(called)} is local time, which depends on the host's time zone (use new Date(Date.UTC(...))) ${where(ctx)}`);
+      else if (text !== undefined && !ISO_DATE.test(text)) report(called, "purity/host", `${shortText(called)} parses a non-ISO date string in an implementation-defined way ${where(ctx)}`);
+      return;
+    }
+    // `Array.prototype.slice.call(x)`, `Math.max.apply(null, xs)`: judged as the function itself.
+    const fnSegs = segs.length > 1 && /^(?:call|apply|bind)$/.test(segs.at(-1)!) ? segs.slice(0, -1) : segs;
+    if (fnSegs.length === 3 && fnSegs[1] === "prototype") {
+      const name = fnSegs[2]!;
+      const hostWhy = HOST_METHODS.get(name);
+      if (hostWhy) report(called ?? node, "purity/host", `${shown} ${hostWhy} ${where(ctx)}`);
+      else if (!BUILTIN_METHODS.has(name)) report(called ?? node, "purity/unknown-call", `${shown} is not an allowlisted built-in method ${where(ctx)}`);
+      return;
+    }
+    const entry = builtinGlobal(fnSegs.join("."));
+    if (entry === undefined || (entry === "namespace" && called)) {
+      const refused = refusedGlobal(fnSegs);
+      report(called ?? node, "purity/unknown-call", `${shown} is not on paxflow's allowlist of deterministic built-ins${refused ? `: it ${refused}` : ""} ${where(ctx)}`);
+    }
+  }
+
+  /** A date-time string whose parsing ECMAScript specifies (the date-time string format, a subset of ISO 8601). */
+  const ISO_DATE = /^[+-]?\d{4,6}(?:-\d\d(?:-\d\d)?)?(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:\d\d)?)?$/;
+
+  /**
+   * A call whose callee is not a global (checkGlobalPath) and not something the walk follows (a
+   * project function, class, stage or job): a built-in method judged by name, a function reached
+   * through a parameter or a variable, or something the checker cannot see, which is an error.
+   */
+  function checkCallee(call: ts.CallExpression | ts.NewExpression, ctx: Ctx): void {
+    const callee = unwrap(call.expression);
+    if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword || ts.isMetaProperty(callee)) return;
+    if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword) return;
+    if (staticPath(callee)) return;
+    if (ts.isIdentifier(callee) && resolveIdentifier(callee).kind !== "decl") return; // globals, the SDK, imports: judged elsewhere
+    if (sdkName(callee) !== undefined || targetOfExpr(callee) !== undefined) return;
+    const d = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? declOf(callee) : undefined;
+    if (d && ts.isClassLike(d)) return;
+    if (ctx.job && isCallable(callee, 0)) return;
+    const why = unknownCallee(callee, ctx);
+    if (why) report(call, why[0], `${shortText(call)}: ${why[1]} ${where(ctx)}`);
+    else checkCallbacks(call, ctx);
+  }
+
+  const UNKNOWN_HINT = "call a function from a checked module, or a built-in on the allowlist (core/check/builtins.ts)";
+
+  function unknownCallee(callee: ts.Expression, ctx: Ctx): [RuleId, string] | undefined {
+    if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
+      const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
+      const receiver = unwrap(callee.expression);
+      if (ts.isPropertyAccessExpression(callee) && declOf(callee)) {
+        return ["purity/unknown-call", `\`${shortText(callee)}\` is declared without a body the checker can follow; ${UNKNOWN_HINT}`];
+      }
+      if (name === undefined) {
+        const table = tableOf(callee.expression, 0);
+        const entries = table && (ts.isArrayLiteralExpression(table) ? [...table.elements] : table.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined)));
+        if (entries && entries.length > 0 && entries.every((x) => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x) && targetOfExpr(x) !== undefined)) {
+          for (const x of entries) onTarget(targetOfExpr(x!), x!, ctx);
+          return undefined;
+        }
+        return ["purity/unknown-call", `a method chosen by a computed key cannot be checked; use a table of functions the checker can read (a const object or array literal) or name the method`];
+      }
+      if (name === "call" || name === "apply" || name === "bind") {
+        return functionValueOk(receiver, 0) ? undefined : ["purity/unknown-call", `the checker cannot see which function \`${shortText(receiver)}\` is; ${UNKNOWN_HINT}`];
+      }
+      const hostWhy = HOST_METHODS.get(name);
+      if (hostWhy) return [hostWhy.startsWith("observes") ? "purity/io" : "purity/host", `\`.${name}()\` ${hostWhy}`];
+      if (name === "toString" && (isFunctionValue(receiver) || isCaughtError(receiver))) return ["purity/host", `${isCaughtError(receiver) ? "an engine error's text" : "a function's source text"} differs between hosts and builds`];
+      if (name === "toString" && isDateValue(receiver)) return ["purity/host", "Date's toString is local time, which depends on the host's time zone (use toISOString)"];
+      if (BUILTIN_METHODS.has(name)) return undefined;
+      return ["purity/unknown-call", `\`.${name}()\` is neither a method of a class or object the checker can see nor an allowlisted built-in method; ${UNKNOWN_HINT}`];
+    }
+    if (ts.isIdentifier(callee)) {
+      const bound = boundMethod(callee);
+      if (bound) {
+        if (HOST_METHODS.has(bound.name)) return ["purity/host", `bound \`.${bound.name}()\` ${HOST_METHODS.get(bound.name)}`];
+        return BUILTIN_METHODS.has(bound.name) ? undefined : ["purity/unknown-call", `bound \`.${bound.name}()\` is not an allowlisted built-in method`];
+      }
+      return functionValueOk(callee, 0) ? undefined : ["purity/unknown-call", `the checker cannot see which function \`${callee.text}\` is (a parameter whose callers it cannot all see, or a variable it cannot follow); ${UNKNOWN_HINT}`];
+    }
+    return ["purity/unknown-call", `the checker cannot see which function this calls; ${UNKNOWN_HINT}`];
+  }
+
+  /** Whether an expression is a function the checker knows: inline, a project function, a stage/job, an allowlisted built-in, or a parameter every caller fills with one. */
+  function functionValueOk(expr: ts.Expression, depth: number): boolean {
+    const e = unwrap(expr);
+    if (depth > 8) return false;
+    if (isFn(e) || targetOfExpr(e) !== undefined) return true;
+    const sp = staticPath(e);
+    if (sp) return !sp.dynamic && typeof builtinGlobal(stripHost(sp.segments).join(".")) === "object";
+    if (ts.isConditionalExpression(e)) return functionValueOk(e.whenTrue, depth + 1) && functionValueOk(e.whenFalse, depth + 1);
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+      return functionValueOk(e.left, depth + 1) && functionValueOk(e.right, depth + 1);
+    }
+    if (!ts.isIdentifier(e)) return false;
+    const r = resolveIdentifier(e);
+    if (r.kind === "sdk" || r.kind === "allowed-import") return true;
+    if (r.kind !== "decl") return false;
+    const d = r.decl;
+    if (ts.isParameter(d) && isFn(d.parent) && ts.isIdentifier(d.name)) {
+      const f = d.parent;
+      const index = f.parameters.indexOf(d);
+      const sites = sitesOf(f);
+      if (sites.escaped || sites.calls.length === 0) return false;
+      return sites.calls.every((c) => {
+        const a = c.arguments?.[index];
+        if (!a) return d.initializer !== undefined && functionValueOk(d.initializer, depth + 1);
+        return !ts.isSpreadElement(a) && functionValueOk(a, depth + 1);
+      });
+    }
+    const bound = boundMethod(e);
+    if (bound) return BUILTIN_METHODS.has(bound.name);
+    const values = valuesOf(e);
+    return values !== undefined && values.length > 0 && values.every((v) => functionValueOk(v, depth + 1));
+  }
+
+  /** Built-ins that call a function they are given: the argument positions holding it. */
+  const CALLBACK_ARGS: ReadonlyMap<string, number> = new Map([
+    ...[...ITERATION_METHODS].map((m): [string, number] => [m, 0]),
+    ["replace", 1], ["replaceAll", 1], ["from", 1], ["parse", 1], ["stringify", 1],
+  ]);
+
+  /** A built-in's callback passed by name (`xs.map(fn)`) must be a function the checker knows. */
+  function checkCallbacks(call: ts.CallExpression | ts.NewExpression, ctx: Ctx): void {
+    const callee = unwrap(call.expression);
+    const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const at = name === undefined ? undefined : CALLBACK_ARGS.get(name);
+    const arg = at === undefined ? undefined : call.arguments?.[at];
+    if (!arg || ts.isSpreadElement(arg) || functionValueOk(arg, 0)) return;
+    if (!(ts.isIdentifier(unwrap(arg)) || ts.isPropertyAccessExpression(unwrap(arg)) || ts.isElementAccessExpression(unwrap(arg)))) return;
+    report(arg, "purity/unknown-call", `\`${shortText(arg)}\` is passed to \`.${name}()\`, and the checker cannot see which function it is; ${UNKNOWN_HINT} ${where(ctx)}`);
+  }
+
+  const isFunctionValue = (e: ts.Expression): boolean => isFn(unwrap(e)) || targetOfExpr(e)?.kind === "fn";
+
+  /** A value made by `new Date(...)` or declared as a Date. */
+  function isDateValue(expr: ts.Expression): boolean {
+    const e = definingExpr(expr);
+    if (ts.isNewExpression(e)) {
+      const sp = staticPath(e.expression);
+      return sp !== undefined && stripHost(sp.segments).join(".") === "Date";
+    }
+    if (!ts.isIdentifier(e)) return false;
+    const d = declOf(e);
+    const type = d && (ts.isParameter(d) || ts.isVariableDeclaration(d) || ts.isPropertySignature(d)) ? d.type : undefined;
+    return type !== undefined && /^Date$/.test(type.getText());
+  }
+
+  /** The variable of a `catch (e)` clause (or a name destructured from it): an error that may come from the engine. */
+  function isCaughtError(expr: ts.Expression): boolean {
+    const e = unwrap(expr);
+    if (!ts.isIdentifier(e)) return false;
+    const r = resolveIdentifier(e);
+    if (r.kind !== "decl") return false;
+    let d: ts.Node = r.decl;
+    while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
+    return ts.isVariableDeclaration(d) && ts.isCatchClause(d.parent);
+  }
+
+  /**
+   * Text that depends on the host: an error's stack, a caught error's message or string (engine
+   * errors word them differently on Node and workerd), a function's source, a Date as local text.
+   */
+  function checkHostText(node: ts.Node, ctx: Ctx): void {
+    if (ts.isPropertyAccessExpression(node) && !declOf(node)) {
+      const why = HOST_PROPERTIES.get(node.name.text);
+      if (why) return void report(node, "purity/host", `\`${shortText(node)}\` ${why} ${where(ctx)}`);
+      if (node.name.text === "message" && isCaughtError(node.expression)) {
+        return void report(node, "purity/host", `\`${shortText(node)}\` is a caught error's message: an engine error words it differently on Node and workerd; return a fixed message or check the error's class ${where(ctx)}`);
+      }
+    }
+    if (ts.isIdentifier(node) && isReference(node) && ts.isBindingElement(node.parent) === false) {
+      const r = resolveIdentifier(node);
+      if (r.kind === "decl" && ts.isBindingElement(r.decl) && isCaughtError(node) && ((r.decl.propertyName ?? r.decl.name) as ts.Identifier).text === "message") {
+        return void report(node, "purity/host", `\`${node.text}\` is a caught error's message: an engine error words it differently on Node and workerd ${where(ctx)}`);
+      }
+    }
+    // Implicit conversion to text: `${x}`, String(x), x + "".
+    const converted: ts.Expression[] = [];
+    if (ts.isTemplateSpan(node)) converted.push(node.expression);
+    else if (ts.isCallExpression(node) && node.arguments[0] && staticPath(node.expression)?.segments.join(".") === "String") converted.push(node.arguments[0]);
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+      const text = (e: ts.Expression): boolean => ts.isStringLiteralLike(unwrap(e)) || ts.isTemplateExpression(unwrap(e));
+      if (text(node.left)) converted.push(node.right);
+      if (text(node.right)) converted.push(node.left);
+    }
+    for (const c of converted) {
+      if (isCaughtError(c)) report(c, "purity/host", `\`${shortText(c)}\` turns a caught error into text, which engines word differently ${where(ctx)}`);
+      else if (isFunctionValue(c)) report(c, "purity/host", `\`${shortText(c)}\` turns a function into its source text, which differs between builds ${where(ctx)}`);
+      else if (isDateValue(c)) report(c, "purity/host", `\`${shortText(c)}\` turns a Date into local-time text, which depends on the host's time zone (use toISOString) ${where(ctx)}`);
     }
   }
 
@@ -1433,6 +1629,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       report(node, "purity/io", `import.meta describes the host's module ${where(ctx)}`);
     }
     if (isChainTop(node) || (ts.isCallExpression(node) && node.arguments.length >= 2 && staticPath(node) !== undefined)) checkGlobalPath(node as ts.Expression, ctx);
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) checkCallee(node, ctx);
+    checkHostText(node, ctx);
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) checkReceiverState(node, ctx);
     if (ts.isNewExpression(node)) {
       // `new Thing()`: the class's constructor runs (and its field initializers, walked with the class).
