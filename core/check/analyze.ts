@@ -771,9 +771,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   function callFacts(site: ts.Node, ctx: Ctx, returnedByHelper: boolean): { same: boolean; always: boolean } {
     // Inside a followed helper the job's input is out of sight: never "same".
     if (ctx.chain.length > 0) return NOT_SAME;
-    const call = invocationOf(site, returnedByHelper);
-    if (call) return { same: call.arguments[0] !== undefined && ownParam(call.arguments[0], ctx.fn) === 0, always: alwaysRuns(call, ctx.fn) };
-    return handedToHelper(site, ctx.fn);
+    const calls = invocationsOf(site, ctx.fn, returnedByHelper);
+    if (calls.length === 0) return handedToHelper(site, ctx.fn);
+    let best = NOT_SAME;
+    for (const call of calls) {
+      const facts = { same: call.arguments[0] !== undefined && ownParam(call.arguments[0], ctx.fn) === 0, always: alwaysRuns(call, ctx.fn) };
+      if ((facts.same && !best.same) || (facts.same && facts.always)) best = facts;
+    }
+    return best;
   }
 
   function outward(n: ts.Node): ts.Node {
@@ -781,15 +786,31 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return n;
   }
 
-  /** The call that runs the job a reference names: `ref(x)`, `table[k](x)`, or `pick(k)(x)` for a helper's result. */
-  function invocationOf(site: ts.Node, returnedByHelper: boolean): ts.CallExpression | undefined {
+  /**
+   * The calls that run the job a reference names: `ref(x)`, `table[k](x)`, `pick(k)(x)` for a
+   * helper's result, or the calls of a local const holding it (`const route = routes[k]; route(x)`).
+   */
+  function invocationsOf(site: ts.Node, fn: FnNode, returnedByHelper: boolean): ts.CallExpression[] {
     let c = outward(site);
     while (ts.isElementAccessExpression(c.parent) && c.parent.expression === c) c = outward(c.parent);
     if (returnedByHelper) {
-      if (!ts.isCallExpression(c.parent) || c.parent.expression !== c) return undefined;
+      if (!ts.isCallExpression(c.parent) || c.parent.expression !== c) return [];
       c = outward(c.parent);
     }
-    return ts.isCallExpression(c.parent) && c.parent.expression === c ? c.parent : undefined;
+    const p = c.parent;
+    if (ts.isCallExpression(p) && p.expression === c) return [p];
+    if (!ts.isVariableDeclaration(p) || p.initializer !== c || !isConst(p) || !ts.isIdentifier(p.name) || !fn.body) return [];
+    const calls: ts.CallExpression[] = [];
+    const scan = (n: ts.Node): void => {
+      if (ts.isIdentifier(n) && n !== p.name) {
+        const r = resolveIdentifier(n);
+        const use = outward(n);
+        if (r.kind === "decl" && r.decl === p && ts.isCallExpression(use.parent) && use.parent.expression === use) calls.push(use.parent);
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(fn.body);
+    return calls;
   }
 
   /** The index of the parameter of fn an argument is, directly or through `const` aliases (`const x = input`). */
@@ -1122,6 +1143,12 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (t?.kind === "entity") return true;
     if (t?.kind === "fn") return steps ? !t.fn.asteriskToken && returnsDelegable(t.fn, depth + 1, true) : t.fn.asteriskToken !== undefined || returnsDelegable(t.fn, depth + 1);
     if (ts.isCallExpression(e) && entities.has(e)) return true;
+    if (ts.isCallExpression(e) && t === undefined) {
+      // `handlerFor(kind)(msg)`: a helper whose every return is a stage or job.
+      const f = targetOfExpr(e.expression, depth + 1);
+      const returns = f?.kind === "fn" && !f.fn.asteriskToken ? returnExprs(f.fn) : [];
+      if (returns.length > 0) return returns.every((r) => isCallable(r, depth + 1, steps));
+    }
     if (ts.isConditionalExpression(e)) return isCallable(e.whenTrue, depth + 1, steps) && isCallable(e.whenFalse, depth + 1, steps);
     if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
       return isCallable(e.left, depth + 1, steps) && isCallable(e.right, depth + 1, steps);
@@ -1132,17 +1159,39 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       // A lookup table of stages (`steps[i]`, `table[kind]`): every entry must be callable.
       if (ts.isPropertyAccessExpression(e) && declOf(e)) return false;
       const base = tableOf(e.expression, depth + 1);
-      if (!base) return false;
-      const entries = ts.isArrayLiteralExpression(base)
-        ? base.elements
-        : base.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined));
-      return entries.length > 0 && entries.every((x) => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x) && isCallable(x, depth + 1, steps));
+      const entries = base && tableEntries(base, depth + 1);
+      return entries !== undefined && entries.length > 0 && entries.every((x) => x !== undefined && !ts.isOmittedExpression(x) && isCallable(x, depth + 1, steps));
     }
     if (ts.isIdentifier(e)) {
+      if (isTypedCallable(e)) return true;
       const values = valuesOf(e);
       return values !== undefined && values.length > 0 && values.every((v) => isCallable(v, depth + 1, steps));
     }
     return false;
+  }
+
+  /** A table's entries, a spread table's (`{ ...base, replay }`) included; undefined for a spread of something else. */
+  function tableEntries(base: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression, depth: number): (ts.Expression | undefined)[] | undefined {
+    const out: (ts.Expression | undefined)[] = [];
+    const items = ts.isArrayLiteralExpression(base) ? base.elements : base.properties;
+    for (const p of items) {
+      if (ts.isSpreadElement(p) || ts.isSpreadAssignment(p)) {
+        const inner = tableOf(p.expression, depth + 1);
+        const more = inner && depth < 8 ? tableEntries(inner, depth + 1) : undefined;
+        if (!more) return undefined;
+        out.push(...more);
+      } else out.push(ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isObjectLiteralElement(p) ? undefined : p);
+    }
+    return out;
+  }
+
+  /** A parameter declared as the SDK's Job or Stage (`job: Job<I, O>`): its callers pass one, the compiler sees to that. */
+  function isTypedCallable(id: ts.Identifier): boolean {
+    const r = resolveIdentifier(id);
+    const type = r.kind === "decl" && ts.isParameter(r.decl) ? r.decl.type : undefined;
+    if (!type || !ts.isTypeReferenceNode(type)) return false;
+    const name = ts.isIdentifier(type.typeName) ? resolveIdentifier(type.typeName) : undefined;
+    return name?.kind === "sdk" && (name.name === "Job" || name.name === "Stage");
   }
 
   function tableOf(expr: ts.Expression, depth: number): ts.ArrayLiteralExpression | ts.ObjectLiteralExpression | undefined {
