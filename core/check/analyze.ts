@@ -788,29 +788,54 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   /**
    * The calls that run the job a reference names: `ref(x)`, `table[k](x)`, `pick(k)(x)` for a
-   * helper's result, or the calls of a local const holding it (`const route = routes[k]; route(x)`).
+   * helper's result, or through a local const holding it (`const route = routes[k]; route(x)`) or
+   * a local table of it (`const steps = [a, b]; steps[i](x)`, `table.key(x)` for its own key only).
    */
   function invocationsOf(site: ts.Node, fn: FnNode, returnedByHelper: boolean): ts.CallExpression[] {
-    let c = outward(site);
-    while (ts.isElementAccessExpression(c.parent) && c.parent.expression === c) c = outward(c.parent);
-    if (returnedByHelper) {
-      if (!ts.isCallExpression(c.parent) || c.parent.expression !== c) return [];
-      c = outward(c.parent);
+    const c = outward(site);
+    const slot = c.parent;
+    if (ts.isArrayLiteralExpression(slot) || (ts.isPropertyAssignment(slot) && slot.initializer === c) || ts.isShorthandPropertyAssignment(slot)) {
+      const key = ts.isArrayLiteralExpression(slot) ? undefined : ts.isIdentifier(slot.name) || ts.isStringLiteral(slot.name) ? slot.name.text : undefined;
+      const table = outward(ts.isArrayLiteralExpression(slot) ? slot : slot.parent);
+      return localConstUses(table, fn).flatMap((use) => {
+        const p = use.parent;
+        const member = ts.isPropertyAccessExpression(p) && p.expression === use && key !== undefined && p.name.text === key;
+        if (!member && !(ts.isElementAccessExpression(p) && p.expression === use)) return [];
+        const call = calledAt(jobExpr(member ? p : use, returnedByHelper));
+        return call ? [call] : [];
+      });
     }
-    const p = c.parent;
-    if (ts.isCallExpression(p) && p.expression === c) return [p];
-    if (!ts.isVariableDeclaration(p) || p.initializer !== c || !isConst(p) || !ts.isIdentifier(p.name) || !fn.body) return [];
-    const calls: ts.CallExpression[] = [];
+    const e = jobExpr(site, returnedByHelper);
+    const direct = calledAt(e);
+    if (direct) return [direct];
+    return e ? localConstUses(e, fn).flatMap((use) => calledAt(use) ?? []) : [];
+  }
+
+  /** Up through `[k]` lookups (and, for a helper's result, the helper's call): the expression that is the job itself. */
+  function jobExpr(n: ts.Node, returnedByHelper: boolean): ts.Node | undefined {
+    let c = outward(n);
+    while (ts.isElementAccessExpression(c.parent) && c.parent.expression === c) c = outward(c.parent);
+    if (!returnedByHelper) return c;
+    return ts.isCallExpression(c.parent) && c.parent.expression === c ? outward(c.parent) : undefined;
+  }
+
+  const calledAt = (c: ts.Node | undefined): ts.CallExpression | undefined =>
+    c && ts.isCallExpression(c.parent) && c.parent.expression === c ? c.parent : undefined;
+
+  /** The uses of the local const that init is the initializer of (none when it is anything else). */
+  function localConstUses(init: ts.Node, fn: FnNode): ts.Node[] {
+    const decl = init.parent;
+    if (!ts.isVariableDeclaration(decl) || decl.initializer !== init || !isConst(decl) || !ts.isIdentifier(decl.name) || !within(decl, fn) || !fn.body) return [];
+    const uses: ts.Node[] = [];
     const scan = (n: ts.Node): void => {
-      if (ts.isIdentifier(n) && n !== p.name) {
+      if (ts.isIdentifier(n) && n !== decl.name) {
         const r = resolveIdentifier(n);
-        const use = outward(n);
-        if (r.kind === "decl" && r.decl === p && ts.isCallExpression(use.parent) && use.parent.expression === use) calls.push(use.parent);
+        if (r.kind === "decl" && r.decl === decl) uses.push(outward(n));
       }
       ts.forEachChild(n, scan);
     };
     scan(fn.body);
-    return calls;
+    return uses;
   }
 
   /** The index of the parameter of fn an argument is, directly or through `const` aliases (`const x = input`). */
@@ -820,9 +845,30 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const r = resolveIdentifier(e);
     if (r.kind !== "decl") return undefined;
     const d = r.decl;
-    if (ts.isParameter(d) && d.parent === fn && ts.isIdentifier(d.name)) return fn.parameters.indexOf(d);
+    if (ts.isParameter(d) && d.parent === fn && ts.isIdentifier(d.name)) return isReassigned(d, fn) ? undefined : fn.parameters.indexOf(d);
     if (ts.isVariableDeclaration(d) && isConst(d) && ts.isIdentifier(d.name) && d.initializer && within(d, fn)) return ownParam(d.initializer, fn, depth + 1);
     return undefined;
+  }
+
+  /** The parameter is assigned somewhere in fn (`n = n - 1`, `n++`, `[n] = ...`, `for (n of ...)`): it may no longer hold the input. */
+  function isReassigned(param: ts.ParameterDeclaration, fn: FnNode): boolean {
+    const isTarget = (id: ts.Identifier): boolean => {
+      let c: ts.Node = id;
+      // Up through destructuring assignment patterns (`[n] = xs`, `({ n } = o)`).
+      while (ts.isParenthesizedExpression(c.parent) || ts.isArrayLiteralExpression(c.parent) || ts.isObjectLiteralExpression(c.parent) || ts.isShorthandPropertyAssignment(c.parent) || ts.isSpreadElement(c.parent) || ts.isSpreadAssignment(c.parent) || (ts.isPropertyAssignment(c.parent) && c.parent.initializer === c)) c = c.parent;
+      const p = c.parent;
+      if (ts.isBinaryExpression(p) && p.left === c && isAssignmentOperator(p.operatorToken.kind)) return true;
+      if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken)) return c === id;
+      return (ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c;
+    };
+    const scan = (n: ts.Node): boolean => {
+      if (ts.isIdentifier(n) && n.text === (param.name as ts.Identifier).text) {
+        const r = resolveIdentifier(n);
+        if (r.kind === "decl" && r.decl === param && isTarget(n)) return true;
+      }
+      return ts.forEachChild(n, scan) === true;
+    };
+    return fn.body !== undefined && scan(fn.body);
   }
 
   /**
@@ -872,7 +918,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   function onEveryPath(node: ts.Node, fn: FnNode): boolean {
     for (let c = node; c !== fn.body; c = c.parent) {
       const p = c.parent;
-      if (!p || isFn(p) || ts.isClassLike(p) || ts.isCaseOrDefaultClause(p) || ts.isCatchClause(p) || ts.isIterationStatement(p, false) && !isLoopHead(p, c)) return false;
+      if (!p || isFn(p) || ts.isClassLike(p) || ts.isCaseOrDefaultClause(p) || ts.isCatchClause(p) || (ts.isIterationStatement(p, false) && !isLoopHead(p, c))) return false;
       if ((ts.isIfStatement(p) || ts.isConditionalExpression(p)) && c !== (ts.isIfStatement(p) ? p.expression : p.condition)) return false;
       if (ts.isBinaryExpression(p) && c === p.right && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.AmpersandAmpersandToken].includes(p.operatorToken.kind)) return false;
       if (ts.isBinaryExpression(p) && c === p.right && [ts.SyntaxKind.BarBarEqualsToken, ts.SyntaxKind.QuestionQuestionEqualsToken, ts.SyntaxKind.AmpersandAmpersandEqualsToken].includes(p.operatorToken.kind)) return false;
