@@ -10,6 +10,7 @@ import ts from "typescript";
 import { KNOWN_CAPS } from "../sdk/caps.ts";
 import { BUILTIN_METHODS, HOST_METHODS, HOST_PROPERTIES, builtinGlobal, hostGlobal, refusedGlobal } from "./builtins.ts";
 import { codeDigest } from "./code-digest.ts";
+import { findJobCycles, type JobEdge } from "./job-cycles.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
 
 export interface CheckOptions {
@@ -894,14 +895,28 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return `in helper \`${ctx.chain.at(-1)}\` called from ${ctx.root}${via}`;
   }
 
-  interface Edge {
-    from: Entity;
-    to: Entity;
-    site: ts.Node;
-    /** The call passes the calling job's own input unchanged (`yield* self(input)`). */
-    same: boolean;
+  // ---- the job graph: which jobs a job's code can run --------------------------------------------
+
+  const edges: JobEdge<ts.Node>[] = [];
+  // Entities were collected in their `order`, so this is the order cycles are searched (and reported) in.
+  const jobs = [...entities.values()].filter((e) => e.kind === "job");
+  const jobIndex = new Map(jobs.map((j, i) => [j, i]));
+  const NOT_SAME = { same: false, always: false };
+
+  function addEdge(from: Entity, to: Entity, site: ts.Node, facts: { same: boolean; always: boolean }): void {
+    edges.push({ from: jobIndex.get(from)!, to: jobIndex.get(to)!, site, ...facts });
   }
-  const edges: Edge[] = [];
+
+  /** A reference to a declaration outside the function being walked. */
+  function onReference(decl: ts.Declaration, site: ts.Node, ctx: Ctx): void {
+    const t = targetOfDecl(decl);
+    onTarget(t, site, ctx);
+    if (!ctx.job || t?.kind === "entity" || resolvedMember(site)) return;
+    // A table of jobs (`steps[i]`, `routes[kind]`) or a helper that returns one (`pick(k)(x)`): it
+    // may run any job it can denote, so each is an edge (and a deadlock only if each is certain).
+    const returned = t?.kind === "fn";
+    for (const job of jobsDenotedByDecl(decl, new Set())) addEdge(ctx.job, job, site, callFacts(site, ctx, returned));
+  }
 
   function onTarget(t: Target, site: ts.Node, ctx: Ctx): void {
     if (!t) return;
@@ -909,22 +924,246 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (within(t.fn, ctx.fn)) return; // nested: walked as part of this function
       follow(t.fn, ctx);
     } else if (t.entity.kind === "job" && ctx.job) {
-      edges.push({ from: ctx.job, to: t.entity, site, same: passesOwnInput(site, ctx) });
+      addEdge(ctx.job, t.entity, site, callFacts(site, ctx, false));
     }
   }
 
-  function passesOwnInput(site: ts.Node, ctx: Ctx): boolean {
-    if (ctx.chain.length > 0) return false;
-    let c: ts.Node = site;
-    while (ts.isParenthesizedExpression(c.parent) || ts.isNonNullExpression(c.parent)) c = c.parent;
-    const call = c.parent;
-    if (!ts.isCallExpression(call) || call.expression !== c) return false;
-    return call.arguments.some((a) => {
-      const e = unwrap(a);
-      if (!ts.isIdentifier(e)) return false;
-      const b = classify(e, ctx.fn);
-      return b.kind === "param" && ts.isIdentifier(ctx.fn.parameters[b.index]!.name);
-    });
+  /** `table.key` whose key the checker resolved: the property access names one job, judged on its own. */
+  function resolvedMember(site: ts.Node): boolean {
+    const p = site.parent;
+    return ts.isPropertyAccessExpression(p) && p.expression === site && declOf(p) !== undefined;
+  }
+
+  /** Every job an expression's value can be (or contain), through consts, imports, tables and helpers' returns. */
+  function jobsDenoted(e: ts.Expression, seen: Set<ts.Node>): Entity[] {
+    e = unwrap(e);
+    if (seen.has(e) || seen.size > 256) return [];
+    seen.add(e);
+    const ent = ts.isCallExpression(e) ? entities.get(e) : undefined;
+    if (ent) return ent.kind === "job" ? [ent] : [];
+    if (ts.isCallExpression(e)) {
+      // `pick(k)`: what the helper returns. A job's own call (`inner(n)`) is a step, not a job.
+      const d = declOf(e.expression);
+      return d && isFnValue(d) ? jobsDenotedByDecl(d, seen) : [];
+    }
+    if (ts.isArrayLiteralExpression(e)) return e.elements.flatMap((el) => jobsDenoted(ts.isSpreadElement(el) ? el.expression : el, seen));
+    if (ts.isObjectLiteralExpression(e)) {
+      return e.properties.flatMap((p) =>
+        ts.isPropertyAssignment(p) ? jobsDenoted(p.initializer, seen)
+        : ts.isShorthandPropertyAssignment(p) ? jobsDenoted(p.name, seen)
+        : ts.isSpreadAssignment(p) ? jobsDenoted(p.expression, seen)
+        : []);
+    }
+    if (ts.isElementAccessExpression(e)) return jobsDenoted(e.expression, seen);
+    if (ts.isConditionalExpression(e)) return [...jobsDenoted(e.whenTrue, seen), ...jobsDenoted(e.whenFalse, seen)];
+    if (ts.isBinaryExpression(e) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.AmpersandAmpersandToken].includes(e.operatorToken.kind)) {
+      return [...jobsDenoted(e.left, seen), ...jobsDenoted(e.right, seen)];
+    }
+    if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) {
+      const d = declOf(e);
+      return d ? jobsDenotedByDecl(d, seen) : ts.isPropertyAccessExpression(e) ? jobsDenoted(e.expression, seen) : [];
+    }
+    return [];
+  }
+
+  const isFnValue = (d: ts.Declaration): boolean => isFn(d) || (ts.isVariableDeclaration(d) && d.initializer !== undefined && isFn(unwrap(d.initializer)));
+
+  function jobsDenotedByDecl(d: ts.Declaration, seen: Set<ts.Node>): Entity[] {
+    if (seen.has(d)) return [];
+    seen.add(d);
+    if (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name) && d.initializer) {
+      const init = unwrap(d.initializer);
+      return isFn(init) ? returnedJobs(init, seen) : jobsDenoted(init, seen);
+    }
+    if (isFn(d)) return returnedJobs(d, seen);
+    if (ts.isPropertyAssignment(d)) return jobsDenoted(d.initializer, seen);
+    if (ts.isShorthandPropertyAssignment(d)) {
+      const r = resolveSymbol(checker.getShorthandAssignmentValueSymbol(d), d.name.text);
+      return r.kind === "decl" ? jobsDenotedByDecl(r.decl, seen) : [];
+    }
+    if (ts.isExportAssignment(d)) return jobsDenoted(d.expression, seen);
+    return [];
+  }
+
+  function returnedJobs(fn: FnNode, seen: Set<ts.Node>): Entity[] {
+    if (fn.asteriskToken) return []; // a generator returns its result, run as a step, not a job to call
+    return returnExprs(fn).flatMap((r) => jobsDenoted(r, seen));
+  }
+
+  /** Whether the call a reference leads to passes the caller's own input, and always runs. */
+  function callFacts(site: ts.Node, ctx: Ctx, returnedByHelper: boolean): { same: boolean; always: boolean } {
+    // Inside a followed helper the job's input is out of sight: never "same".
+    if (ctx.chain.length > 0) return NOT_SAME;
+    const calls = invocationsOf(site, ctx.fn, returnedByHelper);
+    if (calls.length === 0) return handedToHelper(site, ctx.fn);
+    let best = NOT_SAME;
+    for (const call of calls) {
+      const facts = { same: call.arguments[0] !== undefined && ownParam(call.arguments[0], ctx.fn) === 0, always: alwaysRuns(call, ctx.fn) };
+      if ((facts.same && !best.same) || (facts.same && facts.always)) best = facts;
+    }
+    return best;
+  }
+
+  function outward(n: ts.Node): ts.Node {
+    while (ts.isParenthesizedExpression(n.parent) || ts.isNonNullExpression(n.parent) || ts.isAsExpression(n.parent) || ts.isSatisfiesExpression(n.parent)) n = n.parent;
+    return n;
+  }
+
+  /**
+   * The calls that run the job a reference names: `ref(x)`, `table[k](x)`, `pick(k)(x)` for a
+   * helper's result, or through a local const holding it (`const route = routes[k]; route(x)`) or
+   * a local table of it (`const steps = [a, b]; steps[i](x)`, `table.key(x)` for its own key only).
+   */
+  function invocationsOf(site: ts.Node, fn: FnNode, returnedByHelper: boolean): ts.CallExpression[] {
+    const c = outward(site);
+    const slot = c.parent;
+    if (ts.isArrayLiteralExpression(slot) || (ts.isPropertyAssignment(slot) && slot.initializer === c) || ts.isShorthandPropertyAssignment(slot)) {
+      const key = ts.isArrayLiteralExpression(slot) ? undefined : ts.isIdentifier(slot.name) || ts.isStringLiteral(slot.name) ? slot.name.text : undefined;
+      const table = outward(ts.isArrayLiteralExpression(slot) ? slot : slot.parent);
+      return localConstUses(table, fn).flatMap((use) => {
+        const p = use.parent;
+        const member = ts.isPropertyAccessExpression(p) && p.expression === use && key !== undefined && p.name.text === key;
+        if (!member && !(ts.isElementAccessExpression(p) && p.expression === use)) return [];
+        const call = calledAt(jobExpr(member ? p : use, returnedByHelper));
+        return call ? [call] : [];
+      });
+    }
+    const e = jobExpr(site, returnedByHelper);
+    const direct = calledAt(e);
+    if (direct) return [direct];
+    return e ? localConstUses(e, fn).flatMap((use) => calledAt(use) ?? []) : [];
+  }
+
+  /** Up through `[k]` lookups (and, for a helper's result, the helper's call): the expression that is the job itself. */
+  function jobExpr(n: ts.Node, returnedByHelper: boolean): ts.Node | undefined {
+    let c = outward(n);
+    while (ts.isElementAccessExpression(c.parent) && c.parent.expression === c) c = outward(c.parent);
+    if (!returnedByHelper) return c;
+    return ts.isCallExpression(c.parent) && c.parent.expression === c ? outward(c.parent) : undefined;
+  }
+
+  const calledAt = (c: ts.Node | undefined): ts.CallExpression | undefined =>
+    c && ts.isCallExpression(c.parent) && c.parent.expression === c ? c.parent : undefined;
+
+  /** The uses of the local const that init is the initializer of (none when it is anything else). */
+  function localConstUses(init: ts.Node, fn: FnNode): ts.Node[] {
+    const decl = init.parent;
+    if (!ts.isVariableDeclaration(decl) || decl.initializer !== init || !isConst(decl) || !ts.isIdentifier(decl.name) || !within(decl, fn) || !fn.body) return [];
+    const uses: ts.Node[] = [];
+    const scan = (n: ts.Node): void => {
+      if (ts.isIdentifier(n) && n !== decl.name) {
+        const r = resolveIdentifier(n);
+        if (r.kind === "decl" && r.decl === decl) uses.push(outward(n));
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(fn.body);
+    return uses;
+  }
+
+  /** The index of the parameter of fn an argument is, directly or through `const` aliases (`const x = input`). */
+  function ownParam(arg: ts.Expression, fn: FnNode, depth = 0): number | undefined {
+    const e = unwrap(arg);
+    if (!ts.isIdentifier(e) || depth > 8) return undefined;
+    const r = resolveIdentifier(e);
+    if (r.kind !== "decl") return undefined;
+    const d = r.decl;
+    if (ts.isParameter(d) && d.parent === fn && ts.isIdentifier(d.name)) return isReassigned(d, fn) ? undefined : fn.parameters.indexOf(d);
+    if (ts.isVariableDeclaration(d) && isConst(d) && ts.isIdentifier(d.name) && d.initializer && within(d, fn)) return ownParam(d.initializer, fn, depth + 1);
+    return undefined;
+  }
+
+  /** The parameter is assigned somewhere in fn (`n = n - 1`, `n++`, `[n] = ...`, `for (n of ...)`): it may no longer hold the input. */
+  function isReassigned(param: ts.ParameterDeclaration, fn: FnNode): boolean {
+    const isTarget = (id: ts.Identifier): boolean => {
+      let c: ts.Node = id;
+      // Up through destructuring assignment patterns (`[n] = xs`, `({ n } = o)`).
+      while (ts.isParenthesizedExpression(c.parent) || ts.isArrayLiteralExpression(c.parent) || ts.isObjectLiteralExpression(c.parent) || ts.isShorthandPropertyAssignment(c.parent) || ts.isSpreadElement(c.parent) || ts.isSpreadAssignment(c.parent) || (ts.isPropertyAssignment(c.parent) && c.parent.initializer === c)) c = c.parent;
+      const p = c.parent;
+      if (ts.isBinaryExpression(p) && p.left === c && isAssignmentOperator(p.operatorToken.kind)) return true;
+      if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken)) return c === id;
+      return (ts.isForOfStatement(p) || ts.isForInStatement(p)) && p.initializer === c;
+    };
+    const scan = (n: ts.Node): boolean => {
+      if (ts.isIdentifier(n) && n.text === (param.name as ts.Identifier).text) {
+        const r = resolveIdentifier(n);
+        if (r.kind === "decl" && r.decl === param && isTarget(n)) return true;
+      }
+      return ts.forEachChild(n, scan) === true;
+    };
+    return fn.body !== undefined && scan(fn.body);
+  }
+
+  /**
+   * A job handed to a helper generator (`yield* withRetry(fetchPage, input)`): the same input when
+   * the helper runs that parameter on the parameter it got the caller's input in.
+   */
+  function handedToHelper(site: ts.Node, fn: FnNode): { same: boolean; always: boolean } {
+    const arg = outward(site);
+    const call = arg.parent;
+    if (!ts.isCallExpression(call) || call.expression === arg) return NOT_SAME;
+    const k = call.arguments.indexOf(arg as ts.Expression);
+    const d = declOf(call.expression);
+    const helper = d && (isFn(d) ? d : ts.isVariableDeclaration(d) && d.initializer && isFn(unwrap(d.initializer)) ? unwrap(d.initializer) as FnNode : undefined);
+    const param = helper?.parameters[k];
+    if (!helper?.body || !param || !ts.isIdentifier(param.name)) return NOT_SAME;
+    let best = NOT_SAME;
+    const scan = (n: ts.Node): void => {
+      if (ts.isCallExpression(n) && ts.isIdentifier(unwrap(n.expression))) {
+        const r = resolveIdentifier(unwrap(n.expression) as ts.Identifier);
+        const j = r.kind === "decl" && r.decl === param && n.arguments[0] ? ownParam(n.arguments[0], helper) : undefined;
+        const passed = j === undefined ? undefined : call.arguments[j];
+        if (passed && ownParam(passed, fn) === 0) {
+          const always = alwaysRuns(n, helper) && alwaysRuns(call, fn);
+          if (!best.same || always) best = { same: true, always };
+        }
+      }
+      if (!isFn(n)) ts.forEachChild(n, scan);
+    };
+    ts.forEachChild(helper.body, scan);
+    return best;
+  }
+
+  /** The call is awaited (`yield* call`, or inside `yield* all(...)`) on every path through fn's body. */
+  function alwaysRuns(call: ts.CallExpression, fn: FnNode): boolean {
+    let c = outward(call);
+    if (ts.isArrayLiteralExpression(c.parent)) c = outward(c.parent);
+    if (ts.isCallExpression(c.parent) && c.parent.expression !== c && sdkName(c.parent.expression) === "all") c = outward(c.parent);
+    const y = c.parent;
+    return ts.isYieldExpression(y) && y.asteriskToken !== undefined && onEveryPath(y, fn);
+  }
+
+  /**
+   * Simple and sound: nothing between the node and the body may branch (if, ?:, short-circuit,
+   * loop body, switch case, catch, a try that can jump to its catch, a nested function), and no
+   * statement before it in any enclosing block may return, throw or break out.
+   */
+  function onEveryPath(node: ts.Node, fn: FnNode): boolean {
+    for (let c = node; c !== fn.body; c = c.parent) {
+      const p = c.parent;
+      if (!p || isFn(p) || ts.isClassLike(p) || ts.isCaseOrDefaultClause(p) || ts.isCatchClause(p) || (ts.isIterationStatement(p, false) && !isLoopHead(p, c))) return false;
+      if ((ts.isIfStatement(p) || ts.isConditionalExpression(p)) && c !== (ts.isIfStatement(p) ? p.expression : p.condition)) return false;
+      if (ts.isBinaryExpression(p) && c === p.right && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.AmpersandAmpersandToken].includes(p.operatorToken.kind)) return false;
+      if (ts.isBinaryExpression(p) && c === p.right && [ts.SyntaxKind.BarBarEqualsToken, ts.SyntaxKind.QuestionQuestionEqualsToken, ts.SyntaxKind.AmpersandAmpersandEqualsToken].includes(p.operatorToken.kind)) return false;
+      if ((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p) || ts.isCallExpression(p)) && p.questionDotToken && c !== p.expression) return false;
+      if (ts.isTryStatement(p) && c === p.tryBlock && p.catchClause) return false;
+      if (ts.isBlock(p) && p.statements.slice(0, p.statements.indexOf(c as ts.Statement)).some(exits)) return false;
+    }
+    return true;
+  }
+
+  /** The part of a loop that runs once whatever the loop does: a for's initializer, a for-of/in's subject, a while's first test. */
+  function isLoopHead(loop: ts.IterationStatement, c: ts.Node): boolean {
+    if (ts.isForStatement(loop)) return c === loop.initializer || c === loop.condition;
+    if (ts.isForOfStatement(loop) || ts.isForInStatement(loop)) return c === loop.expression;
+    return ts.isWhileStatement(loop) && c === loop.expression;
+  }
+
+  /** A statement that may leave the body early: return, throw, or a labelled break/continue (an unlabelled one stays inside its own loop or switch). */
+  function exits(stmt: ts.Node): boolean {
+    if (ts.isReturnStatement(stmt) || ts.isThrowStatement(stmt)) return true;
+    if (ts.isBreakOrContinueStatement(stmt)) return stmt.label !== undefined;
+    return !isFn(stmt) && !ts.isClassLike(stmt) && ts.forEachChild(stmt, exits) === true;
   }
 
   function follow(fn: FnNode, ctx: Ctx): void {
@@ -1383,6 +1622,12 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (t?.kind === "entity") return true;
     if (t?.kind === "fn") return steps ? !t.fn.asteriskToken && returnsDelegable(t.fn, depth + 1, true) : t.fn.asteriskToken !== undefined || returnsDelegable(t.fn, depth + 1);
     if (ts.isCallExpression(e) && entities.has(e)) return true;
+    if (ts.isCallExpression(e) && t === undefined) {
+      // `handlerFor(kind)(msg)`: a helper whose every return is a stage or job.
+      const f = targetOfExpr(e.expression, depth + 1);
+      const returns = f?.kind === "fn" && !f.fn.asteriskToken ? returnExprs(f.fn) : [];
+      if (returns.length > 0) return returns.every((r) => isCallable(r, depth + 1, steps));
+    }
     if (ts.isConditionalExpression(e)) return isCallable(e.whenTrue, depth + 1, steps) && isCallable(e.whenFalse, depth + 1, steps);
     if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
       return isCallable(e.left, depth + 1, steps) && isCallable(e.right, depth + 1, steps);
@@ -1393,17 +1638,39 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       // A lookup table of stages (`steps[i]`, `table[kind]`): every entry must be callable.
       if (ts.isPropertyAccessExpression(e) && declOf(e)) return false;
       const base = tableOf(e.expression, depth + 1);
-      if (!base) return false;
-      const entries = ts.isArrayLiteralExpression(base)
-        ? base.elements
-        : base.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined));
-      return entries.length > 0 && entries.every((x) => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x) && isCallable(x, depth + 1, steps));
+      const entries = base && tableEntries(base, depth + 1);
+      return entries !== undefined && entries.length > 0 && entries.every((x) => x !== undefined && !ts.isOmittedExpression(x) && isCallable(x, depth + 1, steps));
     }
     if (ts.isIdentifier(e)) {
+      if (isTypedCallable(e)) return true;
       const values = valuesOf(e);
       return values !== undefined && values.length > 0 && values.every((v) => isCallable(v, depth + 1, steps));
     }
     return false;
+  }
+
+  /** A table's entries, a spread table's (`{ ...base, replay }`) included; undefined for a spread of something else. */
+  function tableEntries(base: ts.ArrayLiteralExpression | ts.ObjectLiteralExpression, depth: number): (ts.Expression | undefined)[] | undefined {
+    const out: (ts.Expression | undefined)[] = [];
+    const items = ts.isArrayLiteralExpression(base) ? base.elements : base.properties;
+    for (const p of items) {
+      if (ts.isSpreadElement(p) || ts.isSpreadAssignment(p)) {
+        const inner = tableOf(p.expression, depth + 1);
+        const more = inner && depth < 8 ? tableEntries(inner, depth + 1) : undefined;
+        if (!more) return undefined;
+        out.push(...more);
+      } else out.push(ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isObjectLiteralElement(p) ? undefined : p);
+    }
+    return out;
+  }
+
+  /** A parameter declared as the SDK's Job or Stage (`job: Job<I, O>`): its callers pass one, the compiler sees to that. */
+  function isTypedCallable(id: ts.Identifier): boolean {
+    const r = resolveIdentifier(id);
+    const type = r.kind === "decl" && ts.isParameter(r.decl) ? r.decl.type : undefined;
+    if (!type || !ts.isTypeReferenceNode(type)) return false;
+    const name = ts.isIdentifier(type.typeName) ? resolveIdentifier(type.typeName) : undefined;
+    return name?.kind === "sdk" && (name.name === "Job" || name.name === "Stage");
   }
 
   function tableOf(expr: ts.Expression, depth: number): ts.ArrayLiteralExpression | ts.ObjectLiteralExpression | undefined {
@@ -1617,13 +1884,13 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         if (r.kind === "unchecked-import") {
           report(node, "purity/import", `\`${node.text}\` is imported from "${r.module}", which is not checked (allow it with --allow-module) ${where(ctx)}`);
         } else if (r.kind === "decl" && !within(r.decl, ctx.fn)) {
-          onTarget(targetOfDecl(r.decl), node, ctx);
+          onReference(r.decl, node, ctx);
           checkOuterRead(node, r.decl, ctx);
         }
       }
     } else if (ts.isPropertyAccessExpression(node)) {
       const r = resolveSymbol(checker.getSymbolAtLocation(node.name), node.name.text);
-      if (r.kind === "decl" && !within(r.decl, ctx.fn) && r.decl.kind !== ts.SyntaxKind.SourceFile) onTarget(targetOfDecl(r.decl), node, ctx);
+      if (r.kind === "decl" && !within(r.decl, ctx.fn) && r.decl.kind !== ts.SyntaxKind.SourceFile) onReference(r.decl, node, ctx);
     }
     if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) {
       report(node, "purity/io", `import.meta describes the host's module ${where(ctx)}`);
@@ -1963,42 +2230,12 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   // ---- job cycles -----------------------------------------------------------------------------
 
-  const jobs = sortedEntities.filter((e) => e.kind === "job");
-  const index = new Map(jobs.map((j, i) => [j, i]));
-  const adj = jobs.map(() => new Map<number, { site: ts.Node; same: boolean }>());
-  for (const ed of edges) {
-    const a = index.get(ed.from)!;
-    const b = index.get(ed.to)!;
-    const prev = adj[a]!.get(b);
-    if (!prev || (ed.same && !prev.same)) adj[a]!.set(b, { site: ed.site, same: ed.same });
-  }
-  const MAX_CYCLES = 100;
-  let cycles = 0;
-  for (let s = 0; s < jobs.length && cycles < MAX_CYCLES; s++) {
-    // Elementary cycles whose smallest member is s: DFS over members > s.
-    const pathNodes: number[] = [s];
-    const onPath = new Set([s]);
-    const dfs = (v: number): void => {
-      for (const [w] of adj[v]!) {
-        if (cycles >= MAX_CYCLES) return;
-        if (w === s) {
-          const names = [...pathNodes, s].map((i) => jobs[i]!.name);
-          const hops = pathNodes.map((v, i) => adj[v]!.get(pathNodes[i + 1] ?? s)!);
-          // Every call passes its caller's own input unchanged: the same call waits on itself.
-          const certain = hops.every((h) => h.same);
-          if (certain) report(hops[0]!.site, "job/cycle", `deadlock: ${names.join(" -> ")} with the same input each time waits on itself`);
-          else report(hops[0]!.site, "job/cycle", `possible deadlock: ${names.join(" -> ")} (fine if the input shrinks on every round)`, "warning");
-          cycles++;
-        } else if (w > s && !onPath.has(w)) {
-          pathNodes.push(w);
-          onPath.add(w);
-          dfs(w);
-          pathNodes.pop();
-          onPath.delete(w);
-        }
-      }
-    };
-    dfs(s);
+  for (const cycle of findJobCycles(jobs.length, edges)) {
+    const names = cycle.jobs.map((i) => jobs[i]!.name).join(" -> ");
+    const site = cycle.hops[0]!.site;
+    if (cycle.deadlock) report(site, "job/cycle", `deadlock: ${names} with the same input each time waits on itself`);
+    else if (cycle.hops.every((h) => h.same)) report(site, "job/cycle", `possible deadlock: ${names} passes the same input, but not on every path`, "warning");
+    else report(site, "job/cycle", `possible deadlock: ${names} (fine if the input shrinks on every round)`, "warning");
   }
 
   // ---- code identity --------------------------------------------------------------------------

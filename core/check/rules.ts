@@ -16,7 +16,7 @@ export const RULES = {
   "stage/timeout": "a stage lacks a positive numeric timeoutMs",
   "stage/sync": "a stage's run is async or a generator; it must be a plain synchronous function of its input",
   "stage/caps": "a stage's caps are not a non-empty list of known capability tags",
-  "job/cycle": "jobs call each other in a cycle (possible deadlock; an error when a call passes the caller's own input unchanged)",
+  "job/cycle": "jobs call each other in a cycle (possible deadlock; an error when every call passes the caller's own input unchanged on every path)",
   "lock/changed": "a stage version's code digest is not the one paxflow.lock.json records for it (bump the version), or two definitions share a name@version",
   "lock/missing": "a stage version or job is not in paxflow.lock.json yet (run `paxflow lock`)",
   "purity/unreadable": "a stage's run, cost function, kernel.bind or kernel.read, or a job's run, is not a function the checker can read (define it inline or as a named function)",

@@ -1,4 +1,4 @@
-// expect: job/cycle@13
+// expect: job/cycle@13:warning
 // A cycle that goes through a helper function: outer -> (pick) -> inner -> outer. It is reported
 // where the first job of the cycle reaches the next: the call of `inner` inside `pick`.
 import { defineJob, defineStage } from "../../core/index.ts";

@@ -1,6 +1,6 @@
-// expect: job/cycle@16 job/cycle@25 job/cycle@32
-// Recursion on smaller inputs (merge sort on halves) is only a warning; a job that calls itself, or
-// a cycle whose every call passes the caller's own input unchanged, is a certain deadlock: an error.
+// expect: job/cycle@16:warning job/cycle@25:warning job/cycle@32
+// Recursion on smaller inputs (merge sort on halves) is a warning, and so is `stuck`, whose same-input
+// self-call sits behind an early return; tick -> tock, always passing its input on, is an error.
 import { type Job, type Step, all, defineJob, defineStage } from "../../core/index.ts";
 
 export const merge = defineStage({

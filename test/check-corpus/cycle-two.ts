@@ -1,4 +1,4 @@
-// expect: job/cycle@8 job/cycle@22
+// expect: job/cycle@8:warning job/cycle@22:warning
 // Two jobs that call each other, and a job that calls itself.
 import { defineJob } from "../../core/index.ts";
 

@@ -1,4 +1,4 @@
-// expect: stage/timeout@9
+// expect: stage/timeout@9:warning
 // A timeout computed at run time cannot be verified statically: a warning, not an error.
 import { defineStage } from "../../core/index.ts";
 

@@ -86,16 +86,18 @@ export const s = defineStage({ name: "s", version: 1, caps: ["cpu"], timeoutMs: 
     expect(r.diagnostics).toEqual([]);
   });
 
-  it("job/cycle is a warning for recursion on other inputs and an error when the same input comes back", () => {
+  it("job/cycle is a warning for recursion on other inputs or on some paths, an error when the same input always comes back", () => {
     const src = {
       "/p/j.ts": `import { defineJob, all } from "paxflow";
 export const half = defineJob({ name: "half", *run(xs: number[]) { return xs.length < 2 ? xs : yield* all(half(xs.slice(1))); } });
 export const same = defineJob({ name: "same", *run(n: number) { return yield* same(n); } });
+export const retry = defineJob({ name: "retry", *run(n: number) { if (n > 0) return n; return yield* retry(n); } });
 `,
     };
-    expect(checkSources(src).diagnostics.map((d) => [d.line, d.rule, d.severity])).toEqual([
-      [2, "job/cycle", "warning"],
-      [3, "job/cycle", "error"],
+    expect(checkSources(src).diagnostics.map((d) => [d.line, d.rule, d.severity, d.message])).toEqual([
+      [2, "job/cycle", "warning", "possible deadlock: half -> half (fine if the input shrinks on every round)"],
+      [3, "job/cycle", "error", "deadlock: same -> same with the same input each time waits on itself"],
+      [4, "job/cycle", "warning", "possible deadlock: retry -> retry passes the same input, but not on every path"],
     ]);
   });
 

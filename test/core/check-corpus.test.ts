@@ -5,8 +5,9 @@ import { type Diagnostic, RULES, checkFiles } from "../../core/check/index.ts";
 
 /**
  * Every file under test/check-corpus declares, in its first line, exactly what the checker must
- * report for it: `// expect: purity/clock@7 purity/outer-write@12` (rule@line, warnings included)
- * or `// expect: none`. A missed impurity and a false alarm both fail.
+ * report for it: `// expect: purity/clock@7 job/cycle@12:warning` (rule@line for an error,
+ * rule@line:warning for a warning) or `// expect: none`. A missed impurity, a false alarm and a
+ * wrong severity all fail.
  */
 const CORPUS = path.resolve(import.meta.dirname, "../check-corpus");
 
@@ -48,7 +49,7 @@ describe("check corpus", () => {
   });
 
   it.each(files.map((f) => [path.relative(CORPUS, f), f]))("%s", (_name, file) => {
-    const got = (byFile.get(toPosix(file)) ?? []).map((d) => `${d.rule}@${d.line}`).sort();
+    const got = (byFile.get(toPosix(file)) ?? []).map((d) => `${d.rule}@${d.line}${d.severity === "warning" ? ":warning" : ""}`).sort();
     const detail = (byFile.get(toPosix(file)) ?? []).map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`).join("\n");
     expect(got, detail).toEqual(expected(file));
   });

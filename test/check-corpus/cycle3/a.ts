@@ -1,4 +1,4 @@
-// expect: job/cycle@9
+// expect: job/cycle@9:warning
 // Three jobs across two files: first -> second -> third -> first (third lives in b.ts).
 import { defineJob } from "../../../core/index.ts";
 import { third } from "./b.ts";

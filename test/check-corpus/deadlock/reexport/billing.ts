@@ -1,0 +1,3 @@
+// expect: none
+// The module other code imports billing jobs from.
+export { issueInvoice as invoiceJob } from "./invoices.ts";
