@@ -10,6 +10,7 @@ import ts from "typescript";
 import { KNOWN_CAPS } from "../sdk/caps.ts";
 import { BUILTIN_METHODS, HOST_METHODS, HOST_PROPERTIES, builtinGlobal, hostGlobal, refusedGlobal } from "./builtins.ts";
 import { codeDigest } from "./code-digest.ts";
+import { ELEMENT_TYPES, ELEMENT_TYPES_FILE } from "./element-types.ts";
 import { findJobCycles, type JobEdge } from "./job-cycles.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
 
@@ -214,6 +215,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   const allowModules = new Set(["paxflow", ...(options.allowModules ?? [])]);
   const cache = new Map<string, string | undefined>();
   const read = (f: string): string | undefined => {
+    if (f === ELEMENT_TYPES_FILE) return ELEMENT_TYPES;
     if (!cache.has(f)) cache.set(f, host.readFile(f));
     return cache.get(f);
   };
@@ -248,7 +250,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         return { resolvedModule: file ? { resolvedFileName: file, extension: extensionOf(file), isExternalLibraryImport: false } : undefined };
       }),
   };
-  const program = ts.createProgram({ rootNames: [...roots], options: compilerOptions, host: compilerHost });
+  const program = ts.createProgram({ rootNames: [...roots, ELEMENT_TYPES_FILE], options: compilerOptions, host: compilerHost });
   const checker = program.getTypeChecker();
   const sourceFiles = program.getSourceFiles().filter((sf) => !sf.fileName.startsWith("/__paxflow"));
 
@@ -369,8 +371,21 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     e = unwrap(e);
     let r: Resolved | undefined;
     if (ts.isIdentifier(e)) r = resolveIdentifier(e);
-    else if (ts.isPropertyAccessExpression(e)) r = resolveSymbol(checker.getSymbolAtLocation(e.name), e.name.text);
+    else if (ts.isPropertyAccessExpression(e)) {
+      r = resolveSymbol(checker.getSymbolAtLocation(e.name), e.name.text);
+      if (r.kind !== "decl" && unwrap(e.expression).kind === ts.SyntaxKind.ThisKeyword) return memberOfThis(e);
+    }
     return r?.kind === "decl" ? r.decl : undefined;
+  }
+
+  /** `this.m` inside a class or object literal's member: the member named m (TypeScript types an object literal's `this` only in some modes). */
+  function memberOfThis(e: ts.PropertyAccessExpression): ts.Declaration | undefined {
+    let p: ts.Node | undefined = e.parent;
+    while (p && !(isFn(p) && !ts.isArrowFunction(p)) && !ts.isSourceFile(p)) p = p.parent;
+    const owner = p && isMemberFn(p) ? p.parent : undefined;
+    if (!owner || !(ts.isClassLike(owner) || ts.isObjectLiteralExpression(owner))) return undefined;
+    const members = ts.isClassLike(owner) ? owner.members : owner.properties;
+    return (members as ts.NodeArray<ts.Declaration & { name?: ts.PropertyName }>).find((m) => m.name !== undefined && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)) && m.name.text === e.name.text);
   }
 
   /** Follows `const x = <init>` chains to the defining expression. */
@@ -453,7 +468,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   function targetOfDecl(d: ts.Declaration, depth = 0): Target {
     if (isFn(d)) return d.body ? { kind: "fn", fn: d } : undefined;
-    if (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name) && d.initializer) return targetOfExpr(d.initializer, depth);
+    if (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name) && d.initializer) {
+      // A let/var may be reassigned: it denotes one function only when every value it takes does.
+      const values = isConst(d) ? [d.initializer] : valuesOf(d.name);
+      return values?.length === 1 ? targetOfExpr(values[0]!, depth) : undefined;
+    }
     if (ts.isPropertyAssignment(d)) return targetOfExpr(d.initializer, depth);
     if (ts.isShorthandPropertyAssignment(d)) {
       const vs = checker.getShorthandAssignmentValueSymbol(d);
@@ -667,7 +686,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       for (const p of e.properties) {
         if (ts.isPropertyAssignment(p)) inner = join(inner, prov(p.initializer, fn));
         else if (ts.isShorthandPropertyAssignment(p)) inner = join(inner, prov(p.name, fn));
-        else if (ts.isSpreadAssignment(p)) inner = join(inner, viaAll(elementsOf(prov(p.expression, fn)), `(spread at line ${lineOf(p)}, a shallow copy)`));
+        else if (ts.isSpreadAssignment(p) && spreadShares(p, e)) inner = join(inner, viaAll(elementsOf(prov(p.expression, fn)), `(spread at line ${lineOf(p)}, a shallow copy)`));
       }
       return holding(inner);
     }
@@ -675,6 +694,24 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isNewExpression(e)) return provOfNew(e, fn);
     if (ts.isCallExpression(e)) return provOfCall(e, fn);
     return FRESH;
+  }
+
+  /**
+   * Whether `{ ...x, ... }` shares anything with x: some field of x's declared type that is not a
+   * primitive and is not overwritten by a later property of the literal (`{ ...u, tags: [...u.tags] }`
+   * shares nothing when u's other fields are primitives). Unknown types share.
+   */
+  function spreadShares(spread: ts.SpreadAssignment, literal: ts.ObjectLiteralExpression): boolean {
+    const t = checker.getTypeAtLocation(spread.expression);
+    if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown) || checker.getIndexInfosOfType(t).length > 0) return true;
+    const fields = t.getProperties();
+    if (fields.length === 0) return !isPrimitive(t);
+    const later = new Set<string>();
+    for (const q of literal.properties.slice(literal.properties.indexOf(spread) + 1)) {
+      if ((ts.isPropertyAssignment(q) || ts.isShorthandPropertyAssignment(q) || ts.isMethodDeclaration(q)) && (ts.isIdentifier(q.name) || ts.isStringLiteral(q.name))) later.add(q.name.text);
+      else if (ts.isSpreadAssignment(q)) break; // a later spread may or may not overwrite: keep the fields
+    }
+    return fields.some((f) => !later.has(f.name) && !isPrimitive(checker.getTypeOfSymbolAtLocation(f, spread.expression)));
   }
 
   /**
@@ -753,10 +790,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const name = stripHost(sp.segments).join(".");
       const entry = builtinGlobal(name);
       if (entry === undefined || entry === "namespace") return FRESH;
+      if (name === "Object.assign") return args.slice(1).reduce((acc, a) => join(acc, viaAll(shallowCopy(argProv(a, fn)), `(copied by \`Object.assign\`)`)), argProv(args[0], fn));
+      if (/^(?:Array|\w+Array)\.from$/.test(name) && args[1]) return holding(callbackResults(args[1], elementsOf(argProv(args[0], fn)), fn));
       switch (entry.effect) {
         case "receiver":
         case "view":
           return argProv(args[0], fn);
+        case "shared":
+          return same({ desc: `state every caller shares (\`${shortText(e)}\`)` });
         case "copy": {
           const all = args.reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
           return viaAll(sp.segments.at(-1) === "of" || name === "Array" ? holding(all) : shallowCopy(argProv(args[0], fn)), `(a shallow copy by \`${shortText(callee)}\`)`);
@@ -793,20 +834,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           return recv;
         case "callback": {
           const reduce = name.startsWith("reduce");
-          let out = reduce ? argProv(args[1], fn) : FRESH;
-          const cb = args[0] ? targetOfExpr(args[0]) : undefined;
-          if (cb?.kind === "fn") {
-            // An inline callback is judged in this activation (its parameters are the receiver's
-            // elements); a named function's first parameter stands for an element.
-            const inline = within(cb.fn, fn);
-            const element = elementsOf(recv);
-            const asElement = (o: Origin | undefined): Origin | undefined =>
-              o?.param?.fn === cb.fn && o.param.index === 0 ? element[o.param.level] : o;
-            for (const r of returnExprs(cb.fn)) {
-              const p = prov(r, inline ? fn : cb.fn);
-              out = join(out, inline ? p : p.map(asElement));
-            }
-          }
+          const out = join(reduce ? argProv(args[1], fn) : FRESH, args[0] ? callbackResults(args[0], elementsOf(recv), fn) : FRESH);
           if (reduce) return out;
           return holding(name === "flatMap" ? join(out, elementsOf(out)) : out);
         }
@@ -815,6 +843,24 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       }
     }
     return FRESH;
+  }
+
+  /**
+   * What a callback returns: an inline callback is judged in this activation (its parameters are
+   * the receiver's elements, see computeProv); a named function's first parameter stands for an
+   * element.
+   */
+  function callbackResults(cbExpr: ts.Expression, element: Prov, fn: FnNode): Prov {
+    const cb = targetOfExpr(cbExpr);
+    if (cb?.kind !== "fn") return FRESH;
+    const inline = within(cb.fn, fn);
+    const asElement = (o: Origin | undefined): Origin | undefined => (o?.param?.fn === cb.fn && o.param.index === 0 ? element[o.param.level] : o);
+    let out = FRESH;
+    for (const r of returnExprs(cb.fn)) {
+      const p = prov(r, inline ? fn : cb.fn);
+      out = join(out, inline ? p : p.map(asElement));
+    }
+    return out;
   }
 
   /** A helper's parameter origin, seen from a call site: the argument's provenance there. */
@@ -911,6 +957,18 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   function onReference(decl: ts.Declaration, site: ts.Node, ctx: Ctx): void {
     const t = targetOfDecl(decl);
     onTarget(t, site, ctx);
+    // A table of functions (`CODECS[k](s)`, `handlers.ping()`): pure code may run any entry.
+    if (!t && ts.isVariableDeclaration(decl) && decl.initializer) {
+      const table = definingExpr(decl.initializer);
+      if (ts.isObjectLiteralExpression(table) || ts.isArrayLiteralExpression(table)) {
+        const entries = ts.isArrayLiteralExpression(table) ? table.elements : table.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isMethodDeclaration(p) ? p : undefined));
+        for (const x of entries) {
+          if (!x || ts.isSpreadElement(x) || ts.isOmittedExpression(x)) continue;
+          const fnOf = isFn(x) ? ({ kind: "fn", fn: x } as const) : targetOfExpr(x as ts.Expression);
+          if (fnOf?.kind === "fn") onTarget(fnOf, site, ctx);
+        }
+      }
+    }
     if (!ctx.job || t?.kind === "entity" || resolvedMember(site)) return;
     // A table of jobs (`steps[i]`, `routes[kind]`) or a helper that returns one (`pick(k)(x)`): it
     // may run any job it can denote, so each is an edge (and a deadlock only if each is certain).
@@ -1197,7 +1255,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isIdentifier(n) && !isReference(n)) return false;
     let p = n.parent;
     let c: ts.Node = n;
-    while (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p)) {
+    while (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p) || ts.isTypeAssertionExpression(p)) {
       c = p;
       p = p.parent;
     }
@@ -1218,7 +1276,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return undefined;
   }
 
-  /** `const mode = process.env.MODE` inside the function was reported where it was defined, not at each use. */
+  /** `const mode = process.env.MODE` inside the function was judged where it was defined, not at each use. */
   function aliasReportedAtDefinition(node: ts.Expression, ctx: Ctx): boolean {
     let base = unwrap(node);
     while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = unwrap(base.expression);
@@ -1228,8 +1286,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     let d: ts.Node = r.decl;
     while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
     if (!ts.isVariableDeclaration(d) || !d.initializer) return false;
-    const sp = staticPath(d.initializer);
-    return sp !== undefined && sensitiveHit(stripHost(sp.segments)) !== undefined;
+    return staticPath(d.initializer) !== undefined;
   }
 
   function checkGlobalPath(node: ts.Expression, ctx: Ctx): void {
@@ -1248,10 +1305,27 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     })();
     const shown = `${shortText(node)}${called && ts.isCallExpression(called) ? "()" : ""}`;
     if (segs.length === 1 && segs[0] === "Date" && !sp.dynamic && called) {
-      if (ts.isCallExpression(called)) report(called, "purity/clock", `${shortText(called)} reads the clock ${where(ctx)}`);
-      else if (!called.arguments || called.arguments.length === 0) report(called, "purity/clock", `${shortText(called)} reads the clock ${where(ctx)}`);
+      const args = called.arguments ?? [];
+      if (ts.isCallExpression(called) || args.length === 0) report(called, "purity/clock", `${shortText(called)} reads the clock ${where(ctx)}`);
+      else if (args.length > 1) report(called, "purity/host", `${shortText(called)} is local time, which depends on the host's time zone (use new Date(Date.UTC(...))) ${where(ctx)}`);
+      else if (parsesText(args[0]!)) report(called, "purity/host", `${shortText(called)} parses a date string, which is implementation-defined unless it is ISO 8601 (use a timestamp, or Date.UTC) ${where(ctx)}`);
       return;
     }
+    if (segs.join(".") === "Date.parse" && called && !sp.dynamic) {
+      if (!called.arguments?.[0] || parsesText(called.arguments[0])) report(called, "purity/host", `${shortText(called)} parses non-ISO formats in an implementation-defined way (parse the fields yourself, or use Date.UTC) ${where(ctx)}`);
+      return;
+    }
+    if (segs.join(".") === "TextDecoder" && called && ts.isNewExpression(called) && called.arguments?.[0]) {
+      const label = constString(called.arguments[0]);
+      if (label === undefined || !/^(?:unicode-1-1-)?utf-?8$/i.test(label)) report(called, "purity/host", `${shortText(called)}: encodings other than UTF-8 depend on the host's ICU build (Node's small-ICU builds lack them) ${where(ctx)}`);
+      return;
+    }
+    // RegExp.$1, RegExp.lastMatch, ...: written by every regex match anywhere in the realm.
+    if (segs.length === 2 && segs[0] === "RegExp" && /^(?:\$[1-9_&+`']|input|lastMatch|lastParen|leftContext|rightContext)$/.test(segs[1]!)) {
+      report(node, "purity/outer-read", `\`${shortText(node)}\` is realm-wide state that every regex match writes ${where(ctx)}`);
+      return;
+    }
+    if (isWriteTarget(node)) return; // writing a global is purity/outer-write
     const found = sensitiveHit(segs);
     if (found) {
       const [key, hit] = found;
@@ -1268,13 +1342,6 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       report(node, "purity/unknown-call", `computed member of \`${segs.join(".")}\` (${shortText(node)}) cannot be checked: name the member ${where(ctx)}`);
       return;
     }
-    if (segs.length === 1 && segs[0] === "Date" && called && ts.isNewExpression(called)) {
-      const args = called.arguments ?? [];
-      const text = args.length === 1 ? constString(args[0]!) : undefined;
-      if (args.length > 1) report(called, "purity/host", `${shortText(called)} is local time, which depends on the host's time zone (use new Date(Date.UTC(...))) ${where(ctx)}`);
-      else if (text !== undefined && !ISO_DATE.test(text)) report(called, "purity/host", `${shortText(called)} parses a non-ISO date string in an implementation-defined way ${where(ctx)}`);
-      return;
-    }
     // `Array.prototype.slice.call(x)`, `Math.max.apply(null, xs)`: judged as the function itself.
     const fnSegs = segs.length > 1 && /^(?:call|apply|bind)$/.test(segs.at(-1)!) ? segs.slice(0, -1) : segs;
     if (fnSegs.length === 3 && fnSegs[1] === "prototype") {
@@ -1284,11 +1351,31 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       else if (!BUILTIN_METHODS.has(name)) report(called ?? node, "purity/unknown-call", `${shown} is not an allowlisted built-in method ${where(ctx)}`);
       return;
     }
+    // A built-in's prototype is a value (writing to it is purity/outer-write).
+    if (fnSegs.length === 2 && fnSegs[1] === "prototype" && builtinGlobal(fnSegs[0]!) !== undefined) return;
     const entry = builtinGlobal(fnSegs.join("."));
     if (entry === undefined || (entry === "namespace" && called)) {
       const refused = refusedGlobal(fnSegs);
       report(called ?? node, "purity/unknown-call", `${shown} is not on paxflow's allowlist of deterministic built-ins${refused ? `: it ${refused}` : ""} ${where(ctx)}`);
     }
+  }
+
+  /** Whether a Date argument is text parsed in a host-dependent way: a string that is not a constant ISO 8601 date. */
+  function parsesText(arg: ts.Expression): boolean {
+    const text = constString(arg);
+    if (text !== undefined) return !ISO_DATE.test(text);
+    const t = checker.getTypeAtLocation(arg);
+    return (t.flags & ts.TypeFlags.StringLike) !== 0 || (t.isUnion() && t.types.some((u) => (u.flags & ts.TypeFlags.StringLike) !== 0));
+  }
+
+  /** The target of an assignment, ++/-- or delete (a write, judged as one). */
+  function isWriteTarget(node: ts.Node): boolean {
+    let c = node;
+    while (ts.isParenthesizedExpression(c.parent) || ts.isAsExpression(c.parent) || ts.isNonNullExpression(c.parent)) c = c.parent;
+    const p = c.parent;
+    if (ts.isBinaryExpression(p) && p.left === c && isAssignmentOperator(p.operatorToken.kind)) return true;
+    if ((ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken)) return true;
+    return ts.isDeleteExpression(p);
   }
 
   /** A date-time string whose parsing ECMAScript specifies (the date-time string format, a subset of ISO 8601). */
@@ -1303,8 +1390,15 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const callee = unwrap(call.expression);
     if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword || ts.isMetaProperty(callee)) return;
     if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword) return;
-    if (staticPath(callee)) return;
+    const sp = staticPath(callee);
+    if (sp && !(sp.dynamic && ts.isIdentifier(callee))) return; // a global: checkGlobalPath (a local alias of a computed one is called here)
     if (ts.isIdentifier(callee) && resolveIdentifier(callee).kind !== "decl") return; // globals, the SDK, imports: judged elsewhere
+    if (reportedAtRoot(callee)) return;
+    const made = definingExpr(callee);
+    if (ts.isClassExpression(made) || (ts.isPropertyAccessExpression(made) && made.name.text === "constructor")) {
+      if (!ts.isClassExpression(made)) report(call, "purity/dynamic-code", `${shortText(call)} calls a function's constructor, which compiles code from a string ${where(ctx)}`);
+      return;
+    }
     if (sdkName(callee) !== undefined || targetOfExpr(callee) !== undefined) return;
     const d = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? declOf(callee) : undefined;
     if (d && ts.isClassLike(d)) return;
@@ -1321,17 +1415,15 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
       const receiver = unwrap(callee.expression);
       if (ts.isPropertyAccessExpression(callee) && declOf(callee)) {
+        if (memberOfArguments(callee)) return undefined;
         return ["purity/unknown-call", `\`${shortText(callee)}\` is declared without a body the checker can follow; ${UNKNOWN_HINT}`];
       }
-      if (name === undefined) {
-        const table = tableOf(callee.expression, 0);
-        const entries = table && (ts.isArrayLiteralExpression(table) ? [...table.elements] : table.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined)));
-        if (entries && entries.length > 0 && entries.every((x) => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x) && targetOfExpr(x) !== undefined)) {
-          for (const x of entries) onTarget(targetOfExpr(x!), x!, ctx);
-          return undefined;
-        }
+      if (name === undefined || tableFunctions(callee.expression)) {
+        if (tableFunctions(callee.expression)) return undefined; // each entry is walked where the table is referenced
+        void ctx;
         return ["purity/unknown-call", `a method chosen by a computed key cannot be checked; use a table of functions the checker can read (a const object or array literal) or name the method`];
       }
+      if (name === "constructor") return undefined; // purity/dynamic-code
       if (name === "call" || name === "apply" || name === "bind") {
         return functionValueOk(receiver, 0) ? undefined : ["purity/unknown-call", `the checker cannot see which function \`${shortText(receiver)}\` is; ${UNKNOWN_HINT}`];
       }
@@ -1353,11 +1445,74 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return ["purity/unknown-call", `the checker cannot see which function this calls; ${UNKNOWN_HINT}`];
   }
 
+  /**
+   * Whether a call's receiver comes from something already reported at its root: a global that is
+   * not on the allowlist (`new Intl.NumberFormat().format(x)`, `new WeakRef(o).deref()`), or an
+   * import the checker does not follow (purity/import).
+   */
+  function reportedAtRoot(callee: ts.Expression): boolean {
+    let e = unwrap(callee);
+    for (let depth = 0; depth < 16; depth++) {
+      if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = unwrap(e.expression);
+      else if (ts.isCallExpression(e) || ts.isNewExpression(e)) e = unwrap(e.expression);
+      else if (ts.isIdentifier(e)) {
+        const r = resolveIdentifier(e);
+        if (r.kind === "unchecked-import") return true;
+        if (r.kind === "global") return builtinGlobal(e.text) === undefined || hostGlobal([e.text]) !== undefined;
+        const d = definingExpr(e);
+        if (d === e) return false;
+        e = d;
+        continue;
+      } else return false;
+      const sp = staticPath(e);
+      if (sp && !sp.dynamic) {
+        const segs = stripHost(sp.segments);
+        return sensitiveHit(segs) !== undefined || hostGlobal(segs) !== undefined || builtinGlobal(segs.join(".")) === undefined;
+      }
+    }
+    return false;
+  }
+
+  /** `p.m(...)` where p is a parameter every caller fills with an object literal whose m is a function the checker knows. */
+  function memberOfArguments(callee: ts.PropertyAccessExpression): boolean {
+    const base = unwrap(callee.expression);
+    if (!ts.isIdentifier(base)) return false;
+    const r = resolveIdentifier(base);
+    if (r.kind !== "decl" || !ts.isParameter(r.decl) || !isFn(r.decl.parent)) return false;
+    const f = r.decl.parent;
+    const index = f.parameters.indexOf(r.decl);
+    const sites = sitesOf(f);
+    if (sites.escaped || sites.calls.length === 0) return false;
+    return sites.calls.every((c) => {
+      const a = c.arguments?.[index];
+      const obj = a && !ts.isSpreadElement(a) ? objectLiteralOf(a) : undefined;
+      const el = obj ? prop(obj, callee.name.text) : undefined;
+      if (!el) return false;
+      if (ts.isMethodDeclaration(el)) return true;
+      const v = ts.isPropertyAssignment(el) ? el.initializer : ts.isShorthandPropertyAssignment(el) ? el.name : undefined;
+      return v !== undefined && functionValueOk(v, 1);
+    });
+  }
+
+  /** The function expressions of a table (a const array or object literal), or undefined when some entry is not one the checker knows. */
+  function tableFunctions(expr: ts.Expression): ts.Expression[] | undefined {
+    const table = tableOf(expr, 0);
+    if (!table) return undefined;
+    const entries = ts.isArrayLiteralExpression(table)
+      ? [...table.elements]
+      : table.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : ts.isMethodDeclaration(p) ? p : undefined));
+    const fns = entries.filter((x): x is ts.Expression => x !== undefined && !ts.isSpreadElement(x) && !ts.isOmittedExpression(x));
+    return fns.length === entries.length && fns.length > 0 && fns.every((x) => isFn(x) || functionValueOk(x, 1)) ? fns : undefined;
+  }
+
   /** Whether an expression is a function the checker knows: inline, a project function, a stage/job, an allowlisted built-in, or a parameter every caller fills with one. */
   function functionValueOk(expr: ts.Expression, depth: number): boolean {
     const e = unwrap(expr);
     if (depth > 8) return false;
     if (isFn(e) || targetOfExpr(e) !== undefined) return true;
+    // `xs.push` (a built-in method, as in `xs.push.bind(xs)`), `table[k]` (a table of functions).
+    if (ts.isPropertyAccessExpression(e) && !declOf(e) && BUILTIN_METHODS.has(e.name.text) && staticPath(e) === undefined) return true;
+    if ((ts.isElementAccessExpression(e) || ts.isPropertyAccessExpression(e)) && staticPath(e) === undefined && tableFunctions(e.expression)) return true;
     const sp = staticPath(e);
     if (sp) return !sp.dynamic && typeof builtinGlobal(stripHost(sp.segments).join(".")) === "object";
     if (ts.isConditionalExpression(e)) return functionValueOk(e.whenTrue, depth + 1) && functionValueOk(e.whenFalse, depth + 1);
@@ -1398,7 +1553,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     const at = name === undefined ? undefined : CALLBACK_ARGS.get(name);
     const arg = at === undefined ? undefined : call.arguments?.[at];
-    if (!arg || ts.isSpreadElement(arg) || functionValueOk(arg, 0)) return;
+    if (!arg || ts.isSpreadElement(arg) || isPrimitive(checker.getTypeAtLocation(arg)) || functionValueOk(arg, 0) || reportedAtRoot(arg)) return;
     if (!(ts.isIdentifier(unwrap(arg)) || ts.isPropertyAccessExpression(unwrap(arg)) || ts.isElementAccessExpression(unwrap(arg)))) return;
     report(arg, "purity/unknown-call", `\`${shortText(arg)}\` is passed to \`.${name}()\`, and the checker cannot see which function it is; ${UNKNOWN_HINT} ${where(ctx)}`);
   }
@@ -1493,6 +1648,43 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const o = judged(prov(e.expression, ctx.fn)[0], ctx);
       if (o) report(e, "purity/outer-write", `${verb} \`${shortText(e)}\`, which belongs to ${o.desc}, ${where(ctx)}`);
     }
+  }
+
+  /** Generator functions some `yield*` delegates to (their yields are the job's); a generator only iterated is ordinary code. */
+  let delegatedSet: Set<FnNode> | undefined;
+  function delegated(fn: FnNode): boolean {
+    if (!delegatedSet) {
+      const set = new Set<FnNode>();
+      for (const sf of sourceFiles) {
+        const walk = (n: ts.Node): void => {
+          if (ts.isYieldExpression(n) && n.asteriskToken && n.expression) {
+            const e = unwrap(n.expression);
+            const t = ts.isCallExpression(e) ? targetOfExpr(e.expression) : undefined;
+            if (t?.kind === "fn") set.add(t.fn);
+            else if (ts.isCallExpression(e)) for (const v of valuesOfCallee(e.expression)) set.add(v);
+          }
+          ts.forEachChild(n, walk);
+        };
+        walk(sf);
+      }
+      delegatedSet = set;
+    }
+    return delegatedSet.has(fn) || !fn.asteriskToken;
+  }
+
+  /** The functions a callee may be when it is a variable or parameter (best effort, for delegation). */
+  function valuesOfCallee(e: ts.Expression): FnNode[] {
+    const id = unwrap(e);
+    if (!ts.isIdentifier(id)) return [];
+    const r = resolveIdentifier(id);
+    if (r.kind !== "decl" || !ts.isParameter(r.decl) || !isFn(r.decl.parent)) return [];
+    const f = r.decl.parent;
+    const index = f.parameters.indexOf(r.decl);
+    return sitesOf(f).calls.flatMap((c) => {
+      const a = c.arguments?.[index];
+      const t = a && !ts.isSpreadElement(a) ? targetOfExpr(a) : undefined;
+      return t?.kind === "fn" ? [t.fn] : [];
+    });
   }
 
   /** Stage roots (run, cost functions, kernel bind/read): their parameter is the caller's input. */
@@ -1934,7 +2126,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       checkWrite(node.expression, ctx, "deletes from");
     } else if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && !ts.isVariableDeclarationList(node.initializer)) {
       checkWrite(node.initializer as ts.Expression, ctx, "assigns to");
-    } else if (ts.isYieldExpression(node) && ctx.job) {
+    } else if (ts.isYieldExpression(node) && ctx.job && (ctx.chain.length === 0 || delegated(ctx.fn))) {
       if (!node.asteriskToken) {
         report(node, "job/yield", `bare \`yield\` ${where(ctx)}: jobs may only \`yield*\` stage calls, all(...) and sub-job calls`);
       } else if (!node.expression || !isDelegable(node.expression)) {

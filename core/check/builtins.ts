@@ -21,9 +21,10 @@
  * - `element`: one of the receiver's elements;
  * - `view`: a view sharing the receiver's (or first argument's) memory;
  * - `callback`: what its callback returns (`map`, `reduce`);
- * - `receiver`: the receiver (or first argument) itself.
+ * - `receiver`: the receiver (or first argument) itself;
+ * - `shared`: state every caller shares (a built-in prototype).
  */
-export type Effect = "value" | "copy" | "element" | "view" | "callback" | "receiver";
+export type Effect = "value" | "copy" | "element" | "view" | "callback" | "receiver" | "shared";
 
 export interface BuiltinMethod {
   effect: Effect;
@@ -106,6 +107,7 @@ const TYPED = ["Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Ui
  * a value when at least one of its members is listed; its members are judged one by one.
  */
 export const BUILTIN_GLOBALS: ReadonlyMap<string, BuiltinGlobal> = new Map<string, BuiltinGlobal>([
+  ["arguments", g("copy", "the function's own arguments (modules are strict: no aliasing of parameters)")],
   ...["undefined", "NaN", "Infinity"].map((name): [string, BuiltinGlobal] => [name, g("value", "a constant")]),
   ...["abs", "sign", "floor", "ceil", "round", "trunc", "fround", "max", "min", "sqrt", "cbrt", "hypot", "imul", "clz32"].map(
     (name): [string, BuiltinGlobal] => [`Math.${name}`, g("value", FLOAT)],
@@ -137,6 +139,12 @@ export const BUILTIN_GLOBALS: ReadonlyMap<string, BuiltinGlobal> = new Map<strin
   ["Object.assign", g("receiver", `${SPEC}; writes its first argument`, true)],
   ["Object.freeze", g("receiver", `${SPEC}; makes its argument read-only`, true)],
   ["Object.isFrozen", g("value", SPEC)],
+  ["Object.defineProperty", g("receiver", `${SPEC}; writes its first argument`, true)],
+  ["Object.defineProperties", g("receiver", `${SPEC}; writes its first argument`, true)],
+  ["Object.getOwnPropertyDescriptor", g("copy", `${SPEC}; the descriptor's value is the argument's`)],
+  ["Object.getOwnPropertyDescriptors", g("copy", `${SPEC}; the descriptors' values are the argument's`)],
+  ["Object.getOwnPropertySymbols", g("value", `${SPEC}: creation order`)],
+  ["Object.getPrototypeOf", g("shared", `${SPEC}; a prototype is shared by every object of its class (writing it is purity/outer-write)`)],
   ["Object.hasOwn", g("value", SPEC)],
   ["Object.is", g("value", SPEC)],
   ["Object.getOwnPropertyNames", g("value", SPEC)],

@@ -1,0 +1,56 @@
+/**
+ * A few declarations the checker's TypeScript program gets instead of TypeScript's lib files.
+ *
+ * The checker runs without lib files on purpose: every name a project does not declare is then a
+ * host global, judged by core/check/builtins.ts, never trusted because a .d.ts declares it. But
+ * without any lib, `Row[]` has no element type, so a callback's parameter (`rows.map((r) => ...)`)
+ * or a loop variable is `any`, and the provenance analysis cannot tell that `r.sensor` is a
+ * string nobody can write through. These declarations give arrays, maps and sets their element
+ * types and nothing else: no values (only `Symbol.iterator`, which for...of needs), so no call
+ * resolves to them.
+ */
+export const ELEMENT_TYPES_FILE = "/__paxflow_element_types__.d.ts";
+
+export const ELEMENT_TYPES = `
+interface Boolean {} interface Function {} interface CallableFunction {} interface NewableFunction {}
+interface IArguments {} interface Number {} interface Object {} interface RegExp {} interface String { readonly length: number }
+interface SymbolConstructor { readonly iterator: unique symbol }
+declare var Symbol: SymbolConstructor;
+interface IteratorResult<T> { done?: boolean; value: T }
+interface Iterator<T> { next(): IteratorResult<T> }
+interface Iterable<T> { [Symbol.iterator](): Iterator<T> }
+interface IterableIterator<T> extends Iterator<T> { [Symbol.iterator](): IterableIterator<T> }
+interface ReadonlyArray<T> {
+  readonly [n: number]: T; readonly length: number;
+  [Symbol.iterator](): IterableIterator<T>;
+  forEach(cb: (value: T, index: number, array: readonly T[]) => void): void;
+  map<U>(cb: (value: T, index: number, array: readonly T[]) => U): U[];
+  flatMap<U>(cb: (value: T, index: number, array: readonly T[]) => U | readonly U[]): U[];
+  filter(cb: (value: T, index: number, array: readonly T[]) => unknown): T[];
+  find(cb: (value: T, index: number, array: readonly T[]) => unknown): T | undefined;
+  findLast(cb: (value: T, index: number, array: readonly T[]) => unknown): T | undefined;
+  findIndex(cb: (value: T, index: number, array: readonly T[]) => unknown): number;
+  some(cb: (value: T, index: number, array: readonly T[]) => unknown): boolean;
+  every(cb: (value: T, index: number, array: readonly T[]) => unknown): boolean;
+  reduce(cb: (acc: T, value: T, index: number, array: readonly T[]) => T): T;
+  reduce<U>(cb: (acc: U, value: T, index: number, array: readonly T[]) => U, init: U): U;
+  reduceRight<U>(cb: (acc: U, value: T, index: number, array: readonly T[]) => U, init: U): U;
+  toSorted(cmp?: (a: T, b: T) => number): T[];
+  slice(start?: number, end?: number): T[];
+  at(index: number): T | undefined;
+}
+interface Array<T> extends ReadonlyArray<T> {
+  [n: number]: T; length: number;
+  sort(cmp?: (a: T, b: T) => number): this;
+  push(...items: T[]): number;
+  pop(): T | undefined;
+  shift(): T | undefined;
+}
+interface ReadonlyMap<K, V> { get(key: K): V | undefined; readonly size: number; forEach(cb: (value: V, key: K) => void): void; [Symbol.iterator](): IterableIterator<[K, V]>; values(): IterableIterator<V>; keys(): IterableIterator<K>; entries(): IterableIterator<[K, V]> }
+interface Map<K, V> extends ReadonlyMap<K, V> {}
+interface ReadonlySet<T> { readonly size: number; forEach(cb: (value: T) => void): void; [Symbol.iterator](): IterableIterator<T>; values(): IterableIterator<T> }
+interface Set<T> extends ReadonlySet<T> {}
+type Record<K extends keyof any, T> = { [P in K]: T };
+type Partial<T> = { [P in keyof T]?: T[P] };
+type Readonly<T> = { readonly [P in keyof T]: T[P] };
+`;
