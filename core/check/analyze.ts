@@ -959,7 +959,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     onTarget(t, site, ctx);
     // A table of functions (`CODECS[k](s)`, `handlers.ping()`): pure code may run any entry.
     if (!t && ts.isVariableDeclaration(decl) && decl.initializer) {
-      const table = definingExpr(decl.initializer);
+      // A Proxy runs its handler's traps on every access: walked like a table.
+      const made = definingExpr(decl.initializer);
+      const proxied = ts.isNewExpression(made) && staticPath(made.expression)?.segments.join(".") === "Proxy" && made.arguments?.[1] ? objectLiteralOf(made.arguments[1]) : undefined;
+      const table = proxied ?? made;
       if (ts.isObjectLiteralExpression(table) || ts.isArrayLiteralExpression(table)) {
         const entries = ts.isArrayLiteralExpression(table) ? table.elements : table.properties.map((p) => (ts.isPropertyAssignment(p) ? p.initializer : ts.isMethodDeclaration(p) ? p : undefined));
         for (const x of entries) {
@@ -1317,7 +1320,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     if (segs.join(".") === "TextDecoder" && called && ts.isNewExpression(called) && called.arguments?.[0]) {
       const label = constString(called.arguments[0]);
-      if (label === undefined || !/^(?:unicode-1-1-)?utf-?8$/i.test(label)) report(called, "purity/host", `${shortText(called)}: encodings other than UTF-8 depend on the host's ICU build (Node's small-ICU builds lack them) ${where(ctx)}`);
+      if (label === undefined || !/^(?:(?:unicode-1-1-)?utf-?8|utf-16le)$/i.test(label)) report(called, "purity/host", `${shortText(called)}: encodings other than UTF-8 and UTF-16LE depend on the host's ICU build (Node's small-ICU builds lack them) ${where(ctx)}`);
       return;
     }
     // RegExp.$1, RegExp.lastMatch, ...: written by every regex match anywhere in the realm.
@@ -1393,7 +1396,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const sp = staticPath(callee);
     if (sp && !(sp.dynamic && ts.isIdentifier(callee))) return; // a global: checkGlobalPath (a local alias of a computed one is called here)
     if (ts.isIdentifier(callee) && resolveIdentifier(callee).kind !== "decl") return; // globals, the SDK, imports: judged elsewhere
-    if (reportedAtRoot(callee)) return;
+    if (reportedAtRoot(callee, ctx.fn)) return;
     const made = definingExpr(callee);
     if (ts.isClassExpression(made) || (ts.isPropertyAccessExpression(made) && made.name.text === "constructor")) {
       if (!ts.isClassExpression(made)) report(call, "purity/dynamic-code", `${shortText(call)} calls a function's constructor, which compiles code from a string ${where(ctx)}`);
@@ -1450,10 +1453,12 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * not on the allowlist (`new Intl.NumberFormat().format(x)`, `new WeakRef(o).deref()`), or an
    * import the checker does not follow (purity/import).
    */
-  function reportedAtRoot(callee: ts.Expression): boolean {
+  function reportedAtRoot(callee: ts.Expression, fn: FnNode): boolean {
     let e = unwrap(callee);
     for (let depth = 0; depth < 16; depth++) {
+      if (!within(e, fn)) return false; // made outside this code: nothing reported it
       if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) e = unwrap(e.expression);
+      else if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.CommaToken) e = unwrap(e.right);
       else if (ts.isCallExpression(e) || ts.isNewExpression(e)) e = unwrap(e.expression);
       else if (ts.isIdentifier(e)) {
         const r = resolveIdentifier(e);
@@ -1505,13 +1510,19 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return fns.length === entries.length && fns.length > 0 && fns.every((x) => isFn(x) || functionValueOk(x, 1)) ? fns : undefined;
   }
 
+  /** Built-in methods only arrays, maps and sets have: `xs.push` names Array.prototype.push whatever xs is. */
+  const COLLECTION_METHODS = new Set(["push", "pop", "shift", "unshift", "splice", "concat", "slice", "join", "map", "filter", "forEach", "reduce", "sort", "add", "has", "delete", "clear", "includes", "indexOf"]);
+  /** A member the element-type declarations resolve (a method of an array, map or set). */
+  const elementTyped = (e: ts.PropertyAccessExpression): boolean =>
+    checker.getSymbolAtLocation(e.name)?.declarations?.some((d) => d.getSourceFile().fileName === ELEMENT_TYPES_FILE) === true;
+
   /** Whether an expression is a function the checker knows: inline, a project function, a stage/job, an allowlisted built-in, or a parameter every caller fills with one. */
   function functionValueOk(expr: ts.Expression, depth: number): boolean {
     const e = unwrap(expr);
     if (depth > 8) return false;
     if (isFn(e) || targetOfExpr(e) !== undefined) return true;
     // `xs.push` (a built-in method, as in `xs.push.bind(xs)`), `table[k]` (a table of functions).
-    if (ts.isPropertyAccessExpression(e) && !declOf(e) && BUILTIN_METHODS.has(e.name.text) && staticPath(e) === undefined) return true;
+    if (ts.isPropertyAccessExpression(e) && !declOf(e) && staticPath(e) === undefined && (COLLECTION_METHODS.has(e.name.text) || elementTyped(e))) return true;
     if ((ts.isElementAccessExpression(e) || ts.isPropertyAccessExpression(e)) && staticPath(e) === undefined && tableFunctions(e.expression)) return true;
     const sp = staticPath(e);
     if (sp) return !sp.dynamic && typeof builtinGlobal(stripHost(sp.segments).join(".")) === "object";
@@ -1553,12 +1564,42 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     const at = name === undefined ? undefined : CALLBACK_ARGS.get(name);
     const arg = at === undefined ? undefined : call.arguments?.[at];
-    if (!arg || ts.isSpreadElement(arg) || isPrimitive(checker.getTypeAtLocation(arg)) || functionValueOk(arg, 0) || reportedAtRoot(arg)) return;
+    if (!arg || ts.isSpreadElement(arg) || isPrimitive(checker.getTypeAtLocation(arg)) || functionValueOk(arg, 0) || reportedAtRoot(arg, ctx.fn)) return;
     if (!(ts.isIdentifier(unwrap(arg)) || ts.isPropertyAccessExpression(unwrap(arg)) || ts.isElementAccessExpression(unwrap(arg)))) return;
     report(arg, "purity/unknown-call", `\`${shortText(arg)}\` is passed to \`.${name}()\`, and the checker cannot see which function it is; ${UNKNOWN_HINT} ${where(ctx)}`);
   }
 
   const isFunctionValue = (e: ts.Expression): boolean => isFn(unwrap(e)) || targetOfExpr(e)?.kind === "fn";
+
+  /**
+   * Methods the engine calls on a project object without a call in the source: toJSON
+   * (JSON.stringify), toString/valueOf (text), [Symbol.iterator] (for...of, spread,
+   * destructuring). They are walked as pure code, and judged by their receiver like a call.
+   */
+  function implicitCall(expr: ts.Expression, names: readonly string[], how: string, ctx: Ctx): void {
+    for (const sym of checker.getTypeAtLocation(expr).getProperties()) {
+      const decl = sym.valueDeclaration;
+      if (!decl || !isFn(decl) || !decl.body || !decl.name) continue;
+      const key = ts.isComputedPropertyName(decl.name) ? decl.name.expression.getText() : ts.isIdentifier(decl.name) || ts.isStringLiteral(decl.name) ? decl.name.text : "";
+      if (!names.includes(key)) continue;
+      if (!within(decl, ctx.fn)) follow(decl, ctx);
+      if (!isMemberFn(decl)) continue;
+      const r = prov(expr, ctx.fn);
+      const o = writesThis(decl).map((written, level) => (written ? judged(r[level], ctx) : undefined)).find(Boolean);
+      if (o) report(expr, "purity/outer-write", `\`${shortText(expr)}\`: ${how} \`${fnName(decl)}\`, which writes its \`this\`, which belongs to ${o.desc}, ${where(ctx)}`);
+    }
+  }
+
+  /** Iterating a value: its [Symbol.iterator] runs, and a generator object advances (a write to it). */
+  function checkIteration(expr: ts.Expression, ctx: Ctx): void {
+    implicitCall(expr, ["Symbol.iterator"], "iterating it calls", ctx);
+    const made = definingExpr(expr);
+    const t = ts.isCallExpression(made) ? targetOfExpr(made.expression) : undefined;
+    if (t?.kind === "fn" && t.fn.asteriskToken) {
+      const o = judged(prov(expr, ctx.fn)[0], ctx);
+      if (o) report(expr, "purity/outer-write", `iterating \`${shortText(expr)}\` advances a generator that belongs to ${o.desc}, ${where(ctx)}`);
+    }
+  }
 
   /** A value made by `new Date(...)` or declared as a Date. */
   function isDateValue(expr: ts.Expression): boolean {
@@ -1611,6 +1652,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (text(node.left)) converted.push(node.right);
       if (text(node.right)) converted.push(node.left);
     }
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "join") {
+      const list = definingExpr(node.expression.expression);
+      if (ts.isArrayLiteralExpression(list) && list.elements.some((el) => !ts.isSpreadElement(el) && !ts.isOmittedExpression(el) && isDateValue(el))) {
+        report(node, "purity/host", `\`${shortText(node)}\` turns Dates into local-time text, which depends on the host's time zone (use toISOString) ${where(ctx)}`);
+      }
+    }
+    if (ts.isCallExpression(node) && staticPath(node.expression)?.segments.join(".") === "JSON.stringify" && node.arguments[0]) implicitCall(node.arguments[0], ["toJSON"], "JSON.stringify calls its toJSON", ctx);
+    for (const c of converted) implicitCall(c, ["toString", "valueOf", "Symbol.toPrimitive"], "turning it into text calls", ctx);
     for (const c of converted) {
       if (isCaughtError(c)) report(c, "purity/host", `\`${shortText(c)}\` turns a caught error into text, which engines word differently ${where(ctx)}`);
       else if (isFunctionValue(c)) report(c, "purity/host", `\`${shortText(c)}\` turns a function into its source text, which differs between builds ${where(ctx)}`);
@@ -2089,6 +2138,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     if (isChainTop(node) || (ts.isCallExpression(node) && node.arguments.length >= 2 && staticPath(node) !== undefined)) checkGlobalPath(node as ts.Expression, ctx);
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) checkCallee(node, ctx);
+    if (ts.isForOfStatement(node)) checkIteration(node.expression, ctx);
+    else if (ts.isSpreadElement(node)) checkIteration(node.expression, ctx);
+    else if (ts.isVariableDeclaration(node) && ts.isArrayBindingPattern(node.name) && node.initializer) checkIteration(node.initializer, ctx);
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isArrayLiteralExpression(unwrap(node.left))) checkIteration(node.right, ctx);
     checkHostText(node, ctx);
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) checkReceiverState(node, ctx);
     if (ts.isNewExpression(node)) {

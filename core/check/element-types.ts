@@ -6,8 +6,9 @@
  * without any lib, `Row[]` has no element type, so a callback's parameter (`rows.map((r) => ...)`)
  * or a loop variable is `any`, and the provenance analysis cannot tell that `r.sensor` is a
  * string nobody can write through. These declarations give arrays, maps and sets their element
- * types and nothing else: no values (only `Symbol.iterator`, which for...of needs), so no call
- * resolves to them.
+ * types and nothing else: the only values declared are `Symbol` (for...of needs its iterator), and
+ * `Array` and `Object` for the element types of `Array.from` and `Object.entries`/`values`. A
+ * declaration here is still a host global to the checker (it is ambient), judged by the allowlist.
  */
 export const ELEMENT_TYPES_FILE = "/__paxflow_element_types__.d.ts";
 
@@ -50,6 +51,19 @@ interface ReadonlyMap<K, V> { get(key: K): V | undefined; readonly size: number;
 interface Map<K, V> extends ReadonlyMap<K, V> {}
 interface ReadonlySet<T> { readonly size: number; forEach(cb: (value: T) => void): void; [Symbol.iterator](): IterableIterator<T>; values(): IterableIterator<T> }
 interface Set<T> extends ReadonlySet<T> {}
+interface ArrayLike<T> { readonly length: number; readonly [n: number]: T }
+interface ArrayConstructor {
+  from<T, U>(items: Iterable<T> | ArrayLike<T>, map: (value: T, index: number) => U): U[];
+  from<T>(items: Iterable<T> | ArrayLike<T>): T[];
+  of<T>(...items: T[]): T[];
+}
+declare var Array: ArrayConstructor;
+interface ObjectConstructor {
+  entries<T>(o: { readonly [key: string]: T }): [string, T][];
+  values<T>(o: { readonly [key: string]: T }): T[];
+  keys(o: object): string[];
+}
+declare var Object: ObjectConstructor;
 type Record<K extends keyof any, T> = { [P in K]: T };
 type Partial<T> = { [P in keyof T]?: T[P] };
 type Readonly<T> = { readonly [P in keyof T]: T[P] };

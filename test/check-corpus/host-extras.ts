@@ -1,4 +1,4 @@
-// expect: purity/clock@13 purity/random@14 purity/clock@15 purity/io@16 purity/outer-read@17 purity/io@23 purity/io@28
+// expect: purity/clock@13 purity/random@14 purity/unknown-call@14 purity/host@15 purity/io@16 purity/outer-read@17 purity/io@23 purity/io@28 purity/unknown-call@28
 // Reflect.get on sensitive globals, Intl.DateTimeFormat (current time and zone), WeakRef (GC), and
 // reads of a module-level let that the module reassigns.
 import { defineStage } from "../../core/index.ts";

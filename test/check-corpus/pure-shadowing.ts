@@ -9,8 +9,8 @@ function report(console: { log: (s: string) => string }, s: string) {
 export const shadow = defineStage({
   name: "shadow", version: 1, caps: ["cpu"], timeoutMs: 100,
   cost: { runtimeMs: () => 1, outputBytes: () => 1 },
-  run: (input: { fetch: (k: string) => number; keys: string[] }) => {
-    const { fetch } = input;
+  run: (input: { keys: string[] }) => {
+    const fetch = (k: string) => k.charCodeAt(0);
     const self = { n: input.keys.length };
     const Date = { now: () => 7 };
     const process = (k: string) => k.length;

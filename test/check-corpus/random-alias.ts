@@ -1,4 +1,4 @@
-// expect: purity/random@14 purity/random@15 purity/random@16 purity/dynamic-code@17:warning
+// expect: purity/random@14 purity/random@15 purity/random@16 purity/unknown-call@17
 // Randomness through aliases and a computed key held in a constant; a computed key we cannot read is a warning.
 import { defineStage } from "../../core/index.ts";
 

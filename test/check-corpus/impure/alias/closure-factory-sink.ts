@@ -1,6 +1,7 @@
-// expect: purity/outer-write@19 purity/outer-write@21
+// expect: purity/outer-write@8
 // A closure factory that captures its argument: the closure made over a module-level array
-// writes module state when called; the one made over a local array is fine.
+// writes module state when called. The write is reported once, in the closure, with the factory's
+// call that passes module state (a closure's captured parameter is judged at its factory's calls).
 import { defineStage } from "../../../../core/index.ts";
 
 function makeCollector(sink: string[]) {
