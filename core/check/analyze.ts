@@ -603,7 +603,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   /** Job bodies get private copies of their input and of every result (replay hands out fresh ones). */
   const jobRoots = new Set<FnNode>();
 
-  const provCache = new Map<ts.Node, Prov | "pending">();
+  /** Per function judged from (a parameter of f is f's own, but a callback's element inside g), per declaration. */
+  const provCache = new Map<FnNode, Map<ts.Node, Prov | "pending">>();
   const returnsInProgress = new Set<FnNode>();
 
   function returnExprs(fn: FnNode): ts.Expression[] {
@@ -876,12 +877,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   function provOfDecl(decl: ts.Declaration, fn: FnNode): Prov {
-    const cached = provCache.get(decl);
+    let cache = provCache.get(fn);
+    if (!cache) provCache.set(fn, (cache = new Map()));
+    const cached = cache.get(decl);
     if (cached === "pending") return FRESH;
     if (cached) return cached;
-    provCache.set(decl, "pending");
+    cache.set(decl, "pending");
     const result = computeProv(decl, fn);
-    provCache.set(decl, result);
+    cache.set(decl, result);
     return result;
   }
 
@@ -2099,6 +2102,83 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     report(id, "purity/outer-read", `reads module-level \`${id.text}\`, which the module reassigns, ${where(ctx)}`);
   }
 
+  /**
+   * Module-level state some code writes at run time: for each module-level declaration (a
+   * variable, or a class, whose static fields count), the functions writing what it holds and
+   * where. Writes while the module initialises do not count: top-level code, and functions only
+   * top-level code calls.
+   */
+  interface Writer { fn: FnNode; at: string }
+  let writtenState: Map<ts.Declaration, Writer[]> | undefined;
+  function moduleWriters(): Map<ts.Declaration, Writer[]> {
+    if (writtenState) return writtenState;
+    const out = new Map<ts.Declaration, Writer[]>();
+    writtenState = out;
+    const initOnly = (fn: FnNode): boolean => {
+      const sites = sitesOf(fn);
+      return !sites.escaped && sites.calls.length > 0 && sites.calls.every((c) => enclosingFn(c) === undefined);
+    };
+    for (const sf of sourceFiles) {
+      const walk = (n: ts.Node): void => {
+        const writes = writesAt(n);
+        let fn = writes.length > 0 ? enclosingFn(n) : undefined;
+        // Judged from the outermost function: a callback's parameters are its caller's elements.
+        for (let outer = fn && enclosingFn(fn); outer; outer = enclosingFn(outer)) fn = outer;
+        if (fn && !initOnly(fn)) {
+          for (const w of writes) {
+            let o = prov(w.obj, fn)[0];
+            if (o?.param && !stageRoots.has(o.param.fn) && !jobRoots.has(o.param.fn)) o = o.param.index === -1 ? undefined : nonFreshArgument(o.param.fn, o.param.index, o.param.level, new Set(), 0);
+            const d = o?.decl;
+            if (d && !enclosingFn(d)) out.set(d, [...(out.get(d) ?? []), { fn, at: `\`${fnName(fn)}\` (${path.posix.basename(sf.fileName)}:${lineOf(n)})` }]);
+          }
+        }
+        ts.forEachChild(n, walk);
+      };
+      walk(sf);
+    }
+    return out;
+  }
+
+  /** Whether an identifier is only the base of a write (`cache.set(k, v)`, `ids.next()`, `config.mode = m`): judged as the write, not also as a read. */
+  function isWriteBase(id: ts.Identifier): boolean {
+    let top: ts.Node = id;
+    for (;;) {
+      const p = top.parent;
+      if ((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === top) {
+        if (ts.isCallExpression(p.parent) && p.parent.expression === p && callWrites(p.parent).some((w) => unwrap(w.obj) === top)) return true;
+        top = p;
+      } else if (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p)) top = p;
+      else break;
+    }
+    return top !== id && isWriteTarget(top);
+  }
+
+  /** Reads of module state, judged once every stage and job has been walked (see checkStateReads). */
+  const stateReads: { id: ts.Identifier; decl: ts.Declaration; ctx: Ctx; where: string }[] = [];
+
+  /** Reading module-level state that some code writes at run time: the result depends on who ran before. */
+  function checkStateRead(id: ts.Identifier, decl: ts.Declaration, ctx: Ctx): void {
+    if (enclosingFn(decl)) return;
+    if (ts.isClassDeclaration(decl)) {
+      // A class is state only through its static fields (`Invoice.issued`); `new Invoice()` is code.
+      const p = id.parent;
+      if (!(ts.isPropertyAccessExpression(p) && p.expression === id && !(declOf(p) && isFn(declOf(p)!)))) return;
+    } else if (!ts.isVariableDeclaration(decl)) return;
+    if (ts.isVariableDeclaration(decl) && !isConst(decl) && ts.isIdentifier(decl.name) && (valuesOf(decl.name)?.length ?? 2) > (decl.initializer ? 1 : 0)) return; // reported as reassigned
+    if (moduleWriters().has(decl) && !isWriteBase(id)) stateReads.push({ id, decl, ctx, where: where(ctx) });
+  }
+
+  /**
+   * A read of written module state is reported when some writer is not part of the pure code that
+   * reads it: when the stage or job writes the state itself, that write is the error to fix.
+   */
+  function checkStateReads(): void {
+    for (const { id, decl, ctx, where: at } of stateReads) {
+      const outside = moduleWriters().get(decl)!.find((w) => ![...ctx.visited].some((v) => within(w.fn, v)));
+      if (outside) report(id, "purity/outer-read", `reads module-level \`${id.text}\`, which ${outside.at} writes at run time, ${at}`);
+    }
+  }
+
   /** `this` in a method, accessor, constructor or field of a class (or object literal) declared inside the pure function. */
   function isLocalInstanceThis(node: ts.Node, ctx: Ctx): boolean {
     let p: ts.Node | undefined = node.parent;
@@ -2127,6 +2207,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         } else if (r.kind === "decl" && !within(r.decl, ctx.fn)) {
           onReference(r.decl, node, ctx);
           checkOuterRead(node, r.decl, ctx);
+          checkStateRead(node, r.decl, ctx);
         }
       }
     } else if (ts.isPropertyAccessExpression(node)) {
@@ -2472,6 +2553,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       else checkJob(e);
     }
   }
+  checkStateReads();
 
   // ---- job cycles -----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-// expect: purity/outer-read@22 purity/outer-write@23 purity/outer-write@25
+// expect: purity/outer-write@23 purity/outer-write@25
 // Jobs deduplicating through a module-level Set: has/add/delete read and write state shared by
 // every job run in the isolate. A Set built inside the job is fine.
 import { defineJob, defineStage } from "../../../../core/index.ts";

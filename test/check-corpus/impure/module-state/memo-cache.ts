@@ -1,4 +1,4 @@
-// expect: purity/outer-read@20 purity/outer-write@23
+// expect: purity/outer-write@23
 // Memoising an expensive parse in a module-level Map: the stage writes the Map and later runs
 // read what earlier runs wrote. A Map local to the call is fine.
 import { defineStage } from "../../../../core/index.ts";

@@ -1,4 +1,4 @@
-// expect: purity/outer-write@10 purity/outer-write@19 purity/outer-read@20
+// expect: purity/outer-write@10 purity/outer-write@19
 // A class-level static counter: the constructor's increment (reported where it is written) and a
 // direct ++ write module state; reading it reads what other runs wrote. A static readonly is fine.
 import { defineStage } from "../../../../core/index.ts";
