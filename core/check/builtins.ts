@@ -159,6 +159,7 @@ export const BUILTIN_GLOBALS: ReadonlyMap<string, BuiltinGlobal> = new Map<strin
   ["Date.UTC", g("value", SPEC)],
   ["RegExp", g("value", `${SPEC}; a global or sticky regex keeps lastIndex, checked like any other state`)],
   ["ArrayBuffer", g("value", SPEC)],
+  ["ArrayBuffer.isView", g("value", SPEC)],
   ["DataView", g("view", `${SPEC}; a view over its argument's memory`)],
   ...TYPED.map((name): [string, BuiltinGlobal] => [name, g("copy", `${SPEC}; new ${name}(buffer) is a view over the buffer, new ${name}(array) a copy`)]),
   ...TYPED.map((name): [string, BuiltinGlobal] => [`${name}.from`, g("copy", SPEC)]),
