@@ -135,7 +135,6 @@ const WRITES_FIRST_ARG = new Set([
   "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty", "Reflect.setPrototypeOf",
   "Atomics.store", "Atomics.add", "Atomics.sub", "Atomics.and", "Atomics.or", "Atomics.xor", "Atomics.exchange", "Atomics.compareExchange",
 ]);
-const ELEMENT_GETTERS = new Set(["get", "at", "find", "findLast"]);
 /** Array methods whose callback receives the receiver's elements (so writes through them write the receiver). */
 const ITERATION_METHODS = new Set([
   "map", "forEach", "filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every", "flatMap", "reduce", "reduceRight", "sort", "toSorted",
@@ -1409,14 +1408,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const d = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? declOf(callee) : undefined;
     if (d && ts.isClassLike(d)) return;
     if (ctx.job && isCallable(callee, 0)) return;
-    const why = unknownCallee(callee, ctx);
+    const why = unknownCallee(callee);
     if (why) report(call, why[0], `${shortText(call)}: ${why[1]} ${where(ctx)}`);
     else checkCallbacks(call, ctx);
   }
 
   const UNKNOWN_HINT = "call a function from a checked module, or a built-in on the allowlist (core/check/builtins.ts)";
 
-  function unknownCallee(callee: ts.Expression, ctx: Ctx): [RuleId, string] | undefined {
+  function unknownCallee(callee: ts.Expression): [RuleId, string] | undefined {
     if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
       const receiver = unwrap(callee.expression);
@@ -1426,7 +1425,6 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       }
       if (name === undefined || tableFunctions(callee.expression)) {
         if (tableFunctions(callee.expression)) return undefined; // each entry is walked where the table is referenced
-        void ctx;
         return ["purity/unknown-call", `a method chosen by a computed key cannot be checked; use a table of functions the checker can read (a const object or array literal) or name the method`];
       }
       if (name === "constructor") return undefined; // purity/dynamic-code
@@ -1588,7 +1586,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (!within(decl, ctx.fn)) follow(decl, ctx);
       if (!isMemberFn(decl)) continue;
       const r = prov(expr, ctx.fn);
-      const o = writesThis(decl).map((written, level) => (written ? judged(r[level], ctx) : undefined)).find(Boolean);
+      const o = writesThis(decl).map((written, level) => (written ? judged(r[level]) : undefined)).find(Boolean);
       if (o) report(expr, "purity/outer-write", `\`${shortText(expr)}\`: ${how} \`${fnName(decl)}\`, which writes its \`this\`, which belongs to ${o.desc}, ${where(ctx)}`);
     }
   }
@@ -1599,7 +1597,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const made = definingExpr(expr);
     const t = ts.isCallExpression(made) ? targetOfExpr(made.expression) : undefined;
     if (t?.kind === "fn" && t.fn.asteriskToken) {
-      const o = judged(prov(expr, ctx.fn)[0], ctx);
+      const o = judged(prov(expr, ctx.fn)[0]);
       if (o) report(expr, "purity/outer-write", `iterating \`${shortText(expr)}\` advances a generator that belongs to ${o.desc}, ${where(ctx)}`);
     }
   }
@@ -1697,7 +1695,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       let base: ts.Expression = e;
       while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base)) base = unwrap(base.expression);
       if (base.kind === ts.SyntaxKind.ThisKeyword && !isMemberFn(thisOwner(base) ?? base)) return; // reported as purity/this
-      const o = judged(prov(e.expression, ctx.fn)[0], ctx);
+      const o = judged(prov(e.expression, ctx.fn)[0]);
       if (o) report(e, "purity/outer-write", `${verb} \`${shortText(e)}\`, which belongs to ${o.desc}, ${where(ctx)}`);
     }
   }
@@ -1749,11 +1747,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * not fresh in its caller. A method's `this` is judged where the method is called from pure
    * code (checkReceiverState), by its receiver.
    */
-  function judged(o: Origin | undefined, ctx: Ctx): Origin | undefined {
+  function judged(o: Origin | undefined): Origin | undefined {
     if (!o?.param || stageRoots.has(o.param.fn)) return o;
     if (o.param.index === -1) return undefined;
     const why = nonFreshArgument(o.param.fn, o.param.index, o.param.level, new Set(), 0);
-    void ctx;
     return why === undefined ? undefined : { ...why, desc: `${o.desc} of \`${fnName(o.param.fn)}\` (${why.desc})` };
   }
 
@@ -2086,7 +2083,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const d = ts.isPropertyAccessExpression(node) ? declOf(node) : undefined;
     if (!(d && isFn(d) && isMemberFn(d) && (call || ts.isGetAccessor(d)))) return;
     const r = prov(receiver, ctx.fn);
-    const o = writesThis(d).map((written, level) => (written ? judged(r[level], ctx) : undefined)).find(Boolean);
+    const o = writesThis(d).map((written, level) => (written ? judged(r[level]) : undefined)).find(Boolean);
     if (o) report(node, "purity/outer-write", `\`${shortText(node)}${call ? "()" : ""}\` writes to its \`this\`, which belongs to ${o.desc}, ${where(ctx)}`);
   }
 
@@ -2249,7 +2246,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         }
       }
       for (const w of callWrites(node)) {
-        const o = judged(prov(w.obj, ctx.fn)[0], ctx);
+        const o = judged(prov(w.obj, ctx.fn)[0]);
         if (o) report(node, "purity/outer-write", `${w.what} \`${shortText(w.obj)}\`, which belongs to ${o.desc}, ${where(ctx)}`);
       }
     } else if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {

@@ -36,10 +36,15 @@ const byFile = new Map<string, Diagnostic[]>();
 for (const d of result.diagnostics) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
 
 describe("check corpus", () => {
-  it("has at least 40 files and expects every rule at least twice", () => {
-    expect(files.length).toBeGreaterThanOrEqual(40);
+  it("has at least 120 files (60 impure, 10 certain deadlocks, 50 pure) and expects every rule at least twice", () => {
+    expect(files.length).toBeGreaterThanOrEqual(120);
+    const expectations = files.map(expected);
+    const errors = (rule: RegExp) => expectations.filter((items) => items.some((e) => rule.test(e) && !e.endsWith(":warning"))).length;
+    expect(errors(/^purity\//), "impure files").toBeGreaterThanOrEqual(60);
+    expect(errors(/^job\/cycle@/), "certain deadlocks").toBeGreaterThanOrEqual(10);
+    expect(expectations.filter((items) => items.length === 0).length, "pure files").toBeGreaterThanOrEqual(50);
     const counts = new Map<string, number>();
-    for (const f of files) for (const e of expected(f)) counts.set(e.split("@")[0]!, (counts.get(e.split("@")[0]!) ?? 0) + 1);
+    for (const items of expectations) for (const e of items) counts.set(e.split("@")[0]!, (counts.get(e.split("@")[0]!) ?? 0) + 1);
     // lock/* rules are about paxflow.lock.json, not a file's code: check-lock.test.ts covers them.
     for (const rule of Object.keys(RULES).filter((r) => !r.startsWith("lock/"))) expect.soft(counts.get(rule) ?? 0, rule).toBeGreaterThanOrEqual(2);
   });
