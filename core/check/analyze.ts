@@ -8,11 +8,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { KNOWN_CAPS } from "../sdk/caps.ts";
-import { BUILTIN_METHODS, HOST_METHODS, HOST_PROPERTIES, builtinGlobal, hostGlobal, refusedGlobal } from "./builtins.ts";
+import {
+  BUILTIN_METHODS, HOST_METHODS, HOST_PREFIX, HOST_PROPERTIES, ITERATION_METHODS, type PurityRule, SENSITIVE, WRITES_FIRST_ARG, builtinGlobal, hostGlobal, refusedGlobal,
+} from "./builtins.ts";
 import { codeDigest } from "./code-digest.ts";
 import { ELEMENT_TYPES, ELEMENT_TYPES_FILE } from "./element-types.ts";
 import { findJobCycles, type JobEdge } from "./job-cycles.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
+import { type FnNode, isAssignmentOperator, isFn, isMemberFn, shortText, unwrap, within } from "./syntax.ts";
 
 export interface CheckOptions {
   /** Allow console.* in pure code. */
@@ -96,55 +99,6 @@ function extensionOf(file: string): ts.Extension {
 }
 
 // ---------------------------------------------------------------------------------------------
-// What pure code may not touch. Paths are matched by longest prefix after host-global prefixes
-// (globalThis., self., window., global.) are stripped.
-
-type PurityRule = "purity/io" | "purity/clock" | "purity/random" | "purity/dynamic-code" | "purity/import";
-
-const SENSITIVE: ReadonlyMap<string, [PurityRule, string]> = new Map<string, [PurityRule, string]>([
-  ["Date.now", ["purity/clock", "reads the clock"]],
-  ["performance.now", ["purity/clock", "reads the clock"]],
-  ["performance.timeOrigin", ["purity/clock", "reads the clock"]],
-  ["performance", ["purity/io", "accesses the host"]],
-  ["Math.random", ["purity/random", "is random"]],
-  ["crypto.getRandomValues", ["purity/random", "is random"]],
-  ["crypto.randomUUID", ["purity/random", "is random"]],
-  ["crypto", ["purity/io", "accesses the host's crypto"]],
-  ["eval", ["purity/dynamic-code", "evaluates code"]],
-  ["Function", ["purity/dynamic-code", "evaluates code"]],
-  ["WebAssembly", ["purity/dynamic-code", "compiles code"]],
-  ["require", ["purity/import", "loads a module that is not checked"]],
-  ["WeakRef", ["purity/io", "observes garbage collection"]],
-  ["Atomics.wait", ["purity/io", "blocks on shared memory"]],
-  ["Atomics.waitAsync", ["purity/io", "waits on shared memory"]],
-  ["FinalizationRegistry", ["purity/io", "observes garbage collection"]],
-  ...[
-    "fetch", "caches", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
-    "queueMicrotask", "requestAnimationFrame", "requestIdleCallback", "scheduler", "process", "navigator", "WebSocket",
-    "XMLHttpRequest", "EventSource", "indexedDB", "localStorage", "sessionStorage", "document", "location", "env",
-    "Deno", "Bun", "postMessage", "importScripts", "addEventListener", "removeEventListener", "dispatchEvent",
-    "BroadcastChannel", "Worker", "SharedWorker", "MessageChannel", "Buffer", "__dirname", "__filename", "module",
-    "exports", "globalThis", "self", "window", "global", "console",
-  ].map((name): [string, [PurityRule, string]] => [name, ["purity/io", name === "console" ? "does I/O" : "accesses the host"]]),
-]);
-const HOST_PREFIX = new Set(["globalThis", "self", "window", "global"]);
-
-/** Static functions that write to their first argument. */
-const WRITES_FIRST_ARG = new Set([
-  "Object.assign", "Object.defineProperty", "Object.defineProperties", "Object.setPrototypeOf",
-  "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty", "Reflect.setPrototypeOf",
-  "Atomics.store", "Atomics.add", "Atomics.sub", "Atomics.and", "Atomics.or", "Atomics.xor", "Atomics.exchange", "Atomics.compareExchange",
-]);
-/** Array methods whose callback receives the receiver's elements (so writes through them write the receiver). */
-const ITERATION_METHODS = new Set([
-  "map", "forEach", "filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every", "flatMap", "reduce", "reduceRight", "sort", "toSorted",
-]);
-
-// ---------------------------------------------------------------------------------------------
-
-type FnNode =
-  | ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration
-  | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration | ts.ConstructorDeclaration;
 
 interface Entity {
   kind: "stage" | "job";
@@ -183,31 +137,6 @@ interface Origin {
   param?: { fn: FnNode; index: number; level: number };
   /** The module-level (or captured) declaration the value belongs to. */
   decl?: ts.Declaration;
-}
-
-const isFn = (n: ts.Node): n is FnNode =>
-  ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n) ||
-  ts.isGetAccessor(n) || ts.isSetAccessor(n) || ts.isConstructorDeclaration(n);
-/** A member of a class or object literal (method, accessor, constructor): its `this` is the receiver. */
-const isMemberFn = (n: ts.Node): boolean =>
-  (ts.isMethodDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n) || ts.isConstructorDeclaration(n)) && (ts.isClassLike(n.parent) || ts.isObjectLiteralExpression(n.parent));
-
-function unwrap(e: ts.Expression): ts.Expression {
-  for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
-    else return e;
-  }
-}
-
-const isAssignmentOperator = (k: ts.SyntaxKind): boolean => k >= ts.SyntaxKind.FirstAssignment && k <= ts.SyntaxKind.LastAssignment;
-
-function within(inner: ts.Node, outer: ts.Node): boolean {
-  return inner.getSourceFile() === outer.getSourceFile() && inner.pos >= outer.pos && inner.end <= outer.end;
-}
-
-function shortText(n: ts.Node): string {
-  const t = n.getText().replace(/\s+/g, " ");
-  return t.length > 48 ? `${t.slice(0, 45)}...` : t;
 }
 
 export function checkFiles(roots: readonly string[], host: CheckHost, options: CheckOptions = {}): CheckResult {

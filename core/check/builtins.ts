@@ -195,6 +195,52 @@ export const REFUSED_GLOBALS: ReadonlyMap<string, string> = new Map([
   ["Promise", "schedules work on the event loop; stages are synchronous and jobs wait only through yield*"],
 ]);
 
+/**
+ * Globals pure code may not touch at all, with the rule they break. Paths are matched by longest
+ * prefix after host-global prefixes (globalThis., self., window., global.) are stripped.
+ */
+export type PurityRule = "purity/io" | "purity/clock" | "purity/random" | "purity/dynamic-code" | "purity/import";
+
+export const SENSITIVE: ReadonlyMap<string, [PurityRule, string]> = new Map<string, [PurityRule, string]>([
+  ["Date.now", ["purity/clock", "reads the clock"]],
+  ["performance.now", ["purity/clock", "reads the clock"]],
+  ["performance.timeOrigin", ["purity/clock", "reads the clock"]],
+  ["performance", ["purity/io", "accesses the host"]],
+  ["Math.random", ["purity/random", "is random"]],
+  ["crypto.getRandomValues", ["purity/random", "is random"]],
+  ["crypto.randomUUID", ["purity/random", "is random"]],
+  ["crypto", ["purity/io", "accesses the host's crypto"]],
+  ["eval", ["purity/dynamic-code", "evaluates code"]],
+  ["Function", ["purity/dynamic-code", "evaluates code"]],
+  ["WebAssembly", ["purity/dynamic-code", "compiles code"]],
+  ["require", ["purity/import", "loads a module that is not checked"]],
+  ["WeakRef", ["purity/io", "observes garbage collection"]],
+  ["Atomics.wait", ["purity/io", "blocks on shared memory"]],
+  ["Atomics.waitAsync", ["purity/io", "waits on shared memory"]],
+  ["FinalizationRegistry", ["purity/io", "observes garbage collection"]],
+  ...[
+    "fetch", "caches", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
+    "queueMicrotask", "requestAnimationFrame", "requestIdleCallback", "scheduler", "process", "navigator", "WebSocket",
+    "XMLHttpRequest", "EventSource", "indexedDB", "localStorage", "sessionStorage", "document", "location", "env",
+    "Deno", "Bun", "postMessage", "importScripts", "addEventListener", "removeEventListener", "dispatchEvent",
+    "BroadcastChannel", "Worker", "SharedWorker", "MessageChannel", "Buffer", "__dirname", "__filename", "module",
+    "exports", "globalThis", "self", "window", "global", "console",
+  ].map((name): [string, [PurityRule, string]] => [name, ["purity/io", name === "console" ? "does I/O" : "accesses the host"]]),
+]);
+/** Names of the global object itself: `globalThis.Math` is `Math`. */
+export const HOST_PREFIX = new Set(["globalThis", "self", "window", "global"]);
+
+/** Refused globals that also write their first argument (reported as a write too; allowlisted ones say so in BUILTIN_GLOBALS). */
+export const WRITES_FIRST_ARG = new Set([
+  "Object.setPrototypeOf",
+  "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty", "Reflect.setPrototypeOf",
+  "Atomics.store", "Atomics.add", "Atomics.sub", "Atomics.and", "Atomics.or", "Atomics.xor", "Atomics.exchange", "Atomics.compareExchange",
+]);
+/** Array methods whose callback receives the receiver's elements (so writes through them write the receiver). */
+export const ITERATION_METHODS = new Set([
+  "map", "forEach", "filter", "find", "findIndex", "findLast", "findLastIndex", "some", "every", "flatMap", "reduce", "reduceRight", "sort", "toSorted",
+]);
+
 /** The allowlist entry of a global path, or the nearest namespace that makes it a usable value. */
 export function builtinGlobal(path: string): BuiltinGlobal | "namespace" | undefined {
   const hit = BUILTIN_GLOBALS.get(path);
