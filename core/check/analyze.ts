@@ -781,13 +781,18 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    */
   function callbackResults(cbExpr: ts.Expression, element: Prov, fn: FnNode): Prov {
     const cb = targetOfExpr(cbExpr);
-    if (cb?.kind !== "fn") return FRESH;
+    if (cb?.kind !== "fn" || returnsInProgress.has(cb.fn)) return FRESH;
     const inline = within(cb.fn, fn);
     const asElement = (o: Origin | undefined): Origin | undefined => (o?.param?.fn === cb.fn && o.param.index === 0 ? element[o.param.level] : o);
     let out = FRESH;
-    for (const r of returnExprs(cb.fn)) {
-      const p = prov(r, inline ? fn : cb.fn);
-      out = join(out, inline ? p : p.map(asElement));
+    returnsInProgress.add(cb.fn);
+    try {
+      for (const r of returnExprs(cb.fn)) {
+        const p = prov(r, inline ? fn : cb.fn);
+        out = join(out, inline ? p : p.map(asElement));
+      }
+    } finally {
+      returnsInProgress.delete(cb.fn);
     }
     return out;
   }
@@ -825,6 +830,50 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return p;
   }
 
+  /** `p` held `levels` levels down in fresh containers. */
+  const nested = (p: Prov, levels: number): Prov => (levels <= 0 ? p : nested(holding(p), levels - 1));
+
+  /**
+   * What code stores into a local container after making it: `m.set(k, v)`, `s.add(v)`,
+   * `xs.push(v)`, `o[k] = v`, `Object.assign(o, src)`. The container holds v from then on, at the
+   * level the store reaches (`o.list.push(v)` puts v two levels down), so `m.get(k).n = 0` after
+   * `m.set(k, input[0])` writes the input.
+   */
+  function storedInto(decl: ts.Declaration, fn: FnNode): Prov {
+    const scope = enclosingFn(decl);
+    if (!scope?.body || !ts.isIdentifier((decl as ts.NamedDeclaration).name ?? decl)) return FRESH;
+    let out = FRESH;
+    const depthFrom = (obj: ts.Expression): number | undefined => {
+      let e = unwrap(obj);
+      let depth = 0;
+      while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+        e = unwrap(e.expression);
+        depth++;
+      }
+      return ts.isIdentifier(e) && declOf(e) === decl ? depth : undefined;
+    };
+    const scan = (n: ts.Node): void => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const l = unwrap(n.left);
+        const d = ts.isPropertyAccessExpression(l) || ts.isElementAccessExpression(l) ? depthFrom(l.expression) : undefined;
+        if (d !== undefined) out = join(out, nested(prov(n.right, fn), d + 1));
+      } else if (ts.isCallExpression(n)) {
+        const callee = unwrap(n.expression);
+        for (const w of callWrites(n)) {
+          const d = depthFrom(w.obj);
+          if (d === undefined) continue;
+          const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : staticPath(callee)?.segments.join(".");
+          const stored = name === "set" ? n.arguments.slice(1, 2) : name === "splice" ? n.arguments.slice(2) : name === "push" || name === "unshift" || name === "add" ? n.arguments : [];
+          for (const a of stored) out = join(out, nested(argProv(a, fn), d + 1));
+          if (name === "Object.assign") for (const a of n.arguments.slice(1)) out = join(out, nested(elementsOf(argProv(a, fn)), d + 1));
+        }
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(scope.body);
+    return out;
+  }
+
   function computeProv(decl: ts.Declaration, fn: FnNode): Prov {
     let p: ts.Node = decl;
     while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
@@ -839,7 +888,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           const reduce = callee.name.text === "reduce" || callee.name.text === "reduceRight";
           const recv = prov(callee.expression, fn);
           const element = index === (reduce ? 1 : 0) ? elementsOf(recv) : index === (reduce ? 3 : 2) ? recv : FRESH;
-          return bindingProv(decl, reduce && index === 0 ? argProv(call.arguments[1], fn) : element);
+          return bindingProv(decl, reduce && index === 0 ? join(argProv(call.arguments[1], fn), storedInto(decl, fn)) : element);
         }
         const sp = staticPath(callee);
         if (sp && !sp.dynamic && /^(?:Array|\w+Array)\.from$/.test(stripHost(sp.segments).join(".")) && index === 0) {
@@ -857,9 +906,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         // A let/var holds whatever is assigned to it later too (`let a = []; a = outer; a.push(x)`).
         const values = valuesOf(p.name);
         if (values === undefined) return p.initializer ? prov(p.initializer, fn) : FRESH;
-        return values.reduce((acc, v) => join(acc, prov(v, fn)), FRESH);
+        return join(values.reduce((acc, v) => join(acc, prov(v, fn)), FRESH), storedInto(decl, fn));
       }
-      return p.initializer ? bindingProv(decl, prov(p.initializer, fn)) : FRESH;
+      return join(p.initializer ? bindingProv(decl, prov(p.initializer, fn)) : FRESH, ts.isIdentifier(p.name) ? storedInto(decl, fn) : FRESH);
     }
     return FRESH;
   }
