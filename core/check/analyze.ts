@@ -491,15 +491,26 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     | { kind: "outer"; desc: string; decl?: ts.Declaration }
     | { kind: "none" };
 
+  /** A function only ever called from inside functions (never by module-level code, never passed around). */
+  function perCallFactory(f: FnNode): boolean {
+    const sites = sitesOf(f);
+    return !sites.escaped && sites.calls.length > 0 && sites.calls.every((c) => enclosingFn(c) !== undefined);
+  }
+
   function classify(id: ts.Identifier, fn: FnNode): Binding {
     const r = resolveIdentifier(id);
     if (r.kind === "global") return { kind: "outer", desc: `global \`${id.text}\`` };
     if (r.kind === "unchecked-import" || r.kind === "allowed-import" || r.kind === "sdk") return { kind: "outer", desc: `imported \`${id.text}\`` };
     if (r.kind !== "decl") return { kind: "none" };
     const d = r.decl;
+    // A named function referred to from inside itself (`nextSeq.n = ...`) is one object every call shares.
+    if (isFn(d) && within(fn, d)) return { kind: "outer", desc: `the function \`${id.text}\` itself (one object, shared by every call)`, decl: d };
     if (!within(d, fn)) {
       let p: ts.Node | undefined = d.parent;
       while (p && !isFn(p) && !ts.isSourceFile(p)) p = p.parent;
+      // A closure's captured variable is as fresh as the factory's activation: one made by a call
+      // inside a function (`const c = makeCounter()` in run) is that caller's own.
+      if (p && isFn(p) && perCallFactory(p)) return { kind: "local", decl: d };
       return { kind: "outer", desc: p && !ts.isSourceFile(p) ? `captured variable \`${id.text}\`` : `module-level \`${id.text}\``, decl: d };
     }
     let p: ts.Node = d;
@@ -519,7 +530,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   type Prov = readonly (Origin | undefined)[];
   const FRESH: Prov = new Array<Origin | undefined>(LEVELS).fill(undefined);
   const same = (o: Origin | undefined): Prov => new Array<Origin | undefined>(LEVELS).fill(o);
-  const join = (a: Prov, b: Prov): Prov => a.map((x, i) => x ?? b[i]);
+  /** Either origin; a definite one (module state, the input) over a parameter's, which is judged later and may turn out fresh. */
+  const either = (x: Origin | undefined, y: Origin | undefined): Origin | undefined => (x === undefined || (x.param && y && !y.param) ? y : x);
+  const join = (a: Prov, b: Prov): Prov => a.map((x, i) => either(x, b[i]));
   const elementsOf = (p: Prov): Prov => [...p.slice(1), p[LEVELS - 1]];
   /** A fresh container whose elements have provenance `inner`. */
   const holding = (inner: Prov): Prov => [undefined, ...inner.slice(0, LEVELS - 2), inner[LEVELS - 2] ?? inner[LEVELS - 1]];
@@ -700,14 +713,47 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const entry = builtinGlobal(name);
       if (entry === undefined || entry === "namespace") return FRESH;
       if (entry.effect === "view" || (entry.effect === "copy" && /.Array$/.test(name) && viewsMemory(e))) return [via(first[0], "(viewed, not copied)"), ...first.slice(1)];
+      if (name === "Map") return entriesHeld(first);
       if (entry.effect === "copy") {
         const rest = args.slice(1).reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
         return viaAll(join(name === "Array" ? holding(join(first, rest)) : shallowCopy(first), holding(rest)), `(held by \`${shortText(e)}\`)`);
       }
       return FRESH;
     }
-    // A project class: the instance is fresh, but its constructor may keep what it is given.
-    return viaAll(holding(args.reduce((acc, a) => join(acc, argProv(a, fn)), FRESH)), `(kept by \`${shortText(e)}\`)`);
+    // A project class: the instance is fresh, but its constructor may keep what it is given, its
+    // parameters' defaults and its fields' initializers (`items = SHARED`).
+    let kept = args.reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
+    for (const cls of classChain(e.expression)) {
+      for (const m of cls.members) {
+        if (ts.isPropertyDeclaration(m) && m.initializer && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static)) kept = join(kept, prov(m.initializer, fn));
+        if (ts.isConstructorDeclaration(m)) for (const prm of m.parameters) if (prm.initializer) kept = join(kept, prov(prm.initializer, fn));
+      }
+    }
+    return viaAll(holding(kept), `(kept by \`${shortText(e)}\`)`);
+  }
+
+  /**
+   * What a map or object made from [key, value] pairs holds (`new Map(pairs)`,
+   * `Object.fromEntries(pairs)`): the pairs' elements, and (conservatively) the pairs themselves.
+   */
+  const entriesHeld = (pairs: Prov): Prov => holding(join(elementsOf(elementsOf(pairs)), elementsOf(pairs)));
+
+  /** The project classes `new X()` constructs: X and the project classes it extends. */
+  function classChain(expr: ts.Expression): ts.ClassLikeDeclaration[] {
+    const out: ts.ClassLikeDeclaration[] = [];
+    let d: ts.Node | undefined = declOf(expr) ?? definingExpr(expr);
+    while (d && ts.isClassLike(d) && !out.includes(d) && out.length < 8) {
+      out.push(d);
+      const base: ts.Expression | undefined = d.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+      d = base ? (declOf(base) ?? definingExpr(base)) : undefined;
+    }
+    return out;
+  }
+
+  /** A global a class extends (`class Stamp extends Date`), if any. */
+  function globalBase(cls: ts.ClassLikeDeclaration): ts.Expression | undefined {
+    const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+    return base && staticPath(base) ? base : undefined;
   }
 
   function provOfCall(e: ts.CallExpression, fn: FnNode): Prov {
@@ -719,6 +765,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const name = stripHost(sp.segments).join(".");
       const entry = builtinGlobal(name);
       if (entry === undefined || entry === "namespace") return FRESH;
+      if (name === "Object.entries") return holding(holding(elementsOf(argProv(args[0], fn))));
+      if (name === "Object.fromEntries") return entriesHeld(argProv(args[0], fn));
       if (name === "Object.assign") return args.slice(1).reduce((acc, a) => join(acc, viaAll(shallowCopy(argProv(a, fn)), `(copied by \`Object.assign\`)`)), argProv(args[0], fn));
       if (/^(?:Array|\w+Array)\.from$/.test(name) && args[1]) return holding(callbackResults(args[1], elementsOf(argProv(args[0], fn)), fn));
       switch (entry.effect) {
@@ -753,6 +801,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const recv = prov(callee.expression, fn);
       switch (method?.effect) {
         case "copy": {
+          if (name === "entries") return holding(holding(elementsOf(recv)));
           const added = name === "concat" ? args.reduce((acc, a) => join(acc, shallowCopy(argProv(a, fn))), FRESH) : FRESH;
           return viaAll(join(shallowCopy(recv), added), `(a shallow copy by \`.${name}()\`)`);
         }
@@ -822,11 +871,15 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /** A destructured binding's provenance: an element of what is destructured (a rest element is a shallow copy). */
-  function bindingProv(d: ts.Node, whole: Prov): Prov {
+  function bindingProv(d: ts.Node, whole: Prov, fn?: FnNode): Prov {
     let p = whole;
     const path: ts.BindingElement[] = [];
     for (let n: ts.Node = d; ts.isBindingElement(n); n = n.parent.parent) path.unshift(n);
-    for (const el of path) p = el.dotDotDotToken ? shallowCopy(p) : elementsOf(p);
+    for (const el of path) {
+      p = el.dotDotDotToken ? shallowCopy(p) : elementsOf(p);
+      // `{ into = SINK } = {}`: the default may be what it holds.
+      if (el.initializer && fn) p = join(p, prov(el.initializer, fn));
+    }
     return p;
   }
 
@@ -896,11 +949,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         }
       }
       // Any other function's parameter: judged at its call sites.
-      return bindingProv(decl, paramProv(cb, index, ts.isIdentifier(p.name) ? p.name.text : `#${index}`));
+      return bindingProv(decl, paramProv(cb, index, ts.isIdentifier(p.name) ? p.name.text : `#${index}`), cb);
     }
     if (ts.isVariableDeclaration(p)) {
       const list = p.parent;
-      if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return bindingProv(decl, elementsOf(prov(list.parent.expression, fn)));
+      if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return bindingProv(decl, elementsOf(prov(list.parent.expression, fn)), fn);
       if (ts.isVariableDeclarationList(list) && ts.isForInStatement(list.parent)) return FRESH;
       if (!isConst(p) && ts.isIdentifier(p.name)) {
         // A let/var holds whatever is assigned to it later too (`let a = []; a = outer; a.push(x)`).
@@ -908,7 +961,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         if (values === undefined) return p.initializer ? prov(p.initializer, fn) : FRESH;
         return join(values.reduce((acc, v) => join(acc, prov(v, fn)), FRESH), storedInto(decl, fn));
       }
-      return join(p.initializer ? bindingProv(decl, prov(p.initializer, fn)) : FRESH, ts.isIdentifier(p.name) ? storedInto(decl, fn) : FRESH);
+      return join(p.initializer ? bindingProv(decl, prov(p.initializer, fn), fn) : FRESH, ts.isIdentifier(p.name) ? storedInto(decl, fn) : FRESH);
     }
     return FRESH;
   }
@@ -1343,6 +1396,17 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
   }
 
+  /** `new Base(args)` for a global base class reached through `extends` (a subclass's construction or its super() call). */
+  function checkGlobalConstruction(base: ts.Expression, args: readonly ts.Expression[], at: ts.Node, ctx: Ctx): void {
+    const segs = stripHost(staticPath(base)!.segments);
+    const name = segs.join(".");
+    const hit = sensitiveHit(segs);
+    if (hit) report(at, hit[1][0], `${shortText(at)} constructs \`${name}\`, which ${hit[1][1]} ${where(ctx)}`);
+    else if (name === "Date" && args.length === 0) report(at, "purity/clock", `${shortText(at)} constructs a Date with no arguments, which reads the clock ${where(ctx)}`);
+    else if (name === "Date" && (args.length > 1 || parsesText(args[0]!))) report(at, "purity/host", `${shortText(at)} constructs a Date from local-time fields or a non-ISO string ${where(ctx)}`);
+    else if (builtinGlobal(name) === undefined || hostGlobal(segs)) report(at, hostGlobal(segs) ? "purity/host" : "purity/unknown-call", `${shortText(at)} constructs \`${name}\`, which is not on paxflow's allowlist ${where(ctx)}`);
+  }
+
   /** Whether a Date argument is text parsed in a host-dependent way: a string that is not a constant ISO 8601 date. */
   function parsesText(arg: ts.Expression): boolean {
     const text = constString(arg);
@@ -1580,8 +1644,25 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
   }
 
-  /** A value made by `new Date(...)` or declared as a Date. */
+  const ARITHMETIC = new Set([
+    ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken,
+    ts.SyntaxKind.AsteriskAsteriskToken, ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken, ts.SyntaxKind.GreaterThanToken,
+    ts.SyntaxKind.GreaterThanEqualsToken,
+  ]);
+
+  /** Whether a type is Date, or an array, tuple or union holding Dates (each turns into local-time text). */
+  function holdsDate(t: ts.Type, depth = 0): boolean {
+    if (depth > 3) return false;
+    if (t.isUnion()) return t.types.some((u) => holdsDate(u, depth + 1));
+    const sym = t.getSymbol();
+    if (sym?.name === "Date" && sym.declarations?.some((d) => d.getSourceFile().fileName === ELEMENT_TYPES_FILE)) return true;
+    const element = checker.getIndexInfosOfType(t).find((i) => (i.keyType.flags & ts.TypeFlags.Number) !== 0)?.type;
+    return element !== undefined && holdsDate(element, depth + 1);
+  }
+
+  /** A value made by `new Date(...)`, or typed as a Date (or a list of them). */
   function isDateValue(expr: ts.Expression): boolean {
+    if (holdsDate(checker.getTypeAtLocation(expr))) return true;
     const e = definingExpr(expr);
     if (ts.isNewExpression(e)) {
       const sp = staticPath(e.expression);
@@ -1601,7 +1682,24 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (r.kind !== "decl") return false;
     let d: ts.Node = r.decl;
     while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
-    return ts.isVariableDeclaration(d) && ts.isCatchClause(d.parent);
+    return ts.isVariableDeclaration(d) && ts.isCatchClause(d.parent) && !narrowedToOwnError(e, d);
+  }
+
+  /**
+   * `e instanceof ValidationError ? e.message : ...` (or the same `if`): narrowed to a project
+   * error class, whose message is the project's own text.
+   */
+  function narrowedToOwnError(ref: ts.Identifier, decl: ts.VariableDeclaration): boolean {
+    for (let n: ts.Node = ref; n.parent && n !== decl.parent; n = n.parent) {
+      const p = n.parent;
+      const cond = ts.isConditionalExpression(p) && p.whenTrue === n ? p.condition : ts.isIfStatement(p) && p.thenStatement === n ? p.expression : undefined;
+      const c = cond ? unwrap(cond) : undefined;
+      if (c && ts.isBinaryExpression(c) && c.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && ts.isIdentifier(unwrap(c.left)) && declOf(unwrap(c.left)) === decl) {
+        const cls = declOf(c.right);
+        if (cls && ts.isClassLike(cls)) return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -1633,12 +1731,17 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "join") {
       const list = definingExpr(node.expression.expression);
-      if (ts.isArrayLiteralExpression(list) && list.elements.some((el) => !ts.isSpreadElement(el) && !ts.isOmittedExpression(el) && isDateValue(el))) {
+      if (isDateValue(node.expression.expression) || (ts.isArrayLiteralExpression(list) && list.elements.some((el) => !ts.isSpreadElement(el) && !ts.isOmittedExpression(el) && isDateValue(el)))) {
         report(node, "purity/host", `\`${shortText(node)}\` turns Dates into local-time text, which depends on the host's time zone (use toISOString) ${where(ctx)}`);
       }
     }
     if (ts.isCallExpression(node) && staticPath(node.expression)?.segments.join(".") === "JSON.stringify" && node.arguments[0]) implicitCall(node.arguments[0], ["toJSON"], "JSON.stringify calls its toJSON", ctx);
     for (const c of converted) implicitCall(c, ["toString", "valueOf", "Symbol.toPrimitive"], "turning it into text calls", ctx);
+    // Arithmetic and comparison turn an object into a number: valueOf or [Symbol.toPrimitive] runs.
+    const numeric: ts.Expression[] = [];
+    if (ts.isPrefixUnaryExpression(node) && (node.operator === ts.SyntaxKind.PlusToken || node.operator === ts.SyntaxKind.MinusToken)) numeric.push(node.operand);
+    else if (ts.isBinaryExpression(node) && ARITHMETIC.has(node.operatorToken.kind)) numeric.push(node.left, node.right);
+    for (const c of numeric) implicitCall(c, ["valueOf", "Symbol.toPrimitive"], "arithmetic on it calls", ctx);
     for (const c of converted) {
       if (isCaughtError(c)) report(c, "purity/host", `\`${shortText(c)}\` turns a caught error into text, which engines word differently ${where(ctx)}`);
       else if (isFunctionValue(c)) report(c, "purity/host", `\`${shortText(c)}\` turns a function into its source text, which differs between builds ${where(ctx)}`);
@@ -1746,7 +1849,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const line = lineOf(call);
       const receiver = index === -1 ? receiverOf(call) : undefined;
       if (index === -1 && !receiver) continue; // `new C()` or a plain call: a fresh `this`
-      const args = receiver ? [receiver] : param?.dotDotDotToken ? (call.arguments ?? []).slice(index) : (call.arguments ?? []).slice(index, index + 1);
+      const given = receiver ? [receiver] : param?.dotDotDotToken ? (call.arguments ?? []).slice(index) : (call.arguments ?? []).slice(index, index + 1);
+      // A missing argument is the parameter's default (`into = SEEN`), evaluated in the callee.
+      const fromDefault = given.length === 0 && param?.initializer ? prov(param.initializer, fn)[level] : undefined;
+      if (fromDefault) return { ...fromDefault, desc: `the call at line ${line} leaves \`${shortText(param!.name)}\` to its default, ${fromDefault.desc}` };
+      const args = given;
       for (const arg of args) {
         if (ts.isSpreadElement(arg)) return { desc: `the call at line ${line} passes a spread` };
         const caller = enclosingFn(call);
@@ -1953,7 +2060,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * receiver of `Array.prototype.push.call(r, ...)`, the bound receiver of
    * `const add = log.push.bind(log); add(x)`, a global or sticky RegExp's lastIndex.
    */
-  function callWrites(call: ts.CallExpression): { obj: ts.Expression; what: string }[] {
+  function callWrites(call: ts.CallExpression): { obj: ts.Expression; what: string; element?: boolean }[] {
     const callee = unwrap(call.expression);
     const sp = staticPath(callee);
     if (sp && !sp.dynamic) {
@@ -1964,13 +2071,21 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const path = segs.join(".");
       const entry = builtinGlobal(path);
       const writesFirst = WRITES_FIRST_ARG.has(path) || (typeof entry === "object" && entry.writesFirstArg === true);
-      return writesFirst && call.arguments[0] ? [{ obj: call.arguments[0], what: `${path}() writes to` }] : [];
+      const first = call.arguments[0];
+      if (!writesFirst || !first) return [];
+      // `Object.assign(...args)`: the target is the spread list's first element.
+      return ts.isSpreadElement(first) ? [{ obj: first.expression, what: `${path}() writes to the first element of`, element: true }] : [{ obj: first, what: `${path}() writes to` }];
     }
     if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
       const receiver = unwrap(callee.expression);
       if (name === undefined || declOf(callee)) return [];
-      const out: { obj: ts.Expression; what: string }[] = [];
+      const out: { obj: ts.Expression; what: string; element?: boolean }[] = [];
+      // `ids.forEach(SEEN.add, SEEN)`: the callback is a mutating method, called on the thisArg.
+      const cb = ITERATION_METHODS.has(name) && call.arguments[0] ? unwrap(call.arguments[0]) : undefined;
+      if (cb && ts.isPropertyAccessExpression(cb) && !declOf(cb) && BUILTIN_METHODS.get(cb.name.text)?.mutates) {
+        out.push({ obj: call.arguments[1] ?? cb.expression, what: `${cb.name.text}() (passed to .${name}()) mutates` });
+      }
       if (BUILTIN_METHODS.get(name)?.mutates) out.push({ obj: receiver, what: `${name}() mutates` });
       if ((name === "test" || name === "exec") && isStatefulRegExp(receiver)) out.push({ obj: receiver, what: `${name}() on a global/sticky RegExp advances the lastIndex of` });
       return out;
@@ -1981,6 +2096,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     return [];
   }
+
+  /** The provenance of the object a write writes (an element of `obj` for a spread argument). */
+  const writtenProv = (w: { obj: ts.Expression; element?: boolean }, fn: FnNode): Prov => (w.element ? elementsOf(prov(w.obj, fn)) : prov(w.obj, fn));
 
   /** `const add = log.push.bind(log)`: the method and the receiver it is bound to. */
   function boundMethod(id: ts.Identifier): { name: string; receiver: ts.Expression } | undefined {
@@ -1994,7 +2112,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /** Every object written at this node: [the object, what the write is]. Identifier writes (`x = 1`) are not objects. */
-  function writesAt(n: ts.Node): { obj: ts.Expression; what: string }[] {
+  function writesAt(n: ts.Node): { obj: ts.Expression; what: string; element?: boolean }[] {
     const fieldOf = (t: ts.Expression, what: string): { obj: ts.Expression; what: string }[] => {
       const e = unwrap(t);
       return ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) ? [{ obj: e.expression, what }] : [];
@@ -2022,7 +2140,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     };
     const scan = (n: ts.Node): void => {
       if ((isFn(n) && !ts.isArrowFunction(n)) || ts.isClassLike(n)) return;
-      for (const w of writesAt(n)) mark(prov(w.obj, fn)[0]);
+      for (const w of writesAt(n)) mark(writtenProv(w, fn)[0]);
       if (ts.isCallExpression(n) || (ts.isPropertyAccessExpression(n) && !(ts.isCallExpression(n.parent) && n.parent.expression === n))) {
         const c = ts.isCallExpression(n) ? unwrap(n.expression) : n;
         const d = ts.isPropertyAccessExpression(c) ? declOf(c) : undefined;
@@ -2101,7 +2219,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         for (let outer = fn && enclosingFn(fn); outer; outer = enclosingFn(outer)) fn = outer;
         if (fn && !initOnly(fn)) {
           for (const w of writes) {
-            let o = prov(w.obj, fn)[0];
+            let o = writtenProv(w, fn)[0];
             if (o?.param && !stageRoots.has(o.param.fn) && !jobRoots.has(o.param.fn)) o = o.param.index === -1 ? undefined : nonFreshArgument(o.param.fn, o.param.index, o.param.level, new Set(), 0);
             const d = o?.decl;
             if (d && !enclosingFn(d)) out.set(d, [...(out.get(d) ?? []), { fn, at: `\`${fnName(fn)}\` (${path.posix.basename(sf.fileName)}:${lineOf(n)})` }]);
@@ -2201,12 +2319,25 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     checkHostText(node, ctx);
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) checkReceiverState(node, ctx);
     if (ts.isNewExpression(node)) {
-      // `new Thing()`: the class's constructor runs (and its field initializers, walked with the class).
-      const d = declOf(node.expression);
-      if (d && ts.isClassLike(d) && !within(d, ctx.fn)) {
-        const ctor = d.members.find(ts.isConstructorDeclaration);
+      // `new Thing()`: the constructors of Thing and the classes it extends run, and so do their
+      // instance fields' initializers; a global base class is constructed with these arguments
+      // unless a constructor calls super() itself (judged there).
+      const chain = classChain(node.expression).filter((c) => !within(c, ctx.fn));
+      for (const cls of chain) {
+        const ctor = cls.members.find(ts.isConstructorDeclaration);
         if (ctor?.body) follow(ctor, ctx);
+        if (ctx.visited.has(cls)) continue;
+        ctx.visited.add(cls);
+        for (const m of cls.members) if (ts.isPropertyDeclaration(m) && m.initializer && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static)) visit(m.initializer, ctx);
       }
+      const last = classChain(node.expression).at(-1);
+      const base = last ? globalBase(last) : undefined;
+      if (base && !classChain(node.expression).some((c) => c.members.some(ts.isConstructorDeclaration))) checkGlobalConstruction(base, node.arguments ?? [], node, ctx);
+    }
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.SuperKeyword) {
+      const cls = node.parent && ts.findAncestor(node, ts.isClassLike);
+      const base = cls ? globalBase(cls) : undefined;
+      if (base) checkGlobalConstruction(base, node.arguments, node, ctx);
     }
 
     if (ts.isCallExpression(node) && ctx.job && sdkName(node.expression) === "all") {
@@ -2224,7 +2355,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         }
       }
       for (const w of callWrites(node)) {
-        const o = judged(prov(w.obj, ctx.fn)[0]);
+        const o = judged(writtenProv(w, ctx.fn)[0]);
         if (o) report(node, "purity/outer-write", `${w.what} \`${shortText(w.obj)}\`, which belongs to ${o.desc}, ${where(ctx)}`);
       }
     } else if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {

@@ -6,8 +6,10 @@
  * without any lib, `Row[]` has no element type, so a callback's parameter (`rows.map((r) => ...)`)
  * or a loop variable is `any`, and the provenance analysis cannot tell that `r.sensor` is a
  * string nobody can write through. These declarations give arrays, maps and sets their element
- * types and nothing else: the only values declared are `Symbol` (for...of needs its iterator), and
- * `Array` and `Object` for the element types of `Array.from` and `Object.entries`/`values`. A
+ * types and nothing else: the only values declared are `Symbol` (for...of needs its iterator),
+ * `Array` and `Object` for the element types of `Array.from` and `Object.entries`/`values`, and
+ * `Date`, so a field or an array typed with Date is known to hold one (a Date turned into text is
+ * local time). A
  * declaration here is still a host global to the checker (it is ambient), judged by the allowlist.
  */
 export const ELEMENT_TYPES_FILE = "/__paxflow_element_types__.d.ts";
@@ -15,7 +17,7 @@ export const ELEMENT_TYPES_FILE = "/__paxflow_element_types__.d.ts";
 export const ELEMENT_TYPES = `
 interface Boolean {} interface Function {} interface CallableFunction {} interface NewableFunction {}
 interface IArguments {} interface Number {} interface Object {} interface RegExp {} interface String { readonly length: number }
-interface SymbolConstructor { readonly iterator: unique symbol }
+interface SymbolConstructor { readonly iterator: unique symbol; readonly toPrimitive: unique symbol }
 declare var Symbol: SymbolConstructor;
 interface IteratorResult<T> { done?: boolean; value: T }
 interface Iterator<T> { next(): IteratorResult<T> }
@@ -64,6 +66,9 @@ interface ObjectConstructor {
   keys(o: object): string[];
 }
 declare var Object: ObjectConstructor;
+interface Date { getTime(): number; toISOString(): string }
+interface DateConstructor { new (value?: number | string | Date): Date; new (year: number, monthIndex: number, ...rest: number[]): Date }
+declare var Date: DateConstructor;
 type Record<K extends keyof any, T> = { [P in K]: T };
 type Partial<T> = { [P in keyof T]?: T[P] };
 type Readonly<T> = { readonly [P in keyof T]: T[P] };

@@ -1,4 +1,4 @@
-// expect: purity/outer-write@8
+// expect: purity/outer-write@14
 import { defineStage, defineJob, all } from "../../../core/index.ts";
 const AUDIT: string[] = [];
 // A constructor parameter property defaulting to module state; the local instance writes it.

@@ -1,4 +1,4 @@
-// expect: purity/outer-write@8
+// expect: purity/outer-write@14
 import { defineStage, defineJob, all } from "../../../core/index.ts";
 const SHARED: string[] = [];
 // A class field initialised with module state: every local instance shares SHARED.
