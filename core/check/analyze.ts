@@ -1319,8 +1319,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (!ts.isIdentifier(base)) return false;
     const r = resolveIdentifier(base);
     if (r.kind !== "decl" || !within(r.decl, ctx.fn)) return false;
-    let d: ts.Node = r.decl;
-    while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
+    // `const { now } = Date`: the definition names only `Date`, so the member is judged at use.
+    if (ts.isBindingElement(r.decl)) return false;
+    const d: ts.Node = r.decl;
     if (!ts.isVariableDeclaration(d) || !d.initializer) return false;
     return staticPath(d.initializer) !== undefined;
   }
@@ -1382,7 +1383,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const fnSegs = segs.length > 1 && /^(?:call|apply|bind)$/.test(segs.at(-1)!) ? segs.slice(0, -1) : segs;
     if (fnSegs.length === 3 && fnSegs[1] === "prototype") {
       const name = fnSegs[2]!;
-      const hostWhy = HOST_METHODS.get(name);
+      const hostWhy = HOST_METHODS.get(name) ?? (fnSegs[0] === "Date" && name === "toString" ? "is local time, which depends on the host's time zone (use toISOString)" : undefined);
       if (hostWhy) report(called ?? node, "purity/host", `${shown} ${hostWhy} ${where(ctx)}`);
       else if (!BUILTIN_METHODS.has(name)) report(called ?? node, "purity/unknown-call", `${shown} is not an allowlisted built-in method ${where(ctx)}`);
       return;
@@ -1433,7 +1434,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * project function, class, stage or job): a built-in method judged by name, a function reached
    * through a parameter or a variable, or something the checker cannot see, which is an error.
    */
+  /** The walk's context while checkCallee judges a call (implementations found on the way are followed in it). */
+  let currentCtx: Ctx | undefined;
+
   function checkCallee(call: ts.CallExpression | ts.NewExpression, ctx: Ctx): void {
+    currentCtx = ctx;
     const callee = unwrap(call.expression);
     if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword || ts.isMetaProperty(callee)) return;
     if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword) return;
@@ -1462,8 +1467,18 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
       const receiver = unwrap(callee.expression);
       if (ts.isPropertyAccessExpression(callee) && declOf(callee)) {
-        if (memberOfArguments(callee)) return undefined;
+        if (memberOfArguments(callee) || functionValueOk(callee, 0)) {
+          const d = declOf(callee)!;
+          if (isBodiless(d)) for (const impl of implementationsOf(d)) onTarget({ kind: "fn", fn: impl }, callee, currentCtx!);
+          return undefined;
+        }
         return ["purity/unknown-call", `\`${shortText(callee)}\` is declared without a body the checker can follow; ${UNKNOWN_HINT}`];
+      }
+      const wellKnown = ts.isElementAccessExpression(callee) ? staticPath(callee.argumentExpression) : undefined;
+      if (wellKnown && !wellKnown.dynamic && /^Symbol\.(?:iterator|toPrimitive)$/.test(stripHost(wellKnown.segments).join("."))) {
+        // `xs[Symbol.iterator]()`: a project class's own method is followed, a built-in one is the spec's.
+        implicitCall(callee.expression, [stripHost(wellKnown.segments).join(".")], "calling", currentCtx!);
+        return undefined;
       }
       if (name === undefined || tableFunctions(callee.expression)) {
         if (tableFunctions(callee.expression)) return undefined; // each entry is walked where the table is referenced
@@ -1564,6 +1579,13 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const e = unwrap(expr);
     if (depth > 8) return false;
     if (isFn(e) || targetOfExpr(e) !== undefined) return true;
+    // A field or a declared member (`this.#less`, `s.score` of an interface): what is stored there.
+    if (ts.isPropertyAccessExpression(e)) {
+      const d = declOf(e);
+      if (d && (ts.isPropertyDeclaration(d) || ts.isParameter(d))) return fieldFunctionsOk(d, depth + 1, functionValueOk);
+      if (d && isBodiless(d)) return implementationsOk(d, depth + 1);
+    }
+    if (ts.isElementAccessExpression(e) && staticPath(e) === undefined && elementFunctionsOk(e.expression, depth + 1)) return true;
     // `xs.push` (a built-in method, as in `xs.push.bind(xs)`), `table[k]` (a table of functions).
     if (ts.isPropertyAccessExpression(e) && !declOf(e) && staticPath(e) === undefined && (COLLECTION_METHODS.has(e.name.text) || elementTyped(e))) return true;
     if ((ts.isElementAccessExpression(e) || ts.isPropertyAccessExpression(e)) && staticPath(e) === undefined && tableFunctions(e.expression)) return true;
@@ -1578,6 +1600,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (r.kind === "sdk" || r.kind === "allowed-import") return true;
     if (r.kind !== "decl") return false;
     const d = r.decl;
+    const element = elementSource(d);
+    if (element) return elementFunctionsOk(element, depth + 1);
     if (ts.isParameter(d) && isFn(d.parent) && ts.isIdentifier(d.name)) {
       const f = d.parent;
       const index = f.parameters.indexOf(d);
@@ -1593,6 +1617,182 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (bound) return BUILTIN_METHODS.has(bound.name);
     const values = valuesOf(e);
     return values !== undefined && values.length > 0 && values.every((v) => functionValueOk(v, depth + 1));
+  }
+
+  /** A declaration without a body: an interface's or type literal's member, an abstract method. */
+  const isBodiless = (d: ts.Declaration): boolean =>
+    ts.isMethodSignature(d) || ts.isPropertySignature(d) || ((ts.isMethodDeclaration(d) || ts.isPropertyDeclaration(d)) && (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Abstract) !== 0);
+
+  /** The container a variable takes its value from one element at a time: a for...of loop's, or a built-in callback's receiver (`fns.reduce((acc, f) => f(acc), x)`). */
+  function elementSource(d: ts.Declaration): ts.Expression | undefined {
+    if (ts.isVariableDeclaration(d) && ts.isVariableDeclarationList(d.parent) && ts.isForOfStatement(d.parent.parent)) return d.parent.parent.expression;
+    if (!ts.isParameter(d) || !isFn(d.parent)) return undefined;
+    const cb = d.parent;
+    const call = cb.parent;
+    if (!ts.isCallExpression(call) || !call.arguments.includes(cb as ts.Expression)) return undefined;
+    const callee = unwrap(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || !ITERATION_METHODS.has(callee.name.text) || declOf(callee)) return undefined;
+    const reduce = callee.name.text.startsWith("reduce");
+    return cb.parameters.indexOf(d) === (reduce ? 1 : 0) ? callee.expression : undefined;
+  }
+
+  /**
+   * Whether every function a container may hold is one the checker knows: an array literal's
+   * elements, a rest parameter's arguments, what code pushes into it, what `.map(cb)` returns.
+   */
+  function elementFunctionsOk(container: ts.Expression, depth: number): boolean {
+    const e = unwrap(container);
+    if (depth > 8) return false;
+    const each = (x: ts.Expression): boolean => (ts.isSpreadElement(x) ? elementFunctionsOk(x.expression, depth + 1) : functionValueOk(x, depth + 1));
+    if (ts.isArrayLiteralExpression(e)) return e.elements.every((x) => ts.isOmittedExpression(x) || each(x));
+    if (ts.isCallExpression(e)) {
+      const callee = unwrap(e.expression);
+      if (!ts.isPropertyAccessExpression(callee) || declOf(callee)) return false;
+      const name = callee.name.text;
+      if (name === "map" && e.arguments[0]) {
+        const cb = targetOfExpr(e.arguments[0]);
+        return cb?.kind === "fn" && returnExprs(cb.fn).every((r) => functionValueOk(r, depth + 1));
+      }
+      return ["filter", "slice", "concat", "toReversed", "toSorted", "reverse", "sort"].includes(name) && elementFunctionsOk(callee.expression, depth + 1);
+    }
+    if (ts.isPropertyAccessExpression(e)) {
+      const d = declOf(e);
+      return d !== undefined && (ts.isPropertyDeclaration(d) || ts.isParameter(d)) && fieldFunctionsOk(d, depth + 1, elementFunctionsOk);
+    }
+    if (!ts.isIdentifier(e)) return false;
+    const r = resolveIdentifier(e);
+    if (r.kind !== "decl") return false;
+    const d = r.decl;
+    if (ts.isParameter(d) && isFn(d.parent)) {
+      const f = d.parent;
+      const index = f.parameters.indexOf(d);
+      const sites = sitesOf(f);
+      if (sites.escaped || sites.calls.length === 0) return false;
+      return sites.calls.every((c) => {
+        const args = (c.arguments ?? []).slice(index, d.dotDotDotToken ? undefined : index + 1);
+        return d.dotDotDotToken ? args.every(each) : args.length === 1 && !ts.isSpreadElement(args[0]!) && elementFunctionsOk(args[0]!, depth + 1);
+      });
+    }
+    if (!ts.isVariableDeclaration(d) || !ts.isIdentifier(d.name)) return false;
+    const values = valuesOf(d.name);
+    return values !== undefined && values.every((v) => elementFunctionsOk(v, depth + 1)) && storedFunctionsOk(d, enclosingFn(d)?.body ?? d.getSourceFile(), depth);
+  }
+
+  /** What code pushes, adds or assigns into a container (a variable, or a field through `this`) is a function the checker knows. */
+  function storedFunctionsOk(target: ts.Declaration, scope: ts.Node, depth: number): boolean {
+    let ok = true;
+    const names = (o: ts.Expression): boolean => {
+      const x = unwrap(o);
+      return (ts.isIdentifier(x) || ts.isPropertyAccessExpression(x)) && declOf(x) === target;
+    };
+    const scan = (n: ts.Node): void => {
+      if (!ok) return;
+      if (ts.isCallExpression(n)) {
+        const callee = unwrap(n.expression);
+        if (ts.isPropertyAccessExpression(callee) && !declOf(callee) && names(callee.expression) && ["push", "unshift", "add", "set", "splice"].includes(callee.name.text)) {
+          const stored = callee.name.text === "set" ? n.arguments.slice(1, 2) : callee.name.text === "splice" ? n.arguments.slice(2) : n.arguments;
+          ok = stored.every((a) => (ts.isSpreadElement(a) ? elementFunctionsOk(a.expression, depth + 1) : functionValueOk(a, depth + 1)));
+        }
+      } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const l = unwrap(n.left);
+        if (ts.isElementAccessExpression(l) && names(l.expression)) ok = functionValueOk(n.right, depth + 1);
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(scope);
+    return ok;
+  }
+
+  /**
+   * A field's functions: its initializer, every `this.f = v` in its class, a parameter property's
+   * arguments at each `new`, and (for a container) what the class stores into it.
+   */
+  function fieldFunctionsOk(d: ts.PropertyDeclaration | ts.ParameterDeclaration, depth: number, ok: (e: ts.Expression, depth: number) => boolean): boolean {
+    if (depth > 8) return false;
+    if (ts.isParameter(d)) return isFn(d.parent) && ts.isIdentifier(d.name) && ok(d.name, depth + 1) && (ok !== elementFunctionsOk || storedFunctionsOk(d, d.parent.parent, depth));
+    const cls = d.parent;
+    if (!ts.isClassLike(cls)) return false;
+    const values: ts.Expression[] = d.initializer ? [d.initializer] : [];
+    const scan = (n: ts.Node): void => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const l = unwrap(n.left);
+        if (ts.isPropertyAccessExpression(l) && declOf(l) === d) values.push(n.right);
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(cls);
+    return values.length > 0 && values.every((v) => ok(v, depth + 1)) && (ok !== elementFunctionsOk || storedFunctionsOk(d, cls, depth));
+  }
+
+  /** Interface and abstract members' implementations, per declaring type, found once. */
+  let implementers: Map<ts.Node, (ts.ClassLikeDeclaration | ts.ObjectLiteralExpression)[]> | undefined;
+
+  /**
+   * A call through an interface, a type literal or an abstract method (`s.score(x)`, `this.area()`):
+   * every project class extending or implementing that type, and every object literal typed as
+   * it, must give the member as a function the checker knows; each is followed.
+   */
+  function implementationsOk(d: ts.Declaration, depth: number): boolean {
+    const owner = d.parent;
+    const name = (d as ts.NamedDeclaration).name;
+    if (!name || !(ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name))) return false;
+    if (!implementers) {
+      const index = new Map<ts.Node, (ts.ClassLikeDeclaration | ts.ObjectLiteralExpression)[]>();
+      const add = (type: ts.Node | undefined, impl: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression): void => {
+        if (type) index.set(type, [...(index.get(type) ?? []), impl]);
+      };
+      for (const sf of sourceFiles) {
+        const walk = (n: ts.Node): void => {
+          if (ts.isClassLike(n)) {
+            const bases: ts.Node[] = [];
+            for (let c: ts.ClassLikeDeclaration | undefined = n, i = 0; c && i < 8; i++) {
+              const heritage = (c.heritageClauses ?? []).flatMap((h) => h.types.map((t) => declOf(t.expression)));
+              for (const b of heritage) if (b) bases.push(b);
+              const ext: ts.Expression | undefined = c.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+              const next: ts.Declaration | undefined = ext ? declOf(ext) : undefined;
+              c = next && ts.isClassLike(next) ? next : undefined;
+            }
+            for (const b of bases) add(ts.isTypeAliasDeclaration(b) ? b.type : b, n);
+          } else if (ts.isObjectLiteralExpression(n)) {
+            for (const decl of checker.getContextualType(n)?.getSymbol()?.declarations ?? []) add(decl, n);
+          }
+          ts.forEachChild(n, walk);
+        };
+        walk(sf);
+      }
+      implementers = index;
+    }
+    const impls = implementers.get(owner) ?? [];
+    if (impls.length === 0) return false;
+    return impls.every((impl) => {
+      const members: readonly ts.Node[] = ts.isClassLike(impl) ? impl.members : impl.properties;
+      const m = members.find((x) => {
+        const n = (x as ts.NamedDeclaration).name;
+        return n !== undefined && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n)) && n.text === name.text;
+      });
+      if (!m) return ts.isClassLike(impl) && (ts.getCombinedModifierFlags(impl) & ts.ModifierFlags.Abstract) !== 0;
+      if (isFn(m)) return true;
+      const v = ts.isPropertyAssignment(m) ? m.initializer : ts.isShorthandPropertyAssignment(m) ? m.name : ts.isPropertyDeclaration(m) ? m.initializer : undefined;
+      return v !== undefined && functionValueOk(v, depth + 1);
+    });
+  }
+
+  /** The implementations implementationsOk accepted, to walk them. */
+  function implementationsOf(d: ts.Declaration): FnNode[] {
+    const name = (d as ts.NamedDeclaration).name;
+    if (!implementers || !name || !(ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name))) return [];
+    return (implementers.get(d.parent) ?? []).flatMap((impl) => {
+      const members: readonly ts.Node[] = ts.isClassLike(impl) ? impl.members : impl.properties;
+      const m = members.find((x) => {
+        const n = (x as ts.NamedDeclaration).name;
+        return n !== undefined && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n)) && n.text === name.text;
+      });
+      if (!m) return [];
+      if (isFn(m)) return [m];
+      const v = ts.isPropertyAssignment(m) ? m.initializer : ts.isPropertyDeclaration(m) ? m.initializer : undefined;
+      const t = v ? targetOfExpr(v) : undefined;
+      return t?.kind === "fn" ? [t.fn] : [];
+    });
   }
 
   /** Built-ins that call a function they are given: the argument positions holding it. */
@@ -1675,14 +1875,17 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /** The variable of a `catch (e)` clause (or a name destructured from it): an error that may come from the engine. */
-  function isCaughtError(expr: ts.Expression): boolean {
+  function isCaughtError(expr: ts.Expression, depth = 0): boolean {
     const e = unwrap(expr);
-    if (!ts.isIdentifier(e)) return false;
+    if (!ts.isIdentifier(e) || depth > 4) return false;
     const r = resolveIdentifier(e);
     if (r.kind !== "decl") return false;
     let d: ts.Node = r.decl;
     while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
-    return ts.isVariableDeclaration(d) && ts.isCatchClause(d.parent) && !narrowedToOwnError(e, d);
+    if (!ts.isVariableDeclaration(d)) return false;
+    if (ts.isCatchClause(d.parent)) return !narrowedToOwnError(e, d);
+    // `const e = err as Error` (or `const { message } = e`) inside the catch: still the caught error.
+    return isConst(d) && d.initializer !== undefined && isCaughtError(d.initializer, depth + 1);
   }
 
   /**
@@ -1716,7 +1919,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     if (ts.isIdentifier(node) && isReference(node) && ts.isBindingElement(node.parent) === false) {
       const r = resolveIdentifier(node);
-      if (r.kind === "decl" && ts.isBindingElement(r.decl) && isCaughtError(node) && ((r.decl.propertyName ?? r.decl.name) as ts.Identifier).text === "message") {
+      if (r.kind === "decl" && ts.isBindingElement(r.decl) && isCaughtError(node) && ["message", "stack"].includes(((r.decl.propertyName ?? r.decl.name) as ts.Identifier).text)) {
         return void report(node, "purity/host", `\`${node.text}\` is a caught error's message: an engine error words it differently on Node and workerd ${where(ctx)}`);
       }
     }
@@ -1733,6 +1936,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const list = definingExpr(node.expression.expression);
       if (isDateValue(node.expression.expression) || (ts.isArrayLiteralExpression(list) && list.elements.some((el) => !ts.isSpreadElement(el) && !ts.isOmittedExpression(el) && isDateValue(el)))) {
         report(node, "purity/host", `\`${shortText(node)}\` turns Dates into local-time text, which depends on the host's time zone (use toISOString) ${where(ctx)}`);
+      } else if (ts.isArrayLiteralExpression(list) && list.elements.some((el) => !ts.isSpreadElement(el) && !ts.isOmittedExpression(el) && isFunctionValue(el))) {
+        report(node, "purity/host", `\`${shortText(node)}\` turns functions into their source text, which differs between builds ${where(ctx)}`);
       }
     }
     if (ts.isCallExpression(node) && staticPath(node.expression)?.segments.join(".") === "JSON.stringify" && node.arguments[0]) implicitCall(node.arguments[0], ["toJSON"], "JSON.stringify calls its toJSON", ctx);
@@ -2079,7 +2284,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
       const receiver = unwrap(callee.expression);
-      if (name === undefined || declOf(callee)) return [];
+      if (name === undefined || declOf(callee) || tableFunctions(receiver)) return []; // a project method, or a table of functions (`ops.add(a, b)`)
       const out: { obj: ts.Expression; what: string; element?: boolean }[] = [];
       // `ids.forEach(SEEN.add, SEEN)`: the callback is a mutating method, called on the thisArg.
       const cb = ITERATION_METHODS.has(name) && call.arguments[0] ? unwrap(call.arguments[0]) : undefined;
@@ -2379,7 +2584,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   // ---- call sites -----------------------------------------------------------------------------
 
   interface Sites {
-    calls: ts.CallExpression[];
+    /** Calls, and `new C(...)` for a constructor. */
+    calls: (ts.CallExpression | ts.NewExpression)[];
     /** The function is also referenced other than as a callee (passed, stored, exported by value). */
     escaped: boolean;
   }
@@ -2400,6 +2606,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
             const e = n as ts.Expression;
             const d = declOf(e);
             const t = d && !(isFn(d) && (d as FnNode).name === n) ? targetOfDecl(d) : undefined;
+            const ctor = d && ts.isClassLike(d) ? d.members.find(ts.isConstructorDeclaration) : undefined;
+            if (ctor && ts.isNewExpression(n.parent) && n.parent.expression === n) entry(ctor).calls.push(n.parent);
             if (t?.kind === "fn") {
               let p: ts.Node = n.parent;
               let c: ts.Node = n;
@@ -2502,7 +2710,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         const sites = sitesOf(wrapper);
         if (sites.escaped || sites.calls.length === 0) return unreadable(`is a parameter of \`${fnName(wrapper)}\`, which is not only called directly`);
         for (const call of sites.calls) {
-          const arg = call.arguments[index];
+          const arg = call.arguments?.[index];
           if (!arg) {
             if (!r.decl.initializer) report(call, "purity/unreadable", `${what} of ${label} is missing at this call of \`${fnName(wrapper)}\``);
             else fnsOfExpr(r.decl.initializer, call, what, label, out, depth + 1);

@@ -50,7 +50,7 @@ export const BUILTIN_METHODS: ReadonlyMap<string, BuiltinMethod> = new Map<strin
   // Arrays, typed arrays, strings: reading
   ...["indexOf", "lastIndexOf", "includes", "join", "some", "every", "findIndex", "findLastIndex", "forEach", "has", "charAt", "charCodeAt",
     "codePointAt", "endsWith", "startsWith", "padEnd", "padStart", "repeat", "replace", "replaceAll", "search", "split", "substring", "substr",
-    "trim", "trimStart", "trimEnd", "match", "matchAll", "isWellFormed", "toWellFormed", "toFixed", "toPrecision", "toExponential",
+    "trim", "trimStart", "trimEnd", "trimLeft", "trimRight", "match", "matchAll", "isWellFormed", "toWellFormed", "toFixed", "toPrecision", "toExponential",
     "valueOf", "toString", "hasOwnProperty", "propertyIsEnumerable", "test", "exec", "getTime", "toISOString", "toJSON", "toUTCString",
     "encode", "decode", "encodeInto", "getInt8", "getUint8", "getInt16", "getUint16", "getInt32", "getUint32", "getFloat32", "getFloat64",
     "getBigInt64", "getBigUint64", "getUTCFullYear", "getUTCMonth", "getUTCDate", "getUTCDay", "getUTCHours", "getUTCMinutes",
@@ -62,7 +62,7 @@ export const BUILTIN_METHODS: ReadonlyMap<string, BuiltinMethod> = new Map<strin
   ["toSorted", m("copy", `${SORT}; a shallow copy`)],
   ["subarray", m("view", `${SPEC}; a view over the receiver's buffer`)],
   // Elements
-  ...["at", "find", "findLast", "get", "next"].map((name): [string, BuiltinMethod] => [name, m("element", `${SPEC}; hands out an element the receiver holds`, name === "next")]),
+  ...["at", "find", "findLast", "get", "next", "return", "throw"].map((name): [string, BuiltinMethod] => [name, m("element", `${SPEC}; hands out an element the receiver holds`, ["next", "return", "throw"].includes(name))]),
   ...["pop", "shift"].map((name): [string, BuiltinMethod] => [name, m("element", `${SPEC}; removes and returns an element`, true)]),
   // Callbacks
   ...["map", "flatMap", "reduce", "reduceRight"].map((name): [string, BuiltinMethod] => [name, m("callback", `${SPEC}; the callback is checked as pure code`)]),
@@ -139,6 +139,10 @@ export const BUILTIN_GLOBALS: ReadonlyMap<string, BuiltinGlobal> = new Map<strin
   ["Object.assign", g("receiver", `${SPEC}; writes its first argument`, true)],
   ["Object.freeze", g("receiver", `${SPEC}; makes its argument read-only`, true)],
   ["Object.isFrozen", g("value", SPEC)],
+  ["Object.seal", g("receiver", `${SPEC}; seals its argument`, true)],
+  ["Object.preventExtensions", g("receiver", `${SPEC}; makes its argument non-extensible`, true)],
+  ["Object.isSealed", g("value", SPEC)],
+  ["Object.isExtensible", g("value", SPEC)],
   ["Object.defineProperty", g("receiver", `${SPEC}; writes its first argument`, true)],
   ["Object.defineProperties", g("receiver", `${SPEC}; writes its first argument`, true)],
   ["Object.getOwnPropertyDescriptor", g("copy", `${SPEC}; the descriptor's value is the argument's`)],
