@@ -137,6 +137,8 @@ interface Origin {
   param?: { fn: FnNode; index: number; level: number };
   /** The module-level (or captured) declaration the value belongs to. */
   decl?: ts.Declaration;
+  /** Other parameters the value may equally be (judged like this one, at their own call sites). */
+  alt?: Origin[];
 }
 
 export function checkFiles(roots: readonly string[], host: CheckHost, options: CheckOptions = {}): CheckResult {
@@ -531,7 +533,15 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   const FRESH: Prov = new Array<Origin | undefined>(LEVELS).fill(undefined);
   const same = (o: Origin | undefined): Prov => new Array<Origin | undefined>(LEVELS).fill(o);
   /** Either origin; a definite one (module state, the input) over a parameter's, which is judged later and may turn out fresh. */
-  const either = (x: Origin | undefined, y: Origin | undefined): Origin | undefined => (x === undefined || (x.param && y && !y.param) ? y : x);
+  const either = (x: Origin | undefined, y: Origin | undefined): Origin | undefined => {
+    if (x === undefined || (x.param && y && !y.param)) return y;
+    if (!y || !x.param || !y.param) return x;
+    const known = [x, ...(x.alt ?? [])];
+    const fresh = [y, ...(y.alt ?? [])].filter((o) => !known.some((k) => k.param!.fn === o.param!.fn && k.param!.index === o.param!.index && k.param!.level === o.param!.level));
+    return fresh.length === 0 || known.length >= 8 ? x : { ...x, alt: [...(x.alt ?? []), ...fresh.map(({ alt: _, ...o }) => o)] };
+  };
+  /** An origin and its alternatives, one by one. */
+  const alternatives = (o: Origin): Origin[] => [{ ...o, alt: undefined }, ...(o.alt ?? [])];
   const join = (a: Prov, b: Prov): Prov => a.map((x, i) => either(x, b[i]));
   const elementsOf = (p: Prov): Prov => [...p.slice(1), p[LEVELS - 1]];
   /** A fresh container whose elements have provenance `inner`. */
@@ -558,6 +568,17 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       } else if (!isFn(n) && !ts.isClassLike(n)) ts.forEachChild(n, collect);
     };
     ts.forEachChild(fn.body, collect);
+    return out;
+  }
+
+  /** A generator's `yield`s with a value (not those of nested functions). */
+  function yieldExprs(fn: FnNode): ts.YieldExpression[] {
+    const out: ts.YieldExpression[] = [];
+    const collect = (n: ts.Node): void => {
+      if (ts.isYieldExpression(n) && n.expression) out.push(n);
+      if (!isFn(n) && !ts.isClassLike(n)) ts.forEachChild(n, collect);
+    };
+    if (fn.body) ts.forEachChild(fn.body, collect);
     return out;
   }
 
@@ -590,7 +611,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (isPrimitive(checker.getTypeAtLocation(e))) return FRESH;
     if (ts.isIdentifier(e)) {
       const b = classify(e, fn);
-      if (b.kind === "param") return b.destructured ? provOfDecl(b.decl, fn) : paramProv(fn, b.index, b.name);
+      if (b.kind === "param") return b.destructured ? provOfDecl(b.decl, fn) : join(paramProv(fn, b.index, b.name), storedInto(b.decl, fn));
       if (b.kind === "outer") return same({ desc: b.desc, ...(b.decl ? { decl: b.decl } : {}) });
       if (b.kind === "local") return viaAll(provOfDecl(b.decl, fn), `(through \`${e.text}\`, line ${lineOf(b.decl)})`);
       return FRESH;
@@ -612,7 +633,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isBinaryExpression(e)) {
       const k = e.operatorToken.kind;
       if (k === ts.SyntaxKind.QuestionQuestionToken || k === ts.SyntaxKind.BarBarToken || k === ts.SyntaxKind.AmpersandAmpersandToken) return join(prov(e.left, fn), prov(e.right, fn));
-      if (k === ts.SyntaxKind.CommaToken || k === ts.SyntaxKind.EqualsToken) return prov(e.right, fn);
+      if (k === ts.SyntaxKind.EqualsToken && ts.isIdentifier(unwrap(e.left))) return prov(e.left, fn); // `m.set(k, l = [])`: m holds l, and what l gets later
+      if (k === ts.SyntaxKind.CommaToken || isAssignmentOperator(k)) return prov(e.right, fn);
       return FRESH;
     }
     if (ts.isArrayLiteralExpression(e)) {
@@ -722,8 +744,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     // A project class: the instance is fresh, but its constructor may keep what it is given, its
     // parameters' defaults and its fields' initializers (`items = SHARED`).
-    let kept = args.reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
-    for (const cls of classChain(e.expression)) {
+    const chain = classChain(e.expression);
+    const ctor = chain[0]?.members.find(ts.isConstructorDeclaration);
+    let kept = ctor && chain.length === 1 ? keptByConstructor(ctor, e, fn) : args.reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
+    for (const cls of chain) {
       for (const m of cls.members) {
         if (ts.isPropertyDeclaration(m) && m.initializer && !(ts.getCombinedModifierFlags(m) & ts.ModifierFlags.Static)) kept = join(kept, prov(m.initializer, fn));
         if (ts.isConstructorDeclaration(m)) for (const prm of m.parameters) if (prm.initializer) kept = join(kept, prov(prm.initializer, fn));
@@ -737,6 +761,41 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * `Object.fromEntries(pairs)`): the pairs' elements, and (conservatively) the pairs themselves.
    */
   const entriesHeld = (pairs: Prov): Prov => holding(join(elementsOf(elementsOf(pairs)), elementsOf(pairs)));
+
+  /**
+   * What a constructor keeps of its arguments: parameter properties, and what its body stores on
+   * `this` (`this.f = v`, `this.adj.set(k, v)`, `this.items.push(v)`), with its parameters
+   * replaced by the arguments. A constructor that hands its arguments to other code (a method,
+   * a helper, super()) keeps all of them, to be safe.
+   */
+  function keptByConstructor(ctor: ts.ConstructorDeclaration, call: ts.NewExpression, fn: FnNode): Prov {
+    const all = (call.arguments ?? []).reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
+    if (!ctor.body) return all;
+    let kept = FRESH;
+    ctor.parameters.forEach((prm, i) => {
+      if (ts.getCombinedModifierFlags(prm) & (ts.ModifierFlags.ParameterPropertyModifier)) kept = join(kept, argProv(call.arguments?.[i], fn));
+    });
+    const here = (p: Prov): Prov => p.map((o) => substitute(o, ctor, call, fn));
+    const thisRooted = (x: ts.Expression): boolean => {
+      let b = unwrap(x);
+      while (ts.isPropertyAccessExpression(b) || ts.isElementAccessExpression(b)) b = unwrap(b.expression);
+      return b.kind === ts.SyntaxKind.ThisKeyword;
+    };
+    let handsOut = false;
+    const scan = (n: ts.Node): void => {
+      if (handsOut || (isFn(n) && !ts.isArrowFunction(n))) return;
+      if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && thisRooted(n.left)) kept = join(kept, nested(here(prov(n.right, ctor)), 1));
+      if (ts.isCallExpression(n)) {
+        const callee = unwrap(n.expression);
+        const storing = ts.isPropertyAccessExpression(callee) && !declOf(callee) && thisRooted(callee.expression) && BUILTIN_METHODS.get(callee.name.text)?.mutates;
+        if (storing) for (const a of n.arguments) kept = join(kept, nested(here(argProv(a, ctor)), 2));
+        else if (n.arguments.length > 0 && (callee.kind === ts.SyntaxKind.SuperKeyword || targetOfExpr(callee) !== undefined || (ts.isPropertyAccessExpression(callee) && declOf(callee)))) handsOut = true;
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(ctor.body);
+    return handsOut ? all : elementsOf(kept);
+  }
 
   /** The project classes `new X()` constructs: X and the project classes it extends. */
   function classChain(expr: ts.Expression): ts.ClassLikeDeclaration[] {
@@ -785,10 +844,16 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     const t = targetOfExpr(callee);
     if (t?.kind === "fn" && !returnsInProgress.has(t.fn)) {
-      // A helper's result: what it returns, with its parameters replaced by this call's arguments.
+      // A helper's result: what it returns (a generator: what it yields, as its elements), with
+      // its parameters replaced by this call's arguments.
       returnsInProgress.add(t.fn);
       try {
         let out = FRESH;
+        if (t.fn.asteriskToken) {
+          let yielded = FRESH;
+          for (const y of yieldExprs(t.fn)) yielded = join(yielded, y.asteriskToken ? elementsOf(prov(y.expression!, t.fn)) : prov(y.expression!, t.fn));
+          out = holding(yielded.map((o) => substitute(o, t.fn, e, fn)));
+        }
         for (const r of returnExprs(t.fn)) out = join(out, prov(r, t.fn).map((o) => substitute(o, t.fn, e, fn)));
         return viaAll(out, `(returned by \`${fnName(t.fn)}\`)`);
       } finally {
@@ -809,6 +874,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           return elementsOf(recv);
         case "view":
         case "receiver":
+          // `new Array(n).fill(x)`, `new Map().set(k, v)`: the receiver, now holding what was stored.
+          if (name === "fill" || name === "add") return join(recv, holding(argProv(args[0], fn)));
+          if (name === "set" && args.length >= 2) return join(recv, holding(argProv(args[1], fn)));
           return recv;
         case "callback": {
           const reduce = name.startsWith("reduce");
@@ -847,9 +915,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /** A helper's parameter origin, seen from a call site: the argument's provenance there. */
-  function substitute(o: Origin | undefined, callee: FnNode, call: ts.CallExpression, caller: FnNode): Origin | undefined {
+  function substitute(o: Origin | undefined, callee: FnNode, call: ts.CallExpression | ts.NewExpression, caller: FnNode): Origin | undefined {
+    if (o?.alt) return alternatives(o).map((a) => substitute(a, callee, call, caller)).reduce(either, undefined);
     if (!o?.param || o.param.fn !== callee) return o;
-    const a = o.param.index === -1 ? receiverOf(call) : call.arguments[o.param.index];
+    const a = o.param.index === -1 ? receiverOf(call) : call.arguments?.[o.param.index];
     return a ? argProv(a, caller)[o.param.level] : undefined;
   }
 
@@ -892,21 +961,43 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * level the store reaches (`o.list.push(v)` puts v two levels down), so `m.get(k).n = 0` after
    * `m.set(k, input[0])` writes the input.
    */
+  const storing = new Set<ts.Declaration>();
   function storedInto(decl: ts.Declaration, fn: FnNode): Prov {
     const scope = enclosingFn(decl);
-    if (!scope?.body || !ts.isIdentifier((decl as ts.NamedDeclaration).name ?? decl)) return FRESH;
+    if (!scope?.body || !ts.isIdentifier((decl as ts.NamedDeclaration).name ?? decl) || storing.has(decl)) return FRESH;
+    storing.add(decl);
+    try {
+      return storesIn(decl, scope.body, fn);
+    } finally {
+      storing.delete(decl);
+    }
+  }
+
+  function storesIn(decl: ts.Declaration, body: ts.Node, fn: FnNode): Prov {
     let out = FRESH;
-    const depthFrom = (obj: ts.Expression): number | undefined => {
+    // How deep in the container the written object is: `m` 0, `m[k]` 1; through `(c ? a : b)`,
+    // `(g[k] ??= [])`, `g[k] || (g[k] = [])`.
+    const depthFrom = (obj: ts.Expression, extra = 0): number | undefined => {
       let e = unwrap(obj);
-      let depth = 0;
-      while (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
-        e = unwrap(e.expression);
-        depth++;
+      let depth = extra;
+      for (;;) {
+        if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
+          e = unwrap(e.expression);
+          depth++;
+        } else if (ts.isConditionalExpression(e)) return depthFrom(e.whenTrue, depth) ?? depthFrom(e.whenFalse, depth);
+        else if (ts.isBinaryExpression(e) && (isAssignmentOperator(e.operatorToken.kind) || [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(e.operatorToken.kind))) {
+          return depthFrom(e.left, depth) ?? (isAssignmentOperator(e.operatorToken.kind) ? undefined : depthFrom(e.right, depth));
+        } else break;
       }
       return ts.isIdentifier(e) && declOf(e) === decl ? depth : undefined;
     };
     const scan = (n: ts.Node): void => {
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      // `const l = g[k] || (g[k] = [])`: what is stored into l is stored into g, one level down.
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+        const d0 = depthFrom(n.initializer);
+        if (d0 !== undefined && d0 > 0) out = join(out, nested(storedInto(n, fn), d0));
+      }
+      if (ts.isBinaryExpression(n) && isAssignmentOperator(n.operatorToken.kind) && n.operatorToken.kind !== ts.SyntaxKind.PlusEqualsToken) {
         const l = unwrap(n.left);
         const d = ts.isPropertyAccessExpression(l) || ts.isElementAccessExpression(l) ? depthFrom(l.expression) : undefined;
         if (d !== undefined) out = join(out, nested(prov(n.right, fn), d + 1));
@@ -916,14 +1007,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           const d = depthFrom(w.obj);
           if (d === undefined) continue;
           const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : staticPath(callee)?.segments.join(".");
-          const stored = name === "set" ? n.arguments.slice(1, 2) : name === "splice" ? n.arguments.slice(2) : name === "push" || name === "unshift" || name === "add" ? n.arguments : [];
+          const stored = name === "set" ? n.arguments.slice(1, 2) : name === "splice" ? n.arguments.slice(2) : name === "push" || name === "unshift" || name === "add" || name === "fill" ? n.arguments.slice(0, name === "fill" ? 1 : undefined) : [];
           for (const a of stored) out = join(out, nested(argProv(a, fn), d + 1));
           if (name === "Object.assign") for (const a of n.arguments.slice(1)) out = join(out, nested(elementsOf(argProv(a, fn)), d + 1));
         }
       }
       ts.forEachChild(n, scan);
     };
-    scan(scope.body);
+    scan(body);
     return out;
   }
 
@@ -949,7 +1040,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         }
       }
       // Any other function's parameter: judged at its call sites.
-      return bindingProv(decl, paramProv(cb, index, ts.isIdentifier(p.name) ? p.name.text : `#${index}`), cb);
+      return join(bindingProv(decl, paramProv(cb, index, ts.isIdentifier(p.name) ? p.name.text : `#${index}`), cb), ts.isIdentifier(p.name) && decl === p ? storedInto(decl, cb) : FRESH);
     }
     if (ts.isVariableDeclaration(p)) {
       const list = p.parent;
@@ -2034,6 +2125,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * code (checkReceiverState), by its receiver.
    */
   function judged(o: Origin | undefined): Origin | undefined {
+    if (o?.alt) return alternatives(o).map(judged).find(Boolean);
     if (!o?.param || stageRoots.has(o.param.fn)) return o;
     if (o.param.index === -1) return undefined;
     const why = nonFreshArgument(o.param.fn, o.param.index, o.param.level, new Set(), 0);
@@ -2063,14 +2155,15 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         if (ts.isSpreadElement(arg)) return { desc: `the call at line ${line} passes a spread` };
         const caller = enclosingFn(call);
         if (!caller) return { desc: `the call at line ${line} is module-level code` };
-        const o = prov(arg, caller)[level];
-        if (!o) continue;
-        if (o.param && !stageRoots.has(o.param.fn)) {
-          const deeper = nonFreshArgument(o.param.fn, o.param.index, o.param.level, seen, depth + 1);
-          if (deeper !== undefined) return { ...deeper, desc: `the call at line ${line} passes ${o.desc} of \`${fnName(o.param.fn)}\`, and ${deeper.desc}` };
-          continue;
+        const found = prov(arg, caller)[level];
+        for (const o of found ? alternatives(found) : []) {
+          if (o.param && !stageRoots.has(o.param.fn)) {
+            const deeper = nonFreshArgument(o.param.fn, o.param.index, o.param.level, seen, depth + 1);
+            if (deeper !== undefined) return { ...deeper, desc: `the call at line ${line} passes ${o.desc} of \`${fnName(o.param.fn)}\`, and ${deeper.desc}` };
+            continue;
+          }
+          return { ...o, desc: `the call at line ${line} passes ${o.desc}` };
         }
-        return { ...o, desc: `the call at line ${line} passes ${o.desc}` };
       }
     }
     return undefined;
