@@ -1018,6 +1018,34 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return out;
   }
 
+  /**
+   * What a `catch` receives: the values the try block throws, and those thrown by the project
+   * functions it calls directly (an engine's own errors are fresh).
+   */
+  function thrownIn(block: ts.Block, fn: FnNode): Prov {
+    let out = FRESH;
+    const throwsOf = (body: ts.Node, inFn: FnNode, call?: ts.CallExpression): void => {
+      const scan = (n: ts.Node): void => {
+        if (ts.isThrowStatement(n) && n.expression) out = join(out, call ? prov(n.expression, inFn).map((o) => substitute(o, inFn, call, fn)) : prov(n.expression, inFn));
+        if (!call && ts.isCallExpression(n)) {
+          const t = targetOfExpr(n.expression);
+          if (t?.kind === "fn" && t.fn.body && !returnsInProgress.has(t.fn)) {
+            returnsInProgress.add(t.fn);
+            try {
+              throwsOf(t.fn.body, t.fn, n);
+            } finally {
+              returnsInProgress.delete(t.fn);
+            }
+          }
+        }
+        if (!isFn(n) && !ts.isClassLike(n)) ts.forEachChild(n, scan);
+      };
+      ts.forEachChild(body, scan);
+    };
+    throwsOf(block, fn);
+    return out;
+  }
+
   function computeProv(decl: ts.Declaration, fn: FnNode): Prov {
     let p: ts.Node = decl;
     while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
@@ -1042,6 +1070,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       // Any other function's parameter: judged at its call sites.
       return join(bindingProv(decl, paramProv(cb, index, ts.isIdentifier(p.name) ? p.name.text : `#${index}`), cb), ts.isIdentifier(p.name) && decl === p ? storedInto(decl, cb) : FRESH);
     }
+    if (ts.isVariableDeclaration(p) && ts.isCatchClause(p.parent)) return bindingProv(decl, thrownIn(p.parent.parent.tryBlock, fn), fn);
     if (ts.isVariableDeclaration(p)) {
       const list = p.parent;
       if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return bindingProv(decl, elementsOf(prov(list.parent.expression, fn)), fn);
@@ -1435,7 +1464,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (segs.length === 1 && segs[0] === "Date" && !sp.dynamic && called) {
       const args = called.arguments ?? [];
       if (ts.isCallExpression(called) || args.length === 0) report(called, "purity/clock", `${shortText(called)} reads the clock ${where(ctx)}`);
-      else if (args.length > 1) report(called, "purity/host", `${shortText(called)} is local time, which depends on the host's time zone (use new Date(Date.UTC(...))) ${where(ctx)}`);
+      else if (args.length > 1 || args.some(ts.isSpreadElement)) report(called, "purity/host", `${shortText(called)} is local time, which depends on the host's time zone (use new Date(Date.UTC(...))) ${where(ctx)}`);
       else if (parsesText(args[0]!)) report(called, "purity/host", `${shortText(called)} parses a date string, which is implementation-defined unless it is ISO 8601 (use a timestamp, or Date.UTC) ${where(ctx)}`);
       return;
     }
@@ -1474,7 +1503,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const fnSegs = segs.length > 1 && /^(?:call|apply|bind)$/.test(segs.at(-1)!) ? segs.slice(0, -1) : segs;
     if (fnSegs.length === 3 && fnSegs[1] === "prototype") {
       const name = fnSegs[2]!;
-      const hostWhy = HOST_METHODS.get(name) ?? (fnSegs[0] === "Date" && name === "toString" ? "is local time, which depends on the host's time zone (use toISOString)" : undefined);
+      const hostWhy = HOST_METHODS.get(name) ?? (fnSegs[0] === "Date" && name === "toString" ? "is local time, which depends on the host's time zone (use toISOString)" : undefined) ?? (/Error$/.test(fnSegs[0]!) && name === "toString" ? "is an error's text, which an engine error words differently on Node and workerd" : undefined);
       if (hostWhy) report(called ?? node, "purity/host", `${shown} ${hostWhy} ${where(ctx)}`);
       else if (!BUILTIN_METHODS.has(name)) report(called ?? node, "purity/unknown-call", `${shown} is not an allowlisted built-in method ${where(ctx)}`);
       return;
@@ -1845,7 +1874,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
             }
             for (const b of bases) add(ts.isTypeAliasDeclaration(b) ? b.type : b, n);
           } else if (ts.isObjectLiteralExpression(n)) {
-            for (const decl of checker.getContextualType(n)?.getSymbol()?.declarations ?? []) add(decl, n);
+            for (const decl of checker.getContextualType(n)?.getSymbol()?.declarations ?? declaredElementType(n)) add(decl, n);
           }
           ts.forEachChild(n, walk);
         };
@@ -1861,11 +1890,39 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         const n = (x as ts.NamedDeclaration).name;
         return n !== undefined && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n)) && n.text === name.text;
       });
-      if (!m) return ts.isClassLike(impl) && (ts.getCombinedModifierFlags(impl) & ts.ModifierFlags.Abstract) !== 0;
+      if (!m) {
+        // Inherited from a class between it and the type (`Square extends Rect`), or left abstract.
+        if (!ts.isClassLike(impl)) return false;
+        if (ts.getCombinedModifierFlags(impl) & ts.ModifierFlags.Abstract) return true;
+        for (let c: ts.ClassLikeDeclaration | undefined = impl, i = 0; c && i < 8; i++) {
+          const ext: ts.Expression | undefined = c.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+          const next: ts.Declaration | undefined = ext ? declOf(ext) : undefined;
+          c = next && ts.isClassLike(next) && next !== owner ? next : undefined;
+          if (c?.members.some((x) => isFn(x) && (x as ts.NamedDeclaration).name?.getText() === name.text)) return true;
+        }
+        return false;
+      }
       if (isFn(m)) return true;
       const v = ts.isPropertyAssignment(m) ? m.initializer : ts.isShorthandPropertyAssignment(m) ? m.name : ts.isPropertyDeclaration(m) ? m.initializer : undefined;
       return v !== undefined && functionValueOk(v, depth + 1);
     });
+  }
+
+  /**
+   * The declared type of an object literal inside an array that a typed variable holds through a
+   * call TypeScript cannot see into (`const RULES: readonly Rule[] = Object.freeze([{ ... }])`).
+   */
+  function declaredElementType(obj: ts.ObjectLiteralExpression): ts.Declaration[] {
+    let n: ts.Node = obj;
+    let depth = 0;
+    while (ts.isArrayLiteralExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent) || (ts.isCallExpression(n.parent) && n.parent.arguments.includes(n as ts.Expression))) {
+      if (ts.isArrayLiteralExpression(n.parent)) depth++;
+      n = n.parent;
+    }
+    if (!ts.isVariableDeclaration(n.parent) || !n.parent.type || depth !== 1) return [];
+    const t = checker.getTypeFromTypeNode(n.parent.type);
+    const element = checker.getIndexInfosOfType(t).find((i) => (i.keyType.flags & ts.TypeFlags.Number) !== 0)?.type;
+    return element?.getSymbol()?.declarations ?? [];
   }
 
   /** The implementations implementationsOk accepted, to walk them. */
@@ -1903,7 +1960,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     report(arg, "purity/unknown-call", `\`${shortText(arg)}\` is passed to \`.${name}()\`, and the checker cannot see which function it is; ${UNKNOWN_HINT} ${where(ctx)}`);
   }
 
-  const isFunctionValue = (e: ts.Expression): boolean => isFn(unwrap(e)) || targetOfExpr(e)?.kind === "fn";
+  const isFunctionValue = (e: ts.Expression): boolean => {
+    if (isFn(unwrap(e)) || targetOfExpr(e)?.kind === "fn") return true;
+    const t = checker.getTypeAtLocation(e);
+    return t.getCallSignatures().length > 0 || t.getSymbol()?.name === "Function";
+  };
 
   /**
    * Methods the engine calls on a project object without a call in the source: toJSON
@@ -1929,7 +1990,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     implicitCall(expr, ["Symbol.iterator"], "iterating it calls", ctx);
     const made = definingExpr(expr);
     const t = ts.isCallExpression(made) ? targetOfExpr(made.expression) : undefined;
-    if (t?.kind === "fn" && t.fn.asteriskToken) {
+    const c = ts.isCallExpression(made) ? unwrap(made.expression) : undefined;
+    const builtinIterator = c !== undefined && ts.isPropertyAccessExpression(c) && !declOf(c) && ["values", "keys", "entries", "matchAll"].includes(c.name.text);
+    if ((t?.kind === "fn" && t.fn.asteriskToken) || builtinIterator) {
       const o = judged(prov(expr, ctx.fn)[0]);
       if (o) report(expr, "purity/outer-write", `iterating \`${shortText(expr)}\` advances a generator that belongs to ${o.desc}, ${where(ctx)}`);
     }
@@ -1973,6 +2036,13 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (r.kind !== "decl") return false;
     let d: ts.Node = r.decl;
     while (ts.isBindingElement(d) || ts.isObjectBindingPattern(d) || ts.isArrayBindingPattern(d)) d = d.parent;
+    // A helper's parameter some caller fills with a caught error (`describe(e)` in a catch).
+    if (ts.isParameter(d) && isFn(d.parent) && depth < 3) {
+      const index = d.parent.parameters.indexOf(d);
+      const fnDecl = d.parent;
+      if (sitesOf(fnDecl).calls.some((c) => { const a = c.arguments?.[index]; return a !== undefined && !ts.isSpreadElement(a) && isCaughtError(a, depth + 1); })) return !narrowedToOwnError(e, d);
+      return false;
+    }
     if (!ts.isVariableDeclaration(d)) return false;
     if (ts.isCatchClause(d.parent)) return !narrowedToOwnError(e, d);
     // `const e = err as Error` (or `const { message } = e`) inside the catch: still the caught error.
@@ -1983,14 +2053,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * `e instanceof ValidationError ? e.message : ...` (or the same `if`): narrowed to a project
    * error class, whose message is the project's own text.
    */
-  function narrowedToOwnError(ref: ts.Identifier, decl: ts.VariableDeclaration): boolean {
+  function narrowedToOwnError(ref: ts.Identifier, decl: ts.VariableDeclaration | ts.ParameterDeclaration): boolean {
     for (let n: ts.Node = ref; n.parent && n !== decl.parent; n = n.parent) {
       const p = n.parent;
       const cond = ts.isConditionalExpression(p) && p.whenTrue === n ? p.condition : ts.isIfStatement(p) && p.thenStatement === n ? p.expression : undefined;
       const c = cond ? unwrap(cond) : undefined;
       if (c && ts.isBinaryExpression(c) && c.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && ts.isIdentifier(unwrap(c.left)) && declOf(unwrap(c.left)) === decl) {
         const cls = declOf(c.right);
-        if (cls && ts.isClassLike(cls)) return true;
+        if (cls && ts.isClassLike(cls) && !cls.getSourceFile().isDeclarationFile) return true;
       }
     }
     return false;
@@ -2008,8 +2078,14 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         return void report(node, "purity/host", `\`${shortText(node)}\` is a caught error's message: an engine error words it differently on Node and workerd; return a fixed message or check the error's class ${where(ctx)}`);
       }
     }
+    if (ts.isElementAccessExpression(node) && ["message", "stack"].includes(constString(node.argumentExpression) ?? "") && (isCaughtError(node.expression) || constString(node.argumentExpression) === "stack")) {
+      return void report(node, "purity/host", `\`${shortText(node)}\` is engine text (an error's message or stack), which differs between Node and workerd ${where(ctx)}`);
+    }
     if (ts.isIdentifier(node) && isReference(node) && ts.isBindingElement(node.parent) === false) {
       const r = resolveIdentifier(node);
+      if (r.kind === "decl" && ts.isBindingElement(r.decl) && ((r.decl.propertyName ?? r.decl.name) as ts.Identifier).text === "stack" && !declOf(node)?.getSourceFile().isDeclarationFile) {
+        return void report(node, "purity/host", `\`${node.text}\` is an error's stack, engine text that differs between hosts and builds ${where(ctx)}`);
+      }
       if (r.kind === "decl" && ts.isBindingElement(r.decl) && isCaughtError(node) && ["message", "stack"].includes(((r.decl.propertyName ?? r.decl.name) as ts.Identifier).text)) {
         return void report(node, "purity/host", `\`${node.text}\` is a caught error's message: an engine error words it differently on Node and workerd ${where(ctx)}`);
       }
@@ -2377,6 +2453,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
       const receiver = unwrap(callee.expression);
+      // `[].push.call(log, s)`: a built-in writer borrowed from a literal, called on its first argument.
+      if ((name === "call" || name === "apply") && ts.isPropertyAccessExpression(receiver) && !declOf(receiver) && staticPath(receiver) === undefined && BUILTIN_METHODS.get(receiver.name.text)?.mutates && call.arguments[0]) {
+        return [{ obj: call.arguments[0], what: `${receiver.name.text}.${name}() mutates` }];
+      }
       if (name === undefined || declOf(callee) || tableFunctions(receiver)) return []; // a project method, or a table of functions (`ops.add(a, b)`)
       const out: { obj: ts.Expression; what: string; element?: boolean }[] = [];
       // `ids.forEach(SEEN.add, SEEN)`: the callback is a mutating method, called on the thisArg.
@@ -2465,6 +2545,29 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   };
 
   /**
+   * A project method run on a receiver other than through `recv.m()`: `xs.map(rng.next, rng)`
+   * (a callback with a thisArg) and `const step = rng.next; step.call(rng)`. It writes the
+   * receiver it is given as deep as it writes its `this`.
+   */
+  function checkDetachedMethod(call: ts.CallExpression, ctx: Ctx): void {
+    const callee = unwrap(call.expression);
+    let method: ts.Expression | undefined;
+    let receiver: ts.Expression | undefined;
+    if (ts.isPropertyAccessExpression(callee) && (callee.name.text === "call" || callee.name.text === "apply")) {
+      method = definingExpr(callee.expression);
+      receiver = call.arguments[0];
+    } else if (ts.isPropertyAccessExpression(callee) && ITERATION_METHODS.has(callee.name.text) && !declOf(callee) && call.arguments[0]) {
+      method = definingExpr(call.arguments[0]);
+      receiver = call.arguments[1] ?? (ts.isPropertyAccessExpression(method) ? method.expression : undefined);
+    }
+    const d = method && ts.isPropertyAccessExpression(method) ? declOf(method) : undefined;
+    if (!d || !isFn(d) || !isMemberFn(d) || !receiver) return;
+    const r = prov(receiver, ctx.fn);
+    const o = writesThis(d).map((written, level) => (written ? judged(r[level]) : undefined)).find(Boolean);
+    if (o) report(call, "purity/outer-write", `${shortText(call)} runs \`${fnName(d)}\`, which writes its \`this\`, on ${o.desc} ${where(ctx)}`);
+  }
+
+  /**
    * A method or getter that writes its `this` (`counter.inc()`, `ids.next`), judged where pure
    * code calls it: the receiver must be fresh (as deep as the method writes).
    */
@@ -2518,7 +2621,18 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
         if (fn && !initOnly(fn)) {
           for (const w of writes) {
             let o = writtenProv(w, fn)[0];
-            if (o?.param && !stageRoots.has(o.param.fn) && !jobRoots.has(o.param.fn)) o = o.param.index === -1 ? undefined : nonFreshArgument(o.param.fn, o.param.index, o.param.level, new Set(), 0);
+            if (o?.param?.index === -1) {
+              // A method writing its `this`: the state is each module-level receiver it is called on.
+              for (const site of sitesOf(o.param.fn).calls) {
+                const recv = receiverOf(site);
+                let caller = enclosingFn(site);
+                for (let outer = caller && enclosingFn(caller); outer; outer = enclosingFn(outer)) caller = outer;
+                const ro = recv && caller && !initOnly(caller) ? prov(recv, caller)[o.param.level] : undefined;
+                if (ro?.decl && !enclosingFn(ro.decl)) out.set(ro.decl, [...(out.get(ro.decl) ?? []), { fn: caller!, at: `\`${fnName(caller!)}\` (${path.posix.basename(site.getSourceFile().fileName)}:${lineOf(site)})` }]);
+              }
+              continue;
+            }
+            if (o?.param && !stageRoots.has(o.param.fn) && !jobRoots.has(o.param.fn)) o = nonFreshArgument(o.param.fn, o.param.index, o.param.level, new Set(), 0);
             const d = o?.decl;
             if (d && !enclosingFn(d)) out.set(d, [...(out.get(d) ?? []), { fn, at: `\`${fnName(fn)}\` (${path.posix.basename(sf.fileName)}:${lineOf(n)})` }]);
           }
@@ -2531,7 +2645,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /** Whether an identifier is only the base of a write (`cache.set(k, v)`, `ids.next()`, `config.mode = m`): judged as the write, not also as a read. */
-  function isWriteBase(id: ts.Identifier): boolean {
+  function isWriteBase(id: ts.Expression): boolean {
     let top: ts.Node = id;
     for (;;) {
       const p = top.parent;
@@ -2545,10 +2659,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   }
 
   /** Reads of module state, judged once every stage and job has been walked (see checkStateReads). */
-  const stateReads: { id: ts.Identifier; decl: ts.Declaration; ctx: Ctx; where: string }[] = [];
+  const stateReads: { ref: ts.Expression; name: string; decl: ts.Declaration; ctx: Ctx; where: string }[] = [];
 
   /** Reading module-level state that some code writes at run time: the result depends on who ran before. */
-  function checkStateRead(id: ts.Identifier, decl: ts.Declaration, ctx: Ctx): void {
+  function checkStateRead(id: ts.Identifier | ts.PropertyAccessExpression, decl: ts.Declaration, ctx: Ctx): void {
     if (enclosingFn(decl)) return;
     if (ts.isClassDeclaration(decl)) {
       // A class is state only through its static fields (`Invoice.issued`); `new Invoice()` is code.
@@ -2556,7 +2670,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (!(ts.isPropertyAccessExpression(p) && p.expression === id && !(declOf(p) && isFn(declOf(p)!)))) return;
     } else if (!ts.isVariableDeclaration(decl)) return;
     if (ts.isVariableDeclaration(decl) && !isConst(decl) && ts.isIdentifier(decl.name) && (valuesOf(decl.name)?.length ?? 2) > (decl.initializer ? 1 : 0)) return; // reported as reassigned
-    if (moduleWriters().has(decl) && !isWriteBase(id)) stateReads.push({ id, decl, ctx, where: where(ctx) });
+    if (moduleWriters().has(decl) && !isWriteBase(id)) stateReads.push({ ref: id, name: ts.isIdentifier(id) ? id.text : id.getText(), decl, ctx, where: where(ctx) });
   }
 
   /**
@@ -2564,9 +2678,9 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * reads it: when the stage or job writes the state itself, that write is the error to fix.
    */
   function checkStateReads(): void {
-    for (const { id, decl, ctx, where: at } of stateReads) {
+    for (const { ref, name, decl, ctx, where: at } of stateReads) {
       const outside = moduleWriters().get(decl)!.find((w) => ![...ctx.visited].some((v) => within(w.fn, v)));
-      if (outside) report(id, "purity/outer-read", `reads module-level \`${id.text}\`, which ${outside.at} writes at run time, ${at}`);
+      if (outside) report(ref, "purity/outer-read", `reads module-level \`${name}\`, which ${outside.at} writes at run time, ${at}`);
     }
   }
 
@@ -2603,15 +2717,25 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       }
     } else if (ts.isPropertyAccessExpression(node)) {
       const r = resolveSymbol(checker.getSymbolAtLocation(node.name), node.name.text);
-      if (r.kind === "decl" && !within(r.decl, ctx.fn) && r.decl.kind !== ts.SyntaxKind.SourceFile) onReference(r.decl, node, ctx);
+      if (r.kind === "decl" && !within(r.decl, ctx.fn) && r.decl.kind !== ts.SyntaxKind.SourceFile) {
+        onReference(r.decl, node, ctx);
+        // `S.config` through `import * as S`: the module's binding, read like a named import.
+        const base = unwrap(node.expression);
+        if (ts.isIdentifier(base) && checker.getSymbolAtLocation(base)?.declarations?.some(ts.isNamespaceImport)) {
+          checkStateRead(node, r.decl, ctx);
+          if (ts.isIdentifier(node.name)) checkOuterRead(node.name, r.decl, ctx);
+        }
+      }
     }
     if (ts.isMetaProperty(node) && node.keywordToken === ts.SyntaxKind.ImportKeyword) {
       report(node, "purity/io", `import.meta describes the host's module ${where(ctx)}`);
     }
     if (isChainTop(node) || (ts.isCallExpression(node) && node.arguments.length >= 2 && staticPath(node) !== undefined)) checkGlobalPath(node as ts.Expression, ctx);
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) checkCallee(node, ctx);
+    if (ts.isCallExpression(node)) checkDetachedMethod(node, ctx);
     if (ts.isForOfStatement(node)) checkIteration(node.expression, ctx);
     else if (ts.isSpreadElement(node)) checkIteration(node.expression, ctx);
+    else if (ts.isCallExpression(node) && node.arguments[0] && /^(?:Array|\w+Array)\.from$/.test(staticPath(node.expression)?.segments.join(".") ?? "")) checkIteration(node.arguments[0], ctx);
     else if (ts.isVariableDeclaration(node) && ts.isArrayBindingPattern(node.name) && node.initializer) checkIteration(node.initializer, ctx);
     else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isArrayLiteralExpression(unwrap(node.left))) checkIteration(node.right, ctx);
     checkHostText(node, ctx);

@@ -64,6 +64,7 @@ interface ObjectConstructor {
   entries<T>(o: { readonly [key: string]: T }): [string, T][];
   values<T>(o: { readonly [key: string]: T }): T[];
   keys(o: object): string[];
+  freeze<T>(o: T): Readonly<T>;
 }
 declare var Object: ObjectConstructor;
 interface Date { getTime(): number; toISOString(): string }
