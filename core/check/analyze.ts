@@ -1554,11 +1554,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * project function, class, stage or job): a built-in method judged by name, a function reached
    * through a parameter or a variable, or something the checker cannot see, which is an error.
    */
-  /** The walk's context while checkCallee judges a call (implementations found on the way are followed in it). */
-  let currentCtx: Ctx | undefined;
-
   function checkCallee(call: ts.CallExpression | ts.NewExpression, ctx: Ctx): void {
-    currentCtx = ctx;
     const callee = unwrap(call.expression);
     if (callee.kind === ts.SyntaxKind.SuperKeyword || callee.kind === ts.SyntaxKind.ImportKeyword || ts.isMetaProperty(callee)) return;
     if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.SuperKeyword) return;
@@ -1575,21 +1571,22 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const d = ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? declOf(callee) : undefined;
     if (d && ts.isClassLike(d)) return;
     if (ctx.job && isCallable(callee, 0)) return;
-    const why = unknownCallee(callee);
+    const why = unknownCallee(callee, ctx);
     if (why) report(call, why[0], `${shortText(call)}: ${why[1]} ${where(ctx)}`);
     else checkCallbacks(call, ctx);
   }
 
   const UNKNOWN_HINT = "call a function from a checked module, or a built-in on the allowlist (core/check/builtins.ts)";
 
-  function unknownCallee(callee: ts.Expression): [RuleId, string] | undefined {
+  /** Why a call is not checkable, or undefined; implementations it resolves to are followed in `ctx`. */
+  function unknownCallee(callee: ts.Expression, ctx: Ctx): [RuleId, string] | undefined {
     if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) {
       const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : keyOf(callee);
       const receiver = unwrap(callee.expression);
       if (ts.isPropertyAccessExpression(callee) && declOf(callee)) {
         if (memberOfArguments(callee) || functionValueOk(callee, 0)) {
           const d = declOf(callee)!;
-          if (isBodiless(d)) for (const impl of implementationsOf(d)) onTarget({ kind: "fn", fn: impl }, callee, currentCtx!);
+          if (isBodiless(d)) for (const impl of implementationsOf(d)) onTarget({ kind: "fn", fn: impl }, callee, ctx);
           return undefined;
         }
         return ["purity/unknown-call", `\`${shortText(callee)}\` is declared without a body the checker can follow; ${UNKNOWN_HINT}`];
@@ -1597,7 +1594,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       const wellKnown = ts.isElementAccessExpression(callee) ? staticPath(callee.argumentExpression) : undefined;
       if (wellKnown && !wellKnown.dynamic && /^Symbol\.(?:iterator|toPrimitive)$/.test(stripHost(wellKnown.segments).join("."))) {
         // `xs[Symbol.iterator]()`: a project class's own method is followed, a built-in one is the spec's.
-        implicitCall(callee.expression, [stripHost(wellKnown.segments).join(".")], "calling", currentCtx!);
+        implicitCall(callee.expression, [stripHost(wellKnown.segments).join(".")], "calling", ctx);
         return undefined;
       }
       if (name === undefined || tableFunctions(callee.expression)) {
