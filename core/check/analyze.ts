@@ -1882,11 +1882,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     const impls = implementers.get(owner) ?? [];
     if (impls.length === 0) return false;
     return impls.every((impl) => {
-      const members: readonly ts.Node[] = ts.isClassLike(impl) ? impl.members : impl.properties;
-      const m = members.find((x) => {
-        const n = (x as ts.NamedDeclaration).name;
-        return n !== undefined && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n)) && n.text === name.text;
-      });
+      const m = memberNamed(impl, name.text);
       if (!m) {
         // Inherited from a class between it and the type (`Square extends Rect`), or left abstract.
         if (!ts.isClassLike(impl)) return false;
@@ -1922,16 +1918,21 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return element?.getSymbol()?.declarations ?? [];
   }
 
+  /** A class's or object literal's own member of this name. */
+  function memberNamed(owner: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression, name: string): ts.Node | undefined {
+    const members: readonly ts.Node[] = ts.isClassLike(owner) ? owner.members : owner.properties;
+    return members.find((x) => {
+      const n = (x as ts.NamedDeclaration).name;
+      return n !== undefined && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n)) && n.text === name;
+    });
+  }
+
   /** The implementations implementationsOk accepted, to walk them. */
   function implementationsOf(d: ts.Declaration): FnNode[] {
     const name = (d as ts.NamedDeclaration).name;
     if (!implementers || !name || !(ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name))) return [];
     return (implementers.get(d.parent) ?? []).flatMap((impl) => {
-      const members: readonly ts.Node[] = ts.isClassLike(impl) ? impl.members : impl.properties;
-      const m = members.find((x) => {
-        const n = (x as ts.NamedDeclaration).name;
-        return n !== undefined && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isPrivateIdentifier(n)) && n.text === name.text;
-      });
+      const m = memberNamed(impl, name.text);
       if (!m) return [];
       if (isFn(m)) return [m];
       const v = ts.isPropertyAssignment(m) ? m.initializer : ts.isPropertyDeclaration(m) ? m.initializer : undefined;
