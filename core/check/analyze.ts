@@ -538,14 +538,17 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     if (!y || !x.param || !y.param) return x;
     const known = [x, ...(x.alt ?? [])];
     const fresh = [y, ...(y.alt ?? [])].filter((o) => !known.some((k) => k.param!.fn === o.param!.fn && k.param!.index === o.param!.index && k.param!.level === o.param!.level));
-    return fresh.length === 0 || known.length >= 8 ? x : { ...x, alt: [...(x.alt ?? []), ...fresh.map(({ alt: _, ...o }) => o)] };
+    if (fresh.length === 0) return x;
+    // Past eight parameters the value is not followed further: not fresh, to be safe.
+    if (known.length + fresh.length > 8) return { desc: "one of more parameters than the checker follows" };
+    return { ...x, alt: [...(x.alt ?? []), ...fresh.map(({ alt: _, ...o }) => o)] };
   };
   /** An origin and its alternatives, one by one. */
   const alternatives = (o: Origin): Origin[] => [{ ...o, alt: undefined }, ...(o.alt ?? [])];
   const join = (a: Prov, b: Prov): Prov => a.map((x, i) => either(x, b[i]));
   const elementsOf = (p: Prov): Prov => [...p.slice(1), p[LEVELS - 1]];
   /** A fresh container whose elements have provenance `inner`. */
-  const holding = (inner: Prov): Prov => [undefined, ...inner.slice(0, LEVELS - 2), inner[LEVELS - 2] ?? inner[LEVELS - 1]];
+  const holding = (inner: Prov): Prov => [undefined, ...inner.slice(0, LEVELS - 2), either(inner[LEVELS - 2], inner[LEVELS - 1])];
   const shallowCopy = (p: Prov): Prov => [undefined, ...p.slice(1)];
   const via = (o: Origin | undefined, how: string): Origin | undefined => (o && !o.desc.includes(how) ? { ...o, desc: `${o.desc} ${how}` } : o);
   const viaAll = (p: Prov, how: string): Prov => p.map((o) => via(o, how));
@@ -768,9 +771,24 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * replaced by the arguments. A constructor that hands its arguments to other code (a method,
    * a helper, super()) keeps all of them, to be safe.
    */
+  const constructing = new Set<ts.ConstructorDeclaration>();
   function keptByConstructor(ctor: ts.ConstructorDeclaration, call: ts.NewExpression, fn: FnNode): Prov {
     const all = (call.arguments ?? []).reduce((acc, a) => join(acc, argProv(a, fn)), FRESH);
     if (!ctor.body) return all;
+    // A constructor that builds another instance of its class (`this.left = new Tree(d - 1)`).
+    if (constructing.has(ctor)) {
+      provisional++;
+      return all;
+    }
+    constructing.add(ctor);
+    try {
+      return keptBy(ctor, ctor.body, call, fn, all);
+    } finally {
+      constructing.delete(ctor);
+    }
+  }
+
+  function keptBy(ctor: ts.ConstructorDeclaration, body: ts.Block, call: ts.NewExpression, fn: FnNode, all: Prov): Prov {
     let kept = FRESH;
     ctor.parameters.forEach((prm, i) => {
       if (ts.getCombinedModifierFlags(prm) & (ts.ModifierFlags.ParameterPropertyModifier)) kept = join(kept, argProv(call.arguments?.[i], fn));
@@ -793,7 +811,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       }
       ts.forEachChild(n, scan);
     };
-    scan(ctor.body);
+    scan(body);
     return handsOut ? all : elementsOf(kept);
   }
 
@@ -843,6 +861,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       }
     }
     const t = targetOfExpr(callee);
+    if (t?.kind === "fn" && returnsInProgress.has(t.fn)) provisional++;
     if (t?.kind === "fn" && !returnsInProgress.has(t.fn)) {
       // A helper's result: what it returns (a generator: what it yields, as its elements), with
       // its parameters replaced by this call's arguments.
@@ -898,7 +917,11 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    */
   function callbackResults(cbExpr: ts.Expression, element: Prov, fn: FnNode): Prov {
     const cb = targetOfExpr(cbExpr);
-    if (cb?.kind !== "fn" || returnsInProgress.has(cb.fn)) return FRESH;
+    if (cb?.kind !== "fn") return FRESH;
+    if (returnsInProgress.has(cb.fn)) {
+      provisional++;
+      return FRESH;
+    }
     const inline = within(cb.fn, fn);
     const asElement = (o: Origin | undefined): Origin | undefined => (o?.param?.fn === cb.fn && o.param.index === 0 ? element[o.param.level] : o);
     let out = FRESH;
@@ -927,15 +950,27 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return ts.isPropertyAccessExpression(c) || ts.isElementAccessExpression(c) ? c.expression : undefined;
   }
 
+  /**
+   * Counts answers given while something they depend on was still being computed (a recursive
+   * helper, two variables assigned from each other): such an answer is provisional, right for
+   * the computation in progress but not final, so nothing computed while it grew is cached.
+   */
+  let provisional = 0;
+
   function provOfDecl(decl: ts.Declaration, fn: FnNode): Prov {
     let cache = provCache.get(fn);
     if (!cache) provCache.set(fn, (cache = new Map()));
     const cached = cache.get(decl);
-    if (cached === "pending") return FRESH;
+    if (cached === "pending") {
+      provisional++;
+      return FRESH;
+    }
     if (cached) return cached;
     cache.set(decl, "pending");
+    const before = provisional;
     const result = computeProv(decl, fn);
-    cache.set(decl, result);
+    if (provisional === before) cache.set(decl, result);
+    else cache.delete(decl);
     return result;
   }
 
@@ -962,12 +997,26 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * `m.set(k, input[0])` writes the input.
    */
   const storing = new Set<ts.Declaration>();
+  const storedCache = new Map<FnNode, Map<ts.Declaration, Prov>>();
   function storedInto(decl: ts.Declaration, fn: FnNode): Prov {
     const scope = enclosingFn(decl);
-    if (!scope?.body || !ts.isIdentifier((decl as ts.NamedDeclaration).name ?? decl) || storing.has(decl)) return FRESH;
+    if (!scope?.body || !ts.isIdentifier((decl as ts.NamedDeclaration).name ?? decl)) return FRESH;
+    // Stores into containers that hold each other are followed four deep: past that the cost
+    // grows exponentially (a documented limit, not a fresh answer: the value is not followed).
+    if (storing.has(decl) || storing.size >= 4) {
+      provisional++;
+      return FRESH;
+    }
+    let cache = storedCache.get(fn);
+    if (!cache) storedCache.set(fn, (cache = new Map()));
+    const cached = cache.get(decl);
+    if (cached) return cached;
     storing.add(decl);
+    const before = provisional;
     try {
-      return storesIn(decl, scope.body, fn);
+      const result = storesIn(decl, scope.body, fn);
+      if (provisional === before) cache.set(decl, result);
+      return result;
     } finally {
       storing.delete(decl);
     }
@@ -1046,6 +1095,33 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return out;
   }
 
+  /**
+   * What a let/var gets from assignments valuesOf does not follow: `x ??= v`, `[x] = list`,
+   * `({ x } = o)`, `for (x of xs)` (a destructuring gives elements, counted at both depths).
+   */
+  function otherAssignments(d: ts.VariableDeclaration, fn: FnNode): Prov {
+    const sym = checker.getSymbolAtLocation(d.name);
+    let out = FRESH;
+    const scan = (n: ts.Node): void => {
+      if (ts.isIdentifier(n) && n !== d.name && checker.getSymbolAtLocation(n) === sym) {
+        let target: ts.Node = n;
+        while (ts.isArrayLiteralExpression(target.parent) || ts.isObjectLiteralExpression(target.parent) || ts.isPropertyAssignment(target.parent) || ts.isShorthandPropertyAssignment(target.parent) || ts.isSpreadElement(target.parent)) target = target.parent;
+        const p = target.parent;
+        const destructured = target !== n;
+        if (ts.isBinaryExpression(p) && p.left === target && isAssignmentOperator(p.operatorToken.kind)) {
+          const v = prov(p.right, fn);
+          out = join(out, destructured ? join(elementsOf(v), elementsOf(elementsOf(v))) : v);
+        } else if (ts.isForOfStatement(p) && p.initializer === target) {
+          const v = elementsOf(prov(p.expression, fn));
+          out = join(out, destructured ? join(elementsOf(v), elementsOf(elementsOf(v))) : v);
+        }
+      }
+      ts.forEachChild(n, scan);
+    };
+    scan(d.getSourceFile());
+    return out;
+  }
+
   function computeProv(decl: ts.Declaration, fn: FnNode): Prov {
     let p: ts.Node = decl;
     while (ts.isBindingElement(p) || ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p)) p = p.parent;
@@ -1078,7 +1154,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (!isConst(p) && ts.isIdentifier(p.name)) {
         // A let/var holds whatever is assigned to it later too (`let a = []; a = outer; a.push(x)`).
         const values = valuesOf(p.name);
-        if (values === undefined) return p.initializer ? prov(p.initializer, fn) : FRESH;
+        if (values === undefined) return join(join(p.initializer ? prov(p.initializer, fn) : FRESH, otherAssignments(p, fn)), storedInto(decl, fn));
         return join(values.reduce((acc, v) => join(acc, prov(v, fn)), FRESH), storedInto(decl, fn));
       }
       return join(p.initializer ? bindingProv(decl, prov(p.initializer, fn), fn) : FRESH, ts.isIdentifier(p.name) ? storedInto(decl, fn) : FRESH);
@@ -1881,24 +1957,29 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     }
     const impls = implementers.get(owner) ?? [];
     if (impls.length === 0) return false;
-    return impls.every((impl) => {
-      const m = memberNamed(impl, name.text);
-      if (!m) {
-        // Inherited from a class between it and the type (`Square extends Rect`), or left abstract.
-        if (!ts.isClassLike(impl)) return false;
-        if (ts.getCombinedModifierFlags(impl) & ts.ModifierFlags.Abstract) return true;
-        for (let c: ts.ClassLikeDeclaration | undefined = impl, i = 0; c && i < 8; i++) {
-          const ext: ts.Expression | undefined = c.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
-          const next: ts.Declaration | undefined = ext ? declOf(ext) : undefined;
-          c = next && ts.isClassLike(next) && next !== owner ? next : undefined;
-          if (c?.members.some((x) => isFn(x) && (x as ts.NamedDeclaration).name?.getText() === name.text)) return true;
-        }
-        return false;
-      }
-      if (isFn(m)) return true;
-      const v = ts.isPropertyAssignment(m) ? m.initializer : ts.isShorthandPropertyAssignment(m) ? m.name : ts.isPropertyDeclaration(m) ? m.initializer : undefined;
-      return v !== undefined && functionValueOk(v, depth + 1);
-    });
+    return impls.every((impl) => memberFunctions(impl, name.text, owner, depth) !== undefined);
+  }
+
+  /**
+   * The functions a class (with what it inherits below `owner`) or an object literal gives as its
+   * member `name`: [] when a class leaves it abstract, undefined when it is something the
+   * checker cannot see as a function.
+   */
+  function memberFunctions(impl: ts.ClassLikeDeclaration | ts.ObjectLiteralExpression, name: string, owner: ts.Node, depth: number): FnNode[] | undefined {
+    const m = memberNamed(impl, name);
+    if (!m) {
+      if (!ts.isClassLike(impl)) return undefined;
+      if (ts.getCombinedModifierFlags(impl) & ts.ModifierFlags.Abstract) return [];
+      // Inherited from a class between it and the type (`Square extends Rect`).
+      const ext: ts.Expression | undefined = impl.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+      const next: ts.Declaration | undefined = ext ? declOf(ext) : undefined;
+      return next && ts.isClassLike(next) && next !== owner && depth < 8 ? memberFunctions(next, name, owner, depth + 1) : undefined;
+    }
+    if (isFn(m)) return [m];
+    const v = ts.isPropertyAssignment(m) ? m.initializer : ts.isShorthandPropertyAssignment(m) ? m.name : ts.isPropertyDeclaration(m) ? m.initializer : undefined;
+    if (v === undefined || !functionValueOk(v, depth + 1)) return undefined;
+    const t = targetOfExpr(v);
+    return t?.kind === "fn" ? [t.fn] : [];
   }
 
   /**
@@ -1931,14 +2012,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
   function implementationsOf(d: ts.Declaration): FnNode[] {
     const name = (d as ts.NamedDeclaration).name;
     if (!implementers || !name || !(ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isPrivateIdentifier(name))) return [];
-    return (implementers.get(d.parent) ?? []).flatMap((impl) => {
-      const m = memberNamed(impl, name.text);
-      if (!m) return [];
-      if (isFn(m)) return [m];
-      const v = ts.isPropertyAssignment(m) ? m.initializer : ts.isPropertyDeclaration(m) ? m.initializer : undefined;
-      const t = v ? targetOfExpr(v) : undefined;
-      return t?.kind === "fn" ? [t.fn] : [];
-    });
+    return (implementers.get(d.parent) ?? []).flatMap((impl) => memberFunctions(impl, name.text, d.parent, 0) ?? []);
   }
 
   /** Built-ins that call a function they are given: the argument positions holding it. */
@@ -2384,11 +2458,17 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * Every value a variable can hold: a const's initializer, or a let/var's initializer and each
    * plain assignment to it. Undefined when it is updated in ways we do not follow.
    */
+  const valuesCache = new Map<ts.Declaration, ts.Expression[] | undefined>();
   function valuesOf(id: ts.Identifier): ts.Expression[] | undefined {
     const r = resolveIdentifier(id);
     if (r.kind !== "decl" || !ts.isVariableDeclaration(r.decl) || !ts.isIdentifier(r.decl.name)) return undefined;
     const d = r.decl;
     if (isConst(d)) return d.initializer ? [d.initializer] : undefined;
+    if (!valuesCache.has(d)) valuesCache.set(d, assignedValues(d as ts.VariableDeclaration & { name: ts.Identifier }));
+    return valuesCache.get(d);
+  }
+
+  function assignedValues(d: ts.VariableDeclaration & { name: ts.Identifier }): ts.Expression[] | undefined {
     const values: ts.Expression[] = d.initializer ? [d.initializer] : [];
     const sym = checker.getSymbolAtLocation(d.name);
     let ok = true;
@@ -2506,11 +2586,30 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
    * through other methods called on `this`.
    */
   const writesThisCache = new Map<FnNode, boolean[]>();
+  /** Methods whose answer is being computed (methods calling each other), with their answer so far. */
+  const writingThis = new Map<FnNode, boolean[]>();
+  let partialWrites = 0;
   function writesThis(fn: FnNode): boolean[] {
     const cached = writesThisCache.get(fn);
     if (cached) return cached;
+    const inProgress = writingThis.get(fn);
+    if (inProgress) {
+      partialWrites++;
+      return inProgress;
+    }
     const levels = new Array<boolean>(LEVELS).fill(false);
-    writesThisCache.set(fn, levels);
+    writingThis.set(fn, levels);
+    const before = partialWrites;
+    try {
+      scanWritesThis(fn, levels);
+    } finally {
+      writingThis.delete(fn);
+    }
+    if (partialWrites === before) writesThisCache.set(fn, levels);
+    return levels;
+  }
+
+  function scanWritesThis(fn: FnNode, levels: boolean[]): void {
     const mark = (o: Origin | undefined): void => {
       if (o?.param?.fn === fn && o.param.index === -1) levels[o.param.level] = true;
     };
@@ -2528,7 +2627,6 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       ts.forEachChild(n, scan);
     };
     if (fn.body) scan(fn.body);
-    return levels;
   }
 
   const isStatefulRegExp = (e: ts.Expression): boolean => {
