@@ -61,10 +61,13 @@ describe("SIMD stages with gpu-runners in the local cluster", () => {
     expect(matmul.node).toBe("gpu-fast");
     expectBestOfAlternatives(matmul);
     // The kernel runs on the real (software) adapter, far slower than the hypothetical profile
-    // claims: the scheduler may see the call run late and back it up elsewhere; the first result
-    // wins. Either way the log says which happened.
+    // claims: the scheduler may see the call run late and back it up elsewhere, and on a loaded
+    // machine the runner may fail it (past its timeout) and it is re-dispatched; the first result
+    // wins. Whichever happened, the log says so.
     const call = callOf(job, "numeric-pipeline/matmul@1");
-    if (call.node !== "gpu-fast") expect(call.attempts.slice(1).map((a) => a.reason).join("\n")).toMatch(/speculative backup/);
+    if (call.node !== "gpu-fast") {
+      expect(call.attempts.slice(1).map((a) => a.reason).join("\n"), JSON.stringify(call.attempts)).toMatch(/speculative backup|re-dispatch after gpu-fast failed it/);
+    }
     // The kernel ran on the real adapter: the pipeline's sum agrees with the CPU reference's
     // (the tiled kernel adds in the same order; a fused multiply-add may move the last bits).
     const expected = expectedOutput("numeric-pipeline/random", input) as number;
