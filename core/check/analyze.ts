@@ -15,7 +15,7 @@ import { codeDigest } from "./code-digest.ts";
 import { ELEMENT_TYPES, ELEMENT_TYPES_FILE } from "./element-types.ts";
 import { findJobCycles, type JobEdge } from "./job-cycles.ts";
 import type { Diagnostic, RuleId, Severity } from "./rules.ts";
-import { type FnNode, isAssignmentOperator, isFn, isMemberFn, shortText, unwrap, within } from "./syntax.ts";
+import { type FnNode, extendsOf, isAssignmentOperator, isFn, isMemberFn, shortText, unwrap, within } from "./syntax.ts";
 
 export interface CheckOptions {
   /** Allow console.* in pure code. */
@@ -821,7 +821,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     let d: ts.Node | undefined = declOf(expr) ?? definingExpr(expr);
     while (d && ts.isClassLike(d) && !out.includes(d) && out.length < 8) {
       out.push(d);
-      const base: ts.Expression | undefined = d.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+      const base = extendsOf(d);
       d = base ? (declOf(base) ?? definingExpr(base)) : undefined;
     }
     return out;
@@ -829,7 +829,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
 
   /** A global a class extends (`class Stamp extends Date`), if any. */
   function globalBase(cls: ts.ClassLikeDeclaration): ts.Expression | undefined {
-    const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+    const base = extendsOf(cls);
     return base && staticPath(base) ? base : undefined;
   }
 
@@ -987,6 +987,10 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     return p;
   }
 
+  /** The arguments a built-in writer stores into its receiver: `m.set(k, v)` v, `xs.splice(i, n, ...items)` the items, `xs.fill(v)` v, `push`/`unshift`/`add` all. */
+  const storedArguments = (method: string, args: readonly ts.Expression[]): readonly ts.Expression[] =>
+    method === "set" ? args.slice(1, 2) : method === "splice" ? args.slice(2) : method === "fill" ? args.slice(0, 1) : ["push", "unshift", "add"].includes(method) ? args : [];
+
   /** `p` held `levels` levels down in fresh containers. */
   const nested = (p: Prov, levels: number): Prov => (levels <= 0 ? p : nested(holding(p), levels - 1));
 
@@ -1056,8 +1060,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
           const d = depthFrom(w.obj);
           if (d === undefined) continue;
           const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : staticPath(callee)?.segments.join(".");
-          const stored = name === "set" ? n.arguments.slice(1, 2) : name === "splice" ? n.arguments.slice(2) : name === "push" || name === "unshift" || name === "add" || name === "fill" ? n.arguments.slice(0, name === "fill" ? 1 : undefined) : [];
-          for (const a of stored) out = join(out, nested(argProv(a, fn), d + 1));
+          for (const a of name === undefined ? [] : storedArguments(name, n.arguments)) out = join(out, nested(argProv(a, fn), d + 1));
           if (name === "Object.assign") for (const a of n.arguments.slice(1)) out = join(out, nested(elementsOf(argProv(a, fn)), d + 1));
         }
       }
@@ -1883,8 +1886,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (ts.isCallExpression(n)) {
         const callee = unwrap(n.expression);
         if (ts.isPropertyAccessExpression(callee) && !declOf(callee) && names(callee.expression) && ["push", "unshift", "add", "set", "splice"].includes(callee.name.text)) {
-          const stored = callee.name.text === "set" ? n.arguments.slice(1, 2) : callee.name.text === "splice" ? n.arguments.slice(2) : n.arguments;
-          ok = stored.every((a) => (ts.isSpreadElement(a) ? elementFunctionsOk(a.expression, depth + 1) : functionValueOk(a, depth + 1)));
+          ok = storedArguments(callee.name.text, n.arguments).every((a) => (ts.isSpreadElement(a) ? elementFunctionsOk(a.expression, depth + 1) : functionValueOk(a, depth + 1)));
         }
       } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
         const l = unwrap(n.left);
@@ -1941,7 +1943,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
             for (let c: ts.ClassLikeDeclaration | undefined = n, i = 0; c && i < 8; i++) {
               const heritage = (c.heritageClauses ?? []).flatMap((h) => h.types.map((t) => declOf(t.expression)));
               for (const b of heritage) if (b) bases.push(b);
-              const ext: ts.Expression | undefined = c.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+              const ext = extendsOf(c);
               const next: ts.Declaration | undefined = ext ? declOf(ext) : undefined;
               c = next && ts.isClassLike(next) ? next : undefined;
             }
@@ -1971,7 +1973,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
       if (!ts.isClassLike(impl)) return undefined;
       if (ts.getCombinedModifierFlags(impl) & ts.ModifierFlags.Abstract) return [];
       // Inherited from a class between it and the type (`Square extends Rect`).
-      const ext: ts.Expression | undefined = impl.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+      const ext = extendsOf(impl);
       const next: ts.Declaration | undefined = ext ? declOf(ext) : undefined;
       return next && ts.isClassLike(next) && next !== owner && depth < 8 ? memberFunctions(next, name, owner, depth + 1) : undefined;
     }
@@ -2711,9 +2713,8 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     for (const sf of sourceFiles) {
       const walk = (n: ts.Node): void => {
         const writes = writesAt(n);
-        let fn = writes.length > 0 ? enclosingFn(n) : undefined;
         // Judged from the outermost function: a callback's parameters are its caller's elements.
-        for (let outer = fn && enclosingFn(fn); outer; outer = enclosingFn(outer)) fn = outer;
+        const fn = writes.length > 0 ? outermostFn(n) : undefined;
         if (fn && !initOnly(fn)) {
           for (const w of writes) {
             let o = writtenProv(w, fn)[0];
@@ -2721,8 +2722,7 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
               // A method writing its `this`: the state is each module-level receiver it is called on.
               for (const site of sitesOf(o.param.fn).calls) {
                 const recv = receiverOf(site);
-                let caller = enclosingFn(site);
-                for (let outer = caller && enclosingFn(caller); outer; outer = enclosingFn(outer)) caller = outer;
+                const caller = outermostFn(site);
                 const ro = recv && caller && !initOnly(caller) ? prov(recv, caller)[o.param.level] : undefined;
                 if (ro?.decl && !enclosingFn(ro.decl)) out.set(ro.decl, [...(out.get(ro.decl) ?? []), { fn: caller!, at: `\`${fnName(caller!)}\` (${path.posix.basename(site.getSourceFile().fileName)}:${lineOf(site)})` }]);
               }
@@ -2945,6 +2945,13 @@ export function checkFiles(roots: readonly string[], host: CheckHost, options: C
     let p: ts.Node | undefined = n.parent;
     while (p && !isFn(p) && !ts.isSourceFile(p)) p = p.parent;
     return p && isFn(p) ? p : undefined;
+  }
+
+  /** The outermost function around a node: the activation its callbacks run in. */
+  function outermostFn(n: ts.Node): FnNode | undefined {
+    let fn = enclosingFn(n);
+    for (let outer = fn && enclosingFn(fn); outer; outer = enclosingFn(outer)) fn = outer;
+    return fn;
   }
 
   /**

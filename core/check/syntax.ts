@@ -34,3 +34,7 @@ export function shortText(n: ts.Node): string {
   return t.length > 48 ? `${t.slice(0, 45)}...` : t;
 }
 
+
+/** The class a class extends (`class Square extends Rect`), as written. */
+export const extendsOf = (cls: ts.ClassLikeDeclaration): ts.Expression | undefined =>
+  cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
