@@ -2,12 +2,13 @@
  * One measurement of `npm run bench:scale`, in a process of its own so that a case that runs
  * too long can be killed and every figure starts from a fresh heap:
  *
- *   node --import tsx bench/scale-case.ts <chain|fanout|dag> <n>     prints {"ms": <number>}
+ *   node --import tsx bench/scale-case.ts <chain|fanout|dag> <n>     prints {"ms": <number>, "maxPauseMs": <number>}
  *
  * bench/scale.ts runs it in this tree and in a checkout of the revision it compares with, so
  * it imports only modules that older revisions have too (runtime/jobs/memory-shard.ts is copied
  * there when missing) and defines its own jobs rather than relying on the examples'.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type Step, all, createRegistry, defineJob, defineStage, encode } from "../core/index.ts";
 import type { NodeSpec } from "../core/jobs/decisions.ts";
 import * as dag from "../examples/dag.ts";
@@ -59,12 +60,14 @@ const RUNNER: NodeSpec = { id: "runner-0", kind: "runner", url: "http://runner-0
 const ADMIN = { kind: "admin", name: "bench" } as const;
 
 /** Runs one job of `kind` with `n` calls after an untimed one of 10 (leader election, JIT); its time in ms. */
-async function measure(kind: keyof typeof CASES, n: number): Promise<number> {
+async function measure(kind: keyof typeof CASES, n: number): Promise<{ ms: number; maxPauseMs: number }> {
   const registry = createRegistry({ step, remote, chain, fanout }, dag);
   // Verification off: it would run some runner calls twice, which is not what is measured.
   const shard = memoryShard({
     registry,
     verify: { fraction: 0, newNodeCalls: 0 },
+    // Each acceptor call a macrotask, as on workerd, so that the longest pause is the longest piece of work.
+    macrotaskHops: true,
     backends: (payloads, driver) => ({ worker: workerBackend(registry, payloads), ...localRunners(registry, payloads, driver) }),
   });
   const run = async (id: string, size: number): Promise<void> => {
@@ -78,9 +81,15 @@ async function measure(kind: keyof typeof CASES, n: number): Promise<number> {
   try {
     if (kind === "fanout") await shard.driver().registerNode(RUNNER, Date.now());
     await run("warm-up", 10);
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     const started = performance.now();
     await run("measured", n);
-    return performance.now() - started;
+    const ms = performance.now() - started;
+    lag.disable();
+    // The longest the thread was held: on workerd it serves the API and every Durable Object meanwhile.
+    // No sample at all: the event loop never turned while the job ran (a revision without macrotask hops).
+    return { ms, maxPauseMs: lag.count === 0 ? ms : lag.max / 1e6 };
   } finally {
     shard.close();
   }
@@ -88,6 +97,6 @@ async function measure(kind: keyof typeof CASES, n: number): Promise<number> {
 
 const [kind, n] = [process.argv[2], Number(process.argv[3])];
 if (!(kind! in CASES) || !Number.isInteger(n) || n < 1) throw new Error(`usage: scale-case.ts <${Object.keys(CASES).join("|")}> <n>`);
-process.stdout.write(`${JSON.stringify({ ms: await measure(kind as keyof typeof CASES, n) })}\n`);
+process.stdout.write(`${JSON.stringify(await measure(kind as keyof typeof CASES, n))}\n`);
 // Timers the shard leaves behind (leases, retries) must not hold the process open.
 process.exit(0);

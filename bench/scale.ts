@@ -44,7 +44,14 @@ export interface ScaleOptions {
 }
 
 /** One figure: the median of its runs, or why there is none. */
-export type Figure = { readonly ms: number; readonly runsMs: readonly number[] } | { readonly failed: string };
+export type Figure =
+  | {
+      readonly ms: number;
+      readonly runsMs: readonly number[];
+      /** The longest the job held the thread (event-loop delay), median over runs; absent from revisions that did not measure it. */
+      readonly maxPauseMs?: number;
+    }
+  | { readonly failed: string };
 
 
 export interface ScaleRow {
@@ -55,7 +62,7 @@ export interface ScaleRow {
 }
 
 /** Runs one measurement in `dir`; kills it after `timeoutMs`. */
-const measureOnce = (dir: string, kind: Case, n: number, timeoutMs: number): Promise<Measured<{ ms: number }>> => measureIn(dir, "bench/scale-case.ts", [kind, String(n)], timeoutMs);
+const measureOnce = (dir: string, kind: Case, n: number, timeoutMs: number): Promise<Measured<{ ms: number; maxPauseMs?: number }>> => measureIn(dir, "bench/scale-case.ts", [kind, String(n)], timeoutMs);
 
 /** Every case at every size, each side in turn; a side that failed at some N skips the larger ones. */
 async function measureAll(sides: readonly Side[], o: ScaleOptions): Promise<ScaleRow[]> {
@@ -64,6 +71,7 @@ async function measureAll(sides: readonly Side[], o: ScaleOptions): Promise<Scal
     const failedAt = new Map<string, number>();
     for (const n of SIZES[kind][o.quick ? "quick" : "full"]) {
       const runs = new Map<string, number[]>(sides.map((s) => [s.label, []]));
+      const pauses = new Map<string, number[]>(sides.map((s) => [s.label, []]));
       const failures = new Map<string, string>();
       for (let run = 0; run < o.runs; run++) {
         for (const side of turn(sides, run)) {
@@ -76,14 +84,18 @@ async function measureAll(sides: readonly Side[], o: ScaleOptions): Promise<Scal
           o.log(`${kind} N=${n.toLocaleString("en")}: ${side.label}, run ${run + 1}/${o.runs}`);
           const figure = await measureOnce(side.dir, kind, n, o.timeoutMs);
           if ("failed" in figure) failures.set(side.label, figure.failed);
-          else runs.get(side.label)!.push(figure.ms);
-          o.log(`  ${"failed" in figure ? figure.failed : `${round(figure.ms, 1)} ms`}`);
+          else {
+            runs.get(side.label)!.push(figure.ms);
+            if (figure.maxPauseMs !== undefined) pauses.get(side.label)!.push(figure.maxPauseMs);
+          }
+          o.log(`  ${"failed" in figure ? figure.failed : `${round(figure.ms, 1)} ms${figure.maxPauseMs === undefined ? "" : `, longest pause ${round(figure.maxPauseMs, 1)} ms`}`}`);
         }
       }
       const figures: Record<string, Figure> = {};
       for (const side of sides) {
         const failed = failures.get(side.label);
-        if (failed === undefined) figures[side.label] = { ms: median(runs.get(side.label)!), runsMs: runs.get(side.label)! };
+        const paused = pauses.get(side.label)!;
+        if (failed === undefined) figures[side.label] = { ms: median(runs.get(side.label)!), runsMs: runs.get(side.label)!, ...(paused.length > 0 ? { maxPauseMs: median(paused) } : {}) };
         else {
           figures[side.label] = { failed };
           if (!failedAt.has(side.label)) failedAt.set(side.label, n);
@@ -106,19 +118,21 @@ function growth(rows: readonly ScaleRow[], row: ScaleRow, label: string): string
 
 function render(rows: readonly ScaleRow[], sides: readonly Side[]): string {
   const ms = (f: Figure) => ("ms" in f ? Math.round(f.ms).toLocaleString("en") : f.failed);
-  const headers = ["case", "N", ...sides.flatMap((s) => [`${s.label} ms`, "ms/call", "growth"]), ...(sides.length === 2 ? [`${sides[1]!.label} / ${sides[0]!.label}`] : [])];
+  const pause = (f: Figure) => ("maxPauseMs" in f && f.maxPauseMs !== undefined ? String(Math.round(f.maxPauseMs)) : "");
+  const headers = ["case", "N", ...sides.flatMap((s) => [`${s.label} ms`, "ms/call", "growth", "pause ms"]), ...(sides.length === 2 ? [`${sides[1]!.label} / ${sides[0]!.label}`] : [])];
   const body = rows.map((row) => {
     const cells = sides.flatMap((s) => {
       const f = row.figures[s.label]!;
       const call = perCall(f, row.n);
-      return [ms(f), call === null ? "" : String(round(call, 3)), growth(rows, row, s.label)];
+      return [ms(f), call === null ? "" : String(round(call, 3)), growth(rows, row, s.label), pause(f)];
     });
     const [a, b] = sides.map((s) => row.figures[s.label]!);
     const ratio = sides.length === 2 && "ms" in a! && "ms" in b! ? [`${round(b.ms / a.ms, 2)}×`] : sides.length === 2 ? [""] : [];
     return [row.case, row.n.toLocaleString("en"), ...cells, ...ratio];
   });
   const legend = [...new Set(rows.map((r) => r.case))].map((c) => `  ${c}: ${DESCRIPTION[c]}`);
-  return [table(headers, body), "", "growth: ms per call at this N / ms per call at the case's smallest N", ...legend].join("\n");
+  return [table(headers, body), "", "growth: ms per call at this N / ms per call at the case's smallest N",
+    "pause ms: the longest the job held the thread (Node's event-loop delay; acceptors answer in a later macrotask, as a Durable Object's RPC does)", ...legend].join("\n");
 }
 
 export const defaultScaleOut = () => `bench/results/scale-${stamp()}.json`;

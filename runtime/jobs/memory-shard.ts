@@ -120,13 +120,15 @@ export interface MemoryShardOptions {
   /** Another commander of that shard's: same acceptors and payloads, and each reaches the other's finished jobs as a peer. */
   readonly beside?: MemoryShard;
   readonly maxRunningJobs?: number;
+  /** Acceptors answer in a later macrotask, as RPCs do (MemoryAcceptorsOptions.macrotaskHops); default false. */
+  readonly macrotaskHops?: boolean;
 }
 
 export function memoryShard(options: MemoryShardOptions): MemoryShard {
   const acceptors = ["acceptor-0", "acceptor-1", "acceptor-2"];
   const blobs = new MemoryBlobStore();
   const shared = options.beside?.shared ?? {
-    network: new MemoryAcceptors(acceptors, { leaseMs: LEASE_MS }),
+    network: new MemoryAcceptors(acceptors, { leaseMs: LEASE_MS, ...(options.macrotaskHops ? { macrotaskHops: true } : {}) }),
     blobs,
     payloads: new Payloads(blobs, DEFAULT_INLINE_PAYLOAD_BYTES, payloadKey),
     commanders: new Map<string, () => JobDriver>(),
