@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, s
 import { basename, join, relative, resolve } from "node:path";
 import { ConfigError } from "../core/paxos/index.ts";
 import { LOCK_FILE, formatLock } from "../core/check/lock.ts";
-import { DEFAULT_REGISTRY, appSettings } from "./app-settings.ts";
+import { DEFAULT_REGISTRY, DEPLOYMENT_FILE, appSettings } from "./app-settings.ts";
 import { runLock } from "./commands/lock.ts";
 import { PACKAGE_ROOT } from "./package-root.ts";
 
@@ -135,5 +135,7 @@ npx paxflow submit ${name}/word-total --input '{"text":"a b c\\nd e"}' --watch
 - \`test/\`: \`runLocally\`, \`runOnPlane\` and \`startLocalCluster\` from \`paxflow/testing\`.
 
 Deploying: \`npx wrangler login\`, then \`wrangler secret put API_TOKENS\` and \`wrangler secret put
-RUNNER_KEY\`, then \`npx paxflow deploy\` (see paxflow's docs/deploy.md).
+RUNNER_KEY\`, then \`npx paxflow deploy\` (see paxflow's docs/deploy.md). It records the URL it
+deployed to in \`${DEPLOYMENT_FILE}\`: commit it, and each later deploy first checks that it drops
+no job version the jobs running there still use (with a token in \`PAXFLOW_TOKEN\`).
 `;
