@@ -180,9 +180,12 @@ describe("paxflow deploy's version guard", () => {
 
   it("says so, and records nothing, when wrangler deployed to no URL (custom domains only)", async () => {
     const dir = app();
-    const ran = await deploy(dir, [], { STUB_TARGETS: JSON.stringify(["api.example.com (custom domain)"]) });
+    // wrangler's entries still reach the output file a user (or CI) asked for.
+    const asked = join(dir, "wrangler-output.json");
+    const ran = await deploy(dir, [], { STUB_TARGETS: JSON.stringify(["api.example.com (custom domain)"]), WRANGLER_OUTPUT_FILE_PATH: asked });
     expect(ran.code, ran.stderr).toBe(0);
     expect(ran.stderr).toContain("wrangler deployed to no workers.dev URL (custom domains or routes only), so none is recorded: give the next deploy the API's URL with --api <url> or PAXFLOW_API");
     expect(existsSync(join(dir, DEPLOYMENT_FILE))).toBe(false);
+    expect(JSON.parse(readFileSync(asked, "utf8"))).toMatchObject({ type: "deploy", targets: ["api.example.com (custom domain)"] });
   });
 });
