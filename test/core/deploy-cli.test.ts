@@ -50,9 +50,14 @@ describe("paxflow deploy's version guard", () => {
   let api: { url: string; requests: string[]; close: () => Promise<void> };
   /** What the stub API answers: the running jobs (id to ref), or an HTTP error status. */
   let answer: { running: Record<string, string> } | { status: number };
+  const scratch: string[] = [];
+  const tempDir = () => {
+    scratch.push(mkdtempSync(join(tmpdir(), "paxflow-guard-")));
+    return scratch.at(-1)!;
+  };
 
   beforeAll(async () => {
-    template = join(mkdtempSync(join(tmpdir(), "paxflow-guard-")), "app");
+    template = join(tempDir(), "app");
     scaffold(template);
     const stub = join(template, "node_modules", "wrangler");
     mkdirSync(join(stub, "bin"), { recursive: true });
@@ -81,11 +86,14 @@ describe("paxflow deploy's version guard", () => {
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     api = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => new Promise((done) => server.close(() => done())) };
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api.close();
+    for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+  });
 
   /** A fresh copy of the app, with `deployment` recorded as its last deploy when given. */
   function app(deployment?: string): string {
-    const dir = join(mkdtempSync(join(tmpdir(), "paxflow-guard-")), "app");
+    const dir = join(tempDir(), "app");
     cpSync(template, dir, { recursive: true });
     if (deployment !== undefined) recordDeployment(dir, deployment);
     api.requests.length = 0;
