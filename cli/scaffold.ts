@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, s
 import { basename, join, relative, resolve } from "node:path";
 import { ConfigError } from "../core/paxos/index.ts";
 import { LOCK_FILE, formatLock } from "../core/check/lock.ts";
+import { DEFAULT_REGISTRY, DEPLOYMENT_FILE, appSettings } from "./app-settings.ts";
 import { runLock } from "./commands/lock.ts";
 import { PACKAGE_ROOT } from "./package-root.ts";
 
@@ -67,12 +68,14 @@ export function scaffold(dir: string, options: ScaffoldOptions = {}): Scaffolded
     private: true,
     type: "module",
     scripts: {
-      start: "paxflow dev --registry src/stages.ts",
+      start: `paxflow dev --registry ${DEFAULT_REGISTRY}`,
       test: "vitest run",
       check: "paxflow check src",
       lock: "paxflow lock src",
       deploy: "paxflow deploy",
     },
+    // Where `paxflow deploy` finds the registry it checks against the running jobs' versions.
+    ...appSettings(DEFAULT_REGISTRY),
     dependencies: { paxflow: options.paxflow ?? `^${own.version}` },
     devDependencies: {
       "@cloudflare/workers-types": tool("@cloudflare/workers-types"),
@@ -132,5 +135,7 @@ npx paxflow submit ${name}/word-total --input '{"text":"a b c\\nd e"}' --watch
 - \`test/\`: \`runLocally\`, \`runOnPlane\` and \`startLocalCluster\` from \`paxflow/testing\`.
 
 Deploying: \`npx wrangler login\`, then \`wrangler secret put API_TOKENS\` and \`wrangler secret put
-RUNNER_KEY\`, then \`npx paxflow deploy\` (see paxflow's docs/deploy.md).
+RUNNER_KEY\`, then \`npx paxflow deploy\` (see paxflow's docs/deploy.md). It records the URL it
+deployed to in \`${DEPLOYMENT_FILE}\`: commit it, and each later deploy first checks that it drops
+no job version the jobs running there still use (with a token in \`PAXFLOW_TOKEN\`).
 `;

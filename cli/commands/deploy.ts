@@ -2,12 +2,13 @@
  * `paxflow deploy`: the checker over the deployed stages and jobs first (a purity error stops
  * the deploy), then `wrangler deploy`. With --dry-run, wrangler builds exactly what it would
  * upload (`wrangler deploy --dry-run --outdir`) and this reports its size against the Workers
- * script size limits; no account needed. With --api and --registry, it first asks the running
- * deployment which job versions its running jobs use, and refuses a registry that drops one
- * (they would fail with VersionGone: docs/versions.md) unless --cancel-dropped.
+ * script size limits; no account needed. A real deploy first asks the running deployment which
+ * job versions its running jobs use, and refuses a registry that drops one (they would fail with
+ * VersionGone: docs/versions.md) unless --cancel-dropped; it finds both without flags
+ * (cli/app-settings.ts) and records the URL wrangler deployed to for the next deploy.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -15,6 +16,7 @@ import { Command, Option } from "commander";
 import { PaxflowApiError, PaxflowClient, PaxflowUnreachable } from "../../client/index.ts";
 import { type Registry, type RunningJob, droppedVersions } from "../../core/sdk/registry.ts";
 import { UsageError, loadRegistry } from "../../runners/cli-common.ts";
+import { API_ENV, DEFAULT_REGISTRY, DEPLOYMENT_FILE, appRegistry, deployedUrls, knownDeployment, recordDeployment } from "../app-settings.ts";
 import { isPaxflowRepository, wranglerBin } from "../package-root.ts";
 import { httpUrl } from "../options.ts";
 import { table } from "../table.ts";
@@ -41,6 +43,7 @@ interface DeployFlags {
   api?: string;
   registry?: string;
   cancelDropped?: boolean;
+  guard: boolean;
 }
 
 /** Every running job and running sub-job the API shows this token, with the ref of the code it runs on. */
@@ -91,10 +94,10 @@ export interface BundleReport {
   readonly fits: { readonly free: boolean; readonly paid: boolean };
 }
 
-function wrangler(args: readonly string[], quiet: boolean): Promise<{ code: number; output: string }> {
+function wrangler(args: readonly string[], quiet: boolean, env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   return new Promise((done) => {
     // In the app's folder: wrangler finds its configuration there.
-    const child = spawn(process.execPath, [wranglerBin(), ...args], { cwd: process.cwd(), stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
+    const child = spawn(process.execPath, [wranglerBin(), ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
     let output = "";
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -117,62 +120,117 @@ export function measureBundle(outdir: string): BundleReport {
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
+/**
+ * The version guard before a real deploy: whether the deploy may go ahead. Before the first
+ * deploy no running deployment is known and there is nothing to ask; one that is known but
+ * cannot be asked refuses the deploy, since going ahead could drop versions unseen.
+ */
+async function guardDeploy(dir: string, flags: DeployFlags): Promise<boolean> {
+  if (!flags.guard) {
+    console.error("warning: --no-guard: not checking which job versions the running deployment's jobs use; the jobs of a dropped one fail with VersionGone (docs/versions.md)");
+    return true;
+  }
+  // Found first, so that an app without one learns it on its first deploy rather than its second.
+  const registry = appRegistry(dir, flags.registry);
+  const deployment = knownDeployment(dir, flags.api);
+  if (deployment === undefined) {
+    console.error(`paxflow: version guard skipped: no running deployment is known (--api, ${API_ENV}, ${DEPLOYMENT_FILE}); this deploy records one`);
+    return true;
+  }
+  const token = process.env.PAXFLOW_TOKEN?.trim();
+  const client = new PaxflowClient({ url: deployment.url, ...(token ? { token } : {}) });
+  let guarded: Awaited<ReturnType<typeof guardVersions>>;
+  try {
+    guarded = await guardVersions(await loadRegistry(registry), client, flags.cancelDropped === true);
+  } catch (error) {
+    if (!(error instanceof PaxflowApiError || error instanceof PaxflowUnreachable)) throw error;
+    const cause = error instanceof PaxflowApiError ? `${error.message} (HTTP ${error.status} ${error.code})` : error.message;
+    console.error(
+      `error: cannot ask the running deployment at ${deployment.url} (from ${deployment.from}) which job versions its jobs use: ${cause}; ` +
+        `set PAXFLOW_TOKEN to a token of that deployment, pass --api <url> if it runs elsewhere, or --no-guard to deploy without the check`,
+    );
+    return false;
+  }
+  for (const line of guarded.lines) console.error(line);
+  return guarded.ok;
+}
+
+/** `wrangler deploy`, then the URL it deployed to recorded for the next deploy's guard; wrangler's exit status. */
+async function deployAndRecord(dir: string): Promise<number> {
+  // wrangler appends a JSON entry per command to this file, the deploy's with the URLs it reached.
+  // Not its printed lines: capturing them would make wrangler non-interactive (no login prompt).
+  const scratch = mkdtempSync(join(tmpdir(), "paxflow-wrangler-"));
+  const outputFile = join(scratch, "output.json");
+  try {
+    const { code } = await wrangler(["deploy"], false, { WRANGLER_OUTPUT_FILE_PATH: outputFile });
+    // The entries still reach a file the user asked wrangler for.
+    const asked = process.env.WRANGLER_OUTPUT_FILE_PATH;
+    if (asked && existsSync(outputFile)) appendFileSync(asked, readFileSync(outputFile));
+    if (code !== 0) return code;
+    const [url] = deployedUrls(outputFile);
+    if (url === undefined) {
+      console.error(`paxflow: wrangler deployed to no workers.dev URL (custom domains or routes only), so none is recorded: give the next deploy the API's URL with --api <url> or ${API_ENV}`);
+    } else if (recordDeployment(dir, url)) {
+      console.error(`paxflow: recorded ${url} in ${DEPLOYMENT_FILE}; commit it, so that the next deploy (yours, a teammate's, CI's) checks the jobs running there`);
+    }
+    return 0;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 export const deployCommand = new Command("deploy")
-  .description("check the deployed stages and jobs, then `wrangler deploy`; --dry-run builds the upload and reports its size instead")
+  .description("check the deployed stages and jobs and the job versions running jobs use, then `wrangler deploy`; --dry-run builds the upload and reports its size instead")
   .argument("[paths...]", "the stages and jobs to check first (default: src/; in paxflow's repository: examples kernels core/sdk)")
   .option("--dry-run", "build what wrangler would upload (no account needed) and report its size against the Workers limits")
   .option("--outdir <dir>", "with --dry-run: where to keep the build (default: a temporary directory, removed afterwards)")
   .option("--json", "with --dry-run: print the size report as JSON")
-  .addOption(new Option("--api <url>", "the running deployment's API: refuse a registry that drops a job version its running jobs use (token: PAXFLOW_TOKEN)").argParser(httpUrl))
-  .option("--registry <module>", "with --api: the module that exports the registry being deployed")
-  .option("--cancel-dropped", "with --api: cancel the running jobs of dropped versions instead of refusing")
+  .addOption(
+    new Option("--api <url>", `the running deployment's API, asked which job versions its running jobs use (default: ${API_ENV}, else the URL in ${DEPLOYMENT_FILE}; token: PAXFLOW_TOKEN)`)
+      .argParser(httpUrl)
+      .conflicts(["dryRun", "guard"]),
+  )
+  .option("--registry <module>", `the module that exports the registry being deployed (default: package.json's "paxflow": { "registry" }, else ${DEFAULT_REGISTRY})`)
+  .addOption(new Option("--cancel-dropped", "cancel the running jobs of dropped job versions instead of refusing the deploy").conflicts(["dryRun", "guard"]))
+  .addOption(new Option("--no-guard", "deploy without asking the running deployment which job versions its jobs use (a warning says so)").conflicts("dryRun"))
   .addHelpText(
     "after",
     [
       "",
       "Secrets (API_TOKENS, RUNNER_KEY) are set with `wrangler secret put`, never in wrangler.toml (SECURITY.md).",
-      "Exit status: 0 deployed (or built), 1 the checker found errors, wrangler failed or the bundle is over the paid limit.",
+      `The URL wrangler deploys to is recorded in ${DEPLOYMENT_FILE} (commit it): the next deploy checks the jobs running there.`,
+      "Exit status: 0 deployed (or built); 1 the checker found errors, the running deployment's jobs use a version this deploy drops,",
+      "the running deployment cannot be asked, wrangler failed or the bundle is over the paid limit; 2 a bad flag or no registry found.",
       "",
       "Examples:",
       "  npx paxflow deploy --dry-run",
-      "  npx paxflow deploy",
+      "  PAXFLOW_TOKEN=... npx paxflow deploy",
       "  PAXFLOW_TOKEN=... npx paxflow deploy --api https://my-app.example.workers.dev --registry src/stages.ts",
     ].join("\n"),
   )
   .action(async (paths: string[], flags: DeployFlags) => {
-    const sources = paths.length > 0 ? paths.map((p) => resolve(p)) : defaultSources(process.cwd());
+    const dir = process.cwd();
+    const sources = paths.length > 0 ? paths.map((p) => resolve(p)) : defaultSources(dir);
     // The checker's findings go to stderr: stdout carries the size report (--json).
     const checked = runCheck(sources, { allowModule: [], quietOk: true }, (line) => console.error(line));
     if (checked === "missing" || checked.errors > 0) {
-      console.error(`error: the checker found errors in the deployed stages and jobs; fix them before deploying (npx paxflow check ${sources.map((p) => relative(process.cwd(), p) || ".").join(" ")})`);
+      console.error(`error: the checker found errors in the deployed stages and jobs; fix them before deploying (npx paxflow check ${sources.map((p) => relative(dir, p) || ".").join(" ")})`);
       process.exitCode = 1;
       return;
     }
-    if (flags.api !== undefined || flags.registry !== undefined) {
-      if (flags.api === undefined || flags.registry === undefined) {
-        console.error("error: --api and --registry go together: the running deployment, and the registry that replaces it");
-        process.exitCode = 2;
-        return;
-      }
-      const token = process.env.PAXFLOW_TOKEN?.trim();
-      const client = new PaxflowClient({ url: flags.api, ...(token ? { token } : {}) });
+    if (!flags.dryRun) {
       try {
-        const guarded = await guardVersions(await loadRegistry(flags.registry), client, flags.cancelDropped === true);
-        for (const line of guarded.lines) console.error(line);
-        if (!guarded.ok) {
+        if (!(await guardDeploy(dir, flags))) {
           process.exitCode = 1;
           return;
         }
       } catch (error) {
-        if (!(error instanceof PaxflowApiError || error instanceof PaxflowUnreachable || error instanceof UsageError)) throw error;
-        console.error(error instanceof UsageError ? `error: ${error.message}` : `error: cannot list the running jobs at ${flags.api}: ${error.message}`);
-        process.exitCode = 1;
+        if (!(error instanceof UsageError)) throw error;
+        console.error(`error: ${error.message}`);
+        process.exitCode = 2;
         return;
       }
-    }
-    if (!flags.dryRun) {
-      const { code } = await wrangler(["deploy"], false);
-      process.exitCode = code;
+      process.exitCode = await deployAndRecord(dir);
       return;
     }
     const outdir = flags.outdir ? resolve(flags.outdir) : mkdtempSync(join(tmpdir(), "paxflow-deploy-"));

@@ -1,7 +1,8 @@
 /**
- * `paxflow deploy --api --registry`: a registry that drops a job version running jobs (or their
+ * `paxflow deploy`'s version guard: a registry that drops a job version running jobs (or their
  * running sub-jobs) still use is refused, with the list of jobs, unless --cancel-dropped
- * (docs/versions.md, Versions that never mix). The API is a stub answering the client's calls.
+ * (docs/versions.md, Versions that never mix). The API is a stub answering the client's calls;
+ * test/core/deploy-cli.test.ts runs the command itself.
  */
 import { describe, expect, it } from "vitest";
 import { PaxflowClient } from "../../client/index.ts";
