@@ -321,7 +321,7 @@ describe("advance", () => {
     ]);
   });
 
-  it("hands back a step after INLINE_RUNS_PER_STEP inline runs; the job goes on at its next steps, in order", () => {
+  it("hands back a step after its budget of calls; the job goes on at its next steps, in order", () => {
     const inc = defineStage({ name: "t/inc", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 0.001, outputBytes: () => 8 }, run: (x: number) => x + 1 });
     const long = defineJob({
       name: "t/long",
@@ -338,7 +338,7 @@ describe("advance", () => {
     const sliced: AdvanceContext = {
       ...ctx,
       registry: own,
-      inlineRunsPerStep: 7,
+      stepBudget: { calls: 7, inlineMs: Number.POSITIVE_INFINITY },
       runInline: (stage, input) => ({ outcome: { ok: true, value: own.stages.get(stage)!.run(input) }, startedAt: 100, finishedAt: 100 }),
     };
     const calls: { call: { kind: "stage"; target: string; input: Value }; outcome?: { ok: true; value: Value } }[] = [];
@@ -362,6 +362,50 @@ describe("advance", () => {
     // 20 inline calls, at most 7 a step (an all(...) may be cut in the middle): 7, 7, 6.
     expect(steps).toEqual([7, 7, 6]);
     expect(calls).toHaveLength(20);
+  });
+
+  it("places a fan-out a budget of calls at a time: the rest stays new to the next steps, each call dispatched once", () => {
+    const budget: AdvanceContext = { ...ctx, stepBudget: { calls: 4, inlineMs: Number.POSITIVE_INFINITY } };
+    const input = { seed0: 1, runs: 10, samplesPerRun: 100_000 };
+    const calls: { call: { kind: "stage"; target: string; input: Value } }[] = [];
+    const perStep: number[][] = [];
+    for (let step = 0; step < 5; step++) {
+      const drafts = advance({ ...seed("monte-carlo/pi", input), calls }, budget);
+      const seqs = drafts.flatMap((d) => (d.type === "call.dispatched" ? [d.seq] : []));
+      if (seqs.length === 0) break;
+      perStep.push(seqs);
+      for (const d of drafts) if (d.type === "call.dispatched") calls[d.seq] = { call: { kind: "stage", target: d.stage, input: plainSealed(d.input) } };
+    }
+    expect(perStep).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  });
+
+  it("hands back a step once the calls it ran inline were predicted to take its inlineMs", () => {
+    const slowish = defineStage({ name: "t/slowish", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 1, outputBytes: () => 8 }, run: (x: number) => x + 1 });
+    const chain = defineJob({
+      name: "t/chain",
+      *run(n: number): Step<number> {
+        let x = 0;
+        for (let i = 0; i < n; i++) x = yield* slowish(x);
+        return x;
+      },
+    });
+    const own = createRegistry({ slowish, chain });
+    const timed: AdvanceContext = {
+      ...ctx,
+      registry: own,
+      place: (r) => place({ ...r, inlineMaxMs: 2 }, builtins),
+      stepBudget: { calls: 1_000, inlineMs: 5 },
+      // The clock does not move (as in workerd): only the predicted time can end the step.
+      runInline: (stage, x) => ({ outcome: { ok: true, value: own.stages.get(stage)!.run(x) }, startedAt: 100, finishedAt: 100 }),
+    };
+    const drafts = advance(seed("t/chain", 20), timed);
+    const inline = drafts.filter((d) => d.type === "call.result");
+    expect(inline.length).toBeGreaterThan(0);
+    expect(inline.length).toBeLessThan(20);
+    // Every inline call's prediction counted: the step stopped at the first that reached 5 ms.
+    const predicted = drafts.flatMap((d) => (d.type === "call.dispatched" ? [d.predicted.runMs] : []));
+    expect(predicted.slice(0, -1).reduce((a, b) => a + b, 0)).toBeLessThan(5);
+    expect(predicted.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5);
   });
 
   it("fails a job that makes more calls than MAX_CALLS_PER_JOB, naming the limit and the call", () => {
