@@ -121,10 +121,35 @@ export const AttemptJson = z
   })
   .openapi("Attempt");
 
-const CallFailure = z.object({ name: z.string().max(200), message: z.string().max(16_384) }).openapi("CallFailure");
+const Digest = z.string().max(200);
+
+/** core/sdk/code-identity.ts: a stage call refused by a backend, or a job refused by a commander, for other code. */
+const CodeMismatch = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("stage"), stage: z.string().max(400) }),
+    z.object({ kind: z.literal("job"), job: z.string().max(400) }),
+  ])
+  .and(
+    z.object({
+      name: z.literal("CodeMismatch"),
+      code: z.literal("code_mismatch"),
+      message: z.string().max(16_384),
+      registryDigest: Digest.openapi({ description: "the digest of the code the refusing backend (or commander) bundles" }),
+      callDigest: Digest.openapi({ description: "the digest the call was dispatched for (or the job accepted on)" }),
+    }),
+  )
+  .openapi("CodeMismatch");
+
+// A CodeMismatch keeps its code and digests (the plane re-dispatches a call a runner refused for its code: core/jobs/recovery.ts).
+const CallFailure = z.union([CodeMismatch, z.object({ name: z.string().max(200), message: z.string().max(16_384) })]).openapi("CallFailure");
 
 const JobError = z
-  .object({ kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]), name: z.string(), message: z.string() })
+  .object({
+    kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]),
+    name: z.string(),
+    message: z.string(),
+    mismatch: CodeMismatch.optional().openapi({ description: "the job ended because code differed: which code, and both digests (docs/versions.md)" }),
+  })
   .openapi("JobError");
 
 const Canceller = z
@@ -218,6 +243,7 @@ export const JobJson = z
     id: JobId,
     name: z.string(),
     version: z.number().int().positive().openapi({ description: "the version of the job's code it runs to its end on (with name: its ref, name@version)" }),
+    digest: Digest.optional().openapi({ description: "the code digest of that version it was accepted on (paxflow.lock.json), when the accepting leader had one" }),
     status: JobStatus,
     shard: Count,
     root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),

@@ -5,12 +5,12 @@
  * are the product's. Pure: the applied state, the placement and the clock's reading come in;
  * decisions to propose come out.
  */
-import { type Draft, codeOf } from "./advance.ts";
+import { type Draft, codeOf, jobCodeRefused } from "./advance.ts";
 import { type Candidate, type Decision, type Ending, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
 import type { Placement, PlacementRequest } from "./placement.ts";
 import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, outstanding } from "./state.ts";
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, verifyReason } from "./verification.ts";
-import type { Registry } from "../sdk/registry.ts";
+import { type Registry, jobRef } from "../sdk/registry.ts";
 import type { NodeSuspicion } from "../sched/scheduler.ts";
 
 /**
@@ -126,6 +126,9 @@ export function outOfAttempts(call: StageCall): string | null {
  * run it: agreement needs other nodes.
  */
 export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCall, now: number, why: string): Draft | Decision {
+  // A job this commander would not run (other code: advance.ts) ends here too, rather than have its calls go out again first.
+  const otherCode = jobCodeRefused(ctx.registry, jobRef(job.name, job.version), job.digest);
+  if (otherCode) return { type: "job.finished", job: job.id, at: now, outcome: { ok: false, error: otherCode } };
   const stage = ctx.registry.stages.get(call.target)!;
   const failedBefore = call.attempts.filter(failedOnNode).map((t) => t.node);
   const busy = call.state.is === "verifying" ? call.attempts.filter((t) => t.status.is !== "ended").map((t) => t.node) : [];
@@ -173,7 +176,7 @@ function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: numbe
     reason,
     by: ctx.by,
     ...(verify ? { verify } : {}),
-    ...(pinned === undefined ? codeOf(ctx.registry, call.target) : { digest: pinned }),
+    ...(pinned === undefined ? codeOf(ctx.registry, "stage", call.target) : { digest: pinned }),
   };
 }
 

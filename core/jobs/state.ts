@@ -129,6 +129,8 @@ export interface JobRecord {
   readonly name: string;
   /** The version it started on and runs to its end on (jobRef); absent on jobs recorded before jobs had versions: 1. */
   readonly version?: number;
+  /** The code digest of that version it was accepted on (job.accepted's `digest`); absent when unknown. */
+  readonly digest?: string;
   readonly input: Payload;
   readonly acceptedAt: number;
   readonly idempotencyKey?: string;
@@ -445,6 +447,7 @@ export class JobsState {
       id: d.job,
       name: d.name,
       ...(d.version === undefined ? {} : { version: d.version }),
+      ...(d.digest === undefined ? {} : { digest: d.digest }),
       input: d.input,
       acceptedAt: d.at,
       root,

@@ -6,7 +6,7 @@
  * log and finishes the work (see resume()).
  */
 import type { Value } from "../../core/codec.ts";
-import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance, codeOf } from "../../core/jobs/advance.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
 import { type Decision, INLINE_NODE, type JobId, type NodeId, type NodeLoad, type NodeSpec, WORKER_NODE, decisionId, decodeDecision } from "../../core/jobs/decisions.ts";
 import { ADVANCE_FAILED, type CoreBrokenRules, type Input, JobCore, type Ready, type Send, type Task } from "../../core/jobs/job-core.ts";
@@ -668,11 +668,14 @@ export class JobDriver implements JobPlane {
     if (this.state.runningCount >= maxRunning) {
       throw new PaxflowError("too-many-running", `shard ${this.o.shard} runs ${this.state.runningCount} jobs and MAX_RUNNING_JOBS is ${maxRunning}: retry once some finish`);
     }
+    // The code it is accepted on: a commander with other code for this ref fails it rather than run it (advance.ts).
+    const code = codeOf(this.o.registry, "job", jobRef(name, version));
     const accepted: Decision = {
       type: "job.accepted",
       job: request.id,
       name,
       version,
+      ...code,
       input: request.input,
       at: this.now(),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
@@ -684,7 +687,7 @@ export class JobDriver implements JobPlane {
       // Advance a job that is not in the state yet: accepted and its first steps share a slot.
       const run = definition && new JobRun(definition, input);
       const ref = jobRef(name, version);
-      const seed: JobSeed = { id: request.id, name: ref, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: ref, input }], ...(run ? { run } : {}) };
+      const seed: JobSeed = { id: request.id, name: ref, ...code, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: ref, input }], ...(run ? { run } : {}) };
       const generation = this.live.generation;
       const drafts = [accepted, ...advance(seed, this.context())];
       if (this.o.broken?.answerSubmitBeforeChosen) {

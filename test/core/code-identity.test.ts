@@ -4,7 +4,7 @@
  * registry has another digest for that name@version refuses it with CodeMismatch naming both.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { checkCodeIdentity, createRegistry, defineJob, defineStage, digestOf, withCodeDigests } from "../../core/index.ts";
+import { checkCodeIdentity, checkJobIdentity, createRegistry, isCodeMismatch, defineJob, defineStage, digestOf, withCodeDigests } from "../../core/index.ts";
 import { encode } from "../../core/codec.ts";
 import { decodeDecision } from "../../core/jobs/decisions.ts";
 import { inlinePayload } from "../../core/jobs/payload.ts";
@@ -28,9 +28,25 @@ describe("checkCodeIdentity", () => {
     const r = checkCodeIdentity(OURS, THEIRS, "s@1");
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.error).toMatchObject({ name: "CodeMismatch", code: "code_mismatch", stage: "s@1", registryDigest: OURS, callDigest: THEIRS });
+    expect(r.error).toMatchObject({ name: "CodeMismatch", code: "code_mismatch", kind: "stage", stage: "s@1", registryDigest: OURS, callDigest: THEIRS });
     expect(r.error.message).toContain(OURS);
     expect(r.error.message).toContain(THEIRS);
+    expect(isCodeMismatch(r.error)).toBe(true);
+  });
+
+  it("checks a job's code by the same rule, naming the job", () => {
+    expect(checkJobIdentity(OURS, OURS, "j@1")).toEqual({ ok: true });
+    expect(checkJobIdentity(undefined, THEIRS, "j@1")).toEqual({ ok: true });
+    expect(checkJobIdentity(OURS, undefined, "j@1")).toEqual({ ok: true });
+    const r = checkJobIdentity(OURS, THEIRS, "j@1");
+    expect(r).toMatchObject({ ok: false, error: { name: "CodeMismatch", code: "code_mismatch", kind: "job", job: "j@1", registryDigest: OURS, callDigest: THEIRS } });
+    expect(!r.ok && r.error.message).toContain(`job j@1 was accepted on code ${THEIRS}, but this commander bundles code ${OURS}`);
+  });
+
+  it("tells a CodeMismatch by its code and fields, not by its name", () => {
+    expect(isCodeMismatch({ name: "CodeMismatch", message: "code_mismatch: thrown by a stage" })).toBe(false);
+    expect(isCodeMismatch({ name: "CodeMismatch", code: "code_mismatch", kind: "stage", registryDigest: OURS, callDigest: THEIRS, message: "m" })).toBe(false); // no stage
+    expect(isCodeMismatch({ name: "CodeMismatch", code: "code_mismatch", kind: "job", job: "j@1", registryDigest: OURS, callDigest: 7, message: "m" })).toBe(false);
   });
 });
 
@@ -61,6 +77,19 @@ describe("registry digests", () => {
     expect(decodeDecision(d)).not.toBeNull();
     expect(decodeDecision({ ...d, digest: OURS })).not.toBeNull();
     expect(decodeDecision({ ...d, digest: 7 })).toBeNull();
+  });
+
+  it("a job acceptance's digest is an optional string, and a job error's mismatch a well-formed CodeMismatch", () => {
+    const accepted = { type: "job.accepted", job: "j", name: "ci/once", version: 1, input: inlinePayload(encode(1)), at: 1 };
+    expect(decodeDecision(accepted)).not.toBeNull(); // logged before job digests, or by a leader without a lock
+    expect(decodeDecision({ ...accepted, digest: OURS })).not.toBeNull();
+    expect(decodeDecision({ ...accepted, digest: 7 })).toBeNull();
+    expect(decodeDecision({ ...accepted, digest: null })).toBeNull();
+    const refused = checkJobIdentity(OURS, THEIRS, "ci/once@1");
+    if (refused.ok) throw new Error("expected a mismatch");
+    const finished = { type: "job.finished", job: "j", at: 2, outcome: { ok: false, error: { kind: "error", name: "CodeMismatch", message: refused.error.message, mismatch: refused.error } } };
+    expect(decodeDecision(finished)).not.toBeNull();
+    expect(decodeDecision({ ...finished, outcome: { ok: false, error: { ...finished.outcome.error, mismatch: { name: "CodeMismatch" } } } })).toBeNull();
   });
 });
 
