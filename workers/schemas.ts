@@ -101,10 +101,11 @@ const Candidate = z
   .openapi("Candidate", { description: "one backend's predicted finish for a call" });
 
 /** How an attempt ended without an answer (the job view and explain both show it). */
-const AttemptEnding = z.enum(["silent", "refused", "orphaned", "unrecorded"]).openapi({
+const AttemptEnding = z.enum(["silent", "refused", "orphaned", "unrecorded", "code-mismatch"]).openapi({
   description:
     "how it ended without an answer: its node stayed silent or could not be reached, refused it, or the commander that dispatched it " +
-    "went away (orphaned: not counted towards the call's MAX_ATTEMPTS); unrecorded for an attempt that ended before endings were recorded",
+    "went away (orphaned: not counted towards the call's MAX_ATTEMPTS); unrecorded for an attempt that ended before endings were recorded; " +
+    "code-mismatch: its node bundles other code for the stage (CodeMismatch) and ran nothing, so the call went to another node (not counted either)",
 });
 
 export const AttemptJson = z
@@ -379,6 +380,10 @@ export const NodeView = z
       .object({ at: Millis, reason: z.string(), call: z.object({ job: JobId, seq: Count }).optional() })
       .optional()
       .openapi({ description: "why it is quarantined: the verified call it answered differently from the majority" }),
+    bundles: z
+      .record(z.string(), Digest)
+      .optional()
+      .openapi({ description: "the code digests it said it bundles, by stage ref, when it refused calls for other code (CodeMismatch): calls for other digests of those stages go elsewhere until it registers again" }),
     load: NodeLoad.optional(),
     lastHeartbeat: z.object({ at: Millis, load: NodeLoad }).optional(),
   })

@@ -17,7 +17,7 @@
 import type { LearningScheduler, NodeSuspicion } from "../sched/scheduler.ts";
 import type { Registry } from "../sdk/registry.ts";
 import type { Draft } from "./advance.ts";
-import { type AttemptRef, type Ending, type RecoveryContext, DEFAULT_STAGE_TIMEOUT_MS, SPECULATIVE, attemptEnded, attemptTimeoutMs, awaited, backupOf, comesBack, drains, nextAttempt } from "./recovery.ts";
+import { type AttemptRef, type Ending, type RecoveryContext, DEFAULT_STAGE_TIMEOUT_MS, SPECULATIVE, attemptEnded, attemptTimeoutMs, awaited, backupOf, comesBack, drains, nextAttempt, refusalOf } from "./recovery.ts";
 import { type Candidate, type Decision, INLINE_NODE, type JobId, type NodeId, type NodeLoad, type NodeSpec, WORKER_NODE } from "./decisions.ts";
 import { AttemptWatch } from "./attempt-watch.ts";
 import { DEFAULT_NODE_EXPIRY_MS, type Hearing, expiredNodes } from "./nodes.ts";
@@ -629,12 +629,16 @@ export class JobCore {
     const call = this.watch.firstNeeding(job, this.state);
     if (!call) return null;
     const answers = countable(heldAnswers(call), (n) => this.state.distrusted(n));
+    const last = call.attempts.at(-1)!;
+    const refused = refusalOf(last);
     const why =
       answers.length > 1
         ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
         : call.state.is === "verifying"
           ? "a verifying attempt ended without an answer"
-          : "every attempt ended without a result";
+          : refused
+            ? `${last.node} bundles other code for ${call.target} (${refused.registryDigest}; the call's is ${refused.callDigest})`
+            : "every attempt ended without a result";
     return nextAttempt(this.recovery(), job, call, now, why);
   }
 
