@@ -81,6 +81,8 @@ export interface AdvanceContext {
    * `earlierThisPass` counts the calls this pass already gave the node (not in the log yet).
    */
   verify?(call: { readonly job: JobId; readonly seq: number; readonly stage: string }, node: NodeId, earlierThisPass: number): string | null;
+  /** The nodes known to bundle other code for `stage` than `digest` (state.ts bundlingOther): they would refuse a call dispatched for it. */
+  otherCode?(stage: string, digest: string): ReadonlySet<NodeId>;
 }
 
 /**
@@ -145,7 +147,7 @@ export interface DispatchPass {
 export const newPass = (): DispatchPass => ({ placedMs: new Map(), placedCalls: new Map() });
 
 /** What placing and drafting a first dispatch consult. */
-export type DispatchContext = Pick<AdvanceContext, "registry" | "by" | "place" | "verify">;
+export type DispatchContext = Pick<AdvanceContext, "registry" | "by" | "place" | "verify" | "otherCode">;
 
 /** A reference's bytes are in R2: running it inline would read and decode them in the commander. */
 const notHere = (input: Sealable, also?: NodeId): Set<NodeId> => new Set([...("stored" in input ? [INLINE_NODE] : []), ...(also === undefined ? [] : [also])]);
@@ -161,7 +163,13 @@ export function placeTogether(calls: readonly FreshCall[], ctx: DispatchContext,
   for (const call of longestFirst(calls, declaredRunMs)) {
     const stage = ctx.registry.stages.get(call.stage);
     if (!stage) continue;
-    const placement = ctx.place({ stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, exclude: notHere(call.input), now, placedMs: pass.placedMs });
+    const request = { stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, now, placedMs: pass.placedMs };
+    // A node known to bundle other code for the stage would refuse the call: another node takes
+    // it when one can, else it goes there all the same and its refusal says why (recovery.ts).
+    const digest = digestOf(ctx.registry, "stage", call.stage);
+    const avoid = digest === undefined ? new Set<NodeId>() : (ctx.otherCode?.(call.stage, digest) ?? new Set<NodeId>());
+    let placement = ctx.place({ ...request, exclude: new Set([...notHere(call.input), ...avoid]) });
+    if (!placement.ok && avoid.size > 0) placement = ctx.place({ ...request, exclude: notHere(call.input) });
     placed.set(call.seq, { call, placement });
     if (placement.ok && placement.winner.node !== INLINE_NODE) {
       pass.placedMs.set(placement.winner.node, (pass.placedMs.get(placement.winner.node) ?? 0) + placement.winner.runMs);

@@ -140,11 +140,12 @@ const refusedForCode = (call: StageCall, attempt: AttemptRecord, error: CallFail
 export function otherCodeNodes(state: JobsState, call: StageCall): Set<NodeId> {
   const refused = call.attempts.filter((t) => t.status.is === "ended" && t.status.how === "code-mismatch").map((t) => t.node);
   const pinned = pinnedDigest(call);
-  const known = state.allNodes().filter((n) => {
-    const bundled = n.bundles?.[call.target];
-    return bundled !== undefined && pinned !== undefined && bundled !== pinned;
-  });
-  return new Set([...refused, ...known.map((n) => n.spec.id)]);
+  return new Set([...refused, ...(pinned === undefined ? [] : bundlingOther(state, call.target, pinned))]);
+}
+
+/** The registered nodes that said they bundle other code for `stage` than `digest` (NodeRecord.bundles). */
+export function bundlingOther(state: JobsState, stage: string, digest: string): Set<NodeId> {
+  return new Set(state.allNodes().flatMap((n) => (n.bundles?.[stage] !== undefined && n.bundles[stage] !== digest ? [n.spec.id] : [])));
 }
 
 /** A call's held answers: a verifying call's, none for any other. */

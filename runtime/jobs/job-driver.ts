@@ -16,7 +16,7 @@ import { verifyReasonFor } from "../../core/jobs/recovery.ts";
 import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff } from "../../core/jobs/retention.ts";
-import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus, takenFrom } from "../../core/jobs/state.ts";
+import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus, bundlingOther, takenFrom } from "../../core/jobs/state.ts";
 import { quarantineOf, replyAfterProposing, replyBeforeProposing } from "../../core/jobs/result-offers.ts";
 import { workerRunSpan } from "../../core/jobs/worker-timing.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
@@ -542,6 +542,7 @@ export class JobDriver implements JobPlane {
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
       ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
       verify: (call, node, earlierThisPass) => verifyReasonFor(this.core.recovery(), call, node, earlierThisPass),
+      otherCode: (stage, digest) => bundlingOther(this.state, stage, digest),
     };
   }
 

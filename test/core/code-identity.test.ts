@@ -197,6 +197,11 @@ describe("a call refused for other code goes to another node", () => {
     expect(refused.is === "ended" && refused.how === "code-mismatch" && refused.refusal).toMatchObject({ kind: "stage", stage: "ci/slow@1", registryDigest: THEIRS, callDigest: OURS });
     // The node is remembered to bundle other code for the stage until it registers again.
     expect((await shard!.driver().listNodes()).find((n) => n.spec.id === "fast")?.bundles).toEqual({ "ci/slow@1": THEIRS });
+    // So the next call of the stage goes to "medium" at once.
+    await retrying(() => shard!.driver().submitJob({ id: "j2", name: "ci/once", input: inlinePayload(encode(1)), waitMs: 0, submittedBy: "ops" }));
+    const next = (await shard!.driver().getJob("j2", ADMIN, 60_000))!;
+    expect(next.status, JSON.stringify(next.error)).toBe("done");
+    expect(next.calls[0]?.kind === "stage" && next.calls[0].attempts.map((t) => t.node)).toEqual(["medium"]);
   });
 
   it("fails the job with code_mismatch naming both digests once every node that can run it refused", async () => {
