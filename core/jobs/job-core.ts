@@ -359,6 +359,13 @@ export class JobCore {
         return;
       }
       case "call.result": {
+        const call = this.state.job(d.job)?.calls[d.seq];
+        const attempt = call?.kind === "stage" ? call.attempts[d.attempt - 1] : undefined;
+        // A refusal for other code (state.ts) ran nothing: neither the node's error nor a run time to learn from.
+        if (attempt && refusalOf(attempt)) {
+          scheduler.abandoned?.(attemptKey(d.job, d.seq, d.attempt), d.at);
+          return;
+        }
         scheduler.completed({
           key: attemptKey(d.job, d.seq, d.attempt),
           ok: d.outcome.ok,
@@ -368,7 +375,6 @@ export class JobCore {
           at: d.at,
         });
         // The call has its result: its other attempts out (a backup's loser) will never be reported, so they stop counting as work on their nodes.
-        const call = this.state.job(d.job)?.calls[d.seq];
         if (call?.kind === "stage" && call.state.is === "done") for (const t of outstanding(call)) scheduler.abandoned?.(attemptKey(d.job, d.seq, t.attempt), d.at);
         return;
       }

@@ -197,6 +197,8 @@ describe("a call refused for other code goes to another node", () => {
     expect(refused.is === "ended" && refused.how === "code-mismatch" && refused.refusal).toMatchObject({ kind: "stage", stage: "ci/slow@1", registryDigest: THEIRS, callDigest: OURS });
     // The node is remembered to bundle other code for the stage until it registers again.
     expect((await shard!.driver().listNodes()).find((n) => n.spec.id === "fast")?.bundles).toEqual({ "ci/slow@1": THEIRS });
+    // Nor is the refusal the node's error: the scheduler does not learn it as one (it would judge the node failing).
+    expect(shard!.driver().scheduling().stats.find((n) => n.node === "fast")).toMatchObject({ errorRate: 0, inFlight: 0 });
     // So the next call of the stage goes to "medium" at once.
     await retrying(() => shard!.driver().submitJob({ id: "j2", name: "ci/once", input: inlinePayload(encode(1)), waitMs: 0, submittedBy: "ops" }));
     const next = (await shard!.driver().getJob("j2", ADMIN, 60_000))!;
