@@ -17,7 +17,7 @@
 import type { LearningScheduler, NodeSuspicion } from "../sched/scheduler.ts";
 import type { Registry } from "../sdk/registry.ts";
 import type { Draft } from "./advance.ts";
-import { type AttemptRef, type Ending, type RecoveryContext, DEFAULT_STAGE_TIMEOUT_MS, SPECULATIVE, attemptEnded, attemptTimeoutMs, awaited, backupOf, comesBack, drains, nextAttempt, refusalOf } from "./recovery.ts";
+import { type AttemptRef, type Ending, type RecoveryContext, DEFAULT_STAGE_TIMEOUT_MS, SPECULATIVE, attemptEnded, attemptTimeoutMs, awaited, backupOf, comesBack, drains, nextAttempt } from "./recovery.ts";
 import { type Candidate, type Decision, INLINE_NODE, type JobId, type NodeId, type NodeLoad, type NodeSpec, WORKER_NODE } from "./decisions.ts";
 import { AttemptWatch } from "./attempt-watch.ts";
 import { DEFAULT_NODE_EXPIRY_MS, type Hearing, expiredNodes } from "./nodes.ts";
@@ -25,7 +25,7 @@ import { type OpenAttempt, OpenAttempts, attemptKey } from "./open-attempts.ts";
 import { SendWindows, runnerWindow } from "./send-windows.ts";
 import { speedFor } from "./placement.ts";
 import { type RetiredJob, retiredRows } from "./retention.ts";
-import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers, outstanding } from "./state.ts";
+import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers, outstanding, refusalOf } from "./state.ts";
 import { type VerifyPolicy, countable } from "./verification.ts";
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */

@@ -8,9 +8,8 @@
 import { type Draft, codeOf, jobCodeRefused } from "./advance.ts";
 import { type Candidate, type Decision, type Ending, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
 import type { Placement, PlacementRequest } from "./placement.ts";
-import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, otherCodeNodes, outstanding, pinnedDigest } from "./state.ts";
+import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, otherCodeNodes, outstanding, pinnedDigest, refusalOf } from "./state.ts";
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, verifyReason } from "./verification.ts";
-import type { CodeMismatch } from "../sdk/code-identity.ts";
 import { type Registry, jobRef } from "../sdk/registry.ts";
 import type { NodeSuspicion } from "../sched/scheduler.ts";
 
@@ -104,9 +103,6 @@ const orphaned = (t: AttemptRecord): boolean => t.status.is === "ended" && t.sta
 
 /** Whether an attempt failed on its node (timed out, unreachable, refused): the node is not asked again first. */
 const failedOnNode = (t: AttemptRecord): boolean => t.status.is === "ended" && t.status.how !== "orphaned";
-
-/** Why its node refused an attempt for other code (state.ts), if it did: it ran nothing, so neither did the stage fail. */
-export const refusalOf = (t: AttemptRecord): CodeMismatch | undefined => (t.status.is === "ended" && t.status.how === "code-mismatch" ? t.status.refusal : undefined);
 
 /**
  * Why a call may have no further attempt, or null: MAX_ATTEMPTS of them not orphaned nor refused

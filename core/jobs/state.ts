@@ -129,8 +129,11 @@ export const pinnedDigest = (call: StageCall): string | undefined => call.attemp
  * CodeMismatch by its code and fields, for this stage, naming the digest the attempt carried. A
  * backend refuses only a call that carries a digest, so anything else is the stage's result.
  */
-const refusedForCode = (call: StageCall, attempt: AttemptRecord, error: CallFailure): error is CodeMismatch =>
+const isRefusalOf = (call: StageCall, attempt: AttemptRecord, error: CallFailure): error is CodeMismatch =>
   isCodeMismatch(error) && error.kind === "stage" && error.stage === call.target && attempt.digest !== undefined && error.callDigest === attempt.digest;
+
+/** Why its node refused an attempt for other code, if it did: it ran nothing, so neither did the stage fail. */
+export const refusalOf = (t: AttemptRecord): CodeMismatch | undefined => (t.status.is === "ended" && t.status.how === "code-mismatch" ? t.status.refusal : undefined);
 
 /**
  * The nodes known to bundle other code for `call`'s stage than the call is pinned to: those that
@@ -138,7 +141,7 @@ const refusedForCode = (call: StageCall, attempt: AttemptRecord, error: CallFail
  * call of the stage since they last registered.
  */
 export function otherCodeNodes(state: JobsState, call: StageCall): Set<NodeId> {
-  const refused = call.attempts.filter((t) => t.status.is === "ended" && t.status.how === "code-mismatch").map((t) => t.node);
+  const refused = call.attempts.filter(refusalOf).map((t) => t.node);
   const pinned = pinnedDigest(call);
   return new Set([...refused, ...(pinned === undefined ? [] : bundlingOther(state, call.target, pinned))]);
 }
@@ -563,7 +566,7 @@ export class JobsState {
       this.counters.duplicateResults++;
       return NONE;
     }
-    if (!d.outcome.ok && refusedForCode(call, attempt, d.outcome.error)) return this.refusedForCode(job, call, attempt, d.outcome.error, d);
+    if (!d.outcome.ok && isRefusalOf(call, attempt, d.outcome.error)) return this.refusedForCode(job, call, attempt, d.outcome.error, d);
     attempt.status = { is: "answered", at: d.at };
     const detail = d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` };
     if (call.state.is !== "verifying") {
