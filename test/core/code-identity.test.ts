@@ -12,6 +12,7 @@ import type { Viewer } from "../../core/jobs/tenancy.ts";
 import type { Registry } from "../../core/sdk/registry.ts";
 import { type MemoryShard, localRunners, memoryShard, workerBackend } from "../../runtime/jobs/memory-shard.ts";
 import { realTimers } from "../../runtime/timers.ts";
+import { ResultReport } from "../../workers/schemas.ts";
 import { retrying } from "../shared/jobs-conformance.ts";
 
 const OURS = "1111111111111111";
@@ -41,6 +42,14 @@ describe("checkCodeIdentity", () => {
     const r = checkJobIdentity(OURS, THEIRS, "j@1");
     expect(r).toMatchObject({ ok: false, error: { name: "CodeMismatch", code: "code_mismatch", kind: "job", job: "j@1", registryDigest: OURS, callDigest: THEIRS } });
     expect(!r.ok && r.error.message).toContain(`job j@1 was accepted on code ${THEIRS}, but this commander bundles code ${OURS}`);
+  });
+
+  it("a runner's refusal keeps its code and digests through the API's result schema (the plane tells a refusal by them)", () => {
+    const refusal = checkCodeIdentity(OURS, THEIRS, "s@1");
+    const report = { job: "j-0123456789abcdef01234567", seq: 0, attempt: 1, startedAt: 1, finishedAt: 1 };
+    expect(ResultReport.parse({ ...report, outcome: { ok: false, error: !refusal.ok && refusal.error } }).outcome).toEqual({ ok: false, error: !refusal.ok && refusal.error });
+    // Any other failure is a name and a message, as before.
+    expect(ResultReport.parse({ ...report, outcome: { ok: false, error: { name: "CodeMismatch", message: "m", code: "code_mismatch" } } }).outcome).toEqual({ ok: false, error: { name: "CodeMismatch", message: "m" } });
   });
 
   it("tells a CodeMismatch by its code and fields, not by its name", () => {
