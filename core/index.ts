@@ -5,7 +5,7 @@ export { type Cap, type CostModel, type KernelArray, type KernelBinding, type Si
 export { type Job, type JobSpec, all, defineJob } from "./sdk/job.ts";
 export { type CallInput, Stored } from "./sdk/stored.ts";
 export { type Registry, createRegistry, digestOf, findJob, jobNames, jobRef, versionsOf, withCodeDigests } from "./sdk/registry.ts";
-export { type CodeIdentityCheck, type CodeLock, type CodeMismatch, checkCodeIdentity } from "./sdk/code-identity.ts";
+export { type CodeIdentityCheck, type CodeLock, type CodeMismatch, checkCodeIdentity, checkJobIdentity, isCodeMismatch } from "./sdk/code-identity.ts";
 export {
   type CallFailure,
   type JobFailure,

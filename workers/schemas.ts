@@ -101,10 +101,11 @@ const Candidate = z
   .openapi("Candidate", { description: "one backend's predicted finish for a call" });
 
 /** How an attempt ended without an answer (the job view and explain both show it). */
-const AttemptEnding = z.enum(["silent", "refused", "orphaned", "unrecorded"]).openapi({
+const AttemptEnding = z.enum(["silent", "refused", "orphaned", "unrecorded", "code-mismatch"]).openapi({
   description:
     "how it ended without an answer: its node stayed silent or could not be reached, refused it, or the commander that dispatched it " +
-    "went away (orphaned: not counted towards the call's MAX_ATTEMPTS); unrecorded for an attempt that ended before endings were recorded",
+    "went away (orphaned: not counted towards the call's MAX_ATTEMPTS); unrecorded for an attempt that ended before endings were recorded; " +
+    "code-mismatch: its node bundles other code for the stage (CodeMismatch) and ran nothing, so the call went to another node (not counted either)",
 });
 
 export const AttemptJson = z
@@ -121,10 +122,35 @@ export const AttemptJson = z
   })
   .openapi("Attempt");
 
-const CallFailure = z.object({ name: z.string().max(200), message: z.string().max(16_384) }).openapi("CallFailure");
+const Digest = z.string().max(200);
+
+/** core/sdk/code-identity.ts: a stage call refused by a backend, or a job refused by a commander, for other code. */
+const CodeMismatch = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("stage"), stage: z.string().max(400) }),
+    z.object({ kind: z.literal("job"), job: z.string().max(400) }),
+  ])
+  .and(
+    z.object({
+      name: z.literal("CodeMismatch"),
+      code: z.literal("code_mismatch"),
+      message: z.string().max(16_384),
+      registryDigest: Digest.openapi({ description: "the digest of the code the refusing backend (or commander) bundles" }),
+      callDigest: Digest.openapi({ description: "the digest the call was dispatched for (or the job accepted on)" }),
+    }),
+  )
+  .openapi("CodeMismatch");
+
+// A CodeMismatch keeps its code and digests (the plane re-dispatches a call a runner refused for its code: core/jobs/recovery.ts).
+const CallFailure = z.union([CodeMismatch, z.object({ name: z.string().max(200), message: z.string().max(16_384) })]).openapi("CallFailure");
 
 const JobError = z
-  .object({ kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]), name: z.string(), message: z.string() })
+  .object({
+    kind: z.enum(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]),
+    name: z.string(),
+    message: z.string(),
+    mismatch: CodeMismatch.optional().openapi({ description: "the job ended because code differed: which code, and both digests (docs/versions.md)" }),
+  })
   .openapi("JobError");
 
 const Canceller = z
@@ -218,6 +244,7 @@ export const JobJson = z
     id: JobId,
     name: z.string(),
     version: z.number().int().positive().openapi({ description: "the version of the job's code it runs to its end on (with name: its ref, name@version)" }),
+    digest: Digest.optional().openapi({ description: "the code digest of that version it was accepted on (paxflow.lock.json), when the accepting leader had one" }),
     status: JobStatus,
     shard: Count,
     root: JobId.openapi({ description: "the top of this job's tree (itself for a submitted job)" }),
@@ -353,6 +380,10 @@ export const NodeView = z
       .object({ at: Millis, reason: z.string(), call: z.object({ job: JobId, seq: Count }).optional() })
       .optional()
       .openapi({ description: "why it is quarantined: the verified call it answered differently from the majority" }),
+    bundles: z
+      .record(z.string(), Digest)
+      .optional()
+      .openapi({ description: "the code digests it said it bundles, by stage ref, when it refused calls for other code (CodeMismatch): calls for other digests of those stages go elsewhere until it registers again" }),
     load: NodeLoad.optional(),
     lastHeartbeat: z.object({ at: Millis, load: NodeLoad }).optional(),
   })

@@ -7,6 +7,7 @@
  */
 import { type Value, CodecError, encode } from "../codec.ts";
 import type { Call } from "../sdk/effects.ts";
+import { checkJobIdentity } from "../sdk/code-identity.ts";
 import { type CallInput, type StoredRef, plainValue, storedRef } from "../sdk/stored.ts";
 import { type Registry, asJobRef, digestOf, missingJob, splitRef } from "../sdk/registry.ts";
 import { type CallLog, JobRun, type Outcome, type RecordedCall, ancestorCycle, formatChain, formatCycle } from "../sdk/replay.ts";
@@ -40,6 +41,8 @@ export interface JobSeed {
    * its end on. A bare name is version 1.
    */
   readonly name: string;
+  /** The job's code digest it was accepted on (job.accepted's `digest`), when known. */
+  readonly digest?: string;
   readonly input: Value;
   readonly calls: CallLog;
   /**
@@ -78,6 +81,8 @@ export interface AdvanceContext {
    * `earlierThisPass` counts the calls this pass already gave the node (not in the log yet).
    */
   verify?(call: { readonly job: JobId; readonly seq: number; readonly stage: string }, node: NodeId, earlierThisPass: number): string | null;
+  /** The nodes known to bundle other code for `stage` than `digest` (state.ts bundlingOther): they would refuse a call dispatched for it. */
+  otherCode?(stage: string, digest: string): ReadonlySet<NodeId>;
 }
 
 /**
@@ -151,7 +156,7 @@ export interface DispatchPass {
 export const newPass = (): DispatchPass => ({ placedMs: new Map(), placedCalls: new Map() });
 
 /** What placing and drafting a first dispatch consult. */
-export type DispatchContext = Pick<AdvanceContext, "registry" | "by" | "place" | "verify">;
+export type DispatchContext = Pick<AdvanceContext, "registry" | "by" | "place" | "verify" | "otherCode">;
 
 /** A reference's bytes are in R2: running it inline would read and decode them in the commander. */
 const notHere = (input: Sealable, also?: NodeId): Set<NodeId> => new Set([...("stored" in input ? [INLINE_NODE] : []), ...(also === undefined ? [] : [also])]);
@@ -167,7 +172,13 @@ export function placeTogether(calls: readonly FreshCall[], ctx: DispatchContext,
   for (const call of longestFirst(calls, declaredRunMs)) {
     const stage = ctx.registry.stages.get(call.stage);
     if (!stage) continue;
-    const placement = ctx.place({ stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, exclude: notHere(call.input), now, placedMs: pass.placedMs });
+    const request = { stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, now, placedMs: pass.placedMs };
+    // A node known to bundle other code for the stage would refuse the call: another node takes
+    // it when one can, else it goes there all the same and its refusal says why (recovery.ts).
+    const digest = digestOf(ctx.registry, "stage", call.stage);
+    const avoid = digest === undefined ? new Set<NodeId>() : (ctx.otherCode?.(call.stage, digest) ?? new Set<NodeId>());
+    let placement = ctx.place({ ...request, exclude: new Set([...notHere(call.input), ...avoid]) });
+    if (!placement.ok && avoid.size > 0) placement = ctx.place({ ...request, exclude: notHere(call.input) });
     placed.set(call.seq, { call, placement });
     if (placement.ok && placement.winner.node !== INLINE_NODE) {
       pass.placedMs.set(placement.winner.node, (pass.placedMs.get(placement.winner.node) ?? 0) + placement.winner.runMs);
@@ -196,7 +207,7 @@ export function firstDispatch(job: JobId, { call, placement }: Placed, ctx: Disp
   // The verifying attempt runs on the best other node, at the same time as the first.
   const second =
     why === null ? null : ctx.place({ stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, exclude: notHere(call.input, winner.node), now, placedMs: pass.placedMs });
-  const dispatch = { type: "call.dispatched", job, seq: call.seq, stage: call.stage, input: call.input, at: now, by: ctx.by, ...codeOf(ctx.registry, call.stage) } as const;
+  const dispatch = { type: "call.dispatched", job, seq: call.seq, stage: call.stage, input: call.input, at: now, by: ctx.by, ...codeOf(ctx.registry, "stage", call.stage) } as const;
   const drafts: Dispatch[] = [
     {
       ...dispatch,
@@ -215,10 +226,23 @@ export function firstDispatch(job: JobId, { call, placement }: Placed, ctx: Disp
   return { ok: true, drafts };
 }
 
-/** A dispatch's `digest` field: the stage's code digest as this leader's registry knows it, when it does (code-identity.ts). */
-export function codeOf(registry: Registry, stage: string): { digest?: string } {
-  const digest = digestOf(registry, "stage", stage);
+/**
+ * A dispatch's or a job acceptance's `digest` field: the stage's or job's code digest as this
+ * leader's registry knows it, when it does (code-identity.ts).
+ */
+export function codeOf(registry: Registry, kind: "stage" | "job", ref: string): { digest?: string } {
+  const digest = digestOf(registry, kind, ref);
   return digest === undefined ? {} : { digest };
+}
+
+/**
+ * Why this registry must not run a job of `ref` accepted on code `digest` (job.accepted's): its
+ * code for `ref` has another digest (code-identity.ts checkJobIdentity). Null when they agree or
+ * either is unknown.
+ */
+export function jobCodeRefused(registry: Registry, ref: string, digest: string | undefined): JobError | null {
+  const identity = checkJobIdentity(digestOf(registry, "job", ref), digest, ref);
+  return identity.ok ? null : { kind: "error", name: identity.error.name, message: identity.error.message, mismatch: identity.error };
 }
 
 /**
@@ -240,6 +264,11 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
     const missing = missingJob(ctx.registry, ref);
     return finish({ ok: false, error: failure("unknown", missing.name, missing.message) });
   }
+  // Accepted on other code under the same name@version: its body is neither run nor replayed
+  // here (the recorded calls came from the other code). Logged like any failure, so every
+  // commander agrees the job ended.
+  const otherCode = jobCodeRefused(ctx.registry, ref, seed.digest);
+  if (otherCode) return finish({ ok: false, error: otherCode });
   // What this step runs inline, over the seed's log and outputs (which it does not copy: a copy
   // per step would make a job's cost grow with the square of its calls again).
   const ran = new Map<number, RecordedCall>();
@@ -332,7 +361,7 @@ export function advance(seed: JobSeed, ctx: AdvanceContext): Draft[] {
         }
         // The sub-job runs the exact version the body called (its job object's ref).
         const { name, version } = splitRef(call.target);
-        drafts.push({ type: "job.accepted", job: childId(seed.id, seq), name, version: version ?? 1, input, at: now, parent: { job: seed.id, seq } });
+        drafts.push({ type: "job.accepted", job: childId(seed.id, seq), name, version: version ?? 1, ...codeOf(ctx.registry, "job", call.target), input, at: now, parent: { job: seed.id, seq } });
         record(seq, { call });
         waitsElsewhere = true;
         continue;

@@ -5,6 +5,7 @@
  * only ever sees entries that pass this check; the others are counted and skipped (the same on
  * every replica, so they stay in step).
  */
+import { isCodeMismatch } from "../sdk/code-identity.ts";
 import type { DecisionType, Ending } from "./decisions.ts";
 
 type Obj = Record<string, unknown>;
@@ -19,7 +20,7 @@ const payload = (v: unknown) => isObj(v) && count(v.bytes) && (str(v.inline) || 
 const failure = (v: unknown) => isObj(v) && str(v.name) && str(v.message);
 const candidate = (v: unknown) => isObj(v) && str(v.node) && num(v.finishAt) && num(v.waitMs) && num(v.transferMs) && num(v.runMs);
 const JOB_ERROR_KINDS = new Set(["error", "nondeterministic", "unknown", "wait-cycle", "too-deep", "cancelled"]);
-const jobError = (v: unknown) => isObj(v) && JOB_ERROR_KINDS.has(v.kind as string) && str(v.name) && str(v.message);
+const jobError = (v: unknown) => isObj(v) && JOB_ERROR_KINDS.has(v.kind as string) && str(v.name) && str(v.message) && (v.mismatch === undefined || isCodeMismatch(v.mismatch));
 const ENDINGS: ReadonlySet<string> = new Set<Ending>(["silent", "refused", "orphaned"]);
 const NODE_KINDS = new Set(["inline", "worker", "runner"]);
 const speed = (v: unknown) =>
@@ -55,6 +56,7 @@ const CHECKS: Record<DecisionType, (d: Obj) => boolean> = {
     str(d.job) &&
     str(d.name) &&
     (d.version === undefined || positiveInt(d.version)) &&
+    (d.digest === undefined || str(d.digest)) &&
     payload(d.input) &&
     num(d.at) &&
     (d.idempotencyKey === undefined || str(d.idempotencyKey)) &&

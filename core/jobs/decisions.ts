@@ -7,6 +7,7 @@
  * not sealed yet (sealing encodes, and puts large values in R2 first).
  */
 import type { Cap } from "../sdk/caps.ts";
+import type { CodeMismatch } from "../sdk/code-identity.ts";
 import type { CallFailure } from "../sdk/replay.ts";
 import { claimsDecision, wellFormedDecision } from "./decision-shape.ts";
 import type { Payload } from "./payload.ts";
@@ -80,6 +81,8 @@ export interface JobError {
   readonly kind: "error" | "nondeterministic" | "unknown" | "wait-cycle" | "too-deep" | "cancelled";
   readonly name: string;
   readonly message: string;
+  /** Set when the job ended because code differed (code-identity.ts): which code, and both digests. */
+  readonly mismatch?: CodeMismatch;
 }
 
 /**
@@ -103,6 +106,13 @@ export type Decision<P = Payload> =
        * Absent on entries logged before jobs had versions: version 1.
        */
       readonly version?: number;
+      /**
+       * The code digest of the job's name@version as the accepting leader's registry knows it
+       * (paxflow.lock.json; core/sdk/code-identity.ts): a commander whose code for it has another
+       * fails the job with CodeMismatch instead of running its body (advance.ts). Absent when
+       * that leader has no lock entry for it, and in entries logged before it was recorded.
+       */
+      readonly digest?: string;
       readonly input: P;
       readonly at: number;
       readonly idempotencyKey?: string;

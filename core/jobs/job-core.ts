@@ -25,7 +25,7 @@ import { type OpenAttempt, OpenAttempts, attemptKey } from "./open-attempts.ts";
 import { SendWindows, runnerWindow } from "./send-windows.ts";
 import { speedFor } from "./placement.ts";
 import { type RetiredJob, retiredRows } from "./retention.ts";
-import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers, outstanding } from "./state.ts";
+import { type JobRecord, JobsState, type JobsSnapshot, type NodeStatus, heldAnswers, outstanding, refusalOf } from "./state.ts";
 import { type VerifyPolicy, countable } from "./verification.ts";
 
 /** While remote calls are out, the leader looks for stragglers and failing nodes this often. */
@@ -359,6 +359,13 @@ export class JobCore {
         return;
       }
       case "call.result": {
+        const call = this.state.job(d.job)?.calls[d.seq];
+        const attempt = call?.kind === "stage" ? call.attempts[d.attempt - 1] : undefined;
+        // A refusal for other code (state.ts) ran nothing: neither the node's error nor a run time to learn from.
+        if (attempt && refusalOf(attempt)) {
+          scheduler.abandoned?.(attemptKey(d.job, d.seq, d.attempt), d.at);
+          return;
+        }
         scheduler.completed({
           key: attemptKey(d.job, d.seq, d.attempt),
           ok: d.outcome.ok,
@@ -368,7 +375,6 @@ export class JobCore {
           at: d.at,
         });
         // The call has its result: its other attempts out (a backup's loser) will never be reported, so they stop counting as work on their nodes.
-        const call = this.state.job(d.job)?.calls[d.seq];
         if (call?.kind === "stage" && call.state.is === "done") for (const t of outstanding(call)) scheduler.abandoned?.(attemptKey(d.job, d.seq, t.attempt), d.at);
         return;
       }
@@ -629,12 +635,16 @@ export class JobCore {
     const call = this.watch.firstNeeding(job, this.state);
     if (!call) return null;
     const answers = countable(heldAnswers(call), (n) => this.state.distrusted(n));
+    const last = call.attempts.at(-1)!;
+    const refused = refusalOf(last);
     const why =
       answers.length > 1
         ? `the answers of ${answers.map((a) => a.node).join(" and ")} differed (another node decides)`
         : call.state.is === "verifying"
           ? "a verifying attempt ended without an answer"
-          : "every attempt ended without a result";
+          : refused
+            ? `${last.node} bundles other code for ${call.target} (${refused.registryDigest}; the call's is ${refused.callDigest})`
+            : "every attempt ended without a result";
     return nextAttempt(this.recovery(), job, call, now, why);
   }
 

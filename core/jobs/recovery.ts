@@ -5,12 +5,12 @@
  * are the product's. Pure: the applied state, the placement and the clock's reading come in;
  * decisions to propose come out.
  */
-import { type Draft, codeOf } from "./advance.ts";
+import { type Draft, codeOf, jobCodeRefused } from "./advance.ts";
 import { type Candidate, type Decision, type Ending, INLINE_NODE, type JobId, type NodeId } from "./decisions.ts";
 import type { Placement, PlacementRequest } from "./placement.ts";
-import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, outstanding } from "./state.ts";
+import { type AttemptRecord, type CallRecord, type JobRecord, type JobsState, type NodeStatus, type StageCall, heldAnswers, isOpen, otherCodeNodes, outstanding, pinnedDigest, refusalOf } from "./state.ts";
 import { DEFAULT_VERIFY_POLICY, type VerifyPolicy, verifyReason } from "./verification.ts";
-import type { Registry } from "../sdk/registry.ts";
+import { type Registry, jobRef } from "../sdk/registry.ts";
 import type { NodeSuspicion } from "../sched/scheduler.ts";
 
 /**
@@ -105,13 +105,13 @@ const orphaned = (t: AttemptRecord): boolean => t.status.is === "ended" && t.sta
 const failedOnNode = (t: AttemptRecord): boolean => t.status.is === "ended" && t.status.how !== "orphaned";
 
 /**
- * Why a call may have no further attempt, or null: MAX_ATTEMPTS of them not orphaned (every
- * attempt that ran on a node and failed there, answered wrongly, or still runs), or
- * MAX_TOTAL_ATTEMPTS in all.
+ * Why a call may have no further attempt, or null: MAX_ATTEMPTS of them not orphaned nor refused
+ * for other code (every attempt that ran on a node and failed there, answered wrongly, or still
+ * runs), or MAX_TOTAL_ATTEMPTS in all.
  */
 export function outOfAttempts(call: StageCall): string | null {
   const orphans = call.attempts.filter(orphaned).length;
-  const counted = call.attempts.length - orphans;
+  const counted = call.attempts.length - orphans - call.attempts.filter(refusalOf).length;
   if (counted >= MAX_ATTEMPTS) {
     return `gave up after ${counted} attempts${orphans === 0 ? "" : ` (and ${orphans} more orphaned by commanders that went away, not counted)`}`;
   }
@@ -123,18 +123,28 @@ export function outOfAttempts(call: StageCall): string | null {
  * The next attempt of a call, on the best node that has not failed it yet (or, when every able
  * node has, the best of them again), while outOfAttempts allows; past that, or with no node able,
  * the job fails. A verified call's next attempt also avoids the nodes that answered it or still
- * run it: agreement needs other nodes.
+ * run it: agreement needs other nodes. A node known to bundle other code for the stage
+ * (state.ts otherCodeNodes) is never chosen: when no other node is left, the job fails with the
+ * CodeMismatch a node refused the call with, naming both digests.
  */
 export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCall, now: number, why: string): Draft | Decision {
+  // A job this commander would not run (other code: advance.ts) ends here too, rather than have its calls go out again first.
+  const otherCode = jobCodeRefused(ctx.registry, jobRef(job.name, job.version), job.digest);
+  if (otherCode) return { type: "job.finished", job: job.id, at: now, outcome: { ok: false, error: otherCode } };
   const stage = ctx.registry.stages.get(call.target)!;
   const failedBefore = call.attempts.filter(failedOnNode).map((t) => t.node);
   const busy = call.state.is === "verifying" ? call.attempts.filter((t) => t.status.is !== "ended").map((t) => t.node) : [];
   // Never the commander itself: only a job's step runs inline calls (advance), so an inline
   // attempt decided here would run nowhere, with no deadline to notice.
-  const exclude = new Set([INLINE_NODE, ...busy, ...failedBefore]);
+  const never = [INLINE_NODE, ...busy, ...otherCodeNodes(ctx.state, call)];
   const request = { stage, inputBytes: call.input.bytes, now };
-  let placement = ctx.place({ ...request, exclude });
-  if (!placement.ok) placement = ctx.place({ ...request, exclude: new Set([INLINE_NODE, ...busy]) });
+  let placement = ctx.place({ ...request, exclude: new Set([...never, ...failedBefore]) });
+  if (!placement.ok) placement = ctx.place({ ...request, exclude: new Set(never) });
+  const refusal = call.attempts.map(refusalOf).findLast((r) => r !== undefined);
+  if (!placement.ok && refusal) {
+    const message = `call ${call.seq} (${call.target}): no node with its code is left (${placement.reason}); ${refusal.message}`;
+    return { type: "job.finished", job: job.id, at: now, call: call.seq, outcome: { ok: false, error: { kind: "error", name: refusal.name, message, mismatch: refusal } } };
+  }
   const spent = outOfAttempts(call);
   if (!placement.ok || spent !== null) {
     const answers = heldAnswers(call);
@@ -158,7 +168,7 @@ export function nextAttempt(ctx: RecoveryContext, job: JobRecord, call: StageCal
  */
 function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: number, winner: Candidate, alternatives: readonly Candidate[], reason: string): Decision {
   const verify = verifyOn(ctx, job, call, winner.node);
-  const pinned = call.attempts.find((t) => t.digest !== undefined)?.digest;
+  const pinned = pinnedDigest(call);
   return {
     type: "call.dispatched",
     job,
@@ -173,7 +183,7 @@ function attemptOn(ctx: RecoveryContext, job: JobId, call: StageCall, now: numbe
     reason,
     by: ctx.by,
     ...(verify ? { verify } : {}),
-    ...(pinned === undefined ? codeOf(ctx.registry, call.target) : { digest: pinned }),
+    ...(pinned === undefined ? codeOf(ctx.registry, "stage", call.target) : { digest: pinned }),
   };
 }
 
@@ -213,8 +223,9 @@ export function backupOf(ctx: RecoveryContext, late: AttemptRef, backup: Candida
   // A node that runs this call, or answered it, adds nothing: a verified call needs another
   // node's answer (one node's answers count once), any other call would run there twice.
   if (call.attempts.some((t) => t.node === backup.node && t.status.is !== "ended")) return null;
-  // Nor the commander itself, which runs inline calls only during a job's step (see nextAttempt).
-  if (backup.node === INLINE_NODE) return null;
+  // Nor the commander itself, which runs inline calls only during a job's step (see nextAttempt),
+  // nor a node known to bundle other code for the stage, which would refuse it.
+  if (backup.node === INLINE_NODE || otherCodeNodes(ctx.state, call).has(backup.node)) return null;
   return attemptOn(ctx, late.job, call, now, backup, [backup], `${SPECULATIVE} of attempt ${late.attempt} on ${late.node}: ${why}`);
 }
 

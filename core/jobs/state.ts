@@ -8,6 +8,7 @@
  * its result, a result for an attempt that was never dispatched to that node, anything for a
  * finished job) is counted as stale and changes nothing.
  */
+import { type CodeMismatch, isCodeMismatch } from "../sdk/code-identity.ts";
 import type { CallFailure } from "../sdk/replay.ts";
 import type { Candidate, CallOutcome, Canceller, Decision, DecisionType, Ending, JobError, JobId, NodeId, NodeLoad, NodeSpec } from "./decisions.ts";
 import { jobRef } from "../sdk/registry.ts";
@@ -29,7 +30,13 @@ export const JOB_STATUSES: readonly JobStatus[] = ["running", "done", "failed", 
 export type AttemptStatus =
   | { readonly is: "open" }
   | { readonly is: "answered"; readonly at: number }
-  | { readonly is: "ended"; readonly how: Ending | "unrecorded"; readonly at: number };
+  | { readonly is: "ended"; readonly how: Ending | "unrecorded"; readonly at: number }
+  /**
+   * Refused by its node for the stage's code (code-identity.ts): the node bundles other code under
+   * that name@version, so it ran nothing. Not the call's result: the call goes to a node with its
+   * code (recovery.ts), and fails with this refusal only when none is left.
+   */
+  | { readonly is: "ended"; readonly how: "code-mismatch"; readonly at: number; readonly refusal: CodeMismatch };
 
 /** Every new attempt's status (shared: statuses are replaced, never changed). */
 const OPEN: AttemptStatus = { is: "open" };
@@ -110,6 +117,40 @@ export const outstanding = (call: StageCall): AttemptRecord[] => call.attempts.f
 /** The node whose answer a stage call took, once it took one. */
 export const takenFrom = (call: CallRecord | undefined): NodeId | undefined => (call?.kind === "stage" && call.state.is === "done" ? call.state.node : undefined);
 
+/**
+ * The code digest a stage call is pinned to: its earlier attempts' (recovery.ts attemptOn), when
+ * its first dispatcher knew one.
+ */
+export const pinnedDigest = (call: StageCall): string | undefined => call.attempts.find((t) => t.digest !== undefined)?.digest;
+
+/**
+ * Whether a failed outcome for `attempt` is its node's refusal to run other code than the
+ * attempt was dispatched for (code-identity.ts), rather than the stage's own failure: a
+ * CodeMismatch by its code and fields, for this stage, naming the digest the attempt carried. A
+ * backend refuses only a call that carries a digest, so anything else is the stage's result.
+ */
+const isRefusalOf = (call: StageCall, attempt: AttemptRecord, error: CallFailure): error is CodeMismatch =>
+  isCodeMismatch(error) && error.kind === "stage" && error.stage === call.target && attempt.digest !== undefined && error.callDigest === attempt.digest;
+
+/** Why its node refused an attempt for other code, if it did: it ran nothing, so neither did the stage fail. */
+export const refusalOf = (t: AttemptRecord): CodeMismatch | undefined => (t.status.is === "ended" && t.status.how === "code-mismatch" ? t.status.refusal : undefined);
+
+/**
+ * The nodes known to bundle other code for `call`'s stage than the call is pinned to: those that
+ * refused one of its attempts for its code, and the registered nodes that said so for another
+ * call of the stage since they last registered.
+ */
+export function otherCodeNodes(state: JobsState, call: StageCall): Set<NodeId> {
+  const refused = call.attempts.filter(refusalOf).map((t) => t.node);
+  const pinned = pinnedDigest(call);
+  return new Set([...refused, ...(pinned === undefined ? [] : bundlingOther(state, call.target, pinned))]);
+}
+
+/** The registered nodes that said they bundle other code for `stage` than `digest` (NodeRecord.bundles). */
+export function bundlingOther(state: JobsState, stage: string, digest: string): Set<NodeId> {
+  return new Set(state.allNodes().flatMap((n) => (n.bundles?.[stage] !== undefined && n.bundles[stage] !== digest ? [n.spec.id] : [])));
+}
+
 /** A call's held answers: a verifying call's, none for any other. */
 export const heldAnswers = (call: StageCall): readonly Answer[] => (call.state.is === "verifying" ? call.state.answers : []);
 
@@ -129,6 +170,8 @@ export interface JobRecord {
   readonly name: string;
   /** The version it started on and runs to its end on (jobRef); absent on jobs recorded before jobs had versions: 1. */
   readonly version?: number;
+  /** The code digest of that version it was accepted on (job.accepted's `digest`); absent when unknown. */
+  readonly digest?: string;
   readonly input: Payload;
   readonly acceptedAt: number;
   readonly idempotencyKey?: string;
@@ -167,6 +210,12 @@ export interface NodeRecord {
   dispatched: number;
   /** Why it is quarantined, and the call it answered wrongly when this shard caught it. */
   quarantine?: { readonly at: number; readonly reason: string; readonly call?: { readonly job: JobId; readonly seq: number } };
+  /**
+   * The code digests it said it bundles, by stage ref, when it refused a call for other code
+   * (code-identity.ts): calls dispatched for another digest of those stages do not go to it.
+   * Forgotten when it registers again (another build may have started under its id).
+   */
+  bundles?: Readonly<Record<string, string>>;
 }
 
 export interface Counters {
@@ -360,6 +409,7 @@ export class JobsState {
         // Registering again does not lift a quarantine: a node caught lying stays out under its id.
         if (existing?.status === "quarantined") {
           Object.assign(existing, { spec: d.node, ...signed });
+          delete existing.bundles;
           return { effect: "node", node: d.node.id };
         }
         this.nodes.set(d.node.id, { spec: d.node, status: "up", since: d.at, registeredAt: existing?.registeredAt ?? d.at, dispatched: existing?.dispatched ?? 0, ...signed });
@@ -445,6 +495,7 @@ export class JobsState {
       id: d.job,
       name: d.name,
       ...(d.version === undefined ? {} : { version: d.version }),
+      ...(d.digest === undefined ? {} : { digest: d.digest }),
       input: d.input,
       acceptedAt: d.at,
       root,
@@ -515,6 +566,7 @@ export class JobsState {
       this.counters.duplicateResults++;
       return NONE;
     }
+    if (!d.outcome.ok && isRefusalOf(call, attempt, d.outcome.error)) return this.refusedForCode(job, call, attempt, d.outcome.error, d);
     attempt.status = { is: "answered", at: d.at };
     const detail = d.outcome.ok ? {} : { detail: `${d.outcome.error.name}: ${d.outcome.error.message}` };
     if (call.state.is !== "verifying") {
@@ -606,11 +658,26 @@ export class JobsState {
     if (!job || job.status !== "running" || call?.kind !== "stage" || !attempt || attempt.node !== d.node || attempt.status.is !== "open" || call.state.is === "done") {
       return this.stale();
     }
-    attempt.status = { is: "ended", how: d.ending ?? "unrecorded", at: d.at };
     this.counters.timeouts++;
+    return this.ended(job, call, attempt, { is: "ended", how: d.ending ?? "unrecorded", at: d.at }, d, d.reason);
+  }
+
+  /**
+   * A node refused an attempt for the stage's code: the attempt ends without a result, and the
+   * node is remembered to bundle that code for the stage (until it registers again).
+   */
+  private refusedForCode(job: JobRecord, call: StageCall, attempt: AttemptRecord, refusal: CodeMismatch, d: Extract<Decision, { type: "call.result" }>): Applied {
+    const node = this.nodes.get(d.node);
+    if (node) node.bundles = { ...node.bundles, [call.target]: refusal.registryDigest };
+    return this.ended(job, call, attempt, { is: "ended", how: "code-mismatch", at: d.at, refusal }, d, `${refusal.name}: ${refusal.message}`);
+  }
+
+  /** An attempt is over without an answer (`detail`: why, for its event). */
+  private ended(job: JobRecord, call: StageCall, attempt: AttemptRecord, status: Extract<AttemptStatus, { is: "ended" }>, d: Decision & { job: JobId; seq: number; attempt: number; node: NodeId }, detail: string): Applied {
+    attempt.status = status;
     // The attempt that ended may have been the last one a held answer waited for.
     const settled = call.state.is === "verifying" ? this.settle(job, call, call.state, d.at) : null;
-    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: settled ? `${d.reason}; ${settled.detail}` : d.reason });
+    this.event(job, d, { seq: d.seq, attempt: d.attempt, node: d.node, detail: settled ? `${detail}; ${settled.detail}` : detail });
     return { effect: "job", job: d.job, ...(settled?.quarantined.length ? { quarantined: settled.quarantined } : {}) };
   }
 

@@ -6,7 +6,7 @@
  * log and finishes the work (see resume()).
  */
 import type { Value } from "../../core/codec.ts";
-import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance } from "../../core/jobs/advance.ts";
+import { type AdvanceContext, DEFAULT_MAX_RUNNING_JOBS, type Draft, type InlineRun, type JobSeed, advance, codeOf } from "../../core/jobs/advance.ts";
 import { claimsDecision } from "../../core/jobs/decision-shape.ts";
 import { type Decision, INLINE_NODE, type JobId, type NodeId, type NodeLoad, type NodeSpec, WORKER_NODE, decisionId, decodeDecision } from "../../core/jobs/decisions.ts";
 import { ADVANCE_FAILED, type CoreBrokenRules, type Input, JobCore, type Ready, type Send, type Task } from "../../core/jobs/job-core.ts";
@@ -16,7 +16,7 @@ import { verifyReasonFor } from "../../core/jobs/recovery.ts";
 import type { VerifyPolicy } from "../../core/jobs/verification.ts";
 import type { LearningScheduler } from "../../core/sched/scheduler.ts";
 import { DEFAULT_JOB_RETENTION_MS, expired, retentionCutoff } from "../../core/jobs/retention.ts";
-import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus, takenFrom } from "../../core/jobs/state.ts";
+import { type JobRecord, type JobStatus, type JobsState, type JobsSnapshot, type NodeStatus, bundlingOther, takenFrom } from "../../core/jobs/state.ts";
 import { quarantineOf, replyAfterProposing, replyBeforeProposing } from "../../core/jobs/result-offers.ts";
 import { workerRunSpan } from "../../core/jobs/worker-timing.ts";
 import { type Viewer, cancelledBy, mayAccess } from "../../core/jobs/tenancy.ts";
@@ -542,6 +542,7 @@ export class JobDriver implements JobPlane {
       ...(this.o.maxCallsPerJob === undefined ? {} : { maxCallsPerJob: this.o.maxCallsPerJob }),
       ...(this.o.maxJobDepth === undefined ? {} : { maxJobDepth: this.o.maxJobDepth }),
       verify: (call, node, earlierThisPass) => verifyReasonFor(this.core.recovery(), call, node, earlierThisPass),
+      otherCode: (stage, digest) => bundlingOther(this.state, stage, digest),
     };
   }
 
@@ -668,11 +669,14 @@ export class JobDriver implements JobPlane {
     if (this.state.runningCount >= maxRunning) {
       throw new PaxflowError("too-many-running", `shard ${this.o.shard} runs ${this.state.runningCount} jobs and MAX_RUNNING_JOBS is ${maxRunning}: retry once some finish`);
     }
+    // The code it is accepted on: a commander with other code for this ref fails it rather than run it (advance.ts).
+    const code = codeOf(this.o.registry, "job", jobRef(name, version));
     const accepted: Decision = {
       type: "job.accepted",
       job: request.id,
       name,
       version,
+      ...code,
       input: request.input,
       at: this.now(),
       ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
@@ -684,7 +688,7 @@ export class JobDriver implements JobPlane {
       // Advance a job that is not in the state yet: accepted and its first steps share a slot.
       const run = definition && new JobRun(definition, input);
       const ref = jobRef(name, version);
-      const seed: JobSeed = { id: request.id, name: ref, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: ref, input }], ...(run ? { run } : {}) };
+      const seed: JobSeed = { id: request.id, name: ref, ...code, input, calls: [], outputs: new Map(), ancestry: [{ kind: "job", target: ref, input }], ...(run ? { run } : {}) };
       const generation = this.live.generation;
       const drafts = [accepted, ...advance(seed, this.context())];
       if (this.o.broken?.answerSubmitBeforeChosen) {

@@ -140,7 +140,7 @@ export class LiveJobs {
       const calls = new RecordedCalls();
       for (const record of job.calls) calls.push(await this.recorded(record, outputs));
       // The version it started on, never the latest: a job runs to its end on the code it began with.
-      const seed = { id: job.id, name: jobRef(job.name, job.version), input, calls, outputs, ancestry: await ancestry() };
+      const seed = { id: job.id, name: jobRef(job.name, job.version), ...(job.digest === undefined ? {} : { digest: job.digest }), input, calls, outputs, ancestry: await ancestry() };
       const definition = this.registry.jobs.get(seed.name);
       // An unknown job (or a version no longer deployed) gets no run: advance() finishes it without one.
       if (!definition) return seed;

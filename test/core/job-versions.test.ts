@@ -11,7 +11,7 @@ import { inlinePayload } from "../../core/jobs/payload.ts";
 import type { JobView } from "../../runtime/jobs/contract.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
 import { DefinitionError } from "../../core/sdk/stage.ts";
-import { type Registry, createRegistry, findJob, jobNames, splitRef, versionsOf } from "../../core/sdk/registry.ts";
+import { type Registry, createRegistry, findJob, jobNames, splitRef, versionsOf, withCodeDigests } from "../../core/sdk/registry.ts";
 import { runLocally } from "../../core/sdk/local.ts";
 import { type MemoryShard, memoryShard, workerBackend } from "../../runtime/jobs/memory-shard.ts";
 import { realTimers } from "../../runtime/timers.ts";
@@ -164,5 +164,61 @@ describe("a redeploy with a job in flight", () => {
     expect(gone.error).toMatchObject({ kind: "unknown", name: "VersionGone" });
     expect(gone.error!.message).toContain("job ver-test/sum@1 is no longer deployed (deployed: ver-test/sum@2)");
     expect(gone.error!.name).not.toBe("NondeterministicJobError");
+  });
+
+  // Code identity of jobs (docs/versions.md): sum@1's body changed under the same version (it now
+  // calls step@2) and the lock says so; a commander on that code must not replay the job on it.
+  const X = "aaaaaaaaaaaaaaaa";
+  const Y = "bbbbbbbbbbbbbbbb";
+  const sumV1Changed = defineJob({
+    name: "ver-test/sum",
+    version: 1,
+    *run(n: number) {
+      const out = yield* all(Array.from({ length: n }, (_, i) => stepV2(i)));
+      return out.reduce((a, b) => a + b, 0);
+    },
+  });
+  const lockedAs = (registry: Registry, digest: string) => withCodeDigests(registry, { stages: {}, jobs: { "ver-test/sum@1": digest, "ver-test/outer@1": "cccccccccccccccc" } });
+
+  it("fails a job in flight with code_mismatch, naming its ref and both digests, when the commander's code for its ref has another digest; no call of the new code goes out", async () => {
+    const { worker, redeploy } = start(lockedAs(before, X));
+    await submit(shard!, "j-other-code", "ver-test/sum", N);
+    await vi.waitFor(() => expect(worker.sent).toBe(N), { timeout: 20_000, interval: 10 });
+    expect((await shard!.driver().getJob("j-other-code", ADMIN))?.digest).toBe(X);
+
+    redeploy(lockedAs(createRegistry({ stepV1, stepV2, sumV1Changed }), Y));
+    const failed = await ended(shard!, "j-other-code");
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatchObject({
+      kind: "error",
+      name: "CodeMismatch",
+      mismatch: { name: "CodeMismatch", code: "code_mismatch", kind: "job", job: "ver-test/sum@1", registryDigest: Y, callDigest: X },
+    });
+    expect(failed.error!.message).toContain(`job ver-test/sum@1 was accepted on code ${X}, but this commander bundles code ${Y}`);
+    // Neither replayed on the new body (step@2) nor were its old calls sent out again on the new commander.
+    expect(failed.calls.map((c) => c.target)).toEqual(Array(N).fill("ver-test/step@1"));
+    expect(failed.calls.map((c) => (c.kind === "stage" ? c.attempts.length : 0))).toEqual(Array(N).fill(1));
+    expect(worker.sent).toBe(N);
+  });
+
+  it("ends the job done when the digests agree, or when either side has no lock entry", async () => {
+    for (const [first, next] of [[lockedAs(before, X), lockedAs(both, X)], [before, lockedAs(both, Y)], [lockedAs(before, X), both]] as const) {
+      const { worker, redeploy } = start(first);
+      await submit(shard!, "j-same", "ver-test/sum", N);
+      await vi.waitFor(() => expect(worker.sent).toBe(N), { timeout: 20_000, interval: 10 });
+      redeploy(next);
+      const job = await ended(shard!, "j-same");
+      expect(job.status, JSON.stringify(job.error)).toBe("done");
+      expect(job.value).toBe(OLD);
+      shard!.close();
+      shard = undefined;
+    }
+  });
+
+  it("records the accepting leader's digest on a sub-job too", async () => {
+    start(lockedAs(both, X)).worker.answer = true;
+    await submit(shard!, "j-outer", "ver-test/outer", N);
+    expect(await ended(shard!, "j-outer")).toMatchObject({ status: "done", value: OLD, digest: "cccccccccccccccc" });
+    expect((await shard!.driver().getJob("j-outer.0", ADMIN))?.digest).toBe(X);
   });
 });

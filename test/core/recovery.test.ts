@@ -15,9 +15,10 @@ import {
   backupOf,
   comesBack,
   drains,
+  nextAttempt,
 } from "../../core/jobs/recovery.ts";
 import { JobsState, type StageCall } from "../../core/jobs/state.ts";
-import { createRegistry, defineStage, withCodeDigests } from "../../core/index.ts";
+import { checkCodeIdentity, createRegistry, defineStage, withCodeDigests } from "../../core/index.ts";
 
 const p = (value: Value) => inlinePayload(encode(value));
 const work = defineStage({ name: "t/work", version: 1, caps: ["cpu"], timeoutMs: 1_000, cost: { runtimeMs: () => 50, outputBytes: () => 9 }, run: (x: number): number => x + 1 });
@@ -86,6 +87,62 @@ describe("recovery rules", () => {
     s.apply({ ...dispatched(1, "a"), digest: "old0000000000000" } as Decision);
     expect((s.job("j")!.calls[0] as StageCall).attempts[0]!.digest).toBe("old0000000000000");
     expect(redispatch({ ...leaderLocked, state: s }).digest).toBe("old0000000000000");
+  });
+
+  it("a refusal for other code ends the attempt, not the call: the next attempt, same digest, goes to a node not known to bundle other code; the node is remembered until it registers again", () => {
+    const OLD = "old0000000000000";
+    const THEIRS = "their00000000000";
+    const refusal = (node: string, attempt: number, seq = 0): Decision => {
+      const r = checkCodeIdentity(THEIRS, OLD, "t/work@1");
+      if (r.ok) throw new Error("expected a mismatch");
+      return { type: "call.result", job: "j", seq, attempt, node, outcome: { ok: false, error: r.error }, startedAt: 3, finishedAt: 3, at: 5 };
+    };
+    const s = new JobsState();
+    for (const id of RUNNERS) s.apply({ type: "node.registered", node: spec(id), at: 0 });
+    s.apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    s.apply({ ...dispatched(1, "a"), digest: OLD } as Decision);
+    s.apply(refusal("a", 1));
+    const call = s.job("j")!.calls[0] as StageCall;
+    expect(call.state.is).toBe("pending");
+    expect(call.attempts[0]!.status).toMatchObject({ is: "ended", how: "code-mismatch", refusal: { registryDigest: THEIRS, callDigest: OLD } });
+    expect(s.node("a")!.bundles).toEqual({ "t/work@1": THEIRS });
+    const next = nextAttempt(context(s), s.job("j")!, call, 10, "a bundles other code") as Extract<Decision, { type: "call.dispatched" }>;
+    expect(next).toMatchObject({ type: "call.dispatched", attempt: 2, digest: OLD });
+    expect(next.node).not.toBe("a");
+    // Another call of the stage for the same code keeps off "a"; once it registers again (a new build, maybe), it may be chosen.
+    s.apply({ ...dispatchedAt({ seq: 1, attempt: 1, node: "b", stage: "t/work@1", input: 2 }), digest: OLD } as Decision);
+    const other = s.job("j")!.calls[1] as StageCall;
+    // Its attempt on "b" timed out: "a" would be the best node left (the placement breaks ties by order).
+    const timedOut = { ...other, attempts: [{ ...other.attempts[0]!, status: { is: "ended" as const, how: "silent" as const, at: 9 } }] };
+    const pick = () => (nextAttempt(context(s), s.job("j")!, timedOut, 10, "b failed it") as Extract<Decision, { type: "call.dispatched" }>).node;
+    expect(pick()).toBe("c");
+    s.apply({ type: "node.registered", node: spec("a"), at: 20, signedAt: 20 });
+    expect(s.node("a")!.bundles).toBeUndefined();
+    expect(pick()).toBe("a");
+    // Every node refused call 0 ("a" for this call still, registered again or not): the job fails
+    // with the refusal, naming both digests; no more attempts.
+    s.apply(next);
+    s.apply(refusal(next.node, 2));
+    const third = nextAttempt(context(s), s.job("j")!, call, 11, "x") as Extract<Decision, { type: "call.dispatched" }>;
+    expect(third.node).not.toBe("a");
+    s.apply(third);
+    s.apply(refusal(third.node, 3));
+    expect(nextAttempt(context(s), s.job("j")!, call, 12, "x")).toMatchObject({
+      type: "job.finished",
+      call: 0,
+      outcome: { ok: false, error: { kind: "error", name: "CodeMismatch", mismatch: { kind: "stage", stage: "t/work@1", registryDigest: THEIRS, callDigest: OLD } } },
+    });
+  });
+
+  it("takes a failure that only looks like a refusal as the call's result: no code and digests, or a digest the attempt did not carry", () => {
+    for (const error of [{ name: "CodeMismatch", message: "code_mismatch: thrown by the stage" }, { ...(checkCodeIdentity("x", "y", "t/work@1") as { error: object }).error }]) {
+      const s = new JobsState();
+      for (const id of RUNNERS) s.apply({ type: "node.registered", node: spec(id), at: 0 });
+      s.apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+      s.apply({ ...dispatched(1, "a"), digest: "old0000000000000" } as Decision);
+      s.apply({ type: "call.result", job: "j", seq: 0, attempt: 1, node: "a", outcome: { ok: false, error: error as { name: string; message: string } }, startedAt: 3, finishedAt: 3, at: 5 });
+      expect((s.job("j")!.calls[0] as StageCall).state).toMatchObject({ is: "done", node: "a", outcome: { ok: false } });
+    }
   });
 
   it("a refused attempt blames nobody, and an orphaned one may go back to the same node", () => {
