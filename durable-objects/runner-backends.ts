@@ -72,7 +72,10 @@ export const runnerBackends = (env: Env, allow: RunnerAllow): Backends => ({
       headers: { "content-type": "application/json", ...(await signed(env, runner, "POST", url, body)) },
       body,
     });
-    await response.body?.cancel();
+    // Read to its end (a few bytes: 202 {"accepted":true}), not cancelled: in workerd a cancel
+    // cost about 0.7 ms of the shard's thread per call (908 of 1,057 ms in sendToRunner over a
+    // 2,000-call fan-out), reading it 0.07 ms.
+    await response.arrayBuffer();
   },
   async probeRunner(runner) {
     const url = endpoint(runner, allow, "/v1/status");
