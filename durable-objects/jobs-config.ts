@@ -75,7 +75,46 @@ function freezeInputs(raw: string | undefined): boolean {
   }
 }
 
+/** The [vars] parseJobsConfig reads: what its answer depends on. */
+const JOBS_VARS = [
+  "INLINE_PAYLOAD_BYTES",
+  "INLINE_MAX_MS",
+  "WORKER_LATENCY_MS",
+  "WORKER_SLOTS",
+  "RETAIN_JOBS",
+  "JOB_RETENTION",
+  "MAX_CALLS_PER_JOB",
+  "MAX_JOB_DEPTH",
+  "MAX_RUNNING_JOBS",
+  "VERIFY_FRACTION",
+  "VERIFY_NEW_NODE_CALLS",
+  "RUNNER_ALLOW",
+  "MAX_NODES",
+  "PAXFLOW_FREEZE_INPUTS",
+  "NODE_EXPIRY_MS",
+] as const satisfies readonly (keyof Env)[];
+
+/**
+ * Parsed configurations by their raw [vars]. The stage Worker and the payload store ask on every
+ * call, and parsing (RUNNER_ALLOW's addresses above all) cost about 0.1 ms each time on the
+ * thread local workerd shares with every Durable Object; keyed by the values, not by the env
+ * object, so a changed variable is parsed again.
+ */
+const parsed = new Map<string, JobsConfig>();
+
 export function parseJobsConfig(env: Env): JobsConfig {
+  const key = JSON.stringify(JOBS_VARS.map((name) => env[name] ?? null));
+  let config = parsed.get(key);
+  if (config === undefined) {
+    config = parseJobsConfigNow(env);
+    // A handful of distinct configurations at most (tests vary them); never grows without bound.
+    if (parsed.size >= 64) parsed.clear();
+    parsed.set(key, config);
+  }
+  return config;
+}
+
+function parseJobsConfigNow(env: Env): JobsConfig {
   return {
     inlinePayloadBytes: integer("INLINE_PAYLOAD_BYTES", env.INLINE_PAYLOAD_BYTES, 0, DEFAULT_INLINE_PAYLOAD_BYTES),
     inlineMaxMs: integer("INLINE_MAX_MS", env.INLINE_MAX_MS, 0, 2),

@@ -126,6 +126,18 @@ describe("node settings from [vars]", () => {
 });
 
 describe("jobs configuration from [vars]", () => {
+  it("answers a changed variable anew, though it keeps what it parsed (the same env object, mutated)", () => {
+    const env = vars();
+    expect(parseJobsConfig(env)).toBe(parseJobsConfig(vars()));
+    const changes: Partial<Record<keyof Env, string>> = { WORKER_SLOTS: "3", RUNNER_ALLOW: "10.0.0.0/8", JOB_RETENTION: "1h", VERIFY_FRACTION: "0.5", NODE_EXPIRY_MS: "120000" };
+    for (const [name, value] of Object.entries(changes)) {
+      const before = parseJobsConfig(env);
+      (env as unknown as Record<string, string>)[name] = value;
+      expect(parseJobsConfig(env)).not.toEqual(before);
+    }
+    expect(parseJobsConfig(env)).toMatchObject({ workerSlots: 3, jobRetentionMs: 3_600_000, verify: { fraction: 0.5 }, nodeExpiryMs: 120_000 });
+  });
+
   it("verifies a new runner's first 10 calls and nests sub-jobs 64 deep unless told otherwise", () => {
     const config = parseJobsConfig(vars());
     expect(config.verify).toEqual({ fraction: 0, newNodeCalls: 10 });
