@@ -2,7 +2,8 @@ import type { Committed, Snapshot } from "../core/paxos/index.ts";
 import { fnv1a, fnv1aHex } from "../core/hash.ts";
 
 /**
- * The application state a commander snapshots at compaction (`Snapshot.app`). `recentIds` is
+ * The application state a commander snapshots at compaction. `Snapshot.app` carries it as its
+ * JSON text (appliedStateOf reads either form: snapshots stored before held the object). `recentIds` is
  * the dedupe window: a command id seen again after a snapshot must still map to its first
  * slot, so the window travels inside the snapshot.
  */
@@ -43,6 +44,13 @@ const INITIAL_DIGEST = fnv1aHex("");
 function isAppliedState(value: unknown): value is AppliedState {
   const v = value as Partial<AppliedState> | null;
   return typeof v?.appliedCommands === "number" && typeof v.digest === "string" && Array.isArray(v.recentIds);
+}
+
+/** The applied state a snapshot carries: its JSON text, or (stored before) the object itself. */
+export function appliedStateOf(snapshot: Snapshot): AppliedState {
+  const app: unknown = typeof snapshot.app === "string" ? JSON.parse(snapshot.app) : snapshot.app;
+  if (!isAppliedState(app)) throw new TypeError(`snapshot through ${snapshot.through} has no applied state`);
+  return app;
 }
 
 /** UTF-8 length of a string without allocating its encoding. */
@@ -192,16 +200,16 @@ export class AppliedLog {
 
   /** Adopts a snapshot taken by someone further ahead; returns the ids it covers. */
   restore(snapshot: Snapshot): CommandSlot[] {
-    if (!isAppliedState(snapshot.app)) throw new TypeError(`snapshot through ${snapshot.through} has no applied state`);
+    const app = appliedStateOf(snapshot);
     this.appliedThrough_ = snapshot.through;
-    this.appliedCommands = snapshot.app.appliedCommands;
-    this.digest = snapshot.app.digest;
+    this.appliedCommands = app.appliedCommands;
+    this.digest = app.digest;
     this.recentIds.clear();
-    for (const [id, slot] of snapshot.app.recentIds) this.recentIds.set(id, slot);
-    this.machine?.restore(snapshot.app.machine, snapshot.through);
+    for (const [id, slot] of app.recentIds) this.recentIds.set(id, slot);
+    this.machine?.restore(app.machine, snapshot.through);
     // Entries before the snapshot that we never saw cannot be read from here any more.
     this.entries.clear();
-    return snapshot.app.recentIds.map(([id, slot]) => ({ id, slot }));
+    return app.recentIds.map(([id, slot]) => ({ id, slot }));
   }
 
   /** Whether the machine can be snapshotted now (StateMachine.snapshotReady). */

@@ -22,7 +22,7 @@ import {
 } from "../core/paxos/index.ts";
 import { AcceptorChannel } from "./acceptor-channel.ts";
 import { type AcceptorHealth, AcceptorHealthTracker } from "./acceptor-health.ts";
-import { type AppliedState, AppliedLog, type CommandSlot, DEFAULT_RETAIN_BYTES, type StateMachine, utf8Length } from "./applied-log.ts";
+import { AppliedLog, type CommandSlot, DEFAULT_RETAIN_BYTES, type StateMachine, utf8Length } from "./applied-log.ts";
 import { NotLeaderError, PaxflowError, errorCode } from "./errors.ts";
 import { type Timers, realTimers, withTimeout } from "./timers.ts";
 import type { AcceptorTransport } from "./transport.ts";
@@ -834,15 +834,15 @@ export class CommanderDriver {
     // Tried again on a later step; the acceptors keep their slots meanwhile.
     if (!this.applied.snapshotReady) return;
     this.lastCompactedThrough = through;
-    // A copy, parsed back from the JSON that measures it: the machine's snapshot may share objects
-    // it goes on changing (JobsState hands out its live job records), and the compact message may
-    // leave later, queued behind a slow acceptor; what the acceptors store "through" this slot
-    // must be the state at this slot.
+    // The state travels and is stored as its JSON text (applied-log.ts appliedStateOf): a copy
+    // taken now, since the machine's snapshot may share objects it goes on changing (JobsState
+    // hands out its live job records) and the compact message may leave later, queued behind a
+    // slow acceptor. Text, not the object parsed back: parsing it here and cloning the object
+    // graph into each acceptor's RPC held the shard's thread for most of a snapshot's cost.
     const json = JSON.stringify(this.applied.state());
-    const app = JSON.parse(json) as AppliedState;
     this.lastSnapshotBytes = utf8Length(json);
     this.bytesAtCompaction = this.applied.appliedBytes;
-    void this.step({ type: "compact", through, app });
+    void this.step({ type: "compact", through, app: json });
   }
 
   /**

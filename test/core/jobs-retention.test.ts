@@ -11,7 +11,7 @@ import { inlinePayload } from "../../core/jobs/payload.ts";
 import type { JobsSnapshot } from "../../core/jobs/state.ts";
 import type { Snapshot } from "../../core/paxos/index.ts";
 import type { Viewer } from "../../core/jobs/tenancy.ts";
-import type { AppliedState } from "../../runtime/applied-log.ts";
+import { type AppliedState, appliedStateOf } from "../../runtime/applied-log.ts";
 import type { JobView } from "../../runtime/jobs/contract.ts";
 import { errorCode } from "../../runtime/errors.ts";
 import { retrying } from "../shared/jobs-conformance.ts";
@@ -90,7 +90,7 @@ describe("finished jobs", () => {
     }
     const snapshot = a.shared.network.inspect("acceptor-0").snapshot;
     // The snapshot holds no finished job, and names who holds them.
-    const machine = (snapshot!.app as AppliedState).machine as JobsSnapshot;
+    const machine = appliedStateOf(snapshot!).machine as JobsSnapshot;
     expect(machine.jobs).toEqual([]);
     expect(machine.author).toBe(a.name);
 

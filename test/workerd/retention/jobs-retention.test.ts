@@ -13,7 +13,7 @@ import { inlinePayload, payloadKey } from "../../../core/jobs/payload.ts";
 import { type JobsSnapshot, outcomeOf } from "../../../core/jobs/state.ts";
 import type { Viewer } from "../../../core/jobs/tenancy.ts";
 import type { Snapshot } from "../../../core/paxos/index.ts";
-import type { AppliedState } from "../../../runtime/applied-log.ts";
+import { appliedStateOf } from "../../../runtime/applied-log.ts";
 import type { ErrorCode } from "../../../runtime/errors.ts";
 import type { JobView, SubmitJobReply } from "../../../runtime/jobs/contract.ts";
 import { keyedJobId } from "../../../workers/job-ids.ts";
@@ -117,7 +117,7 @@ describe("finished jobs in the Commander Durable Objects", () => {
       await submit(shard, 0, `filler-${n}`, n);
       snapshot = await storedSnapshot(shard);
     }
-    const machine = (snapshot.app as AppliedState).machine as JobsSnapshot;
+    const machine = appliedStateOf(snapshot).machine as JobsSnapshot;
     expect(machine.author).toBe(`shard-${shard}/commander-0`);
     expect(machine.jobs.filter((j) => j.status !== "running")).toEqual([]);
     expect(machine.finishedOrder).toEqual([]);
