@@ -169,15 +169,25 @@ const notHere = (input: Sealable, also?: NodeId): Set<NodeId> => new Set([...("s
 export function placeTogether(calls: readonly FreshCall[], ctx: DispatchContext, now: number, pass: DispatchPass): Map<number, Placed> {
   const declaredRunMs = ({ stage, input }: FreshCall) => Math.max(0, ctx.registry.stages.get(stage)?.cost.runtimeMs(sealedSize(input)) ?? 0);
   const placed = new Map<number, Placed>();
+  // A node known to bundle other code for a stage would refuse its calls: another node takes
+  // them when one can, else they go there all the same and the refusal says why (recovery.ts).
+  // Looked up once per stage, not per call: a fan-out places thousands of calls of one stage.
+  const otherCode = new Map<string, ReadonlySet<NodeId>>();
+  const avoidFor = (stage: string): ReadonlySet<NodeId> => {
+    let avoid = otherCode.get(stage);
+    if (avoid === undefined) {
+      const digest = digestOf(ctx.registry, "stage", stage);
+      avoid = (digest === undefined ? undefined : ctx.otherCode?.(stage, digest)) ?? new Set<NodeId>();
+      otherCode.set(stage, avoid);
+    }
+    return avoid;
+  };
   for (const call of longestFirst(calls, declaredRunMs)) {
     const stage = ctx.registry.stages.get(call.stage);
     if (!stage) continue;
     const request = { stage, inputBytes: sealedSize(call.input), inputOn: call.inputOn, now, placedMs: pass.placedMs };
-    // A node known to bundle other code for the stage would refuse the call: another node takes
-    // it when one can, else it goes there all the same and its refusal says why (recovery.ts).
-    const digest = digestOf(ctx.registry, "stage", call.stage);
-    const avoid = digest === undefined ? new Set<NodeId>() : (ctx.otherCode?.(call.stage, digest) ?? new Set<NodeId>());
-    let placement = ctx.place({ ...request, exclude: new Set([...notHere(call.input), ...avoid]) });
+    const avoid = avoidFor(call.stage);
+    let placement = ctx.place({ ...request, exclude: avoid.size === 0 ? notHere(call.input) : new Set([...notHere(call.input), ...avoid]) });
     if (!placement.ok && avoid.size > 0) placement = ctx.place({ ...request, exclude: notHere(call.input) });
     placed.set(call.seq, { call, placement });
     if (placement.ok && placement.winner.node !== INLINE_NODE) {
