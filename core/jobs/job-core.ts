@@ -84,6 +84,13 @@ export type Input =
   | { readonly type: "send-failed"; readonly attempt: AttemptRef; readonly why: string; readonly ending: Ending }
   /** A runner's queue was full: the send waits for room (send-windows.ts). */
   | { readonly type: "send-busy"; readonly send: Send; readonly now: number }
+  /**
+   * Each attempt's node handed back its result, which is now being proposed: it holds no room
+   * there any more, so the next sends go now rather than a Paxos round later, when the results
+   * are applied. Locally a round is many milliseconds on the one thread: waiting for it left a
+   * runner idle between windows and the stage Worker (one slot in `paxflow dev`) one call a round.
+   */
+  | { readonly type: "answered"; readonly attempts: readonly AttemptRef[] }
   /** The task a lane handed out is over (`ok`: its proposal was chosen). */
   | { readonly type: "settled"; readonly lane: string; readonly ok: boolean; readonly now: number }
   /** The shell wants a turn of its own in a lane (given back by `settled`). */
@@ -198,6 +205,13 @@ export class JobCore {
         this.windows.busy(d.node, attemptKey(d.job, d.seq, d.attempt), input.send, input.now);
         break;
       }
+      case "answered":
+        for (const ref of input.attempts) {
+          const open = this.open.get(ref.job, ref.seq, ref.attempt);
+          // Only an answer from the node the attempt went to makes room there.
+          if (open?.node === ref.node) this.ended(open, true);
+        }
+        break;
       case "settled":
         this.settled(input.lane, input.ok);
         break;

@@ -5,7 +5,8 @@
  * far more on a fast runner than it holds (a fan-out of 10,000 calls predicts a queue there, and
  * is right to): sent at once, the rest were refused, the refusals taken for a failing node, and
  * every call re-sent elsewhere. So sends past a runner's window wait here, in dispatch order,
- * and go as the runner's attempts end. A call waiting here is still waiting in the runner's queue
+ * and go as the runner's attempts end, or as it hands their results back (before the log chose
+ * them: a result reported is no longer in the runner's queue). A call waiting here is still waiting in the runner's queue
  * as placement sees it: its deadline counts from its dispatch, as before.
  *
  * The stage Worker has no queue of its own: its window is its slots (WORKER_SLOTS).
@@ -53,7 +54,7 @@ export class SendWindows<S> {
   }
 
   /**
-   * The attempt ended (answered, given up, its job over). `answered`: a result came, so the
+   * The attempt ended (answered, given up, its job over); again for the same attempt adds nothing. `answered`: a result came, so the
    * runner keeps up: its window grows back by one. Returns the sends that now have room; `open`
    * says whether a waiting attempt still needs sending.
    */
@@ -62,8 +63,8 @@ export class SendWindows<S> {
     if (!w) return [];
     // One still waiting stays in line, to be skipped when its turn comes (a job's end closes
     // all its attempts at once: looking each up in the line would cost its length each time).
-    w.out.delete(key);
-    if (answered && w.limit < w.max) w.limit++;
+    // Once per send: an attempt ends here when its node answers and again when the answer is applied.
+    if (w.out.delete(key) && answered && w.limit < w.max) w.limit++;
     return this.release(node, w, open);
   }
 

@@ -609,6 +609,7 @@ export class JobDriver implements JobPlane {
       if (d.node === WORKER_NODE) {
         const sentAt = this.now();
         const run = await this.o.backends.worker(d.stage, d.input, d.digest);
+        this.step({ type: "answered", attempts: [d] });
         await this.offer([{ node: d.node, job: d.job, seq: d.seq, attempt: d.attempt, outcome: run.outcome, ...workerRunSpan(run, sentAt, this.now()) }]);
         return;
       }
@@ -814,6 +815,8 @@ export class JobDriver implements JobPlane {
       const job = this.job(offer.job);
       return { job, early: replyBeforeProposing(job, offer) };
     });
+    // Room on the runner now, for its next calls: these are out of its queue whatever the log makes of them.
+    this.step({ type: "answered", attempts: offers });
     await this.offer(offers.filter((_, i) => before[i]!.early === null));
     return offers.map((offer, i) => {
       const { job, early } = before[i]!;

@@ -201,6 +201,29 @@ describe("the job plane's core, sending to a runner no more than it holds", () =
     expect(sentSeqs(apply(resultAt({ seq: 0, attempt: 1, node: WORKER_NODE, value: 2 })))).toEqual([1]);
   });
 
+  it("makes room on a node as soon as it hands back a result, a Paxos round before the result is applied, and only once", () => {
+    const { core, apply } = leader();
+    for (let seq = 0; seq < window + 2; seq++) apply(dispatched(1, "a", seq));
+    const answered = (node: string, seq: number) => core.step({ type: "answered", attempts: [{ job: "j", seq, attempt: 1, node }] });
+    // Another node's word about a's call makes no room on a.
+    expect(sentSeqs(answered("b", 0))).toEqual([]);
+    expect(sentSeqs(answered("a", 0))).toEqual([window]);
+    // Its result applied later, and the same answer again, free nothing more.
+    expect(sentSeqs(apply(resultAt({ seq: 0, attempt: 1, node: "a", value: 2 })))).toEqual([]);
+    expect(sentSeqs(answered("a", 0))).toEqual([]);
+    expect(sentSeqs(answered("a", 1))).toEqual([window + 1]);
+  });
+
+  it("sends the stage Worker its next call once the last one returned, not once its result is chosen", () => {
+    const core = new JobCore({ registry, scheduler: createLearningScheduler(), builtins: builtinNodes(1, 1), verify: { fraction: 0, newNodeCalls: 0 }, self: () => "c" });
+    let slot = 0;
+    const apply = (decision: Decision) => core.step({ type: "applied", decision, slot: ++slot, leading: true });
+    apply({ type: "job.accepted", job: "j", name: "t/job", input: p(1), at: 1 });
+    apply(dispatched(1, WORKER_NODE, 0));
+    expect(sentSeqs(apply(dispatched(1, WORKER_NODE, 1)))).toEqual([]);
+    expect(sentSeqs(core.step({ type: "answered", attempts: [{ job: "j", seq: 0, attempt: 1, node: WORKER_NODE }] }))).toEqual([1]);
+  });
+
   it("a runner that answers full with nothing of ours out gets the call again after BUSY_RETRY_MS, which the timer wakes for", () => {
     const { core, apply } = leader();
     const [only] = apply(dispatched(1, "a", 0)).send;
