@@ -7,6 +7,8 @@
  *   node --import tsx bench/load-case.ts big <dag|fanout> <n>    one big job, /v1/cluster polled meanwhile
  *   node --import tsx bench/load-case.ts soak <jobs> <clients>  many small jobs, then every result read back
  *
+ * and either with `--vars='{"WORKER_SLOTS":"1"}'`: Worker variables for the cluster.
+ *
  * It prints its figures (JSON) as the last line of stdout; progress goes to stderr.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -25,6 +27,10 @@ const pollCluster = (cluster: LocalCluster) => pollClusterEvery(cluster, POLL_EV
 const SAMPLE_MEMORY_EVERY_MS = 1_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `--vars=<JSON>` anywhere on the command line: Worker variables for the cluster (`bench load --var`), the same on both sides of a comparison. */
+const VARS_FLAG = "--vars=";
+const benchVars = (): Record<string, string> => JSON.parse(process.argv.find((a) => a.startsWith(VARS_FLAG))?.slice(VARS_FLAG.length) ?? "{}") as Record<string, string>;
 
 // ---- what the cluster does meanwhile --------------------------------------------------------
 
@@ -250,10 +256,12 @@ async function soak(cluster: LocalCluster, inspectorPort: number, jobs: number, 
 }
 
 async function main(): Promise<void> {
-  const [mode, a, b] = process.argv.slice(2);
+  const [mode, a, b] = process.argv.slice(2).filter((arg) => !arg.startsWith(VARS_FLAG));
   const dir = mkdtempSync(join(tmpdir(), "paxflow-load-"));
   const inspectorPort = await freePort();
-  const cluster = await LocalCluster.start({ app: TEST_APP, port: await freePort(), inspectorPort, persistTo: join(dir, "state"), progress: log });
+  const vars = benchVars();
+  if (Object.keys(vars).length > 0) log(`cluster variables: ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  const cluster = await LocalCluster.start({ app: TEST_APP, port: await freePort(), inspectorPort, persistTo: join(dir, "state"), progress: log, vars });
   try {
     await cluster.startRunners(devRunners(2));
     let figures: unknown;

@@ -24,6 +24,8 @@ export interface LoadOptions {
   readonly soakJobs: number;
   readonly clients: number;
   readonly against?: string;
+  /** Worker variables for every cluster of the run (e.g. WORKER_SLOTS), on both sides. */
+  readonly vars: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly out: string;
   readonly log: (line: string) => void;
@@ -70,7 +72,10 @@ interface SoakFigures {
 
 type CaseFigures = { readonly case: LoadCase; readonly bySide: Readonly<Record<string, Measured<BigFigures | SoakFigures>>> };
 
-const args = (kind: LoadCase, o: LoadOptions): string[] => (kind === "soak" ? ["soak", String(o.soakJobs), String(o.clients)] : ["big", kind, String(o.bigN[kind])]);
+const args = (kind: LoadCase, o: LoadOptions): string[] => [
+  ...(kind === "soak" ? ["soak", String(o.soakJobs), String(o.clients)] : ["big", kind, String(o.bigN[kind])]),
+  ...(Object.keys(o.vars).length > 0 ? [`--vars=${JSON.stringify(o.vars)}`] : []),
+];
 
 const ms = (x: number) => Math.round(x).toLocaleString("en");
 
@@ -106,6 +111,9 @@ function rowsOf(c: CaseFigures, sides: readonly Side[], o: LoadOptions): string[
 export const defaultLoadOut = () => `bench/results/load-${stamp()}.json`;
 
 export function benchLoad(o: LoadOptions): Promise<{ cases: CaseFigures[]; text: string; out: string }> {
+  const withVars = Object.keys(o.vars).length > 0;
+  // An older load-case.ts would ignore the variables: with any, the other side measures with this one.
+  const carried = withVars ? { overwrite: ["bench/load-case.ts"] } : {};
   return withSides(o.against, MEASURING_FILES, o.log, async (sides) => {
     const loadBefore = loadavg();
     const cases: CaseFigures[] = [];
@@ -119,11 +127,12 @@ export function benchLoad(o: LoadOptions): Promise<{ cases: CaseFigures[]; text:
     }
     const machine = { cpus: availableParallelism(), loadavgBefore: loadBefore, loadavgAfter: loadavg() };
     mkdirSync(dirname(o.out), { recursive: true });
-    const options = { cases: o.cases, bigN: o.bigN, soakJobs: o.soakJobs, clients: o.clients, against: o.against ?? null };
+    const options = { cases: o.cases, bigN: o.bigN, soakJobs: o.soakJobs, clients: o.clients, against: o.against ?? null, vars: o.vars };
     writeFileSync(o.out, `${JSON.stringify({ benchmark: "load", at: new Date().toISOString(), machine, options, sides, cases }, null, 2)}\n`);
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     const body = cases.flatMap((c) => rowsOf(c, sides, o));
-    const text = `${table(["case", "measure", ...sides.map((s) => s.label)], body)}\n\n${machine.cpus} CPUs, load average before ${load(loadBefore)}, after ${load(machine.loadavgAfter)}`;
+    const varsLine = withVars ? `\ncluster variables: ${Object.entries(o.vars).map(([k, v]) => `${k}=${v}`).join(" ")}` : "";
+    const text = `${table(["case", "measure", ...sides.map((s) => s.label)], body)}\n\n${machine.cpus} CPUs, load average before ${load(loadBefore)}, after ${load(machine.loadavgAfter)}${varsLine}`;
     return { cases, text, out: o.out };
-  });
+  }, carried);
 }

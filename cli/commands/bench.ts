@@ -6,6 +6,7 @@ import { LOAD_CASES, type LoadCase, benchLoad, defaultLoadOut } from "../../benc
 import { DEFAULT_SIZES_MB, benchPayload, defaultPayloadOut } from "../../bench/payload.ts";
 import { CASES, type Case, benchScale, defaultScaleOut } from "../../bench/scale.ts";
 import { intOption } from "../options.ts";
+import { varFlag } from "../dev-vars.ts";
 
 interface ConsensusBenchFlags {
   acceptors: number[];
@@ -207,6 +208,7 @@ interface LoadBenchFlags {
   /** true when the flag comes without a revision. */
   against?: string | true;
   timeout: number;
+  var?: Record<string, string>;
   out?: string;
   json?: boolean;
 }
@@ -219,10 +221,11 @@ const load = new Command("load")
   .option("--jobs <n>", "small jobs (shapes/chain) in the soak", intOption(100), 100_000)
   .option("--clients <n>", "concurrent clients in the soak", intOption(1, 1024), 32)
   .option("--against [rev]", "also measure this git revision (default HEAD~1), each case right beside this tree's")
+  .option("--var <KEY=VALUE>", "a Worker variable for every cluster of the run, both sides (e.g. WORKER_SLOTS=1); repeatable", varFlag)
   .option("--timeout <s>", "seconds before one case counts as \"timeout\"", intOption(1), 3_600)
   .option("--out <file>", "where the JSON results go (default bench/results/load-<timestamp>.json)")
   .option("--json", "print the JSON figures instead of the table")
-  .addHelpText("after", "\nExamples:\n  npm run bench:load -- --against main\n  npx paxflow bench load --case dag,fanout --dag 500 --fanout 1000\n  npx paxflow bench load --case soak --jobs 10000")
+  .addHelpText("after", "\nExamples:\n  npm run bench:load -- --against main\n  npx paxflow bench load --case dag,fanout --dag 500 --fanout 1000\n  npx paxflow bench load --case soak --jobs 10000\n  npx paxflow bench load --case fanout --fanout 3000 --var WORKER_SLOTS=1 --against HEAD~1")
   .action(async (flags: LoadBenchFlags) => {
     process.env.WRANGLER_SEND_METRICS = "false";
     const { cases, text, out } = await benchLoad({
@@ -231,6 +234,7 @@ const load = new Command("load")
       soakJobs: flags.jobs,
       clients: flags.clients,
       ...(flags.against === undefined ? {} : { against: flags.against === true ? "HEAD~1" : flags.against }),
+      vars: flags.var ?? {},
       timeoutMs: flags.timeout * 1_000,
       out: flags.out ?? defaultLoadOut(),
       log: (line) => process.stderr.write(`${line}\n`),
