@@ -102,7 +102,16 @@ async function post(cluster: LocalCluster, body: unknown, waitS: number | null):
 /** Waits for job `id` to finish (long polls of 30 s). */
 async function finished(cluster: LocalCluster, id: string): Promise<JobReply> {
   for (;;) {
-    const response = await fetch(`${cluster.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: { ...cluster.auth, prefer: "wait=30" } });
+    let response: Response;
+    try {
+      response = await fetch(`${cluster.url}/v1/jobs/${encodeURIComponent(id)}`, { headers: { ...cluster.auth, prefer: "wait=30" } });
+    } catch (error) {
+      // A kept-alive connection workerd closed as this request went out (ECONNRESET, seen about
+      // once in ten 10,000-call fan-outs): a GET, so asking again is safe.
+      log(`  GET /v1/jobs/${id} failed (${error instanceof Error ? String(error.cause ?? error.message) : String(error)}); asking again`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
     if (response.status >= 500 || response.status === 429) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       continue;
