@@ -16,9 +16,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { deriveRunnerSecret, newNonce, signRequest } from "../runtime/runner-signature.ts";
+import { realTimers, withTimeout } from "../runtime/timers.ts";
 import { PACKAGE_ROOT, TSX_LOADER, packageScript, wranglerBin } from "./package-root.ts";
 import { FREEZE_INPUTS_SETTING } from "../core/sdk/run-stage.ts";
 import { STAGE_PROCESS_ENV } from "../runners/stage-environment.ts";
@@ -502,6 +503,31 @@ export const LOCAL_TOKEN_NAME = "local";
 export const LOCAL_RUNNER_ALLOW = "127.0.0.0/8,::1,localhost";
 
 
+/**
+ * How the stage Worker runs locally. Local workerd runs every isolate of one process on one
+ * thread: a stage Worker in the API's process computes on the thread of the API, every commander
+ * and every acceptor, so a CPU-heavy fan-out stalled all of them and got healthy runners judged
+ * dead. When the app's STAGES binding names the app itself (as every paxflow app's does), the
+ * cluster runs the same script twice: the stage Worker's process under the app's name, and the
+ * API's under `<name>-api`, whose STAGES binding then reaches the other process through
+ * wrangler's dev registry (a folder of this cluster's own, so clusters side by side never
+ * resolve each other's). The stage Worker gets a thread of its own, as it has isolates of its
+ * own when deployed.
+ */
+export type StageWorkerProcess = { readonly own: true; readonly name: string; readonly apiName: string } | { readonly own: false; readonly why: string };
+
+/** Whether the app's configuration lets the stage Worker run in a process of its own (StageWorkerProcess). */
+export async function stageWorkerProcess(config: string): Promise<StageWorkerProcess> {
+  const { unstable_readConfig: readConfig } = await import("wrangler");
+  const parsed = readConfig({ config }, { hideWarnings: true });
+  const services: readonly { readonly binding: string; readonly service: string }[] = parsed.services ?? [];
+  const stages = services.find((s) => s.binding === "STAGES");
+  if (!parsed.name) return { own: false, why: "the wrangler configuration has no name" };
+  if (!stages) return { own: false, why: "the wrangler configuration has no STAGES service binding" };
+  if (stages.service !== parsed.name) return { own: false, why: `STAGES names the Worker "${stages.service}", not the app's own "${parsed.name}"` };
+  return { own: true, name: parsed.name, apiName: `${parsed.name}-api` };
+}
+
 export class LocalCluster {
   readonly url: string;
   /** The admin token api() sends (the cluster's API_TOKENS has it as LOCAL_TOKEN_NAME). */
@@ -513,6 +539,8 @@ export class LocalCluster {
   readonly persistTo: string;
   private readonly options: LocalClusterOptions;
   private wrangler: ManagedProcess | null = null;
+  /** The stage Worker's own wrangler dev (StageWorkerProcess), while it runs. */
+  private stageWorker: ManagedProcess | null = null;
   private closed = false;
   readonly runners = new Map<string, RunnerProcess>();
 
@@ -601,54 +629,95 @@ export class LocalCluster {
     } catch (error) {
       throw new ClusterError(`cannot use ${this.persistTo} for state: ${errorText(error)}`);
     }
-    const args = [
+    const split = await stageWorkerProcess(this.config);
+    const devArgs = (port: number, persistTo: string, inspectorPort: number | undefined, name: string | undefined) => [
       wranglerBin(dirname(this.config)),
       "dev",
       ...(this.options.app.entry === undefined ? [] : [resolve(this.options.app.entry)]),
       "--local",
       "--config",
       this.config,
+      ...(name === undefined ? [] : ["--name", name]),
       "--ip",
       this.host,
       "--port",
-      String(this.port),
+      String(port),
       "--persist-to",
-      this.persistTo,
+      persistTo,
       "--show-interactive-dev-session=false",
-      ...(this.options.inspectorPort === undefined ? [] : ["--inspector-port", String(this.options.inspectorPort)]),
+      ...(inspectorPort === undefined ? [] : ["--inspector-port", String(inspectorPort)]),
       // Given as --var, which wins over .dev.vars (read by wrangler itself): the Worker gets exactly these.
       // The freeze mode is on in a dev cluster (core/sdk/run-stage.ts); `--var PAXFLOW_FREEZE_INPUTS:0` turns it off.
       ...Object.entries({ RUNNER_ALLOW: LOCAL_RUNNER_ALLOW, [FREEZE_INPUTS_SETTING]: "1", ...this.options.vars, API_TOKENS: this.apiTokens, RUNNER_KEY: this.runnerKey }).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
     ];
-    this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
+    const env = {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      // This cluster's own dev registry: the API finds its stage Worker there, and no other cluster's.
+      WRANGLER_REGISTRY_PATH: join(this.persistTo, "dev-registry"),
+    };
     const started = Date.now();
-    const wrangler = new ManagedProcess("wrangler dev", process.execPath, args, {
+    let stageWorkerReady: Promise<void> = Promise.resolve();
+    if (split.own) {
+      const port = await freePort();
+      this.progress(`starting the stage Worker in a workerd of its own (its own thread) on port ${port}`);
+      let readied = () => {};
+      const stageWorker = new ManagedProcess("wrangler dev (stage Worker)", process.execPath, devArgs(port, join(this.persistTo, "stage-worker"), await freePort(), split.name), {
+        cwd: dirname(this.config),
+        env,
+        onLine: (line) => {
+          this.options.output?.("stage-worker", line);
+          if (/\bReady on\b/.test(line)) readied();
+        },
+      });
+      this.stageWorker = stageWorker;
+      stageWorkerReady = new Promise<void>((resolvePromise, reject) => {
+        readied = resolvePromise;
+        void stageWorker.exited.then((exit) => reject(new ClusterError(`the stage Worker's wrangler dev ${describeExit(exit)} before it was ready; its last output:\n${stageWorker.tail()}`)));
+      });
+      stageWorkerReady.catch(() => {}); // awaited below
+    } else {
+      this.progress(`the stage Worker runs in the API's workerd (${split.why})`);
+    }
+    this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
+    const wrangler = new ManagedProcess("wrangler dev", process.execPath, devArgs(this.port, this.persistTo, this.options.inspectorPort, split.own ? split.apiName : undefined), {
       cwd: dirname(this.config),
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+      env,
       onLine: (line) => this.options.output?.("wrangler", line),
     });
     this.wrangler = wrangler;
+    try {
+      await this.waitForApi(wrangler, started);
+      const left = Math.max(1, this.readyTimeoutMs - (Date.now() - started));
+      await withTimeout(stageWorkerReady, left, realTimers, () => new ClusterError(`the stage Worker's wrangler dev was not ready within ${this.readyTimeoutMs / 1000} s; its last output:\n${this.stageWorker?.tail() ?? ""}`));
+    } catch (error) {
+      await this.stopWorkerd("SIGTERM");
+      throw error;
+    }
+    this.progress(`API ready on ${this.url} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  /** Resolves once GET /v1/cluster answers 200; throws when wrangler exits, the wait is over or the cluster is misconfigured. */
+  private async waitForApi(wrangler: ManagedProcess, started: number): Promise<void> {
     let lastProblem = "no answer yet";
     for (;;) {
       if (!wrangler.running) {
-        this.wrangler = null;
         throw new ClusterError(`wrangler dev ${describeExit(wrangler.exit!)} before the API answered; its last output:\n${wrangler.tail()}`);
       }
       if (Date.now() - started > this.readyTimeoutMs) {
-        await wrangler.stop("SIGTERM", 5_000);
-        this.wrangler = null;
         throw new ClusterError(
           `the API at ${this.url} did not answer GET /v1/cluster within ${this.readyTimeoutMs / 1000} s (last: ${lastProblem}); wrangler's last output:\n${wrangler.tail()}`,
         );
       }
       try {
         const answer = await this.api("/v1/cluster", { timeoutMs: 10_000 });
-        if (answer.status === 200) break;
+        if (answer.status === 200) return;
         lastProblem = `HTTP ${answer.status} ${answer.text.slice(0, 300)}`;
         // A misconfigured cluster will not get better by waiting.
         if (answer.status === 500 && (answer.json as { error?: { code?: string } } | undefined)?.error?.code === "misconfigured") {
-          await wrangler.stop("SIGTERM", 5_000);
-          this.wrangler = null;
           throw new ClusterError(`the API answers 500 misconfigured: ${answer.text}`);
         }
       } catch (error) {
@@ -657,7 +726,6 @@ export class LocalCluster {
       }
       await sleep(200);
     }
-    this.progress(`API ready on ${this.url} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
   /**
@@ -665,10 +733,11 @@ export class LocalCluster {
    * SIGKILL is a crash. Resolves once the port is free again.
    */
   async stopWorkerd(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
-    const wrangler = this.wrangler;
-    if (!wrangler) return;
+    const processes = [this.wrangler, this.stageWorker].filter((p): p is ManagedProcess => p !== null);
     this.wrangler = null;
-    await wrangler.stop(signal, 10_000);
+    this.stageWorker = null;
+    if (processes.length === 0) return;
+    await Promise.all(processes.map((p) => p.stop(signal, 10_000)));
     for (let i = 0; i < 100 && (await portInUse(this.port, this.host)); i++) await sleep(100);
   }
 
