@@ -528,6 +528,9 @@ export async function stageWorkerProcess(config: string): Promise<StageWorkerPro
   return { own: true, name: parsed.name, apiName: `${parsed.name}-api` };
 }
 
+/** The source name LocalClusterOptions.output gives the stage Worker's wrangler lines. */
+export const STAGE_WORKER_OUTPUT = "stage-worker";
+
 export class LocalCluster {
   readonly url: string;
   /** The admin token api() sends (the cluster's API_TOKENS has it as LOCAL_TOKEN_NAME). */
@@ -589,6 +592,11 @@ export class LocalCluster {
   /** The wrangler dev process group, while it runs. */
   get workerd(): ManagedProcess | null {
     return this.wrangler;
+  }
+
+  /** The stage Worker's own wrangler dev process group (StageWorkerProcess), while it runs; null when it runs in the API's. */
+  get stageWorkerd(): ManagedProcess | null {
+    return this.stageWorker;
   }
 
   /** A request to the API (path like "/v1/jobs"), with the cluster's token unless the headers carry another. */
@@ -669,7 +677,7 @@ export class LocalCluster {
         cwd: dirname(this.config),
         env,
         onLine: (line) => {
-          this.options.output?.("stage-worker", line);
+          this.options.output?.(STAGE_WORKER_OUTPUT, line);
           if (/\bReady on\b/.test(line)) readied();
         },
       });

@@ -6,7 +6,7 @@ import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
 import { loadRegistry } from "../../runners/cli-common.ts";
 import { findJob, jobNames } from "../../core/sdk/registry.ts";
-import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, type RunnerSpec, devRunners, readEvents } from "../local-cluster.ts";
+import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, type RunnerSpec, STAGE_WORKER_OUTPUT, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
   port: number;
@@ -242,9 +242,9 @@ async function dev(flags: DevFlags): Promise<void> {
     vars: local.vars,
     progress: say,
     output: (source, line) => {
-      if (source !== "wrangler") return console.log(`  [${source}] ${line}`);
+      if (source !== "wrangler" && source !== STAGE_WORKER_OUTPUT) return console.log(`  [${source}] ${line}`);
       const shown = show(line);
-      if (shown !== null) console.log(`  [wrangler] ${shown}`);
+      if (shown !== null) console.log(`  [${source}] ${shown}`);
     },
   });
   const aborted = new AbortController();
@@ -277,12 +277,13 @@ async function dev(flags: DevFlags): Promise<void> {
       });
       if (stopping) return stopping;
     }
-    const wrangler = cluster.workerd!;
-    wrangler.exited.then((exit) => {
-      if (stopping) return;
-      console.error(`paxflow dev: error: wrangler dev stopped on its own (${exit.signal ?? `exit code ${exit.code}`}); its last output:\n${wrangler.tail(15, (line) => !/^\[wrangler:info\] [A-Z]+ \//.test(line))}`);
-      void shutdown("wrangler dev is gone", 1);
-    });
+    for (const wrangler of [cluster.workerd!, cluster.stageWorkerd].filter((p) => p !== null)) {
+      wrangler.exited.then((exit) => {
+        if (stopping) return;
+        console.error(`paxflow dev: error: ${wrangler.name} stopped on its own (${exit.signal ?? `exit code ${exit.code}`}); its last output:\n${wrangler.tail(15, (line) => !/^\[wrangler:info\] [A-Z]+ \//.test(line))}`);
+        void shutdown(`${wrangler.name} is gone`, 1);
+      });
+    }
     for (const runner of cluster.runners.values()) {
       runner.process.exited.then((exit) => {
         if (!stopping) say(`runner ${runner.spec.id} stopped on its own (${exit.signal ?? `exit code ${exit.code}`}); the plane marks it unresponsive`);
