@@ -480,6 +480,8 @@ export interface LocalClusterOptions {
   readonly output?: (source: string, line: string) => void;
   /** Longest wait for workerd to answer, and for a runner to show up in GET /v1/nodes. */
   readonly readyTimeoutMs?: number;
+  /** Where the stage Worker runs (StageWorkerPlacement); default "shared". */
+  readonly stageWorker?: StageWorkerPlacement;
 }
 
 const errorText = (error: unknown) => {
@@ -504,16 +506,19 @@ export const LOCAL_RUNNER_ALLOW = "127.0.0.0/8,::1,localhost";
 
 
 /**
- * How the stage Worker runs locally. Local workerd runs every isolate of one process on one
- * thread: a stage Worker in the API's process computes on the thread of the API, every commander
- * and every acceptor, so a CPU-heavy fan-out stalled all of them and got healthy runners judged
- * dead. When the app's STAGES binding names the app itself (as every paxflow app's does), the
- * cluster runs the same script twice: the stage Worker's process under the app's name, and the
- * API's under `<name>-api`, whose STAGES binding then reaches the other process through
- * wrangler's dev registry (a folder of this cluster's own, so clusters side by side never
- * resolve each other's). The stage Worker gets a thread of its own, as it has isolates of its
- * own when deployed.
+ * Where the stage Worker runs locally (LocalClusterOptions.stageWorker). Local workerd runs every
+ * isolate of one process on one thread: a stage Worker in the API's process ("shared", the
+ * default) computes on the thread of the API, every commander and every acceptor, so CPU-heavy
+ * stage code stalls all of them. "apart" runs the app's script twice when its STAGES binding
+ * names the app itself (as every paxflow app's does): the stage Worker's process under the app's
+ * name, and the API's under `<name>-api`, whose STAGES binding then reaches the other process
+ * through wrangler's dev registry (a folder of this cluster's own, so clusters side by side never
+ * resolve each other's). Measured (docs/benchmarks.md): with calls of tens of milliseconds the
+ * API stays responsive; with thousands of 2 ms calls each call's trip between the processes
+ * costs more than it saves, so it is not the default.
  */
+export type StageWorkerPlacement = "shared" | "apart";
+
 export type StageWorkerProcess = { readonly own: true; readonly name: string; readonly apiName: string } | { readonly own: false; readonly why: string };
 
 /** Whether the app's configuration lets the stage Worker run in a process of its own (StageWorkerProcess). */
@@ -637,7 +642,7 @@ export class LocalCluster {
     } catch (error) {
       throw new ClusterError(`cannot use ${this.persistTo} for state: ${errorText(error)}`);
     }
-    const split = await stageWorkerProcess(this.config);
+    const split = this.options.stageWorker === "apart" ? await stageWorkerProcess(this.config) : null;
     const devArgs = (port: number, persistTo: string, inspectorPort: number | undefined, name: string | undefined) => [
       wranglerBin(dirname(this.config)),
       "dev",
@@ -669,7 +674,7 @@ export class LocalCluster {
     };
     const started = Date.now();
     let stageWorkerReady: Promise<void> = Promise.resolve();
-    if (split.own) {
+    if (split?.own) {
       const port = await freePort();
       this.progress(`starting the stage Worker in a workerd of its own (its own thread) on port ${port}`);
       let readied = () => {};
@@ -687,11 +692,11 @@ export class LocalCluster {
         void stageWorker.exited.then((exit) => reject(new ClusterError(`the stage Worker's wrangler dev ${describeExit(exit)} before it was ready; its last output:\n${stageWorker.tail()}`)));
       });
       stageWorkerReady.catch(() => {}); // awaited below
-    } else {
-      this.progress(`the stage Worker runs in the API's workerd (${split.why})`);
+    } else if (split) {
+      this.progress(`the stage Worker runs in the API's workerd after all: ${split.why}`);
     }
     this.progress(`starting workerd (wrangler dev --local) on ${this.url}, state in ${this.persistTo}`);
-    const wrangler = new ManagedProcess("wrangler dev", process.execPath, devArgs(this.port, this.persistTo, this.options.inspectorPort, split.own ? split.apiName : undefined), {
+    const wrangler = new ManagedProcess("wrangler dev", process.execPath, devArgs(this.port, this.persistTo, this.options.inspectorPort, split?.own ? split.apiName : undefined), {
       cwd: dirname(this.config),
       env,
       onLine: (line) => this.options.output?.("wrangler", line),

@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { ConfigError } from "../../core/paxos/index.ts";
 import { parseTokens } from "../../workers/auth.ts";
 import { DEV_VARS_FILE, type LocalVars, localVars, readDevVars, varFlag } from "../dev-vars.ts";
@@ -6,7 +6,7 @@ import type { ClusterView } from "../../client/index.ts";
 import { intOption } from "../options.ts";
 import { loadRegistry } from "../../runners/cli-common.ts";
 import { findJob, jobNames } from "../../core/sdk/registry.ts";
-import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, type RunnerSpec, STAGE_WORKER_OUTPUT, devRunners, readEvents } from "../local-cluster.ts";
+import { ClusterError, LOCAL_TOKEN_NAME, LocalCluster, type RunnerSpec, STAGE_WORKER_OUTPUT, type StageWorkerPlacement, devRunners, readEvents } from "../local-cluster.ts";
 
 interface DevFlags {
   port: number;
@@ -16,6 +16,7 @@ interface DevFlags {
   runners: number;
   var?: Record<string, string>;
   verbose?: boolean;
+  stageWorker: StageWorkerPlacement;
   registry: string;
   entry?: string;
 }
@@ -240,6 +241,7 @@ async function dev(flags: DevFlags): Promise<void> {
     port: flags.port,
     persistTo: flags.persistTo,
     vars: local.vars,
+    stageWorker: flags.stageWorker,
     progress: say,
     output: (source, line) => {
       if (source !== "wrangler" && source !== STAGE_WORKER_OUTPUT) return console.log(`  [${source}] ${line}`);
@@ -323,6 +325,11 @@ export const devCommand = new Command("dev")
     "--var <KEY=VALUE>",
     `a Worker variable, repeatable; wins over the environment and ${DEV_VARS_FILE} (API_TOKENS, RUNNER_KEY: the cluster's secrets)`,
     varFlag,
+  )
+  .addOption(
+    new Option("--stage-worker <where>", "where the stage Worker runs: shared (the API's workerd and thread) or apart (a workerd of its own: for CPU-heavy stages; docs/cli-and-http.md)")
+      .choices(["shared", "apart"])
+      .default("shared"),
   )
   .option("--verbose", "show all of wrangler's output (every request)")
   .addHelpText(

@@ -25,7 +25,7 @@ export interface ClusterHandle {
  * Starts a local cluster before the file's tests and stops it after them. On a failed test
  * the last lines the cluster printed are shown with the failure.
  */
-export function useLocalCluster(options: Partial<Pick<LocalClusterOptions, "vars">> = {}): ClusterHandle {
+export function useLocalCluster(options: Partial<Pick<LocalClusterOptions, "vars" | "stageWorker">> = {}): ClusterHandle {
   const log: string[] = [];
   let cluster: LocalCluster | undefined;
   let dir: string | undefined;
@@ -48,6 +48,7 @@ export function useLocalCluster(options: Partial<Pick<LocalClusterOptions, "vars
       inspectorPort: await freePort(),
       persistTo: join(dir, "state"),
       vars: options.vars ?? {},
+      ...(options.stageWorker === undefined ? {} : { stageWorker: options.stageWorker }),
       progress: (line) => record(`[cluster] ${line}`),
       output: (source, line) => record(`[${source}] ${line}`),
     });
