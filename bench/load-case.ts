@@ -7,7 +7,8 @@
  *   node --import tsx bench/load-case.ts big <dag|fanout> <n>    one big job, /v1/cluster polled meanwhile
  *   node --import tsx bench/load-case.ts soak <jobs> <clients>  many small jobs, then every result read back
  *
- * and either with `--vars='{"WORKER_SLOTS":"1"}'`: Worker variables for the cluster.
+ * and either with `--vars='{"WORKER_SLOTS":"1"}'` (Worker variables for the cluster), `--samples=<n>`
+ * (per fan-out call) or `--stage-worker=apart`.
  *
  * It prints its figures (JSON) as the last line of stdout; progress goes to stderr.
  */
@@ -28,9 +29,19 @@ const SAMPLE_MEMORY_EVERY_MS = 1_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** `--vars=<JSON>` anywhere on the command line: Worker variables for the cluster (`bench load --var`), the same on both sides of a comparison. */
-const VARS_FLAG = "--vars=";
-const benchVars = (): Record<string, string> => JSON.parse(process.argv.find((a) => a.startsWith(VARS_FLAG))?.slice(VARS_FLAG.length) ?? "{}") as Record<string, string>;
+/** `--name=value` options anywhere on the command line (the rest is positional): the same on both sides of a comparison. */
+const options = new Map(
+  process.argv
+    .slice(2)
+    .filter((arg) => arg.startsWith("--") && arg.includes("="))
+    .map((arg) => [arg.slice(2, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] as const),
+);
+/** `--vars=<JSON>`: Worker variables for the cluster (`bench load --var`). */
+const benchVars = (): Record<string, string> => JSON.parse(options.get("vars") ?? "{}") as Record<string, string>;
+/** `--samples=<n>`: samples per call of the fan-out (default 100,000, about 2 ms of computing). */
+const SAMPLES_PER_RUN = Number(options.get("samples") ?? 100_000);
+/** `--stage-worker=apart`: the stage Worker in a workerd of its own (cli/local-cluster.ts StageWorkerPlacement). */
+const STAGE_WORKER = options.get("stage-worker") === "apart" ? "apart" : "shared";
 
 // ---- what the cluster does meanwhile --------------------------------------------------------
 
@@ -129,7 +140,7 @@ const BIG = {
     input: { tasks: Array.from({ length: n }, (_, i) => (i === 0 ? { id: "t0", op: "const", value: 1, inputs: [] } : { id: `t${i}`, op: "neg", inputs: [`t${i - 1}`] })) },
   }),
   /** monte-carlo/pi with n sample calls, each worth sending to a runner. */
-  fanout: (n: number) => ({ job: "monte-carlo/pi", input: { seed0: 1, runs: n, samplesPerRun: 100_000 } }),
+  fanout: (n: number) => ({ job: "monte-carlo/pi", input: { seed0: 1, runs: n, samplesPerRun: SAMPLES_PER_RUN } }),
 };
 
 async function big(cluster: LocalCluster, kind: keyof typeof BIG, n: number) {
@@ -265,12 +276,12 @@ async function soak(cluster: LocalCluster, inspectorPort: number, jobs: number, 
 }
 
 async function main(): Promise<void> {
-  const [mode, a, b] = process.argv.slice(2).filter((arg) => !arg.startsWith(VARS_FLAG));
+  const [mode, a, b] = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
   const dir = mkdtempSync(join(tmpdir(), "paxflow-load-"));
   const inspectorPort = await freePort();
   const vars = benchVars();
   if (Object.keys(vars).length > 0) log(`cluster variables: ${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(" ")}`);
-  const cluster = await LocalCluster.start({ app: TEST_APP, port: await freePort(), inspectorPort, persistTo: join(dir, "state"), progress: log, vars });
+  const cluster = await LocalCluster.start({ app: TEST_APP, port: await freePort(), inspectorPort, persistTo: join(dir, "state"), progress: log, vars, stageWorker: STAGE_WORKER });
   try {
     await cluster.startRunners(devRunners(2));
     let figures: unknown;

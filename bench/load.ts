@@ -12,6 +12,10 @@ import { dirname } from "node:path";
 import { table } from "../cli/table.ts";
 import { type Measured, type Side, measureIn, stamp, turn, withSides } from "./side-by-side.ts";
 import { round } from "./stats.ts";
+import type { StageWorkerPlacement } from "../cli/local-cluster.ts";
+
+/** Samples per fan-out call unless told: about 2 ms of computing each. */
+export const DEFAULT_SAMPLES_PER_RUN = 100_000;
 
 export const LOAD_CASES = ["dag", "fanout", "soak"] as const;
 export type LoadCase = (typeof LOAD_CASES)[number];
@@ -26,6 +30,10 @@ export interface LoadOptions {
   readonly against?: string;
   /** Worker variables for every cluster of the run (e.g. WORKER_SLOTS), on both sides. */
   readonly vars: Readonly<Record<string, string>>;
+  /** Samples per call of the fan-out (monte-carlo/pi's samplesPerRun). */
+  readonly samplesPerRun: number;
+  /** Where the stage Worker runs (cli/local-cluster.ts); a revision older than the option runs it shared whatever this says. */
+  readonly stageWorker: StageWorkerPlacement;
   readonly timeoutMs: number;
   readonly out: string;
   readonly log: (line: string) => void;
@@ -72,9 +80,16 @@ interface SoakFigures {
 
 type CaseFigures = { readonly case: LoadCase; readonly bySide: Readonly<Record<string, Measured<BigFigures | SoakFigures>>> };
 
+/** What the case process is told besides its case (bench/load-case.ts options); none for the defaults, which any revision's load-case.ts runs. */
+const caseOptions = (o: LoadOptions): string[] => [
+  ...(Object.keys(o.vars).length > 0 ? [`--vars=${JSON.stringify(o.vars)}`] : []),
+  ...(o.samplesPerRun === DEFAULT_SAMPLES_PER_RUN ? [] : [`--samples=${o.samplesPerRun}`]),
+  ...(o.stageWorker === "shared" ? [] : [`--stage-worker=${o.stageWorker}`]),
+];
+
 const args = (kind: LoadCase, o: LoadOptions): string[] => [
   ...(kind === "soak" ? ["soak", String(o.soakJobs), String(o.clients)] : ["big", kind, String(o.bigN[kind])]),
-  ...(Object.keys(o.vars).length > 0 ? [`--vars=${JSON.stringify(o.vars)}`] : []),
+  ...caseOptions(o),
 ];
 
 const ms = (x: number) => Math.round(x).toLocaleString("en");
@@ -111,9 +126,9 @@ function rowsOf(c: CaseFigures, sides: readonly Side[], o: LoadOptions): string[
 export const defaultLoadOut = () => `bench/results/load-${stamp()}.json`;
 
 export function benchLoad(o: LoadOptions): Promise<{ cases: CaseFigures[]; text: string; out: string }> {
-  const withVars = Object.keys(o.vars).length > 0;
-  // An older load-case.ts would ignore the variables: with any, the other side measures with this one.
-  const carried = withVars ? { overwrite: ["bench/load-case.ts"] } : {};
+  const told = caseOptions(o);
+  // An older load-case.ts would ignore these options: with any, the other side measures with this one.
+  const carried = told.length > 0 ? { overwrite: ["bench/load-case.ts"] } : {};
   return withSides(o.against, MEASURING_FILES, o.log, async (sides) => {
     const loadBefore = loadavg();
     const cases: CaseFigures[] = [];
@@ -127,12 +142,12 @@ export function benchLoad(o: LoadOptions): Promise<{ cases: CaseFigures[]; text:
     }
     const machine = { cpus: availableParallelism(), loadavgBefore: loadBefore, loadavgAfter: loadavg() };
     mkdirSync(dirname(o.out), { recursive: true });
-    const options = { cases: o.cases, bigN: o.bigN, soakJobs: o.soakJobs, clients: o.clients, against: o.against ?? null, vars: o.vars };
+    const options = { cases: o.cases, bigN: o.bigN, soakJobs: o.soakJobs, clients: o.clients, against: o.against ?? null, vars: o.vars, samplesPerRun: o.samplesPerRun, stageWorker: o.stageWorker };
     writeFileSync(o.out, `${JSON.stringify({ benchmark: "load", at: new Date().toISOString(), machine, options, sides, cases }, null, 2)}\n`);
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     const body = cases.flatMap((c) => rowsOf(c, sides, o));
-    const varsLine = withVars ? `\ncluster variables: ${Object.entries(o.vars).map(([k, v]) => `${k}=${v}`).join(" ")}` : "";
-    const text = `${table(["case", "measure", ...sides.map((s) => s.label)], body)}\n\n${machine.cpus} CPUs, load average before ${load(loadBefore)}, after ${load(machine.loadavgAfter)}${varsLine}`;
+    const toldLine = told.length > 0 ? `\nwith ${told.join(" ")}` : "";
+    const text = `${table(["case", "measure", ...sides.map((s) => s.label)], body)}\n\n${machine.cpus} CPUs, load average before ${load(loadBefore)}, after ${load(machine.loadavgAfter)}${toldLine}`;
     return { cases, text, out: o.out };
   }, carried);
 }
