@@ -513,7 +513,8 @@ export const LOCAL_RUNNER_ALLOW = "127.0.0.0/8,::1,localhost";
  * names the app itself (as every paxflow app's does): the stage Worker's process under the app's
  * name, and the API's under `<name>-api`, whose STAGES binding then reaches the other process
  * through wrangler's dev registry (a folder of this cluster's own, so clusters side by side never
- * resolve each other's). Measured (docs/benchmarks.md): with calls of tens of milliseconds the
+ * resolve each other's; other Workers the app binds to in other `wrangler dev` sessions are then
+ * not found either). Measured (docs/benchmarks.md): with calls of tens of milliseconds the
  * API stays responsive; with thousands of 2 ms calls each call's trip between the processes
  * costs more than it saves, so it is not the default.
  */
@@ -669,8 +670,9 @@ export class LocalCluster {
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
       NO_COLOR: "1",
       FORCE_COLOR: "0",
-      // This cluster's own dev registry: the API finds its stage Worker there, and no other cluster's.
-      WRANGLER_REGISTRY_PATH: join(this.persistTo, "dev-registry"),
+      // Apart, this cluster's own dev registry: the API finds its stage Worker there, and no other
+      // cluster's. Shared, wrangler's usual one, where an app finds the other Workers it runs locally.
+      ...(split?.own ? { WRANGLER_REGISTRY_PATH: join(this.persistTo, "dev-registry") } : {}),
     };
     const started = Date.now();
     let stageWorkerReady: Promise<void> = Promise.resolve();
