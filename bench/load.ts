@@ -14,9 +14,6 @@ import { type Measured, type Side, measureIn, stamp, turn, withSides } from "./s
 import { round } from "./stats.ts";
 import type { StageWorkerPlacement } from "../cli/local-cluster.ts";
 
-/** Samples per fan-out call unless told: about 2 ms of computing each. */
-export const DEFAULT_SAMPLES_PER_RUN = 100_000;
-
 export const LOAD_CASES = ["dag", "fanout", "soak"] as const;
 export type LoadCase = (typeof LOAD_CASES)[number];
 
@@ -30,8 +27,8 @@ export interface LoadOptions {
   readonly against?: string;
   /** Worker variables for every cluster of the run (e.g. WORKER_SLOTS), on both sides. */
   readonly vars: Readonly<Record<string, string>>;
-  /** Samples per call of the fan-out (monte-carlo/pi's samplesPerRun). */
-  readonly samplesPerRun: number;
+  /** Samples per call of the fan-out (monte-carlo/pi's samplesPerRun); absent: bench/load-case.ts's default. */
+  readonly samplesPerRun?: number;
   /** Where the stage Worker runs (cli/local-cluster.ts); a revision older than the option runs it shared whatever this says. */
   readonly stageWorker: StageWorkerPlacement;
   readonly timeoutMs: number;
@@ -83,7 +80,7 @@ type CaseFigures = { readonly case: LoadCase; readonly bySide: Readonly<Record<s
 /** What the case process is told besides its case (bench/load-case.ts options); none for the defaults, which any revision's load-case.ts runs. */
 const caseOptions = (o: LoadOptions): string[] => [
   ...(Object.keys(o.vars).length > 0 ? [`--vars=${JSON.stringify(o.vars)}`] : []),
-  ...(o.samplesPerRun === DEFAULT_SAMPLES_PER_RUN ? [] : [`--samples=${o.samplesPerRun}`]),
+  ...(o.samplesPerRun === undefined ? [] : [`--samples=${o.samplesPerRun}`]),
   ...(o.stageWorker === "shared" ? [] : [`--stage-worker=${o.stageWorker}`]),
 ];
 
@@ -142,7 +139,7 @@ export function benchLoad(o: LoadOptions): Promise<{ cases: CaseFigures[]; text:
     }
     const machine = { cpus: availableParallelism(), loadavgBefore: loadBefore, loadavgAfter: loadavg() };
     mkdirSync(dirname(o.out), { recursive: true });
-    const options = { cases: o.cases, bigN: o.bigN, soakJobs: o.soakJobs, clients: o.clients, against: o.against ?? null, vars: o.vars, samplesPerRun: o.samplesPerRun, stageWorker: o.stageWorker };
+    const options = { cases: o.cases, bigN: o.bigN, soakJobs: o.soakJobs, clients: o.clients, against: o.against ?? null, vars: o.vars, samplesPerRun: o.samplesPerRun ?? null, stageWorker: o.stageWorker };
     writeFileSync(o.out, `${JSON.stringify({ benchmark: "load", at: new Date().toISOString(), machine, options, sides, cases }, null, 2)}\n`);
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     const body = cases.flatMap((c) => rowsOf(c, sides, o));

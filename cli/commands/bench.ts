@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { benchConsensus } from "../../bench/consensus.ts";
 import { SHAPES, type Shape, benchJobs, defaultOut } from "../../bench/jobs.ts";
 import { compareJobs } from "../../bench/jobs-compare.ts";
-import { DEFAULT_SAMPLES_PER_RUN, LOAD_CASES, type LoadCase, benchLoad, defaultLoadOut } from "../../bench/load.ts";
+import { LOAD_CASES, type LoadCase, benchLoad, defaultLoadOut } from "../../bench/load.ts";
 import type { StageWorkerPlacement } from "../local-cluster.ts";
 import { DEFAULT_SIZES_MB, benchPayload, defaultPayloadOut } from "../../bench/payload.ts";
 import { CASES, type Case, benchScale, defaultScaleOut } from "../../bench/scale.ts";
@@ -210,7 +210,7 @@ interface LoadBenchFlags {
   against?: string | true;
   timeout: number;
   var?: Record<string, string>;
-  samples: number;
+  samples?: number;
   stageWorker: StageWorkerPlacement;
   out?: string;
   json?: boolean;
@@ -225,7 +225,7 @@ const load = new Command("load")
   .option("--clients <n>", "concurrent clients in the soak", intOption(1, 1024), 32)
   .option("--against [rev]", "also measure this git revision (default HEAD~1), each case right beside this tree's")
   .option("--var <KEY=VALUE>", "a Worker variable for every cluster of the run, both sides (e.g. WORKER_SLOTS=1); repeatable", varFlag)
-  .option("--samples <n>", "samples per fan-out call (100,000 is about 2 ms of computing)", intOption(1), DEFAULT_SAMPLES_PER_RUN)
+  .option("--samples <n>", "samples per fan-out call (default 100,000: about 2 ms of computing)", intOption(1))
   .addOption(new Option("--stage-worker <where>", "where the stage Worker runs: shared, or apart (a workerd of its own; a revision older than the option runs it shared)").choices(["shared", "apart"]).default("shared"))
   .option("--timeout <s>", "seconds before one case counts as \"timeout\"", intOption(1), 3_600)
   .option("--out <file>", "where the JSON results go (default bench/results/load-<timestamp>.json)")
@@ -240,7 +240,7 @@ const load = new Command("load")
       clients: flags.clients,
       ...(flags.against === undefined ? {} : { against: flags.against === true ? "HEAD~1" : flags.against }),
       vars: flags.var ?? {},
-      samplesPerRun: flags.samples,
+      ...(flags.samples === undefined ? {} : { samplesPerRun: flags.samples }),
       stageWorker: flags.stageWorker,
       timeoutMs: flags.timeout * 1_000,
       out: flags.out ?? defaultLoadOut(),

@@ -327,7 +327,7 @@ export const devCommand = new Command("dev")
     varFlag,
   )
   .addOption(
-    new Option("--stage-worker <where>", "where the stage Worker runs: shared (the API's workerd and thread) or apart (a workerd of its own: for CPU-heavy stages; docs/cli-and-http.md)")
+    new Option("--stage-worker <where>", "where the stage Worker runs: shared (the API's workerd and thread) or apart (a workerd of its own: for CPU-heavy stages; README, Known limits)")
       .choices(["shared", "apart"])
       .default("shared"),
   )
